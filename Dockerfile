@@ -1,0 +1,22 @@
+# The Reclaim service in a container. `docker compose up` uses it with PostgreSQL.
+FROM swift:6.1-bookworm AS build
+RUN apt-get update && apt-get install -y --no-install-recommends libpq-dev pkg-config \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY Package.swift ./
+COPY Sources ./Sources
+COPY Tests ./Tests
+RUN swift build -c release --product reclaim --static-swift-stdlib \
+    && cp "$(swift build -c release --show-bin-path)/reclaim" /reclaim
+
+FROM debian:bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends libpq5 ca-certificates tzdata \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --home /nonexistent --shell /usr/sbin/nologin reclaim
+COPY --from=build /reclaim /usr/local/bin/reclaim
+COPY sql /usr/share/reclaim/sql
+ENV RECLAIM_SQL_DIR=/usr/share/reclaim/sql
+USER reclaim
+EXPOSE 8080
+# Migrate (safe to repeat, advisory-locked), then serve.
+CMD ["sh", "-c", "reclaim migrate && exec reclaim serve --host 0.0.0.0 --port 8080"]

@@ -1,0 +1,72 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Strict settings on every target, as hummingbird does.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "Reclaim",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "reclaim", targets: ["ReclaimCLI"]),
+        .library(name: "PQKit", targets: ["PQKit"]),
+        .library(name: "Reclaim", targets: ["Reclaim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    ],
+    targets: [
+        // The C module: libpq, found through pkg-config, never a hard-coded path.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        // A small, safe Swift layer over libpq. Knows nothing of mines.
+        .target(
+            name: "PQKit",
+            dependencies: [
+                "CLibPQ",
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        // The domain: mines, the fund ledger, migrations, and later plans and closures.
+        .target(
+            name: "Reclaim",
+            dependencies: ["PQKit"],
+            swiftSettings: strict
+        ),
+        // The `reclaim` executable.
+        .executableTarget(
+            name: "ReclaimCLI",
+            dependencies: [
+                "Reclaim",
+                "PQKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        // Shared by the test targets: throwaway databases, the CLI runner.
+        .target(
+            name: "TestSupport",
+            dependencies: ["PQKit", "Reclaim"],
+            path: "Tests/Support",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PQKitTests",
+            dependencies: ["PQKit", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ReclaimTests",
+            dependencies: ["Reclaim", "PQKit", "TestSupport", "ReclaimCLI"],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,85 @@
+import PQKit
+import Foundation
+
+/// A refusal or failure a user can act on. Its `description` is one line that
+/// names the field (when there is one) and the reason; it never carries SQL
+/// or stack traces.
+public struct ReclaimError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// A value is malformed or out of range.
+        case invalidInput
+        /// The thing named does not exist.
+        case notFound
+        /// It already exists, or an idempotency key was reused with other content.
+        case conflict
+        /// A business rule refuses it (overdraft, second reversal, ...).
+        case ruleViolation
+        /// No valid credentials.
+        case unauthenticated
+        /// Credentials valid, right missing.
+        case forbidden
+        /// The database cannot be reached.
+        case unavailable
+    }
+
+    public var kind: Kind
+    public var field: String?
+    public var message: String
+
+    public init(_ kind: Kind, field: String? = nil, _ message: String) {
+        self.kind = kind
+        self.field = field
+        self.message = message
+    }
+
+    public static func invalid(_ field: String, _ message: String) -> ReclaimError {
+        ReclaimError(.invalidInput, field: field, message)
+    }
+
+    public var description: String {
+        if let field { return "\(field): \(message)" }
+        return message
+    }
+
+    /// Turns any error into one a user may see. Database errors become a
+    /// generic sentence (constraint names are kept, SQL text never is).
+    public static func wrap(_ error: any Error) -> ReclaimError {
+        if let e = error as? ReclaimError { return e }
+        if let e = error as? PQError {
+            if e.isConnectionFailure {
+                return ReclaimError(.unavailable, "the database is unreachable")
+            }
+            switch e.sqlState {
+            case .some(.uniqueViolation):
+                return ReclaimError(.conflict, "already exists (\(e.constraint ?? "unique constraint"))")
+            case .some(.checkViolation), .some(.notNullViolation), .some(.foreignKeyViolation),
+                 .some(.raiseException), .some(.insufficientPrivilege):
+                return ReclaimError(.ruleViolation, field: e.constraint, e.message)
+            case .some(.invalidTextRepresentation), .some(.numericValueOutOfRange):
+                return ReclaimError(.invalidInput, "a value is out of range or malformed")
+            default:
+                return ReclaimError(.unavailable, "database error \(e.sqlState?.code ?? "")")
+            }
+        }
+        return ReclaimError(.unavailable, "internal error")
+    }
+}
+
+/// Who performs a mutation; every mutation records it.
+public struct Actor: Sendable, Equatable {
+    public var name: String
+    /// The user's role when the actor is a registered user (HTTP, or `--as` of a known user).
+    public var role: String?
+    /// The HTTP request id, when the action came over HTTP.
+    public var requestID: String?
+
+    public init(_ name: String, role: String? = nil, requestID: String? = nil) throws {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, trimmed.count <= 100, !trimmed.contains(where: \.isNewline) else {
+            throw ReclaimError.invalid("actor", "must be a non-empty name of at most 100 characters")
+        }
+        self.name = trimmed
+        self.role = role
+        self.requestID = requestID
+    }
+}

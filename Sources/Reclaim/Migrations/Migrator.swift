@@ -1,0 +1,114 @@
+public import Foundation
+public import PQKit
+
+/// Applies the numbered, forward-only SQL files in `sql/`.
+///
+/// Each file runs in its own transaction and is recorded with a SHA-256
+/// checksum. A session advisory lock keeps two migrators from racing. A file
+/// that was applied and has since changed is refused: history is not edited.
+public struct Migrator: Sendable {
+    public struct Migration: Sendable, Equatable {
+        public var version: Int
+        public var name: String
+        public var sql: String
+    }
+
+    public let directory: URL
+
+    /// Same number for every Reclaim migrator: "reclaim migrations" in ASCII.
+    static let lockKey: Int64 = 0x7265_636C_6169_6D
+
+    public init(directory: URL) {
+        self.directory = directory
+    }
+
+    /// `RECLAIM_SQL_DIR`, else `sql/` in the working directory, else the
+    /// nearest `sql/` above the executable (a build folder inside the
+    /// checkout), else `/usr/share/reclaim/sql` (the container image).
+    public static func locateDirectory() -> URL? {
+        let fm = FileManager.default
+        func valid(_ url: URL) -> Bool {
+            (try? fm.contentsOfDirectory(atPath: url.path))?.contains { $0.hasPrefix("0001_") } ?? false
+        }
+        if let env = ProcessInfo.processInfo.environment["RECLAIM_SQL_DIR"], !env.isEmpty {
+            return URL(fileURLWithPath: env)
+        }
+        let cwd = URL(fileURLWithPath: fm.currentDirectoryPath).appendingPathComponent("sql")
+        if valid(cwd) { return cwd }
+        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
+            .deletingLastPathComponent()
+        for _ in 0..<8 {
+            let candidate = dir.appendingPathComponent("sql")
+            if valid(candidate) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        let shared = URL(fileURLWithPath: "/usr/share/reclaim/sql")
+        return valid(shared) ? shared : nil
+    }
+
+    /// The migration files, in order. Names are `NNNN_description.sql`.
+    public func migrations() throws -> [Migration] {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        } catch {
+            throw ReclaimError.invalid("migrations", "cannot read \(directory.path)")
+        }
+        var found: [Migration] = []
+        for name in names.sorted() where name.hasSuffix(".sql") {
+            guard let prefix = name.split(separator: "_").first, let version = Int(prefix), version > 0 else {
+                throw ReclaimError.invalid("migrations", "\(name) does not start with a number like 0001_")
+            }
+            guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(name).path),
+                  let sql = String(data: data, encoding: .utf8)
+            else { throw ReclaimError.invalid("migrations", "cannot read \(name) as UTF-8") }
+            if found.contains(where: { $0.version == version }) {
+                throw ReclaimError.invalid("migrations", "two files carry number \(version)")
+            }
+            found.append(Migration(version: version, name: name, sql: sql))
+        }
+        return found
+    }
+
+    /// Applies what is pending; returns the names applied (empty when up to date).
+    @discardableResult
+    public func migrate(on conn: Connection, by actor: String = "reclaim") throws -> [String] {
+        let all = try migrations()
+        try conn.execute("SELECT pg_advisory_lock(\(Migrator.lockKey))")
+        defer { _ = try? conn.execute("SELECT pg_advisory_unlock(\(Migrator.lockKey))") }
+        try conn.execute("""
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version     integer PRIMARY KEY,
+                name        text NOT NULL,
+                checksum    text NOT NULL,
+                applied_at  timestamptz NOT NULL DEFAULT now(),
+                applied_by  text NOT NULL
+            )
+            """)
+        var applied: [Int: (String, String)] = [:]
+        for row in try conn.query("SELECT version, name, checksum FROM schema_migrations").rows {
+            applied[Int(try row.decode("version", as: Int32.self))] = (try row.decode("name"), try row.decode("checksum"))
+        }
+        var done: [String] = []
+        for m in all {
+            let checksum: String = try conn.queryFirst(
+                "SELECT encode(sha256(convert_to(\(m.sql), 'UTF8')), 'hex') AS c")?.decode("c") ?? ""
+            if let (name, recorded) = applied[m.version] {
+                guard recorded == checksum else {
+                    throw ReclaimError(.ruleViolation, field: "migrations",
+                        "\(m.name) was changed after it was applied (as \(name)); add a new migration instead")
+                }
+                continue
+            }
+            try conn.withTransaction { conn in
+                try conn.simple(m.sql)
+                try conn.execute("""
+                    INSERT INTO schema_migrations (version, name, checksum, applied_by)
+                    VALUES (\(Int32(m.version)), \(m.name), \(checksum), \(actor))
+                    """)
+            }
+            done.append(m.name)
+        }
+        return done
+    }
+}

@@ -1,0 +1,175 @@
+public import Foundation
+import PQKit
+
+/// Base-rate class of the accrual table (基金计提 base rate, 元/t).
+public enum MineralClass: String, Sendable, CaseIterable, Codable {
+    /// 固体能源 (coal ...), 5.5 元/t
+    case solidEnergy = "solid-energy"
+    /// 金属, 1.0 元/t
+    case metal
+    /// 建材非金属, 3.0 元/t
+    case buildingNonmetal = "building-nonmetal"
+    /// 其他非金属, 2.0 元/t
+    case otherNonmetal = "other-nonmetal"
+    /// 非固体能源、矿泉水、地热, 2.5 元/t
+    case nonSolidEnergy = "non-solid-energy"
+}
+
+/// 规模: 大型 / 中型 / 小型 / 小矿
+public enum MineScale: String, Sendable, CaseIterable, Codable {
+    case large, medium, small, micro
+}
+
+/// 开采方式: 露天 / 井工
+public enum MiningMethod: String, Sendable, CaseIterable, Codable {
+    case openPit = "open-pit"
+    case underground
+}
+
+/// 生产 / 在建 / 停产 / 闭坑
+public enum MineStatus: String, Sendable, CaseIterable, Codable {
+    case producing
+    case underConstruction = "under-construction"
+    case suspended
+    case closed
+}
+
+/// Dominant land type, which sets the reclamation-difficulty coefficient.
+public enum LandType: String, Sendable, CaseIterable, Codable {
+    /// 耕地 1.4
+    case cropland
+    /// 林地 1.2
+    case forest
+    /// 草地 1.0
+    case grassland
+    /// 其他 0.8
+    case other
+}
+
+/// A mine (矿山), identified by its mining licence number (采矿许可证号).
+public struct Mine: Sendable, Equatable, Encodable {
+    public var license: String
+    public var name: String
+    /// 采矿权人
+    public var holder: String
+    /// 矿种
+    public var mineral: String
+    public var mineralClass: MineralClass
+    public var scale: MineScale
+    public var method: MiningMethod
+    public var status: MineStatus
+    public var area: Area
+    public var landType: LandType
+    /// Administrative division code; Dalad Banner is 150621.
+    public var regionCode: String
+    public var createdAt: Date
+    public var createdBy: String
+    public var updatedAt: Date
+    public var updatedBy: String
+
+    enum CodingKeys: String, CodingKey {
+        case license, name, holder, mineral
+        case mineralClass = "mineral_class"
+        case scale, method, status
+        case area = "area_hm2"
+        case landType = "land_type"
+        case regionCode = "region_code"
+        case createdAt = "created_at"
+        case createdBy = "created_by"
+        case updatedAt = "updated_at"
+        case updatedBy = "updated_by"
+    }
+
+    static let columns = """
+        license, name, holder, mineral, mineral_class, scale, method, status, area_m2, land_type,
+        region_code, created_at, created_by, updated_at, updated_by
+        """
+
+    init(row: Row) throws {
+        license = try row.decode("license")
+        name = try row.decode("name")
+        holder = try row.decode("holder")
+        mineral = try row.decode("mineral")
+        mineralClass = try row.decodeEnum("mineral_class")
+        scale = try row.decodeEnum("scale")
+        method = try row.decodeEnum("method")
+        status = try row.decodeEnum("status")
+        area = Area(squareMetres: try row.decode("area_m2"))
+        landType = try row.decodeEnum("land_type")
+        regionCode = try row.decode("region_code")
+        createdAt = try row.decode("created_at")
+        createdBy = try row.decode("created_by")
+        updatedAt = try row.decode("updated_at")
+        updatedBy = try row.decode("updated_by")
+    }
+}
+
+/// One recorded change of one field of a mine.
+public struct MineChange: Sendable, Equatable, Encodable {
+    public var field: String
+    public var oldValue: String?
+    public var newValue: String?
+    public var changedAt: Date
+    public var changedBy: String
+
+    enum CodingKeys: String, CodingKey {
+        case field
+        case oldValue = "old_value"
+        case newValue = "new_value"
+        case changedAt = "changed_at"
+        case changedBy = "changed_by"
+    }
+}
+
+/// What a change of method, area, scale or mineral leaves the holder to do (plan §6.2).
+public enum ObligationKind: String, Sendable, CaseIterable, Codable {
+    /// 重新编制矿山地质环境保护与土地复垦方案
+    case recompilePlan = "recompile-plan"
+    /// 重新签订治理责任书
+    case resignResponsibilityLetter = "resign-responsibility-letter"
+    /// 重新核定基金
+    case reassessFund = "reassess-fund"
+}
+
+public struct Obligation: Sendable, Equatable, Encodable {
+    public var id: Int64
+    public var kind: ObligationKind
+    public var reason: String
+    public var openedAt: Date
+    public var openedBy: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, kind, reason
+        case openedAt = "opened_at"
+        case openedBy = "opened_by"
+    }
+}
+
+/// A mine with its open obligations and its change history (`mine show`).
+public struct MineDetail: Sendable, Encodable {
+    public var mine: Mine
+    public var obligations: [Obligation]
+    public var history: [MineChange]
+
+    public func encode(to encoder: any Encoder) throws {
+        try mine.encode(to: encoder)
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(obligations, forKey: .obligations)
+        try c.encode(history, forKey: .history)
+    }
+
+    enum Keys: String, CodingKey { case obligations = "open_obligations", history }
+}
+
+extension Row {
+    /// Decodes a text column into one of the domain's string enums.
+    func decodeEnum<E: RawRepresentable>(_ column: String, as type: E.Type = E.self) throws -> E
+    where E.RawValue == String {
+        let raw: String = try decode(column)
+        guard let value = E(rawValue: raw) else {
+            throw PQError(kind: .decoding, message: "column \"\(column)\" holds '\(raw)', not a \(E.self)",
+                          column: column)
+        }
+        return value
+    }
+}

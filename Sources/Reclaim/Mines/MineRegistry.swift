@@ -1,0 +1,281 @@
+public import PQKit
+
+/// A mine as registered: every field but the timestamps.
+public struct NewMine: Sendable {
+    public var license: String
+    public var name: String
+    public var holder: String
+    public var mineral: String
+    public var mineralClass: MineralClass
+    public var scale: MineScale
+    public var method: MiningMethod
+    public var status: MineStatus
+    public var area: Area
+    public var landType: LandType
+    public var regionCode: String
+
+    public init(
+        license: String, name: String, holder: String, mineral: String, mineralClass: MineralClass,
+        scale: MineScale, method: MiningMethod, status: MineStatus, area: Area, landType: LandType,
+        regionCode: String = MineRegistry.defaultRegion
+    ) {
+        self.license = license
+        self.name = name
+        self.holder = holder
+        self.mineral = mineral
+        self.mineralClass = mineralClass
+        self.scale = scale
+        self.method = method
+        self.status = status
+        self.area = area
+        self.landType = landType
+        self.regionCode = regionCode
+    }
+}
+
+/// The fields `mine update` may change; nil leaves a field as it is.
+public struct MineUpdate: Sendable {
+    public var name: String?
+    public var holder: String?
+    public var mineral: String?
+    public var mineralClass: MineralClass?
+    public var scale: MineScale?
+    public var method: MiningMethod?
+    public var status: MineStatus?
+    public var area: Area?
+    public var landType: LandType?
+
+    public init(
+        name: String? = nil, holder: String? = nil, mineral: String? = nil,
+        mineralClass: MineralClass? = nil, scale: MineScale? = nil, method: MiningMethod? = nil,
+        status: MineStatus? = nil, area: Area? = nil, landType: LandType? = nil
+    ) {
+        self.name = name
+        self.holder = holder
+        self.mineral = mineral
+        self.mineralClass = mineralClass
+        self.scale = scale
+        self.method = method
+        self.status = status
+        self.area = area
+        self.landType = landType
+    }
+
+    public var isEmpty: Bool {
+        name == nil && holder == nil && mineral == nil && mineralClass == nil && scale == nil
+            && method == nil && status == nil && area == nil && landType == nil
+    }
+}
+
+/// What an update did.
+public struct MineUpdateResult: Sendable, Encodable {
+    public var mine: Mine
+    public var changes: [MineChange]
+    public var obligationsOpened: [ObligationKind]
+
+    public func encode(to encoder: any Encoder) throws {
+        try mine.encode(to: encoder)
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(changes, forKey: .changes)
+        try c.encode(obligationsOpened, forKey: .obligationsOpened)
+    }
+
+    enum Keys: String, CodingKey {
+        case changes
+        case obligationsOpened = "obligations_opened"
+    }
+}
+
+/// The mine registry (矿山登记): add, list, show and change mines, keeping
+/// every change as history and opening the obligations of plan §6.2.
+public enum MineRegistry {
+    public static let defaultRegion = "150621"
+
+    /// Fields whose change obliges a new plan, letter and fund assessment.
+    static let obligingFields: Set<String> = ["method", "area_hm2", "scale", "mineral"]
+
+    public static func add(_ new: NewMine, by actor: Actor, on conn: Connection) throws -> Mine {
+        let license = try Text.required(new.license, field: "license", maxLength: 64)
+        let name = try Text.required(new.name, field: "name")
+        let holder = try Text.required(new.holder, field: "holder")
+        let mineral = try Text.required(new.mineral, field: "mineral", maxLength: 100)
+        guard new.regionCode.count == 6, new.regionCode.allSatisfy(\.isASCII), new.regionCode.allSatisfy(\.isNumber) else {
+            throw ReclaimError.invalid("region_code", "must be a six-digit administrative code, like 150621")
+        }
+        guard new.area.squareMetres > 0 else {
+            throw ReclaimError.invalid("area_hm2", "must be greater than zero")
+        }
+        return try conn.transactionally { conn in
+            let row = try conn.queryFirst("""
+                    INSERT INTO mines (license, name, holder, mineral, mineral_class, scale, method, status,
+                                       area_m2, land_type, region_code, created_by, updated_by)
+                    VALUES (\(license), \(name), \(holder), \(mineral), \(new.mineralClass.rawValue),
+                            \(new.scale.rawValue), \(new.method.rawValue), \(new.status.rawValue),
+                            \(new.area.squareMetres), \(new.landType.rawValue), \(new.regionCode),
+                            \(actor.name), \(actor.name))
+                    ON CONFLICT (license) DO NOTHING
+                    RETURNING \(unescaped: Mine.columns)
+                    """)
+            guard let row else {
+                throw ReclaimError(.conflict, field: "license", "mine \(license) is already registered")
+            }
+            let mine = try Mine(row: row)
+            try AuditLog.record(action: "mine.add", target: "mine:\(license)", input: new.auditText, by: actor, on: conn)
+            return mine
+        }
+    }
+
+    public static func list(on conn: Connection, after cursor: String? = nil, limit: Int? = nil) throws -> [Mine] {
+        let limitValue = Int64(limit ?? Int(Int32.max))
+        return try conn.query("""
+            SELECT \(unescaped: Mine.columns) FROM mines
+            WHERE \(cursor) IS NULL OR license > \(cursor)
+            ORDER BY license LIMIT \(limitValue)
+            """).rows.map(Mine.init(row:))
+    }
+
+    public static func find(_ license: String, on conn: Connection) throws -> Mine {
+        guard let row = try conn.queryFirst(
+            "SELECT \(unescaped: Mine.columns) FROM mines WHERE license = \(license)")
+        else { throw notFound(license) }
+        return try Mine(row: row)
+    }
+
+    public static func show(_ license: String, on conn: Connection) throws -> MineDetail {
+        let mine = try find(license, on: conn)
+        let obligations = try conn.query("""
+            SELECT o.id, o.kind, o.reason, o.opened_at, o.opened_by
+            FROM mine_obligations o JOIN mines m ON m.id = o.mine_id
+            WHERE m.license = \(license) AND o.closed_at IS NULL ORDER BY o.id
+            """).rows.map { r in
+            Obligation(
+                id: try r.decode("id"), kind: try r.decodeEnum("kind"), reason: try r.decode("reason"),
+                openedAt: try r.decode("opened_at"), openedBy: try r.decode("opened_by"))
+        }
+        let history = try conn.query("""
+            SELECT h.field, h.old_value, h.new_value, h.changed_at, h.changed_by
+            FROM mine_history h JOIN mines m ON m.id = h.mine_id
+            WHERE m.license = \(license) ORDER BY h.id
+            """).rows.map(MineChange.init(row:))
+        return MineDetail(mine: mine, obligations: obligations, history: history)
+    }
+
+    /// Applies the given changes in one transaction. Each field that really
+    /// changes is recorded in the history; a change of method, area, scale
+    /// or mineral opens the plan-§6.2 obligations (one open of each kind).
+    public static func update(_ license: String, _ update: MineUpdate, by actor: Actor, on conn: Connection) throws
+        -> MineUpdateResult
+    {
+        guard !update.isEmpty else {
+            throw ReclaimError.invalid("update", "name at least one field to change")
+        }
+        let name = try update.name.map { try Text.required($0, field: "name") }
+        let holder = try update.holder.map { try Text.required($0, field: "holder") }
+        let mineral = try update.mineral.map { try Text.required($0, field: "mineral", maxLength: 100) }
+        if let area = update.area, area.squareMetres <= 0 {
+            throw ReclaimError.invalid("area_hm2", "must be greater than zero")
+        }
+        return try conn.transactionally { conn in
+            guard let row = try conn.queryFirst("""
+                SELECT id, \(unescaped: Mine.columns) FROM mines WHERE license = \(license) FOR UPDATE
+                """)
+            else { throw notFound(license) }
+            let id: Int64 = try row.decode("id")
+            let old = try Mine(row: row)
+
+            // (field, old, new) for every field that really changes
+            var diffs: [(String, String, String)] = []
+            func note(_ field: String, _ from: String, _ to: String?) {
+                if let to, to != from { diffs.append((field, from, to)) }
+            }
+            note("name", old.name, name)
+            note("holder", old.holder, holder)
+            note("mineral", old.mineral, mineral)
+            note("mineral_class", old.mineralClass.rawValue, update.mineralClass?.rawValue)
+            note("scale", old.scale.rawValue, update.scale?.rawValue)
+            note("method", old.method.rawValue, update.method?.rawValue)
+            note("status", old.status.rawValue, update.status?.rawValue)
+            note("area_hm2", old.area.hectares, update.area?.hectares)
+            note("land_type", old.landType.rawValue, update.landType?.rawValue)
+
+            guard !diffs.isEmpty else {
+                return MineUpdateResult(mine: old, changes: [], obligationsOpened: [])
+            }
+            guard let updatedRow = try conn.queryFirst("""
+                UPDATE mines SET
+                    name = coalesce(\(name), name),
+                    holder = coalesce(\(holder), holder),
+                    mineral = coalesce(\(mineral), mineral),
+                    mineral_class = coalesce(\(update.mineralClass?.rawValue), mineral_class),
+                    scale = coalesce(\(update.scale?.rawValue), scale),
+                    method = coalesce(\(update.method?.rawValue), method),
+                    status = coalesce(\(update.status?.rawValue), status),
+                    area_m2 = coalesce(\(update.area?.squareMetres), area_m2),
+                    land_type = coalesce(\(update.landType?.rawValue), land_type),
+                    updated_at = now(), updated_by = \(actor.name)
+                WHERE id = \(id)
+                RETURNING \(unescaped: Mine.columns)
+                """)
+            else { throw notFound(license) }
+
+            var changes: [MineChange] = []
+            for (field, from, to) in diffs {
+                guard let h = try conn.queryFirst("""
+                    INSERT INTO mine_history (mine_id, field, old_value, new_value, changed_by)
+                    VALUES (\(id), \(field), \(from), \(to), \(actor.name))
+                    RETURNING field, old_value, new_value, changed_at, changed_by
+                    """)
+                else { continue }
+                changes.append(try MineChange(row: h))
+            }
+
+            var opened: [ObligationKind] = []
+            let obliging = diffs.filter { obligingFields.contains($0.0) }
+            if !obliging.isEmpty {
+                let reason = obliging.map { "\($0.0) changed from \($0.1) to \($0.2)" }.joined(separator: "; ")
+                for kind in ObligationKind.allCases {
+                    let inserted = try conn.execute("""
+                        INSERT INTO mine_obligations (mine_id, kind, reason, opened_by)
+                        VALUES (\(id), \(kind.rawValue), \(reason), \(actor.name))
+                        ON CONFLICT (mine_id, kind) WHERE closed_at IS NULL DO NOTHING
+                        """)
+                    if inserted > 0 { opened.append(kind) }
+                }
+            }
+            let input = diffs.map { "\($0.0)=\($0.2)" }.joined(separator: "\n")
+            try AuditLog.record(action: "mine.update", target: "mine:\(license)", input: input, by: actor, on: conn)
+            return MineUpdateResult(mine: try Mine(row: updatedRow), changes: changes, obligationsOpened: opened)
+        }
+    }
+
+    static func notFound(_ license: String) -> ReclaimError {
+        ReclaimError(.notFound, field: "license", "no mine with licence \(license)")
+    }
+}
+
+extension MineChange {
+    init(row: Row) throws {
+        field = try row.decode("field")
+        oldValue = try row.decode("old_value")
+        newValue = try row.decode("new_value")
+        changedAt = try row.decode("changed_at")
+        changedBy = try row.decode("changed_by")
+    }
+}
+
+extension NewMine {
+    /// The canonical input text whose digest the audit record keeps.
+    var auditText: String {
+        [license, name, holder, mineral, mineralClass.rawValue, scale.rawValue, method.rawValue,
+         status.rawValue, String(area.squareMetres), landType.rawValue, regionCode].joined(separator: "\n")
+    }
+}
+
+extension Connection {
+    /// Runs `body` in the caller's transaction if one is open, else in a new
+    /// one: one user action is one transaction, however the domain composes.
+    public func transactionally<T>(_ body: (Connection) throws -> T) throws -> T {
+        if inTransaction { return try body(self) }
+        return try withTransaction { try body($0) }
+    }
+}

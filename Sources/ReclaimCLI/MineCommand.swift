@@ -1,0 +1,145 @@
+import ArgumentParser
+import Foundation
+import Reclaim
+
+struct MineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mine",
+        abstract: "The mine registry (矿山登记).",
+        subcommands: [Add.self, List.self, Show.self, Update.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Register a mine under its licence number (采矿许可证号).")
+
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var actor: ActorOptions
+
+        @Option(help: "Mining licence number (采矿许可证号).") var license: String
+        @Option(help: "Mine name.") var name: String
+        @Option(help: "Licence holder (采矿权人).") var holder: String
+        @Option(help: "Main mineral (矿种), e.g. coal.") var mineral: String
+        @Option(help: "Accrual base-rate class.") var mineralClass: MineralClass
+        @Option(help: "Production scale.") var scale: MineScale
+        @Option(help: "Mining method.") var method: MiningMethod
+        @Option(help: "Status.") var status: MineStatus
+        @Option(name: .customLong("area-hm2"), help: "Licensed area in hectares (公顷), up to four decimals.")
+        var areaHm2: String
+        @Option(help: "Dominant land type.") var landType: LandType
+        @Option(help: "Six-digit region code.") var regionCode: String = MineRegistry.defaultRegion
+        @Option(help: "Output format.") var format: DetailFormat = .table
+
+        func run() throws {
+            try reportingFailures {
+                let area = try Area.parseHectares(areaHm2, field: "area-hm2")
+                let who = try actor.actor()
+                let conn = try database.connect()
+                let mine = try MineRegistry.add(
+                    NewMine(
+                        license: license, name: name, holder: holder, mineral: mineral, mineralClass: mineralClass,
+                        scale: scale, method: method, status: status, area: area, landType: landType,
+                        regionCode: regionCode),
+                    by: who, on: conn)
+                switch format {
+                case .json: try Output.json(mine)
+                case .table: Output.write("registered mine \(mine.license)\n")
+                }
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List registered mines.")
+
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "Output format.") var format: OutputFormat = .table
+
+        func run() throws {
+            try reportingFailures {
+                let conn = try database.connect()
+                try Output.rows(try MineRegistry.list(on: conn), format: format)
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one mine, its open obligations and its history.")
+
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "Licence number.") var license: String
+        @Option(help: "Output format.") var format: DetailFormat = .table
+
+        func run() throws {
+            try reportingFailures {
+                let conn = try database.connect()
+                let detail = try MineRegistry.show(license, on: conn)
+                switch format {
+                case .json: try Output.json(detail)
+                case .table: Output.write(Self.render(detail))
+                }
+            }
+        }
+
+        static func render(_ d: MineDetail) -> String {
+            let m = d.mine
+            var out = Output.keyValues(zip(Mine.headers, m.cells).map { ($0, $1) } + [
+                ("updated_at", ISO8601DateFormatter().string(from: m.updatedAt)), ("updated_by", m.updatedBy),
+            ])
+            out += "\nopen obligations:\n"
+            out += d.obligations.isEmpty ? "  none\n"
+                : d.obligations.map { "  \($0.kind.rawValue): \($0.reason) (since \(ISO8601DateFormatter().string(from: $0.openedAt)), \($0.openedBy))\n" }.joined()
+            out += "\nhistory:\n"
+            out += d.history.isEmpty ? "  none\n"
+                : d.history.map { "  \(ISO8601DateFormatter().string(from: $0.changedAt))  \($0.changedBy)  \($0.field): \($0.oldValue ?? "") -> \($0.newValue ?? "")\n" }.joined()
+            return out
+        }
+    }
+
+    struct Update: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change a mine. A change of method, area, scale or mineral opens the plan-§6.2 obligations.")
+
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var actor: ActorOptions
+        @Argument(help: "Licence number.") var license: String
+
+        @Option var name: String?
+        @Option var holder: String?
+        @Option var mineral: String?
+        @Option var mineralClass: MineralClass?
+        @Option var scale: MineScale?
+        @Option var method: MiningMethod?
+        @Option var status: MineStatus?
+        @Option(name: .customLong("area-hm2")) var areaHm2: String?
+        @Option var landType: LandType?
+        @Option(help: "Output format.") var format: DetailFormat = .table
+
+        func validate() throws {
+            if name == nil, holder == nil, mineral == nil, mineralClass == nil, scale == nil, method == nil,
+               status == nil, areaHm2 == nil, landType == nil {
+                throw ValidationError("name at least one field to change, e.g. --status suspended")
+            }
+        }
+
+        func run() throws {
+            try reportingFailures {
+                let area = try areaHm2.map { try Area.parseHectares($0, field: "area-hm2") }
+                let who = try actor.actor()
+                let conn = try database.connect()
+                let result = try MineRegistry.update(
+                    license,
+                    MineUpdate(name: name, holder: holder, mineral: mineral, mineralClass: mineralClass, scale: scale,
+                               method: method, status: status, area: area, landType: landType),
+                    by: who, on: conn)
+                switch format {
+                case .json: try Output.json(result)
+                case .table:
+                    if result.changes.isEmpty { Output.write("no change to mine \(license)\n") }
+                    for c in result.changes {
+                        Output.write("\(c.field): \(c.oldValue ?? "") -> \(c.newValue ?? "")\n")
+                    }
+                    for o in result.obligationsOpened { Output.write("obligation opened: \(o.rawValue)\n") }
+                }
+            }
+        }
+    }
+}

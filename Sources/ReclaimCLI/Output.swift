@@ -1,0 +1,81 @@
+import Foundation
+import Reclaim
+
+/// Something that prints as rows of a table or CSV.
+protocol Tabular {
+    static var headers: [String] { get }
+    var cells: [String] { get }
+}
+
+enum Output {
+    static func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    /// Stable, machine-readable JSON: snake_case keys (set by the domain's
+    /// coding keys), sorted, ISO 8601 dates.
+    static func json<T: Encodable>(_ value: T) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        let data = try encoder.encode(value)
+        write(String(decoding: data, as: UTF8.self) + "\n")
+    }
+
+    static func rows<T: Tabular & Encodable>(_ items: [T], format: OutputFormat) throws {
+        switch format {
+        case .json: try json(items)
+        case .csv: write(csv(headers: T.headers, rows: items.map(\.cells)))
+        case .table: write(table(headers: T.headers, rows: items.map(\.cells)))
+        }
+    }
+
+    /// RFC 4180: fields with commas, quotes or line breaks are quoted.
+    static func csv(headers: [String], rows: [[String]]) -> String {
+        func field(_ s: String) -> String {
+            if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+                return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            }
+            return s
+        }
+        return ([headers] + rows).map { $0.map(field).joined(separator: ",") }.joined(separator: "\n") + "\n"
+    }
+
+    /// Columns padded to their widest cell; East Asian characters count double.
+    static func table(headers: [String], rows: [[String]]) -> String {
+        func width(_ s: String) -> Int {
+            s.unicodeScalars.reduce(0) { $0 + ($1.value >= 0x1100 && $1.properties.isIdeographic ? 2 : 1) }
+        }
+        var widths = headers.map(width)
+        for row in rows {
+            for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], width(cell)) }
+        }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { i, c in
+                c + String(repeating: " ", count: max(0, widths[i] - width(c)))
+            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        }
+        var out = line(headers) + "\n"
+        out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
+        for row in rows { out += line(row) + "\n" }
+        return out
+    }
+
+    /// Key: value lines for one record.
+    static func keyValues(_ pairs: [(String, String)]) -> String {
+        let w = pairs.map(\.0.count).max() ?? 0
+        return pairs.map { $0.0 + ":" + String(repeating: " ", count: w - $0.0.count + 1) + $0.1 }
+            .joined(separator: "\n") + "\n"
+    }
+}
+
+extension Mine: Tabular {
+    static var headers: [String] {
+        ["license", "name", "holder", "mineral", "mineral_class", "scale", "method", "status", "area_hm2",
+         "land_type", "region_code"]
+    }
+    var cells: [String] {
+        [license, name, holder, mineral, mineralClass.rawValue, scale.rawValue, method.rawValue, status.rawValue,
+         area.hectares, landType.rawValue, regionCode]
+    }
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+
+/// `reclaim`: the restoration-fund ledger and mine registry from the command line.
+@main
+struct ReclaimCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reclaim",
+        abstract: "Mine geological-environment restoration funds (矿山地质环境治理恢复基金), plans and closures.",
+        discussion: """
+            Exit codes: 0 success; 64 usage error; 65 input refused or rule broken; 69 database unreachable.
+            The database is --database-url, else DATABASE_URL, else the local cluster of `make run`.
+            """,
+        subcommands: [MigrateCommand.self, MineCommand.self]
+    )
+
+    /// Like ArgumentParser's own `main`, but a usage error is one `error:`
+    /// line on stderr (exit 64), as for every other refusal.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                // --help, --version: the full text, on stdout.
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "usage error"
+            if !message.isEmpty {
+                FileHandle.standardError.write(Data("error: \(message.replacingOccurrences(of: "Error: ", with: ""))\n".utf8))
+            }
+            Foundation.exit(code.rawValue)
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import PQKit
+import TestSupport
+import Testing
+
+@Suite struct CopyTests {
+    @Test func copiesOneHundredThousandRows() throws {
+        let conn = try TestDatabase.make(migrated: false).connect()
+        try conn.execute("CREATE TABLE bulk (n bigint NOT NULL, label text)")
+        let loaded = try conn.copyIn("COPY bulk (n, label) FROM STDIN") { w in
+            for n in 1...100_000 {
+                try w.writeRow([String(n), n % 10 == 0 ? nil : "row\t\(n)\n\\"])
+            }
+        }
+        #expect(loaded == 100_000)
+        let row = try #require(try conn.queryFirst("""
+            SELECT count(*) AS c, sum(n) AS s, count(label) AS l,
+                   bool_and(label IS NULL OR label = 'row' || chr(9) || n || chr(10) || '\\') AS exact
+            FROM bulk
+            """))
+        #expect(try row.decode("c", as: Int64.self) == 100_000)
+        #expect(try row.decode("s", as: Int64.self) == 5_000_050_000)
+        #expect(try row.decode("l", as: Int64.self) == 90_000)
+        #expect(try row.decode("exact", as: Bool.self))
+    }
+
+    @Test func aThrowAbortsTheCopy() throws {
+        let conn = try TestDatabase.make(migrated: false).connect()
+        try conn.execute("CREATE TABLE bulk (n bigint NOT NULL)")
+        struct Stop: Error {}
+        #expect(throws: Stop.self) {
+            try conn.copyIn("COPY bulk (n) FROM STDIN") { w in
+                for n in 1...1000 { try w.writeRow([String(n)]) }
+                throw Stop()
+            }
+        }
+        #expect(try conn.queryFirst("SELECT count(*) FROM bulk")?.decode(0, as: Int64.self) == 0)
+        // and bad data is the server's error, with nothing loaded
+        let error = #expect(throws: PQError.self) {
+            try conn.copyIn("COPY bulk (n) FROM STDIN") { w in
+                try w.writeRow(["1"])
+                try w.writeRow(["not a number"])
+            }
+        }
+        #expect(error?.sqlState == .invalidTextRepresentation)
+        #expect(try conn.queryFirst("SELECT count(*) FROM bulk")?.decode(0, as: Int64.self) == 0)
+    }
+}

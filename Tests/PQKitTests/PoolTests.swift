@@ -1,0 +1,84 @@
+import Foundation
+import PQKit
+import Synchronization
+import TestSupport
+import Testing
+
+/// The most connections seen in use at once.
+final class Peak: Sendable {
+    let value = Mutex(0)
+}
+
+@Suite struct PoolTests {
+    @Test func fiftyConcurrentTasksShareFiveConnections() async throws {
+        let db = try TestDatabase.make(migrated: false)
+        let setup = try db.connect()
+        try setup.execute("CREATE TABLE hits (task int PRIMARY KEY, pid int NOT NULL)")
+        let pool = ConnectionPool(.init(conninfo: db.url, maxConnections: 5))
+        let peak = Peak()
+        try await withThrowingTaskGroup(of: Int32.self) { group in
+            for task in 0..<50 {
+                group.addTask {
+                    try await pool.withConnection { conn in
+                        let s = pool.stats
+                        peak.value.withLock { $0 = max($0, s.inUse) }
+                        let pid = conn.backendPID
+                        try conn.execute("SELECT pg_sleep(0.01)")
+                        try conn.execute("INSERT INTO hits VALUES (\(Int32(task)), \(pid))")
+                        return pid
+                    }
+                }
+            }
+            var pids = Set<Int32>()
+            for try await pid in group { pids.insert(pid) }
+            #expect(pids.count <= 5)
+            #expect(pids.count >= 2)
+        }
+        #expect(try db.count("SELECT count(*) FROM hits") == 50)
+        #expect(try db.count("SELECT count(DISTINCT pid) FROM hits") <= 5)
+        #expect(peak.value.withLock { $0 } <= 5)
+        let stats = pool.stats
+        #expect(stats.inUse == 0)
+        #expect(stats.waiting == 0)
+        try await pool.shutdown()
+    }
+
+    @Test func aFailingBodyReturnsItsConnection() async throws {
+        let db = try TestDatabase.make(migrated: false)
+        let pool = ConnectionPool(.init(conninfo: db.url, maxConnections: 1))
+        for _ in 0..<3 {
+            await #expect(throws: PQError.self) {
+                try await pool.withConnection { try $0.execute("SELECT * FROM no_such_table") }
+            }
+        }
+        let one = try await pool.withConnection { conn in
+            try conn.queryFirst("SELECT 1")?.decode(0, as: Int32.self)
+        }
+        #expect(one == 1)
+        try await pool.shutdown()
+    }
+
+    @Test func poolRecoversAfterServerRestart() async throws {
+        let cluster = try PrivateCluster()
+        defer { cluster.destroy() }
+        let pool = ConnectionPool(.init(conninfo: cluster.url, maxConnections: 3))
+        let before = try await pool.withConnection { c in c.backendPID }
+        #expect(before > 0)
+
+        try cluster.stop()
+        let error = await #expect(throws: PQError.self) {
+            try await pool.withConnection { c in try c.execute("SELECT 1") }
+        }
+        #expect(error?.isConnectionFailure == true)
+
+        try cluster.start()
+        // No new pool: the broken connections are replaced by themselves.
+        for _ in 0..<5 {
+            let value = try await pool.withConnection { c in
+                try c.queryFirst("SELECT 41 + 1")?.decode(0, as: Int32.self)
+            }
+            #expect(value == 42)
+        }
+        try await pool.shutdown()
+    }
+}

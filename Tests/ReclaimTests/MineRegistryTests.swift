@@ -1,0 +1,119 @@
+import Foundation
+import PQKit
+import Reclaim
+import TestSupport
+import Testing
+
+func sampleMine(_ license: String = "C1500002011011120001") throws -> NewMine {
+    NewMine(
+        license: license, name: "王家塔露天煤矿", holder: "达拉特旗某煤业有限公司", mineral: "coal",
+        mineralClass: .solidEnergy, scale: .large, method: .openPit, status: .producing,
+        area: try Area.parseHectares("123.45"), landType: .grassland)
+}
+
+@Suite struct MineRegistryTests {
+    @Test func addThenShowKeepsEveryField() throws {
+        let db = try TestDatabase.make()
+        let conn = try db.connect()
+        let added = try MineRegistry.add(try sampleMine(), by: try Actor("clerk"), on: conn)
+        #expect(added.area.squareMetres == 1_234_500)
+        #expect(added.regionCode == "150621")
+        #expect(added.createdBy == "clerk")
+        let shown = try MineRegistry.show(added.license, on: conn)
+        #expect(shown.mine == added)
+        #expect(shown.obligations.isEmpty)
+        #expect(shown.history.isEmpty)
+        #expect(try db.count("SELECT count(*) FROM audit_log WHERE action = 'mine.add' AND actor = 'clerk'") == 1)
+    }
+
+    @Test func duplicateLicenceIsAConflictAndWritesNothing() throws {
+        let db = try TestDatabase.make()
+        let conn = try db.connect()
+        _ = try MineRegistry.add(try sampleMine(), by: try Actor("clerk"), on: conn)
+        let error = #expect(throws: ReclaimError.self) {
+            try MineRegistry.add(try sampleMine(), by: try Actor("clerk"), on: conn)
+        }
+        #expect(error?.kind == .conflict)
+        #expect(error?.field == "license")
+        #expect(try db.count("SELECT count(*) FROM mines") == 1)
+        #expect(try db.count("SELECT count(*) FROM audit_log") == 1)
+    }
+
+    @Test func obligingChangeOpensObligationsOnceAndKeepsHistory() throws {
+        let db = try TestDatabase.make()
+        let conn = try db.connect()
+        let mine = try MineRegistry.add(try sampleMine(), by: try Actor("clerk"), on: conn)
+        let r1 = try MineRegistry.update(
+            mine.license, MineUpdate(method: .underground, area: try Area.parseHectares("200")),
+            by: try Actor("inspector"), on: conn)
+        #expect(r1.changes.map(\.field) == ["method", "area_hm2"])
+        #expect(r1.changes.first?.oldValue == "open-pit")
+        #expect(r1.changes.first?.newValue == "underground")
+        #expect(r1.changes.last?.oldValue == "123.4500")
+        #expect(Set(r1.obligationsOpened) == Set(ObligationKind.allCases))
+
+        // a second obliging change while they are open adds history, not duplicates
+        let r2 = try MineRegistry.update(mine.license, MineUpdate(scale: .medium), by: try Actor("inspector"), on: conn)
+        #expect(r2.obligationsOpened.isEmpty)
+
+        // a status change obliges nothing
+        let r3 = try MineRegistry.update(mine.license, MineUpdate(status: .suspended), by: try Actor("x"), on: conn)
+        #expect(r3.obligationsOpened.isEmpty)
+
+        let shown = try MineRegistry.show(mine.license, on: conn)
+        #expect(shown.obligations.count == 3)
+        #expect(shown.history.map(\.field) == ["method", "area_hm2", "scale", "status"])
+        #expect(shown.history.allSatisfy { $0.changedBy == "inspector" || $0.field == "status" })
+        #expect(shown.mine.method == .underground)
+        #expect(shown.mine.updatedBy == "x")
+    }
+
+    @Test func sameValueIsNoChange() throws {
+        let db = try TestDatabase.make()
+        let conn = try db.connect()
+        let mine = try MineRegistry.add(try sampleMine(), by: try Actor("clerk"), on: conn)
+        let r = try MineRegistry.update(mine.license, MineUpdate(method: .openPit), by: try Actor("clerk"), on: conn)
+        #expect(r.changes.isEmpty)
+        #expect(try db.count("SELECT count(*) FROM mine_history") == 0)
+        #expect(try db.count("SELECT count(*) FROM mine_obligations") == 0)
+    }
+
+    @Test func historyIsAppendOnly() throws {
+        let db = try TestDatabase.make()
+        let conn = try db.connect()
+        let mine = try MineRegistry.add(try sampleMine(), by: try Actor("clerk"), on: conn)
+        _ = try MineRegistry.update(mine.license, MineUpdate(status: .closed), by: try Actor("clerk"), on: conn)
+        for sql: Query in ["UPDATE mine_history SET new_value = 'producing'", "DELETE FROM mine_history",
+                           "TRUNCATE mine_history CASCADE", "DELETE FROM audit_log"] {
+            let error = #expect(throws: PQError.self) { try conn.execute(sql) }
+            #expect(error?.sqlState == .insufficientPrivilege)
+        }
+        #expect(try db.count("SELECT count(*) FROM mine_history") == 1)
+    }
+
+    @Test func unknownMineIsNotFound() throws {
+        let conn = try TestDatabase.make().connect()
+        let error = #expect(throws: ReclaimError.self) { try MineRegistry.show("nope", on: conn) }
+        #expect(error?.kind == .notFound)
+        let e2 = #expect(throws: ReclaimError.self) {
+            try MineRegistry.update("nope", MineUpdate(status: .closed), by: try Actor("x"), on: conn)
+        }
+        #expect(e2?.kind == .notFound)
+    }
+
+    @Test func badTextIsRefusedWithItsField() throws {
+        let conn = try TestDatabase.make().connect()
+        var m = try sampleMine()
+        m.name = "   "
+        let e1 = #expect(throws: ReclaimError.self) { try MineRegistry.add(m, by: try Actor("x"), on: conn) }
+        #expect(e1?.field == "name")
+        m = try sampleMine()
+        m.regionCode = "15062"
+        let e2 = #expect(throws: ReclaimError.self) { try MineRegistry.add(m, by: try Actor("x"), on: conn) }
+        #expect(e2?.field == "region_code")
+        m = try sampleMine()
+        m.license = "bad\u{0}licence"
+        let e3 = #expect(throws: ReclaimError.self) { try MineRegistry.add(m, by: try Actor("x"), on: conn) }
+        #expect(e3?.field == "license")
+    }
+}

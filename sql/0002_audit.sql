@@ -1,0 +1,19 @@
+-- 0002: the audit trail. One row per mutation, written in the mutation's
+-- own transaction; append-only.
+CREATE TABLE audit_log (
+    id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at            timestamptz NOT NULL DEFAULT clock_timestamp(),
+    actor         text NOT NULL CHECK (actor <> ''),
+    role          text,
+    action        text NOT NULL,
+    target        text NOT NULL,
+    request_id    text,
+    input_digest  bytea NOT NULL
+);
+CREATE INDEX audit_log_actor ON audit_log (actor, id);
+CREATE INDEX audit_log_target ON audit_log (target, id);
+CREATE INDEX audit_log_at ON audit_log (at);
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION forbid_change();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION forbid_change();
