@@ -187,10 +187,10 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
 
     public init?(pgText: String) { self.init(iso: pgText) }
 
-    /// Today's date in UTC.
-    public static func today(_ now: Date = Date()) -> CalendarDate {
+    /// Today's date in the given time zone (UTC by default).
+    public static func today(in timeZone: TimeZone? = nil, now: Date = Date()) -> CalendarDate {
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
+        calendar.timeZone = timeZone ?? TimeZone(identifier: "UTC") ?? calendar.timeZone
         let c = calendar.dateComponents([.year, .month, .day], from: now)
         // Calendar always yields a valid day here; fall back to the epoch defensively.
         return CalendarDate(year: c.year ?? 1970, month: c.month ?? 1, day: c.day ?? 1)

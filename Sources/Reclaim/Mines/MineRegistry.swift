@@ -248,8 +248,8 @@ public enum MineRegistry {
         }
     }
 
-    static func notFound(_ license: String) -> ReclaimError {
-        ReclaimError(.notFound, field: "license", "no mine with licence \(license)")
+    static func notFound(_ license: String, field: String = "license") -> ReclaimError {
+        ReclaimError(.notFound, field: field, "no mine with licence \(license)")
     }
 }
 

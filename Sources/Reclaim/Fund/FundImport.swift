@@ -1,0 +1,131 @@
+import Foundation
+public import PQKit
+
+/// What an import did, or would do on a dry run.
+public struct ImportReport: Sendable, Encodable {
+    public struct Problem: Sendable, Equatable, Encodable {
+        public var line: Int
+        public var reason: String
+    }
+
+    public var rows: Int
+    /// Entries booked (on a dry run: that would be booked).
+    public var booked: Int
+    /// Rows whose idempotency key was already booked with the same content.
+    public var skipped: Int
+    public var dryRun: Bool
+    public var problems: [Problem]
+
+    enum CodingKeys: String, CodingKey {
+        case rows, booked, skipped, problems
+        case dryRun = "dry_run"
+    }
+}
+
+/// An import refused as a whole; nothing was booked.
+public struct ImportRejected: Error, Sendable {
+    public var report: ImportReport
+}
+
+extension FundLedger {
+    static let importColumns = ["license", "kind", "amount", "value_date", "reference", "idempotency_key", "memo"]
+
+    /// Books a CSV file of deposits and withdrawals (bank records) as one
+    /// transaction. The header names the columns `license, kind, amount,
+    /// value_date, reference, idempotency_key, memo` (any order). Rows stream
+    /// through COPY into a temporary table and are booked set-based by the
+    /// database function `ledger_import`. If any row is bad, nothing is
+    /// booked and every bad row is reported (`ImportRejected`). Rows whose
+    /// key is already booked with the same content are skipped, so a file
+    /// imported twice books nothing the second time. Every row needs an
+    /// idempotency key for that reason.
+    public static func importCSV(path: String, dryRun: Bool = false, by actor: Actor, on conn: Connection) throws
+        -> ImportReport
+    {
+        let reader = try CSVReader(path: path)
+        guard let header = try reader.next() else {
+            throw ReclaimError.invalid("file", "is empty; expected a header row \(importColumns.joined(separator: ","))")
+        }
+        var index: [String: Int] = [:]
+        for (i, name) in header.fields.enumerated() {
+            index[name.trimmingCharacters(in: .whitespaces).lowercased()] = i
+        }
+        let missing = importColumns.filter { index[$0] == nil }
+        guard missing.isEmpty, header.problem == nil else {
+            throw ReclaimError.invalid(
+                "header", "line \(header.line) must name the columns \(importColumns.joined(separator: ",")); missing \(missing.joined(separator: ","))")
+        }
+        let today = self.today
+
+        return try conn.transactionally { conn in
+            try conn.execute("""
+                CREATE TEMP TABLE fund_import (
+                    line bigint PRIMARY KEY, license text NOT NULL, kind text NOT NULL, amount bigint NOT NULL,
+                    value_date date NOT NULL, reference text, idempotency_key text NOT NULL, memo text,
+                    mine_id bigint, fund_id bigint, other_id bigint, digest bytea, status text, problem text,
+                    entry_hash bytea
+                ) ON COMMIT DROP
+                """)
+            var problems: [ImportReport.Problem] = []
+            var rows = 0
+            try conn.copyIn(
+                "COPY fund_import (line, license, kind, amount, value_date, reference, idempotency_key, memo) FROM STDIN"
+            ) { writer in
+                while let record = try reader.next() {
+                    rows += 1
+                    do {
+                        if let problem = record.problem { throw ReclaimError.invalid("csv", problem) }
+                        guard record.fields.count == header.fields.count else {
+                            throw ReclaimError.invalid(
+                                "csv", "expected \(header.fields.count) fields, found \(record.fields.count)")
+                        }
+                        func field(_ name: String) -> String { index[name].map { record.fields[$0] } ?? "" }
+                        let license = try Text.required(field("license"), field: "license", maxLength: 64)
+                        let kind = field("kind").trimmingCharacters(in: .whitespaces)
+                        guard kind == EntryKind.deposit.rawValue || kind == EntryKind.withdrawal.rawValue else {
+                            throw ReclaimError.invalid("kind", "'\(kind)' is not deposit or withdrawal")
+                        }
+                        let amount = try Money.parse(field("amount"))
+                        let date = try parseDate(field("value_date"), field: "value_date")
+                        guard date <= today else { throw ReclaimError.invalid("value_date", "\(date) is in the future") }
+                        if let earliest = earliestValueDate, date < earliest {
+                            throw ReclaimError.invalid("value_date", "\(date) is before \(earliest)")
+                        }
+                        let reference = try Text.optional(field("reference"), field: "reference", maxLength: 100)
+                        guard let key = try Text.optional(field("idempotency_key"), field: "idempotency_key",
+                                                          maxLength: 200)
+                        else {
+                            throw ReclaimError.invalid("idempotency_key", "is required, so that a re-import books nothing")
+                        }
+                        let memo = try Text.optional(field("memo"), field: "memo", maxLength: 500)
+                        try writer.writeRow([String(record.line), license, kind, String(amount.fen), date.description,
+                                             reference, key, memo])
+                    } catch let error as ReclaimError {
+                        problems.append(.init(line: record.line, reason: error.description))
+                    }
+                }
+            }
+            let refused = !problems.isEmpty
+            for r in try conn.query("SELECT line, problem FROM ledger_import(\(actor.name), \(dryRun || refused))").rows {
+                problems.append(.init(line: Int(try r.decode("line", as: Int64.self)), reason: try r.decode("problem")))
+            }
+            problems.sort { $0.line < $1.line }
+            guard let counts = try conn.queryFirst("""
+                SELECT count(*) FILTER (WHERE problem IS NULL AND coalesce(status, 'book') = 'book') AS booked,
+                       count(*) FILTER (WHERE status = 'skip') AS skipped
+                FROM fund_import
+                """)
+            else { throw ReclaimError(.unavailable, "import returned nothing") }
+            let report = ImportReport(
+                rows: rows, booked: problems.isEmpty ? Int(try counts.decode("booked", as: Int64.self)) : 0,
+                skipped: Int(try counts.decode("skipped", as: Int64.self)), dryRun: dryRun, problems: problems)
+            guard problems.isEmpty else { throw ImportRejected(report: report) }
+            if !dryRun && report.booked > 0 {
+                try AuditLog.record(
+                    action: "fund.import", target: "import:\(path.split(separator: "/").last.map(String.init) ?? path)",
+                    input: "rows=\(rows) booked=\(report.booked) skipped=\(report.skipped)", by: actor, on: conn)
+            }
+            return report
+        }
+    }
+}

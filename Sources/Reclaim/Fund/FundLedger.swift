@@ -1,0 +1,304 @@
+public import Foundation
+public import PQKit
+
+/// What a clerk fills in for a booking.
+public struct Booking: Sendable {
+    public var amount: Money
+    /// The bank's date; nil means today in the bureau's time zone.
+    public var valueDate: CalendarDate?
+    /// e.g. the bank slip number
+    public var reference: String?
+    public var memo: String?
+    /// The same key with the same content books once; with other content it is refused.
+    public var idempotencyKey: String?
+
+    public init(amount: Money, valueDate: CalendarDate? = nil, reference: String? = nil, memo: String? = nil,
+                idempotencyKey: String? = nil) {
+        self.amount = amount
+        self.valueDate = valueDate
+        self.reference = reference
+        self.memo = memo
+        self.idempotencyKey = idempotencyKey
+    }
+}
+
+/// The per-mine restoration-fund ledger (矿山地质环境治理恢复基金台账).
+///
+/// Every booking is one transaction: the double-entry postings (through the
+/// database function `ledger_book`, which also enforces idempotency, lock
+/// order and the no-overdraft rule) and the audit record. The database's own
+/// triggers refuse edits, deletions and any posting that breaks a chain or
+/// overdraws a fund, whatever the client.
+public enum FundLedger {
+    /// The bureau's time zone decides what "today" is for value dates
+    /// (Inner Mongolia keeps Beijing time). `RECLAIM_TIMEZONE` overrides it.
+    public static let bureauTimeZone: TimeZone =
+        ProcessInfo.processInfo.environment["RECLAIM_TIMEZONE"].flatMap(TimeZone.init(identifier:))
+        ?? TimeZone(identifier: "Asia/Shanghai") ?? TimeZone(secondsFromGMT: 8 * 3600) ?? .current
+
+    public static var today: CalendarDate { CalendarDate.today(in: bureauTimeZone) }
+
+    /// Value dates before this are refused as typos.
+    static let earliestValueDate = CalendarDate(year: 1990, month: 1, day: 1)
+
+    public static func deposit(_ license: String, _ booking: Booking, by actor: Actor, on conn: Connection) throws
+        -> BookingResult
+    {
+        try book(.deposit, debit: (license, .fund), credit: (license, .contributions), booking, by: actor, on: conn)
+    }
+
+    public static func withdraw(_ license: String, _ booking: Booking, by actor: Actor, on conn: Connection) throws
+        -> BookingResult
+    {
+        try book(.withdrawal, debit: (license, .works), credit: (license, .fund), booking, by: actor, on: conn)
+    }
+
+    public static func convertDeposit(_ license: String, _ booking: Booking, by actor: Actor, on conn: Connection)
+        throws -> BookingResult
+    {
+        try book(.depositConversion, debit: (license, .fund), credit: (license, .convertedDeposits), booking,
+                 by: actor, on: conn)
+    }
+
+    public static func transfer(from: String, to: String, _ booking: Booking, by actor: Actor, on conn: Connection)
+        throws -> BookingResult
+    {
+        guard from != to else { throw ReclaimError.invalid("to_license", "must differ from from_license") }
+        return try book(.transfer, debit: (to, .fund), credit: (from, .fund), booking, by: actor, on: conn)
+    }
+
+    /// Books the mirror of entry `entryID`. An entry is reversed at most
+    /// once and a reversal is never reversed.
+    public static func reverse(
+        _ entryID: Int64, reason: String, valueDate: CalendarDate? = nil, idempotencyKey: String? = nil,
+        by actor: Actor, on conn: Connection
+    ) throws -> BookingResult {
+        let reason = try Text.required(reason, field: "reason", maxLength: 500)
+        let key = try Text.optional(idempotencyKey, field: "idempotency_key", maxLength: 200)
+        let date = try checkedValueDate(valueDate)
+        return try conn.transactionally { conn in
+            let row = try mappingLedgerErrors {
+                try conn.queryFirst("""
+                    SELECT entry_id, replayed FROM ledger_reverse(\(entryID), \(date), \(reason), \(actor.name), \(key),
+                        ledger_request_digest('reversal', \(String(entryID)), NULL, 0, \(valueDate), NULL, \(reason)))
+                    """)
+            }
+            let result = try finish(row, action: "fund.reverse", target: "entry:\(entryID)",
+                                    input: "reverse \(entryID) \(reason)", by: actor, on: conn)
+            return result
+        }
+    }
+
+    // MARK: - Booking
+
+    private static func book(
+        _ kind: EntryKind, debit: (String, AccountKind), credit: (String, AccountKind), _ booking: Booking,
+        by actor: Actor, on conn: Connection
+    ) throws -> BookingResult {
+        let reference = try Text.optional(booking.reference, field: "reference", maxLength: 100)
+        let memo = try Text.optional(booking.memo, field: "memo", maxLength: 500)
+        let key = try Text.optional(booking.idempotencyKey, field: "idempotency_key", maxLength: 200)
+        guard booking.amount.fen > 0, booking.amount <= Money.maximum else {
+            throw ReclaimError.invalid("amount", "must be greater than zero and at most 10^13 yuan")
+        }
+        let date = try checkedValueDate(booking.valueDate)
+        // the licence the request names (the source of a transfer), and a transfer's destination
+        let license = credit.0
+        let toLicense: String? = kind == .transfer ? debit.0 : nil
+
+        return try conn.transactionally { conn in
+            var accounts: [String: Int64] = [:]
+            for row in try conn.query("""
+                SELECT m.license, a.kind, a.id FROM fund_accounts a JOIN mines m ON m.id = a.mine_id
+                WHERE (m.license = \(debit.0) AND a.kind = \(debit.1.rawValue))
+                   OR (m.license = \(credit.0) AND a.kind = \(credit.1.rawValue))
+                """).rows {
+                accounts["\(try row.decode("license", as: String.self))/\(try row.decode("kind", as: String.self))"] =
+                    try row.decode("id")
+            }
+            guard let debitID = accounts["\(debit.0)/\(debit.1.rawValue)"] else {
+                throw MineRegistry.notFound(debit.0, field: kind == .transfer ? "to_license" : "license")
+            }
+            guard let creditID = accounts["\(credit.0)/\(credit.1.rawValue)"] else {
+                throw MineRegistry.notFound(credit.0, field: kind == .transfer ? "from_license" : "license")
+            }
+            let row = try mappingLedgerErrors {
+                try conn.queryFirst("""
+                    SELECT entry_id, replayed FROM ledger_book(
+                        \(kind.rawValue), \(date), \(booking.amount.fen), \(debitID), \(creditID),
+                        \(reference), \(memo), \(actor.name), \(key),
+                        ledger_request_digest(\(kind.rawValue), \(license), \(toLicense), \(booking.amount.fen),
+                                              \(booking.valueDate), \(reference), \(memo)))
+                    """)
+            }
+            let input = [kind.rawValue, license, toLicense ?? "", String(booking.amount.fen), date.description,
+                         reference ?? "", memo ?? "", key ?? ""].joined(separator: "\n")
+            return try finish(row, action: "fund.\(kind.rawValue)", target: "mine:\(license)", input: input,
+                              by: actor, on: conn)
+        }
+    }
+
+    /// Loads the booked entry and, unless it was a replay, writes the audit record.
+    private static func finish(_ row: Row?, action: String, target: String, input: String, by actor: Actor,
+                               on conn: Connection) throws -> BookingResult {
+        guard let row else { throw ReclaimError(.unavailable, "the booking returned nothing") }
+        let id: Int64 = try row.decode("entry_id")
+        let replayed: Bool = try row.decode("replayed")
+        if !replayed {
+            try AuditLog.record(action: action, target: target, input: input, by: actor, on: conn)
+        }
+        return BookingResult(entry: try entry(id, on: conn), replayed: replayed)
+    }
+
+    static func checkedValueDate(_ date: CalendarDate?) throws -> CalendarDate {
+        let today = self.today
+        guard let date else { return today }
+        guard date <= today else { throw ReclaimError.invalid("value_date", "\(date) is in the future") }
+        if let earliest = earliestValueDate, date < earliest {
+            throw ReclaimError.invalid("value_date", "\(date) is before \(earliest)")
+        }
+        return date
+    }
+
+    /// Parses a `YYYY-MM-DD` value date typed by a user.
+    public static func parseDate(_ text: String, field: String) throws -> CalendarDate {
+        guard let d = CalendarDate(iso: text) else {
+            throw ReclaimError.invalid(field, "'\(text)' is not a date like 2025-03-01")
+        }
+        return d
+    }
+
+    /// Turns the ledger functions' refusals into errors a clerk can act on.
+    static func mappingLedgerErrors<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let e as PQError {
+            switch e.sqlState?.code {
+            case "RCKEY":
+                throw ReclaimError(.conflict, field: "idempotency_key", "was already used for a different request")
+            case "RCODR":
+                throw ReclaimError(.ruleViolation, field: "amount", e.message)
+            case "RCREV":
+                throw ReclaimError(.ruleViolation, field: "entry_id", e.message)
+            case "RCNOE":
+                throw ReclaimError(.notFound, field: "entry_id", e.message)
+            case "RCSAM":
+                throw ReclaimError.invalid("to_license", e.message)
+            case "23505" where e.constraint == "ledger_entries_reverses_key":
+                throw ReclaimError(.ruleViolation, field: "entry_id", "the entry has already been reversed")
+            case "23514" where e.constraint == "fund_no_overdraft":
+                throw ReclaimError(.ruleViolation, field: "amount", "insufficient fund balance")
+            default:
+                throw e
+            }
+        }
+    }
+
+    // MARK: - Reading
+
+    /// One entry with its postings.
+    public static func entry(_ id: Int64, on conn: Connection) throws -> LedgerEntry {
+        let rows = try conn.query("""
+            SELECT e.id, e.kind, e.amount, e.value_date, e.booked_at, e.reference, e.memo, e.actor,
+                   e.idempotency_key, e.reverses, e.reason,
+                   m.license, a.kind AS account, p.seq, p.amount AS posting_amount, p.balance_after
+            FROM ledger_entries e
+            JOIN ledger_postings p ON p.entry_id = e.id
+            JOIN fund_accounts a ON a.id = p.account_id
+            JOIN mines m ON m.id = a.mine_id
+            WHERE e.id = \(id)
+            ORDER BY p.amount DESC
+            """).rows
+        guard let first = rows.first else {
+            throw ReclaimError(.notFound, field: "entry_id", "no ledger entry \(id)")
+        }
+        return LedgerEntry(
+            id: try first.decode("id"), kind: try first.decodeEnum("kind"),
+            amount: Money(fen: try first.decode("amount")), valueDate: try first.decode("value_date"),
+            bookedAt: try first.decode("booked_at"), reference: try first.decode("reference"),
+            memo: try first.decode("memo"), actor: try first.decode("actor"),
+            idempotencyKey: try first.decode("idempotency_key"), reverses: try first.decode("reverses"),
+            reason: try first.decode("reason"),
+            postings: try rows.map { r in
+                Posting(
+                    license: try r.decode("license"), account: try r.decodeEnum("account"), seq: try r.decode("seq"),
+                    amount: Money(fen: try r.decode("posting_amount")),
+                    balanceAfter: Money(fen: try r.decode("balance_after")))
+            })
+    }
+
+    /// The fund's balance: now, or as of the end of a value date (the sum of
+    /// postings with value date on or before it).
+    public static func balance(_ license: String, asOf: CalendarDate? = nil, on conn: Connection) throws -> FundBalance {
+        guard let row = try conn.queryFirst("""
+            SELECT m.license,
+                   CASE WHEN \(asOf) IS NULL THEN a.balance
+                        ELSE (SELECT coalesce(sum(p.amount), 0) FROM ledger_postings p
+                              WHERE p.account_id = a.id AND p.value_date <= \(asOf))::bigint END AS balance
+            FROM mines m JOIN fund_accounts a ON a.mine_id = m.id AND a.kind = 'fund'
+            WHERE m.license = \(license)
+            """)
+        else { throw MineRegistry.notFound(license) }
+        return FundBalance(license: try row.decode("license"), balance: Money(fen: try row.decode("balance")),
+                           asOf: asOf ?? today)
+    }
+
+    /// Every mine's fund balance, by licence.
+    public static func balances(asOf: CalendarDate? = nil, after cursor: String? = nil, limit: Int? = nil,
+                                on conn: Connection) throws -> [FundBalance] {
+        let date = asOf ?? today
+        return try conn.query("""
+            SELECT m.license,
+                   CASE WHEN \(asOf) IS NULL THEN a.balance
+                        ELSE (SELECT coalesce(sum(p.amount), 0) FROM ledger_postings p
+                              WHERE p.account_id = a.id AND p.value_date <= \(asOf))::bigint END AS balance
+            FROM mines m JOIN fund_accounts a ON a.mine_id = m.id AND a.kind = 'fund'
+            WHERE \(cursor) IS NULL OR m.license > \(cursor)
+            ORDER BY m.license LIMIT \(Int64(limit ?? Int(Int32.max)))
+            """).rows.map { r in
+            FundBalance(license: try r.decode("license"), balance: Money(fen: try r.decode("balance")), asOf: date)
+        }
+    }
+
+    /// The fund's statement between two value dates (inclusive; either may be
+    /// open). Opening balance plus the sum of the lines' amounts is the
+    /// closing balance.
+    public static func statement(_ license: String, from: CalendarDate? = nil, to: CalendarDate? = nil,
+                                 on conn: Connection) throws -> Statement {
+        if let from, let to, from > to {
+            throw ReclaimError.invalid("from", "\(from) is after to (\(to))")
+        }
+        return try conn.transactionally { conn in
+            // one snapshot for the opening balance and the lines
+            try conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            guard let account = try conn.queryFirst("""
+                SELECT a.id FROM fund_accounts a JOIN mines m ON m.id = a.mine_id
+                WHERE m.license = \(license) AND a.kind = 'fund'
+                """)
+            else { throw MineRegistry.notFound(license) }
+            let accountID: Int64 = try account.decode("id")
+            let opening: Int64 = try conn.queryFirst("""
+                SELECT coalesce(sum(amount), 0)::bigint AS o FROM ledger_postings
+                WHERE account_id = \(accountID) AND \(from) IS NOT NULL AND value_date < \(from)
+                """)?.decode("o") ?? 0
+            var running = opening
+            let lines = try conn.query("""
+                SELECT e.id, e.kind, p.value_date, p.amount, e.reference, e.memo
+                FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id
+                WHERE p.account_id = \(accountID)
+                  AND (\(from) IS NULL OR p.value_date >= \(from))
+                  AND (\(to) IS NULL OR p.value_date <= \(to))
+                ORDER BY p.value_date, p.seq
+                """).rows.map { r in
+                let amount: Int64 = try r.decode("amount")
+                running += amount
+                return Statement.Line(
+                    id: try r.decode("id"), kind: try r.decodeEnum("kind"), valueDate: try r.decode("value_date"),
+                    amount: Money(fen: amount), balanceAfter: Money(fen: running),
+                    reference: try r.decode("reference"), memo: try r.decode("memo"))
+            }
+            return Statement(license: license, from: from, to: to, openingBalance: Money(fen: opening),
+                             closingBalance: Money(fen: running), entries: lines)
+        }
+    }
+}

@@ -1,0 +1,168 @@
+public import Foundation
+public import PQKit
+
+/// What an entry records.
+public enum EntryKind: String, Sendable, CaseIterable, Codable {
+    /// 提取/存入: the company pays into its fund
+    case deposit
+    /// 使用: the fund pays for approved restoration works
+    case withdrawal
+    /// between two mines' funds, e.g. when mining rights are merged (整合重组)
+    case transfer
+    /// an old government-held deposit (保证金) moved into the fund
+    case depositConversion = "deposit-conversion"
+    /// the correction of an earlier entry; entries are never edited
+    case reversal
+}
+
+/// The accounts each mine has. `fund` is the 基金 itself; the others are
+/// counterparties: where money comes from and goes to.
+public enum AccountKind: String, Sendable, CaseIterable, Codable {
+    case fund
+    case contributions
+    case works
+    case convertedDeposits = "converted-deposits"
+    case closureReleases = "closure-releases"
+}
+
+/// One leg of an entry.
+public struct Posting: Sendable, Equatable, Encodable {
+    public var license: String
+    public var account: AccountKind
+    public var seq: Int64
+    /// Signed: positive increases the account.
+    public var amount: Money
+    /// The account's running balance after this posting, in booking order.
+    public var balanceAfter: Money
+
+    enum CodingKeys: String, CodingKey {
+        case license, account, seq, amount
+        case balanceAfter = "balance_after"
+    }
+}
+
+/// A booked ledger entry with its postings.
+public struct LedgerEntry: Sendable, Equatable, Encodable {
+    public var id: Int64
+    public var kind: EntryKind
+    public var amount: Money
+    public var valueDate: CalendarDate
+    public var bookedAt: Date
+    public var reference: String?
+    public var memo: String?
+    public var actor: String
+    public var idempotencyKey: String?
+    public var reverses: Int64?
+    public var reason: String?
+    public var postings: [Posting]
+
+    enum CodingKeys: String, CodingKey {
+        case id, kind, amount
+        case valueDate = "value_date"
+        case bookedAt = "booked_at"
+        case reference, memo, actor
+        case idempotencyKey = "idempotency_key"
+        case reverses, reason, postings
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(amount, forKey: .amount)
+        try c.encode(valueDate.description, forKey: .valueDate)
+        try c.encode(bookedAt, forKey: .bookedAt)
+        try c.encode(reference, forKey: .reference)
+        try c.encode(memo, forKey: .memo)
+        try c.encode(actor, forKey: .actor)
+        try c.encode(idempotencyKey, forKey: .idempotencyKey)
+        try c.encode(reverses, forKey: .reverses)
+        try c.encode(reason, forKey: .reason)
+        try c.encode(postings, forKey: .postings)
+    }
+}
+
+/// The outcome of a booking call.
+public struct BookingResult: Sendable, Equatable {
+    public var entry: LedgerEntry
+    /// True when an idempotency key matched an earlier identical request:
+    /// nothing new was booked and `entry` is the original.
+    public var replayed: Bool
+}
+
+/// A fund's balance on a date.
+public struct FundBalance: Sendable, Equatable, Encodable {
+    public var license: String
+    public var balance: Money
+    public var asOf: CalendarDate
+
+    enum CodingKeys: String, CodingKey {
+        case license, balance
+        case asOf = "as_of"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(license, forKey: .license)
+        try c.encode(balance, forKey: .balance)
+        try c.encode(asOf.description, forKey: .asOf)
+    }
+}
+
+/// A fund statement over a value-date range.
+public struct Statement: Sendable, Encodable {
+    public struct Line: Sendable, Equatable, Encodable {
+        public var id: Int64
+        public var kind: EntryKind
+        public var valueDate: CalendarDate
+        /// Signed: what the line did to the fund.
+        public var amount: Money
+        /// The running balance in the statement's order (value date, then booking order).
+        public var balanceAfter: Money
+        public var reference: String?
+        public var memo: String?
+
+        enum CodingKeys: String, CodingKey {
+            case id, kind
+            case valueDate = "value_date"
+            case amount
+            case balanceAfter = "balance_after"
+            case reference, memo
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(id, forKey: .id)
+            try c.encode(kind, forKey: .kind)
+            try c.encode(valueDate.description, forKey: .valueDate)
+            try c.encode(amount, forKey: .amount)
+            try c.encode(balanceAfter, forKey: .balanceAfter)
+            try c.encode(reference, forKey: .reference)
+            try c.encode(memo, forKey: .memo)
+        }
+    }
+
+    public var license: String
+    public var from: CalendarDate?
+    public var to: CalendarDate?
+    public var openingBalance: Money
+    public var closingBalance: Money
+    public var entries: [Line]
+
+    enum CodingKeys: String, CodingKey {
+        case license, from, to
+        case openingBalance = "opening_balance"
+        case closingBalance = "closing_balance"
+        case entries
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(license, forKey: .license)
+        try c.encode(from?.description, forKey: .from)
+        try c.encode(to?.description, forKey: .to)
+        try c.encode(openingBalance, forKey: .openingBalance)
+        try c.encode(closingBalance, forKey: .closingBalance)
+        try c.encode(entries, forKey: .entries)
+    }
+}

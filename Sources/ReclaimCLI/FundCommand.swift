@@ -1,0 +1,270 @@
+import ArgumentParser
+import Foundation
+import PQKit
+import Reclaim
+
+struct FundCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fund",
+        abstract: "The restoration-fund ledger (矿山地质环境治理恢复基金).",
+        subcommands: [
+            Deposit.self, Withdraw.self, Transfer.self, ConvertDeposit.self, Reverse.self, Balance.self,
+            StatementCommand.self, Import.self, Verify.self,
+        ])
+
+    /// The options every booking takes.
+    struct BookingOptions: ParsableArguments {
+        @Option(help: "Bank value date, YYYY-MM-DD (default: today, Beijing time).") var valueDate: String?
+        @Option(help: "Reference, e.g. the bank slip number.") var reference: String?
+        @Option(help: "Books once however often it is retried; reused with other content it is refused.")
+        var idempotencyKey: String?
+        @Option(help: "Free text.") var memo: String?
+        @Option(help: "Unit of AMOUNT: yuan (two decimals) or wan, 万元 (six decimals).") var unit: Money.Unit = .yuan
+        @Option(help: "Output: the entry id (table) or the whole entry (json).") var format: DetailFormat = .table
+
+        func booking(amount: String) throws -> Booking {
+            Booking(
+                amount: try Money.parse(amount, unit: unit),
+                valueDate: try valueDate.map { try FundLedger.parseDate($0, field: "value-date") },
+                reference: reference, memo: memo, idempotencyKey: idempotencyKey)
+        }
+
+        func print(_ result: BookingResult) throws {
+            if result.replayed {
+                FileHandle.standardError.write(Data("note: idempotency key already booked as entry \(result.entry.id); nothing new booked\n".utf8))
+            }
+            switch format {
+            case .json: try Output.json(result.entry)
+            case .table: Output.write("\(result.entry.id)\n")
+            }
+        }
+    }
+
+    /// Runs one booking: parse, connect, book, print.
+    static func book(
+        _ database: DatabaseOptions, _ actor: ActorOptions, _ options: BookingOptions, amount: String,
+        _ body: (Booking, Actor, Connection) throws -> BookingResult
+    ) throws {
+        try reportingFailures {
+            let booking = try options.booking(amount: amount)
+            let who = try actor.actor()
+            let conn = try database.connect()
+            try options.print(try body(booking, who, conn))
+        }
+    }
+
+    struct Deposit: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Record money paid into a mine's fund (提取/存入).")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var actor: ActorOptions
+        @Argument(help: "Licence number.") var license: String
+        @Argument(help: "Amount, e.g. 1500.50.") var amount: String
+        @OptionGroup var options: BookingOptions
+
+        func run() throws {
+            try FundCommand.book(database, actor, options, amount: amount) { b, who, conn in
+                try FundLedger.deposit(license, b, by: who, on: conn)
+            }
+        }
+    }
+
+    struct Withdraw: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Record a payment from the fund for restoration works (使用).")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var actor: ActorOptions
+        @Argument(help: "Licence number.") var license: String
+        @Argument(help: "Amount, e.g. 1500.50.") var amount: String
+        @OptionGroup var options: BookingOptions
+
+        func run() throws {
+            try FundCommand.book(database, actor, options, amount: amount) { b, who, conn in
+                try FundLedger.withdraw(license, b, by: who, on: conn)
+            }
+        }
+    }
+
+    struct Transfer: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Move money between two mines' funds (e.g. 整合重组).")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var actor: ActorOptions
+        @Argument(help: "Licence the money leaves.") var fromLicense: String
+        @Argument(help: "Licence the money goes to.") var toLicense: String
+        @Argument(help: "Amount, e.g. 1500.50.") var amount: String
+        @OptionGroup var options: BookingOptions
+
+        func run() throws {
+            try FundCommand.book(database, actor, options, amount: amount) { b, who, conn in
+                try FundLedger.transfer(from: fromLicense, to: toLicense, b, by: who, on: conn)
+            }
+        }
+    }
+
+    struct ConvertDeposit: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "convert-deposit", abstract: "Move an old government-held deposit (保证金) into the fund.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var actor: ActorOptions
+        @Argument(help: "Licence number.") var license: String
+        @Argument(help: "Amount, e.g. 1500.50.") var amount: String
+        @OptionGroup var options: BookingOptions
+
+        func run() throws {
+            try FundCommand.book(database, actor, options, amount: amount) { b, who, conn in
+                try FundLedger.convertDeposit(license, b, by: who, on: conn)
+            }
+        }
+    }
+
+    struct Reverse: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Correct an entry by booking its mirror. Entries are never edited; each is reversed once at most.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var actor: ActorOptions
+        @Argument(help: "The entry to reverse.") var entryID: Int64
+        @Option(help: "Why (kept with the reversal).") var reason: String
+        @Option(help: "Value date of the reversal (default: today).") var valueDate: String?
+        @Option var idempotencyKey: String?
+        @Option(help: "Output format.") var format: DetailFormat = .table
+
+        func run() throws {
+            try reportingFailures {
+                let date = try valueDate.map { try FundLedger.parseDate($0, field: "value-date") }
+                let who = try actor.actor()
+                let conn = try database.connect()
+                let result = try FundLedger.reverse(entryID, reason: reason, valueDate: date,
+                                                    idempotencyKey: idempotencyKey, by: who, on: conn)
+                switch format {
+                case .json: try Output.json(result.entry)
+                case .table: Output.write("\(result.entry.id)\n")
+                }
+            }
+        }
+    }
+
+    struct Balance: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Fund balances, now or as of a value date.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "Licence number (default: every mine).") var license: String?
+        @Option(help: "Balance at the end of this value date, YYYY-MM-DD.") var asOf: String?
+        @Option(help: "Output format.") var format: OutputFormat = .table
+
+        func run() throws {
+            try reportingFailures {
+                let date = try asOf.map { try FundLedger.parseDate($0, field: "as-of") }
+                let conn = try database.connect()
+                if let license {
+                    let b = try FundLedger.balance(license, asOf: date, on: conn)
+                    if format == .json { try Output.json(b) } else { try Output.rows([b], format: format) }
+                } else {
+                    try Output.rows(try FundLedger.balances(asOf: date, on: conn), format: format)
+                }
+            }
+        }
+    }
+
+    struct StatementCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "statement", abstract: "A mine's fund statement between two value dates.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "Licence number.") var license: String
+        @Option(help: "First value date, YYYY-MM-DD.") var from: String?
+        @Option(help: "Last value date, YYYY-MM-DD.") var to: String?
+        @Option(help: "Output format.") var format: OutputFormat = .table
+
+        func run() throws {
+            try reportingFailures {
+                let from = try self.from.map { try FundLedger.parseDate($0, field: "from") }
+                let to = try self.to.map { try FundLedger.parseDate($0, field: "to") }
+                let conn = try database.connect()
+                let s = try FundLedger.statement(license, from: from, to: to, on: conn)
+                switch format {
+                case .json: try Output.json(s)
+                case .csv: Output.write(Output.csv(headers: Statement.Line.headers, rows: s.entries.map(\.cells)))
+                case .table:
+                    Output.write(Output.keyValues([
+                        ("license", s.license), ("from", s.from?.description ?? "-"), ("to", s.to?.description ?? "-"),
+                        ("opening_balance", s.openingBalance.description),
+                    ]))
+                    Output.write(Output.table(headers: Statement.Line.headers, rows: s.entries.map(\.cells)))
+                    Output.write(Output.keyValues([("closing_balance", s.closingBalance.description)]))
+                }
+            }
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Book a CSV of bank records in one transaction: all rows, or none.",
+            discussion: "Header: license,kind,amount,value_date,reference,idempotency_key,memo (kind: deposit|withdrawal).")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var actor: ActorOptions
+        @Argument(help: "The CSV file.") var file: String
+        @Flag(help: "Check every row and report, booking nothing.") var dryRun = false
+        @Option(help: "Output format.") var format: DetailFormat = .table
+
+        func run() throws {
+            try reportingFailures {
+                let who = try actor.actor()
+                let conn = try database.connect()
+                do {
+                    let report = try FundLedger.importCSV(path: file, dryRun: dryRun, by: who, on: conn)
+                    switch format {
+                    case .json: try Output.json(report)
+                    case .table:
+                        let verb = dryRun ? "would book" : "booked"
+                        Output.write("\(verb) \(report.booked) entries, skipped \(report.skipped) already booked, \(report.rows) rows read\n")
+                    }
+                } catch let rejected as ImportRejected {
+                    if format == .json { try Output.json(rejected.report) }
+                    for p in rejected.report.problems {
+                        FileHandle.standardError.write(Data("error: line \(p.line): \(p.reason.replacingOccurrences(of: "\n", with: " "))\n".utf8))
+                    }
+                    throw CLIFailure.rejected(
+                        "import refused: \(rejected.report.problems.count) bad rows of \(rejected.report.rows); nothing booked")
+                }
+            }
+        }
+    }
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check every hash chain, that every entry sums to zero, and every stored balance.")
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "Output format.") var format: DetailFormat = .table
+
+        func run() throws {
+            try reportingFailures {
+                let conn = try database.connect()
+                let report = try FundLedger.verify(on: conn)
+                switch format {
+                case .json: try Output.json(report)
+                case .table:
+                    Output.write("checked \(report.entries) entries, \(report.postings) postings, \(report.accounts) accounts\n")
+                    for p in report.problems {
+                        let entry = p.entryID.map { "entry \($0)" } ?? "no entry"
+                        let account = p.license.map { " (\($0) \(p.account ?? ""))" } ?? ""
+                        Output.write("broken: \(entry)\(account): \(p.problem)\n")
+                    }
+                    if report.isIntact { Output.write("ledger intact\n") }
+                }
+                if !report.isIntact {
+                    let first = report.firstBrokenEntry.map { "entry \($0)" } ?? "an account"
+                    throw CLIFailure.rejected("ledger verification failed: first broken entry is \(first)")
+                }
+            }
+        }
+    }
+}
+
+extension FundBalance: Tabular {
+    static var headers: [String] { ["license", "balance", "as_of"] }
+    var cells: [String] { [license, balance.description, asOf.description] }
+}
+
+extension Statement.Line {
+    static var headers: [String] { ["id", "kind", "value_date", "amount", "balance_after", "reference", "memo"] }
+    var cells: [String] {
+        [String(id), kind.rawValue, valueDate.description, amount.description, balanceAfter.description,
+         reference ?? "", memo ?? ""]
+    }
+}
