@@ -328,8 +328,8 @@ BEGIN
 
     -- a withdrawal may not overdraw at its point in the file
     WITH r AS (
-        SELECT f.line, f.kind, a.balance + sum(CASE WHEN f.kind = 'deposit' THEN f.amount ELSE -f.amount END)
-                   OVER (PARTITION BY f.mine_id ORDER BY f.line) AS after
+        SELECT f.line, f.kind, (a.balance + sum(CASE WHEN f.kind = 'deposit' THEN f.amount ELSE -f.amount END)
+                   OVER (PARTITION BY f.mine_id ORDER BY f.line))::bigint AS after
         FROM fund_import f JOIN fund_accounts a ON a.id = f.fund_id
         WHERE f.problem IS NULL AND f.status IS NULL
     )
@@ -364,7 +364,7 @@ BEGIN
         FROM fund_import_plan p
     ), numbered AS (
         SELECT l.*, a.last_hash AS start_hash,
-               a.seq + row_number() OVER w AS seq, a.balance + sum(l.amount) OVER w AS balance_after
+               a.seq + row_number() OVER w AS seq, (a.balance + sum(l.amount) OVER w)::bigint AS balance_after
         FROM legs l JOIN fund_accounts a ON a.id = l.account_id
         WINDOW w AS (PARTITION BY l.account_id ORDER BY l.entry_id)
     ), hashed AS (
@@ -409,14 +409,17 @@ CREATE FUNCTION ledger_verify() RETURNS TABLE (entry_id bigint, account_id bigin
     FROM ledger_entries e LEFT JOIN ledger_postings p ON p.entry_id = e.id
     GROUP BY e.id HAVING coalesce(sum(p.amount), 0) <> 0 OR count(p.entry_id) < 2
     UNION ALL
-    SELECT s.last_entry, a.id, 'stored balance, sequence or last hash differs from the postings'
+    -- an account problem is the account's, not an entry's: a deleted last
+    -- posting would otherwise blame the entry before it
+    SELECT NULL::bigint, a.id, 'stored balance, sequence or last hash differs from the postings'
     FROM fund_accounts a
     LEFT JOIN LATERAL (
-        SELECT coalesce(sum(p.amount), 0) AS total, coalesce(max(p.seq), 0) AS seq,
-               (SELECT q.hash FROM ledger_postings q WHERE q.account_id = a.id ORDER BY q.seq DESC LIMIT 1) AS last_hash,
-               (SELECT q.entry_id FROM ledger_postings q WHERE q.account_id = a.id ORDER BY q.seq DESC LIMIT 1) AS last_entry
+        SELECT coalesce(sum(p.amount), 0) AS total, coalesce(max(p.seq), 0) AS seq
         FROM ledger_postings p WHERE p.account_id = a.id
     ) s ON true
+    LEFT JOIN LATERAL (
+        SELECT q.hash FROM ledger_postings q WHERE q.account_id = a.id ORDER BY q.seq DESC LIMIT 1
+    ) l ON true
     WHERE a.balance <> s.total OR a.seq <> s.seq
-       OR a.last_hash <> coalesce(s.last_hash, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
+       OR a.last_hash <> coalesce(l.hash, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
 $$;

@@ -248,8 +248,11 @@ struct FundCommand: ParsableCommand {
                     if report.isIntact { Output.write("ledger intact\n") }
                 }
                 if !report.isIntact {
-                    let first = report.firstBrokenEntry.map { "entry \($0)" } ?? "an account"
-                    throw CLIFailure.rejected("ledger verification failed: first broken entry is \(first)")
+                    if let first = report.firstBrokenEntry {
+                        throw CLIFailure.rejected("ledger verification failed: first broken entry is entry \(first)")
+                    }
+                    let account = report.problems.first.map { "\($0.license ?? "?") \($0.account ?? "")" } ?? "?"
+                    throw CLIFailure.rejected("ledger verification failed: account \(account) differs from its postings")
                 }
             }
         }

@@ -1,0 +1,94 @@
+import Foundation
+import PQKit
+import Reclaim
+import TestSupport
+import Testing
+
+@Suite struct FundConcurrencyTests {
+    @Test func twentyRacingWithdrawalsNeverOverdraw() async throws {
+        let (db, conn) = try ledgerDatabase()
+        _ = try FundLedger.deposit("A", Booking(amount: try Money.parse("1000")), by: try Actor("clerk"), on: conn)
+        // Twenty connections on their own threads, each withdrawing 150: at most six fit.
+        let pool = ConnectionPool(.init(conninfo: db.url, maxConnections: 20))
+        let outcomes = try await withThrowingTaskGroup(of: Int64?.self) { group in
+            for i in 0..<20 {
+                group.addTask {
+                    try await pool.withConnection { c -> Int64? in
+                        do {
+                            return try FundLedger.withdraw(
+                                "A", Booking(amount: try Money.parse("150"), idempotencyKey: "w-\(i)"),
+                                by: try Actor("clerk-\(i)"), on: c
+                            ).entry.id
+                        } catch let e as ReclaimError where e.kind == .ruleViolation {
+                            return nil
+                        }
+                    }
+                }
+            }
+            var ids: [Int64?] = []
+            for try await id in group { ids.append(id) }
+            return ids
+        }
+        try await pool.shutdown()
+        let accepted = outcomes.compactMap { $0 }
+        #expect(accepted.count == 6)
+        #expect(Set(accepted).count == accepted.count)
+        #expect(try FundLedger.balance("A", on: conn).balance.fen == 100_000 - 6 * 15_000)
+        #expect(try db.count("SELECT count(*) FROM ledger_entries WHERE kind = 'withdrawal'") == 6)
+        #expect(try db.count("SELECT min(balance_after) FROM ledger_postings p JOIN fund_accounts a ON a.id = p.account_id WHERE a.kind = 'fund'") >= 0)
+        #expect(try FundLedger.verify(on: conn).isIntact)
+    }
+
+    @Test func opposingTransfersFinishWithoutDeadlock() async throws {
+        let (db, conn) = try ledgerDatabase()
+        _ = try FundLedger.deposit("A", Booking(amount: try Money.parse("10000")), by: try Actor("clerk"), on: conn)
+        _ = try FundLedger.deposit("B", Booking(amount: try Money.parse("10000")), by: try Actor("clerk"), on: conn)
+        let pool = ConnectionPool(.init(conninfo: db.url, maxConnections: 16))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<16 {
+                group.addTask {
+                    let (from, to) = i % 2 == 0 ? ("A", "B") : ("B", "A")
+                    for n in 0..<25 {
+                        _ = try await pool.withConnection { c in
+                            try FundLedger.transfer(
+                                from: from, to: to, Booking(amount: try Money.parse("1.\(n % 10)0")),
+                                by: try Actor("clerk"), on: c)
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        try await pool.shutdown()
+        #expect(try db.count("SELECT count(*) FROM ledger_entries WHERE kind = 'transfer'") == 16 * 25)
+        let a = try FundLedger.balance("A", on: conn).balance.fen
+        let b = try FundLedger.balance("B", on: conn).balance.fen
+        #expect(a + b == 2_000_000)
+        #expect(a == 1_000_000)  // the same amounts went each way
+        #expect(try FundLedger.verify(on: conn).isIntact)
+    }
+
+    @Test func concurrentRetriesOfOneKeyBookOnce() async throws {
+        let (db, conn) = try ledgerDatabase()
+        let pool = ConnectionPool(.init(conninfo: db.url, maxConnections: 10))
+        let ids = try await withThrowingTaskGroup(of: Int64.self) { group in
+            for _ in 0..<10 {
+                group.addTask {
+                    try await pool.withConnection { c in
+                        try FundLedger.deposit(
+                            "A", Booking(amount: try Money.parse("42"), reference: "S", idempotencyKey: "same"),
+                            by: try Actor("clerk"), on: c
+                        ).entry.id
+                    }
+                }
+            }
+            var all = Set<Int64>()
+            for try await id in group { all.insert(id) }
+            return all
+        }
+        try await pool.shutdown()
+        #expect(ids.count == 1)
+        #expect(try db.count("SELECT count(*) FROM ledger_entries") == 1)
+        #expect(try FundLedger.balance("A", on: conn).balance.fen == 4_200)
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import PQKit
+import Reclaim
+import TestSupport
+import Testing
+
+func writeCSV(_ text: String, bom: Bool = false) throws -> String {
+    let path = NSTemporaryDirectory() + "reclaim-import-\(UUID().uuidString).csv"
+    var data = Data(bom ? [0xEF, 0xBB, 0xBF] : [])
+    data.append(Data(text.utf8))
+    try data.write(to: URL(fileURLWithPath: path))
+    return path
+}
+
+let header = "license,kind,amount,value_date,reference,idempotency_key,memo\n"
+
+@Suite struct FundImportTests {
+    @Test func goodFileBooksEveryRowAndReimportBooksNothing() throws {
+        let (db, conn) = try ledgerDatabase()
+        let rows = [
+            #"A,deposit,1000,2025-01-05,SLIP-1,k1,"first, with a comma""#,
+            #"B,deposit,200.50,2025-01-06,SLIP-2,k2,"two"#,
+            #"lines and a ""quote""""#,
+            "A,withdrawal,300,2025-02-01,W-1,k3,\r",
+            "\r",
+            "A,deposit,0.01,2025-02-02,,k4,中文备注",
+        ]
+        let path = try writeCSV(header + rows.joined(separator: "\n"), bom: true)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let report = try FundLedger.importCSV(path: path, by: try Actor("clerk"), on: conn)
+        #expect(report.rows == 4)
+        #expect(report.booked == 4)
+        #expect(report.skipped == 0)
+        #expect(try FundLedger.balance("A", on: conn).balance.fen == 70_001)
+        #expect(try FundLedger.balance("B", on: conn).balance.fen == 20_050)
+        #expect(try db.count("SELECT count(*) FROM ledger_entries WHERE memo = 'two' || chr(10) || 'lines and a \"quote\"'") == 1)
+        #expect(try db.count("SELECT count(*) FROM ledger_entries WHERE memo = '中文备注'") == 1)
+        #expect(try FundLedger.verify(on: conn).isIntact)
+
+        let again = try FundLedger.importCSV(path: path, by: try Actor("clerk"), on: conn)
+        #expect(again.booked == 0)
+        #expect(again.skipped == 4)
+        #expect(try db.count("SELECT count(*) FROM ledger_entries") == 4)
+        #expect(try db.count("SELECT count(*) FROM audit_log WHERE action = 'fund.import'") == 1)
+
+        // the imported chain continues with ordinary bookings, and verify still holds
+        _ = try FundLedger.withdraw("A", Booking(amount: try Money.parse("1")), by: try Actor("clerk"), on: conn)
+        #expect(try FundLedger.verify(on: conn).isIntact)
+    }
+
+    @Test func anyBadRowRefusesTheWholeFileAndNamesEveryLine() throws {
+        let (db, conn) = try ledgerDatabase()
+        _ = try FundLedger.deposit("A", Booking(amount: try Money.parse("5"), idempotencyKey: "old"), by: try Actor("c"), on: conn)
+        let path = try writeCSV(header + """
+            A,deposit,100,2025-01-05,,k1,
+            NOPE,deposit,100,2025-01-05,,k2,
+            A,deposit,12.345,2025-01-05,,k3,
+            A,deposit,100,2025-02-30,,k4,
+            A,withdrawal,500,2025-01-06,,k5,
+            A,refund,1,2025-01-06,,k6,
+            A,deposit,7,2025-01-06,,old,
+            A,deposit,1,2025-01-06,,,
+            A,deposit,1,2025-01-06,,k1,
+            A,deposit,1,2025-01-06
+            A,deposit,100,2025-01-07,,k9,fine
+            """)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let rejected = #expect(throws: ImportRejected.self) {
+            try FundLedger.importCSV(path: path, by: try Actor("clerk"), on: conn)
+        }
+        let problems = rejected?.report.problems ?? []
+        #expect(problems.map(\.line) == [3, 4, 5, 6, 7, 8, 9, 10, 11])
+        #expect(problems.first { $0.line == 3 }?.reason.contains("license") == true)
+        #expect(problems.first { $0.line == 4 }?.reason.hasPrefix("amount") == true)
+        #expect(problems.first { $0.line == 5 }?.reason.hasPrefix("value_date") == true)
+        #expect(problems.first { $0.line == 6 }?.reason.contains("overdraw") == true)
+        #expect(problems.first { $0.line == 7 }?.reason.hasPrefix("kind") == true)
+        #expect(problems.first { $0.line == 8 }?.reason.contains("already booked") == true)
+        #expect(problems.first { $0.line == 9 }?.reason.hasPrefix("idempotency_key") == true)
+        #expect(problems.first { $0.line == 10 }?.reason.contains("line 2") == true)
+        #expect(problems.first { $0.line == 11 }?.reason.contains("fields") == true)
+        // nothing booked
+        #expect(try db.count("SELECT count(*) FROM ledger_entries") == 1)
+        #expect(try FundLedger.balance("A", on: conn).balance.fen == 500)
+    }
+
+    @Test func withdrawalsAreCheckedAtTheirPointInTheFile() throws {
+        let (db, conn) = try ledgerDatabase()
+        // the deposit comes after the withdrawal that needs it
+        let late = try writeCSV(header + "A,withdrawal,50,2025-01-01,,w1,\nA,deposit,100,2025-01-02,,d1,\n")
+        let early = try writeCSV(header + "A,deposit,100,2025-01-01,,d1,\nA,withdrawal,50,2025-01-02,,w1,\n")
+        defer {
+            try? FileManager.default.removeItem(atPath: late)
+            try? FileManager.default.removeItem(atPath: early)
+        }
+        let e = #expect(throws: ImportRejected.self) { try FundLedger.importCSV(path: late, by: try Actor("c"), on: conn) }
+        #expect(e?.report.problems.map(\.line) == [2])
+        #expect(try FundLedger.importCSV(path: early, by: try Actor("c"), on: conn).booked == 2)
+        #expect(try FundLedger.balance("A", on: conn).balance.fen == 5_000)
+        #expect(try db.count("SELECT count(*) FROM ledger_entries") == 2)
+    }
+
+    @Test func dryRunBooksNothing() throws {
+        let (db, conn) = try ledgerDatabase()
+        let path = try writeCSV(header + "A,deposit,100,2025-01-01,,d1,\nB,deposit,1,2025-01-01,,d2,\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let report = try FundLedger.importCSV(path: path, dryRun: true, by: try Actor("c"), on: conn)
+        #expect(report.booked == 2)
+        #expect(report.dryRun)
+        #expect(try db.count("SELECT count(*) FROM ledger_entries") == 0)
+        #expect(try db.count("SELECT count(*) FROM audit_log WHERE action = 'fund.import'") == 0)
+    }
+
+    @Test func badHeaderOrEmptyFileIsRefused() throws {
+        let (_, conn) = try ledgerDatabase()
+        let empty = try writeCSV("")
+        let wrong = try writeCSV("license,amount\nA,1\n")
+        defer {
+            try? FileManager.default.removeItem(atPath: empty)
+            try? FileManager.default.removeItem(atPath: wrong)
+        }
+        #expect(throws: ReclaimError.self) { try FundLedger.importCSV(path: empty, by: try Actor("c"), on: conn) }
+        let e = #expect(throws: ReclaimError.self) { try FundLedger.importCSV(path: wrong, by: try Actor("c"), on: conn) }
+        #expect(e?.field == "header")
+        #expect(throws: ReclaimError.self) { try FundLedger.importCSV(path: "/no/such.csv", by: try Actor("c"), on: conn) }
+    }
+}
