@@ -18,6 +18,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // The C module: libpq, found through pkg-config, never a hard-coded path.
@@ -41,13 +44,27 @@ let package = Package(
             dependencies: ["PQKit"],
             swiftSettings: strict
         ),
+        // The HTTP service: Hummingbird over the same domain module.
+        .target(
+            name: "ReclaimHTTP",
+            dependencies: [
+                "Reclaim",
+                "PQKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // The `reclaim` executable.
         .executableTarget(
             name: "ReclaimCLI",
             dependencies: [
                 "Reclaim",
+                "ReclaimHTTP",
                 "PQKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -66,6 +83,14 @@ let package = Package(
         .testTarget(
             name: "ReclaimTests",
             dependencies: ["Reclaim", "PQKit", "TestSupport", "ReclaimCLI"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ReclaimHTTPTests",
+            dependencies: [
+                "ReclaimHTTP", "Reclaim", "PQKit", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: strict
         ),
     ]

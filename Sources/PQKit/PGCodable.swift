@@ -227,6 +227,11 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
 
     public static var pgTypeOID: UInt32 { 1082 }
     public var pgText: String? { description }
+
+    /// Midnight at the start of this day, UTC.
+    public var midnightUTC: Date {
+        Date(timeIntervalSince1970: Double(PGTimestamp.daysFromCivil(year, month, day)) * 86_400)
+    }
 }
 
 extension Date: PGEncodable, PGTextDecodable {

@@ -43,12 +43,13 @@ struct FundCommand: ParsableCommand {
     /// Runs one booking: parse, connect, book, print.
     static func book(
         _ database: DatabaseOptions, _ actor: ActorOptions, _ options: BookingOptions, amount: String,
-        _ body: (Booking, Actor, Connection) throws -> BookingResult
+        license: String, _ body: (Booking, Actor, Connection) throws -> BookingResult
     ) throws {
         try reportingFailures {
             let booking = try options.booking(amount: amount)
-            let who = try actor.actor()
+            _ = try actor.actor()
             let conn = try database.connect()
+            let who = try actor.authorized(.bookFund(license: license), on: conn)
             try options.print(try body(booking, who, conn))
         }
     }
@@ -62,7 +63,7 @@ struct FundCommand: ParsableCommand {
         @OptionGroup var options: BookingOptions
 
         func run() throws {
-            try FundCommand.book(database, actor, options, amount: amount) { b, who, conn in
+            try FundCommand.book(database, actor, options, amount: amount, license: license) { b, who, conn in
                 try FundLedger.deposit(license, b, by: who, on: conn)
             }
         }
@@ -77,7 +78,7 @@ struct FundCommand: ParsableCommand {
         @OptionGroup var options: BookingOptions
 
         func run() throws {
-            try FundCommand.book(database, actor, options, amount: amount) { b, who, conn in
+            try FundCommand.book(database, actor, options, amount: amount, license: license) { b, who, conn in
                 try FundLedger.withdraw(license, b, by: who, on: conn)
             }
         }
@@ -93,7 +94,7 @@ struct FundCommand: ParsableCommand {
         @OptionGroup var options: BookingOptions
 
         func run() throws {
-            try FundCommand.book(database, actor, options, amount: amount) { b, who, conn in
+            try FundCommand.book(database, actor, options, amount: amount, license: fromLicense) { b, who, conn in
                 try FundLedger.transfer(from: fromLicense, to: toLicense, b, by: who, on: conn)
             }
         }
@@ -109,7 +110,7 @@ struct FundCommand: ParsableCommand {
         @OptionGroup var options: BookingOptions
 
         func run() throws {
-            try FundCommand.book(database, actor, options, amount: amount) { b, who, conn in
+            try FundCommand.book(database, actor, options, amount: amount, license: license) { b, who, conn in
                 try FundLedger.convertDeposit(license, b, by: who, on: conn)
             }
         }
@@ -129,8 +130,9 @@ struct FundCommand: ParsableCommand {
         func run() throws {
             try reportingFailures {
                 let date = try valueDate.map { try FundLedger.parseDate($0, field: "value-date") }
-                let who = try actor.actor()
+                _ = try actor.actor()
                 let conn = try database.connect()
+                let who = try actor.authorized(.bookFund(license: ""), on: conn)
                 let result = try FundLedger.reverse(entryID, reason: reason, valueDate: date,
                                                     idempotencyKey: idempotencyKey, by: who, on: conn)
                 switch format {
@@ -204,8 +206,9 @@ struct FundCommand: ParsableCommand {
 
         func run() throws {
             try reportingFailures {
-                let who = try actor.actor()
+                _ = try actor.actor()
                 let conn = try database.connect()
+                let who = try actor.authorized(.bookFund(license: ""), on: conn)
                 do {
                     let report = try FundLedger.importCSV(path: file, dryRun: dryRun, by: who, on: conn)
                     switch format {

@@ -31,8 +31,9 @@ struct MineCommand: ParsableCommand {
         func run() throws {
             try reportingFailures {
                 let area = try Area.parseHectares(areaHm2, field: "area-hm2")
-                let who = try actor.actor()
+                _ = try actor.actor()
                 let conn = try database.connect()
+                let who = try actor.authorized(.manageMines, on: conn)
                 let mine = try MineRegistry.add(
                     NewMine(
                         license: license, name: name, holder: holder, mineral: mineral, mineralClass: mineralClass,
@@ -123,8 +124,9 @@ struct MineCommand: ParsableCommand {
         func run() throws {
             try reportingFailures {
                 let area = try areaHm2.map { try Area.parseHectares($0, field: "area-hm2") }
-                let who = try actor.actor()
+                _ = try actor.actor()
                 let conn = try database.connect()
+                let who = try actor.authorized(.manageMines, on: conn)
                 let result = try MineRegistry.update(
                     license,
                     MineUpdate(name: name, holder: holder, mineral: mineral, mineralClass: mineralClass, scale: scale,

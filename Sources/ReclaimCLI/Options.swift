@@ -39,6 +39,18 @@ struct ActorOptions: ParsableArguments {
             ?? env["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? NSUserName()
         return try Actor(name)
     }
+
+    /// The actor, after checking `permission` when the name is a registered
+    /// user (the same rules as over HTTP). A name that is no user — the OS
+    /// user setting Reclaim up, say — is recorded as is.
+    func authorized(_ permission: Permission, on conn: Connection) throws -> Actor {
+        var who = try actor()
+        if let principal = try Users.principal(named: who.name, on: conn) {
+            try permission.check(principal)
+            who.role = principal.role.rawValue
+        }
+        return who
+    }
 }
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
@@ -55,3 +67,4 @@ extension MiningMethod: ExpressibleByArgument {}
 extension MineStatus: ExpressibleByArgument {}
 extension LandType: ExpressibleByArgument {}
 extension Money.Unit: ExpressibleByArgument {}
+extension Role: ExpressibleByArgument {}

@@ -15,11 +15,7 @@ enum Output {
     /// Stable, machine-readable JSON: snake_case keys (set by the domain's
     /// coding keys), sorted, ISO 8601 dates.
     static func json<T: Encodable>(_ value: T) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        let data = try encoder.encode(value)
-        write(String(decoding: data, as: UTF8.self) + "\n")
+        write(String(decoding: try ReclaimJSON.encode(value, pretty: true), as: UTF8.self) + "\n")
     }
 
     static func rows<T: Tabular & Encodable>(_ items: [T], format: OutputFormat) throws {

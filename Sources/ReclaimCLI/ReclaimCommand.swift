@@ -11,7 +11,10 @@ struct ReclaimCommand: AsyncParsableCommand {
             Exit codes: 0 success; 64 usage error; 65 input refused or rule broken; 69 database unreachable.
             The database is --database-url, else DATABASE_URL, else the local cluster of `make run`.
             """,
-        subcommands: [MigrateCommand.self, MineCommand.self, FundCommand.self]
+        subcommands: [
+            MigrateCommand.self, MineCommand.self, FundCommand.self, UserCommand.self, TokenCommand.self,
+            AuditCommand.self, ServeCommand.self,
+        ]
     )
 
     /// Like ArgumentParser's own `main`, but a usage error is one `error:`

@@ -1,0 +1,245 @@
+public import Foundation
+public import PQKit
+
+/// A user's one role.
+public enum Role: String, Sendable, CaseIterable, Codable {
+    /// 管理员: users, roles, mines
+    case admin
+    /// 财务人员: fund bookings and reversals
+    case finance
+    /// 采矿权人 / 矿山企业: their own mines only
+    case `operator`
+    /// 审查人员: approvals
+    case reviewer
+    /// 审计 / 社会公众: reads everything, writes nothing
+    case auditor
+}
+
+/// Who is asking, as far as rights go.
+public struct Principal: Sendable, Equatable {
+    public var name: String
+    public var role: Role
+    /// For operators: the licences they act for.
+    public var mines: Set<String>
+
+    public init(name: String, role: Role, mines: Set<String> = []) {
+        self.name = name
+        self.role = role
+        self.mines = mines
+    }
+
+    /// The actor recorded for this principal's mutations.
+    public func actor(requestID: String? = nil) throws -> Actor {
+        try Actor(name, role: role.rawValue, requestID: requestID)
+    }
+}
+
+/// What may be asked for. The rules live here once, for HTTP and CLI alike.
+public enum Permission: Sendable {
+    case manageMines
+    case manageUsers
+    case bookFund(license: String)
+    case readMine(license: String)
+    case readAllMines
+    case readAudit
+
+    public func check(_ p: Principal) throws {
+        let allowed: Bool
+        switch self {
+        case .manageMines, .manageUsers:
+            allowed = p.role == .admin
+        case .bookFund:
+            allowed = p.role == .finance
+        case .readMine(let license):
+            allowed = p.role != .operator || p.mines.contains(license)
+        case .readAllMines:
+            allowed = p.role != .operator
+        case .readAudit:
+            allowed = p.role == .admin || p.role == .auditor
+        }
+        guard allowed else {
+            throw ReclaimError(.forbidden, "\(p.name) (\(p.role.rawValue)) may not \(self.verb)")
+        }
+    }
+
+    var verb: String {
+        switch self {
+        case .manageMines: return "manage mines"
+        case .manageUsers: return "manage users"
+        case .bookFund(let l): return "book fund entries for \(l)"
+        case .readMine(let l): return "read mine \(l)"
+        case .readAllMines: return "read every mine"
+        case .readAudit: return "read the audit trail"
+        }
+    }
+}
+
+public struct User: Sendable, Equatable, Encodable {
+    public var name: String
+    public var role: Role
+    public var mines: [String]
+    public var disabled: Bool
+    public var createdAt: Date
+    public var createdBy: String
+
+    enum CodingKeys: String, CodingKey {
+        case name, role, mines, disabled
+        case createdAt = "created_at"
+        case createdBy = "created_by"
+    }
+}
+
+public struct IssuedToken: Sendable, Encodable {
+    public var id: Int64
+    public var user: String
+    /// Shown once; only its hash is stored.
+    public var token: String
+    public var expiresAt: Date?
+
+    enum CodingKeys: String, CodingKey {
+        case id, user, token
+        case expiresAt = "expires_at"
+    }
+}
+
+/// Users, their roles and mines, and their API tokens.
+public enum Users {
+    public static func add(_ name: String, role: Role, mines: [String], by actor: Actor, on conn: Connection) throws
+        -> User
+    {
+        let name = try Text.required(name, field: "name", maxLength: 100)
+        if role == .operator, mines.isEmpty {
+            throw ReclaimError.invalid("mine", "an operator must be bound to at least one mine (--mine LICENSE)")
+        }
+        if role != .operator, !mines.isEmpty {
+            throw ReclaimError.invalid("mine", "only operators are bound to mines")
+        }
+        return try conn.transactionally { conn in
+            let inserted = try conn.execute("""
+                INSERT INTO users (name, role, created_by) VALUES (\(name), \(role.rawValue), \(actor.name))
+                ON CONFLICT (name) DO NOTHING
+                """)
+            guard inserted == 1 else { throw ReclaimError(.conflict, field: "name", "user \(name) already exists") }
+            for license in Set(mines) {
+                let bound = try conn.execute("""
+                    INSERT INTO user_mines (user_name, mine_id) SELECT \(name), id FROM mines WHERE license = \(license)
+                    """)
+                guard bound == 1 else { throw MineRegistry.notFound(license, field: "mine") }
+            }
+            try AuditLog.record(action: "user.add", target: "user:\(name)",
+                                input: "\(role.rawValue)\n\(mines.sorted().joined(separator: ","))", by: actor, on: conn)
+            return try find(name, on: conn)
+        }
+    }
+
+    public static func list(on conn: Connection) throws -> [User] {
+        try conn.query("""
+            SELECT u.name, u.role, u.disabled_at IS NOT NULL AS disabled, u.created_at, u.created_by,
+                   coalesce(string_agg(m.license, ',' ORDER BY m.license), '') AS mines
+            FROM users u LEFT JOIN user_mines um ON um.user_name = u.name LEFT JOIN mines m ON m.id = um.mine_id
+            GROUP BY u.name ORDER BY u.name
+            """).rows.map(User.init(row:))
+    }
+
+    public static func find(_ name: String, on conn: Connection) throws -> User {
+        guard let row = try conn.queryFirst("""
+            SELECT u.name, u.role, u.disabled_at IS NOT NULL AS disabled, u.created_at, u.created_by,
+                   coalesce(string_agg(m.license, ',' ORDER BY m.license), '') AS mines
+            FROM users u LEFT JOIN user_mines um ON um.user_name = u.name LEFT JOIN mines m ON m.id = um.mine_id
+            WHERE u.name = \(name) GROUP BY u.name
+            """)
+        else { throw ReclaimError(.notFound, field: "name", "no user \(name)") }
+        return try User(row: row)
+    }
+
+    public static func disable(_ name: String, by actor: Actor, on conn: Connection) throws {
+        try conn.transactionally { conn in
+            let n = try conn.execute("""
+                UPDATE users SET disabled_at = now(), disabled_by = \(actor.name)
+                WHERE name = \(name) AND disabled_at IS NULL
+                """)
+            guard n == 1 else {
+                _ = try find(name, on: conn)
+                throw ReclaimError(.ruleViolation, field: "name", "user \(name) is already disabled")
+            }
+            try AuditLog.record(action: "user.disable", target: "user:\(name)", input: name, by: actor, on: conn)
+        }
+    }
+
+    /// The principal behind a known, enabled user name; nil for a name that is no user.
+    public static func principal(named name: String, on conn: Connection) throws -> Principal? {
+        guard let user = try? find(name, on: conn) else { return nil }
+        guard !user.disabled else { throw ReclaimError(.forbidden, "user \(name) is disabled") }
+        return Principal(name: user.name, role: user.role, mines: Set(user.mines))
+    }
+
+    // MARK: - Tokens
+
+    /// Issues a bearer token. Only its SHA-256 is stored.
+    public static func issueToken(for name: String, expiresInDays: Int?, by actor: Actor, on conn: Connection) throws
+        -> IssuedToken
+    {
+        if let d = expiresInDays, !(1...3650).contains(d) {
+            throw ReclaimError.invalid("expires-in-days", "must be between 1 and 3650")
+        }
+        var random = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }
+        let token = "rcl_" + ByteA(bytes).hex
+        return try conn.transactionally { conn in
+            let user = try find(name, on: conn)
+            guard !user.disabled else { throw ReclaimError(.ruleViolation, field: "name", "user \(name) is disabled") }
+            let days = expiresInDays.map(Int64.init)
+            guard let row = try conn.queryFirst("""
+                INSERT INTO api_tokens (user_name, token_hash, created_by, expires_at)
+                VALUES (\(name), sha256(convert_to(\(token), 'UTF8')), \(actor.name),
+                        CASE WHEN \(days) IS NULL THEN NULL ELSE now() + make_interval(days => \(days)::int) END)
+                RETURNING id, expires_at
+                """)
+            else { throw ReclaimError(.unavailable, "token not stored") }
+            let id: Int64 = try row.decode("id")
+            try AuditLog.record(action: "token.issue", target: "user:\(name)", input: "token \(id)", by: actor, on: conn)
+            return IssuedToken(id: id, user: name, token: token, expiresAt: try row.decode("expires_at"))
+        }
+    }
+
+    public static func revokeToken(_ id: Int64, by actor: Actor, on conn: Connection) throws {
+        try conn.transactionally { conn in
+            let n = try conn.execute("""
+                UPDATE api_tokens SET revoked_at = now(), revoked_by = \(actor.name) WHERE id = \(id) AND revoked_at IS NULL
+                """)
+            guard n == 1 else { throw ReclaimError(.notFound, field: "token_id", "no active token \(id)") }
+            try AuditLog.record(action: "token.revoke", target: "token:\(id)", input: String(id), by: actor, on: conn)
+        }
+    }
+
+    /// The principal a bearer token stands for, or nil if the token is
+    /// unknown, expired or revoked, or its user disabled.
+    public static func authenticate(token: String, on conn: Connection) throws -> Principal? {
+        guard token.hasPrefix("rcl_"), token.count < 200 else { return nil }
+        guard let row = try conn.queryFirst("""
+            SELECT u.name, u.role,
+                   coalesce((SELECT string_agg(m.license, ',') FROM user_mines um JOIN mines m ON m.id = um.mine_id
+                             WHERE um.user_name = u.name), '') AS mines
+            FROM api_tokens t JOIN users u ON u.name = t.user_name
+            WHERE t.token_hash = sha256(convert_to(\(token), 'UTF8'))
+              AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
+              AND u.disabled_at IS NULL
+            """)
+        else { return nil }
+        let mines: String = try row.decode("mines")
+        return Principal(name: try row.decode("name"), role: try row.decodeEnum("role"),
+                         mines: Set(mines.split(separator: ",").map(String.init)))
+    }
+}
+
+extension User {
+    init(row: Row) throws {
+        name = try row.decode("name")
+        role = try row.decodeEnum("role")
+        let m: String = try row.decode("mines")
+        mines = m.split(separator: ",").map(String.init)
+        disabled = try row.decode("disabled")
+        createdAt = try row.decode("created_at")
+        createdBy = try row.decode("created_by")
+    }
+}

@@ -1,0 +1,30 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Reclaim
+import ReclaimHTTP
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Run the HTTP service (JSON API under /v1).")
+
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Address to listen on (RECLAIM_HOST).") var host: String?
+    @Option(help: "Port to listen on (RECLAIM_PORT).") var port: Int?
+    @Option(help: "Database connections in the pool (RECLAIM_POOL_SIZE).") var poolSize: Int?
+    @Option(help: "Log level: trace, debug, info, notice, warning, error (RECLAIM_LOG_LEVEL).") var logLevel: String?
+
+    func run() async throws {
+        let env = ProcessInfo.processInfo.environment
+        let config = ServiceConfiguration(
+            host: host ?? env["RECLAIM_HOST"] ?? "127.0.0.1",
+            port: port ?? env["RECLAIM_PORT"].flatMap(Int.init) ?? 8080,
+            conninfo: database.conninfo,
+            poolSize: poolSize ?? env["RECLAIM_POOL_SIZE"].flatMap(Int.init) ?? 16)
+        guard (1...65535).contains(config.port) else { throw ValidationError("port must be 1 to 65535") }
+        guard (1...500).contains(config.poolSize) else { throw ValidationError("pool size must be 1 to 500") }
+        var logger = Logger(label: "reclaim")
+        logger.logLevel = (logLevel ?? env["RECLAIM_LOG_LEVEL"]).flatMap(Logger.Level.init(rawValue:)) ?? .info
+        try await runService(config, logger: logger)
+    }
+}

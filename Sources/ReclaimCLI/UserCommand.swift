@@ -1,0 +1,141 @@
+import ArgumentParser
+import Foundation
+import PQKit
+import Reclaim
+
+struct UserCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user", abstract: "Users and their roles.", subcommands: [Add.self, List.self, Disable.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a user with one role (operators: with their mines).")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var actor: ActorOptions
+        @Argument(help: "User name.") var name: String
+        @Option(help: "admin, finance, operator, reviewer or auditor.") var role: Role
+        @Option(name: .customLong("mine"), help: "A licence the operator acts for (repeatable).") var mines: [String] = []
+
+        func run() throws {
+            try reportingFailures {
+                _ = try actor.actor()
+                let conn = try database.connect()
+                let who = try actor.authorized(.manageUsers, on: conn)
+                let user = try Users.add(name, role: role, mines: mines, by: who, on: conn)
+                Output.write("added user \(user.name) (\(user.role.rawValue))\n")
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List users.")
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "Output format.") var format: OutputFormat = .table
+
+        func run() throws {
+            try reportingFailures {
+                try Output.rows(try Users.list(on: try database.connect()), format: format)
+            }
+        }
+    }
+
+    struct Disable: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Disable a user; their tokens stop working.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var actor: ActorOptions
+        @Argument(help: "User name.") var name: String
+
+        func run() throws {
+            try reportingFailures {
+                _ = try actor.actor()
+                let conn = try database.connect()
+                try Users.disable(name, by: try actor.authorized(.manageUsers, on: conn), on: conn)
+                Output.write("disabled user \(name)\n")
+            }
+        }
+    }
+}
+
+struct TokenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "token", abstract: "API bearer tokens.", subcommands: [Issue.self, Revoke.self])
+
+    struct Issue: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Issue a token; it is printed once, only its hash is kept.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var actor: ActorOptions
+        @Argument(help: "User name.") var name: String
+        @Option(help: "Days until it expires (default: never).") var expiresInDays: Int?
+        @Option(help: "Output format.") var format: DetailFormat = .table
+
+        func run() throws {
+            try reportingFailures {
+                _ = try actor.actor()
+                let conn = try database.connect()
+                let who = try actor.authorized(.manageUsers, on: conn)
+                let issued = try Users.issueToken(for: name, expiresInDays: expiresInDays, by: who, on: conn)
+                switch format {
+                case .json: try Output.json(issued)
+                case .table:
+                    Output.write("\(issued.token)\n")
+                    FileHandle.standardError.write(Data("token id \(issued.id) for \(issued.user); store it now, it is not shown again\n".utf8))
+                }
+            }
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a token by its id.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var actor: ActorOptions
+        @Argument(help: "Token id (printed when issued).") var tokenID: Int64
+
+        func run() throws {
+            try reportingFailures {
+                _ = try actor.actor()
+                let conn = try database.connect()
+                try Users.revokeToken(tokenID, by: try actor.authorized(.manageUsers, on: conn), on: conn)
+                Output.write("revoked token \(tokenID)\n")
+            }
+        }
+    }
+}
+
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit", abstract: "The audit trail.", subcommands: [List.self])
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Audit records, oldest first, with filters.")
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "Only this actor.") var actor: String?
+        @Option(help: "Only this target, e.g. mine:C150000001 or entry:12.") var target: String?
+        @Option(help: "From this date (UTC), YYYY-MM-DD.") var from: String?
+        @Option(help: "Up to and including this date (UTC), YYYY-MM-DD.") var to: String?
+        @Option(help: "At most this many records.") var limit: Int = 1000
+        @Option(help: "Output format.") var format: OutputFormat = .table
+
+        func run() throws {
+            try reportingFailures {
+                let fromDate = try from.map { try FundLedger.parseDate($0, field: "from").midnightUTC }
+                let toDate = try to.map { try FundLedger.parseDate($0, field: "to").midnightUTC.addingTimeInterval(86_400) }
+                let records = try AuditLog.list(
+                    .init(actor: actor, target: target, from: fromDate, to: toDate, limit: limit),
+                    on: try database.connect())
+                try Output.rows(records, format: format)
+            }
+        }
+    }
+}
+
+extension User: Tabular {
+    static var headers: [String] { ["name", "role", "mines", "disabled", "created_by"] }
+    var cells: [String] { [name, role.rawValue, mines.joined(separator: " "), disabled ? "yes" : "no", createdBy] }
+}
+
+extension AuditRecord: Tabular {
+    static var headers: [String] { ["id", "at", "actor", "role", "action", "target", "request_id", "input_digest"] }
+    var cells: [String] {
+        [String(id), ISO8601DateFormatter().string(from: at), actor, role ?? "", action, target, requestID ?? "",
+         inputDigest]
+    }
+}

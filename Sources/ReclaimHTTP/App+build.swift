@@ -1,0 +1,94 @@
+import Foundation
+import HTTPTypes
+public import Hummingbird
+public import Logging
+public import PQKit
+import Reclaim
+
+/// How the service runs; from flags and environment (see the README).
+public struct ServiceConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    public var conninfo: String
+    public var poolSize: Int
+    /// `openapi.yaml`, served at /openapi.yaml.
+    public var openAPIPath: String?
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, conninfo: String, poolSize: Int = 16,
+                openAPIPath: String? = ServiceConfiguration.locateOpenAPI()) {
+        self.host = host
+        self.port = port
+        self.conninfo = conninfo
+        self.poolSize = poolSize
+        self.openAPIPath = openAPIPath
+    }
+
+    /// `RECLAIM_OPENAPI`, ./openapi.yaml, the checkout the binary was built
+    /// in, or /usr/share/reclaim/openapi.yaml (the container).
+    public static func locateOpenAPI() -> String? {
+        let fm = FileManager.default
+        if let env = ProcessInfo.processInfo.environment["RECLAIM_OPENAPI"], fm.fileExists(atPath: env) { return env }
+        var candidates = [fm.currentDirectoryPath + "/openapi.yaml"]
+        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<8 {
+            candidates.append(dir.appendingPathComponent("openapi.yaml").path)
+            dir = dir.deletingLastPathComponent()
+        }
+        candidates.append("/usr/share/reclaim/openapi.yaml")
+        return candidates.first { fm.fileExists(atPath: $0) }
+    }
+}
+
+/// The router with every route, plus the list of routes it holds.
+public func buildRouter(pool: ConnectionPool, metrics: ServiceMetrics, openAPIPath: String?) -> (Router<AppContext>, [String]) {
+    let router = Router(context: AppContext.self)
+    router.add(middleware: MetricsMiddleware(metrics: metrics))
+    router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: ProblemMiddleware())
+    let routes = Routes(router: router, auth: AuthMiddleware(pool: pool))
+    let openAPI = openAPIPath.flatMap { FileManager.default.contents(atPath: $0) }
+    HealthController(pool: pool, metrics: metrics, openAPI: openAPI).register(routes)
+    MineController(pool: pool).register(routes)
+    FundController(pool: pool, metrics: metrics).register(routes)
+    AuditController(pool: pool).register(routes)
+    return (router, routes.registered)
+}
+
+/// The whole service, ready for `runService()` or HummingbirdTesting.
+public func buildApplication(
+    _ config: ServiceConfiguration, pool: ConnectionPool, metrics: ServiceMetrics = ServiceMetrics(),
+    logger: Logger = Logger(label: "reclaim")
+) -> some ApplicationProtocol {
+    let (router, _) = buildRouter(pool: pool, metrics: metrics, openAPIPath: config.openAPIPath)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "reclaim"),
+        logger: logger)
+}
+
+/// Echoes the request id (Hummingbird's, on every log line) as X-Request-Id.
+struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        var response = try await next(request, context)
+        response.headers[.requestID] = context.id
+        return response
+    }
+}
+
+/// Runs the service until SIGTERM or SIGINT, which stop accepting
+/// connections and let in-flight requests finish; then closes the pool.
+public func runService(_ config: ServiceConfiguration, logger: Logger) async throws {
+    let pool = ConnectionPool(.init(conninfo: config.conninfo, maxConnections: config.poolSize,
+                                    applicationName: "reclaim-service"))
+    let app = buildApplication(config, pool: pool, logger: logger)
+    logger.info("Reclaim listening on http://\(config.host):\(config.port) (pool \(config.poolSize))")
+    do {
+        try await app.runService()
+    } catch {
+        try? await pool.shutdown()
+        throw error
+    }
+    try await pool.shutdown()
+}

@@ -1,0 +1,28 @@
+public import Hummingbird
+import Reclaim
+
+/// Per-request context: Hummingbird's core plus who is asking.
+public struct AppContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Set by `AuthMiddleware` on /v1 routes.
+    public var principal: Principal?
+
+    public init(source: Source) {
+        coreContext = .init(source: source)
+        principal = nil
+    }
+
+    /// Bodies above 1 MiB are refused with 413.
+    public var maxUploadSize: Int { 1 << 20 }
+
+    /// The authenticated principal; every /v1 route runs behind `AuthMiddleware`.
+    func requirePrincipal() throws -> Principal {
+        guard let principal else { throw ReclaimError(.unauthenticated, "a bearer token is required") }
+        return principal
+    }
+
+    /// The actor recorded for this request's mutations.
+    func actor() throws -> Actor {
+        try requirePrincipal().actor(requestID: id)
+    }
+}

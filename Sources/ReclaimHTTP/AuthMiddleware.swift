@@ -1,0 +1,28 @@
+import Foundation
+import Hummingbird
+import Logging
+import PQKit
+import Reclaim
+
+/// Resolves `Authorization: Bearer TOKEN` to a principal. No token, or one
+/// that is unknown, expired or revoked, is a 401 before any handler runs.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    let pool: ConnectionPool
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response)
+        async throws -> Response
+    {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+            throw ReclaimError(.unauthenticated, "send Authorization: Bearer TOKEN")
+        }
+        let token = String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
+        guard let principal = try await pool.withConnection({ try Users.authenticate(token: token, on: $0) }) else {
+            throw ReclaimError(.unauthenticated, "the token is unknown, expired or revoked")
+        }
+        var context = context
+        context.principal = principal
+        context.logger[metadataKey: "user"] = .string(principal.name)
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import PQKit
+import Reclaim
+
+/// The fund ledger over HTTP: bookings by finance staff, reads by everyone
+/// allowed to see the mine.
+struct FundController {
+    let pool: ConnectionPool
+    let metrics: ServiceMetrics
+
+    func register(_ routes: Routes) {
+        routes.api(.post, "/mines/{license}/fund/deposits") { try await self.book(.deposit, $0, $1) }
+        routes.api(.post, "/mines/{license}/fund/withdrawals") { try await self.book(.withdrawal, $0, $1) }
+        routes.api(.post, "/mines/{license}/fund/deposit-conversions") { try await self.book(.depositConversion, $0, $1) }
+        routes.api(.post, "/fund/transfers") { try await self.book(.transfer, $0, $1) }
+        routes.api(.post, "/fund/entries/{id}/reversal", reverse)
+        routes.api(.get, "/fund/entries/{id}", entry)
+        routes.api(.get, "/mines/{license}/fund", balance)
+        routes.api(.get, "/mines/{license}/fund/statement", statement)
+        routes.api(.get, "/fund/balances", balances)
+    }
+
+    static let bookingFields: Set<String> = ["amount", "value_date", "reference", "memo"]
+
+    func book(_ kind: EntryKind, _ request: Request, _ context: AppContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        var allowed = Self.bookingFields
+        if kind == .transfer { allowed.formUnion(["from_license", "to_license"]) }
+        var body = try await JSONBody.read(request, context: context, allowed: allowed)
+        let from = kind == .transfer ? body.string("from_license", required: true) : try context.path("license")
+        let to = kind == .transfer ? body.string("to_license", required: true) : nil
+        let amount = body.parse("amount", body.string("amount", required: true)) { try Money.parse($0) }
+        let valueDate = body.parse("value_date", body.string("value_date")) {
+            try FundLedger.parseDate($0, field: "value_date")
+        }
+        let reference = body.string("reference")
+        let memo = body.string("memo")
+        try body.finish()
+        guard let from, let amount else { throw Problem.badRequest("missing fields") }
+        try Permission.bookFund(license: from).check(principal)
+        let booking = Booking(amount: amount, valueDate: valueDate, reference: reference, memo: memo,
+                              idempotencyKey: request.headers[.idempotencyKey])
+        let actor = try context.actor()
+        let metrics = self.metrics
+        return try await Mutation(pool: pool).run(request, body: body) { conn in
+            let result: BookingResult
+            switch kind {
+            case .deposit: result = try FundLedger.deposit(from, booking, by: actor, on: conn)
+            case .withdrawal: result = try FundLedger.withdraw(from, booking, by: actor, on: conn)
+            case .depositConversion: result = try FundLedger.convertDeposit(from, booking, by: actor, on: conn)
+            case .transfer:
+                result = try FundLedger.transfer(from: from, to: to ?? "", booking, by: actor, on: conn)
+            case .reversal: throw ReclaimError.invalid("kind", "use the reversal route")
+            }
+            if !result.replayed { metrics.bookedEntry() }
+            return (.created, try ReclaimJSON.encode(result.entry))
+        }
+    }
+
+    @Sendable func reverse(_ request: Request, _ context: AppContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        guard let id = Int64(try context.path("id")) else {
+            throw Problem.badRequest("id must be an entry number", errors: [.init(field: "id", detail: "must be a number")])
+        }
+        var body = try await JSONBody.read(request, context: context, allowed: ["reason", "value_date"])
+        let reason = body.string("reason", required: true)
+        let valueDate = body.parse("value_date", body.string("value_date")) {
+            try FundLedger.parseDate($0, field: "value_date")
+        }
+        try body.finish()
+        guard principal.role == .finance else {
+            throw ReclaimError(.forbidden, "\(principal.name) (\(principal.role.rawValue)) may not reverse fund entries")
+        }
+        let actor = try context.actor()
+        let key = request.headers[.idempotencyKey]
+        let metrics = self.metrics
+        return try await Mutation(pool: pool).run(request, body: body) { conn in
+            let result = try FundLedger.reverse(id, reason: reason ?? "", valueDate: valueDate, idempotencyKey: key,
+                                                by: actor, on: conn)
+            if !result.replayed { metrics.bookedEntry() }
+            return (.created, try ReclaimJSON.encode(result.entry))
+        }
+    }
+
+    @Sendable func entry(_ request: Request, _ context: AppContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        guard let id = Int64(try context.path("id")) else { throw Problem.badRequest("id must be an entry number") }
+        let entry = try await pool.withConnection { try FundLedger.entry(id, on: $0) }
+        if principal.role == .operator, !entry.postings.contains(where: { principal.mines.contains($0.license) }) {
+            throw ReclaimError(.forbidden, "\(principal.name) may not read entry \(id)")
+        }
+        return try jsonResponse(entry)
+    }
+
+    @Sendable func balance(_ request: Request, _ context: AppContext) async throws -> Response {
+        let license = try context.path("license")
+        try Permission.readMine(license: license).check(try context.requirePrincipal())
+        let asOf = try request.queryDate("as_of")
+        return try jsonResponse(try await pool.withConnection { try FundLedger.balance(license, asOf: asOf, on: $0) })
+    }
+
+    @Sendable func statement(_ request: Request, _ context: AppContext) async throws -> Response {
+        let license = try context.path("license")
+        try Permission.readMine(license: license).check(try context.requirePrincipal())
+        let from = try request.queryDate("from")
+        let to = try request.queryDate("to")
+        let s = try await pool.withConnection { try FundLedger.statement(license, from: from, to: to, on: $0) }
+        if request.headers[.accept]?.contains("text/csv") == true {
+            var csv = "id,kind,value_date,amount,balance_after,reference,memo\n"
+            for l in s.entries {
+                csv += [String(l.id), l.kind.rawValue, l.valueDate.description, l.amount.description,
+                        l.balanceAfter.description, l.reference ?? "", l.memo ?? ""].map(csvField).joined(separator: ",")
+                csv += "\n"
+            }
+            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: csv)))
+        }
+        return try jsonResponse(s)
+    }
+
+    @Sendable func balances(_ request: Request, _ context: AppContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let paging = try Paging(request)
+        let asOf = try request.queryDate("as_of")
+        let all = try await pool.withConnection { conn in
+            try FundLedger.balances(asOf: asOf, after: paging.cursor,
+                                    limit: principal.role == .operator ? nil : paging.limit + 1, on: conn)
+        }
+        let visible = principal.role == .operator ? Array(all.filter { principal.mines.contains($0.license) }.prefix(paging.limit + 1)) : all
+        let items = Array(visible.prefix(paging.limit))
+        return try jsonResponse(Page(items: items, nextCursor: visible.count > paging.limit ? items.last?.license : nil))
+    }
+}
+
+/// RFC 4180 quoting for one CSV field.
+func csvField(_ s: String) -> String {
+    if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+    return s
+}

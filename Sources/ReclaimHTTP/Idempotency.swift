@@ -1,0 +1,129 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import PQKit
+import Reclaim
+
+extension HTTPField.Name {
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+    static let requestID = HTTPField.Name("X-Request-Id")!
+}
+
+/// Runs a mutation as one transaction, honouring `Idempotency-Key`: the
+/// first response to a key is stored with the change; the same key with the
+/// same request (method, path, canonical body) gets that response again
+/// (same status and body) and changes nothing; with another request, 409.
+struct Mutation {
+    let pool: ConnectionPool
+
+    struct Outcome: Sendable {
+        var status: HTTPResponse.Status
+        var contentType: String
+        var body: Data
+    }
+
+    func run(
+        _ request: Request, body: JSONBody?, _ action: @escaping @Sendable (Connection) throws -> (HTTPResponse.Status, Data)
+    ) async throws -> Response {
+        let key = request.headers[.idempotencyKey]
+        if let key, key.isEmpty || key.count > 200 || key.contains(where: \.isNewline) {
+            throw Problem.badRequest("Idempotency-Key must be 1 to 200 characters",
+                                     errors: [.init(field: "Idempotency-Key", detail: "must be 1 to 200 characters")])
+        }
+        let fingerprint = "\(request.method.rawValue) \(request.uri.path)\n"
+            + String(decoding: body?.canonical ?? Data(), as: UTF8.self)
+        let outcome = try await pool.withConnection { conn -> Outcome in
+            try conn.withTransaction { conn in
+                if let key {
+                    let claimed = try conn.execute("""
+                        INSERT INTO http_idempotency (key, request_digest)
+                        VALUES (\(key), sha256(convert_to(\(fingerprint), 'UTF8')))
+                        ON CONFLICT (key) DO NOTHING
+                        """)
+                    if claimed == 0 {
+                        guard let row = try conn.queryFirst("""
+                            SELECT request_digest = sha256(convert_to(\(fingerprint), 'UTF8')) AS same,
+                                   status, content_type, body
+                            FROM http_idempotency WHERE key = \(key)
+                            """)
+                        else { throw ReclaimError(.unavailable, "idempotency record vanished") }
+                        guard try row.decode("same", as: Bool.self) else {
+                            throw ReclaimError(.conflict, field: "Idempotency-Key",
+                                               "was already used for a different request")
+                        }
+                        let status: Int32 = try row.decode("status")
+                        return Outcome(status: HTTPResponse.Status(code: Int(status)),
+                                       contentType: try row.decode("content_type"),
+                                       body: Data(try row.decode("body", as: ByteA.self).bytes))
+                    }
+                }
+                let (status, data) = try action(conn)
+                if let key {
+                    try conn.execute("""
+                        UPDATE http_idempotency SET status = \(Int32(status.code)), content_type = 'application/json',
+                               body = \(ByteA(Array(data)))
+                        WHERE key = \(key)
+                        """)
+                }
+                return Outcome(status: status, contentType: "application/json", body: data)
+            }
+        }
+        return Response(status: outcome.status, headers: [.contentType: outcome.contentType],
+                        body: .init(byteBuffer: ByteBuffer(bytes: outcome.body)))
+    }
+}
+
+/// A JSON response in Reclaim's one JSON shape.
+func jsonResponse<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+    Response(status: status, headers: [.contentType: "application/json"],
+             body: .init(byteBuffer: ByteBuffer(bytes: try ReclaimJSON.encode(value))))
+}
+
+/// A page of a list, with the cursor for the next one (nil on the last page).
+struct Page<Item: Encodable>: Encodable {
+    var items: [Item]
+    var nextCursor: String?
+
+    enum CodingKeys: String, CodingKey {
+        case items
+        case nextCursor = "next_cursor"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(items, forKey: .items)
+        try c.encode(nextCursor, forKey: .nextCursor)
+    }
+}
+
+/// `limit` (1...1000, default 100) and `cursor` from the query string.
+struct Paging {
+    var limit: Int
+    var cursor: String?
+
+    init(_ request: Request) throws {
+        let q = request.uri.queryParameters
+        cursor = q[Substring("cursor")].map(String.init)
+        if let l = q[Substring("limit")] {
+            guard let n = Int(String(l)), (1...1000).contains(n) else {
+                throw Problem.badRequest("limit must be a whole number from 1 to 1000",
+                                         errors: [.init(field: "limit", detail: "must be 1 to 1000")])
+            }
+            limit = n
+        } else {
+            limit = 100
+        }
+    }
+}
+
+extension Request {
+    /// A query parameter parsed as a date, or nil when absent.
+    func queryDate(_ name: String) throws -> CalendarDate? {
+        guard let text = uri.queryParameters[Substring(name)].map(String.init) else { return nil }
+        guard let d = CalendarDate(iso: text) else {
+            throw Problem.badRequest("\(name) must be a date like 2025-03-01",
+                                     errors: [.init(field: name, detail: "must be a date like 2025-03-01")])
+        }
+        return d
+    }
+}

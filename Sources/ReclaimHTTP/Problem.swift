@@ -1,0 +1,108 @@
+import Foundation
+public import HTTPTypes
+public import Hummingbird
+import Logging
+import PQKit
+import Reclaim
+
+/// An RFC 9457 problem document (`application/problem+json`).
+public struct Problem: Error, HTTPResponseError, Sendable {
+    public struct FieldError: Sendable, Encodable {
+        public var field: String
+        public var detail: String
+    }
+
+    public var status: HTTPResponse.Status
+    public var type: String
+    public var title: String
+    public var detail: String
+    public var errors: [FieldError]
+
+    public init(_ status: HTTPResponse.Status, type: String, title: String, detail: String, errors: [FieldError] = []) {
+        self.status = status
+        self.type = type
+        self.title = title
+        self.detail = detail
+        self.errors = errors
+    }
+
+    static func badRequest(_ detail: String, errors: [FieldError] = []) -> Problem {
+        Problem(.badRequest, type: "urn:reclaim:problem:invalid-request", title: "Invalid request", detail: detail,
+                errors: errors)
+    }
+
+    /// The problem for any error; nothing internal leaks.
+    static func from(_ error: any Error) -> Problem {
+        if let p = error as? Problem { return p }
+        if let h = error as? HTTPError {
+            if h.status == .contentTooLarge {
+                return Problem(.contentTooLarge, type: "urn:reclaim:problem:too-large", title: "Body too large",
+                               detail: "request bodies are limited to 1 MiB")
+            }
+            return Problem(h.status, type: "about:blank", title: h.status.reasonPhrase, detail: h.body ?? h.status.reasonPhrase)
+        }
+        let e = ReclaimError.wrap(error)
+        let fieldErrors = e.field.map { [FieldError(field: $0, detail: e.message)] } ?? []
+        switch e.kind {
+        case .invalidInput:
+            return .badRequest(e.description, errors: fieldErrors)
+        case .notFound:
+            return Problem(.notFound, type: "urn:reclaim:problem:not-found", title: "Not found", detail: e.description)
+        case .conflict:
+            return Problem(.conflict, type: "urn:reclaim:problem:conflict", title: "Conflict", detail: e.description,
+                           errors: fieldErrors)
+        case .ruleViolation:
+            return Problem(.unprocessableContent, type: "urn:reclaim:problem:rule-violation", title: "Refused by a rule",
+                           detail: e.description, errors: fieldErrors)
+        case .unauthenticated:
+            return Problem(.unauthorized, type: "urn:reclaim:problem:unauthenticated", title: "Unauthenticated",
+                           detail: e.description)
+        case .forbidden:
+            return Problem(.forbidden, type: "urn:reclaim:problem:forbidden", title: "Forbidden", detail: e.description)
+        case .unavailable:
+            if error is PQError || e.message.contains("unreachable") {
+                return Problem(.serviceUnavailable, type: "urn:reclaim:problem:unavailable",
+                               title: "Service unavailable", detail: "the database is unreachable; try again")
+            }
+            return Problem(.internalServerError, type: "urn:reclaim:problem:internal", title: "Internal error",
+                           detail: "an internal error occurred")
+        }
+    }
+
+    struct Body: Encodable {
+        var type: String
+        var title: String
+        var status: Int
+        var detail: String
+        var errors: [FieldError]?
+        var instance: String
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body = Body(type: type, title: title, status: status.code, detail: detail,
+                        errors: errors.isEmpty ? nil : errors, instance: request.uri.path)
+        var headers: HTTPFields = [.contentType: "application/problem+json"]
+        if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        return Response(status: status, headers: headers,
+                        body: .init(byteBuffer: ByteBuffer(bytes: (try? ReclaimJSON.encode(body)) ?? Data())))
+    }
+}
+
+/// Turns every error below it into a problem+json response, so no handler
+/// can leak an internal message, and logs server-side failures.
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch {
+            let problem = Problem.from(error)
+            if problem.status.code >= 500 {
+                // debugDescription of a PQError has the server's fields; never the token or body.
+                context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
+            }
+            return try problem.response(from: request, context: context)
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import Hummingbird
+
+/// Registers routes and remembers them ("GET /v1/mines"), so a test can hold
+/// the router and `openapi.yaml` to each other.
+final class Routes: @unchecked Sendable {
+    // Only mutated while the router is being built, before it serves.
+    private(set) var registered: [String] = []
+    let router: Router<AppContext>
+    let v1: RouterGroup<AppContext>
+
+    init(router: Router<AppContext>, auth: AuthMiddleware) {
+        self.router = router
+        v1 = router.group("v1").add(middleware: auth)
+    }
+
+    typealias Handler = @Sendable (Request, AppContext) async throws -> Response
+
+    /// A route outside /v1, no token needed.
+    func open(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping Handler) {
+        registered.append("\(method.rawValue) \(path)")
+        router.on(RouterPath(path), method: method, use: handler)
+    }
+
+    /// A route under /v1, behind the bearer token.
+    func api(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping Handler) {
+        registered.append("\(method.rawValue) /v1\(path)")
+        v1.on(RouterPath(String(path.dropFirst())), method: method, use: handler)
+    }
+}
+
+extension AppContext {
+    /// A path parameter (always present when the route matched).
+    func path(_ name: String) throws -> String {
+        guard let v = parameters.get(name) else { throw Problem.badRequest("missing \(name)") }
+        return v
+    }
+}
