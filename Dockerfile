@@ -15,7 +15,9 @@ RUN apt-get update && apt-get install -y --no-install-recommends libpq5 ca-certi
     && useradd --system --home /nonexistent --shell /usr/sbin/nologin reclaim
 COPY --from=build /reclaim /usr/local/bin/reclaim
 COPY sql /usr/share/reclaim/sql
-ENV RECLAIM_SQL_DIR=/usr/share/reclaim/sql
+COPY openapi.yaml /usr/share/reclaim/openapi.yaml
+ENV RECLAIM_SQL_DIR=/usr/share/reclaim/sql \
+    RECLAIM_OPENAPI=/usr/share/reclaim/openapi.yaml
 USER reclaim
 EXPOSE 8080
 # Migrate (safe to repeat, advisory-locked), then serve.

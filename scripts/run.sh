@@ -15,15 +15,10 @@ bin="$(swift build --show-bin-path)/reclaim"
 "$bin" migrate
 echo
 echo "PostgreSQL: $url   (stop it with: scripts/pg.sh stop)"
-if "$bin" serve --help >/dev/null 2>&1; then
-    exec "$bin" serve --host "${RECLAIM_HOST:-127.0.0.1}" --port "${RECLAIM_PORT:-8080}"
-fi
 cat <<MSG
-The CLI is ready ($bin):
-    export DATABASE_URL=$url
-    $bin mine add --license C150000001 --name 示例煤矿 --holder 示例公司 --mineral coal \\
-        --mineral-class solid-energy --scale large --method open-pit --status producing \\
-        --area-hm2 123.45 --land-type grassland
-    $bin mine list
-    $bin --help
+The CLI ($bin) uses this database by default. To call the API, make a user and a token:
+    $bin user add li --role finance
+    $bin token issue li
 MSG
+echo "Reclaim API on http://${RECLAIM_HOST:-127.0.0.1}:${RECLAIM_PORT:-8080} (Ctrl-C stops it; contract at /openapi.yaml)"
+exec "$bin" serve --host "${RECLAIM_HOST:-127.0.0.1}" --port "${RECLAIM_PORT:-8080}"

@@ -43,6 +43,8 @@ public struct ServiceConfiguration: Sendable {
 public func buildRouter(pool: ConnectionPool, metrics: ServiceMetrics, openAPIPath: String?) -> (Router<AppContext>, [String]) {
     let router = Router(context: AppContext.self)
     router.add(middleware: MetricsMiddleware(metrics: metrics))
+    // One line per request with its request id; never headers (tokens) or bodies.
+    router.add(middleware: LogRequestsMiddleware(.info, includeHeaders: .none))
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: ProblemMiddleware())
     let routes = Routes(router: router, auth: AuthMiddleware(pool: pool))

@@ -34,12 +34,14 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     /// The problem for any error; nothing internal leaks.
     static func from(_ error: any Error) -> Problem {
         if let p = error as? Problem { return p }
-        if let h = error as? HTTPError {
+        // Hummingbird's own errors (no route, body too large, ...) keep their status.
+        if let h = error as? any HTTPResponseError {
             if h.status == .contentTooLarge {
                 return Problem(.contentTooLarge, type: "urn:reclaim:problem:too-large", title: "Body too large",
                                detail: "request bodies are limited to 1 MiB")
             }
-            return Problem(h.status, type: "about:blank", title: h.status.reasonPhrase, detail: h.body ?? h.status.reasonPhrase)
+            let detail = (error as? HTTPError)?.body ?? h.status.reasonPhrase
+            return Problem(h.status, type: "about:blank", title: h.status.reasonPhrase, detail: detail)
         }
         let e = ReclaimError.wrap(error)
         let fieldErrors = e.field.map { [FieldError(field: $0, detail: e.message)] } ?? []

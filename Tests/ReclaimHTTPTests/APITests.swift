@@ -1,0 +1,156 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import PQKit
+import Reclaim
+import ReclaimHTTP
+import TestSupport
+import Testing
+
+@Suite struct APITests {
+    @Test func idempotentReplayAnd409OnReuse() async throws {
+        let s = try TestService.make()
+        try await s.application().test(.router) { client in
+            let first = try await client.execute(uri: "/v1/mines/A/fund/deposits", method: .post,
+                                                 headers: s.headers("li", key: "bank-1"),
+                                                 body: body(#"{"amount":"1500.50","reference":"S-1"}"#))
+            #expect(first.status == .created)
+            #expect(try first.json()["amount"] as? String == "1500.50")
+            // same key, same body (keys in another order): the original response
+            let again = try await client.execute(uri: "/v1/mines/A/fund/deposits", method: .post,
+                                                 headers: s.headers("li", key: "bank-1"),
+                                                 body: body(#"{"reference":"S-1","amount":"1500.50"}"#))
+            #expect(again.status == .created)
+            #expect(again.text == first.text)
+            // same key, other body
+            let other = try await client.execute(uri: "/v1/mines/A/fund/deposits", method: .post,
+                                                 headers: s.headers("li", key: "bank-1"),
+                                                 body: body(#"{"amount":"1500.51","reference":"S-1"}"#))
+            try other.problem(.conflict)
+            // same key on another route is another request too
+            let elsewhere = try await client.execute(uri: "/v1/mines/B/fund/deposits", method: .post,
+                                                     headers: s.headers("li", key: "bank-1"),
+                                                     body: body(#"{"amount":"1500.50","reference":"S-1"}"#))
+            try elsewhere.problem(.conflict)
+            // a mine created twice with one key is created once
+            let mine = #"{"license":"N9","name":"n","holder":"h","mineral":"sand","mineral_class":"metal","scale":"small","method":"open-pit","status":"producing","area_hm2":"1","land_type":"other"}"#
+            let m1 = try await client.execute(uri: "/v1/mines", method: .post, headers: s.headers("boss", key: "m-1"), body: body(mine))
+            let m2 = try await client.execute(uri: "/v1/mines", method: .post, headers: s.headers("boss", key: "m-1"), body: body(mine))
+            #expect(m1.status == .created)
+            #expect(m2.status == .created)
+            #expect(m1.text == m2.text)
+            // without the key the second is a conflict
+            try await client.execute(uri: "/v1/mines", method: .post, headers: s.headers("boss"), body: body(mine))
+                .problem(.conflict)
+        }
+        #expect(try s.count("SELECT count(*) FROM ledger_entries") == 1)
+        #expect(try s.count("SELECT count(*) FROM audit_log WHERE action = 'fund.deposit'") == 1)
+        #expect(try s.count("SELECT count(*) FROM audit_log WHERE action = 'mine.add' AND actor = 'boss'") == 1)
+        try await s.pool.shutdown()
+    }
+
+    @Test func badInputIsProblemJSONAndWritesNothing() async throws {
+        let s = try TestService.make()
+        let cases: [(String, String, HTTPResponse.Status, String?)] = [
+            ("/v1/mines/A/fund/deposits", "{not json", .badRequest, nil),
+            ("/v1/mines/A/fund/deposits", "[1,2]", .badRequest, nil),
+            ("/v1/mines/A/fund/deposits", #"{"amount":12}"#, .badRequest, "amount"),
+            ("/v1/mines/A/fund/deposits", #"{"amount":"1","colour":"red"}"#, .badRequest, "colour"),
+            ("/v1/mines/A/fund/deposits", #"{}"#, .badRequest, "amount"),
+            ("/v1/mines/A/fund/deposits", #"{"amount":"12.345"}"#, .badRequest, "amount"),
+            ("/v1/mines/A/fund/deposits", #"{"amount":"1e3"}"#, .badRequest, "amount"),
+            ("/v1/mines/A/fund/deposits", #"{"amount":"-5"}"#, .badRequest, "amount"),
+            ("/v1/mines/A/fund/deposits", #"{"amount":"1","value_date":"2025-02-30"}"#, .badRequest, "value_date"),
+            ("/v1/mines/A/fund/withdrawals", #"{"amount":"1"}"#, .unprocessableContent, "amount"),
+            ("/v1/mines/NOPE/fund/deposits", #"{"amount":"1"}"#, .notFound, nil),
+            ("/v1/fund/transfers", #"{"from_license":"A","amount":"1"}"#, .badRequest, "to_license"),
+            ("/v1/fund/entries/999/reversal", #"{"reason":"x"}"#, .notFound, nil),
+        ]
+        try await s.application().test(.router) { client in
+            for (uri, text, status, field) in cases {
+                let r = try await client.execute(uri: uri, method: .post, headers: s.headers("li"), body: body(text))
+                let problem = try r.problem(status)
+                if let field {
+                    let fields = (problem["errors"] as? [[String: Any]])?.compactMap { $0["field"] as? String } ?? []
+                    #expect(fields.contains(field), "\(uri) \(text): \(r.text)")
+                }
+            }
+            let huge = "{\"amount\":\"1\",\"memo\":\"" + String(repeating: "x", count: 1_100_000) + "\"}"
+            try await client.execute(uri: "/v1/mines/A/fund/deposits", method: .post, headers: s.headers("li"),
+                                     body: body(huge)).problem(.contentTooLarge)
+        }
+        #expect(try s.count("SELECT count(*) FROM ledger_entries") == 0)
+        #expect(try s.count("SELECT count(*) FROM audit_log WHERE action LIKE 'fund.%'") == 0)
+        try await s.pool.shutdown()
+    }
+
+    @Test func readsStatementsCSVPagingAndMetrics() async throws {
+        let s = try TestService.make()
+        try await s.application().test(.router) { client in
+            for (amount, date) in [("100", "2025-01-01"), ("50.50", "2025-02-01")] {
+                let r = try await client.execute(uri: "/v1/mines/A/fund/deposits", method: .post, headers: s.headers("li"),
+                                                 body: body(#"{"amount":"\#(amount)","value_date":"\#(date)","memo":"a, \"b\""}"#))
+                #expect(r.status == .created, "\(r.text)")
+            }
+            let bal = try await client.execute(uri: "/v1/mines/A/fund?as_of=2025-01-15", method: .get, headers: s.headers("aud")).json()
+            #expect(bal["balance"] as? String == "100.00")
+            #expect(bal["as_of"] as? String == "2025-01-15")
+            try await client.execute(uri: "/v1/mines/A/fund?as_of=yesterday", method: .get, headers: s.headers("aud"))
+                .problem(.badRequest)
+
+            let st = try await client.execute(uri: "/v1/mines/A/fund/statement?from=2025-01-15", method: .get,
+                                              headers: s.headers("aud")).json()
+            #expect(st["opening_balance"] as? String == "100.00")
+            #expect(st["closing_balance"] as? String == "150.50")
+            let csv = try await client.execute(uri: "/v1/mines/A/fund/statement", method: .get,
+                                               headers: s.headers("aud", accept: "text/csv"))
+            #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)
+            let lines = csv.text.split(separator: "\n")
+            #expect(lines.first == "id,kind,value_date,amount,balance_after,reference,memo")
+            #expect(lines.count == 3)
+            #expect(lines.last?.hasSuffix(#","a, ""b""""#) == true)
+
+            let page1 = try await client.execute(uri: "/v1/mines?limit=1", method: .get, headers: s.headers("aud")).json()
+            #expect((page1["items"] as? [[String: Any]])?.first?["license"] as? String == "A")
+            let cursor = try #require(page1["next_cursor"] as? String)
+            let page2 = try await client.execute(uri: "/v1/mines?limit=1&cursor=\(cursor)", method: .get,
+                                                 headers: s.headers("aud")).json()
+            #expect((page2["items"] as? [[String: Any]])?.first?["license"] as? String == "B")
+            #expect(page2["next_cursor"] is NSNull)
+            try await client.execute(uri: "/v1/mines?limit=0", method: .get, headers: s.headers("aud")).problem(.badRequest)
+
+            let entry = try await client.execute(uri: "/v1/fund/entries/1", method: .get, headers: s.headers("opA")).json()
+            #expect(entry["kind"] as? String == "deposit")
+
+            let audit = try await client.execute(uri: "/v1/audit?actor=li", method: .get, headers: s.headers("aud")).json()
+            #expect((audit["items"] as? [Any])?.count == 2)
+
+            let metrics = try await client.execute(uri: "/metrics", method: .get)
+            #expect(metrics.text.contains(#"reclaim_http_requests_total{method="POST",route="/v1/mines/{license}/fund/deposits",status="201"} 2"#))
+            #expect(metrics.text.contains("reclaim_ledger_entries_booked_total 2"))
+            #expect(metrics.text.contains("reclaim_db_pool_connections{state=\"idle\"}"))
+            #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+        }
+        try await s.pool.shutdown()
+    }
+
+    @Test func readyzFollowsTheDatabaseAndRecovers() async throws {
+        let cluster = try PrivateCluster()
+        defer { cluster.destroy() }
+        let conn = try Connection(cluster.url)
+        try Migrator(directory: TestEnvironment.sqlDirectory).migrate(on: conn)
+        conn.close()
+        let pool = ConnectionPool(.init(conninfo: cluster.url, maxConnections: 4))
+        let app = buildApplication(ServiceConfiguration(conninfo: cluster.url), pool: pool)
+        try await app.test(.router) { client in
+            #expect(try await client.execute(uri: "/readyz", method: .get).status == .ok)
+            try cluster.stop()
+            try await client.execute(uri: "/readyz", method: .get).problem(.serviceUnavailable)
+            #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+            try cluster.start()
+            #expect(try await client.execute(uri: "/readyz", method: .get).status == .ok)
+        }
+        try await pool.shutdown()
+    }
+}

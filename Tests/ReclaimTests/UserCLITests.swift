@@ -1,0 +1,44 @@
+import Foundation
+import PQKit
+import Reclaim
+import TestSupport
+import Testing
+
+@Suite struct UserCLITests {
+    @Test func knownUsersAreHeldToTheirRole() throws {
+        let db = try TestDatabase.make()
+        // The OS user (no Reclaim user of that name) sets things up.
+        #expect(try CLI.run(["user", "add", "boss", "--role", "admin"], database: db).status == 0)
+        #expect(try CLI.run(["user", "add", "li", "--role", "finance"], database: db).status == 0)
+        #expect(try CLI.run(addArguments + ["--as", "boss"], database: db).status == 0)
+
+        // finance may book but not register mines; admin may register but not book
+        let refused = try CLI.run(addArguments(replacing: "--license", with: "X2") + ["--as", "li"], database: db)
+        #expect(refused.status == 65)
+        #expect(refused.stderr.contains("may not manage mines"))
+        #expect(try CLI.run(["fund", "deposit", "C150000001", "5", "--as", "boss"], database: db).status == 65)
+        #expect(try CLI.run(["fund", "deposit", "C150000001", "5", "--as", "li"], database: db).status == 0)
+        #expect(try db.count("SELECT count(*) FROM mines") == 1)
+        #expect(try db.count("SELECT count(*) FROM ledger_entries") == 1)
+        #expect(try db.count("SELECT count(*) FROM audit_log WHERE actor = 'li' AND role = 'finance'") == 1)
+
+        // operators need a mine; tokens are shown once and only hashed
+        #expect(try CLI.run(["user", "add", "op", "--role", "operator"], database: db).status == 65)
+        #expect(try CLI.run(["user", "add", "op", "--role", "operator", "--mine", "C150000001"], database: db).status == 0)
+        let token = try CLI.run(["token", "issue", "li", "--expires-in-days", "7"], database: db)
+        #expect(token.status == 0)
+        #expect(token.stdout.hasPrefix("rcl_"))
+        let plain = token.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try db.count("SELECT count(*) FROM api_tokens WHERE token_hash = sha256(convert_to(\(plain), 'UTF8'))") == 1)
+        #expect(try db.count("SELECT count(*) FROM api_tokens WHERE encode(token_hash, 'escape') LIKE '%rcl_%'") == 0)
+        #expect(try CLI.run(["token", "revoke", "1"], database: db).status == 0)
+        #expect(try CLI.run(["token", "revoke", "1"], database: db).status == 65)
+
+        #expect(try CLI.run(["user", "disable", "li"], database: db).status == 0)
+        #expect(try CLI.run(["fund", "deposit", "C150000001", "5", "--as", "li"], database: db).status == 65)
+        let list = try CLI.run(["user", "list", "--format", "csv"], database: db)
+        #expect(list.stdout.contains("li,finance,,yes"))
+        let audit = try CLI.run(["audit", "list", "--actor", "li", "--format", "json"], database: db)
+        #expect(audit.stdout.contains("fund.deposit"))
+    }
+}
