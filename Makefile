@@ -1,11 +1,14 @@
 # Reclaim. `make run` and `make test` each do their own set-up.
-.PHONY: run test build migrate db-start db-stop db-status clean
+.PHONY: run test bench build migrate db-start db-stop db-status clean
 
 run:
 	@scripts/run.sh
 
 test:
 	@scripts/test.sh
+
+bench:
+	@scripts/bench.sh
 
 build:
 	swift build

@@ -58,9 +58,13 @@ CREATE TABLE ledger_entries (
     CHECK (kind <> 'reversal' OR coalesce(reason, '') <> '')
 );
 
+-- entry_id and account_id are checked by the statement trigger below, set
+-- based, instead of by foreign keys: a foreign key checks (and share-locks
+-- the referenced row) once per posting, which would dominate bulk imports.
+-- Neither entries nor accounts can be deleted.
 CREATE TABLE ledger_postings (
-    entry_id       bigint NOT NULL REFERENCES ledger_entries (id),
-    account_id     bigint NOT NULL REFERENCES fund_accounts (id),
+    entry_id       bigint NOT NULL,
+    account_id     bigint NOT NULL,
     seq            bigint NOT NULL CHECK (seq > 0),
     amount         bigint NOT NULL CHECK (amount <> 0),
     balance_after  bigint NOT NULL,
@@ -81,6 +85,10 @@ CREATE TRIGGER ledger_entries_no_truncate BEFORE TRUNCATE ON ledger_entries
 CREATE TRIGGER ledger_postings_append_only BEFORE UPDATE OR DELETE ON ledger_postings
     FOR EACH ROW EXECUTE FUNCTION forbid_change();
 CREATE TRIGGER ledger_postings_no_truncate BEFORE TRUNCATE ON ledger_postings
+    FOR EACH STATEMENT EXECUTE FUNCTION forbid_change();
+CREATE TRIGGER fund_accounts_no_delete BEFORE DELETE ON fund_accounts
+    FOR EACH ROW EXECUTE FUNCTION forbid_change();
+CREATE TRIGGER fund_accounts_no_truncate BEFORE TRUNCATE ON fund_accounts
     FOR EACH STATEMENT EXECUTE FUNCTION forbid_change();
 
 -- Canonical text for hashing: a length prefix keeps '|' in a memo from
@@ -123,6 +131,15 @@ CREATE FUNCTION ledger_postings_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     bad record;
 BEGIN
+    SELECT p.entry_id, p.account_id INTO bad FROM new_postings p
+    WHERE NOT EXISTS (SELECT 1 FROM ledger_entries e WHERE e.id = p.entry_id)
+       OR NOT EXISTS (SELECT 1 FROM fund_accounts a WHERE a.id = p.account_id)
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'posting names entry % or account % that does not exist', bad.entry_id, bad.account_id
+            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'ledger_postings_references';
+    END IF;
+
     PERFORM 1 FROM fund_accounts WHERE id IN (SELECT DISTINCT account_id FROM new_postings)
         ORDER BY id FOR UPDATE;
 
@@ -294,13 +311,14 @@ CREATE FUNCTION ledger_import(p_actor text, p_dry_run boolean)
 DECLARE
     v_booked timestamptz := now();
 BEGIN
-    UPDATE fund_import i SET mine_id = m.id FROM mines m WHERE m.license = i.license;
+    -- accounts and request digests in one pass (each UPDATE rewrites every row)
+    UPDATE fund_import i SET mine_id = m.id, fund_id = f.id, other_id = o.id,
+        digest = ledger_request_digest(i.kind, i.license, NULL, i.amount, i.value_date, i.reference, i.memo)
+    FROM mines m
+    JOIN fund_accounts f ON f.mine_id = m.id AND f.kind = 'fund'
+    JOIN fund_accounts o ON o.mine_id = m.id AND o.kind IN ('contributions', 'works')
+    WHERE m.license = i.license AND o.kind = CASE i.kind WHEN 'deposit' THEN 'contributions' ELSE 'works' END;
     UPDATE fund_import i SET problem = 'license: no mine with licence ' || i.license WHERE i.mine_id IS NULL;
-    UPDATE fund_import i SET fund_id = a.id FROM fund_accounts a WHERE a.mine_id = i.mine_id AND a.kind = 'fund';
-    UPDATE fund_import i SET other_id = a.id FROM fund_accounts a
-        WHERE a.mine_id = i.mine_id AND a.kind = CASE i.kind WHEN 'deposit' THEN 'contributions' ELSE 'works' END;
-    UPDATE fund_import i SET digest = ledger_request_digest(i.kind, i.license, NULL, i.amount, i.value_date,
-                                                            i.reference, i.memo);
 
     -- keys already in the ledger
     UPDATE fund_import i SET
@@ -340,12 +358,14 @@ BEGIN
     RETURN QUERY SELECT f.line, f.problem FROM fund_import f WHERE f.problem IS NOT NULL ORDER BY f.line;
     IF FOUND OR p_dry_run THEN RETURN; END IF;
 
-    UPDATE fund_import f SET status = 'book' WHERE f.status IS NULL;
+    -- ids in file order, then each entry's hash, in one pass
     CREATE TEMP TABLE fund_import_plan ON COMMIT DROP AS
-    SELECT nextval(pg_get_serial_sequence('ledger_entries', 'id')) AS entry_id, s.*
-    FROM (SELECT * FROM fund_import f WHERE f.status = 'book' ORDER BY f.line) s;
-    UPDATE fund_import_plan p SET entry_hash = ledger_entry_hash(p.entry_id, p.kind, p.value_date, v_booked,
-        p.amount, p.reference, p.memo, p_actor, p.idempotency_key, NULL, NULL);
+    SELECT n.entry_id, n.line, n.kind, n.amount, n.value_date, n.reference, n.idempotency_key, n.memo,
+           n.fund_id, n.other_id, n.digest,
+           ledger_entry_hash(n.entry_id, n.kind, n.value_date, v_booked, n.amount, n.reference, n.memo, p_actor,
+                             n.idempotency_key, NULL, NULL) AS entry_hash
+    FROM (SELECT nextval(pg_get_serial_sequence('ledger_entries', 'id')) AS entry_id, s.*
+          FROM (SELECT * FROM fund_import f WHERE f.status IS NULL ORDER BY f.line) s) n;
 
     INSERT INTO ledger_entries (id, kind, value_date, booked_at, amount, reference, memo, actor,
                                 idempotency_key, request_digest, entry_hash)

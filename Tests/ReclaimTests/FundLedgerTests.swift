@@ -96,6 +96,22 @@ func yuan(_ text: String) throws -> Money { try Money.parse(text) }
         #expect(try db.count("SELECT count(*) FROM ledger_entries") == 1)
     }
 
+    @Test func postingsMustNameRealEntriesAndAccounts() throws {
+        let (db, conn) = try ledgerDatabase()
+        let e = #expect(throws: PQError.self) {
+            try conn.execute("""
+                INSERT INTO ledger_postings VALUES
+                (4242, 1, 1, 500, 500, current_date, '\\x00', '\\x00'),
+                (4242, 2, 1, -500, -500, current_date, '\\x00', '\\x00')
+                """)
+        }
+        #expect(e?.sqlState == .foreignKeyViolation)
+        let d = #expect(throws: PQError.self) { try conn.execute("DELETE FROM fund_accounts") }
+        #expect(d?.sqlState == .insufficientPrivilege)
+        #expect(try db.count("SELECT count(*) FROM ledger_postings") == 0)
+        #expect(try db.count("SELECT count(*) FROM fund_accounts") == 10)
+    }
+
     @Test func ledgerRowsCannotBeChanged() throws {
         let (db, conn) = try ledgerDatabase()
         _ = try FundLedger.deposit("A", Booking(amount: try yuan("100")), by: try Actor("clerk"), on: conn)

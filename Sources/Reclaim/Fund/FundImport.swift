@@ -62,8 +62,7 @@ extension FundLedger {
                 CREATE TEMP TABLE fund_import (
                     line bigint PRIMARY KEY, license text NOT NULL, kind text NOT NULL, amount bigint NOT NULL,
                     value_date date NOT NULL, reference text, idempotency_key text NOT NULL, memo text,
-                    mine_id bigint, fund_id bigint, other_id bigint, digest bytea, status text, problem text,
-                    entry_hash bytea
+                    mine_id bigint, fund_id bigint, other_id bigint, digest bytea, status text, problem text
                 ) ON COMMIT DROP
                 """)
             var problems: [ImportReport.Problem] = []

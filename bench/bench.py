@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+"""Reclaim's benchmarks, each as a ratio to what PostgreSQL itself does on
+the same machine in the same run. Started by `make bench` (scripts/bench.sh),
+which provides a fresh cluster, a release build and free ports.
+
+Prints one line per figure, a summary table, and writes bench-results.json.
+"""
+import argparse, datetime, json, os, random, re, statistics, subprocess, sys, tempfile, time, urllib.request
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--bin", required=True)
+ap.add_argument("--url", required=True)
+ap.add_argument("--work", required=True)
+ap.add_argument("--http-port", type=int, required=True)
+ap.add_argument("--pid-file", required=True)
+ap.add_argument("--import-rows", type=int, default=1_000_000)
+ap.add_argument("--statement-rows", type=int, default=100_000)
+ap.add_argument("--duration", type=int, default=10, help="seconds per HTTP / pgbench run")
+ap.add_argument("--output", default="bench-results.json")
+args = ap.parse_args()
+
+ENV = dict(os.environ, DATABASE_URL=args.url, RECLAIM_USER="bench")
+results = []
+machine = {
+    "cores": os.cpu_count(),
+    "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+    "date": datetime.date.today().isoformat(),
+}
+
+
+def psql(sql, capture=True):
+    r = subprocess.run(["psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", args.url, "-c", sql],
+                       capture_output=capture, text=True, check=True)
+    return r.stdout.strip() if capture else ""
+
+
+def cli(*a, stdout=subprocess.DEVNULL):
+    return subprocess.run([args.bin, *a], env=ENV, stdout=stdout, stderr=subprocess.PIPE, text=True)
+
+
+def timed(cmd, stdout_path="/dev/null"):
+    """Wall time and peak RSS (KiB) of one process, start to exit."""
+    with open(stdout_path, "wb") as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        p = subprocess.Popen(cmd, env=ENV, stdout=out, stderr=err)
+        _, status, usage = os.wait4(p.pid, 0)
+        elapsed = time.perf_counter() - start
+        p.returncode = os.waitstatus_to_exitcode(status)
+        if p.returncode != 0:
+            err.seek(0)
+            sys.exit(f"failed: {' '.join(cmd)}: {err.read().decode()[:500]}")
+    return elapsed, usage.ru_maxrss
+
+
+def median_time(cmd, runs, warmup=2):
+    for _ in range(warmup):
+        timed(cmd)
+    return statistics.median(timed(cmd)[0] for _ in range(runs))
+
+
+def figure(name, value, unit, baseline, ratio, goal, met, detail=""):
+    """baseline and ratio are None for a figure that has no PostgreSQL counterpart."""
+    results.append(dict(name=name, value=round(value, 3), unit=unit,
+                        baseline=None if baseline is None else round(baseline, 3),
+                        ratio=None if ratio is None else round(ratio, 3), goal=goal, met=bool(met), detail=detail))
+    b = "-" if baseline is None else f"{baseline:,.2f}"
+    q = "-" if ratio is None else f"{ratio:.2f}"
+    print(f"{name}: {value:,.2f} {unit} | baseline {b} | ratio {q} | goal {goal} | "
+          f"{'met' if met else 'NOT met'}{' | ' + detail if detail else ''}", flush=True)
+
+
+# ---------------------------------------------------------------- data set
+print(f"machine: {machine['cores']} cores, {machine['memory_gib']} GiB, {machine['date']}", flush=True)
+psql("""
+INSERT INTO mines (license, name, holder, mineral, mineral_class, scale, method, status, area_m2, land_type,
+                   created_by, updated_by)
+SELECT l, 'bench ' || l, 'holder', 'coal', 'solid-energy', 'large', 'open-pit', 'producing', 1000000, 'grassland',
+       'bench', 'bench'
+FROM (SELECT 'M' || lpad(i::text, 4, '0') AS l FROM generate_series(1, 1000) i
+      UNION ALL SELECT 'BIG' UNION ALL SELECT 'SMALL') x;
+CREATE TABLE bench_accounts (id int PRIMARY KEY, balance bigint NOT NULL DEFAULT 0);
+INSERT INTO bench_accounts (id) SELECT generate_series(1, 1000);
+CREATE TABLE bench_entries (id bigserial PRIMARY KEY, account_id int NOT NULL, amount bigint NOT NULL,
+                            at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE bench_import (license text, kind text, amount numeric, value_date date, reference text,
+                           idempotency_key text, memo text);
+""")
+cli("user", "add", "bench-fin", "--role", "finance")
+token = cli("token", "issue", "bench-fin", stdout=subprocess.PIPE).stdout.strip()
+
+# ------------------------------------------------------- 1. HTTP deposits
+server = subprocess.Popen([args.bin, "serve", "--port", str(args.http_port), "--pool-size", "32",
+                           "--log-level", "warning"], env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+open(args.pid_file, "w").write(str(server.pid))
+for _ in range(100):
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{args.http_port}/readyz", timeout=1)
+        break
+    except Exception:
+        time.sleep(0.1)
+
+
+def wrk(clients, seconds, run_id):
+    threads = min(clients, 2)
+    out = subprocess.run(["wrk", "-t", str(threads), "-c", str(clients), "-d", f"{seconds}s", "--latency",
+                          "-s", "bench/deposit.lua", f"http://127.0.0.1:{args.http_port}"],
+                         env=dict(ENV, RECLAIM_TOKEN=token, RUN_ID=run_id), capture_output=True, text=True, check=True)
+    line = next(l for l in out.stdout.splitlines() if l.startswith("RESULT "))
+    r = json.loads(line[len("RESULT "):])
+    r["rps"] = r["requests"] / (r["duration_us"] / 1e6)
+    return r
+
+
+def pgbench(clients, seconds):
+    out = subprocess.run(["pgbench", "-n", "-c", str(clients), "-j", str(min(clients, 2)), "-T", str(seconds),
+                          "-f", "bench/pgbench-deposit.sql", args.url], capture_output=True, text=True, check=True)
+    tps = float(re.search(r"tps = ([0-9.]+)", out.stdout).group(1))
+    avg = float(re.search(r"latency average = ([0-9.]+) ms", out.stdout).group(1))
+    return tps, avg
+
+
+wrk(8, 3, "warmup")
+for clients in (1, 8, 32):
+    r = wrk(clients, args.duration, f"c{clients}-{random.randrange(1 << 30)}")
+    tps, avg_ms = pgbench(clients, args.duration)
+    bad = r["errors"] + r["non2xx"]
+    figure(f"http_deposits_c{clients}_rps", r["rps"], "req/s", tps, r["rps"] / tps,
+           ">= 0.6 of pgbench tps at 32 clients" if clients == 32 else "report",
+           (r["rps"] / tps >= 0.6 and bad == 0) if clients == 32 else bad == 0,
+           f"{clients} keep-alive clients, {args.duration}s, 1000 mines, errors {bad}")
+    p99_ms = r["p99_us"] / 1000
+    figure(f"http_deposits_c{clients}_p99", p99_ms, "ms", avg_ms, p99_ms / avg_ms,
+           "<= 3x pgbench average latency at 32 clients" if clients == 32 else "report",
+           p99_ms <= 3 * avg_ms if clients == 32 else True, f"p50 {r['p50_us'] / 1000:.2f} ms")
+server.terminate()
+server.wait()
+
+# ------------------------------------------------------ 2. one CLI deposit
+fund, contrib = psql("""SELECT string_agg(a.id::text, ' ' ORDER BY a.kind DESC) FROM fund_accounts a
+                        JOIN mines m ON m.id = a.mine_id WHERE m.license = 'M0001' AND a.kind IN ('fund', 'contributions')""").split()
+cli_time = median_time([args.bin, "fund", "deposit", "M0001", "1.00"], 20)
+psql_time = median_time(["psql", "-X", "-q", "-d", args.url, "-c",
+                         f"SELECT ledger_book('deposit', current_date, 100, {fund}, {contrib}, NULL, NULL, 'psql', NULL, "
+                         f"ledger_request_digest('deposit', 'M0001', NULL, 100, NULL, NULL, NULL))"], 20)
+figure("cli_deposit_ms", cli_time * 1000, "ms", psql_time * 1000, cli_time / psql_time, "<= 2x psql -c",
+       cli_time <= 2 * psql_time, "median of 20, process start to exit")
+
+# ------------------------------------------------------ 3. import 1M rows
+def write_csv(path, rows, licenses):
+    with open(path, "w") as f:
+        f.write("license,kind,amount,value_date,reference,idempotency_key,memo\n")
+        day0 = datetime.date(2021, 1, 1)
+        for i in range(rows):
+            lic = licenses[i % len(licenses)]
+            n = i // len(licenses)
+            kind = "withdrawal" if n % 4 == 3 else "deposit"  # never overdraws: 3 deposits of 100, 1 withdrawal of 50
+            amount = "50.00" if kind == "withdrawal" else "100.00"
+            day = day0 + datetime.timedelta(days=(n * 1461) // max(1, rows // len(licenses)))
+            f.write(f"{lic},{kind},{amount},{day.isoformat()},SLIP-{i},{path[-8:]}-{i},bench row {i}\n")
+
+
+big_csv = os.path.join(args.work, "import-1m.csv")
+write_csv(big_csv, args.import_rows, [f"M{i:04d}" for i in range(1, 1001)])
+size_mb = os.path.getsize(big_csv) / 2**20
+copy_time = statistics.median(timed(["psql", "-X", "-q", "-d", args.url, "-c",
+                                     f"\\copy bench_import FROM '{big_csv}' CSV HEADER"])[0] for _ in range(3))
+imp_time, imp_rss = timed([args.bin, "fund", "import", big_csv])
+rows_s, copy_rows_s = args.import_rows / imp_time, args.import_rows / copy_time
+figure("import_rows_per_s", rows_s, "rows/s", copy_rows_s, rows_s / copy_rows_s, ">= 0.3 of plain COPY",
+       rows_s / copy_rows_s >= 0.3, f"{args.import_rows:,} rows ({size_mb:.0f} MiB) over 1000 mines in {imp_time:.1f} s")
+figure("import_peak_rss", imp_rss / 1024, "MiB", 500, imp_rss / 1024 / 500, "< 500 MiB", imp_rss / 1024 < 500,
+       "peak resident memory of the import process")
+reimp_time, _ = timed([args.bin, "fund", "import", big_csv])
+figure("reimport_rows_per_s", args.import_rows / reimp_time, "rows/s", copy_rows_s,
+       (args.import_rows / reimp_time) / copy_rows_s, "report", True, "second import of the same file: books nothing")
+
+# ------------------------------------------------ 4. statement and --as-of
+stmt_csv = os.path.join(args.work, "import-big.csv")
+write_csv(stmt_csv, args.statement_rows, ["BIG"])
+timed([args.bin, "fund", "import", stmt_csv])
+small_csv = os.path.join(args.work, "import-small.csv")
+write_csv(small_csv, 100, ["SMALL"])
+timed([args.bin, "fund", "import", small_csv])
+big_fund = psql("SELECT a.id FROM fund_accounts a JOIN mines m ON m.id = a.mine_id WHERE m.license = 'BIG' AND a.kind = 'fund'")
+stmt_time = median_time([args.bin, "fund", "statement", "BIG", "--format", "csv"], 5, warmup=1)
+copy_stmt = median_time(["psql", "-X", "-q", "-d", args.url, "-c",
+                         "\\copy (SELECT e.id, e.kind, p.value_date, p.amount, p.balance_after, e.reference, e.memo "
+                         "FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id "
+                         f"WHERE p.account_id = {big_fund} ORDER BY p.value_date, p.seq) TO '/dev/null' CSV HEADER"],
+                        5, warmup=1)
+figure("statement_100k_ms", stmt_time * 1000, "ms", copy_stmt * 1000, stmt_time / copy_stmt, "<= 2x psql \\copy",
+       stmt_time <= 2 * copy_stmt, f"{args.statement_rows:,} entries as CSV")
+asof_big = median_time([args.bin, "fund", "balance", "BIG", "--as-of", "2023-06-30"], 20)
+asof_small = median_time([args.bin, "fund", "balance", "SMALL", "--as-of", "2023-06-30"], 20)
+figure("balance_as_of_100k_ms", asof_big * 1000, "ms", asof_small * 1000, asof_big / asof_small,
+       "100k entries within 2x of 100 entries", asof_big <= 2 * asof_small, "median of 20, process start to exit")
+
+# ----------------------------------------------------------------- 5. verify
+entries = int(psql("SELECT count(*) FROM ledger_entries"))
+ver_time, _ = timed([args.bin, "fund", "verify"])
+figure("verify_entries_per_s", entries / ver_time, "entries/s", None, None, "report", True,
+       f"{entries:,} entries in {ver_time:.1f} s")
+
+# ----------------------------------------------------------------- summary
+print()
+print(f"{'figure':<28} {'value':>14} {'unit':<10} {'baseline':>12} {'ratio':>7}  goal")
+for r in results:
+    b = "-" if r["baseline"] is None else f"{r['baseline']:,.2f}"
+    q = "-" if r["ratio"] is None else f"{r['ratio']:.2f}"
+    print(f"{r['name']:<28} {r['value']:>14,.2f} {r['unit']:<10} {b:>12} {q:>7}  "
+          f"{r['goal']} [{'met' if r['met'] else 'NOT met'}]")
+with open(args.output, "w") as f:
+    json.dump([dict(r, machine=machine) for r in results], f, indent=2)
+print(f"\nwrote {args.output}")

@@ -1,0 +1,31 @@
+-- wrk script: each request a deposit of 1.00 yuan on one of 1000 mines,
+-- with its own Idempotency-Key, over keep-alive connections.
+local counter = 0
+local token = os.getenv("RECLAIM_TOKEN")
+local run = os.getenv("RUN_ID") or "run"
+local threads = {}
+
+function setup(thread)
+   table.insert(threads, thread)
+   thread:set("tid", #threads)
+end
+
+request = function()
+   counter = counter + 1
+   local t = tid or 0
+   local mine = string.format("M%04d", (counter * 7 + t * 131) % 1000 + 1)
+   local headers = {
+      ["Authorization"] = "Bearer " .. token,
+      ["Content-Type"] = "application/json",
+      ["Idempotency-Key"] = run .. "-" .. t .. "-" .. counter,
+   }
+   return wrk.format("POST", "/v1/mines/" .. mine .. "/fund/deposits", headers, '{"amount":"1.00"}')
+end
+
+done = function(summary, latency, requests)
+   local e = summary.errors
+   io.write(string.format(
+      'RESULT {"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,"errors":%d,"non2xx":%d}\n',
+      summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+      e.connect + e.read + e.write + e.timeout, e.status))
+end

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# make bench: its own PostgreSQL and service, a release build, then
+# bench/bench.py prints each figure and writes bench-results.json.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+. "$here/lib.sh"
+cd "$root"
+
+need_packages postgresql libpq-dev pkg-config wrk
+swift build -c release --product reclaim
+bin="$(swift build -c release --show-bin-path)/reclaim"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/reclaim-bench.XXXXXX")
+chmod 755 "$work"
+port=$(free_port)
+http_port=$(free_port)
+server_pid=""
+cleanup() {
+    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+    "$here/pg.sh" stop --dir "$work" --port "$port" >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+# Default durability (fsync on): the figures are for a real server.
+url=$("$here/pg.sh" start --dir "$work" --port "$port")
+export DATABASE_URL="$url"
+"$bin" migrate >/dev/null
+
+python3 bench/bench.py --bin "$bin" --url "$url" --work "$work" --http-port "$http_port" --pid-file "$work/server.pid" "$@"
