@@ -93,6 +93,11 @@ CREATE TRIGGER fund_accounts_no_truncate BEFORE TRUNCATE ON fund_accounts
 
 -- Canonical text for hashing: a length prefix keeps '|' in a memo from
 -- forging a field boundary; '~' is NULL.
+--
+-- The hashing helpers are declared STABLE, not IMMUTABLE, on purpose: their
+-- bodies use concat_ws and extract (both STABLE), and PostgreSQL inlines a
+-- SQL function into the calling query only when the body is no more volatile
+-- than declared. Not inlined, every call would parse and plan its body anew.
 CREATE FUNCTION ledger_text(t text) RETURNS text IMMUTABLE LANGUAGE sql AS $$
     SELECT CASE WHEN t IS NULL THEN '~' ELSE octet_length(t)::text || ':' || t END
 $$;
@@ -100,7 +105,7 @@ $$;
 CREATE FUNCTION ledger_entry_hash(
     p_id bigint, p_kind text, p_value_date date, p_booked_at timestamptz, p_amount bigint,
     p_reference text, p_memo text, p_actor text, p_key text, p_reverses bigint, p_reason text
-) RETURNS bytea IMMUTABLE LANGUAGE sql AS $$
+) RETURNS bytea STABLE LANGUAGE sql AS $$
     SELECT sha256(convert_to(concat_ws('|',
         p_id, p_kind, p_value_date - DATE '2000-01-01',
         floor(extract(epoch FROM p_booked_at) * 1000000)::bigint, p_amount,
@@ -111,7 +116,7 @@ $$;
 -- A posting's hash covers the previous posting's hash, its entry's hash and
 -- its own figures.
 CREATE FUNCTION ledger_posting_content(p_entry_hash bytea, p_account bigint, p_seq bigint, p_amount bigint,
-                                       p_balance_after bigint) RETURNS bytea IMMUTABLE LANGUAGE sql AS $$
+                                       p_balance_after bigint) RETURNS bytea STABLE LANGUAGE sql AS $$
     SELECT p_entry_hash || convert_to(concat_ws('|', p_account, p_seq, p_amount, p_balance_after), 'UTF8')
 $$;
 
@@ -295,7 +300,7 @@ $$;
 -- HTTP API and imports, so a key is recognised whichever way it came.
 CREATE FUNCTION ledger_request_digest(p_kind text, p_license text, p_to_license text, p_amount bigint,
                                       p_value_date date, p_reference text, p_memo text)
-    RETURNS bytea IMMUTABLE LANGUAGE sql AS $$
+    RETURNS bytea STABLE LANGUAGE sql AS $$
     SELECT sha256(convert_to(concat_ws('|', ledger_text(p_kind), ledger_text(p_license), ledger_text(p_to_license),
         p_amount, coalesce((p_value_date - DATE '2000-01-01')::text, '~'), ledger_text(p_reference),
         ledger_text(p_memo)), 'UTF8'))

@@ -10,6 +10,11 @@ import Foundation
 /// pool must keep that rule too.
 public final class Connection: @unchecked Sendable {
     private var handle: OpaquePointer?
+    /// SQL text → name of the server-side prepared statement for it. Each
+    /// distinct query is parsed once per connection and, after a few runs,
+    /// planned once too; values still travel as parameters.
+    private var prepared: [String: String] = [:]
+    static let maxPrepared = 256
 
     /// Connects using a libpq conninfo string or a `postgres://` URL. An empty
     /// string uses the standard `PG*` environment variables.
@@ -78,11 +83,23 @@ public final class Connection: @unchecked Sendable {
     @discardableResult
     public func query(_ query: Query, file: String = #fileID, line: Int = #line) throws -> QueryResult {
         let conn = try live(file: file, line: line)
+        let count = Int32(query.parameters.count)
+        var name = prepared[query.sql]
+        if name == nil, prepared.count < Connection.maxPrepared {
+            let candidate = "pqkit_\(prepared.count)"
+            let made: OpaquePointer? = query.types.withUnsafeBufferPointer { types in
+                PQprepare(conn, candidate, query.sql, count, types.baseAddress)
+            }
+            _ = try check(made, file: file, line: line)  // a bad statement fails here, uncached
+            prepared[query.sql] = candidate
+            name = candidate
+        }
         let result: OpaquePointer? = withCStrings(query.parameters) { values in
-            query.types.withUnsafeBufferPointer { types in
-                PQexecParams(
-                    conn, query.sql, Int32(query.parameters.count), types.baseAddress,
-                    values, nil, nil, 0)
+            if let name {
+                return PQexecPrepared(conn, name, count, values, nil, nil, 0)
+            }
+            return query.types.withUnsafeBufferPointer { types in
+                PQexecParams(conn, query.sql, count, types.baseAddress, values, nil, nil, 0)
             }
         }
         return try check(result, file: file, line: line)

@@ -168,7 +168,12 @@ public enum Users {
 
     /// The principal behind a known, enabled user name; nil for a name that is no user.
     public static func principal(named name: String, on conn: Connection) throws -> Principal? {
-        guard let user = try? find(name, on: conn) else { return nil }
+        let user: User
+        do {
+            user = try find(name, on: conn)
+        } catch let e as ReclaimError where e.kind == .notFound {
+            return nil
+        }
         guard !user.disabled else { throw ReclaimError(.forbidden, "user \(name) is disabled") }
         return Principal(name: user.name, role: user.role, mines: Set(user.mines))
     }

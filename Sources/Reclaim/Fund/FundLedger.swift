@@ -204,8 +204,9 @@ public enum FundLedger {
                    m.license, a.kind AS account, p.seq, p.amount AS posting_amount, p.balance_after
             FROM ledger_entries e
             JOIN ledger_postings p ON p.entry_id = e.id
-            JOIN fund_accounts a ON a.id = p.account_id
-            JOIN mines m ON m.id = a.mine_id
+            -- point lookups whatever the statistics say (LIMIT keeps them from being flattened into hash joins)
+            CROSS JOIN LATERAL (SELECT a.kind, a.mine_id FROM fund_accounts a WHERE a.id = p.account_id LIMIT 1) a
+            CROSS JOIN LATERAL (SELECT m.license FROM mines m WHERE m.id = a.mine_id LIMIT 1) m
             WHERE e.id = \(id)
             ORDER BY p.amount DESC
             """).rows
