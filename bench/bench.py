@@ -85,6 +85,7 @@ CREATE TABLE bench_entries (id bigserial PRIMARY KEY, account_id int NOT NULL, a
 CREATE TABLE bench_import (license text, kind text, amount numeric, value_date date, reference text,
                            idempotency_key text, memo text);
 """)
+psql("ANALYZE")  # as autovacuum would have on a running system
 cli("user", "add", "bench-fin", "--role", "finance")
 token = cli("token", "issue", "bench-fin", stdout=subprocess.PIPE).stdout.strip()
 

@@ -172,10 +172,11 @@ BEGIN
           FROM new_postings ORDER BY account_id, seq DESC) l
     WHERE a.id = l.account_id;
 
-    SELECT p.entry_id INTO bad FROM ledger_postings p
-    WHERE p.entry_id IN (SELECT DISTINCT entry_id FROM new_postings)
-    GROUP BY p.entry_id HAVING sum(p.amount) <> 0 OR count(*) < 2
-    ORDER BY p.entry_id LIMIT 1;
+    SELECT n.entry_id INTO bad FROM (SELECT DISTINCT np.entry_id FROM new_postings np) n
+    CROSS JOIN LATERAL (SELECT sum(p.amount) AS total, count(*) AS legs
+                        FROM ledger_postings p WHERE p.entry_id = n.entry_id) s
+    WHERE s.total <> 0 OR s.legs < 2
+    ORDER BY n.entry_id LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'entry % does not balance: its postings must sum to zero', bad.entry_id
             USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_double_entry';
@@ -183,6 +184,9 @@ BEGIN
     RETURN NULL;
 END
 $$;
+-- Its plans are cached for the session; statistics taken while the ledger
+-- was small must not leave it scanning the whole ledger per booking.
+ALTER FUNCTION ledger_postings_apply() SET enable_seqscan = off;
 CREATE TRIGGER ledger_postings_apply AFTER INSERT ON ledger_postings
     REFERENCING NEW TABLE AS new_postings FOR EACH STATEMENT EXECUTE FUNCTION ledger_postings_apply();
 
@@ -447,4 +451,95 @@ CREATE FUNCTION ledger_verify() RETURNS TABLE (entry_id bigint, account_id bigin
     ) l ON true
     WHERE a.balance <> s.total OR a.seq <> s.seq
        OR a.last_hash <> coalesce(l.hash, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
+$$;
+
+-- An entry with its postings, one row per posting (credit last).
+CREATE FUNCTION ledger_entry_rows(p_id bigint)
+    RETURNS TABLE (id bigint, kind text, amount bigint, value_date date, booked_at timestamptz, reference text,
+                   memo text, actor text, idempotency_key text, reverses bigint, reason text,
+                   license text, account text, seq bigint, posting_amount bigint, balance_after bigint)
+    LANGUAGE sql STABLE AS $$
+    SELECT e.id, e.kind, e.amount, e.value_date, e.booked_at, e.reference, e.memo, e.actor, e.idempotency_key,
+           e.reverses, e.reason, m.license, a.kind, p.seq, p.amount, p.balance_after
+    FROM ledger_entries e
+    JOIN ledger_postings p ON p.entry_id = e.id
+    -- point lookups whatever the statistics say (LIMIT keeps them from being flattened into hash joins)
+    CROSS JOIN LATERAL (SELECT a.kind, a.mine_id FROM fund_accounts a WHERE a.id = p.account_id LIMIT 1) a
+    CROSS JOIN LATERAL (SELECT m.license FROM mines m WHERE m.id = a.mine_id LIMIT 1) m
+    WHERE e.id = p_id
+    ORDER BY p.amount DESC
+$$;
+
+-- One booking as one statement, so a clerk's action costs one round trip:
+-- resolve the accounts from licences (RCNOM names the field in COLUMN),
+-- book, write the audit record unless the key replayed, return the entry.
+CREATE FUNCTION fund_post(
+    p_kind text, p_license text, p_to_license text, p_amount bigint, p_value_date date, p_value_date_given date,
+    p_reference text, p_memo text, p_key text, p_actor text, p_role text, p_request_id text, p_audit_input text
+) RETURNS TABLE (replayed boolean, id bigint, kind text, amount bigint, value_date date, booked_at timestamptz,
+                 reference text, memo text, actor text, idempotency_key text, reverses bigint, reason text,
+                 license text, account text, seq bigint, posting_amount bigint, balance_after bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_debit_license text := p_license;
+    v_debit_kind text := 'fund';
+    v_credit_license text := p_license;
+    v_credit_kind text;
+    v_debit bigint;
+    v_credit bigint;
+    v_entry bigint;
+    v_replayed boolean;
+BEGIN
+    CASE p_kind
+        WHEN 'deposit' THEN v_credit_kind := 'contributions';
+        WHEN 'deposit-conversion' THEN v_credit_kind := 'converted-deposits';
+        WHEN 'withdrawal' THEN v_debit_kind := 'works'; v_credit_kind := 'fund';
+        WHEN 'transfer' THEN v_debit_license := p_to_license; v_credit_kind := 'fund';
+    END CASE;
+    -- Two unique-index lookups each, never a join the planner could misjudge on stale statistics.
+    SELECT a.id INTO v_debit FROM fund_accounts a
+    WHERE a.mine_id = (SELECT m.id FROM mines m WHERE m.license = v_debit_license) AND a.kind = v_debit_kind;
+    IF v_debit IS NULL THEN
+        RAISE EXCEPTION 'no mine with licence %', v_debit_license USING ERRCODE = 'RCNOM',
+            COLUMN = CASE WHEN p_kind = 'transfer' THEN 'to_license' ELSE 'license' END;
+    END IF;
+    SELECT a.id INTO v_credit FROM fund_accounts a
+    WHERE a.mine_id = (SELECT m.id FROM mines m WHERE m.license = v_credit_license) AND a.kind = v_credit_kind;
+    IF v_credit IS NULL THEN
+        RAISE EXCEPTION 'no mine with licence %', v_credit_license USING ERRCODE = 'RCNOM',
+            COLUMN = CASE WHEN p_kind = 'transfer' THEN 'from_license' ELSE 'license' END;
+    END IF;
+    SELECT b.entry_id, b.replayed INTO v_entry, v_replayed
+    FROM ledger_book(p_kind, p_value_date, p_amount, v_debit, v_credit, p_reference, p_memo, p_actor, p_key,
+                     ledger_request_digest(p_kind, p_license, p_to_license, p_amount, p_value_date_given,
+                                           p_reference, p_memo)) b;
+    IF NOT v_replayed THEN
+        PERFORM audit_record(p_actor, p_role, 'fund.' || p_kind, 'mine:' || p_license, p_request_id, p_audit_input);
+    END IF;
+    RETURN QUERY SELECT v_replayed, r.* FROM ledger_entry_rows(v_entry) r;
+END
+$$;
+
+-- A reversal as one statement, like fund_post.
+CREATE FUNCTION fund_reverse_post(
+    p_original bigint, p_value_date date, p_value_date_given date, p_reason text, p_key text,
+    p_actor text, p_role text, p_request_id text
+) RETURNS TABLE (replayed boolean, id bigint, kind text, amount bigint, value_date date, booked_at timestamptz,
+                 reference text, memo text, actor text, idempotency_key text, reverses bigint, reason text,
+                 license text, account text, seq bigint, posting_amount bigint, balance_after bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_entry bigint;
+    v_replayed boolean;
+BEGIN
+    SELECT r.entry_id, r.replayed INTO v_entry, v_replayed
+    FROM ledger_reverse(p_original, p_value_date, p_reason, p_actor, p_key,
+                        ledger_request_digest('reversal', p_original::text, NULL, 0, p_value_date_given, NULL,
+                                              p_reason)) r;
+    IF NOT v_replayed THEN
+        PERFORM audit_record(p_actor, p_role, 'fund.reverse', 'entry:' || p_original, p_request_id,
+                             'reverse ' || p_original || ' ' || p_reason);
+    END IF;
+    RETURN QUERY SELECT v_replayed, r.* FROM ledger_entry_rows(v_entry) r;
+END
 $$;

@@ -25,11 +25,7 @@ struct Mutation {
     func run(
         _ request: Request, body: JSONBody?, _ action: @escaping @Sendable (Connection) throws -> (HTTPResponse.Status, Data)
     ) async throws -> Response {
-        let key = request.headers[.idempotencyKey]
-        if let key, key.isEmpty || key.count > 200 || key.contains(where: \.isNewline) {
-            throw Problem.badRequest("Idempotency-Key must be 1 to 200 characters",
-                                     errors: [.init(field: "Idempotency-Key", detail: "must be 1 to 200 characters")])
-        }
+        let key = try idempotencyKey(request)
         let fingerprint = "\(request.method.rawValue) \(request.uri.path)\n"
             + String(decoding: body?.canonical ?? Data(), as: UTF8.self)
         let outcome = try await pool.withConnection { conn -> Outcome in
@@ -71,6 +67,16 @@ struct Mutation {
         return Response(status: outcome.status, headers: [.contentType: outcome.contentType],
                         body: .init(byteBuffer: ByteBuffer(bytes: outcome.body)))
     }
+}
+
+/// The request's `Idempotency-Key`, if any, checked for shape.
+func idempotencyKey(_ request: Request) throws -> String? {
+    guard let key = request.headers[.idempotencyKey] else { return nil }
+    guard !key.isEmpty, key.count <= 200, !key.contains(where: \.isNewline) else {
+        throw Problem.badRequest("Idempotency-Key must be 1 to 200 characters",
+                                 errors: [.init(field: "Idempotency-Key", detail: "must be 1 to 200 characters")])
+    }
+    return key
 }
 
 /// A JSON response in Reclaim's one JSON shape.

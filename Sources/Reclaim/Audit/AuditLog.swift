@@ -25,9 +25,7 @@ public struct AuditRecord: Sendable, Encodable {
 public enum AuditLog {
     static func record(action: String, target: String, input: String, by actor: Actor, on conn: Connection) throws {
         try conn.execute("""
-            INSERT INTO audit_log (actor, role, action, target, request_id, input_digest)
-            VALUES (\(actor.name), \(actor.role), \(action), \(target), \(actor.requestID),
-                    sha256(convert_to(\(input), 'UTF8')))
+            SELECT audit_record(\(actor.name), \(actor.role), \(action), \(target), \(actor.requestID), \(input))
             """)
     }
 

@@ -119,6 +119,10 @@ extension FundLedger {
                 rows: rows, booked: problems.isEmpty ? Int(try counts.decode("booked", as: Int64.self)) : 0,
                 skipped: Int(try counts.decode("skipped", as: Int64.self)), dryRun: dryRun, problems: problems)
             guard problems.isEmpty else { throw ImportRejected(report: report) }
+            if !dryRun && report.booked >= 10_000 {
+                // A large import changes the tables' shape; fresh statistics keep later plans right.
+                try conn.execute("ANALYZE ledger_entries, ledger_postings, fund_accounts")
+            }
             if !dryRun && report.booked > 0 {
                 try AuditLog.record(
                     action: "fund.import", target: "import:\(path.split(separator: "/").last.map(String.init) ?? path)",

@@ -44,27 +44,26 @@ public enum FundLedger {
     public static func deposit(_ license: String, _ booking: Booking, by actor: Actor, on conn: Connection) throws
         -> BookingResult
     {
-        try book(.deposit, debit: (license, .fund), credit: (license, .contributions), booking, by: actor, on: conn)
+        try book(.deposit, license: license, booking, by: actor, on: conn)
     }
 
     public static func withdraw(_ license: String, _ booking: Booking, by actor: Actor, on conn: Connection) throws
         -> BookingResult
     {
-        try book(.withdrawal, debit: (license, .works), credit: (license, .fund), booking, by: actor, on: conn)
+        try book(.withdrawal, license: license, booking, by: actor, on: conn)
     }
 
     public static func convertDeposit(_ license: String, _ booking: Booking, by actor: Actor, on conn: Connection)
         throws -> BookingResult
     {
-        try book(.depositConversion, debit: (license, .fund), credit: (license, .convertedDeposits), booking,
-                 by: actor, on: conn)
+        try book(.depositConversion, license: license, booking, by: actor, on: conn)
     }
 
     public static func transfer(from: String, to: String, _ booking: Booking, by actor: Actor, on conn: Connection)
         throws -> BookingResult
     {
         guard from != to else { throw ReclaimError.invalid("to_license", "must differ from from_license") }
-        return try book(.transfer, debit: (to, .fund), credit: (from, .fund), booking, by: actor, on: conn)
+        return try book(.transfer, license: from, toLicense: to, booking, by: actor, on: conn)
     }
 
     /// Books the mirror of entry `entryID`. An entry is reversed at most
@@ -76,24 +75,25 @@ public enum FundLedger {
         let reason = try Text.required(reason, field: "reason", maxLength: 500)
         let key = try Text.optional(idempotencyKey, field: "idempotency_key", maxLength: 200)
         let date = try checkedValueDate(valueDate)
-        return try conn.transactionally { conn in
-            let row = try mappingLedgerErrors {
-                try conn.queryFirst("""
-                    SELECT entry_id, replayed FROM ledger_reverse(\(entryID), \(date), \(reason), \(actor.name), \(key),
-                        ledger_request_digest('reversal', \(String(entryID)), NULL, 0, \(valueDate), NULL, \(reason)))
-                    """)
-            }
-            let result = try finish(row, action: "fund.reverse", target: "entry:\(entryID)",
-                                    input: "reverse \(entryID) \(reason)", by: actor, on: conn)
-            return result
+        // One statement: atomic by itself, or a part of the caller's transaction.
+        let rows = try mappingLedgerErrors {
+            try conn.query("""
+                SELECT * FROM fund_reverse_post(\(entryID), \(date), \(valueDate), \(reason), \(key),
+                                                \(actor.name), \(actor.role), \(actor.requestID))
+                """).rows
         }
+        return try BookingResult(rows: rows)
     }
 
     // MARK: - Booking
 
+    /// Books one entry through the database function `fund_post`, which
+    /// resolves the licences' accounts, books (`ledger_book`: idempotency,
+    /// lock order, overdraft), writes the audit record and returns the
+    /// entry: one statement, one round trip, one transaction.
     private static func book(
-        _ kind: EntryKind, debit: (String, AccountKind), credit: (String, AccountKind), _ booking: Booking,
-        by actor: Actor, on conn: Connection
+        _ kind: EntryKind, license: String, toLicense: String? = nil, _ booking: Booking, by actor: Actor,
+        on conn: Connection
     ) throws -> BookingResult {
         let reference = try Text.optional(booking.reference, field: "reference", maxLength: 100)
         let memo = try Text.optional(booking.memo, field: "memo", maxLength: 500)
@@ -102,52 +102,16 @@ public enum FundLedger {
             throw ReclaimError.invalid("amount", "must be greater than zero and at most 10^13 yuan")
         }
         let date = try checkedValueDate(booking.valueDate)
-        // the licence the request names (the source of a transfer), and a transfer's destination
-        let license = credit.0
-        let toLicense: String? = kind == .transfer ? debit.0 : nil
-
-        return try conn.transactionally { conn in
-            var accounts: [String: Int64] = [:]
-            for row in try conn.query("""
-                SELECT m.license, a.kind, a.id FROM fund_accounts a JOIN mines m ON m.id = a.mine_id
-                WHERE (m.license = \(debit.0) AND a.kind = \(debit.1.rawValue))
-                   OR (m.license = \(credit.0) AND a.kind = \(credit.1.rawValue))
-                """).rows {
-                accounts["\(try row.decode("license", as: String.self))/\(try row.decode("kind", as: String.self))"] =
-                    try row.decode("id")
-            }
-            guard let debitID = accounts["\(debit.0)/\(debit.1.rawValue)"] else {
-                throw MineRegistry.notFound(debit.0, field: kind == .transfer ? "to_license" : "license")
-            }
-            guard let creditID = accounts["\(credit.0)/\(credit.1.rawValue)"] else {
-                throw MineRegistry.notFound(credit.0, field: kind == .transfer ? "from_license" : "license")
-            }
-            let row = try mappingLedgerErrors {
-                try conn.queryFirst("""
-                    SELECT entry_id, replayed FROM ledger_book(
-                        \(kind.rawValue), \(date), \(booking.amount.fen), \(debitID), \(creditID),
-                        \(reference), \(memo), \(actor.name), \(key),
-                        ledger_request_digest(\(kind.rawValue), \(license), \(toLicense), \(booking.amount.fen),
-                                              \(booking.valueDate), \(reference), \(memo)))
-                    """)
-            }
-            let input = [kind.rawValue, license, toLicense ?? "", String(booking.amount.fen), date.description,
-                         reference ?? "", memo ?? "", key ?? ""].joined(separator: "\n")
-            return try finish(row, action: "fund.\(kind.rawValue)", target: "mine:\(license)", input: input,
-                              by: actor, on: conn)
+        let input = [kind.rawValue, license, toLicense ?? "", String(booking.amount.fen), date.description,
+                     reference ?? "", memo ?? "", key ?? ""].joined(separator: "\n")
+        let rows = try mappingLedgerErrors {
+            try conn.query("""
+                SELECT * FROM fund_post(\(kind.rawValue), \(license), \(toLicense), \(booking.amount.fen), \(date),
+                                        \(booking.valueDate), \(reference), \(memo), \(key), \(actor.name),
+                                        \(actor.role), \(actor.requestID), \(input))
+                """).rows
         }
-    }
-
-    /// Loads the booked entry and, unless it was a replay, writes the audit record.
-    private static func finish(_ row: Row?, action: String, target: String, input: String, by actor: Actor,
-                               on conn: Connection) throws -> BookingResult {
-        guard let row else { throw ReclaimError(.unavailable, "the booking returned nothing") }
-        let id: Int64 = try row.decode("entry_id")
-        let replayed: Bool = try row.decode("replayed")
-        if !replayed {
-            try AuditLog.record(action: action, target: target, input: input, by: actor, on: conn)
-        }
-        return BookingResult(entry: try entry(id, on: conn), replayed: replayed)
+        return try BookingResult(rows: rows)
     }
 
     static func checkedValueDate(_ date: CalendarDate?) throws -> CalendarDate {
@@ -180,6 +144,8 @@ public enum FundLedger {
                 throw ReclaimError(.ruleViolation, field: "amount", e.message)
             case "RCREV":
                 throw ReclaimError(.ruleViolation, field: "entry_id", e.message)
+            case "RCNOM":
+                throw ReclaimError(.notFound, field: e.column ?? "license", e.message)
             case "RCNOE":
                 throw ReclaimError(.notFound, field: "entry_id", e.message)
             case "RCSAM":
@@ -198,34 +164,7 @@ public enum FundLedger {
 
     /// One entry with its postings.
     public static func entry(_ id: Int64, on conn: Connection) throws -> LedgerEntry {
-        let rows = try conn.query("""
-            SELECT e.id, e.kind, e.amount, e.value_date, e.booked_at, e.reference, e.memo, e.actor,
-                   e.idempotency_key, e.reverses, e.reason,
-                   m.license, a.kind AS account, p.seq, p.amount AS posting_amount, p.balance_after
-            FROM ledger_entries e
-            JOIN ledger_postings p ON p.entry_id = e.id
-            -- point lookups whatever the statistics say (LIMIT keeps them from being flattened into hash joins)
-            CROSS JOIN LATERAL (SELECT a.kind, a.mine_id FROM fund_accounts a WHERE a.id = p.account_id LIMIT 1) a
-            CROSS JOIN LATERAL (SELECT m.license FROM mines m WHERE m.id = a.mine_id LIMIT 1) m
-            WHERE e.id = \(id)
-            ORDER BY p.amount DESC
-            """).rows
-        guard let first = rows.first else {
-            throw ReclaimError(.notFound, field: "entry_id", "no ledger entry \(id)")
-        }
-        return LedgerEntry(
-            id: try first.decode("id"), kind: try first.decodeEnum("kind"),
-            amount: Money(fen: try first.decode("amount")), valueDate: try first.decode("value_date"),
-            bookedAt: try first.decode("booked_at"), reference: try first.decode("reference"),
-            memo: try first.decode("memo"), actor: try first.decode("actor"),
-            idempotencyKey: try first.decode("idempotency_key"), reverses: try first.decode("reverses"),
-            reason: try first.decode("reason"),
-            postings: try rows.map { r in
-                Posting(
-                    license: try r.decode("license"), account: try r.decodeEnum("account"), seq: try r.decode("seq"),
-                    amount: Money(fen: try r.decode("posting_amount")),
-                    balanceAfter: Money(fen: try r.decode("balance_after")))
-            })
+        try LedgerEntry(rows: try conn.query("SELECT * FROM ledger_entry_rows(\(id))").rows)
     }
 
     /// The fund's balance: now, or as of the end of a value date (the sum of

@@ -166,3 +166,33 @@ public struct Statement: Sendable, Encodable {
         try c.encode(entries, forKey: .entries)
     }
 }
+
+extension LedgerEntry {
+    /// Decodes the rows of `ledger_entry_rows` (one per posting).
+    init(rows: [Row]) throws {
+        guard let first = rows.first else {
+            throw ReclaimError(.notFound, field: "entry_id", "no such ledger entry")
+        }
+        self.init(
+            id: try first.decode("id"), kind: try first.decodeEnum("kind"),
+            amount: Money(fen: try first.decode("amount")), valueDate: try first.decode("value_date"),
+            bookedAt: try first.decode("booked_at"), reference: try first.decode("reference"),
+            memo: try first.decode("memo"), actor: try first.decode("actor"),
+            idempotencyKey: try first.decode("idempotency_key"), reverses: try first.decode("reverses"),
+            reason: try first.decode("reason"),
+            postings: try rows.map { r in
+                Posting(
+                    license: try r.decode("license"), account: try r.decodeEnum("account"), seq: try r.decode("seq"),
+                    amount: Money(fen: try r.decode("posting_amount")),
+                    balanceAfter: Money(fen: try r.decode("balance_after")))
+            })
+    }
+}
+
+extension BookingResult {
+    /// Decodes the rows of `fund_post` / `fund_reverse_post`.
+    init(rows: [Row]) throws {
+        guard let first = rows.first else { throw ReclaimError(.unavailable, "the booking returned nothing") }
+        self.init(entry: try LedgerEntry(rows: rows), replayed: try first.decode("replayed"))
+    }
+}

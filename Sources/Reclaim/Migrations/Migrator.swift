@@ -109,6 +109,10 @@ public struct Migrator: Sendable {
             }
             done.append(m.name)
         }
+        if !done.isEmpty {
+            // New tables start without statistics; give the planner some.
+            try conn.execute("ANALYZE")
+        }
         return done
     }
 }

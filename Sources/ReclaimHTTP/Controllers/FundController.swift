@@ -41,22 +41,21 @@ struct FundController {
         guard let from, let amount else { throw Problem.badRequest("missing fields") }
         try Permission.bookFund(license: from).check(principal)
         let booking = Booking(amount: amount, valueDate: valueDate, reference: reference, memo: memo,
-                              idempotencyKey: request.headers[.idempotencyKey])
+                              idempotencyKey: try idempotencyKey(request))
         let actor = try context.actor()
-        let metrics = self.metrics
-        return try await Mutation(pool: pool).run(request, body: body) { conn in
-            let result: BookingResult
+        // The ledger keeps the Idempotency-Key with the entry (same key and request: the original entry, which
+        // serialises to the same body; same key, other request: 409), and one statement books and audits.
+        let result = try await pool.withConnection { conn -> BookingResult in
             switch kind {
-            case .deposit: result = try FundLedger.deposit(from, booking, by: actor, on: conn)
-            case .withdrawal: result = try FundLedger.withdraw(from, booking, by: actor, on: conn)
-            case .depositConversion: result = try FundLedger.convertDeposit(from, booking, by: actor, on: conn)
-            case .transfer:
-                result = try FundLedger.transfer(from: from, to: to ?? "", booking, by: actor, on: conn)
+            case .deposit: return try FundLedger.deposit(from, booking, by: actor, on: conn)
+            case .withdrawal: return try FundLedger.withdraw(from, booking, by: actor, on: conn)
+            case .depositConversion: return try FundLedger.convertDeposit(from, booking, by: actor, on: conn)
+            case .transfer: return try FundLedger.transfer(from: from, to: to ?? "", booking, by: actor, on: conn)
             case .reversal: throw ReclaimError.invalid("kind", "use the reversal route")
             }
-            if !result.replayed { metrics.bookedEntry() }
-            return (.created, try ReclaimJSON.encode(result.entry))
         }
+        if !result.replayed { metrics.bookedEntry() }
+        return try jsonResponse(result.entry, status: .created)
     }
 
     @Sendable func reverse(_ request: Request, _ context: AppContext) async throws -> Response {
@@ -74,14 +73,13 @@ struct FundController {
             throw ReclaimError(.forbidden, "\(principal.name) (\(principal.role.rawValue)) may not reverse fund entries")
         }
         let actor = try context.actor()
-        let key = request.headers[.idempotencyKey]
-        let metrics = self.metrics
-        return try await Mutation(pool: pool).run(request, body: body) { conn in
-            let result = try FundLedger.reverse(id, reason: reason ?? "", valueDate: valueDate, idempotencyKey: key,
-                                                by: actor, on: conn)
-            if !result.replayed { metrics.bookedEntry() }
-            return (.created, try ReclaimJSON.encode(result.entry))
+        let key = try idempotencyKey(request)
+        let result = try await pool.withConnection { conn in
+            try FundLedger.reverse(id, reason: reason ?? "", valueDate: valueDate, idempotencyKey: key, by: actor,
+                                   on: conn)
         }
+        if !result.replayed { metrics.bookedEntry() }
+        return try jsonResponse(result.entry, status: .created)
     }
 
     @Sendable func entry(_ request: Request, _ context: AppContext) async throws -> Response {
