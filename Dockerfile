@@ -1,5 +1,6 @@
 # The Reclaim service in a container. `docker compose up` uses it with PostgreSQL.
-FROM swift:6.1-bookworm AS build
+# Hummingbird 2.28 needs Swift tools 6.2 or newer.
+FROM swift:6.2-bookworm AS build
 RUN apt-get update && apt-get install -y --no-install-recommends libpq-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src

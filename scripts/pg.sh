@@ -29,6 +29,15 @@ while [ $# -gt 0 ]; do
 done
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
+# As root the server runs as `postgres`, which must be able to reach the
+# folder; a checkout under a closed home (/root/...) cannot, so the cluster
+# then lives in a folder of its own under /tmp, named after the checkout.
+if [ "$(id -u)" -eq 0 ] && id postgres >/dev/null 2>&1 && ! runuser -u postgres -- test -x "$dir" 2>/dev/null; then
+    dir="/tmp/reclaim-pg-$(printf '%s' "$dir" | md5sum | cut -c1-10)"
+    mkdir -p "$dir"
+    chmod 755 "$dir"
+    echo "note: $root is closed to the postgres user; the cluster lives in $dir" >&2
+fi
 pgdata="$dir/pgdata"
 sock="$dir/run"
 log="$dir/postgres.log"
@@ -41,11 +50,6 @@ prepare() {
     mkdir -p "$sock"
     if [ "$(id -u)" -eq 0 ]; then
         chown -R postgres: "$dir"
-        if ! runuser -u postgres -- test -w "$dir"; then
-            echo "error: the postgres user cannot reach $dir (a parent folder is closed to it);" >&2
-            echo "       choose another folder with --dir" >&2
-            exit 1
-        fi
     fi
 }
 

@@ -184,9 +184,6 @@ BEGIN
     RETURN NULL;
 END
 $$;
--- Its plans are cached for the session; statistics taken while the ledger
--- was small must not leave it scanning the whole ledger per booking.
-ALTER FUNCTION ledger_postings_apply() SET enable_seqscan = off;
 CREATE TRIGGER ledger_postings_apply AFTER INSERT ON ledger_postings
     REFERENCING NEW TABLE AS new_postings FOR EACH STATEMENT EXECUTE FUNCTION ledger_postings_apply();
 
@@ -543,3 +540,19 @@ BEGIN
     RETURN QUERY SELECT v_replayed, r.* FROM ledger_entry_rows(v_entry) r;
 END
 $$;
+
+-- The single-entry functions touch a handful of rows through unique or
+-- selective indexes. Their plans are cached per session, and statistics
+-- taken while the ledger was small (a new installation) must never leave
+-- them scanning the whole ledger for every booking, so sequential scans are
+-- off inside them. The bulk functions (ledger_import, ledger_verify) keep
+-- the planner's choice.
+ALTER FUNCTION ledger_postings_apply() SET enable_seqscan = off;
+ALTER FUNCTION ledger_replay(text, bytea) SET enable_seqscan = off;
+ALTER FUNCTION ledger_book(text, date, bigint, bigint, bigint, text, text, text, text, bytea, bigint, text)
+    SET enable_seqscan = off;
+ALTER FUNCTION ledger_reverse(bigint, date, text, text, text, bytea) SET enable_seqscan = off;
+ALTER FUNCTION ledger_entry_rows(bigint) SET enable_seqscan = off;
+ALTER FUNCTION fund_post(text, text, text, bigint, date, date, text, text, text, text, text, text, text)
+    SET enable_seqscan = off;
+ALTER FUNCTION fund_reverse_post(bigint, date, date, text, text, text, text, text) SET enable_seqscan = off;

@@ -228,6 +228,68 @@ public final class Connection: @unchecked Sendable {
         return try outcome.get()
     }
 
+    /// Runs `COPY (...) TO STDOUT` and hands each row of data, in the COPY's
+    /// format, to `body`. COPY takes no bind parameters, so the query's
+    /// parameters are inlined as literals escaped by libpq
+    /// (`PQescapeLiteral`); write each `$n` with an explicit cast. Returns the
+    /// number of rows copied.
+    @discardableResult
+    public func copyOut(
+        _ query: Query, file: String = #fileID, line: Int = #line,
+        _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws -> Int {
+        let conn = try live(file: file, line: line)
+        var sql = query.sql
+        for (i, value) in query.parameters.enumerated().reversed() {
+            sql = sql.replacingOccurrences(of: "$\(i + 1)", with: try literal(value, conn: conn, file: file, line: line))
+        }
+        guard let start = PQexec(conn, sql) else { throw connectionError(conn, file: file, line: line) }
+        guard PQresultStatus(start) == PGRES_COPY_OUT else {
+            _ = try check(start, file: file, line: line)
+            throw PQError(kind: .client, message: "statement is not COPY TO STDOUT", file: file, line: line)
+        }
+        PQclear(start)
+        var failure: (any Error)?
+        while true {
+            var buffer: UnsafeMutablePointer<CChar>?
+            let n = PQgetCopyData(conn, &buffer, 0)
+            if n > 0, let buffer {
+                // After a failure keep draining, so the connection stays usable.
+                if failure == nil {
+                    do {
+                        try body(UnsafeRawBufferPointer(start: buffer, count: Int(n)))
+                    } catch {
+                        failure = error
+                    }
+                }
+                PQfreemem(buffer)
+            } else if n == -1 {
+                break
+            } else {
+                throw connectionError(conn, file: file, line: line)
+            }
+        }
+        var outcome: Result<Int, any Error> = .success(0)
+        while let r = PQgetResult(conn) {
+            do {
+                outcome = .success(try check(r, file: file, line: line).affectedRows)
+            } catch {
+                outcome = .failure(error)
+            }
+        }
+        if let failure { throw failure }
+        return try outcome.get()
+    }
+
+    private func literal(_ value: String?, conn: OpaquePointer, file: String, line: Int) throws -> String {
+        guard let value else { return "NULL" }
+        guard let escaped = PQescapeLiteral(conn, value, value.utf8.count) else {
+            throw PQError(kind: .client, message: Connection.errorMessage(conn), file: file, line: line)
+        }
+        defer { PQfreemem(escaped) }
+        return String(cString: escaped)
+    }
+
     // MARK: - Internals
 
     private func live(file: String, line: Int) throws -> OpaquePointer {

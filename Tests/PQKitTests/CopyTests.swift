@@ -44,4 +44,18 @@ import Testing
         #expect(error?.sqlState == .invalidTextRepresentation)
         #expect(try conn.queryFirst("SELECT count(*) FROM bulk")?.decode(0, as: Int64.self) == 0)
     }
+
+    @Test func copyOutStreamsRowsWithEscapedLiterals() throws {
+        let conn = try TestDatabase.make(migrated: false).connect()
+        try conn.execute("CREATE TABLE t (n int, label text)")
+        let hostile = "it's'); DROP TABLE t; --"
+        try conn.execute("INSERT INTO t VALUES (1, \(hostile)), (2, 'plain')")
+        var out = [UInt8]()
+        let rows = try conn.copyOut("COPY (SELECT n, label FROM t WHERE label = \(hostile)::text OR n = \(Int32(2))::int ORDER BY n) TO STDOUT WITH (FORMAT csv)") {
+            out.append(contentsOf: $0)
+        }
+        #expect(rows == 2)
+        #expect(String(decoding: out, as: UTF8.self) == "1,it's'); DROP TABLE t; --\n2,plain\n")
+        #expect(try conn.queryFirst("SELECT count(*) FROM t")?.decode(0, as: Int64.self) == 2)
+    }
 }

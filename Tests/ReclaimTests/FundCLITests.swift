@@ -60,6 +60,13 @@ func json(_ text: String) throws -> [String: Any] {
         #expect(lines.last?["balance_after"] as? String == "10500.50")
         #expect(st["closing_balance"] as? String == "10500.50")
 
+        // the streamed CSV has the JSON statement's lines and running balance
+        let ranged = try CLI.run(["fund", "statement", "A", "--from", "2025-03-02", "--to", "2025-03-31",
+                                  "--format", "csv"], database: db)
+        let rangedRows = ranged.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        #expect(rangedRows.map { String($0[3]) } == amounts)
+        #expect(rangedRows.last.map { String($0[4]) } == st["closing_balance"] as? String)
+
         let csv = try CLI.run(["fund", "statement", "A", "--format", "csv"], database: db)
         let rows = csv.stdout.split(separator: "\n")
         #expect(rows.first == "id,kind,value_date,amount,balance_after,reference,memo")

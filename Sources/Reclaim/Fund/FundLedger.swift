@@ -200,6 +200,43 @@ public enum FundLedger {
         }
     }
 
+    /// The statement as CSV (`id,kind,value_date,amount,balance_after,reference,memo`),
+    /// produced by PostgreSQL itself with COPY and handed to `write` in pieces,
+    /// so a mine with a hundred thousand entries streams instead of being built
+    /// in memory. Same lines, order and running balance as `statement`.
+    public static func statementCSV(
+        _ license: String, from: CalendarDate? = nil, to: CalendarDate? = nil, on conn: Connection,
+        write: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
+        if let from, let to, from > to {
+            throw ReclaimError.invalid("from", "\(from) is after to (\(to))")
+        }
+        try conn.transactionally { conn in
+            try conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            guard let account = try conn.queryFirst("""
+                SELECT a.id FROM fund_accounts a JOIN mines m ON m.id = a.mine_id
+                WHERE m.license = \(license) AND a.kind = 'fund'
+                """)
+            else { throw MineRegistry.notFound(license) }
+            let accountID: Int64 = try account.decode("id")
+            try conn.copyOut("""
+                COPY (
+                    SELECT e.id, e.kind, p.value_date, fen_text(p.amount) AS amount,
+                           fen_text((coalesce((SELECT sum(o.amount) FROM ledger_postings o
+                                               WHERE o.account_id = \(accountID)::bigint
+                                                 AND o.value_date < \(from)::date), 0)
+                                     + sum(p.amount) OVER (ORDER BY p.value_date, p.seq))::bigint) AS balance_after,
+                           e.reference, e.memo
+                    FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id
+                    WHERE p.account_id = \(accountID)::bigint
+                      AND (\(from)::date IS NULL OR p.value_date >= \(from)::date)
+                      AND (\(to)::date IS NULL OR p.value_date <= \(to)::date)
+                    ORDER BY p.value_date, p.seq
+                ) TO STDOUT WITH (FORMAT csv, HEADER)
+                """, write)
+        }
+    }
+
     /// The fund's statement between two value dates (inclusive; either may be
     /// open). Opening balance plus the sum of the lines' amounts is the
     /// closing balance.

@@ -104,17 +104,16 @@ struct FundController {
         try Permission.readMine(license: license).check(try context.requirePrincipal())
         let from = try request.queryDate("from")
         let to = try request.queryDate("to")
-        let s = try await pool.withConnection { try FundLedger.statement(license, from: from, to: to, on: $0) }
         if request.headers[.accept]?.contains("text/csv") == true {
-            var csv = "id,kind,value_date,amount,balance_after,reference,memo\n"
-            for l in s.entries {
-                csv += [String(l.id), l.kind.rawValue, l.valueDate.description, l.amount.description,
-                        l.balanceAfter.description, l.reference ?? "", l.memo ?? ""].map(csvField).joined(separator: ",")
-                csv += "\n"
+            let csv = try await pool.withConnection { conn in
+                var data = Data()
+                try FundLedger.statementCSV(license, from: from, to: to, on: conn) { data.append(contentsOf: $0) }
+                return data
             }
             return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(string: csv)))
+                            body: .init(byteBuffer: ByteBuffer(bytes: csv)))
         }
+        let s = try await pool.withConnection { try FundLedger.statement(license, from: from, to: to, on: $0) }
         return try jsonResponse(s)
     }
 
@@ -130,12 +129,4 @@ struct FundController {
         let items = Array(visible.prefix(paging.limit))
         return try jsonResponse(Page(items: items, nextCursor: visible.count > paging.limit ? items.last?.license : nil))
     }
-}
-
-/// RFC 4180 quoting for one CSV field.
-func csvField(_ s: String) -> String {
-    if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-    return s
 }
