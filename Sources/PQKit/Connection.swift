@@ -215,17 +215,7 @@ public final class Connection: @unchecked Sendable {
             failure = error
             _ = PQputCopyEnd(conn, "aborted by the client")
         }
-        // Drain every result; the last one carries the outcome.
-        var outcome: Result<Int, any Error> = .success(0)
-        while let r = PQgetResult(conn) {
-            do {
-                outcome = .success(try check(r, file: file, line: line).affectedRows)
-            } catch {
-                outcome = .failure(error)
-            }
-        }
-        if let failure { throw failure }
-        return try outcome.get()
+        return try finishCopy(conn, failure: failure, file: file, line: line)
     }
 
     /// Runs `COPY (...) TO STDOUT` and hands each row of data, in the COPY's
@@ -269,6 +259,12 @@ public final class Connection: @unchecked Sendable {
                 throw connectionError(conn, file: file, line: line)
             }
         }
+        return try finishCopy(conn, failure: failure, file: file, line: line)
+    }
+
+    /// Drains every result after a COPY; the last one carries the outcome (rows
+    /// copied). The caller's own failure, if any, wins.
+    private func finishCopy(_ conn: OpaquePointer, failure: (any Error)?, file: String, line: Int) throws -> Int {
         var outcome: Result<Int, any Error> = .success(0)
         while let r = PQgetResult(conn) {
             do {
