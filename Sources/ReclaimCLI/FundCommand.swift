@@ -54,34 +54,33 @@ struct FundCommand: ParsableCommand {
         }
     }
 
-    struct Deposit: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Record money paid into a mine's fund (提取/存入).")
+    /// LICENSE AMOUNT and the booking options: what a booking on one mine takes.
+    struct MineBooking: ParsableArguments {
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var actor: ActorOptions
         @Argument(help: "Licence number.") var license: String
         @Argument(help: "Amount, e.g. 1500.50.") var amount: String
         @OptionGroup var options: BookingOptions
 
-        func run() throws {
+        func book(_ post: (String, Booking, Actor, Connection) throws -> BookingResult) throws {
             try FundCommand.book(database, actor, options, amount: amount, license: license) { b, who, conn in
-                try FundLedger.deposit(license, b, by: who, on: conn)
+                try post(license, b, who, conn)
             }
         }
     }
 
+    struct Deposit: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Record money paid into a mine's fund (提取/存入).")
+        @OptionGroup var booking: MineBooking
+
+        func run() throws { try booking.book(FundLedger.deposit) }
+    }
+
     struct Withdraw: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Record a payment from the fund for restoration works (使用).")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var actor: ActorOptions
-        @Argument(help: "Licence number.") var license: String
-        @Argument(help: "Amount, e.g. 1500.50.") var amount: String
-        @OptionGroup var options: BookingOptions
+        @OptionGroup var booking: MineBooking
 
-        func run() throws {
-            try FundCommand.book(database, actor, options, amount: amount, license: license) { b, who, conn in
-                try FundLedger.withdraw(license, b, by: who, on: conn)
-            }
-        }
+        func run() throws { try booking.book(FundLedger.withdraw) }
     }
 
     struct Transfer: ParsableCommand {
@@ -103,17 +102,9 @@ struct FundCommand: ParsableCommand {
     struct ConvertDeposit: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "convert-deposit", abstract: "Move an old government-held deposit (保证金) into the fund.")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var actor: ActorOptions
-        @Argument(help: "Licence number.") var license: String
-        @Argument(help: "Amount, e.g. 1500.50.") var amount: String
-        @OptionGroup var options: BookingOptions
+        @OptionGroup var booking: MineBooking
 
-        func run() throws {
-            try FundCommand.book(database, actor, options, amount: amount, license: license) { b, who, conn in
-                try FundLedger.convertDeposit(license, b, by: who, on: conn)
-            }
-        }
+        func run() throws { try booking.book(FundLedger.convertDeposit) }
     }
 
     struct Reverse: ParsableCommand {
