@@ -57,6 +57,12 @@ public struct ReclaimError: Error, Sendable, Equatable, CustomStringConvertible 
                 return ReclaimError(.ruleViolation, field: e.constraint, e.message)
             case .some(.invalidTextRepresentation), .some(.numericValueOutOfRange):
                 return ReclaimError(.invalidInput, "a value is out of range or malformed")
+            case .some(let state) where state.code.hasPrefix("22"):
+                // data exception: a value the database cannot take
+                return ReclaimError(.invalidInput, field: e.column, "a value is out of range or malformed")
+            case .some(let state) where state.code.hasPrefix("23"):
+                // integrity constraint violation
+                return ReclaimError(.ruleViolation, field: e.constraint, "refused by rule \(e.constraint ?? state.code)")
             default:
                 return ReclaimError(.unavailable, "database error \(e.sqlState?.code ?? "")")
             }
