@@ -450,21 +450,25 @@ CREATE FUNCTION ledger_verify() RETURNS TABLE (entry_id bigint, account_id bigin
        OR a.last_hash <> coalesce(l.hash, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
 $$;
 
--- An entry with its postings, one row per posting (credit last).
+-- An entry with its postings, one row per posting (credit last). PL/pgSQL,
+-- so its plan is cached per session (a SQL function that cannot be inlined is
+-- re-planned on every call).
 CREATE FUNCTION ledger_entry_rows(p_id bigint)
     RETURNS TABLE (id bigint, kind text, amount bigint, value_date date, booked_at timestamptz, reference text,
                    memo text, actor text, idempotency_key text, reverses bigint, reason text,
                    license text, account text, seq bigint, posting_amount bigint, balance_after bigint)
-    LANGUAGE sql STABLE AS $$
+    LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN QUERY
     SELECT e.id, e.kind, e.amount, e.value_date, e.booked_at, e.reference, e.memo, e.actor, e.idempotency_key,
            e.reverses, e.reason, m.license, a.kind, p.seq, p.amount, p.balance_after
     FROM ledger_entries e
     JOIN ledger_postings p ON p.entry_id = e.id
-    -- point lookups whatever the statistics say (LIMIT keeps them from being flattened into hash joins)
-    CROSS JOIN LATERAL (SELECT a.kind, a.mine_id FROM fund_accounts a WHERE a.id = p.account_id LIMIT 1) a
-    CROSS JOIN LATERAL (SELECT m.license FROM mines m WHERE m.id = a.mine_id LIMIT 1) m
+    JOIN fund_accounts a ON a.id = p.account_id
+    JOIN mines m ON m.id = a.mine_id
     WHERE e.id = p_id
-    ORDER BY p.amount DESC
+    ORDER BY p.amount DESC;
+END
 $$;
 
 -- One booking as one statement, so a clerk's action costs one round trip:
