@@ -221,11 +221,12 @@ public enum FundLedger {
             let accountID: Int64 = try account.decode("id")
             try conn.copyOut("""
                 COPY (
-                    SELECT e.id, e.kind, p.value_date, fen_text(p.amount) AS amount,
-                           fen_text((coalesce((SELECT sum(o.amount) FROM ledger_postings o
-                                               WHERE o.account_id = \(accountID)::bigint
-                                                 AND o.value_date < \(from)::date), 0)
-                                     + sum(p.amount) OVER (ORDER BY p.value_date, p.seq))::bigint) AS balance_after,
+                    -- yuan with two decimals, as numeric(20,2) prints them ("1500.50", "-0.05")
+                    SELECT e.id, e.kind, p.value_date, (p.amount::numeric / 100)::numeric(20, 2) AS amount,
+                           ((coalesce((SELECT sum(o.amount) FROM ledger_postings o
+                                       WHERE o.account_id = \(accountID)::bigint
+                                         AND o.value_date < \(from)::date), 0)
+                             + sum(p.amount) OVER (ORDER BY p.value_date, p.seq)) / 100)::numeric(20, 2) AS balance_after,
                            e.reference, e.memo
                     FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id
                     WHERE p.account_id = \(accountID)::bigint
