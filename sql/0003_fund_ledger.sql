@@ -471,6 +471,23 @@ BEGIN
 END
 $$;
 
+-- The account of kind p_kind of the mine with licence p_license; an unknown
+-- licence is refused (RCNOM) naming p_field in COLUMN. Two unique-index
+-- lookups, never a join the planner could misjudge on stale statistics.
+CREATE FUNCTION ledger_account(p_license text, p_kind text, p_field text) RETURNS bigint
+    LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    v_id bigint;
+BEGIN
+    SELECT a.id INTO v_id FROM fund_accounts a
+    WHERE a.mine_id = (SELECT m.id FROM mines m WHERE m.license = p_license) AND a.kind = p_kind;
+    IF v_id IS NULL THEN
+        RAISE EXCEPTION 'no mine with licence %', p_license USING ERRCODE = 'RCNOM', COLUMN = p_field;
+    END IF;
+    RETURN v_id;
+END
+$$;
+
 -- One booking as one statement, so a clerk's action costs one round trip:
 -- resolve the accounts from licences (RCNOM names the field in COLUMN),
 -- book, write the audit record unless the key replayed, return the entry.
@@ -497,19 +514,10 @@ BEGIN
         WHEN 'withdrawal' THEN v_debit_kind := 'works'; v_credit_kind := 'fund';
         WHEN 'transfer' THEN v_debit_license := p_to_license; v_credit_kind := 'fund';
     END CASE;
-    -- Two unique-index lookups each, never a join the planner could misjudge on stale statistics.
-    SELECT a.id INTO v_debit FROM fund_accounts a
-    WHERE a.mine_id = (SELECT m.id FROM mines m WHERE m.license = v_debit_license) AND a.kind = v_debit_kind;
-    IF v_debit IS NULL THEN
-        RAISE EXCEPTION 'no mine with licence %', v_debit_license USING ERRCODE = 'RCNOM',
-            COLUMN = CASE WHEN p_kind = 'transfer' THEN 'to_license' ELSE 'license' END;
-    END IF;
-    SELECT a.id INTO v_credit FROM fund_accounts a
-    WHERE a.mine_id = (SELECT m.id FROM mines m WHERE m.license = v_credit_license) AND a.kind = v_credit_kind;
-    IF v_credit IS NULL THEN
-        RAISE EXCEPTION 'no mine with licence %', v_credit_license USING ERRCODE = 'RCNOM',
-            COLUMN = CASE WHEN p_kind = 'transfer' THEN 'from_license' ELSE 'license' END;
-    END IF;
+    v_debit := ledger_account(v_debit_license, v_debit_kind,
+                              CASE WHEN p_kind = 'transfer' THEN 'to_license' ELSE 'license' END);
+    v_credit := ledger_account(v_credit_license, v_credit_kind,
+                               CASE WHEN p_kind = 'transfer' THEN 'from_license' ELSE 'license' END);
     SELECT b.entry_id, b.replayed INTO v_entry, v_replayed
     FROM ledger_book(p_kind, p_value_date, p_amount, v_debit, v_credit, p_reference, p_memo, p_actor, p_key,
                      ledger_request_digest(p_kind, p_license, p_to_license, p_amount, p_value_date_given,
@@ -557,6 +565,7 @@ ALTER FUNCTION ledger_book(text, date, bigint, bigint, bigint, text, text, text,
     SET enable_seqscan = off;
 ALTER FUNCTION ledger_reverse(bigint, date, text, text, text, bytea) SET enable_seqscan = off;
 ALTER FUNCTION ledger_entry_rows(bigint) SET enable_seqscan = off;
+ALTER FUNCTION ledger_account(text, text, text) SET enable_seqscan = off;
 ALTER FUNCTION fund_post(text, text, text, bigint, date, date, text, text, text, text, text, text, text)
     SET enable_seqscan = off;
 ALTER FUNCTION fund_reverse_post(bigint, date, date, text, text, text, text, text) SET enable_seqscan = off;

@@ -172,6 +172,14 @@ public final class Connection: @unchecked Sendable {
         }
     }
 
+    /// Runs `body` in the transaction already open on this connection, or
+    /// else in a new one (`withTransaction`), so that work composed of several
+    /// steps still commits or rolls back as one.
+    public func transactionally<T>(_ body: (Connection) throws -> T) throws -> T {
+        if inTransaction { return try body(self) }
+        return try withTransaction { try body($0) }
+    }
+
     private func phase(_ name: String, _ sql: String, file: String, line: Int) throws {
         do {
             try simple(sql, file: file, line: line)

@@ -94,6 +94,21 @@ extension String: PGEncodable, PGTextDecodable {
     public init?(pgText: String) { self = pgText }
 }
 
+// MARK: - text[]
+
+extension Array: PGEncodable where Element == String {
+    /// text[], for `= ANY(...)`.
+    public static var pgTypeOID: UInt32 { 1009 }
+
+    /// The array literal, every element quoted: `{"a","b \"c\""}`.
+    public var pgText: String? {
+        "{" + map { element in
+            "\"" + element.replacingOccurrences(of: "\\", with: "\\\\")
+                .replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }.joined(separator: ",") + "}"
+    }
+}
+
 // MARK: - UUID
 
 extension UUID: PGEncodable, PGTextDecodable {

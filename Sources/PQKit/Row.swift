@@ -83,6 +83,18 @@ public struct Row: Sendable {
         }
     }
 
+    /// Decodes a text column into a string-backed enum; a value the enum does
+    /// not know is a decoding error naming the column.
+    public func decodeEnum<E: RawRepresentable>(_ column: String, as type: E.Type = E.self) throws -> E
+    where E.RawValue == String {
+        let raw: String = try decode(column)
+        guard let value = E(rawValue: raw) else {
+            throw PQError(kind: .decoding, message: "column \"\(column)\" holds '\(raw)', not a \(E.self)",
+                          column: column)
+        }
+        return value
+    }
+
     /// The raw text of a column, nil for NULL.
     public func text(_ column: String) throws -> String? {
         result.text(row: index, column: try result.column(named: column))

@@ -43,13 +43,11 @@ struct FundCommand: ParsableCommand {
     /// Runs one booking: parse, connect, book, print.
     static func book(
         _ database: DatabaseOptions, _ actor: ActorOptions, _ options: BookingOptions, amount: String,
-        license: String, _ body: (Booking, Actor, Connection) throws -> BookingResult
+        _ body: (Booking, Actor, Connection) throws -> BookingResult
     ) throws {
         try reportingFailures {
             let booking = try options.booking(amount: amount)
-            _ = try actor.actor()
-            let conn = try database.connect()
-            let who = try actor.authorized(.bookFund(license: license), on: conn)
+            let (who, conn) = try actor.connect(database, for: .bookFund)
             try options.print(try body(booking, who, conn))
         }
     }
@@ -63,7 +61,7 @@ struct FundCommand: ParsableCommand {
         @OptionGroup var options: BookingOptions
 
         func book(_ post: (String, Booking, Actor, Connection) throws -> BookingResult) throws {
-            try FundCommand.book(database, actor, options, amount: amount, license: license) { b, who, conn in
+            try FundCommand.book(database, actor, options, amount: amount) { b, who, conn in
                 try post(license, b, who, conn)
             }
         }
@@ -93,7 +91,7 @@ struct FundCommand: ParsableCommand {
         @OptionGroup var options: BookingOptions
 
         func run() throws {
-            try FundCommand.book(database, actor, options, amount: amount, license: fromLicense) { b, who, conn in
+            try FundCommand.book(database, actor, options, amount: amount) { b, who, conn in
                 try FundLedger.transfer(from: fromLicense, to: toLicense, b, by: who, on: conn)
             }
         }
@@ -121,9 +119,7 @@ struct FundCommand: ParsableCommand {
         func run() throws {
             try reportingFailures {
                 let date = try valueDate.map { try FundLedger.parseDate($0, field: "value-date") }
-                _ = try actor.actor()
-                let conn = try database.connect()
-                let who = try actor.authorized(.bookFund(license: ""), on: conn)
+                let (who, conn) = try actor.connect(database, for: .bookFund)
                 let result = try FundLedger.reverse(entryID, reason: reason, valueDate: date,
                                                     idempotencyKey: idempotencyKey, by: who, on: conn)
                 switch format {
@@ -211,9 +207,7 @@ struct FundCommand: ParsableCommand {
 
         func run() throws {
             try reportingFailures {
-                _ = try actor.actor()
-                let conn = try database.connect()
-                let who = try actor.authorized(.bookFund(license: ""), on: conn)
+                let (who, conn) = try actor.connect(database, for: .bookFund)
                 do {
                     let report = try FundLedger.importCSV(path: file, dryRun: dryRun, by: who, on: conn)
                     switch format {

@@ -17,9 +17,7 @@ struct UserCommand: ParsableCommand {
 
         func run() throws {
             try reportingFailures {
-                _ = try actor.actor()
-                let conn = try database.connect()
-                let who = try actor.authorized(.manageUsers, on: conn)
+                let (who, conn) = try actor.connect(database, for: .manageUsers)
                 let user = try Users.add(name, role: role, mines: mines, by: who, on: conn)
                 Output.write("added user \(user.name) (\(user.role.rawValue))\n")
             }
@@ -46,9 +44,8 @@ struct UserCommand: ParsableCommand {
 
         func run() throws {
             try reportingFailures {
-                _ = try actor.actor()
-                let conn = try database.connect()
-                try Users.disable(name, by: try actor.authorized(.manageUsers, on: conn), on: conn)
+                let (who, conn) = try actor.connect(database, for: .manageUsers)
+                try Users.disable(name, by: who, on: conn)
                 Output.write("disabled user \(name)\n")
             }
         }
@@ -69,9 +66,7 @@ struct TokenCommand: ParsableCommand {
 
         func run() throws {
             try reportingFailures {
-                _ = try actor.actor()
-                let conn = try database.connect()
-                let who = try actor.authorized(.manageUsers, on: conn)
+                let (who, conn) = try actor.connect(database, for: .manageUsers)
                 let issued = try Users.issueToken(for: name, expiresInDays: expiresInDays, by: who, on: conn)
                 switch format {
                 case .json: try Output.json(issued)
@@ -91,9 +86,8 @@ struct TokenCommand: ParsableCommand {
 
         func run() throws {
             try reportingFailures {
-                _ = try actor.actor()
-                let conn = try database.connect()
-                try Users.revokeToken(tokenID, by: try actor.authorized(.manageUsers, on: conn), on: conn)
+                let (who, conn) = try actor.connect(database, for: .manageUsers)
+                try Users.revokeToken(tokenID, by: who, on: conn)
                 Output.write("revoked token \(tokenID)\n")
             }
         }

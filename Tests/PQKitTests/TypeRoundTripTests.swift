@@ -70,6 +70,20 @@ import Testing
         #expect(CalendarDate(iso: "2024-04-30")?.description == "2024-04-30")
     }
 
+    @Test func textArraysQuoteEveryElement() throws {
+        let conn = try TestDatabase.make(migrated: false).connect()
+        let values = ["plain", "with,comma", "quote\"d", "back\\slash", "{braces}", "中文", ""]
+        let row = try #require(try conn.queryFirst("""
+            SELECT cardinality(\(values)) AS n, \(values)[3] AS third, \(values)[4] AS fourth,
+                   'with,comma' = ANY(\(values)) AS found, 'with' = ANY(\(values)) AS partial
+            """))
+        #expect(try row.decode("n", as: Int32.self) == 7)
+        #expect(try row.decode("third", as: String.self) == "quote\"d")
+        #expect(try row.decode("fourth", as: String.self) == "back\\slash")
+        #expect(try row.decode("found", as: Bool.self))
+        #expect(try !row.decode("partial", as: Bool.self))
+    }
+
     @Test func valuesAreParametersNotSQL() throws {
         let db = try TestDatabase.make(migrated: false)
         let conn = try db.connect()

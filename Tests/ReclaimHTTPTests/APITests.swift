@@ -50,6 +50,43 @@ import Testing
         try await s.pool.shutdown()
     }
 
+    /// Ten clients send the same request with the same key at once: one change, one audit record, and every
+    /// client gets the same response.
+    @Test func concurrentRetriesWithOneKeyChangeOnce() async throws {
+        let s = try TestService.make()
+        _ = try FundLedger.deposit("A", Booking(amount: try Money.parse("500")), by: try Actor("seed"), on: try s.db.connect())
+        let mine = #"{"license":"N7","name":"n","holder":"h","mineral":"sand","mineral_class":"metal","scale":"small","method":"open-pit","status":"producing","area_hm2":"1","land_type":"other"}"#
+        let requests: [(String, String, String, String)] = [
+            ("/v1/mines", "boss", "mine-key", mine),
+            ("/v1/mines/A/fund/withdrawals", "li", "w-key", #"{"amount":"100"}"#),
+            ("/v1/fund/entries/2/reversal", "li", "r-key", #"{"reason":"duplicate slip"}"#),
+        ]
+        try await s.application().test(.router) { client in
+            for (uri, user, key, text) in requests {
+                let responses = try await withThrowingTaskGroup(of: (HTTPResponse.Status, String).self) { group in
+                    for _ in 0..<10 {
+                        group.addTask {
+                            let r = try await client.execute(uri: uri, method: .post, headers: s.headers(user, key: key),
+                                                             body: body(text))
+                            return (r.status, r.text)
+                        }
+                    }
+                    var all: [(HTTPResponse.Status, String)] = []
+                    for try await r in group { all.append(r) }
+                    return all
+                }
+                #expect(responses.allSatisfy { $0.0 == .created }, "\(uri): \(responses.map(\.0))")
+                #expect(Set(responses.map(\.1)).count == 1, "\(uri)")
+            }
+        }
+        #expect(try s.count("SELECT count(*) FROM mines WHERE license = 'N7'") == 1)
+        #expect(try s.count("SELECT count(*) FROM ledger_entries WHERE kind = 'withdrawal'") == 1)
+        #expect(try s.count("SELECT count(*) FROM ledger_entries WHERE kind = 'reversal'") == 1)
+        #expect(try s.count("SELECT count(*) FROM audit_log WHERE actor IN ('boss', 'li')") == 3)
+        #expect(try FundLedger.verify(on: try s.db.connect()).isIntact)
+        try await s.pool.shutdown()
+    }
+
     @Test func badInputIsProblemJSONAndWritesNothing() async throws {
         let s = try TestService.make()
         let cases: [(String, String, HTTPResponse.Status, String?)] = [

@@ -25,9 +25,7 @@ struct TestService {
         let conn = try db.connect()
         let setup = try Actor("setup")
         for license in ["A", "B"] {
-            var m = try sampleMine(license)
-            m.license = license
-            _ = try MineRegistry.add(m, by: setup, on: conn)
+            _ = try MineRegistry.add(try sampleMine(license), by: setup, on: conn)
         }
         var tokens: [String: String] = [:]
         for (name, role, mines) in users {
@@ -52,12 +50,6 @@ struct TestService {
     }
 
     func count(_ q: Query) throws -> Int64 { try db.count(q) }
-}
-
-func sampleMine(_ license: String) throws -> NewMine {
-    NewMine(license: license, name: "示例煤矿", holder: "示例公司", mineral: "coal", mineralClass: .solidEnergy,
-            scale: .large, method: .openPit, status: .producing, area: try Area.parseHectares("12.5"),
-            landType: .grassland)
 }
 
 extension TestResponse {

@@ -4,13 +4,6 @@ import Reclaim
 import TestSupport
 import Testing
 
-func sampleMine(_ license: String = "C1500002011011120001") throws -> NewMine {
-    NewMine(
-        license: license, name: "王家塔露天煤矿", holder: "达拉特旗某煤业有限公司", mineral: "coal",
-        mineralClass: .solidEnergy, scale: .large, method: .openPit, status: .producing,
-        area: try Area.parseHectares("123.45"), landType: .grassland)
-}
-
 @Suite struct MineRegistryTests {
     @Test func addThenShowKeepsEveryField() throws {
         let db = try TestDatabase.make()

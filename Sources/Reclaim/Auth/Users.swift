@@ -38,7 +38,8 @@ public struct Principal: Sendable, Equatable {
 public enum Permission: Sendable {
     case manageMines
     case manageUsers
-    case bookFund(license: String)
+    /// Deposits, withdrawals, transfers, conversions, reversals, imports: any mine's.
+    case bookFund
     case readMine(license: String)
     case readAllMines
     case readAudit
@@ -66,7 +67,7 @@ public enum Permission: Sendable {
         switch self {
         case .manageMines: return "manage mines"
         case .manageUsers: return "manage users"
-        case .bookFund(let l): return "book fund entries for \(l)"
+        case .bookFund: return "book fund entries"
         case .readMine(let l): return "read mine \(l)"
         case .readAllMines: return "read every mine"
         case .readAudit: return "read the audit trail"

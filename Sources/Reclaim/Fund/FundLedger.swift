@@ -183,9 +183,9 @@ public enum FundLedger {
                            asOf: asOf ?? today)
     }
 
-    /// Every mine's fund balance, by licence.
+    /// Every mine's fund balance, by licence; `only` restricts it to those licences.
     public static func balances(asOf: CalendarDate? = nil, after cursor: String? = nil, limit: Int? = nil,
-                                on conn: Connection) throws -> [FundBalance] {
+                                only licenses: [String]? = nil, on conn: Connection) throws -> [FundBalance] {
         let date = asOf ?? today
         return try conn.query("""
             SELECT m.license,
@@ -193,7 +193,8 @@ public enum FundLedger {
                         ELSE (SELECT coalesce(sum(p.amount), 0) FROM ledger_postings p
                               WHERE p.account_id = a.id AND p.value_date <= \(asOf))::bigint END AS balance
             FROM mines m JOIN fund_accounts a ON a.mine_id = m.id AND a.kind = 'fund'
-            WHERE \(cursor) IS NULL OR m.license > \(cursor)
+            WHERE (\(cursor) IS NULL OR m.license > \(cursor))
+              AND (\(licenses) IS NULL OR m.license = ANY(\(licenses)))
             ORDER BY m.license LIMIT \(Int64(limit ?? Int(Int32.max)))
             """).rows.map { r in
             FundBalance(license: try r.decode("license"), balance: Money(fen: try r.decode("balance")), asOf: date)

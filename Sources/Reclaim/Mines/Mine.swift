@@ -160,16 +160,3 @@ public struct MineDetail: Sendable, Encodable {
 
     enum Keys: String, CodingKey { case obligations = "open_obligations", history }
 }
-
-extension Row {
-    /// Decodes a text column into one of the domain's string enums.
-    func decodeEnum<E: RawRepresentable>(_ column: String, as type: E.Type = E.self) throws -> E
-    where E.RawValue == String {
-        let raw: String = try decode(column)
-        guard let value = E(rawValue: raw) else {
-            throw PQError(kind: .decoding, message: "column \"\(column)\" holds '\(raw)', not a \(E.self)",
-                          column: column)
-        }
-        return value
-    }
-}

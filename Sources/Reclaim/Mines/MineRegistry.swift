@@ -125,11 +125,15 @@ public enum MineRegistry {
         }
     }
 
-    public static func list(on conn: Connection, after cursor: String? = nil, limit: Int? = nil) throws -> [Mine] {
+    /// Mines by licence, after `cursor`; `only` restricts the list to those
+    /// licences (an operator's mines).
+    public static func list(on conn: Connection, after cursor: String? = nil, limit: Int? = nil,
+                            only licenses: [String]? = nil) throws -> [Mine] {
         let limitValue = Int64(limit ?? Int(Int32.max))
         return try conn.query("""
             SELECT \(unescaped: Mine.columns) FROM mines
-            WHERE \(cursor) IS NULL OR license > \(cursor)
+            WHERE (\(cursor) IS NULL OR license > \(cursor))
+              AND (\(licenses) IS NULL OR license = ANY(\(licenses)))
             ORDER BY license LIMIT \(limitValue)
             """).rows.map(Mine.init(row:))
     }
@@ -268,14 +272,5 @@ extension NewMine {
     var auditText: String {
         [license, name, holder, mineral, mineralClass.rawValue, scale.rawValue, method.rawValue,
          status.rawValue, String(area.squareMetres), landType.rawValue, regionCode].joined(separator: "\n")
-    }
-}
-
-extension Connection {
-    /// Runs `body` in the caller's transaction if one is open, else in a new
-    /// one: one user action is one transaction, however the domain composes.
-    public func transactionally<T>(_ body: (Connection) throws -> T) throws -> T {
-        if inTransaction { return try body(self) }
-        return try withTransaction { try body($0) }
     }
 }

@@ -25,7 +25,7 @@ struct FundController {
     static let bookingFields: Set<String> = ["amount", "value_date", "reference", "memo"]
 
     func book(_ kind: EntryKind, _ request: Request, _ context: AppContext) async throws -> Response {
-        let principal = try context.requirePrincipal()
+        try Permission.bookFund.check(try context.requirePrincipal())
         var allowed = Self.bookingFields
         if kind == .transfer { allowed.formUnion(["from_license", "to_license"]) }
         var body = try await JSONBody.read(request, context: context, allowed: allowed)
@@ -39,7 +39,6 @@ struct FundController {
         let memo = body.string("memo")
         try body.finish()
         guard let from, let amount else { throw Problem.badRequest("missing fields") }
-        try Permission.bookFund(license: from).check(principal)
         let booking = Booking(amount: amount, valueDate: valueDate, reference: reference, memo: memo,
                               idempotencyKey: try idempotencyKey(request))
         let actor = try context.actor()
@@ -59,7 +58,7 @@ struct FundController {
     }
 
     @Sendable func reverse(_ request: Request, _ context: AppContext) async throws -> Response {
-        let principal = try context.requirePrincipal()
+        try Permission.bookFund.check(try context.requirePrincipal())
         guard let id = Int64(try context.path("id")) else {
             throw Problem.badRequest("id must be an entry number", errors: [.init(field: "id", detail: "must be a number")])
         }
@@ -69,9 +68,6 @@ struct FundController {
             try FundLedger.parseDate($0, field: "value_date")
         }
         try body.finish()
-        guard principal.role == .finance else {
-            throw ReclaimError(.forbidden, "\(principal.name) (\(principal.role.rawValue)) may not reverse fund entries")
-        }
         let actor = try context.actor()
         let key = try idempotencyKey(request)
         let result = try await pool.withConnection { conn in
@@ -121,11 +117,10 @@ struct FundController {
         let principal = try context.requirePrincipal()
         let paging = try Paging(request)
         let asOf = try request.queryDate("as_of")
-        let all = try await pool.withConnection { conn in
-            try FundLedger.balances(asOf: asOf, after: paging.cursor,
-                                    limit: principal.role == .operator ? nil : paging.limit + 1, on: conn)
+        let only = principal.role == .operator ? principal.mines.sorted() : nil
+        let visible = try await pool.withConnection { conn in
+            try FundLedger.balances(asOf: asOf, after: paging.cursor, limit: paging.limit + 1, only: only, on: conn)
         }
-        let visible = principal.role == .operator ? Array(all.filter { principal.mines.contains($0.license) }.prefix(paging.limit + 1)) : all
         let items = Array(visible.prefix(paging.limit))
         return try jsonResponse(Page(items: items, nextCursor: visible.count > paging.limit ? items.last?.license : nil))
     }

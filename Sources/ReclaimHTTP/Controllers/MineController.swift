@@ -17,13 +17,9 @@ struct MineController {
     @Sendable func list(_ request: Request, _ context: AppContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let paging = try Paging(request)
+        let only = principal.role == .operator ? principal.mines.sorted() : nil
         let mines = try await pool.withConnection { conn in
-            if principal.role == .operator {
-                return try MineRegistry.list(on: conn).filter { principal.mines.contains($0.license) }
-                    .filter { paging.cursor == nil || $0.license > paging.cursor ?? "" }.prefix(paging.limit + 1)
-                    .map { $0 }
-            }
-            return try MineRegistry.list(on: conn, after: paging.cursor, limit: paging.limit + 1)
+            try MineRegistry.list(on: conn, after: paging.cursor, limit: paging.limit + 1, only: only)
         }
         let items = Array(mines.prefix(paging.limit))
         return try jsonResponse(Page(items: items, nextCursor: mines.count > paging.limit ? items.last?.license : nil))
