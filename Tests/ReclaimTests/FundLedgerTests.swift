@@ -112,6 +112,71 @@ func yuan(_ text: String) throws -> Money { try Money.parse(text) }
         #expect(try db.count("SELECT count(*) FROM fund_accounts") == 10)
     }
 
+    /// Hand-written postings after one real deposit on mine A: the fund
+    /// account stands at seq 1, balance 100.00. Each case breaks one rule
+    /// the postings trigger enforces for every writer.
+    enum HandPosting: String, CaseIterable {
+        /// the control: continues every chain, so the trigger accepts it
+        /// (only `fund verify` can tell its hashes are made up)
+        case continuesTheChains
+        case skipsASequenceNumber, wrongRunningBalance, brokenHashLink, unbalancedEntry, unknownAccount
+        case twoPostingsOnOneAccountOutOfStep
+    }
+
+    @Test(arguments: HandPosting.allCases)
+    func theTriggerRefusesHandWrittenPostingsThatBreakTheLedger(_ breakage: HandPosting) throws {
+        let (db, conn) = try ledgerDatabase()
+        _ = try FundLedger.deposit("A", Booking(amount: try yuan("100")), by: try Actor("clerk"), on: conn)
+        let fund = try db.count("SELECT a.id FROM fund_accounts a JOIN mines m ON m.id = a.mine_id WHERE m.license = 'A' AND a.kind = 'fund'")
+        let works = try db.count("SELECT a.id FROM fund_accounts a JOIN mines m ON m.id = a.mine_id WHERE m.license = 'A' AND a.kind = 'works'")
+        let write = {
+            try conn.withTransaction { c in
+                let last = try #require(try c.queryFirst("SELECT last_hash FROM fund_accounts WHERE id = \(fund)"))
+                    .decode("last_hash", as: ByteA.self)
+                let zero = ByteA(Array(repeating: 0, count: 32))
+                try c.execute("""
+                    INSERT INTO ledger_entries (id, kind, value_date, booked_at, amount, actor, request_digest, entry_hash)
+                    VALUES (999, 'withdrawal', current_date, now(), 1000, 'x', '\\x00', '\\x00')
+                    """)
+                // (entry, account, seq, amount, balance_after, prev_hash); the works leg is always right.
+                var fundLegs: [(Int64, Int64, Int64, Int64, Int64, ByteA)] = [(999, fund, 2, -1000, 9000, last)]
+                var worksAmount: Int64 = 1000
+                switch breakage {
+                case .continuesTheChains: break
+                case .skipsASequenceNumber: fundLegs[0].2 = 3
+                case .wrongRunningBalance: fundLegs[0].4 = 8000
+                case .brokenHashLink: fundLegs[0].5 = ByteA([1])
+                case .unbalancedEntry: worksAmount = 900
+                case .unknownAccount: fundLegs[0].1 = 424_242
+                case .twoPostingsOnOneAccountOutOfStep:
+                    fundLegs = [(999, fund, 2, -500, 9500, last), (999, fund, 3, -500, 9000, zero)]
+                }
+                var sql = "INSERT INTO ledger_postings VALUES "
+                for (i, leg) in fundLegs.enumerated() {
+                    sql += "(\(leg.0), \(leg.1), \(leg.2), \(leg.3), \(leg.4), current_date, '\\x\(leg.5.hex)', '\\x\(String(format: "%02x", i + 1))'), "
+                }
+                sql += "(999, \(works), 1, \(worksAmount), \(worksAmount), current_date, '\\x\(zero.hex)', '\\x09')"
+                try c.execute("\(unescaped: sql)")
+            }
+        }
+        if breakage == .continuesTheChains {
+            try write()
+            #expect(try FundLedger.balance("A", on: conn).balance.fen == 9_000)
+            let problems = try FundLedger.verify(on: conn).problems
+            #expect(!problems.isEmpty && problems.allSatisfy { $0.entryID == 999 })
+            return
+        }
+        let e = #expect(throws: PQError.self) { try write() }
+        switch breakage {
+        case .unbalancedEntry: #expect(e?.constraint == "ledger_double_entry")
+        case .unknownAccount: #expect(e?.sqlState == .foreignKeyViolation)
+        default: #expect(e?.constraint == "ledger_chain")
+        }
+        #expect(try db.count("SELECT count(*) FROM ledger_postings") == 2)
+        #expect(try FundLedger.balance("A", on: conn).balance.fen == 10_000)
+        #expect(try FundLedger.verify(on: conn).isIntact)
+    }
+
     @Test func ledgerRowsCannotBeChanged() throws {
         let (db, conn) = try ledgerDatabase()
         _ = try FundLedger.deposit("A", Booking(amount: try yuan("100")), by: try Actor("clerk"), on: conn)
