@@ -355,7 +355,9 @@ public final class Connection: @unchecked Sendable {
 /// Writes COPY data in chunks. Only valid inside `Connection.copyIn`.
 public final class CopyWriter {
     private let conn: OpaquePointer
-    private var buffer: [UInt8] = []
+    // Appended to byte by byte from one thread: without this, exclusivity
+    // checks on every append dominate a bulk COPY's client time.
+    @exclusivity(unchecked) private var buffer: [UInt8] = []
     private let chunk = 1 << 16
 
     init(conn: OpaquePointer) {

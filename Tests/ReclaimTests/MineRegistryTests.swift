@@ -109,4 +109,29 @@ import Testing
         let e3 = #expect(throws: ReclaimError.self) { try MineRegistry.add(m, by: try Actor("x"), on: conn) }
         #expect(e3?.field == "license")
     }
+
+    /// Free text is trimmed of tabs and space separators (the ideographic
+    /// space a Chinese keyboard types too), limited in characters, not
+    /// bytes, and refused with a control character, ASCII or not.
+    @Test(arguments: [
+        ("\u{3000}乌拉特煤矿 \t", "乌拉特煤矿"),
+        ("  Hadamen mine", "Hadamen mine"),
+        (String(repeating: "煤", count: 200), String(repeating: "煤", count: 200)),
+        (String(repeating: "煤", count: 201), nil),
+        (String(repeating: "m", count: 201), nil),
+        ("煤矿\u{7}", nil),
+        ("mine\u{1b}[2J", nil),
+        ("\u{3000}\t ", nil),
+    ] as [(String, String?)])
+    func freeTextIsTrimmedAndChecked(_ typed: String, _ stored: String?) throws {
+        let conn = try TestDatabase.make().connect()
+        var m = try sampleMine()
+        m.name = typed
+        if let stored {
+            #expect(try MineRegistry.add(m, by: try Actor("x"), on: conn).name == stored)
+        } else {
+            let e = #expect(throws: ReclaimError.self) { try MineRegistry.add(m, by: try Actor("x"), on: conn) }
+            #expect(e?.field == "name")
+        }
+    }
 }

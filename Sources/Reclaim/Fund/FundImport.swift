@@ -29,6 +29,8 @@ public struct ImportRejected: Error, Sendable {
 
 extension FundLedger {
     static let importColumns = ["license", "kind", "amount", "value_date", "reference", "idempotency_key", "memo"]
+    /// Positions in `importColumns`.
+    enum ImportColumn: Int { case license, kind, amount, valueDate, reference, idempotencyKey, memo }
 
     /// Books a CSV file of deposits and withdrawals (bank records) as one
     /// transaction. The header names the columns `license, kind, amount,
@@ -56,13 +58,14 @@ extension FundLedger {
                 "header", "line \(header.line) must name the columns \(importColumns.joined(separator: ",")); missing \(missing.joined(separator: ","))")
         }
         let today = self.today
+        // Each column's position, looked up once rather than per row (all present: checked above).
+        let at = importColumns.map { index[$0] ?? 0 }
 
         return try conn.transactionally { conn in
             try conn.execute("""
                 CREATE TEMP TABLE fund_import (
-                    line bigint PRIMARY KEY, license text NOT NULL, kind text NOT NULL, amount bigint NOT NULL,
-                    value_date date NOT NULL, reference text, idempotency_key text NOT NULL, memo text,
-                    mine_id bigint, fund_id bigint, other_id bigint, digest bytea, status text, problem text
+                    line bigint NOT NULL, license text NOT NULL, kind text NOT NULL, amount bigint NOT NULL,
+                    value_date date NOT NULL, reference text, idempotency_key text NOT NULL, memo text
                 ) ON COMMIT DROP
                 """)
             var problems: [ImportReport.Problem] = []
@@ -78,25 +81,25 @@ extension FundLedger {
                             throw ReclaimError.invalid(
                                 "csv", "expected \(header.fields.count) fields, found \(record.fields.count)")
                         }
-                        func field(_ name: String) -> String { index[name].map { record.fields[$0] } ?? "" }
-                        let license = try Text.required(field("license"), field: "license", maxLength: 64)
-                        let kind = field("kind").trimmingCharacters(in: .whitespaces)
+                        func field(_ column: ImportColumn) -> String { record.fields[at[column.rawValue]] }
+                        let license = try Text.required(field(.license), field: "license", maxLength: 64)
+                        let kind = Text.trimmed(field(.kind))
                         guard kind == EntryKind.deposit.rawValue || kind == EntryKind.withdrawal.rawValue else {
                             throw ReclaimError.invalid("kind", "'\(kind)' is not deposit or withdrawal")
                         }
-                        let amount = try Money.parse(field("amount"))
-                        let date = try parseDate(field("value_date"), field: "value_date")
+                        let amount = try Money.parse(field(.amount))
+                        let date = try parseDate(field(.valueDate), field: "value_date")
                         guard date <= today else { throw ReclaimError.invalid("value_date", "\(date) is in the future") }
                         if let earliest = earliestValueDate, date < earliest {
                             throw ReclaimError.invalid("value_date", "\(date) is before \(earliest)")
                         }
-                        let reference = try Text.optional(field("reference"), field: "reference", maxLength: 100)
-                        guard let key = try Text.optional(field("idempotency_key"), field: "idempotency_key",
+                        let reference = try Text.optional(field(.reference), field: "reference", maxLength: 100)
+                        guard let key = try Text.optional(field(.idempotencyKey), field: "idempotency_key",
                                                           maxLength: 200)
                         else {
                             throw ReclaimError.invalid("idempotency_key", "is required, so that a re-import books nothing")
                         }
-                        let memo = try Text.optional(field("memo"), field: "memo", maxLength: 500)
+                        let memo = try Text.optional(field(.memo), field: "memo", maxLength: 500)
                         try writer.writeRow([String(record.line), license, kind, String(amount.fen), date.description,
                                              reference, key, memo])
                     } catch let error as ReclaimError {
@@ -110,9 +113,9 @@ extension FundLedger {
             }
             problems.sort { $0.line < $1.line }
             guard let counts = try conn.queryFirst("""
-                SELECT count(*) FILTER (WHERE problem IS NULL AND coalesce(status, 'book') = 'book') AS booked,
-                       count(*) FILTER (WHERE status = 'skip') AS skipped
-                FROM fund_import
+                SELECT count(*) FILTER (WHERE problem IS NULL AND NOT skip) AS booked,
+                       count(*) FILTER (WHERE problem IS NULL AND skip) AS skipped
+                FROM fund_import_result
                 """)
             else { throw ReclaimError(.unavailable, "import returned nothing") }
             let report = ImportReport(
