@@ -222,16 +222,7 @@ public enum Users {
     /// unknown, expired or revoked, or its user disabled.
     public static func authenticate(token: String, on conn: Connection) throws -> Principal? {
         guard token.hasPrefix("rcl_"), token.count < 200 else { return nil }
-        guard let row = try conn.queryFirst("""
-            SELECT u.name, u.role,
-                   coalesce((SELECT string_agg(m.license, ',') FROM user_mines um JOIN mines m ON m.id = um.mine_id
-                             WHERE um.user_name = u.name), '') AS mines
-            FROM api_tokens t JOIN users u ON u.name = t.user_name
-            WHERE t.token_hash = sha256(convert_to(\(token), 'UTF8'))
-              AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
-              AND u.disabled_at IS NULL
-            """)
-        else { return nil }
+        guard let row = try conn.queryFirst("SELECT name, role, mines FROM api_principal(\(token))") else { return nil }
         let mines: String = try row.decode("mines")
         return Principal(name: try row.decode("name"), role: try row.decodeEnum("role"),
                          mines: Set(mines.split(separator: ",").map(String.init)))
