@@ -112,9 +112,10 @@ def wrk(clients, seconds, run_id):
     return r
 
 
-def pgbench(clients, seconds):
-    out = subprocess.run(["pgbench", "-n", "-c", str(clients), "-j", str(min(clients, 2)), "-T", str(seconds),
-                          "-f", "bench/pgbench-deposit.sql", args.url], capture_output=True, text=True, check=True)
+def pgbench(clients, seconds, script="bench/pgbench-deposit.sql", prepared=False):
+    mode = ["-M", "prepared"] if prepared else []
+    out = subprocess.run(["pgbench", "-n", *mode, "-c", str(clients), "-j", str(min(clients, 2)), "-T", str(seconds),
+                          "-f", script, args.url], capture_output=True, text=True, check=True)
     tps = float(re.search(r"tps = ([0-9.]+)", out.stdout).group(1))
     avg = float(re.search(r"latency average = ([0-9.]+) ms", out.stdout).group(1))
     return tps, avg
@@ -133,6 +134,11 @@ for clients in (1, 8, 32):
     figure(f"http_deposits_c{clients}_p99", p99_ms, "ms", avg_ms, p99_ms / avg_ms,
            "<= 3x pgbench average latency at 32 clients" if clients == 32 else "report",
            p99_ms <= 3 * avg_ms if clients == 32 else True, f"p50 {r['p50_us'] / 1000:.2f} ms")
+    # The database's share alone: the same booking function, called by pgbench.
+    db_tps, db_avg_ms = pgbench(clients, args.duration, "bench/pgbench-fund-post.sql", prepared=True)
+    figure(f"db_booking_c{clients}_tps", db_tps, "tps", tps, db_tps / tps, "report (the ceiling for HTTP)", True,
+           f"fund_post() from pgbench, {clients} clients, average {db_avg_ms:.2f} ms; HTTP reaches "
+           f"{r['rps'] / db_tps:.2f} of it")
 server.terminate()
 server.wait()
 
@@ -165,12 +171,34 @@ write_csv(big_csv, args.import_rows, [f"M{i:04d}" for i in range(1, 1001)])
 size_mb = os.path.getsize(big_csv) / 2**20
 copy_time = statistics.median(timed(["psql", "-X", "-q", "-d", args.url, "-c",
                                      f"\\copy bench_import FROM '{big_csv}' CSV HEADER"])[0] for _ in range(3))
+last_before_import = int(psql("SELECT coalesce(max(id), 0) FROM ledger_entries"))
 imp_time, imp_rss = timed([args.bin, "fund", "import", big_csv])
 rows_s, copy_rows_s = args.import_rows / imp_time, args.import_rows / copy_time
 figure("import_rows_per_s", rows_s, "rows/s", copy_rows_s, rows_s / copy_rows_s, ">= 0.3 of plain COPY",
        rows_s / copy_rows_s >= 0.3, f"{args.import_rows:,} rows ({size_mb:.0f} MiB) over 1000 mines in {imp_time:.1f} s")
 figure("import_peak_rss", imp_rss / 1024, "MiB", 500, imp_rss / 1024 / 500, "< 500 MiB", imp_rss / 1024 < 500,
        "peak resident memory of the import process")
+# The floor under any import: COPY of the rows this import wrote (entries and
+# postings, already computed) into tables shaped like the ledger's, with the
+# same indexes and no triggers.
+entries_file, postings_file = os.path.join(args.work, "entries.copy"), os.path.join(args.work, "postings.copy")
+psql(f"\\copy (SELECT * FROM ledger_entries WHERE id > {last_before_import}) TO '{entries_file}'")
+psql(f"\\copy (SELECT * FROM ledger_postings WHERE entry_id > {last_before_import}) TO '{postings_file}'")
+floor_times = []
+for _ in range(3):
+    psql("DROP TABLE IF EXISTS floor_entries, floor_postings; "
+         "CREATE TABLE floor_entries (LIKE ledger_entries INCLUDING INDEXES); "
+         "CREATE TABLE floor_postings (LIKE ledger_postings INCLUDING INDEXES)")
+    floor_times.append(timed(["psql", "-X", "-q", "-d", args.url, "-c", f"\\copy floor_entries FROM '{entries_file}'",
+                              "-c", f"\\copy floor_postings FROM '{postings_file}'"])[0])
+psql("DROP TABLE floor_entries, floor_postings")
+os.remove(entries_file)
+os.remove(postings_file)
+floor_rows_s = args.import_rows / statistics.median(floor_times)
+figure("import_floor_rows_per_s", floor_rows_s, "rows/s", copy_rows_s, floor_rows_s / copy_rows_s,
+       "report (the ceiling for import)", True,
+       f"COPY of the finished entries and postings into ledger-shaped tables with their indexes; the import reaches "
+       f"{rows_s / floor_rows_s:.2f} of it")
 reimp_time, _ = timed([args.bin, "fund", "import", big_csv])
 figure("reimport_rows_per_s", args.import_rows / reimp_time, "rows/s", copy_rows_s,
        (args.import_rows / reimp_time) / copy_rows_s, "report", True, "second import of the same file: books nothing")
