@@ -202,6 +202,9 @@ BEGIN
          v_credit.balance - p_amount);
 END
 $$;
+-- fund_post was ledger_account's only caller.
+DROP FUNCTION ledger_account(text, text, text);
+
 -- CREATE OR REPLACE drops a function's SET clauses: put back 0003's, for
 -- the reasons given there. The postings trigger inherits it from here.
 ALTER FUNCTION fund_post(text, text, text, bigint, date, date, text, text, text, text, text, text, text)

@@ -287,7 +287,7 @@ func yuan(_ text: String) throws -> Money { try Money.parse(text) }
     }
 
     @Test func unknownMineIsNotFound() throws {
-        let (_, conn) = try ledgerDatabase()
+        let (db, conn) = try ledgerDatabase()
         let e = #expect(throws: ReclaimError.self) {
             try FundLedger.deposit("NOPE", Booking(amount: try yuan("1")), by: try Actor("clerk"), on: conn)
         }
@@ -300,6 +300,18 @@ func yuan(_ text: String) throws -> Money { try Money.parse(text) }
             try FundLedger.transfer(from: "A", to: "A", Booking(amount: try yuan("1")), by: try Actor("clerk"), on: conn)
         }
         #expect(same?.field == "to_license")
+        let from = #expect(throws: ReclaimError.self) {
+            try FundLedger.transfer(from: "NOPE", to: "A", Booking(amount: try yuan("1")), by: try Actor("clerk"), on: conn)
+        }
+        #expect(from?.field == "from_license")
+        // the booking function itself, with no Swift check in front of it
+        let sameInSQL = #expect(throws: PQError.self) {
+            try conn.execute("""
+                SELECT * FROM fund_post('transfer', 'A', 'A', 100, current_date, NULL, NULL, NULL, NULL, 'x', NULL, NULL, '')
+                """)
+        }
+        #expect(sameInSQL?.sqlState?.code == "RCSAM")
+        #expect(try db.count("SELECT count(*) FROM ledger_entries") == 0)
     }
 
     @Test func asOfAndStatementGoByValueDate() throws {
