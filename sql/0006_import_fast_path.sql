@@ -29,6 +29,13 @@ CREATE OR REPLACE FUNCTION ledger_import(p_actor text, p_dry_run boolean)
 DECLARE
     v_booked timestamptz := now();
 BEGIN
+    -- Lock the file's mines' accounts (id order) before deciding any row:
+    -- an import of the same file that committed while this one waited is
+    -- then seen, and its rows are skipped rather than booked twice.
+    PERFORM 1 FROM fund_accounts a
+        WHERE a.mine_id IN (SELECT m.id FROM mines m WHERE m.license IN (SELECT DISTINCT f.license FROM fund_import f))
+        ORDER BY a.id FOR UPDATE;
+
     CREATE TEMP TABLE fund_import_result ON COMMIT DROP AS
     SELECT c.*,
            CASE WHEN c.mine_id IS NULL THEN 'license: no mine with licence ' || c.license
@@ -54,10 +61,6 @@ BEGIN
         LEFT JOIN ledger_entries e ON e.idempotency_key = f.idempotency_key
         WINDOW k AS (PARTITION BY f.idempotency_key ORDER BY f.line)
     ) c;
-
-    PERFORM 1 FROM fund_accounts
-        WHERE fund_accounts.mine_id IN (SELECT DISTINCT r.mine_id FROM fund_import_result r WHERE r.mine_id IS NOT NULL)
-        ORDER BY id FOR UPDATE;
 
     -- every bad row; a withdrawal may not overdraw at its point in the file
     RETURN QUERY

@@ -91,4 +91,30 @@ import Testing
         #expect(try db.count("SELECT count(*) FROM ledger_entries") == 1)
         #expect(try FundLedger.balance("A", on: conn).balance.fen == 4_200)
     }
+
+    /// Two clerks import the same bank file at the same moment: every row is
+    /// booked once, and neither import fails.
+    @Test func twoImportsOfOneFileAtOnceBookItOnce() async throws {
+        let (db, conn) = try ledgerDatabase()
+        let rows = (1...200).map { "\($0 % 2 == 0 ? "A" : "B"),deposit,1.00,2025-03-01,SLIP-\($0),bank-\($0)," }
+        let path = try writeCSV(header + rows.joined(separator: "\n"))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let pool = ConnectionPool(.init(conninfo: db.url, maxConnections: 4))
+        let reports = try await withThrowingTaskGroup(of: ImportReport.self) { group in
+            for clerk in ["clerk-1", "clerk-2", "clerk-3"] {
+                group.addTask {
+                    try await pool.withConnection { c in try FundLedger.importCSV(path: path, by: try Actor(clerk), on: c) }
+                }
+            }
+            var all: [ImportReport] = []
+            for try await r in group { all.append(r) }
+            return all
+        }
+        try await pool.shutdown()
+        #expect(reports.map(\.booked).sorted() == [0, 0, 200])
+        #expect(reports.map(\.skipped).sorted() == [0, 200, 200])
+        #expect(try db.count("SELECT count(*) FROM ledger_entries") == 200)
+        #expect(try FundLedger.balance("A", on: conn).balance.fen == 10_000)
+        #expect(try FundLedger.verify(on: conn).isIntact)
+    }
 }

@@ -100,6 +100,20 @@ let header = "license,kind,amount,value_date,reference,idempotency_key,memo\n"
         #expect(try db.count("SELECT count(*) FROM ledger_entries") == 2)
     }
 
+    /// A bank file that lists the same slip twice books it once.
+    @Test func aRowRepeatedInTheFileIsBookedOnce() throws {
+        let (db, conn) = try ledgerDatabase()
+        let row = "A,deposit,10,2025-01-05,SLIP-1,k1,memo"
+        let path = try writeCSV(header + [row, "B,deposit,1,2025-01-05,SLIP-2,k2,", row].joined(separator: "\n"))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let report = try FundLedger.importCSV(path: path, by: try Actor("c"), on: conn)
+        #expect(report.rows == 3)
+        #expect(report.booked == 2)
+        #expect(report.skipped == 1)
+        #expect(try FundLedger.balance("A", on: conn).balance.fen == 1_000)
+        #expect(try db.count("SELECT count(*) FROM ledger_entries") == 2)
+    }
+
     @Test func dryRunBooksNothing() throws {
         let (db, conn) = try ledgerDatabase()
         let path = try writeCSV(header + "A,deposit,100,2025-01-01,,d1,\nB,deposit,1,2025-01-01,,d2,\n")
