@@ -28,9 +28,11 @@ public struct ImportRejected: Error, Sendable {
 }
 
 extension FundLedger {
-    static let importColumns = ["license", "kind", "amount", "value_date", "reference", "idempotency_key", "memo"]
-    /// Positions in `importColumns`.
-    enum ImportColumn: Int { case license, kind, amount, valueDate, reference, idempotencyKey, memo }
+    /// The columns an import file's header must name.
+    enum ImportColumn: String, CaseIterable {
+        case license, kind, amount, valueDate = "value_date", reference, idempotencyKey = "idempotency_key", memo
+    }
+    static let importColumns = ImportColumn.allCases.map(\.rawValue)
 
     /// Books a CSV file of deposits and withdrawals (bank records) as one
     /// transaction. The header names the columns `license, kind, amount,
@@ -59,7 +61,8 @@ extension FundLedger {
         }
         let today = self.today
         // Each column's position, looked up once rather than per row (all present: checked above).
-        let at = importColumns.map { index[$0] ?? 0 }
+        var at: [ImportColumn: Int] = [:]
+        for column in ImportColumn.allCases { at[column] = index[column.rawValue] ?? 0 }
 
         return try conn.transactionally { conn in
             try conn.execute("""
@@ -81,7 +84,7 @@ extension FundLedger {
                             throw ReclaimError.invalid(
                                 "csv", "expected \(header.fields.count) fields, found \(record.fields.count)")
                         }
-                        func field(_ column: ImportColumn) -> String { record.fields[at[column.rawValue]] }
+                        func field(_ column: ImportColumn) -> String { record.fields[at[column] ?? 0] }
                         let license = try Text.required(field(.license), field: "license", maxLength: 64)
                         let kind = Text.trimmed(field(.kind))
                         guard kind == EntryKind.deposit.rawValue || kind == EntryKind.withdrawal.rawValue else {
