@@ -129,6 +129,8 @@ func yuan(_ text: String) throws -> Money { try Money.parse(text) }
         _ = try FundLedger.deposit("A", Booking(amount: try yuan("100")), by: try Actor("clerk"), on: conn)
         let fund = try db.count("SELECT a.id FROM fund_accounts a JOIN mines m ON m.id = a.mine_id WHERE m.license = 'A' AND a.kind = 'fund'")
         let works = try db.count("SELECT a.id FROM fund_accounts a JOIN mines m ON m.id = a.mine_id WHERE m.license = 'A' AND a.kind = 'works'")
+        // the deposit's value date (the bureau's today), not the server's current_date
+        let day = FundLedger.today.description
         let write = {
             try conn.withTransaction { c in
                 let last = try #require(try c.queryFirst("SELECT last_hash FROM fund_accounts WHERE id = \(fund)"))
@@ -136,7 +138,7 @@ func yuan(_ text: String) throws -> Money { try Money.parse(text) }
                 let zero = ByteA(Array(repeating: 0, count: 32))
                 try c.execute("""
                     INSERT INTO ledger_entries (id, kind, value_date, booked_at, amount, actor, request_digest, entry_hash)
-                    VALUES (999, 'withdrawal', current_date, now(), 1000, 'x', '\\x00', '\\x00')
+                    VALUES (999, 'withdrawal', \(day)::date, now(), 1000, 'x', '\\x00', '\\x00')
                     """)
                 // (entry, account, seq, amount, balance_after, prev_hash); the works leg is always right.
                 var fundLegs: [(Int64, Int64, Int64, Int64, Int64, ByteA)] = [(999, fund, 2, -1000, 9000, last)]
@@ -153,9 +155,9 @@ func yuan(_ text: String) throws -> Money { try Money.parse(text) }
                 }
                 var sql = "INSERT INTO ledger_postings VALUES "
                 for (i, leg) in fundLegs.enumerated() {
-                    sql += "(\(leg.0), \(leg.1), \(leg.2), \(leg.3), \(leg.4), current_date, '\\x\(leg.5.hex)', '\\x\(String(format: "%02x", i + 1))'), "
+                    sql += "(\(leg.0), \(leg.1), \(leg.2), \(leg.3), \(leg.4), '\(day)', '\\x\(leg.5.hex)', '\\x\(String(format: "%02x", i + 1))'), "
                 }
-                sql += "(999, \(works), 1, \(worksAmount), \(worksAmount), current_date, '\\x\(zero.hex)', '\\x09')"
+                sql += "(999, \(works), 1, \(worksAmount), \(worksAmount), '\(day)', '\\x\(zero.hex)', '\\x09')"
                 try c.execute("\(unescaped: sql)")
             }
         }

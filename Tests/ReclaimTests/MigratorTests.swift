@@ -17,10 +17,13 @@ import Testing
         let conn = try db.connect()
         let migrator = Migrator(directory: TestEnvironment.sqlDirectory)
         let first = try migrator.migrate(on: conn)
-        #expect(first.count == (try migrator.migrations().count))
+        let numbered = try migrator.migrations().count
+        #expect(first.count == numbered + (try migrator.definitions().count))
         #expect(first.first?.hasPrefix("0001_") == true)
+        #expect(first.last?.hasPrefix("functions/") == true)
         #expect(try migrator.migrate(on: conn).isEmpty)
-        #expect(try db.count("SELECT count(*) FROM schema_migrations") == Int64(first.count))
+        #expect(try db.count("SELECT count(*) FROM schema_migrations") == Int64(numbered))
+        #expect(try db.count("SELECT count(*) FROM schema_functions") == Int64(first.count - numbered))
     }
 
     @Test func aChangedAppliedFileIsRefused() throws {
@@ -65,7 +68,45 @@ import Testing
             return all
         }
         let total = results.map(\.count).reduce(0, +)
-        #expect(total == (try Migrator(directory: dir).migrations().count))
-        #expect(try db.count("SELECT count(*) FROM schema_migrations") == Int64(total))
+        let migrator = Migrator(directory: dir)
+        #expect(total == (try migrator.migrations().count + migrator.definitions().count))
+        #expect(try db.count("SELECT count(*) FROM schema_migrations") == Int64(try migrator.migrations().count))
+    }
+
+    /// The live definition of fund_post is in one file, with its planner
+    /// setting written inside CREATE FUNCTION.
+    @Test func everyFunctionHasOneHomeAndKeepsItsPlannerSettings() throws {
+        let defs = try Migrator(directory: TestEnvironment.sqlDirectory).definitions()
+        let homes = defs.filter { $0.sql.contains("FUNCTION fund_post(") }
+        #expect(homes.map(\.name) == ["functions/ledger.sql"])
+        let db = try TestDatabase.make()
+        for name in ["fund_post", "ledger_book", "ledger_entry_rows", "review_apply"] {
+            #expect(try db.count("SELECT count(*) FROM pg_proc WHERE proname = \(name) AND 'enable_seqscan=off' = ANY(proconfig)") == 1, "\(name)")
+        }
+        #expect(try db.count("SELECT count(*) FROM pg_proc WHERE proname = 'ledger_import' AND 'work_mem=128MB' = ANY(proconfig)") == 1)
+    }
+
+    /// A changed definition file is applied again, and nothing else is; a
+    /// broken one leaves every definition as it was.
+    @Test func aChangedDefinitionIsReappliedAndABrokenOneChangesNothing() throws {
+        let db = try TestDatabase.make(migrated: false)
+        let conn = try db.connect()
+        let dir = try scratchCopy()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Migrator(directory: dir).migrate(on: conn)
+        let common = dir.appendingPathComponent("functions/common.sql")
+        let original = try String(contentsOf: common, encoding: .utf8)
+        try (original + "\nCREATE OR REPLACE FUNCTION reclaim_probe() RETURNS int LANGUAGE sql AS $$ SELECT 7 $$;\n")
+            .write(to: common, atomically: true, encoding: .utf8)
+        #expect(try Migrator(directory: dir).migrate(on: conn) == ["functions/common.sql"])
+        #expect(try db.count("SELECT reclaim_probe()") == 7)
+
+        try (original + "\nCREATE OR REPLACE FUNCTION reclaim_probe() RETURNS int LANGUAGE sql AS $$ SELECT 8 $$;\n")
+            .write(to: common, atomically: true, encoding: .utf8)
+        try "SELECT no_such_function();".write(to: dir.appendingPathComponent("functions/zzz.sql"), atomically: true,
+                                               encoding: .utf8)
+        #expect(throws: PQError.self) { try Migrator(directory: dir).migrate(on: conn) }
+        #expect(try db.count("SELECT reclaim_probe()") == 7)
+        #expect(try db.count("SELECT count(*) FROM schema_functions WHERE name = 'functions/zzz.sql'") == 0)
     }
 }

@@ -1,11 +1,17 @@
 public import Foundation
 public import PQKit
 
-/// Applies the numbered, forward-only SQL files in `sql/`.
+/// Applies the numbered, forward-only SQL files in `sql/`, then the live
+/// definitions in `sql/functions/`.
 ///
-/// Each file runs in its own transaction and is recorded with a SHA-256
-/// checksum. A session advisory lock keeps two migrators from racing. A file
-/// that was applied and has since changed is refused: history is not edited.
+/// Each numbered file runs in its own transaction and is recorded with a
+/// SHA-256 checksum; one that was applied and has since changed is refused:
+/// history is not edited. Numbered files hold tables, constraints and data
+/// changes. Functions, triggers and views live in `sql/functions/`, one file
+/// per area; a file whose checksum differs from the one recorded is applied
+/// again (its statements are `CREATE OR REPLACE`), all changed files in one
+/// transaction, in name order, after the numbered files. A session advisory
+/// lock keeps two migrators from racing.
 public struct Migrator: Sendable {
     public struct Migration: Sendable, Equatable {
         public var version: Int
@@ -70,7 +76,20 @@ public struct Migrator: Sendable {
         return found
     }
 
-    /// Applies what is pending; returns the names applied (empty when up to date).
+    /// The definition files of `sql/functions/`, in name order (`version` is 0).
+    public func definitions() throws -> [Migration] {
+        let folder = directory.appendingPathComponent("functions")
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return [] }
+        return try names.sorted().filter { $0.hasSuffix(".sql") }.map { name in
+            guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(name).path),
+                  let sql = String(data: data, encoding: .utf8)
+            else { throw ReclaimError.invalid("migrations", "cannot read functions/\(name) as UTF-8") }
+            return Migration(version: 0, name: "functions/" + name, sql: sql)
+        }
+    }
+
+    /// Applies what is pending; returns the names applied (empty when up to
+    /// date): numbered files as `0001_mines.sql`, definitions as `functions/ledger.sql`.
     @discardableResult
     public func migrate(on conn: Connection, by actor: String = "reclaim") throws -> [String] {
         let all = try migrations()
@@ -85,14 +104,21 @@ public struct Migrator: Sendable {
                 applied_by  text NOT NULL
             )
             """)
+        try conn.execute("""
+            CREATE TABLE IF NOT EXISTS schema_functions (
+                name        text PRIMARY KEY,
+                checksum    text NOT NULL,
+                applied_at  timestamptz NOT NULL DEFAULT now(),
+                applied_by  text NOT NULL
+            )
+            """)
         var applied: [Int: (String, String)] = [:]
         for row in try conn.query("SELECT version, name, checksum FROM schema_migrations").rows {
             applied[Int(try row.decode("version", as: Int32.self))] = (try row.decode("name"), try row.decode("checksum"))
         }
         var done: [String] = []
         for m in all {
-            let checksum: String = try conn.queryFirst(
-                "SELECT encode(sha256(convert_to(\(m.sql), 'UTF8')), 'hex') AS c")?.decode("c") ?? ""
+            let checksum = try Self.checksum(m.sql, on: conn)
             if let (name, recorded) = applied[m.version] {
                 guard recorded == checksum else {
                     throw ReclaimError(.ruleViolation, field: "migrations",
@@ -109,10 +135,41 @@ public struct Migrator: Sendable {
             }
             done.append(m.name)
         }
+        done += try applyDefinitions(on: conn, by: actor)
         if !done.isEmpty {
             // New tables start without statistics; give the planner some.
             try conn.execute("ANALYZE")
         }
         return done
+    }
+
+    /// Re-applies the definition files whose checksum changed, all in one
+    /// transaction: either every changed definition is live, or none is.
+    private func applyDefinitions(on conn: Connection, by actor: String) throws -> [String] {
+        var recorded: [String: String] = [:]
+        for row in try conn.query("SELECT name, checksum FROM schema_functions").rows {
+            recorded[try row.decode("name")] = try row.decode("checksum")
+        }
+        var changed: [(Migration, String)] = []
+        for d in try definitions() {
+            let checksum = try Self.checksum(d.sql, on: conn)
+            if recorded[d.name] != checksum { changed.append((d, checksum)) }
+        }
+        guard !changed.isEmpty else { return [] }
+        try conn.withTransaction { conn in
+            for (d, checksum) in changed {
+                try conn.simple(d.sql)
+                try conn.execute("""
+                    INSERT INTO schema_functions (name, checksum, applied_by) VALUES (\(d.name), \(checksum), \(actor))
+                    ON CONFLICT (name) DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now(),
+                        applied_by = EXCLUDED.applied_by
+                    """)
+            }
+        }
+        return changed.map(\.0.name)
+    }
+
+    static func checksum(_ sql: String, on conn: Connection) throws -> String {
+        try conn.queryFirst("SELECT encode(sha256(convert_to(\(sql), 'UTF8')), 'hex') AS c")?.decode("c") ?? ""
     }
 }

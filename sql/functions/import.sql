@@ -1,0 +1,99 @@
+-- Bulk import of deposits and withdrawals from the session's temporary
+-- table fund_import (filled by COPY). Returns every bad row with its reason
+-- and books nothing if there is one (or on a dry run); else books all rows.
+-- Each row's verdict is left in the temporary table fund_import_result
+-- (line, skip, problem): a row whose idempotency key is already booked with
+-- the same content, or used on an earlier line with the same content, is
+-- skipped. Sorts of a million-row file stay in memory (work_mem); the
+-- session is the import's alone.
+CREATE OR REPLACE FUNCTION ledger_import(p_actor text, p_dry_run boolean)
+    RETURNS TABLE (line bigint, problem text) LANGUAGE plpgsql SET work_mem = '128MB' AS $$
+DECLARE
+    v_booked timestamptz := now();
+BEGIN
+    -- Lock the file's mines' accounts (id order) before deciding any row:
+    -- an import of the same file that committed while this one waited is
+    -- then seen, and its rows are skipped rather than booked twice.
+    PERFORM 1 FROM fund_accounts a
+        WHERE a.mine_id IN (SELECT m.id FROM mines m WHERE m.license IN (SELECT DISTINCT f.license FROM fund_import f))
+        ORDER BY a.id FOR UPDATE;
+
+    CREATE TEMP TABLE fund_import_result ON COMMIT DROP AS
+    SELECT c.*,
+           CASE WHEN c.mine_id IS NULL THEN 'license: no mine with licence ' || c.license
+                WHEN c.booked_digest <> c.digest THEN 'idempotency_key: ' || c.idempotency_key
+                     || ' was already booked (entry ' || c.booked_id || ') with different content'
+                WHEN c.booked_digest IS NULL AND c.first_line <> c.line AND c.first_digest <> c.digest
+                     THEN 'idempotency_key: ' || c.idempotency_key || ' is used on line ' || c.first_line
+                     || ' for different content'
+           END AS problem,
+           coalesce(c.booked_digest = c.digest, c.first_line <> c.line AND c.first_digest = c.digest) AS skip
+    FROM (
+        SELECT f.line, f.license, f.kind, f.amount, f.value_date, f.reference, f.idempotency_key, f.memo,
+               m.id AS mine_id, fa.id AS fund_id, oa.id AS other_id, d.digest,
+               e.id AS booked_id, e.request_digest AS booked_digest,
+               first_value(f.line) OVER k AS first_line, first_value(d.digest) OVER k AS first_digest
+        FROM fund_import f
+        CROSS JOIN LATERAL (SELECT ledger_request_digest(f.kind, f.license, NULL, f.amount, f.value_date,
+                                                         f.reference, f.memo) AS digest) d
+        LEFT JOIN mines m ON m.license = f.license
+        LEFT JOIN fund_accounts fa ON fa.mine_id = m.id AND fa.kind = 'fund'
+        LEFT JOIN fund_accounts oa ON oa.mine_id = m.id
+             AND oa.kind = CASE f.kind WHEN 'deposit' THEN 'contributions' ELSE 'works' END
+        LEFT JOIN ledger_entries e ON e.idempotency_key = f.idempotency_key
+        WINDOW k AS (PARTITION BY f.idempotency_key ORDER BY f.line)
+    ) c;
+
+    -- every bad row; a withdrawal may not overdraw at its point in the file
+    RETURN QUERY
+    SELECT r.line, r.problem FROM fund_import_result r WHERE r.problem IS NOT NULL
+    UNION ALL
+    SELECT o.line, 'amount: withdrawal would overdraw the fund of ' || o.license
+           || ' (balance after it would be ' || fen_text(o.after) || ')'
+    FROM (SELECT r.line, r.kind, r.license,
+                 (a.balance + sum(CASE WHEN r.kind = 'deposit' THEN r.amount ELSE -r.amount END)
+                      OVER (PARTITION BY r.mine_id ORDER BY r.line))::bigint AS after
+          FROM fund_import_result r JOIN fund_accounts a ON a.id = r.fund_id
+          WHERE r.problem IS NULL AND NOT r.skip) o
+    WHERE o.kind = 'withdrawal' AND o.after < 0
+    ORDER BY 1;
+    IF FOUND OR p_dry_run THEN RETURN; END IF;
+
+    -- Entry ids in file order, each entry's hash, then entries and postings
+    -- in one statement (the postings trigger runs at its end and sees both).
+    WITH plan AS MATERIALIZED (
+        SELECT n.*, ledger_entry_hash(n.entry_id, n.kind, n.value_date, v_booked, n.amount, n.reference, n.memo,
+                                      p_actor, n.idempotency_key, NULL, NULL) AS entry_hash
+        FROM (SELECT nextval('ledger_entries_id_seq'::regclass) AS entry_id, s.*
+              FROM (SELECT * FROM fund_import_result r WHERE r.problem IS NULL AND NOT r.skip ORDER BY r.line) s) n
+    ), entries AS (
+        INSERT INTO ledger_entries (id, kind, value_date, booked_at, amount, reference, memo, actor,
+                                    idempotency_key, request_digest, entry_hash)
+        SELECT p.entry_id, p.kind, p.value_date, v_booked, p.amount, p.reference, p.memo, p_actor,
+               p.idempotency_key, p.digest, p.entry_hash
+        FROM plan p ORDER BY p.entry_id
+    ), legs AS (
+        SELECT p.entry_id, p.fund_id AS account_id, p.value_date, p.entry_hash,
+               CASE WHEN p.kind = 'deposit' THEN p.amount ELSE -p.amount END AS amount
+        FROM plan p
+        UNION ALL
+        SELECT p.entry_id, p.other_id, p.value_date, p.entry_hash,
+               CASE WHEN p.kind = 'deposit' THEN -p.amount ELSE p.amount END
+        FROM plan p
+    ), numbered AS (
+        SELECT l.*, a.last_hash AS start_hash,
+               a.seq + row_number() OVER w AS seq, (a.balance + sum(l.amount) OVER w)::bigint AS balance_after
+        FROM legs l JOIN fund_accounts a ON a.id = l.account_id
+        WINDOW w AS (PARTITION BY l.account_id ORDER BY l.entry_id)
+    ), hashed AS (
+        SELECT n.*, ledger_chain(n.start_hash, ledger_posting_content(n.entry_hash, n.account_id, n.seq, n.amount,
+                                                                      n.balance_after))
+                        OVER (PARTITION BY n.account_id ORDER BY n.seq) AS hash
+        FROM numbered n
+    )
+    INSERT INTO ledger_postings (entry_id, account_id, seq, amount, balance_after, value_date, prev_hash, hash)
+    SELECT h.entry_id, h.account_id, h.seq, h.amount, h.balance_after, h.value_date,
+           coalesce(lag(h.hash) OVER (PARTITION BY h.account_id ORDER BY h.seq), h.start_hash), h.hash
+    FROM hashed h;
+END
+$$;

@@ -1,0 +1,476 @@
+-- The restoration-fund ledger (矿山地质环境治理恢复基金台账): its guards, its
+-- hashing, the postings trigger, the booking core and the single-entry
+-- functions. Tables and constraints are in 0003_fund_ledger.sql; the reasons
+-- for the shape of these queries are in docs/performance.md.
+--
+-- The single-entry functions touch a handful of rows through unique or
+-- selective indexes. Their plans are cached per session, and statistics
+-- taken while the ledger was small (a new installation) must never leave
+-- them scanning the whole ledger for every booking, so sequential scans are
+-- off inside them (SET enable_seqscan = off in their definitions). The bulk
+-- functions (ledger_import, ledger_verify) keep the planner's choice, and
+-- the postings trigger takes its caller's.
+
+-- A mine gets its fund account and its counterparty accounts on creation.
+CREATE OR REPLACE FUNCTION fund_accounts_open() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO fund_accounts (mine_id, kind)
+    SELECT NEW.id, k FROM unnest(ARRAY['fund', 'contributions', 'works', 'converted-deposits', 'closure-releases']) k;
+    RETURN NULL;
+END
+$$;
+CREATE OR REPLACE TRIGGER mines_open_fund_accounts AFTER INSERT ON mines
+    FOR EACH ROW EXECUTE FUNCTION fund_accounts_open();
+
+-- Append-only, whoever the client.
+CREATE OR REPLACE TRIGGER ledger_entries_append_only BEFORE UPDATE OR DELETE ON ledger_entries
+    FOR EACH ROW EXECUTE FUNCTION forbid_change();
+CREATE OR REPLACE TRIGGER ledger_entries_no_truncate BEFORE TRUNCATE ON ledger_entries
+    FOR EACH STATEMENT EXECUTE FUNCTION forbid_change();
+CREATE OR REPLACE TRIGGER ledger_postings_append_only BEFORE UPDATE OR DELETE ON ledger_postings
+    FOR EACH ROW EXECUTE FUNCTION forbid_change();
+CREATE OR REPLACE TRIGGER ledger_postings_no_truncate BEFORE TRUNCATE ON ledger_postings
+    FOR EACH STATEMENT EXECUTE FUNCTION forbid_change();
+CREATE OR REPLACE TRIGGER fund_accounts_no_delete BEFORE DELETE ON fund_accounts
+    FOR EACH ROW EXECUTE FUNCTION forbid_change();
+CREATE OR REPLACE TRIGGER fund_accounts_no_truncate BEFORE TRUNCATE ON fund_accounts
+    FOR EACH STATEMENT EXECUTE FUNCTION forbid_change();
+
+-- Canonical text for hashing: a length prefix keeps '|' in a memo from
+-- forging a field boundary; '~' is NULL.
+--
+-- The hashing helpers are declared STABLE, not IMMUTABLE, on purpose: their
+-- bodies use concat_ws and extract (both STABLE), and PostgreSQL inlines a
+-- SQL function into the calling query only when the body is no more volatile
+-- than declared. Not inlined, every call would parse and plan its body anew.
+CREATE OR REPLACE FUNCTION ledger_text(t text) RETURNS text IMMUTABLE LANGUAGE sql AS $$
+    SELECT CASE WHEN t IS NULL THEN '~' ELSE octet_length(t)::text || ':' || t END
+$$;
+
+CREATE OR REPLACE FUNCTION ledger_entry_hash(
+    p_id bigint, p_kind text, p_value_date date, p_booked_at timestamptz, p_amount bigint,
+    p_reference text, p_memo text, p_actor text, p_key text, p_reverses bigint, p_reason text
+) RETURNS bytea STABLE LANGUAGE sql AS $$
+    SELECT sha256(convert_to(concat_ws('|',
+        p_id, p_kind, p_value_date - DATE '2000-01-01',
+        floor(extract(epoch FROM p_booked_at) * 1000000)::bigint, p_amount,
+        ledger_text(p_reference), ledger_text(p_memo), ledger_text(p_actor), ledger_text(p_key),
+        coalesce(p_reverses::text, '~'), ledger_text(p_reason)), 'UTF8'))
+$$;
+
+-- A posting's hash covers the previous posting's hash, its entry's hash and
+-- its own figures.
+CREATE OR REPLACE FUNCTION ledger_posting_content(p_entry_hash bytea, p_account bigint, p_seq bigint,
+                                                  p_amount bigint, p_balance_after bigint)
+    RETURNS bytea STABLE LANGUAGE sql AS $$
+    SELECT p_entry_hash || convert_to(concat_ws('|', p_account, p_seq, p_amount, p_balance_after), 'UTF8')
+$$;
+
+-- The chain as a window aggregate, for bulk bookings:
+--   ledger_chain(start_hash, content) OVER (PARTITION BY account ORDER BY seq)
+-- yields each posting's hash, starting from the account's last hash. The
+-- step is PL/pgSQL: as an aggregate's step function a SQL function is never
+-- inlined, and PL/pgSQL calls cost less.
+CREATE OR REPLACE FUNCTION ledger_chain_step(state bytea, start bytea, content bytea) RETURNS bytea
+    IMMUTABLE LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN sha256(coalesce(state, start) || content);
+END
+$$;
+CREATE OR REPLACE AGGREGATE ledger_chain(bytea, bytea) (SFUNC = ledger_chain_step, STYPE = bytea);
+
+-- The digest of a booking request's content, the same for the CLI, the
+-- HTTP API and imports, so a key is recognised whichever way it came.
+CREATE OR REPLACE FUNCTION ledger_request_digest(p_kind text, p_license text, p_to_license text, p_amount bigint,
+                                                 p_value_date date, p_reference text, p_memo text)
+    RETURNS bytea STABLE LANGUAGE sql AS $$
+    SELECT sha256(convert_to(concat_ws('|', ledger_text(p_kind), ledger_text(p_license), ledger_text(p_to_license),
+        p_amount, coalesce((p_value_date - DATE '2000-01-01')::text, '~'), ledger_text(p_reference),
+        ledger_text(p_memo)), 'UTF8'))
+$$;
+
+-- Every INSERT into ledger_postings, by any path, is checked as a whole, in
+-- two statements in the common case:
+--   1. every entry touched exists and its new postings sum to zero. Every
+--      earlier statement's postings summed to zero too, so the whole entry
+--      still balances; and as no posting is zero, a zero sum means at least
+--      two legs.
+--   2. one UPDATE advances each account, guarded by the chain conditions
+--      (sequence, running balance, hash links, no fund below zero at any
+--      posting). An account that fails them (or does not exist) is not
+--      updated, and the count tells; only then are the detailed queries run,
+--      to name the entry in the error.
+-- Then, when a fund is paid out of (a negative posting), no end-of-day
+-- balance of that fund from the posting's value date on may be below zero:
+-- a back-dated withdrawal must not make the past overdrawn (balance
+-- --as-of). It reads the account's postings from that date on through the
+-- (account, value_date) index: today's few, for a booking dated today.
+--
+-- A trigger's plans are made once per session and kept: a plain join
+-- planned on a young ledger went on hashing all of ledger_entries for every
+-- booking. A LATERAL lookup with LIMIT is one primary-key probe per posting,
+-- whatever the plan.
+CREATE OR REPLACE FUNCTION ledger_postings_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    bad record;
+    v_accounts bigint;
+    v_advanced bigint;
+BEGIN
+    SELECT n.entry_id, bool_or(e.id IS NULL) AS missing INTO bad
+    FROM new_postings n
+    LEFT JOIN LATERAL (SELECT x.id FROM ledger_entries x WHERE x.id = n.entry_id LIMIT 1) e ON true
+    GROUP BY n.entry_id
+    HAVING bool_or(e.id IS NULL) OR sum(n.amount) <> 0
+    ORDER BY n.entry_id LIMIT 1;
+    IF FOUND AND bad.missing THEN
+        RAISE EXCEPTION 'posting names entry % that does not exist', bad.entry_id
+            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'ledger_postings_references';
+    ELSIF FOUND THEN
+        RAISE EXCEPTION 'entry % does not balance: its postings must sum to zero', bad.entry_id
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_double_entry';
+    END IF;
+
+    WITH w AS (
+        SELECT p.account_id, p.seq, p.balance_after, p.prev_hash, p.hash,
+               p.seq - row_number() OVER o AS seq_base,
+               p.balance_after - sum(p.amount) OVER o AS balance_base,
+               row_number() OVER o AS rn, count(*) OVER (PARTITION BY p.account_id) AS n,
+               p.prev_hash = lag(p.hash) OVER o AS linked
+        FROM new_postings p
+        WINDOW o AS (PARTITION BY p.account_id ORDER BY p.seq)
+    ), l AS (
+        SELECT w.account_id, min(w.seq_base) AS seq_base, min(w.balance_base) AS balance_base,
+               min(w.balance_after) AS lowest,
+               (array_agg(w.prev_hash) FILTER (WHERE w.rn = 1))[1] AS first_prev,
+               (array_agg(w.seq) FILTER (WHERE w.rn = w.n))[1] AS last_seq,
+               (array_agg(w.balance_after) FILTER (WHERE w.rn = w.n))[1] AS last_balance,
+               (array_agg(w.hash) FILTER (WHERE w.rn = w.n))[1] AS last_hash,
+               min(w.seq_base) = max(w.seq_base) AND min(w.balance_base) = max(w.balance_base)
+                   AND coalesce(bool_and(w.linked), true) AS consistent
+        FROM w GROUP BY w.account_id
+    )
+    UPDATE fund_accounts a SET seq = l.last_seq, balance = l.last_balance, last_hash = l.last_hash
+    FROM l
+    WHERE a.id = l.account_id AND l.consistent AND l.seq_base = a.seq AND l.balance_base = a.balance
+      AND l.first_prev = a.last_hash AND (a.kind <> 'fund' OR l.lowest >= 0);
+    GET DIAGNOSTICS v_advanced = ROW_COUNT;
+    SELECT count(DISTINCT n.account_id) INTO v_accounts FROM new_postings n;
+    IF v_advanced = v_accounts THEN
+        -- No fund overdrawn at the end of any value date from the earliest
+        -- paid-out posting on (the accounts are advanced and locked by now).
+        SELECT s.account_id, s.value_date, s.eod INTO bad
+        FROM (SELECT p.account_id, min(p.value_date) AS since FROM new_postings p
+              WHERE p.amount < 0 GROUP BY p.account_id) n
+        CROSS JOIN LATERAL (SELECT a.balance FROM fund_accounts a
+                            WHERE a.id = n.account_id AND a.kind = 'fund' LIMIT 1) a
+        CROSS JOIN LATERAL (
+            SELECT n.account_id, d.value_date,
+                   a.balance - coalesce(sum(d.total) OVER (ORDER BY d.value_date DESC
+                                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)::bigint AS eod
+            FROM (SELECT q.value_date, sum(q.amount) AS total FROM ledger_postings q
+                  WHERE q.account_id = n.account_id AND q.value_date >= n.since GROUP BY q.value_date) d
+        ) s
+        WHERE s.eod < 0
+        ORDER BY s.value_date LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'the fund would be overdrawn at the end of % (balance % yuan): a payment cannot be dated before the money it pays with arrived',
+                bad.value_date, fen_text(bad.eod)
+                USING ERRCODE = 'check_violation', CONSTRAINT = 'fund_no_backdated_overdraft', COLUMN = 'value_date';
+        END IF;
+        RETURN NULL;
+    END IF;
+
+    -- Refused: find out why, to say so. (The accounts are locked by now.)
+    SELECT p.account_id INTO bad FROM new_postings p
+    WHERE NOT EXISTS (SELECT 1 FROM fund_accounts a WHERE a.id = p.account_id) LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'posting names account % that does not exist', bad.account_id
+            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'ledger_postings_references';
+    END IF;
+    SELECT n.* INTO bad FROM (
+        SELECT p.entry_id, p.account_id, p.balance_after, a.kind
+        FROM new_postings p JOIN fund_accounts a ON a.id = p.account_id
+        WHERE a.kind = 'fund' AND p.balance_after < 0
+    ) n ORDER BY n.entry_id LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'entry % would overdraw the fund', bad.entry_id
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'fund_no_overdraft';
+    END IF;
+    RAISE EXCEPTION 'postings do not continue the chain of account(s) (sequence, balance or hash link)'
+        USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_chain';
+END
+$$;
+CREATE OR REPLACE TRIGGER ledger_postings_apply AFTER INSERT ON ledger_postings
+    REFERENCING NEW TABLE AS new_postings FOR EACH STATEMENT EXECUTE FUNCTION ledger_postings_apply();
+
+-- The entry an idempotency key already booked, if the request is the same
+-- (NULL when the key is unused); a reused key with other content is refused.
+CREATE OR REPLACE FUNCTION ledger_replay(p_key text, p_digest bytea) RETURNS bigint LANGUAGE plpgsql
+    SET enable_seqscan = off AS $$
+DECLARE
+    v_existing record;
+BEGIN
+    IF p_key IS NULL THEN RETURN NULL; END IF;
+    SELECT e.id, e.request_digest INTO v_existing FROM ledger_entries e WHERE e.idempotency_key = p_key;
+    IF NOT FOUND THEN RETURN NULL; END IF;
+    IF v_existing.request_digest = p_digest THEN RETURN v_existing.id; END IF;
+    RAISE EXCEPTION 'idempotency key % was already used for a different request', p_key USING ERRCODE = 'RCKEY';
+END
+$$;
+
+-- One two-legged booking, the core every booking path goes through
+-- (fund_post, ledger_reverse): lock both accounts and read them in one
+-- query (id order, so opposing transfers cannot deadlock), insert the entry
+-- (its idempotency key's unique index decides a replay, ledger_replay says
+-- which), refuse an overdraft (RCODR), insert the postings. Returns what it
+-- booked, so that callers need not read it back.
+CREATE OR REPLACE FUNCTION ledger_book(
+    p_kind text, p_value_date date, p_amount bigint, p_debit bigint, p_credit bigint,
+    p_reference text, p_memo text, p_actor text, p_key text, p_digest bytea,
+    p_reverses bigint DEFAULT NULL, p_reason text DEFAULT NULL,
+    OUT entry_id bigint, OUT replayed boolean, OUT booked_at timestamptz,
+    OUT debit_seq bigint, OUT debit_balance bigint, OUT credit_seq bigint, OUT credit_balance bigint
+) LANGUAGE plpgsql SET enable_seqscan = off AS $$
+DECLARE
+    v_acc fund_accounts;
+    v_debit fund_accounts;
+    v_credit fund_accounts;
+    v_hash bytea;
+BEGIN
+    IF p_debit = p_credit THEN
+        RAISE EXCEPTION 'an entry needs two different accounts' USING ERRCODE = 'RCSAM';
+    END IF;
+    FOR v_acc IN SELECT * FROM fund_accounts WHERE id IN (p_debit, p_credit) ORDER BY id FOR UPDATE LOOP
+        IF v_acc.id = p_debit THEN v_debit := v_acc; ELSE v_credit := v_acc; END IF;
+    END LOOP;
+    IF v_debit.id IS NULL OR v_credit.id IS NULL THEN
+        RAISE EXCEPTION 'no fund account %', CASE WHEN v_debit.id IS NULL THEN p_debit ELSE p_credit END
+            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'ledger_postings_references';
+    END IF;
+
+    booked_at := now();
+    entry_id := nextval('ledger_entries_id_seq'::regclass);
+    v_hash := ledger_entry_hash(entry_id, p_kind, p_value_date, booked_at, p_amount, p_reference, p_memo,
+                                p_actor, p_key, p_reverses, p_reason);
+    INSERT INTO ledger_entries (id, kind, value_date, booked_at, amount, reference, memo, actor,
+                                idempotency_key, request_digest, reverses, reason, entry_hash)
+    VALUES (entry_id, p_kind, p_value_date, booked_at, p_amount, p_reference, p_memo, p_actor,
+            p_key, p_digest, p_reverses, p_reason, v_hash)
+    ON CONFLICT ON CONSTRAINT ledger_entries_idempotency_key_key DO NOTHING;
+    IF NOT FOUND THEN
+        -- The key is booked already, perhaps by a request that committed
+        -- while this one waited: the same request replays, another is refused.
+        entry_id := ledger_replay(p_key, p_digest);
+        replayed := true;
+        RETURN;
+    END IF;
+
+    IF v_credit.kind = 'fund' AND v_credit.balance < p_amount THEN
+        RAISE EXCEPTION 'insufficient fund balance: % yuan available, % yuan asked',
+            fen_text(v_credit.balance), fen_text(p_amount) USING ERRCODE = 'RCODR';
+    END IF;
+
+    INSERT INTO ledger_postings (entry_id, account_id, seq, amount, balance_after, value_date, prev_hash, hash)
+    VALUES
+        (entry_id, v_debit.id, v_debit.seq + 1, p_amount, v_debit.balance + p_amount, p_value_date,
+         v_debit.last_hash,
+         sha256(v_debit.last_hash || ledger_posting_content(v_hash, v_debit.id, v_debit.seq + 1, p_amount,
+                                                           v_debit.balance + p_amount))),
+        (entry_id, v_credit.id, v_credit.seq + 1, -p_amount, v_credit.balance - p_amount, p_value_date,
+         v_credit.last_hash,
+         sha256(v_credit.last_hash || ledger_posting_content(v_hash, v_credit.id, v_credit.seq + 1, -p_amount,
+                                                            v_credit.balance - p_amount)));
+    replayed := false;
+    debit_seq := v_debit.seq + 1;
+    debit_balance := v_debit.balance + p_amount;
+    credit_seq := v_credit.seq + 1;
+    credit_balance := v_credit.balance - p_amount;
+END
+$$;
+
+-- A reversal mirrors its original's postings. An entry is reversed once at
+-- most (the UNIQUE on reverses), a reversal is never reversed (RCREV), and a
+-- reversal is never dated before its original (RCDAT): it would undo money
+-- on a day it had not yet moved.
+CREATE OR REPLACE FUNCTION ledger_reverse(
+    p_original bigint, p_value_date date, p_reason text, p_actor text, p_key text, p_digest bytea,
+    OUT entry_id bigint, OUT replayed boolean
+) LANGUAGE plpgsql SET enable_seqscan = off AS $$
+DECLARE
+    v_orig ledger_entries;
+    v_debit bigint;
+    v_credit bigint;
+BEGIN
+    SELECT * INTO v_orig FROM ledger_entries WHERE id = p_original;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no ledger entry %', p_original USING ERRCODE = 'RCNOE';
+    END IF;
+    entry_id := ledger_replay(p_key, p_digest);
+    IF entry_id IS NOT NULL THEN replayed := true; RETURN; END IF;
+    IF v_orig.kind = 'reversal' THEN
+        RAISE EXCEPTION 'entry % is itself a reversal and cannot be reversed', p_original USING ERRCODE = 'RCREV';
+    END IF;
+    IF EXISTS (SELECT 1 FROM ledger_entries WHERE reverses = p_original) THEN
+        RAISE EXCEPTION 'entry % has already been reversed', p_original USING ERRCODE = 'RCREV';
+    END IF;
+    IF p_value_date < v_orig.value_date THEN
+        RAISE EXCEPTION 'a reversal cannot be dated %, before its original entry''s value date %',
+            p_value_date, v_orig.value_date USING ERRCODE = 'RCDAT', COLUMN = 'value_date';
+    END IF;
+    SELECT account_id INTO v_debit FROM ledger_postings WHERE ledger_postings.entry_id = p_original AND amount > 0;
+    SELECT account_id INTO v_credit FROM ledger_postings WHERE ledger_postings.entry_id = p_original AND amount < 0;
+    SELECT b.entry_id, b.replayed INTO entry_id, replayed
+    FROM ledger_book('reversal', p_value_date, v_orig.amount, v_credit, v_debit, v_orig.reference,
+                     'reversal of entry ' || p_original, p_actor, p_key, p_digest, p_original, p_reason) b;
+END
+$$;
+
+-- Everything `reclaim fund verify` checks, as rows of (entry, account, problem).
+CREATE OR REPLACE FUNCTION ledger_verify() RETURNS TABLE (entry_id bigint, account_id bigint, problem text)
+    LANGUAGE sql STABLE AS $$
+    SELECT e.id, NULL::bigint, 'entry content does not match its hash'
+    FROM ledger_entries e
+    WHERE e.entry_hash <> ledger_entry_hash(e.id, e.kind, e.value_date, e.booked_at, e.amount, e.reference,
+                                            e.memo, e.actor, e.idempotency_key, e.reverses, e.reason)
+    UNION ALL
+    SELECT x.entry_id, x.account_id,
+           CASE WHEN x.seq <> x.rn THEN 'posting sequence has a gap or repeat'
+                WHEN x.balance_after <> x.running THEN 'running balance does not add up'
+                WHEN x.prev_hash <> coalesce(x.prev, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
+                    THEN 'posting does not link to the previous posting''s hash'
+                WHEN x.value_date <> x.entry_value_date THEN 'posting value date differs from its entry''s'
+                ELSE 'posting content does not match its hash' END
+    FROM (
+        SELECT p.*, e.entry_hash, e.value_date AS entry_value_date,
+               lag(p.hash) OVER w AS prev, row_number() OVER w AS rn, sum(p.amount) OVER w AS running
+        FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id
+        WINDOW w AS (PARTITION BY p.account_id ORDER BY p.seq)
+    ) x
+    WHERE x.seq <> x.rn OR x.balance_after <> x.running OR x.value_date <> x.entry_value_date
+       OR x.prev_hash <> coalesce(x.prev, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
+       OR x.hash <> sha256(x.prev_hash || ledger_posting_content(x.entry_hash, x.account_id, x.seq, x.amount,
+                                                                  x.balance_after))
+    UNION ALL
+    SELECT e.id, NULL, 'postings do not sum to zero over at least two accounts'
+    FROM ledger_entries e LEFT JOIN ledger_postings p ON p.entry_id = e.id
+    GROUP BY e.id HAVING coalesce(sum(p.amount), 0) <> 0 OR count(p.entry_id) < 2
+    UNION ALL
+    -- an account problem is the account's, not an entry's: a deleted last
+    -- posting would otherwise blame the entry before it
+    SELECT NULL::bigint, a.id, 'stored balance, sequence or last hash differs from the postings'
+    FROM fund_accounts a
+    LEFT JOIN LATERAL (
+        SELECT coalesce(sum(p.amount), 0) AS total, coalesce(max(p.seq), 0) AS seq
+        FROM ledger_postings p WHERE p.account_id = a.id
+    ) s ON true
+    LEFT JOIN LATERAL (
+        SELECT q.hash FROM ledger_postings q WHERE q.account_id = a.id ORDER BY q.seq DESC LIMIT 1
+    ) l ON true
+    WHERE a.balance <> s.total OR a.seq <> s.seq
+       OR a.last_hash <> coalesce(l.hash, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
+$$;
+
+-- An entry with its postings, one row per posting (debit first). Every step
+-- is a LATERAL probe with LIMIT, which no cached plan can turn into a scan.
+CREATE OR REPLACE FUNCTION ledger_entry_rows(p_id bigint)
+    RETURNS TABLE (id bigint, kind text, amount bigint, value_date date, booked_at timestamptz, reference text,
+                   memo text, actor text, idempotency_key text, reverses bigint, reason text,
+                   license text, account text, seq bigint, posting_amount bigint, balance_after bigint)
+    LANGUAGE plpgsql STABLE SET enable_seqscan = off AS $$
+BEGIN
+    RETURN QUERY
+    SELECT e.id, e.kind, e.amount, e.value_date, e.booked_at, e.reference, e.memo, e.actor, e.idempotency_key,
+           e.reverses, e.reason, m.license, a.kind, p.seq, p.amount, p.balance_after
+    FROM ledger_entries e
+    CROSS JOIN LATERAL (SELECT q.account_id, q.seq, q.amount, q.balance_after FROM ledger_postings q
+                        WHERE q.entry_id = e.id LIMIT 16) p
+    CROSS JOIN LATERAL (SELECT x.kind, x.mine_id FROM fund_accounts x WHERE x.id = p.account_id LIMIT 1) a
+    CROSS JOIN LATERAL (SELECT y.license FROM mines y WHERE y.id = a.mine_id LIMIT 1) m
+    WHERE e.id = p_id
+    ORDER BY p.amount DESC;
+END
+$$;
+
+-- One booking as one statement, so a clerk's action costs one round trip:
+-- resolve both accounts from the licences in one query (RCNOM names the
+-- field in COLUMN), book through ledger_book, write the audit record unless
+-- the key replayed, return the entry (a replay's read back, a new one's from
+-- what ledger_book returned).
+CREATE OR REPLACE FUNCTION fund_post(
+    p_kind text, p_license text, p_to_license text, p_amount bigint, p_value_date date, p_value_date_given date,
+    p_reference text, p_memo text, p_key text, p_actor text, p_role text, p_request_id text, p_audit_input text
+) RETURNS TABLE (replayed boolean, id bigint, kind text, amount bigint, value_date date, booked_at timestamptz,
+                 reference text, memo text, actor text, idempotency_key text, reverses bigint, reason text,
+                 license text, account text, seq bigint, posting_amount bigint, balance_after bigint)
+LANGUAGE plpgsql SET enable_seqscan = off AS $$
+DECLARE
+    v_debit_license text := p_license;
+    v_debit_kind text := 'fund';
+    v_credit_license text := p_license;
+    v_credit_kind text;
+    v_debit bigint;
+    v_credit bigint;
+    v_booked record;
+BEGIN
+    CASE p_kind
+        WHEN 'deposit' THEN v_credit_kind := 'contributions';
+        WHEN 'deposit-conversion' THEN v_credit_kind := 'converted-deposits';
+        WHEN 'withdrawal' THEN v_debit_kind := 'works'; v_credit_kind := 'fund';
+        WHEN 'transfer' THEN v_debit_license := p_to_license; v_credit_kind := 'fund';
+    END CASE;
+    SELECT max(a.id) FILTER (WHERE m.license = v_debit_license AND a.kind = v_debit_kind),
+           max(a.id) FILTER (WHERE m.license = v_credit_license AND a.kind = v_credit_kind)
+    INTO v_debit, v_credit
+    FROM fund_accounts a JOIN mines m ON m.id = a.mine_id
+    WHERE m.license IN (v_debit_license, v_credit_license) AND a.kind IN (v_debit_kind, v_credit_kind);
+    IF v_debit IS NULL THEN
+        RAISE EXCEPTION 'no mine with licence %', v_debit_license USING ERRCODE = 'RCNOM',
+            COLUMN = CASE WHEN p_kind = 'transfer' THEN 'to_license' ELSE 'license' END;
+    ELSIF v_credit IS NULL THEN
+        RAISE EXCEPTION 'no mine with licence %', v_credit_license USING ERRCODE = 'RCNOM',
+            COLUMN = CASE WHEN p_kind = 'transfer' THEN 'from_license' ELSE 'license' END;
+    END IF;
+
+    SELECT b.* INTO v_booked
+    FROM ledger_book(p_kind, p_value_date, p_amount, v_debit, v_credit, p_reference, p_memo, p_actor, p_key,
+                     ledger_request_digest(p_kind, p_license, p_to_license, p_amount, p_value_date_given,
+                                           p_reference, p_memo)) b;
+    IF v_booked.replayed THEN
+        RETURN QUERY SELECT true, r.* FROM ledger_entry_rows(v_booked.entry_id) r;
+        RETURN;
+    END IF;
+    PERFORM audit_record(p_actor, p_role, 'fund.' || p_kind, 'mine:' || p_license, p_request_id, p_audit_input);
+    -- the rows ledger_entry_rows would read back, debit first
+    RETURN QUERY VALUES
+        (false, v_booked.entry_id, p_kind, p_amount, p_value_date, v_booked.booked_at, p_reference, p_memo,
+         p_actor, p_key, NULL::bigint, NULL::text, v_debit_license, v_debit_kind, v_booked.debit_seq, p_amount,
+         v_booked.debit_balance),
+        (false, v_booked.entry_id, p_kind, p_amount, p_value_date, v_booked.booked_at, p_reference, p_memo,
+         p_actor, p_key, NULL::bigint, NULL::text, v_credit_license, v_credit_kind, v_booked.credit_seq, -p_amount,
+         v_booked.credit_balance);
+END
+$$;
+
+-- A reversal as one statement, like fund_post.
+CREATE OR REPLACE FUNCTION fund_reverse_post(
+    p_original bigint, p_value_date date, p_value_date_given date, p_reason text, p_key text,
+    p_actor text, p_role text, p_request_id text
+) RETURNS TABLE (replayed boolean, id bigint, kind text, amount bigint, value_date date, booked_at timestamptz,
+                 reference text, memo text, actor text, idempotency_key text, reverses bigint, reason text,
+                 license text, account text, seq bigint, posting_amount bigint, balance_after bigint)
+LANGUAGE plpgsql SET enable_seqscan = off AS $$
+DECLARE
+    v_entry bigint;
+    v_replayed boolean;
+BEGIN
+    SELECT r.entry_id, r.replayed INTO v_entry, v_replayed
+    FROM ledger_reverse(p_original, p_value_date, p_reason, p_actor, p_key,
+                        ledger_request_digest('reversal', p_original::text, NULL, 0, p_value_date_given, NULL,
+                                              p_reason)) r;
+    IF NOT v_replayed THEN
+        PERFORM audit_record(p_actor, p_role, 'fund.reverse', 'entry:' || p_original, p_request_id,
+                             'reverse ' || p_original || ' ' || p_reason);
+    END IF;
+    RETURN QUERY SELECT v_replayed, r.* FROM ledger_entry_rows(v_entry) r;
+END
+$$;
