@@ -109,6 +109,48 @@ extension Array: PGEncodable where Element == String {
     }
 }
 
+extension Array: PGDecodable where Element == String {
+    /// A one-dimensional text[] in PostgreSQL's output format: `{a,"b,c","d \"e\""}`.
+    /// Elements are quoted when they hold a comma, quote, backslash, brace or
+    /// blank; a NULL element is refused (Swift has no place for it here).
+    public static func pgDecode(_ text: String?) throws(PGDecodingFailure) -> [String] {
+        guard let text else { throw .unexpectedNull }
+        let bytes = [UInt8](text.utf8)
+        guard bytes.first == UInt8(ascii: "{"), bytes.last == UInt8(ascii: "}") else { throw .invalid }
+        var out: [String] = []
+        var i = 1
+        let end = bytes.count - 1
+        if i == end { return [] }
+        while i < end {
+            var element: [UInt8] = []
+            if bytes[i] == UInt8(ascii: "\"") {
+                i += 1
+                while i < end, bytes[i] != UInt8(ascii: "\"") {
+                    if bytes[i] == UInt8(ascii: "\\") { i += 1 }
+                    guard i < end else { throw .invalid }
+                    element.append(bytes[i])
+                    i += 1
+                }
+                guard i < end else { throw .invalid }
+                i += 1  // the closing quote
+            } else {
+                while i < end, bytes[i] != UInt8(ascii: ",") {
+                    element.append(bytes[i])
+                    i += 1
+                }
+                if element == [UInt8]("NULL".utf8) { throw .unexpectedNull }
+            }
+            out.append(String(decoding: element, as: UTF8.self))
+            if i < end {
+                guard bytes[i] == UInt8(ascii: ",") else { throw .invalid }
+                i += 1
+                guard i < end else { throw .invalid }
+            }
+        }
+        return out
+    }
+}
+
 // MARK: - UUID
 
 extension UUID: PGEncodable, PGTextDecodable {

@@ -3,45 +3,54 @@ import Foundation
 import PQKit
 import Reclaim
 
-/// A CLI outcome that is not success, with its exit code.
+/// A CLI outcome that is not success, with its exit code (sysexits.h).
 enum CLIFailure: Error {
     /// 65 (EX_DATAERR): input refused or a rule broken.
     case rejected(String)
+    /// 66 (EX_NOINPUT): a file named by the user cannot be read.
+    case noInput(String)
     /// 69 (EX_UNAVAILABLE): the database cannot be reached.
     case unavailable(String)
+    /// 70 (EX_SOFTWARE): an internal error, a bug; not the user's doing.
+    case `internal`(String)
 
-    var exitCode: Int32 {
+    init(_ error: ReclaimError) {
+        switch error.kind {
+        case .unavailable: self = .unavailable(error.description)
+        case .unreadableInput: self = .noInput(error.description)
+        case .internal: self = .internal(error.description)
+        default: self = .rejected(error.description)
+        }
+    }
+
+    var exitCode: ExitCode {
         switch self {
-        case .rejected: return 65
-        case .unavailable: return 69
+        case .rejected: return ExitCode(65)
+        case .noInput: return ExitCode(66)
+        case .unavailable: return ExitCode(69)
+        case .internal: return ExitCode(70)
         }
     }
 
     var message: String {
         switch self {
-        case .rejected(let m), .unavailable(let m): return m
+        case .rejected(let m), .noInput(let m), .unavailable(let m), .internal(let m): return m
         }
     }
 }
 
 /// Runs a command body and turns every failure into one `error:` line on
-/// stderr and the documented exit code. Nothing of SQL or a stack reaches the user.
+/// stderr and the documented exit code, thrown as ArgumentParser's
+/// `ExitCode` (never `exit()`, so commands can run in-process in tests).
+/// Nothing of SQL or a stack reaches the user.
 func reportingFailures(_ body: () throws -> Void) throws {
     do {
         try body()
-    } catch let failure as CLIFailure {
-        fail(failure)
-    } catch let error as ReclaimError {
-        fail(error.kind == .unavailable ? .unavailable(error.description) : .rejected(error.description))
     } catch let error as ExitCode {
         throw error
     } catch {
-        let wrapped = ReclaimError.wrap(error)
-        fail(wrapped.kind == .unavailable ? .unavailable(wrapped.description) : .rejected(wrapped.description))
+        let failure = error as? CLIFailure ?? CLIFailure(ReclaimError.wrap(error))
+        FileHandle.standardError.write(Data("error: \(failure.message)\n".utf8))
+        throw failure.exitCode
     }
-}
-
-private func fail(_ failure: CLIFailure) -> Never {
-    FileHandle.standardError.write(Data("error: \(failure.message)\n".utf8))
-    exit(failure.exitCode)
 }

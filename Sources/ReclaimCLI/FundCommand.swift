@@ -47,7 +47,7 @@ struct FundCommand: ParsableCommand {
     ) throws {
         try reportingFailures {
             let booking = try options.booking(amount: amount)
-            let (who, conn) = try actor.connect(database, for: .bookFund)
+            let (who, conn) = try actor.connect(database, for: FundPolicy.book)
             try options.print(try body(booking, who, conn))
         }
     }
@@ -119,7 +119,7 @@ struct FundCommand: ParsableCommand {
         func run() throws {
             try reportingFailures {
                 let date = try valueDate.map { try FundLedger.parseDate($0, field: "value-date") }
-                let (who, conn) = try actor.connect(database, for: .bookFund)
+                let (who, conn) = try actor.connect(database, for: FundPolicy.book)
                 let result = try FundLedger.reverse(entryID, reason: reason, valueDate: date,
                                                     idempotencyKey: idempotencyKey, by: who, on: conn)
                 switch format {
@@ -207,7 +207,7 @@ struct FundCommand: ParsableCommand {
 
         func run() throws {
             try reportingFailures {
-                let (who, conn) = try actor.connect(database, for: .bookFund)
+                let (who, conn) = try actor.connect(database, for: FundPolicy.book)
                 do {
                     let report = try FundLedger.importCSV(path: file, dryRun: dryRun, by: who, on: conn)
                     switch format {

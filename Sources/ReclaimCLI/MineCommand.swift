@@ -31,7 +31,7 @@ struct MineCommand: ParsableCommand {
         func run() throws {
             try reportingFailures {
                 let area = try Area.parseHectares(areaHm2, field: "area-hm2")
-                let (who, conn) = try actor.connect(database, for: .manageMines)
+                let (who, conn) = try actor.connect(database, for: MinePolicy.manage)
                 let mine = try MineRegistry.add(
                     NewMine(
                         license: license, name: name, holder: holder, mineral: mineral, mineralClass: mineralClass,
@@ -122,7 +122,7 @@ struct MineCommand: ParsableCommand {
         func run() throws {
             try reportingFailures {
                 let area = try areaHm2.map { try Area.parseHectares($0, field: "area-hm2") }
-                let (who, conn) = try actor.connect(database, for: .manageMines)
+                let (who, conn) = try actor.connect(database, for: MinePolicy.manage)
                 let result = try MineRegistry.update(
                     license,
                     MineUpdate(name: name, holder: holder, mineral: mineral, mineralClass: mineralClass, scale: scale,

@@ -43,11 +43,11 @@ struct ActorOptions: ParsableArguments {
     /// Checks the actor's name, connects, and checks `permission` when the
     /// name is a registered user (the same rules as over HTTP). A name that is
     /// no user — the OS user setting Reclaim up, say — acts as recorded.
-    func connect(_ database: DatabaseOptions, for permission: Permission) throws -> (Actor, Connection) {
+    func connect(_ database: DatabaseOptions, for policy: Policy) throws -> (Actor, Connection) {
         var who = try actor()  // a bad --as is refused before any connection
         let conn = try database.connect()
         if let principal = try Users.principal(named: who.name, on: conn) {
-            try permission.check(principal)
+            try policy.check(principal)
             who.role = principal.role.rawValue
         }
         return (who, conn)

@@ -26,15 +26,9 @@ enum Output {
         }
     }
 
-    /// RFC 4180: fields with commas, quotes or line breaks are quoted.
+    /// RFC 4180, with formula-like cells neutralised (`CSV.line`).
     static func csv(headers: [String], rows: [[String]]) -> String {
-        func field(_ s: String) -> String {
-            if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-                return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-            }
-            return s
-        }
-        return ([headers] + rows).map { $0.map(field).joined(separator: ",") }.joined(separator: "\n") + "\n"
+        ([headers] + rows).map(CSV.line).joined(separator: "\n") + "\n"
     }
 
     /// Columns padded to their widest cell; East Asian characters count double.

@@ -8,7 +8,8 @@ struct ReclaimCommand: AsyncParsableCommand {
         commandName: "reclaim",
         abstract: "Mine geological-environment restoration funds (矿山地质环境治理恢复基金), plans and closures.",
         discussion: """
-            Exit codes: 0 success; 64 usage error; 65 input refused or rule broken; 69 database unreachable.
+            Exit codes: 0 success; 64 usage error; 65 input refused or rule broken; 66 input file unreadable;
+            69 database unreachable; 70 internal error (a bug: please report it).
             The database is --database-url, else DATABASE_URL, else the local cluster of `make run`.
             """,
         subcommands: [
@@ -27,6 +28,9 @@ struct ReclaimCommand: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let code as ExitCode {
+            // a command's outcome; its `error:` line is printed already
+            Foundation.exit(code.rawValue)
         } catch {
             let code = exitCode(for: error)
             if code == .success {

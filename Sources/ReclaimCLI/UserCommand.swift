@@ -17,7 +17,7 @@ struct UserCommand: ParsableCommand {
 
         func run() throws {
             try reportingFailures {
-                let (who, conn) = try actor.connect(database, for: .manageUsers)
+                let (who, conn) = try actor.connect(database, for: UserPolicy.manage)
                 let user = try Users.add(name, role: role, mines: mines, by: who, on: conn)
                 Output.write("added user \(user.name) (\(user.role.rawValue))\n")
             }
@@ -44,7 +44,7 @@ struct UserCommand: ParsableCommand {
 
         func run() throws {
             try reportingFailures {
-                let (who, conn) = try actor.connect(database, for: .manageUsers)
+                let (who, conn) = try actor.connect(database, for: UserPolicy.manage)
                 try Users.disable(name, by: who, on: conn)
                 Output.write("disabled user \(name)\n")
             }
@@ -61,18 +61,19 @@ struct TokenCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var actor: ActorOptions
         @Argument(help: "User name.") var name: String
-        @Option(help: "Days until it expires (default: never).") var expiresInDays: Int?
+        @Option(help: "Days until it expires, 1 to 3650 (default: \(Users.defaultTokenDays)).") var expiresInDays: Int?
         @Option(help: "Output format.") var format: DetailFormat = .table
 
         func run() throws {
             try reportingFailures {
-                let (who, conn) = try actor.connect(database, for: .manageUsers)
+                let (who, conn) = try actor.connect(database, for: UserPolicy.manage)
                 let issued = try Users.issueToken(for: name, expiresInDays: expiresInDays, by: who, on: conn)
                 switch format {
                 case .json: try Output.json(issued)
                 case .table:
                     Output.write("\(issued.token)\n")
-                    FileHandle.standardError.write(Data("token id \(issued.id) for \(issued.user); store it now, it is not shown again\n".utf8))
+                    let expiry = issued.expiresAt.map { ", expires \(ISO8601DateFormatter().string(from: $0))" } ?? ""
+                    FileHandle.standardError.write(Data("token id \(issued.id) for \(issued.user)\(expiry); store it now, it is not shown again\n".utf8))
                 }
             }
         }
@@ -86,7 +87,7 @@ struct TokenCommand: ParsableCommand {
 
         func run() throws {
             try reportingFailures {
-                let (who, conn) = try actor.connect(database, for: .manageUsers)
+                let (who, conn) = try actor.connect(database, for: UserPolicy.manage)
                 try Users.revokeToken(tokenID, by: who, on: conn)
                 Output.write("revoked token \(tokenID)\n")
             }

@@ -13,10 +13,13 @@ struct AuthMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response)
         async throws -> Response
     {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+        // The scheme is case-insensitive (RFC 9110 §11.1): "bearer" is "Bearer".
+        guard let header = request.headers[.authorization], header.count > 7,
+              header.prefix(7).lowercased() == "bearer "
+        else {
             throw ReclaimError(.unauthenticated, "send Authorization: Bearer TOKEN")
         }
-        let token = String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
+        let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
         guard let principal = try await pool.withConnection({ try Users.authenticate(token: token, on: $0) }) else {
             throw ReclaimError(.unauthenticated, "the token is unknown, expired or revoked")
         }

@@ -10,9 +10,12 @@ extension HTTPField.Name {
 }
 
 /// Runs a mutation as one transaction, honouring `Idempotency-Key`: the
-/// first response to a key is stored with the change; the same key with the
-/// same request (method, path, canonical body) gets that response again
-/// (same status and body) and changes nothing; with another request, 409.
+/// first response to a user's key is stored with the change; the same user
+/// sending the same key with the same request (method, path, canonical body)
+/// gets that response again (same status and body) and changes nothing; with
+/// another request, 409. Keys are the user's own: another user's same key is
+/// a new request. A stored response is kept for 24 hours; after that the key
+/// may be used afresh.
 struct Mutation {
     let pool: ConnectionPool
 
@@ -22,27 +25,34 @@ struct Mutation {
         var body: Data
     }
 
+    /// How long a stored response answers a retry.
+    static let retention = "24 hours"
+
     func run(
-        _ request: Request, body: JSONBody?, _ action: @escaping @Sendable (Connection) throws -> (HTTPResponse.Status, Data)
+        _ request: Request, context: AppContext, body: JSONBody?, _ action: @escaping @Sendable (Connection) throws -> (HTTPResponse.Status, Data)
     ) async throws -> Response {
         let key = try idempotencyKey(request)
+        let user = try context.requirePrincipal().name
         let fingerprint = "\(request.method.rawValue) \(request.uri.path)\n"
             + String(decoding: body?.canonical ?? Data(), as: UTF8.self)
         let outcome = try await pool.withConnection { conn -> Outcome in
             try conn.withTransaction { conn in
                 if let key {
                     let claimed = try conn.execute("""
-                        INSERT INTO http_idempotency (key, request_digest)
-                        VALUES (\(key), sha256(convert_to(\(fingerprint), 'UTF8')))
-                        ON CONFLICT (key) DO NOTHING
+                        INSERT INTO http_idempotency (user_name, key, request_digest)
+                        VALUES (\(user), \(key), sha256(convert_to(\(fingerprint), 'UTF8')))
+                        ON CONFLICT (user_name, key) DO UPDATE
+                            SET request_digest = EXCLUDED.request_digest, status = NULL, content_type = NULL,
+                                body = NULL, created_at = now()
+                            WHERE http_idempotency.created_at < now() - \(Self.retention)::interval
                         """)
                     if claimed == 0 {
                         guard let row = try conn.queryFirst("""
                             SELECT request_digest = sha256(convert_to(\(fingerprint), 'UTF8')) AS same,
                                    status, content_type, body
-                            FROM http_idempotency WHERE key = \(key)
+                            FROM http_idempotency WHERE user_name = \(user) AND key = \(key)
                             """)
-                        else { throw ReclaimError(.unavailable, "idempotency record vanished") }
+                        else { throw ReclaimError(.internal, "idempotency record vanished") }
                         guard try row.decode("same", as: Bool.self) else {
                             throw ReclaimError(.conflict, field: "Idempotency-Key",
                                                "was already used for a different request")
@@ -58,7 +68,7 @@ struct Mutation {
                     try conn.execute("""
                         UPDATE http_idempotency SET status = \(Int32(status.code)), content_type = 'application/json',
                                body = \(ByteA(Array(data)))
-                        WHERE key = \(key)
+                        WHERE user_name = \(user) AND key = \(key)
                         """)
                 }
                 return Outcome(status: status, contentType: "application/json", body: data)
@@ -69,12 +79,20 @@ struct Mutation {
     }
 }
 
-/// The request's `Idempotency-Key`, if any, checked for shape.
+/// The request's `Idempotency-Key`, if any: valid UTF-8 (read from the raw
+/// bytes, so that two keys differing in an invalid byte cannot both become
+/// U+FFFD and collide), 1 to 200 visible characters.
 func idempotencyKey(_ request: Request) throws -> String? {
-    guard let key = request.headers[.idempotencyKey] else { return nil }
-    guard !key.isEmpty, key.count <= 200, !key.contains(where: \.isNewline) else {
-        throw Problem.badRequest("Idempotency-Key must be 1 to 200 characters",
-                                 errors: [.init(field: "Idempotency-Key", detail: "must be 1 to 200 characters")])
+    guard let field = request.headers.first(where: { $0.name == .idempotencyKey }) else { return nil }
+    func refuse(_ detail: String) -> Problem {
+        Problem.badRequest("Idempotency-Key \(detail)", errors: [.init(field: "Idempotency-Key", detail: detail)])
+    }
+    guard let key = field.withUnsafeBytesOfValue({ String(validating: $0, as: UTF8.self) }) else {
+        throw refuse("must be valid UTF-8")
+    }
+    guard !key.isEmpty, key.unicodeScalars.count <= 200 else { throw refuse("must be 1 to 200 characters") }
+    guard !key.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        throw refuse("must not contain control characters")
     }
     return key
 }

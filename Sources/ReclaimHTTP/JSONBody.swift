@@ -10,11 +10,24 @@ struct JSONBody {
     private let object: [String: Any]
     private var errors: [Problem.FieldError] = []
 
-    /// Collects the body (at most 1 MiB, else 413) and parses it.
+    /// Collects the body (at most 1 MiB, else 413) and parses it. A body
+    /// must be sent as `application/json` (or a `+json` type), else 415.
     static func read(_ request: Request, context: AppContext, allowed: Set<String>) async throws -> JSONBody {
+        if let type = request.headers[.contentType] {
+            let media = type.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+            guard media == "application/json" || (media.hasPrefix("application/") && media.hasSuffix("+json")) else {
+                throw Problem(.unsupportedMediaType, type: "urn:reclaim:problem:unsupported-media-type",
+                              title: "Unsupported media type",
+                              detail: "send the body as application/json, not \(media)")
+            }
+        }
         var request = request
         let buffer = try await request.collectBody(upTo: context.maxUploadSize)
         let data = Data(buffer.readableBytesView)
+        if !data.isEmpty, request.headers[.contentType] == nil {
+            throw Problem(.unsupportedMediaType, type: "urn:reclaim:problem:unsupported-media-type",
+                          title: "Unsupported media type", detail: "send the body as application/json")
+        }
         return try JSONBody(data: data, allowed: allowed)
     }
 
@@ -28,6 +41,10 @@ struct JSONBody {
         }
         guard let object = parsed as? [String: Any] else {
             throw Problem.badRequest("the body must be a JSON object")
+        }
+        if let repeated = DuplicateKeys.first(in: [UInt8](data)) {
+            throw Problem.badRequest("\(repeated) is given more than once",
+                                     errors: [.init(field: repeated, detail: "is given more than once")])
         }
         self.object = object
         let unknown = object.keys.filter { !allowed.contains($0) }.sorted()

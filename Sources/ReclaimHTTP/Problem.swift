@@ -46,7 +46,7 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         let e = ReclaimError.wrap(error)
         let fieldErrors = e.field.map { [FieldError(field: $0, detail: e.message)] } ?? []
         switch e.kind {
-        case .invalidInput:
+        case .invalidInput, .unreadableInput:
             return .badRequest(e.description, errors: fieldErrors)
         case .notFound:
             return Problem(.notFound, type: "urn:reclaim:problem:not-found", title: "Not found", detail: e.description)
@@ -62,12 +62,12 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         case .forbidden:
             return Problem(.forbidden, type: "urn:reclaim:problem:forbidden", title: "Forbidden", detail: e.description)
         case .unavailable:
-            if error is PQError || e.message.contains("unreachable") {
-                return Problem(.serviceUnavailable, type: "urn:reclaim:problem:unavailable",
-                               title: "Service unavailable", detail: "the database is unreachable; try again")
-            }
+            return Problem(.serviceUnavailable, type: "urn:reclaim:problem:unavailable",
+                           title: "Service unavailable", detail: "\(e.message); try again")
+        case .internal:
+            // A bug, not an outage: logged in full by ProblemMiddleware, told generically here.
             return Problem(.internalServerError, type: "urn:reclaim:problem:internal", title: "Internal error",
-                           detail: "an internal error occurred")
+                           detail: "an internal error occurred; it has been logged")
         }
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+import Reclaim
 import Hummingbird
 
 /// Registers routes and remembers them ("GET /v1/mines"), so a test can hold
@@ -29,9 +31,19 @@ final class Routes: @unchecked Sendable {
 }
 
 extension AppContext {
-    /// A path parameter (always present when the route matched).
+    /// A path parameter, percent-decoded (the router matches the raw path, so
+    /// `C15011%202020%2F%E9%87%87-01` arrives encoded). Malformed escapes are 400.
     func path(_ name: String) throws -> String {
-        guard let v = parameters.get(name) else { throw Problem.badRequest("missing \(name)") }
-        return v
+        guard let raw = parameters.get(name) else { throw Problem.badRequest("missing \(name)") }
+        guard let decoded = raw.removingPercentEncoding else {
+            throw Problem.badRequest("\(name) is not validly percent-encoded",
+                                     errors: [.init(field: name, detail: "is not validly percent-encoded")])
+        }
+        return decoded
+    }
+
+    /// The `{license}` path parameter, decoded and normalised as every licence is.
+    func license() throws -> String {
+        try Identifier.license(try path("license"))
     }
 }

@@ -75,7 +75,7 @@ import Testing
                     for try await r in group { all.append(r) }
                     return all
                 }
-                #expect(responses.allSatisfy { $0.0 == .created }, "\(uri): \(responses.map(\.0))")
+                #expect(responses.allSatisfy { $0.0 == .created }, "\(uri): \(responses.map(\.0)) \(responses.map(\.1))")
                 #expect(Set(responses.map(\.1)).count == 1, "\(uri)")
             }
         }

@@ -1,80 +1,6 @@
 public import Foundation
 public import PQKit
 
-/// A user's one role.
-public enum Role: String, Sendable, CaseIterable, Codable {
-    /// 管理员: users, roles, mines
-    case admin
-    /// 财务人员: fund bookings and reversals
-    case finance
-    /// 采矿权人 / 矿山企业: their own mines only
-    case `operator`
-    /// 审查人员: approvals
-    case reviewer
-    /// 审计 / 社会公众: reads everything, writes nothing
-    case auditor
-}
-
-/// Who is asking, as far as rights go.
-public struct Principal: Sendable, Equatable {
-    public var name: String
-    public var role: Role
-    /// For operators: the licences they act for.
-    public var mines: Set<String>
-
-    public init(name: String, role: Role, mines: Set<String> = []) {
-        self.name = name
-        self.role = role
-        self.mines = mines
-    }
-
-    /// The actor recorded for this principal's mutations.
-    public func actor(requestID: String? = nil) throws -> Actor {
-        try Actor(name, role: role.rawValue, requestID: requestID)
-    }
-}
-
-/// What may be asked for. The rules live here once, for HTTP and CLI alike.
-public enum Permission: Sendable {
-    case manageMines
-    case manageUsers
-    /// Deposits, withdrawals, transfers, conversions, reversals, imports: any mine's.
-    case bookFund
-    case readMine(license: String)
-    case readAllMines
-    case readAudit
-
-    public func check(_ p: Principal) throws {
-        let allowed: Bool
-        switch self {
-        case .manageMines, .manageUsers:
-            allowed = p.role == .admin
-        case .bookFund:
-            allowed = p.role == .finance
-        case .readMine(let license):
-            allowed = p.role != .operator || p.mines.contains(license)
-        case .readAllMines:
-            allowed = p.role != .operator
-        case .readAudit:
-            allowed = p.role == .admin || p.role == .auditor
-        }
-        guard allowed else {
-            throw ReclaimError(.forbidden, "\(p.name) (\(p.role.rawValue)) may not \(self.verb)")
-        }
-    }
-
-    var verb: String {
-        switch self {
-        case .manageMines: return "manage mines"
-        case .manageUsers: return "manage users"
-        case .bookFund: return "book fund entries"
-        case .readMine(let l): return "read mine \(l)"
-        case .readAllMines: return "read every mine"
-        case .readAudit: return "read the audit trail"
-        }
-    }
-}
-
 public struct User: Sendable, Equatable, Encodable {
     public var name: String
     public var role: Role
@@ -108,7 +34,8 @@ public enum Users {
     public static func add(_ name: String, role: Role, mines: [String], by actor: Actor, on conn: Connection) throws
         -> User
     {
-        let name = try Text.required(name, field: "name", maxLength: 100)
+        let name = try Identifier.userName(name)
+        let mines = try mines.map { try Identifier.license($0, field: "mine") }
         if role == .operator, mines.isEmpty {
             throw ReclaimError.invalid("mine", "an operator must be bound to at least one mine (--mine LICENSE)")
         }
@@ -128,7 +55,7 @@ public enum Users {
                 guard bound == 1 else { throw MineRegistry.notFound(license, field: "mine") }
             }
             try AuditLog.record(action: "user.add", target: "user:\(name)",
-                                input: "\(role.rawValue)\n\(mines.sorted().joined(separator: ","))", by: actor, on: conn)
+                                input: ([role.rawValue] + mines.sorted()).joined(separator: "\n"), by: actor, on: conn)
             return try find(name, on: conn)
         }
     }
@@ -136,7 +63,7 @@ public enum Users {
     public static func list(on conn: Connection) throws -> [User] {
         try conn.query("""
             SELECT u.name, u.role, u.disabled_at IS NOT NULL AS disabled, u.created_at, u.created_by,
-                   coalesce(string_agg(m.license, ',' ORDER BY m.license), '') AS mines
+                   coalesce(array_agg(m.license ORDER BY m.license) FILTER (WHERE m.license IS NOT NULL), '{}') AS mines
             FROM users u LEFT JOIN user_mines um ON um.user_name = u.name LEFT JOIN mines m ON m.id = um.mine_id
             GROUP BY u.name ORDER BY u.name
             """).rows.map(User.init(row:))
@@ -145,7 +72,7 @@ public enum Users {
     public static func find(_ name: String, on conn: Connection) throws -> User {
         guard let row = try conn.queryFirst("""
             SELECT u.name, u.role, u.disabled_at IS NOT NULL AS disabled, u.created_at, u.created_by,
-                   coalesce(string_agg(m.license, ',' ORDER BY m.license), '') AS mines
+                   coalesce(array_agg(m.license ORDER BY m.license) FILTER (WHERE m.license IS NOT NULL), '{}') AS mines
             FROM users u LEFT JOIN user_mines um ON um.user_name = u.name LEFT JOIN mines m ON m.id = um.mine_id
             WHERE u.name = \(name) GROUP BY u.name
             """)
@@ -181,11 +108,15 @@ public enum Users {
 
     // MARK: - Tokens
 
-    /// Issues a bearer token. Only its SHA-256 is stored.
-    public static func issueToken(for name: String, expiresInDays: Int?, by actor: Actor, on conn: Connection) throws
-        -> IssuedToken
+    /// A token's life when none is asked for: a lost token stops working by itself.
+    public static let defaultTokenDays = 90
+
+    /// Issues a bearer token, valid for `expiresInDays` (default 90). Only its SHA-256 is stored.
+    public static func issueToken(for name: String, expiresInDays: Int? = nil, by actor: Actor, on conn: Connection)
+        throws -> IssuedToken
     {
-        if let d = expiresInDays, !(1...3650).contains(d) {
+        let expiresInDays = expiresInDays ?? defaultTokenDays
+        guard (1...3650).contains(expiresInDays) else {
             throw ReclaimError.invalid("expires-in-days", "must be between 1 and 3650")
         }
         var random = SystemRandomNumberGenerator()
@@ -194,14 +125,14 @@ public enum Users {
         return try conn.transactionally { conn in
             let user = try find(name, on: conn)
             guard !user.disabled else { throw ReclaimError(.ruleViolation, field: "name", "user \(name) is disabled") }
-            let days = expiresInDays.map(Int64.init)
+            let days = Int64(expiresInDays)
             guard let row = try conn.queryFirst("""
                 INSERT INTO api_tokens (user_name, token_hash, created_by, expires_at)
                 VALUES (\(name), sha256(convert_to(\(token), 'UTF8')), \(actor.name),
-                        CASE WHEN \(days) IS NULL THEN NULL ELSE now() + make_interval(days => \(days)::int) END)
+                        now() + make_interval(days => \(days)::int))
                 RETURNING id, expires_at
                 """)
-            else { throw ReclaimError(.unavailable, "token not stored") }
+            else { throw ReclaimError(.internal, "token not stored") }
             let id: Int64 = try row.decode("id")
             try AuditLog.record(action: "token.issue", target: "user:\(name)", input: "token \(id)", by: actor, on: conn)
             return IssuedToken(id: id, user: name, token: token, expiresAt: try row.decode("expires_at"))
@@ -223,9 +154,8 @@ public enum Users {
     public static func authenticate(token: String, on conn: Connection) throws -> Principal? {
         guard token.hasPrefix("rcl_"), token.count < 200 else { return nil }
         guard let row = try conn.queryFirst("SELECT name, role, mines FROM api_principal(\(token))") else { return nil }
-        let mines: String = try row.decode("mines")
         return Principal(name: try row.decode("name"), role: try row.decodeEnum("role"),
-                         mines: Set(mines.split(separator: ",").map(String.init)))
+                         mines: Set(try row.decode("mines", as: [String].self)))
     }
 }
 
@@ -233,8 +163,7 @@ extension User {
     init(row: Row) throws {
         name = try row.decode("name")
         role = try row.decodeEnum("role")
-        let m: String = try row.decode("mines")
-        mines = m.split(separator: ",").map(String.init)
+        mines = try row.decode("mines")
         disabled = try row.decode("disabled")
         createdAt = try row.decode("created_at")
         createdBy = try row.decode("created_by")

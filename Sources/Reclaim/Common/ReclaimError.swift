@@ -18,8 +18,12 @@ public struct ReclaimError: Error, Sendable, Equatable, CustomStringConvertible 
         case unauthenticated
         /// Credentials valid, right missing.
         case forbidden
-        /// The database cannot be reached.
+        /// The database cannot be reached, or is overloaded; try again.
         case unavailable
+        /// A file named by the user cannot be read.
+        case unreadableInput
+        /// A bug: something no user input should cause. Reported generically.
+        case `internal`
     }
 
     public var kind: Kind
@@ -41,33 +45,23 @@ public struct ReclaimError: Error, Sendable, Equatable, CustomStringConvertible 
         return message
     }
 
-    /// Turns any error into one a user may see. Database errors become a
-    /// generic sentence (constraint names are kept, SQL text never is).
+    /// Turns any error into one a user may see. A database refusal becomes
+    /// a field and a sentence (never a constraint name or SQL text); a lost
+    /// connection is `unavailable`; anything else is `internal` — a bug must
+    /// not look like an outage.
     public static func wrap(_ error: any Error) -> ReclaimError {
         if let e = error as? ReclaimError { return e }
         if let e = error as? PQError {
             if e.isConnectionFailure {
                 return ReclaimError(.unavailable, "the database is unreachable")
             }
-            switch e.sqlState {
-            case .some(.uniqueViolation):
-                return ReclaimError(.conflict, "already exists (\(e.constraint ?? "unique constraint"))")
-            case .some(.checkViolation), .some(.notNullViolation), .some(.foreignKeyViolation),
-                 .some(.raiseException), .some(.insufficientPrivilege):
-                return ReclaimError(.ruleViolation, field: e.constraint, e.message)
-            case .some(.invalidTextRepresentation), .some(.numericValueOutOfRange):
-                return ReclaimError(.invalidInput, "a value is out of range or malformed")
-            case .some(let state) where state.code.hasPrefix("22"):
-                // data exception: a value the database cannot take
-                return ReclaimError(.invalidInput, field: e.column, "a value is out of range or malformed")
-            case .some(let state) where state.code.hasPrefix("23"):
-                // integrity constraint violation
-                return ReclaimError(.ruleViolation, field: e.constraint, "refused by rule \(e.constraint ?? state.code)")
-            default:
-                return ReclaimError(.unavailable, "database error \(e.sqlState?.code ?? "")")
+            if let state = e.sqlState,
+               state.isRetryableTransactionFailure || state == .queryCanceled || state.code.hasPrefix("53") {
+                return ReclaimError(.unavailable, "the database is busy")
             }
+            if e.kind == .server, let refusal = DatabaseRefusal.explain(e) { return refusal }
         }
-        return ReclaimError(.unavailable, "internal error")
+        return ReclaimError(.internal, "an internal error occurred")
     }
 }
 

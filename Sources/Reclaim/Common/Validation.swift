@@ -36,7 +36,10 @@ enum Text {
     private static func checked(_ v: String, field: String, maxLength: Int, allowNewlines: Bool = false) throws -> String {
         // Printable ASCII, the usual case, needs no Unicode tables.
         if v.utf8.count <= maxLength, v.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return v }
-        guard v.count <= maxLength else {
+        // Unicode scalars, not grapheme clusters: one "character" of a
+        // thousand combining marks must not slip past a limit; and a byte
+        // bound behind it, for the database's index limits.
+        guard v.unicodeScalars.count <= maxLength, v.utf8.count <= maxLength * 4 else {
             throw ReclaimError.invalid(field, "must be at most \(maxLength) characters")
         }
         for s in v.unicodeScalars where s.properties.generalCategory == .control {

@@ -20,12 +20,21 @@ final class CSVReader {
     private var atEOF = false
     private var line = 1
     private var first = true
+    private var path = ""
 
     init(path: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ReclaimError(.unreadableInput, field: "file", "\(path) does not exist")
+        }
+        guard !isDirectory.boolValue else {
+            throw ReclaimError(.unreadableInput, field: "file", "\(path) is a directory, not a CSV file")
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw ReclaimError.invalid("file", "cannot open \(path)")
+            throw ReclaimError(.unreadableInput, field: "file", "cannot open \(path) for reading")
         }
         self.handle = handle
+        self.path = path
     }
 
     deinit { try? handle.close() }
@@ -33,7 +42,12 @@ final class CSVReader {
     private func nextByte() throws -> UInt8? {
         if position == buffer.count {
             if atEOF { return nil }
-            let chunk = try handle.read(upToCount: 1 << 20) ?? Data()
+            let chunk: Data
+            do {
+                chunk = try handle.read(upToCount: 1 << 20) ?? Data()
+            } catch {
+                throw ReclaimError(.unreadableInput, field: "file", "cannot read \(path)")
+            }
             if chunk.isEmpty {
                 atEOF = true
                 return nil
@@ -97,7 +111,11 @@ final class CSVReader {
                 finishField()
                 return Record(line: start, fields: fields, problem: problem)
             case UInt8(ascii: "\r"):
-                continue
+                // CRLF ends a record (the LF does); a CR alone would otherwise
+                // vanish from the field without anyone knowing.
+                if let after = try peekByte(), after != UInt8(ascii: "\n") {
+                    problem = problem ?? "a carriage return (CR) without a line feed in field \(fields.count + 1); quote the field"
+                }
             case UInt8(ascii: "\"") where field.isEmpty:
                 // a quoted field: up to the closing quote
                 quoted: while true {

@@ -52,7 +52,12 @@ extension FundLedger {
         }
         var index: [String: Int] = [:]
         for (i, name) in header.fields.enumerated() {
-            index[name.trimmingCharacters(in: .whitespaces).lowercased()] = i
+            let column = name.trimmingCharacters(in: .whitespaces).lowercased()
+            if let earlier = index[column] {
+                throw ReclaimError.invalid(
+                    "header", "line \(header.line) names the column \(column) twice (fields \(earlier + 1) and \(i + 1))")
+            }
+            index[column] = i
         }
         let missing = importColumns.filter { index[$0] == nil }
         guard missing.isEmpty, header.problem == nil else {
@@ -85,7 +90,7 @@ extension FundLedger {
                                 "csv", "expected \(header.fields.count) fields, found \(record.fields.count)")
                         }
                         func field(_ column: ImportColumn) -> String { record.fields[at[column] ?? 0] }
-                        let license = try Text.required(field(.license), field: "license", maxLength: 64)
+                        let license = try Identifier.license(field(.license))
                         let kind = Text.trimmed(field(.kind))
                         guard kind == EntryKind.deposit.rawValue || kind == EntryKind.withdrawal.rawValue else {
                             throw ReclaimError.invalid("kind", "'\(kind)' is not deposit or withdrawal")
@@ -120,7 +125,7 @@ extension FundLedger {
                        count(*) FILTER (WHERE problem IS NULL AND skip) AS skipped
                 FROM fund_import_result
                 """)
-            else { throw ReclaimError(.unavailable, "import returned nothing") }
+            else { throw ReclaimError(.internal, "import returned nothing") }
             let report = ImportReport(
                 rows: rows, booked: problems.isEmpty ? Int(try counts.decode("booked", as: Int64.self)) : 0,
                 skipped: Int(try counts.decode("skipped", as: Int64.self)), dryRun: dryRun, problems: problems)
@@ -130,9 +135,14 @@ extension FundLedger {
                 try conn.execute("ANALYZE ledger_entries, ledger_postings, fund_accounts")
             }
             if !dryRun && report.booked > 0 {
-                try AuditLog.record(
-                    action: "fund.import", target: "import:\(path.split(separator: "/").last.map(String.init) ?? path)",
-                    input: "rows=\(rows) booked=\(report.booked) skipped=\(report.skipped)", by: actor, on: conn)
+                // One audit record per mine booked, so each mine's trail shows its imported entries.
+                let file = path.split(separator: "/").last.map(String.init) ?? path
+                try conn.execute("""
+                    SELECT audit_record(\(actor.name), \(actor.role), 'fund.import', 'mine:' || r.license,
+                                        \(actor.requestID), \(file) || E'\\n' || r.license || ' booked=' || r.n)
+                    FROM (SELECT license, count(*) AS n FROM fund_import_result
+                          WHERE problem IS NULL AND NOT skip GROUP BY license ORDER BY license) r
+                    """)
             }
             return report
         }

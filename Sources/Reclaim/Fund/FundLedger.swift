@@ -62,6 +62,8 @@ public enum FundLedger {
     public static func transfer(from: String, to: String, _ booking: Booking, by actor: Actor, on conn: Connection)
         throws -> BookingResult
     {
+        let from = try Identifier.license(from, field: "from_license")
+        let to = try Identifier.license(to, field: "to_license")
         guard from != to else { throw ReclaimError.invalid("to_license", "must differ from from_license") }
         return try book(.transfer, license: from, toLicense: to, booking, by: actor, on: conn)
     }
@@ -76,7 +78,7 @@ public enum FundLedger {
         let key = try Text.optional(idempotencyKey, field: "idempotency_key", maxLength: 200)
         let date = try checkedValueDate(valueDate)
         // One statement: atomic by itself, or a part of the caller's transaction.
-        let rows = try mappingLedgerErrors {
+        let rows = try DatabaseRefusal.mapping {
             try conn.query("""
                 SELECT * FROM fund_reverse_post(\(entryID), \(date), \(valueDate), \(reason), \(key),
                                                 \(actor.name), \(actor.role), \(actor.requestID))
@@ -95,6 +97,7 @@ public enum FundLedger {
         _ kind: EntryKind, license: String, toLicense: String? = nil, _ booking: Booking, by actor: Actor,
         on conn: Connection
     ) throws -> BookingResult {
+        let license = try Identifier.license(license, field: toLicense == nil ? "license" : "from_license")
         let reference = try Text.optional(booking.reference, field: "reference", maxLength: 100)
         let memo = try Text.optional(booking.memo, field: "memo", maxLength: 500)
         let key = try Text.optional(booking.idempotencyKey, field: "idempotency_key", maxLength: 200)
@@ -104,7 +107,7 @@ public enum FundLedger {
         let date = try checkedValueDate(booking.valueDate)
         let input = [kind.rawValue, license, toLicense ?? "", String(booking.amount.fen), date.description,
                      reference ?? "", memo ?? "", key ?? ""].joined(separator: "\n")
-        let rows = try mappingLedgerErrors {
+        let rows = try DatabaseRefusal.mapping {
             try conn.query("""
                 SELECT * FROM fund_post(\(kind.rawValue), \(license), \(toLicense), \(booking.amount.fen), \(date),
                                         \(booking.valueDate), \(reference), \(memo), \(key), \(actor.name),
@@ -132,44 +135,17 @@ public enum FundLedger {
         return d
     }
 
-    /// Turns the ledger functions' refusals into errors a clerk can act on.
-    static func mappingLedgerErrors<T>(_ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let e as PQError {
-            switch e.sqlState?.code {
-            case "RCKEY":
-                throw ReclaimError(.conflict, field: "idempotency_key", "was already used for a different request")
-            case "RCODR":
-                throw ReclaimError(.ruleViolation, field: "amount", e.message)
-            case "RCREV":
-                throw ReclaimError(.ruleViolation, field: "entry_id", e.message)
-            case "RCNOM":
-                throw ReclaimError(.notFound, field: e.column ?? "license", e.message)
-            case "RCNOE":
-                throw ReclaimError(.notFound, field: "entry_id", e.message)
-            case "RCSAM":
-                throw ReclaimError.invalid("to_license", e.message)
-            case "23505" where e.constraint == "ledger_entries_reverses_key":
-                throw ReclaimError(.ruleViolation, field: "entry_id", "the entry has already been reversed")
-            case "23514" where e.constraint == "fund_no_overdraft":
-                throw ReclaimError(.ruleViolation, field: "amount", "insufficient fund balance")
-            default:
-                throw e
-            }
-        }
-    }
-
     // MARK: - Reading
 
     /// One entry with its postings.
     public static func entry(_ id: Int64, on conn: Connection) throws -> LedgerEntry {
-        try LedgerEntry(rows: try conn.query("SELECT * FROM ledger_entry_rows(\(id))").rows)
+        try LedgerEntry(rows: try conn.query("SELECT * FROM ledger_entry_rows(\(id))").rows, id: id)
     }
 
     /// The fund's balance: now, or as of the end of a value date (the sum of
     /// postings with value date on or before it).
     public static func balance(_ license: String, asOf: CalendarDate? = nil, on conn: Connection) throws -> FundBalance {
+        let license = try Identifier.license(license)
         guard let row = try conn.queryFirst("""
             SELECT m.license,
                    CASE WHEN \(asOf) IS NULL THEN a.balance
@@ -209,6 +185,7 @@ public enum FundLedger {
         _ license: String, from: CalendarDate? = nil, to: CalendarDate? = nil, on conn: Connection,
         write: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
+        let license = try Identifier.license(license)
         if let from, let to, from > to {
             throw ReclaimError.invalid("from", "\(from) is after to (\(to))")
         }
@@ -228,7 +205,7 @@ public enum FundLedger {
                                        WHERE o.account_id = \(accountID)::bigint
                                          AND o.value_date < \(from)::date), 0)
                              + sum(p.amount) OVER (ORDER BY p.value_date, p.seq)) / 100)::numeric(20, 2) AS balance_after,
-                           e.reference, e.memo
+                           csv_text(e.reference) AS reference, csv_text(e.memo) AS memo
                     FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id
                     WHERE p.account_id = \(accountID)::bigint
                       AND (\(from)::date IS NULL OR p.value_date >= \(from)::date)
@@ -244,6 +221,7 @@ public enum FundLedger {
     /// closing balance.
     public static func statement(_ license: String, from: CalendarDate? = nil, to: CalendarDate? = nil,
                                  on conn: Connection) throws -> Statement {
+        let license = try Identifier.license(license)
         if let from, let to, from > to {
             throw ReclaimError.invalid("from", "\(from) is after to (\(to))")
         }

@@ -168,10 +168,15 @@ public struct Statement: Sendable, Encodable {
 }
 
 extension LedgerEntry {
-    /// Decodes the rows of `ledger_entry_rows` (one per posting).
-    init(rows: [Row]) throws {
+    /// The one answer for an entry that is missing or not the asker's.
+    static func notFound(_ id: Int64) -> ReclaimError {
+        ReclaimError(.notFound, field: "entry_id", "no ledger entry \(id)")
+    }
+
+    /// Decodes the rows of `ledger_entry_rows` (one per posting) of entry `id`.
+    init(rows: [Row], id: Int64? = nil) throws {
         guard let first = rows.first else {
-            throw ReclaimError(.notFound, field: "entry_id", "no such ledger entry")
+            throw id.map(LedgerEntry.notFound) ?? ReclaimError(.notFound, field: "entry_id", "no such ledger entry")
         }
         self.init(
             id: try first.decode("id"), kind: try first.decodeEnum("kind"),
@@ -192,7 +197,7 @@ extension LedgerEntry {
 extension BookingResult {
     /// Decodes the rows of `fund_post` / `fund_reverse_post`.
     init(rows: [Row]) throws {
-        guard let first = rows.first else { throw ReclaimError(.unavailable, "the booking returned nothing") }
+        guard let first = rows.first else { throw ReclaimError(.internal, "the booking returned nothing") }
         self.init(entry: try LedgerEntry(rows: rows), replayed: try first.decode("replayed"))
     }
 }

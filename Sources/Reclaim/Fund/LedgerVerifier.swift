@@ -52,7 +52,7 @@ extension FundLedger {
                 SELECT (SELECT count(*) FROM ledger_entries) AS e, (SELECT count(*) FROM ledger_postings) AS p,
                        (SELECT count(*) FROM fund_accounts) AS a
                 """)
-            else { throw ReclaimError(.unavailable, "verify returned nothing") }
+            else { throw ReclaimError(.internal, "verify returned nothing") }
             let problems = try conn.query("""
                 SELECT v.entry_id, v.problem, m.license, a.kind
                 FROM ledger_verify() v

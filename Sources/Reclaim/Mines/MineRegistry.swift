@@ -95,7 +95,7 @@ public enum MineRegistry {
     static let obligingFields: Set<String> = ["method", "area_hm2", "scale", "mineral"]
 
     public static func add(_ new: NewMine, by actor: Actor, on conn: Connection) throws -> Mine {
-        let license = try Text.required(new.license, field: "license", maxLength: 64)
+        let license = try Identifier.license(new.license)
         let name = try Text.required(new.name, field: "name")
         let holder = try Text.required(new.holder, field: "holder")
         let mineral = try Text.required(new.mineral, field: "mineral", maxLength: 100)
@@ -139,6 +139,7 @@ public enum MineRegistry {
     }
 
     public static func find(_ license: String, on conn: Connection) throws -> Mine {
+        let license = try Identifier.license(license)
         guard let row = try conn.queryFirst(
             "SELECT \(unescaped: Mine.columns) FROM mines WHERE license = \(license)")
         else { throw notFound(license) }
@@ -146,6 +147,7 @@ public enum MineRegistry {
     }
 
     public static func show(_ license: String, on conn: Connection) throws -> MineDetail {
+        let license = try Identifier.license(license)
         let mine = try find(license, on: conn)
         let obligations = try conn.query("""
             SELECT o.id, o.kind, o.reason, o.opened_at, o.opened_by
@@ -170,6 +172,7 @@ public enum MineRegistry {
     public static func update(_ license: String, _ update: MineUpdate, by actor: Actor, on conn: Connection) throws
         -> MineUpdateResult
     {
+        let license = try Identifier.license(license)
         guard !update.isEmpty else {
             throw ReclaimError.invalid("update", "name at least one field to change")
         }

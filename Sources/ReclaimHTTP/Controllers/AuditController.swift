@@ -12,7 +12,7 @@ struct AuditController {
     }
 
     @Sendable func list(_ request: Request, _ context: AppContext) async throws -> Response {
-        try Permission.readAudit.check(try context.requirePrincipal())
+        try AuditPolicy.read.check(try context.requirePrincipal())
         let paging = try Paging(request)
         let q = request.uri.queryParameters
         var after: Int64?

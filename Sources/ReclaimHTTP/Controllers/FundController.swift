@@ -25,11 +25,11 @@ struct FundController {
     static let bookingFields: Set<String> = ["amount", "value_date", "reference", "memo"]
 
     func book(_ kind: EntryKind, _ request: Request, _ context: AppContext) async throws -> Response {
-        try Permission.bookFund.check(try context.requirePrincipal())
+        try FundPolicy.book.check(try context.requirePrincipal())
         var allowed = Self.bookingFields
         if kind == .transfer { allowed.formUnion(["from_license", "to_license"]) }
         var body = try await JSONBody.read(request, context: context, allowed: allowed)
-        let from = kind == .transfer ? body.string("from_license", required: true) : try context.path("license")
+        let from = kind == .transfer ? body.string("from_license", required: true) : try context.license()
         let to = kind == .transfer ? body.string("to_license", required: true) : nil
         let amount = body.parse("amount", body.string("amount", required: true)) { try Money.parse($0) }
         let valueDate = body.parse("value_date", body.string("value_date")) {
@@ -58,7 +58,7 @@ struct FundController {
     }
 
     @Sendable func reverse(_ request: Request, _ context: AppContext) async throws -> Response {
-        try Permission.bookFund.check(try context.requirePrincipal())
+        try FundPolicy.book.check(try context.requirePrincipal())
         guard let id = Int64(try context.path("id")) else {
             throw Problem.badRequest("id must be an entry number", errors: [.init(field: "id", detail: "must be a number")])
         }
@@ -82,22 +82,19 @@ struct FundController {
         let principal = try context.requirePrincipal()
         guard let id = Int64(try context.path("id")) else { throw Problem.badRequest("id must be an entry number") }
         let entry = try await pool.withConnection { try FundLedger.entry(id, on: $0) }
-        if principal.role == .operator, !entry.postings.contains(where: { principal.mines.contains($0.license) }) {
-            throw ReclaimError(.forbidden, "\(principal.name) may not read entry \(id)")
-        }
-        return try jsonResponse(entry)
+        return try jsonResponse(try FundPolicy.visible(entry, to: principal))
     }
 
     @Sendable func balance(_ request: Request, _ context: AppContext) async throws -> Response {
-        let license = try context.path("license")
-        try Permission.readMine(license: license).check(try context.requirePrincipal())
+        let license = try context.license()
+        try MinePolicy.read(license).check(try context.requirePrincipal())
         let asOf = try request.queryDate("as_of")
         return try jsonResponse(try await pool.withConnection { try FundLedger.balance(license, asOf: asOf, on: $0) })
     }
 
     @Sendable func statement(_ request: Request, _ context: AppContext) async throws -> Response {
-        let license = try context.path("license")
-        try Permission.readMine(license: license).check(try context.requirePrincipal())
+        let license = try context.license()
+        try MinePolicy.read(license).check(try context.requirePrincipal())
         let from = try request.queryDate("from")
         let to = try request.queryDate("to")
         if request.headers[.accept]?.contains("text/csv") == true {
@@ -117,7 +114,7 @@ struct FundController {
         let principal = try context.requirePrincipal()
         let paging = try Paging(request)
         let asOf = try request.queryDate("as_of")
-        let only = principal.role == .operator ? principal.mines.sorted() : nil
+        let only = MinePolicy.scope(for: principal)
         let visible = try await pool.withConnection { conn in
             try FundLedger.balances(asOf: asOf, after: paging.cursor, limit: paging.limit + 1, only: only, on: conn)
         }

@@ -17,7 +17,7 @@ struct MineController {
     @Sendable func list(_ request: Request, _ context: AppContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let paging = try Paging(request)
-        let only = principal.role == .operator ? principal.mines.sorted() : nil
+        let only = MinePolicy.scope(for: principal)
         let mines = try await pool.withConnection { conn in
             try MineRegistry.list(on: conn, after: paging.cursor, limit: paging.limit + 1, only: only)
         }
@@ -26,8 +26,8 @@ struct MineController {
     }
 
     @Sendable func show(_ request: Request, _ context: AppContext) async throws -> Response {
-        let license = try context.path("license")
-        try Permission.readMine(license: license).check(try context.requirePrincipal())
+        let license = try context.license()
+        try MinePolicy.read(license).check(try context.requirePrincipal())
         return try jsonResponse(try await pool.withConnection { try MineRegistry.show(license, on: $0) })
     }
 
@@ -37,7 +37,7 @@ struct MineController {
     ]
 
     @Sendable func create(_ request: Request, _ context: AppContext) async throws -> Response {
-        try Permission.manageMines.check(try context.requirePrincipal())
+        try MinePolicy.manage.check(try context.requirePrincipal())
         var body = try await JSONBody.read(request, context: context, allowed: Self.fields)
         let license = body.string("license", required: true)
         let name = body.string("name", required: true)
@@ -58,14 +58,14 @@ struct MineController {
                           scale: scale, method: method, status: status, area: area, landType: landType,
                           regionCode: region)
         let actor = try context.actor()
-        return try await Mutation(pool: pool).run(request, body: body) { conn in
+        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
             (.created, try ReclaimJSON.encode(try MineRegistry.add(new, by: actor, on: conn)))
         }
     }
 
     @Sendable func update(_ request: Request, _ context: AppContext) async throws -> Response {
-        try Permission.manageMines.check(try context.requirePrincipal())
-        let license = try context.path("license")
+        try MinePolicy.manage.check(try context.requirePrincipal())
+        let license = try context.license()
         var body = try await JSONBody.read(request, context: context, allowed: Self.fields.subtracting(["license", "region_code"]))
         let change = MineUpdate(
             name: body.string("name"), holder: body.string("holder"), mineral: body.string("mineral"),
@@ -77,7 +77,7 @@ struct MineController {
             landType: body.parse("land_type", body.string("land_type"), LandType.parse))
         try body.finish()
         let actor = try context.actor()
-        return try await Mutation(pool: pool).run(request, body: body) { conn in
+        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
             (.ok, try ReclaimJSON.encode(try MineRegistry.update(license, change, by: actor, on: conn)))
         }
     }
