@@ -1,0 +1,72 @@
+/// A reviewed record's states (a plan's draft, submitted, approved, ...).
+public protocol WorkflowState: RawRepresentable, CaseIterable, Hashable, Sendable where RawValue == String {}
+
+/// What people do to a reviewed record (submit, approve, return, ...).
+public protocol WorkflowAction: RawRepresentable, CaseIterable, Hashable, Sendable where RawValue == String {}
+
+/// The transition table of one record type: plans, annual plans, closure
+/// applications and legacy projects each declare theirs, and every path (CLI,
+/// API, dashboard) asks it what an action does. Pure Swift, so it is tested
+/// exhaustively without a database; the database half (`Review`) makes each
+/// decision happen once and never by the submitter when it is a review.
+public struct Workflow<State: WorkflowState, Action: WorkflowAction>: Sendable {
+    public struct Transition: Sendable, Equatable {
+        public var from: State
+        public var action: Action
+        public var to: State
+        /// A reviewer's decision: refused to the record's submitter.
+        public var reviewed: Bool
+
+        public init(_ from: State, _ action: Action, _ to: State, reviewed: Bool = false) {
+            self.from = from
+            self.action = action
+            self.to = to
+            self.reviewed = reviewed
+        }
+    }
+
+    /// The record type's name, as stored (`annual-plan`).
+    public let recordType: String
+    /// For messages: "annual plan".
+    public let noun: String
+    public let initial: State
+    public let transitions: [Transition]
+    /// The action that makes its actor the record's submitter.
+    public let submitAction: Action
+
+    /// A table with two transitions for one state and action is a
+    /// programming error, caught by the record type's own tests through
+    /// `isDeterministic`.
+    public init(recordType: String, noun: String, initial: State, submit: Action, _ transitions: [Transition]) {
+        self.recordType = recordType
+        self.noun = noun
+        self.initial = initial
+        self.submitAction = submit
+        self.transitions = transitions
+    }
+
+    /// No state has two transitions for one action.
+    public var isDeterministic: Bool {
+        Set(transitions.map { "\($0.from.rawValue) \($0.action.rawValue)" }).count == transitions.count
+    }
+
+    /// What `action` does to a record in `state`, or why it cannot be done.
+    public func transition(from state: State, _ action: Action) throws -> Transition {
+        if let t = transitions.first(where: { $0.from == state && $0.action == action }) { return t }
+        let possible = actions(from: state).map(\.rawValue)
+        let hint = possible.isEmpty ? "nothing can be done to it any more"
+            : "it can be \(possible.joined(separator: " or "))"
+        throw ReclaimError(.ruleViolation, field: "state",
+                           "cannot \(action.rawValue) a \(noun) that is \(state.rawValue): \(hint)")
+    }
+
+    /// The actions allowed in `state`, in table order.
+    public func actions(from state: State) -> [Action] {
+        transitions.filter { $0.from == state }.map(\.action)
+    }
+
+    /// States nothing leads out of.
+    public var finalStates: [State] {
+        State.allCases.filter { actions(from: $0).isEmpty }
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import PQKit
+import Reclaim
+import TestSupport
+import Testing
+
+/// A small reviewed record type, standing in for the plans, annual plans,
+/// closure applications and legacy projects that will use the workflow.
+enum PermitState: String, WorkflowState {
+    case draft, submitted, approved, returned, withdrawn
+}
+
+enum PermitAction: String, WorkflowAction {
+    case submit, approve, `return`, withdraw
+}
+
+let permitWorkflow = Workflow<PermitState, PermitAction>(
+    recordType: "test-permit", noun: "permit", initial: .draft, submit: .submit, [
+        .init(.draft, .submit, .submitted),
+        .init(.returned, .submit, .submitted),
+        .init(.submitted, .approve, .approved, reviewed: true),
+        .init(.submitted, .return, .returned, reviewed: true),
+        .init(.draft, .withdraw, .withdrawn),
+        .init(.returned, .withdraw, .withdrawn),
+    ])
+
+@Suite struct WorkflowTests {
+    @Test func theTableIsDeterministicAndEveryPairIsDecided() throws {
+        #expect(permitWorkflow.isDeterministic)
+        #expect(Set(permitWorkflow.finalStates) == [.approved, .withdrawn])
+        // every state and action: the table's transition, or a refusal naming the state
+        for state in PermitState.allCases {
+            for action in PermitAction.allCases {
+                let row = permitWorkflow.transitions.first { $0.from == state && $0.action == action }
+                if let row {
+                    #expect(try permitWorkflow.transition(from: state, action) == row)
+                } else {
+                    let e = #expect(throws: ReclaimError.self) { try permitWorkflow.transition(from: state, action) }
+                    #expect(e?.kind == .ruleViolation)
+                    #expect(e?.description.contains("that is \(state.rawValue)") == true, "\(state) \(action)")
+                }
+            }
+        }
+        let duplicated = Workflow<PermitState, PermitAction>(
+            recordType: "x", noun: "x", initial: .draft, submit: .submit,
+            [.init(.draft, .submit, .submitted), .init(.draft, .submit, .approved)])
+        #expect(!duplicated.isDeterministic)
+    }
+
+    func submitted(_ id: Int64 = 1) throws -> (TestDatabase, Connection) {
+        let db = try TestDatabase.make()
+        let conn = try db.connect()
+        try conn.transactionally { c in
+            try Review.open(permitWorkflow, id: id, by: try Actor("op", role: "operator"), on: c)
+            try Review.apply(permitWorkflow, id: id, .submit, by: try Actor("op", role: "operator"), on: c)
+        }
+        return (db, conn)
+    }
+
+    @Test func aDecisionIsRecordedWithItsAuditRow() throws {
+        let (db, conn) = try submitted()
+        let d = try Review.apply(permitWorkflow, id: 1, .return, note: "missing map", by: try Actor("rev1", role: "reviewer"),
+                                 on: conn)
+        #expect(d.from == "submitted" && d.to == "returned" && d.seq == 2)
+        try Review.apply(permitWorkflow, id: 1, .submit, by: try Actor("op", role: "operator"), on: conn)
+        try Review.apply(permitWorkflow, id: 1, .approve, by: try Actor("rev2", role: "reviewer"), on: conn)
+        #expect(try Review.state(permitWorkflow, id: 1, on: conn) == .approved)
+        #expect(try Review.history(permitWorkflow, id: 1, on: conn).map(\.actor) == ["op", "rev1", "op", "rev2"])
+        #expect(try db.count("SELECT count(*) FROM audit_log WHERE target = 'test-permit:1'") == 4)
+        #expect(try db.count("SELECT count(*) FROM audit_log WHERE action = 'test-permit.approve' AND actor = 'rev2'") == 1)
+        // a decision made on what the record was a moment ago (the race the row lock decides)
+        let stale = #expect(throws: PQError.self) {
+            try conn.execute("""
+                SELECT review_apply('test-permit', 1, 'submitted', 'return', 'returned', true, 'rev3', 'reviewer', NULL, NULL)
+                """)
+        }
+        #expect(stale?.sqlState == .reviewStateChanged && stale?.detail == "approved")
+        #expect(stale.map { ReclaimError.wrap($0).kind } == .conflict)
+        #expect(stale.map { ReclaimError.wrap($0).description.contains("is approved now") } == true)
+        // approved is final
+        let e = #expect(throws: ReclaimError.self) {
+            try Review.apply(permitWorkflow, id: 1, .return, by: try Actor("rev1"), on: conn)
+        }
+        #expect(e?.description.contains("nothing can be done") == true)
+    }
+
+    @Test func theSubmitterCannotReviewTheirOwnRecord() throws {
+        let (db, conn) = try submitted()
+        let e = #expect(throws: ReclaimError.self) {
+            try Review.apply(permitWorkflow, id: 1, .approve, by: try Actor("op", role: "reviewer"), on: conn)
+        }
+        #expect(e?.kind == .forbidden)
+        #expect(try Review.state(permitWorkflow, id: 1, on: conn) == .submitted)
+        #expect(try db.count("SELECT count(*) FROM review_decisions") == 1)
+        // nor by writing the decision directly, or by editing the state
+        #expect(throws: PQError.self) {
+            try conn.execute("""
+                INSERT INTO review_decisions (record_type, record_id, seq, from_state, action, to_state, actor, reviewed, submitter)
+                VALUES ('test-permit', 1, 2, 'submitted', 'approve', 'approved', 'op', true, 'op')
+                """)
+        }
+        #expect(throws: PQError.self) {
+            try conn.execute("UPDATE review_records SET state = 'approved' WHERE record_id = 1")
+        }
+        #expect(throws: PQError.self) { try conn.execute("DELETE FROM review_decisions") }
+        #expect(try Review.state(permitWorkflow, id: 1, on: conn) == .submitted)
+    }
+
+    /// Twenty reviewers decide at once: exactly one decision is recorded;
+    /// every other gets a conflict that names the state the record is in now.
+    @Test func concurrentDecisionsOneWins() async throws {
+        let (db, _) = try submitted()
+        let outcomes = try await withThrowingTaskGroup(of: Result<String, ReclaimError>.self) { group in
+            for i in 0..<20 {
+                group.addTask {
+                    let conn = try db.connect()
+                    do {
+                        let d = try Review.apply(permitWorkflow, id: 1, i % 2 == 0 ? .approve : .return,
+                                                 by: try Actor("rev\(i)", role: "reviewer"), on: conn)
+                        return .success(d.to)
+                    } catch let e as ReclaimError {
+                        return .failure(e)
+                    }
+                }
+            }
+            var all: [Result<String, ReclaimError>] = []
+            for try await o in group { all.append(o) }
+            return all
+        }
+        let wins = outcomes.compactMap { try? $0.get() }
+        #expect(wins.count == 1)
+        let final = try #require(wins.first)
+        for case .failure(let e) in outcomes {
+            // either the database caught the race, or the state had moved before the read
+            #expect(e.kind == .conflict || e.kind == .ruleViolation, "\(e)")
+            #expect(e.description.contains(final), "\(e)")
+        }
+        #expect(try db.count("SELECT count(*) FROM review_decisions") == 2)
+        #expect(try db.count("SELECT count(*) FROM audit_log WHERE target = 'test-permit:1'") == 2)
+    }
+}
