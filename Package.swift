@@ -82,7 +82,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ReclaimTests",
-            dependencies: ["Reclaim", "PQKit", "TestSupport", "ReclaimCLI"],
+            dependencies: [
+                "Reclaim", "PQKit", "TestSupport", "ReclaimCLI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

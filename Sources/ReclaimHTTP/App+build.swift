@@ -53,6 +53,7 @@ public func buildRouter(pool: ConnectionPool, metrics: ServiceMetrics, openAPIPa
     MineController(pool: pool).register(routes)
     FundController(pool: pool, metrics: metrics).register(routes)
     AuditController(pool: pool).register(routes)
+    routes.answerUnknownMethods()
     return (router, routes.registered)
 }
 

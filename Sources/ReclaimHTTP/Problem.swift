@@ -17,6 +17,8 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     public var title: String
     public var detail: String
     public var errors: [FieldError]
+    /// For 405: the methods the path serves.
+    public var allow: String?
 
     public init(_ status: HTTPResponse.Status, type: String, title: String, detail: String, errors: [FieldError] = []) {
         self.status = status
@@ -24,6 +26,13 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         self.title = title
         self.detail = detail
         self.errors = errors
+    }
+
+    static func methodNotAllowed(allow: String) -> Problem {
+        var p = Problem(.methodNotAllowed, type: "urn:reclaim:problem:method-not-allowed", title: "Method not allowed",
+                        detail: "this path serves \(allow)")
+        p.allow = allow
+        return p
     }
 
     static func badRequest(_ detail: String, errors: [FieldError] = []) -> Problem {
@@ -85,6 +94,7 @@ public struct Problem: Error, HTTPResponseError, Sendable {
                         errors: errors.isEmpty ? nil : errors, instance: request.uri.path)
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        if let allow { headers[.allow] = allow }
         return Response(status: status, headers: headers,
                         body: .init(byteBuffer: ByteBuffer(bytes: (try? ReclaimJSON.encode(body)) ?? Data())))
     }

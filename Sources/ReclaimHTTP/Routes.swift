@@ -28,6 +28,30 @@ final class Routes: @unchecked Sendable {
         registered.append("\(method.rawValue) /v1\(path)")
         v1.on(RouterPath(String(path.dropFirst())), method: method, use: handler)
     }
+
+    static let methods: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete, .options]
+
+    /// For every known path, the methods it does not serve answer 405 with
+    /// `Allow` (an unknown path stays 404). Call once, after every route.
+    func answerUnknownMethods() {
+        var byPath: [String: [String]] = [:]
+        for route in registered {
+            let parts = route.split(separator: " ", maxSplits: 1).map(String.init)
+            byPath[parts[1], default: []].append(parts[0])
+        }
+        for (path, served) in byPath {
+            let allow = served.sorted().joined(separator: ", ")
+            let handler: Handler = { _, _ in throw Problem.methodNotAllowed(allow: allow) }
+            for method in Self.methods where !served.contains(method.rawValue) {
+                if method == .head, served.contains("GET") { continue }  // Hummingbird answers HEAD with GET
+                if path.hasPrefix("/v1/") {
+                    v1.on(RouterPath(String(path.dropFirst(4))), method: method, use: handler)
+                } else {
+                    router.on(RouterPath(path), method: method, use: handler)
+                }
+            }
+        }
+    }
 }
 
 extension AppContext {

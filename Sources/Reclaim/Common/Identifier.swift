@@ -51,7 +51,10 @@ public enum Identifier {
         guard v.unicodeScalars.count <= maxScalars, v.utf8.count <= maxScalars * 4 else {
             throw ReclaimError.invalid(field, "must be at most \(maxScalars) characters")
         }
-        if !ascii, let bad = v.unicodeScalars.first(where: isInvisible) {
+        // Checked on what was typed as well as on its normal form: NFKC would
+        // fold `A` + a combining accent into `Á`, a look-alike of its own.
+        if !ascii, let bad = text.unicodeScalars.first(where: { $0 != "\u{3000}" && isInvisible($0) })
+            ?? v.unicodeScalars.first(where: isInvisible) {
             let code = "U+" + String(bad.value, radix: 16, uppercase: true).leftPadded(to: 4)
             throw ReclaimError.invalid(field, "must not contain invisible, control or combining characters (\(code))")
         }

@@ -116,7 +116,10 @@ extension FundLedger {
                 }
             }
             let refused = !problems.isEmpty
-            for r in try conn.query("SELECT line, problem FROM ledger_import(\(actor.name), \(dryRun || refused))").rows {
+            let decided = try DatabaseRefusal.mapping {
+                try conn.query("SELECT line, problem FROM ledger_import(\(actor.name), \(dryRun || refused))").rows
+            }
+            for r in decided {
                 problems.append(.init(line: Int(try r.decode("line", as: Int64.self)), reason: try r.decode("problem")))
             }
             problems.sort { $0.line < $1.line }
