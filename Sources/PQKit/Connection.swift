@@ -10,10 +10,17 @@ import Foundation
 /// pool must keep that rule too.
 public final class Connection: @unchecked Sendable {
     private var handle: OpaquePointer?
-    /// SQL text → name of the server-side prepared statement for it. Each
-    /// distinct query is parsed once per connection and, after a few runs,
-    /// planned once too; values still travel as parameters.
-    private var prepared: [String: String] = [:]
+    /// SQL text and parameter types → name of the server-side prepared
+    /// statement for them. Each distinct query is parsed once per connection
+    /// and, after a few runs, planned once too; values still travel as
+    /// parameters. The types are part of the key: the same text bound with
+    /// other types is another statement (`$1` as text or as bigint).
+    private var prepared: [PreparedKey: String] = [:]
+
+    struct PreparedKey: Hashable {
+        var sql: String
+        var types: [UInt32]
+    }
     static let maxPrepared = 256
 
     /// Connects using a libpq conninfo string or a `postgres://` URL. An empty
@@ -60,7 +67,10 @@ public final class Connection: @unchecked Sendable {
     /// connection is used.
     public var isHealthy: Bool {
         guard let handle, PQstatus(handle) == CONNECTION_OK else { return false }
-        _ = PQconsumeInput(handle)
+        // A terminated backend sends its FATAL message and then closes: the
+        // first read takes the message, only the second sees the end of the
+        // stream. Each read returns at once when nothing is waiting.
+        for _ in 0..<2 where PQconsumeInput(handle) == 1 && PQstatus(handle) == CONNECTION_OK {}
         return PQstatus(handle) == CONNECTION_OK && PQtransactionStatus(handle) == PQTRANS_IDLE
     }
 
@@ -83,15 +93,17 @@ public final class Connection: @unchecked Sendable {
     @discardableResult
     public func query(_ query: Query, file: String = #fileID, line: Int = #line) throws -> QueryResult {
         let conn = try live(file: file, line: line)
+        try Connection.refuseNUL(query.parameters, file: file, line: line)
         let count = Int32(query.parameters.count)
-        var name = prepared[query.sql]
+        let key = PreparedKey(sql: query.sql, types: query.types)
+        var name = prepared[key]
         if name == nil, prepared.count < Connection.maxPrepared {
             let candidate = "pqkit_\(prepared.count)"
             let made: OpaquePointer? = query.types.withUnsafeBufferPointer { types in
                 PQprepare(conn, candidate, query.sql, count, types.baseAddress)
             }
             _ = try check(made, file: file, line: line)  // a bad statement fails here, uncached
-            prepared[query.sql] = candidate
+            prepared[key] = candidate
             name = candidate
         }
         let result: OpaquePointer? = withCStrings(query.parameters) { values in
@@ -237,9 +249,9 @@ public final class Connection: @unchecked Sendable {
         _ body: (UnsafeRawBufferPointer) throws -> Void
     ) throws -> Int {
         let conn = try live(file: file, line: line)
-        var sql = query.sql
-        for (i, value) in query.parameters.enumerated().reversed() {
-            sql = sql.replacingOccurrences(of: "$\(i + 1)", with: try literal(value, conn: conn, file: file, line: line))
+        try Connection.refuseNUL(query.parameters, file: file, line: line)
+        let sql = try Connection.substitute(query.sql, query.parameters.count) { i in
+            try literal(query.parameters[i], conn: conn, file: file, line: line)
         }
         guard let start = PQexec(conn, sql) else { throw connectionError(conn, file: file, line: line) }
         guard PQresultStatus(start) == PGRES_COPY_OUT else {
@@ -292,6 +304,46 @@ public final class Connection: @unchecked Sendable {
         }
         defer { PQfreemem(escaped) }
         return String(cString: escaped)
+    }
+
+    /// `sql` with each `$n` (n from 1 to `count`) replaced by `literal(n - 1)`,
+    /// in one pass over the original text: what was inserted is never scanned
+    /// again, so a value holding `$2` stays a value.
+    static func substitute(_ sql: String, _ count: Int, _ literal: (Int) throws -> String) throws -> String {
+        var out = ""
+        out.reserveCapacity(sql.utf8.count)
+        var i = sql.startIndex
+        while i < sql.endIndex {
+            let c = sql[i]
+            guard c == "$" else {
+                out.append(c)
+                i = sql.index(after: i)
+                continue
+            }
+            var j = sql.index(after: i)
+            var n = 0
+            while j < sql.endIndex, let d = sql[j].wholeNumberValue, sql[j].isASCII, n < 100_000 {
+                n = n * 10 + d
+                j = sql.index(after: j)
+            }
+            if j > sql.index(after: i), (1...count).contains(n) {
+                out += try literal(n - 1)
+            } else {
+                out += sql[i..<j]
+            }
+            i = j
+        }
+        return out
+    }
+
+    /// PostgreSQL text cannot hold NUL, and libpq would silently cut the
+    /// value there; refuse it instead.
+    static func refuseNUL(_ parameters: [String?], file: String, line: Int) throws {
+        for (i, p) in parameters.enumerated() where p?.utf8.contains(0) == true {
+            throw PQError(kind: .client, sqlState: SQLState("22021"),
+                          message: "parameter $\(i + 1) contains a NUL character, which PostgreSQL text cannot hold",
+                          file: file, line: line)
+        }
     }
 
     // MARK: - Internals

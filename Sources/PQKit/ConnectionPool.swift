@@ -3,12 +3,14 @@ import Synchronization
 
 /// A bounded pool of connections for async code.
 ///
-/// Blocking libpq calls run on the pool's own threads (an `NIOThreadPool`
-/// with one thread per connection), never on Swift's cooperative pool. A
-/// connection is checked out by one caller at a time. A connection that
-/// broke, or that the server closed while it sat idle (a restart), is
-/// finished and replaced on the next checkout, so the pool recovers by
-/// itself once the server is back.
+/// Every libpq call — connecting, the health check, the caller's body and
+/// `PQfinish` — runs on the pool's own threads (an `NIOThreadPool` with one
+/// thread per connection), never on Swift's cooperative pool. A connection
+/// is checked out by one caller at a time. A connection that broke, or that
+/// the server closed while it sat idle (a restart), is finished and replaced
+/// at its next checkout, so the pool recovers by itself once the server is
+/// back. A caller waiting for a connection whose task is cancelled leaves
+/// the queue at once.
 public final class ConnectionPool: Sendable {
     public struct Configuration: Sendable {
         /// libpq conninfo or `postgres://` URL; empty uses the `PG*` variables.
@@ -34,7 +36,9 @@ public final class ConnectionPool: Sendable {
         var idle: [Connection] = []
         /// Open connections, idle or checked out, plus ones being opened.
         var open = 0
-        var waiters: [CheckedContinuation<Connection?, Never>] = []
+        /// FIFO; each waiter has an id so that a cancelled one can leave.
+        var waiters: [(id: Int, continuation: CheckedContinuation<Connection?, Never>)] = []
+        var nextWaiterID = 0
         var closed = false
     }
 
@@ -55,19 +59,44 @@ public final class ConnectionPool: Sendable {
     }
 
     /// Checks out a connection, runs `body` with it on a pool thread, and
-    /// returns the connection to the pool.
+    /// returns the connection to the pool. An idle connection is checked on
+    /// that thread first and replaced if it broke.
     public func withConnection<T: Sendable>(
         _ body: @escaping @Sendable (Connection) throws -> T
     ) async throws -> T {
         let connection = try await acquire()
+        let config = configuration
+        let outcome: (result: Result<T, any Error>, kept: Connection?)
         do {
-            let value = try await threads.runIfActive { try body(connection) }
-            release(connection)
-            return value
+            outcome = try await threads.runIfActive { () -> (Result<T, any Error>, Connection?) in
+                var conn = connection
+                if !conn.isHealthy {
+                    conn.close()
+                    do {
+                        conn = try Connection(config.conninfo, applicationName: config.applicationName)
+                    } catch {
+                        return (.failure(error), nil)
+                    }
+                }
+                let result = Result { try body(conn) }
+                guard conn.isHealthy else {
+                    conn.close()
+                    return (result, nil)
+                }
+                return (result, conn)
+            }
         } catch {
-            release(connection)
+            // the threads are stopping: the pool is shut down
+            connection.close()
+            slotFreed()
             throw error
         }
+        if let kept = outcome.kept {
+            await release(kept)
+        } else {
+            slotFreed()
+        }
+        return try outcome.result.get()
     }
 
     /// `withConnection` plus `Connection.withTransaction`.
@@ -90,8 +119,10 @@ public final class ConnectionPool: Sendable {
             s.open -= s.idle.count
             return (s.idle, s.waiters)
         }
-        for w in waiters { w.resume(returning: nil) }
-        for c in idle { c.close() }
+        for w in waiters { w.continuation.resume(returning: nil) }
+        if !idle.isEmpty {
+            try? await threads.runIfActive { for c in idle { c.close() } }
+        }
         try await threads.shutdownGracefully()
     }
 
@@ -104,8 +135,11 @@ public final class ConnectionPool: Sendable {
         case closed
     }
 
+    /// A connection to use: an idle one (checked on the pool thread by
+    /// `withConnection`), a new one, or one handed over by a release.
     private func acquire() async throws -> Connection {
         while true {
+            try Task.checkCancellation()
             let next: Next = state.withLock { s in
                 if s.closed { return .closed }
                 if let c = s.idle.popLast() { return .use(c) }
@@ -119,8 +153,7 @@ public final class ConnectionPool: Sendable {
             case .closed:
                 throw PQError(kind: .client, message: "the connection pool is shut down")
             case .use(let c):
-                if c.isHealthy { return c }
-                discard(c)
+                return c
             case .open:
                 do {
                     let config = configuration
@@ -132,54 +165,73 @@ public final class ConnectionPool: Sendable {
                     throw error
                 }
             case .wait:
-                let handed: Connection? = await withCheckedContinuation { continuation in
-                    let parked: Bool = state.withLock { s in
-                        // Re-check under the lock: a slot may have freed meanwhile.
-                        if s.closed || !s.idle.isEmpty || s.open < configuration.maxConnections {
-                            return false
-                        }
-                        s.waiters.append(continuation)
-                        return true
-                    }
-                    if !parked { continuation.resume(returning: nil) }
+                let id = state.withLock { s in
+                    defer { s.nextWaiterID += 1 }
+                    return s.nextWaiterID
                 }
-                if let handed { return handed }
-            // nil: a slot was freed; loop and take it.
+                let handed: Connection? = await withTaskCancellationHandler {
+                    await withCheckedContinuation { continuation in
+                        let parked: Bool = state.withLock { s in
+                            // Re-check under the lock: a slot may have freed meanwhile,
+                            // or the task been cancelled before it could park.
+                            if s.closed || !s.idle.isEmpty || s.open < configuration.maxConnections
+                                || Task.isCancelled {
+                                return false
+                            }
+                            s.waiters.append((id, continuation))
+                            return true
+                        }
+                        if !parked { continuation.resume(returning: nil) }
+                    }
+                } onCancel: {
+                    // Whoever takes the waiter out of the queue resumes it: here, or a release.
+                    let waiter = state.withLock { s -> CheckedContinuation<Connection?, Never>? in
+                        guard let i = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                        return s.waiters.remove(at: i).continuation
+                    }
+                    waiter?.resume(returning: nil)
+                }
+                if let handed {
+                    if Task.isCancelled {
+                        // handed over just as the task was cancelled: pass it on
+                        await release(handed)
+                        throw CancellationError()
+                    }
+                    return handed
+                }
+            // nil: a slot was freed, or the task was cancelled; loop.
             }
         }
     }
 
-    private func release(_ connection: Connection) {
-        guard connection.isHealthy else {
-            discard(connection)
-            return
-        }
+    /// Returns a healthy connection: to the first waiter, else to the idle list.
+    private func release(_ connection: Connection) async {
         let waiter: CheckedContinuation<Connection?, Never>? = state.withLock { s in
             if s.closed {
                 s.open -= 1
                 return nil
             }
-            if !s.waiters.isEmpty { return s.waiters.removeFirst() }
+            if !s.waiters.isEmpty { return s.waiters.removeFirst().continuation }
             s.idle.append(connection)
             return nil
         }
         if let waiter {
             waiter.resume(returning: connection)
         } else if state.withLock({ $0.closed }) {
-            connection.close()
+            // PQfinish on a pool thread while they run; inline once they have stopped.
+            do {
+                try await threads.runIfActive { connection.close() }
+            } catch {
+                connection.close()
+            }
         }
     }
 
-    /// Finishes a broken connection and frees its slot.
-    private func discard(_ connection: Connection) {
-        connection.close()
-        slotFreed()
-    }
-
+    /// Frees the slot of a connection that was finished (or never opened).
     private func slotFreed() {
         let waiter: CheckedContinuation<Connection?, Never>? = state.withLock { s in
             s.open -= 1
-            return s.waiters.isEmpty ? nil : s.waiters.removeFirst()
+            return s.waiters.isEmpty ? nil : s.waiters.removeFirst().continuation
         }
         waiter?.resume(returning: nil)
     }

@@ -58,4 +58,41 @@ import Testing
         #expect(String(decoding: out, as: UTF8.self) == "1,it's'); DROP TABLE t; --\n2,plain\n")
         #expect(try conn.queryFirst("SELECT count(*) FROM t")?.decode(0, as: Int64.self) == 2)
     }
+
+    /// A value holding `$2` (or `$1`) is inserted once and never read again
+    /// as a placeholder: the substitution is one pass over the original text.
+    @Test func copyOutSubstitutesInOnePass() throws {
+        let conn = try TestDatabase.make(migrated: false).connect()
+        var out = [UInt8]()
+        let first = "a $2 b $1 c"
+        let second = "x'y"
+        try conn.copyOut("COPY (SELECT \(first)::text AS a, \(second)::text AS b, '$9' AS c) TO STDOUT WITH (FORMAT csv)") {
+            out.append(contentsOf: $0)
+        }
+        #expect(String(decoding: out, as: UTF8.self) == "a $2 b $1 c,x'y,$9\n")
+    }
+
+    /// A NUL would be cut off by libpq; it is refused instead, by query and copyOut alike.
+    @Test func aParameterWithNULIsRefused() throws {
+        let conn = try TestDatabase.make(migrated: false).connect()
+        let hidden = "visible\u{0}hidden"
+        let e = #expect(throws: PQError.self) { try conn.query("SELECT \(hidden)::text AS t") }
+        #expect(e?.message.contains("NUL") == true)
+        #expect(e?.sqlState?.code == "22021")
+        #expect(throws: PQError.self) {
+            try conn.copyOut("COPY (SELECT \(hidden)::text) TO STDOUT") { _ in }
+        }
+        // the connection is still usable
+        #expect(try conn.queryFirst("SELECT 1 AS one")?.decode("one", as: Int32.self) == 1)
+    }
+
+    /// One SQL text bound with other parameter types is another prepared statement.
+    @Test func preparedStatementsAreKeyedByTextAndTypes() throws {
+        let conn = try TestDatabase.make(migrated: false).connect()
+        let asText: Query = Query("SELECT pg_typeof($1)::text AS t", parameters: ["12"])
+        let asInt: Query = Query("SELECT pg_typeof($1)::text AS t", parameters: [Int64(12)])
+        #expect(try conn.queryFirst(asText)?.decode("t", as: String.self) == "text")
+        #expect(try conn.queryFirst(asInt)?.decode("t", as: String.self) == "bigint")
+        #expect(try conn.queryFirst(asText)?.decode("t", as: String.self) == "text")
+    }
 }

@@ -81,4 +81,45 @@ final class Peak: Sendable {
         }
         try await pool.shutdown()
     }
+
+    /// A caller whose task is cancelled while it waits leaves the queue: the
+    /// pool's waiting count goes back to zero and the next caller is served.
+    @Test func aCancelledWaiterLeavesTheQueue() async throws {
+        let db = try TestDatabase.make(migrated: false)
+        let pool = ConnectionPool(.init(conninfo: db.url, maxConnections: 1))
+        let holding = AsyncStream<Void>.makeStream()
+        let release = Mutex(false)
+        let holder = Task {
+            try await pool.withConnection { conn in
+                holding.continuation.yield()
+                while !release.withLock({ $0 }) { try conn.execute("SELECT pg_sleep(0.01)") }
+            }
+        }
+        var it = holding.stream.makeAsyncIterator()
+        _ = await it.next()
+        let waiter = Task { try await pool.withConnection { _ in 1 } }
+        while pool.stats.waiting == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        waiter.cancel()
+        let outcome = await waiter.result
+        #expect(throws: CancellationError.self) { try outcome.get() }
+        #expect(pool.stats.waiting == 0)
+        release.withLock { $0 = true }
+        try await holder.value
+        #expect(try await pool.withConnection { conn in try conn.queryFirst("SELECT 2 AS n")?.decode("n", as: Int32.self) } == 2)
+        try await pool.shutdown()
+    }
+
+    /// A connection the server killed while it sat idle is replaced on the
+    /// pool's thread at its next checkout; the caller never sees it.
+    @Test func aConnectionKilledWhileIdleIsReplaced() async throws {
+        let db = try TestDatabase.make(migrated: false)
+        let pool = ConnectionPool(.init(conninfo: db.url, maxConnections: 1))
+        let first = try await pool.withConnection { $0.backendPID }
+        try db.connect().execute("SELECT pg_terminate_backend(\(first))")
+        try await Task.sleep(for: .milliseconds(100))
+        let second = try await pool.withConnection { $0.backendPID }
+        #expect(second != first && second != 0)
+        #expect(pool.stats.idle == 1 && pool.stats.inUse == 0)
+        try await pool.shutdown()
+    }
 }

@@ -59,7 +59,11 @@ public struct ReclaimError: Error, Sendable, Equatable, CustomStringConvertible 
                state.isRetryableTransactionFailure || state == .queryCanceled || state.code.hasPrefix("53") {
                 return ReclaimError(.unavailable, "the database is busy")
             }
-            if e.kind == .server, let refusal = DatabaseRefusal.explain(e) { return refusal }
+            // a server refusal, or PQKit's own (a NUL in a value: class 22)
+            if e.kind == .server || e.sqlState?.code.hasPrefix("22") == true,
+               let refusal = DatabaseRefusal.explain(e) {
+                return refusal
+            }
         }
         return ReclaimError(.internal, "an internal error occurred")
     }
