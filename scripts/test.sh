@@ -31,3 +31,8 @@ fi
 
 swift build --build-tests
 swift test --skip-build "$@"
+
+# The contract: the service held to openapi.yaml by schemathesis (a full run only).
+if [ $# -eq 0 ]; then
+    "$here/contract.sh" "$RECLAIM_TEST_DATABASE_URL"
+fi

@@ -55,11 +55,19 @@ struct JSONBody {
         }
     }
 
-    /// A string field; nil when absent or null.
-    mutating func string(_ name: String, required: Bool = false) -> String? {
+    /// A string field; nil when absent, or null where `nullable` (the
+    /// document says which fields may be null; elsewhere null is refused).
+    mutating func string(_ name: String, required: Bool = false, nullable: Bool = false) -> String? {
         switch object[name] {
-        case nil, is NSNull:
+        case nil:
             if required { errors.append(.init(field: name, detail: "is required")) }
+            return nil
+        case is NSNull:
+            if required {
+                errors.append(.init(field: name, detail: "is required"))
+            } else if !nullable {
+                errors.append(.init(field: name, detail: "must not be null"))
+            }
             return nil
         case let s as String:
             return s

@@ -29,7 +29,8 @@ final class Routes: @unchecked Sendable {
         v1.on(RouterPath(String(path.dropFirst())), method: method, use: handler)
     }
 
-    static let methods: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete, .options]
+    static let methods: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete, .options, .trace, .connect]
+        + (HTTPRequest.Method("QUERY").map { [$0] } ?? [])
 
     /// For every known path, the methods it does not serve answer 405 with
     /// `Allow` (an unknown path stays 404). Call once, after every route.

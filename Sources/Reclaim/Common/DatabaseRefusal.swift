@@ -98,7 +98,7 @@ enum DatabaseRefusal {
             return ReclaimError(.conflict, field: "idempotency_key", "was already used for a different request")
         case .insufficientFund: return ReclaimError(.ruleViolation, field: "amount", e.message)
         case .notReversible: return ReclaimError(.ruleViolation, field: "entry_id", e.message)
-        case .reversalBeforeOriginal: return ReclaimError(.invalidInput, field: "value_date", e.message)
+        case .reversalBeforeOriginal: return ReclaimError(.ruleViolation, field: "value_date", e.message)
         case .unknownMine: return ReclaimError(.notFound, field: e.column ?? "license", e.message)
         case .unknownEntry: return ReclaimError(.notFound, field: "entry_id", e.message)
         case .sameAccount: return ReclaimError(.invalidInput, field: "to_license", e.message)

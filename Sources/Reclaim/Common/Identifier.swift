@@ -10,10 +10,18 @@ import Foundation
 public enum Identifier {
     /// A mining licence number (采矿许可证号) as stored and looked up. Latin
     /// letters are case-insensitive: a–z become A–Z, the way licence numbers
-    /// are printed (C1500002011011120001), so `c150…` finds `C150…`.
-    /// Inner blanks are kept (`C15011 2020/采-01`), any run of them as one space.
+    /// are printed (C1500002011011120001), so `c150…` finds `C150…`. Inner
+    /// blanks are kept (`C15011 2020/采-01`), any run of them as one space.
+    /// A licence holds letters, digits, Chinese characters, blanks and
+    /// `. / ( ) # _ , : -` only, typed in ASCII or full width (`Ｍ１` is `M1`);
+    /// anything else — a look-alike from another script, a symbol, an
+    /// invisible character — is refused rather than guessed at.
     public static func license(_ text: String, field: String = "license") throws -> String {
         let v = try normalized(text, field: field, maxScalars: 64)
+        if let bad = text.unicodeScalars.first(where: { !isLicenseScalar($0) }) {
+            let code = "U+" + String(bad.value, radix: 16, uppercase: true).leftPadded(to: 4)
+            throw ReclaimError.invalid(field, "may hold only letters, digits, Chinese characters, blanks and . / ( ) # _ , : - (not \(code))")
+        }
         // The usual licence has no lower-case letter and no double blank.
         var previous: UInt8 = 0
         if v.utf8.allSatisfy({ b in
@@ -36,6 +44,19 @@ public enum Identifier {
         return String(out)
     }
 
+    static let licensePunctuation = Set(" ./()#_,:-".unicodeScalars)
+
+    /// The licence alphabet, before normalisation: ASCII letters, digits and
+    /// punctuation, their full-width forms, the ideographic space and CJK
+    /// ideographs. openapi.yaml's License pattern says the same.
+    static func isLicenseScalar(_ s: Unicode.Scalar) -> Bool {
+        switch s.value {
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0x3000: return true
+        case 0xFF01...0xFF5E: return isLicenseScalar(Unicode.Scalar(s.value - 0xFEE0) ?? " ")
+        default: return licensePunctuation.contains(s)
+        }
+    }
+
     /// A user's name: NFKC, trimmed, visible characters only, case kept.
     public static func userName(_ text: String, field: String = "name") throws -> String {
         try normalized(text, field: field, maxScalars: 100)
@@ -48,7 +69,9 @@ public enum Identifier {
         let ascii = text.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
         let v = Text.trimmed(ascii ? text : text.precomposedStringWithCompatibilityMapping)
         guard !v.isEmpty else { throw ReclaimError.invalid(field, "must not be empty") }
-        guard v.unicodeScalars.count <= maxScalars, v.utf8.count <= maxScalars * 4 else {
+        guard v.unicodeScalars.count <= maxScalars, text.unicodeScalars.count <= maxScalars,
+              v.utf8.count <= maxScalars * 4
+        else {
             throw ReclaimError.invalid(field, "must be at most \(maxScalars) characters")
         }
         // Checked on what was typed as well as on its normal form: NFKC would

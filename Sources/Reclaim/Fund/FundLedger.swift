@@ -64,7 +64,9 @@ public enum FundLedger {
     {
         let from = try Identifier.license(from, field: "from_license")
         let to = try Identifier.license(to, field: "to_license")
-        guard from != to else { throw ReclaimError.invalid("to_license", "must differ from from_license") }
+        guard from != to else {
+            throw ReclaimError(.ruleViolation, field: "to_license", "must differ from from_license")
+        }
         return try book(.transfer, license: from, toLicense: to, booking, by: actor, on: conn)
     }
 
@@ -187,7 +189,7 @@ public enum FundLedger {
     ) throws {
         let license = try Identifier.license(license)
         if let from, let to, from > to {
-            throw ReclaimError.invalid("from", "\(from) is after to (\(to))")
+            throw ReclaimError(.ruleViolation, field: "from", "\(from) is after to (\(to))")
         }
         try conn.transactionally { conn in
             try conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
@@ -223,7 +225,7 @@ public enum FundLedger {
                                  on conn: Connection) throws -> Statement {
         let license = try Identifier.license(license)
         if let from, let to, from > to {
-            throw ReclaimError.invalid("from", "\(from) is after to (\(to))")
+            throw ReclaimError(.ruleViolation, field: "from", "\(from) is after to (\(to))")
         }
         return try conn.transactionally { conn in
             // one snapshot for the opening balance and the lines

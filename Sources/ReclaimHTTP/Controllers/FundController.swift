@@ -32,11 +32,11 @@ struct FundController {
         let from = kind == .transfer ? body.string("from_license", required: true) : try context.license()
         let to = kind == .transfer ? body.string("to_license", required: true) : nil
         let amount = body.parse("amount", body.string("amount", required: true)) { try Money.parse($0) }
-        let valueDate = body.parse("value_date", body.string("value_date")) {
+        let valueDate = body.parse("value_date", body.string("value_date", nullable: true)) {
             try FundLedger.parseDate($0, field: "value_date")
         }
-        let reference = body.string("reference")
-        let memo = body.string("memo")
+        let reference = body.string("reference", nullable: true)
+        let memo = body.string("memo", nullable: true)
         try body.finish()
         guard let from, let amount else { throw Problem.badRequest("missing fields") }
         let booking = Booking(amount: amount, valueDate: valueDate, reference: reference, memo: memo,
@@ -64,7 +64,7 @@ struct FundController {
         }
         var body = try await JSONBody.read(request, context: context, allowed: ["reason", "value_date"])
         let reason = body.string("reason", required: true)
-        let valueDate = body.parse("value_date", body.string("value_date")) {
+        let valueDate = body.parse("value_date", body.string("value_date", nullable: true)) {
             try FundLedger.parseDate($0, field: "value_date")
         }
         try body.finish()

@@ -49,7 +49,7 @@ struct MineController {
         let status = body.parse("status", body.string("status", required: true), MineStatus.parse)
         let area = body.parse("area_hm2", body.string("area_hm2", required: true)) { try Area.parseHectares($0) }
         let landType = body.parse("land_type", body.string("land_type", required: true), LandType.parse)
-        let region = body.string("region_code") ?? MineRegistry.defaultRegion
+        let region = body.string("region_code", nullable: true) ?? MineRegistry.defaultRegion
         try body.finish()
         guard let license, let name, let holder, let mineral, let mineralClass, let scale, let method, let status,
               let area, let landType
