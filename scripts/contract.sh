@@ -66,7 +66,7 @@ for role in admin finance operator reviewer auditor; do
         status=1
         cat "$work/$role.txt"
     else
-        grep -E "generated|passed|failed" "$work/$role.txt" | tr -s ' ' | sed 's/^/  /'
+        grep -E "^ +[0-9]+ generated" "$work/$role.txt" | tr -s " "
     fi
 done
 exit $status

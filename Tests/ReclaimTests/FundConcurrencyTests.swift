@@ -118,3 +118,29 @@ import Testing
         #expect(try FundLedger.verify(on: conn).isIntact)
     }
 }
+
+@Suite struct ReversalRaceTests {
+    /// Twenty clerks retrying one reversal with one key at once: one reversal,
+    /// and every one of them gets it back — none is told "already reversed"
+    /// because the first committed between its checks.
+    @Test func concurrentRetriesOfOneReversalAllReplay() async throws {
+        for _ in 0..<3 {
+            let (db, conn) = try ledgerDatabase()
+            let deposit = try FundLedger.deposit("A", Booking(amount: try yuan("100")), by: try Actor("li"), on: conn)
+            let ids = try await withThrowingTaskGroup(of: Int64.self) { group in
+                for _ in 0..<20 {
+                    group.addTask {
+                        let c = try db.connect()
+                        return try FundLedger.reverse(deposit.entry.id, reason: "duplicate slip", idempotencyKey: "rev-1",
+                                                      by: try Actor("li"), on: c).entry.id
+                    }
+                }
+                var all: [Int64] = []
+                for try await id in group { all.append(id) }
+                return all
+            }
+            #expect(Set(ids).count == 1)
+            #expect(try db.count("SELECT count(*) FROM ledger_entries WHERE kind = 'reversal'") == 1)
+        }
+    }
+}

@@ -311,6 +311,10 @@ BEGIN
         RAISE EXCEPTION 'entry % is itself a reversal and cannot be reversed', p_original USING ERRCODE = 'RCREV';
     END IF;
     IF EXISTS (SELECT 1 FROM ledger_entries WHERE reverses = p_original) THEN
+        -- The same request may have committed since the check above (each
+        -- statement sees what committed before it): then it is a replay.
+        entry_id := ledger_replay(p_key, p_digest);
+        IF entry_id IS NOT NULL THEN replayed := true; RETURN; END IF;
         RAISE EXCEPTION 'entry % has already been reversed', p_original USING ERRCODE = 'RCREV';
     END IF;
     IF p_value_date < v_orig.value_date THEN
