@@ -71,7 +71,7 @@ let permitWorkflow = Workflow<PermitState, PermitAction>(
         // a decision made on what the record was a moment ago (the race the row lock decides)
         let stale = #expect(throws: PQError.self) {
             try conn.execute("""
-                SELECT review_apply('test-permit', 1, 'submitted', 'return', 'returned', true, 'rev3', 'reviewer', NULL, NULL)
+                SELECT review_apply('test-permit', 1, 'submitted', 'return', 'returned', true, false, 'rev3', 'reviewer', NULL, NULL)
                 """)
         }
         #expect(stale?.sqlState == .reviewStateChanged && stale?.detail == "approved")

@@ -24,10 +24,10 @@ $$;
 --         first); the message and DETAIL name the state it is in now;
 --   RCSLF when p_reviewed and p_actor submitted the record;
 --   RCNOR when there is no such record.
--- p_action 'submit' makes p_actor the record's submitter. Returns the
+-- A p_submits step makes p_actor the record's submitter. Returns the
 -- decision's sequence number.
 CREATE OR REPLACE FUNCTION review_apply(
-    p_type text, p_id bigint, p_from text, p_action text, p_to text, p_reviewed boolean,
+    p_type text, p_id bigint, p_from text, p_action text, p_to text, p_reviewed boolean, p_submits boolean,
     p_actor text, p_role text, p_request_id text, p_note text
 ) RETURNS integer LANGUAGE plpgsql SET enable_seqscan = off AS $$
 DECLARE
@@ -50,7 +50,7 @@ BEGIN
     VALUES (p_type, p_id, v_rec.seq + 1, p_from, p_action, p_to, p_actor, p_role, p_reviewed, v_rec.submitter,
             p_note);
     UPDATE review_records SET state = p_to, seq = v_rec.seq + 1,
-        submitter = CASE WHEN p_action = 'submit' THEN p_actor ELSE v_rec.submitter END
+        submitter = CASE WHEN p_submits THEN p_actor ELSE v_rec.submitter END
     WHERE record_type = p_type AND record_id = p_id;
     PERFORM audit_record(p_actor, p_role, p_type || '.' || p_action, p_type || ':' || p_id, p_request_id,
                          concat_ws(E'\n', p_from, p_to, p_note));

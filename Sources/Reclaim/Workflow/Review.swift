@@ -56,7 +56,8 @@ public enum Review {
         let seq: Int32 = try DatabaseRefusal.mapping {
             try conn.queryFirst("""
                 SELECT review_apply(\(workflow.recordType), \(id), \(t.from.rawValue), \(action.rawValue),
-                                    \(t.to.rawValue), \(t.reviewed), \(actor.name), \(actor.role),
+                                    \(t.to.rawValue), \(t.reviewed), \(action == workflow.submitAction),
+                                    \(actor.name), \(actor.role),
                                     \(actor.requestID), \(note)) AS seq
                 """)?.decode("seq") ?? 0
         }
