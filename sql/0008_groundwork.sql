@@ -11,6 +11,23 @@ ALTER TABLE http_idempotency DROP CONSTRAINT http_idempotency_pkey;
 ALTER TABLE http_idempotency ADD PRIMARY KEY (user_name, key);
 CREATE INDEX http_idempotency_created ON http_idempotency (created_at);
 
+-- Licences are case-insensitive for Latin letters and stored upper-case:
+-- existing ones with a-z become A-Z (recorded in each mine's history), unless
+-- the upper-case form is taken by another mine, which is left for a person
+-- to resolve (the CHECK below is NOT VALID for that reason).
+INSERT INTO mine_history (mine_id, field, old_value, new_value, changed_by)
+SELECT m.id, 'license', m.license, translate(m.license, 'abcdefghijklmnopqrstuvwxyz', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'),
+       'migration 0008'
+FROM mines m
+WHERE m.license ~ '[a-z]' AND NOT EXISTS (
+    SELECT 1 FROM mines o
+    WHERE o.license = translate(m.license, 'abcdefghijklmnopqrstuvwxyz', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'));
+UPDATE mines m SET license = translate(m.license, 'abcdefghijklmnopqrstuvwxyz', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'),
+                   updated_at = now(), updated_by = 'migration 0008'
+WHERE m.license ~ '[a-z]' AND NOT EXISTS (
+    SELECT 1 FROM mines o
+    WHERE o.license = translate(m.license, 'abcdefghijklmnopqrstuvwxyz', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'));
+
 -- Licences are identifiers: NFKC-normalised and upper-case for Latin letters
 -- by the application, and never holding invisible or format characters
 -- (zero-width space, byte-order mark, direction marks, soft hyphen, word
