@@ -103,8 +103,8 @@ $$;
 -- Then, when a fund is paid out of (a negative posting), no end-of-day
 -- balance of that fund from the posting's value date on may be below zero:
 -- a back-dated withdrawal must not make the past overdrawn (balance
--- --as-of). It reads the account's postings from that date on through the
--- (account, value_date) index: today's few, for a booking dated today.
+-- --as-of). It reads, through the (account, value_date) index, only the
+-- account's postings dated after that date: none for a booking dated today.
 --
 -- A trigger's plans are made once per session and kept: a plain join
 -- planned on a young ledger went on hashing all of ledger_entries for every
@@ -115,6 +115,7 @@ DECLARE
     bad record;
     v_accounts bigint;
     v_advanced bigint;
+    v_backdated boolean;
 BEGIN
     SELECT n.entry_id, bool_or(e.id IS NULL) AS missing INTO bad
     FROM new_postings n
@@ -131,7 +132,7 @@ BEGIN
     END IF;
 
     WITH w AS (
-        SELECT p.account_id, p.seq, p.balance_after, p.prev_hash, p.hash,
+        SELECT p.account_id, p.seq, p.balance_after, p.prev_hash, p.hash, p.amount, p.value_date,
                p.seq - row_number() OVER o AS seq_base,
                p.balance_after - sum(p.amount) OVER o AS balance_base,
                row_number() OVER o AS rn, count(*) OVER (PARTITION BY p.account_id) AS n,
@@ -146,16 +147,27 @@ BEGIN
                (array_agg(w.balance_after) FILTER (WHERE w.rn = w.n))[1] AS last_balance,
                (array_agg(w.hash) FILTER (WHERE w.rn = w.n))[1] AS last_hash,
                min(w.seq_base) = max(w.seq_base) AND min(w.balance_base) = max(w.balance_base)
-                   AND coalesce(bool_and(w.linked), true) AS consistent
+                   AND coalesce(bool_and(w.linked), true) AS consistent,
+               -- the earliest value date the account pays out on
+               min(w.value_date) FILTER (WHERE w.amount < 0) AS since
         FROM w GROUP BY w.account_id
+    ), u AS (
+        UPDATE fund_accounts a SET seq = l.last_seq, balance = l.last_balance, last_hash = l.last_hash
+        FROM l
+        WHERE a.id = l.account_id AND l.consistent AND l.seq_base = a.seq AND l.balance_base = a.balance
+          AND l.first_prev = a.last_hash AND (a.kind <> 'fund' OR l.lowest >= 0)
+        RETURNING a.id, a.kind, l.since
     )
-    UPDATE fund_accounts a SET seq = l.last_seq, balance = l.last_balance, last_hash = l.last_hash
-    FROM l
-    WHERE a.id = l.account_id AND l.consistent AND l.seq_base = a.seq AND l.balance_base = a.balance
-      AND l.first_prev = a.last_hash AND (a.kind <> 'fund' OR l.lowest >= 0);
-    GET DIAGNOSTICS v_advanced = ROW_COUNT;
+    -- a fund paid out of with a posting dated before one it already has:
+    -- one index probe, in this statement rather than one of its own
+    SELECT count(*), coalesce(bool_or(u.kind = 'fund' AND u.since IS NOT NULL AND EXISTS (
+               SELECT 1 FROM ledger_postings q WHERE q.account_id = u.id AND q.value_date > u.since)), false)
+    INTO v_advanced, v_backdated
+    FROM u;
     SELECT count(DISTINCT n.account_id) INTO v_accounts FROM new_postings n;
-    IF v_advanced = v_accounts THEN
+    IF v_advanced = v_accounts AND NOT v_backdated THEN
+        RETURN NULL;
+    ELSIF v_advanced = v_accounts THEN
         -- No fund overdrawn at the end of any value date from the earliest
         -- paid-out posting on (the accounts are advanced and locked by now).
         SELECT s.account_id, s.value_date, s.eod INTO bad
@@ -164,11 +176,15 @@ BEGIN
         CROSS JOIN LATERAL (SELECT a.balance FROM fund_accounts a
                             WHERE a.id = n.account_id AND a.kind = 'fund' LIMIT 1) a
         CROSS JOIN LATERAL (
+            -- the end of a day is the balance less what is dated after it;
+            -- only postings dated after `since` are read (none, for a
+            -- booking dated on or after the account's latest value date)
             SELECT n.account_id, d.value_date,
                    a.balance - coalesce(sum(d.total) OVER (ORDER BY d.value_date DESC
                                         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)::bigint AS eod
             FROM (SELECT q.value_date, sum(q.amount) AS total FROM ledger_postings q
-                  WHERE q.account_id = n.account_id AND q.value_date >= n.since GROUP BY q.value_date) d
+                  WHERE q.account_id = n.account_id AND q.value_date > n.since GROUP BY q.value_date
+                  UNION ALL SELECT n.since, 0) d
         ) s
         WHERE s.eod < 0
         ORDER BY s.value_date LIMIT 1;
