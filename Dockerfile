@@ -21,5 +21,6 @@ ENV RECLAIM_SQL_DIR=/usr/share/reclaim/sql \
     RECLAIM_OPENAPI=/usr/share/reclaim/openapi.yaml
 USER reclaim
 EXPOSE 8080
-# Migrate (safe to repeat, advisory-locked), then serve.
-CMD ["sh", "-c", "reclaim migrate && exec reclaim serve --host 0.0.0.0 --port 8080"]
+# Migrate as the owner (RECLAIM_MIGRATE_URL; safe to repeat, advisory-locked),
+# then serve as DATABASE_URL's role (reclaim_app in docker-compose.yml).
+CMD ["sh", "-c", "reclaim migrate --database-url \"${RECLAIM_MIGRATE_URL:-$DATABASE_URL}\" && exec reclaim serve --host 0.0.0.0 --port 8080"]

@@ -13,12 +13,16 @@ export DATABASE_URL="$url"
 swift build --product reclaim
 bin="$(swift build --show-bin-path)/reclaim"
 "$bin" migrate
+# The service connects as reclaim_app (made by the migrations), which may not
+# rewrite history; the CLI above and below uses the owner, for administration.
+app_url=$(printf '%s' "$url" | sed 's#://[^@]*@#://reclaim_app@#')
 echo
 echo "PostgreSQL: $url   (stop it with: scripts/pg.sh stop)"
+echo "The service connects as: $app_url"
 cat <<MSG
 The CLI ($bin) uses this database by default. To call the API, make a user and a token:
     $bin user add li --role finance
     $bin token issue li
 MSG
 echo "Reclaim API on http://${RECLAIM_HOST:-127.0.0.1}:${RECLAIM_PORT:-8080} (Ctrl-C stops it; contract at /openapi.yaml)"
-exec "$bin" serve --host "${RECLAIM_HOST:-127.0.0.1}" --port "${RECLAIM_PORT:-8080}"
+exec "$bin" serve --database-url "$app_url" --host "${RECLAIM_HOST:-127.0.0.1}" --port "${RECLAIM_PORT:-8080}"

@@ -32,7 +32,9 @@ struct TestService {
             _ = try Users.add(name, role: role, mines: mines, by: setup, on: conn)
             tokens[name] = try Users.issueToken(for: name, expiresInDays: 30, by: setup, on: conn).token
         }
-        return TestService(db: db, pool: ConnectionPool(.init(conninfo: db.url, maxConnections: 8)), tokens: tokens)
+        // The service connects as reclaim_app, as `make run` does: every API
+        // test also proves the least-privileged role is enough.
+        return TestService(db: db, pool: ConnectionPool(.init(conninfo: db.appURL, maxConnections: 8)), tokens: tokens)
     }
 
     func application() -> some ApplicationProtocol {

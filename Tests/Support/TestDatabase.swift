@@ -101,6 +101,18 @@ public struct TestDatabase: Sendable {
         try Connection(url, applicationName: "reclaim-test")
     }
 
+    /// The same database as the service's least-privileged role
+    /// (`reclaim_app`, made by migration 0009), as `make run` connects it.
+    public var appURL: String {
+        guard let scheme = url.range(of: "://"), let at = url.range(of: "@", range: scheme.upperBound..<url.endIndex)
+        else { return url }
+        return url.replacingCharacters(in: scheme.upperBound..<at.lowerBound, with: "reclaim_app")
+    }
+
+    public func connectAsApp() throws -> Connection {
+        try Connection(appURL, applicationName: "reclaim-test-app")
+    }
+
     /// One integer from a query, for assertions.
     public func count(_ query: Query) throws -> Int64 {
         let conn = try connect()

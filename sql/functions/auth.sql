@@ -1,3 +1,23 @@
+-- Who may act. The database owner's session (an administrator in direct
+-- mode, or a superuser) acts as it records; any other session (the
+-- service's reclaim_app) only for an enabled registered user whose role is
+-- one of p_roles (any role when NULL). Called by every SECURITY DEFINER
+-- function that writes on someone's behalf, so a direct call as reclaim_app
+-- cannot book or decide as a made-up person (RCACT).
+CREATE OR REPLACE FUNCTION reclaim_check_actor(p_actor text, p_roles text[]) RETURNS void
+    LANGUAGE plpgsql STABLE SET search_path = public, pg_temp AS $$
+BEGIN
+    IF session_user = (SELECT pg_get_userbyid(d.datdba) FROM pg_database d WHERE d.datname = current_database())
+       OR (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = session_user) THEN
+        RETURN;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM users u WHERE u.name = p_actor AND u.disabled_at IS NULL
+                   AND (p_roles IS NULL OR u.role = ANY (p_roles))) THEN
+        RAISE EXCEPTION '% is not an enabled user allowed to do this', p_actor USING ERRCODE = 'RCACT';
+    END IF;
+END
+$$;
+
 -- The token check. Every API request resolves its bearer token; inside
 -- PL/pgSQL the plan is cached per session instead of re-planned at every
 -- bind. Only the token's SHA-256 is ever compared. An operator's mines come
@@ -16,3 +36,4 @@ BEGIN
       AND u.disabled_at IS NULL;
 END
 $$;
+GRANT EXECUTE ON FUNCTION api_principal(text) TO reclaim_app;

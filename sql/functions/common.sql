@@ -25,3 +25,4 @@ $$;
 CREATE OR REPLACE FUNCTION csv_text(t text) RETURNS text IMMUTABLE LANGUAGE sql AS $$
     SELECT CASE WHEN t ~ '^[=+@\t\r-]' AND t !~ '^-?[0-9]+(\.[0-9]+)?$' THEN '''' || t ELSE t END
 $$;
+GRANT EXECUTE ON FUNCTION csv_text(text) TO reclaim_app;

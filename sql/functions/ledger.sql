@@ -11,8 +11,10 @@
 -- functions (ledger_import, ledger_verify) keep the planner's choice, and
 -- the postings trigger takes its caller's.
 
--- A mine gets its fund account and its counterparty accounts on creation.
-CREATE OR REPLACE FUNCTION fund_accounts_open() RETURNS trigger LANGUAGE plpgsql AS $$
+-- A mine gets its fund account and its counterparty accounts on creation
+-- (as the owner: whoever registers the mine may not write fund_accounts).
+CREATE OR REPLACE FUNCTION fund_accounts_open() RETURNS trigger LANGUAGE plpgsql
+    SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     INSERT INTO fund_accounts (mine_id, kind)
     SELECT NEW.id, k FROM unnest(ARRAY['fund', 'contributions', 'works', 'converted-deposits', 'closure-releases']) k;
@@ -411,7 +413,9 @@ BEGIN
 END
 $$;
 
--- One booking as one statement, so a clerk's action costs one round trip:
+-- One booking as one statement, so a clerk's action costs one round trip.
+-- Runs as the owner (reclaim_app may not write the ledger), for a finance
+-- user only when the caller is not the owner (reclaim_check_actor):
 -- resolve both accounts from the licences in one query (RCNOM names the
 -- field in COLUMN), book through ledger_book, write the audit record unless
 -- the key replayed, return the entry (a replay's read back, a new one's from
@@ -422,7 +426,7 @@ CREATE OR REPLACE FUNCTION fund_post(
 ) RETURNS TABLE (replayed boolean, id bigint, kind text, amount bigint, value_date date, booked_at timestamptz,
                  reference text, memo text, actor text, idempotency_key text, reverses bigint, reason text,
                  license text, account text, seq bigint, posting_amount bigint, balance_after bigint)
-LANGUAGE plpgsql SET enable_seqscan = off AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp SET enable_seqscan = off AS $$
 DECLARE
     v_debit_license text := p_license;
     v_debit_kind text := 'fund';
@@ -432,6 +436,7 @@ DECLARE
     v_credit bigint;
     v_booked record;
 BEGIN
+    PERFORM reclaim_check_actor(p_actor, '{finance}');
     CASE p_kind
         WHEN 'deposit' THEN v_credit_kind := 'contributions';
         WHEN 'deposit-conversion' THEN v_credit_kind := 'converted-deposits';
@@ -478,11 +483,12 @@ CREATE OR REPLACE FUNCTION fund_reverse_post(
 ) RETURNS TABLE (replayed boolean, id bigint, kind text, amount bigint, value_date date, booked_at timestamptz,
                  reference text, memo text, actor text, idempotency_key text, reverses bigint, reason text,
                  license text, account text, seq bigint, posting_amount bigint, balance_after bigint)
-LANGUAGE plpgsql SET enable_seqscan = off AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp SET enable_seqscan = off AS $$
 DECLARE
     v_entry bigint;
     v_replayed boolean;
 BEGIN
+    PERFORM reclaim_check_actor(p_actor, '{finance}');
     SELECT r.entry_id, r.replayed INTO v_entry, v_replayed
     FROM ledger_reverse(p_original, p_value_date, p_reason, p_actor, p_key,
                         ledger_request_digest('reversal', p_original::text, NULL, 0, p_value_date_given, NULL,
@@ -494,3 +500,9 @@ BEGIN
     RETURN QUERY SELECT v_replayed, r.* FROM ledger_entry_rows(v_entry) r;
 END
 $$;
+
+-- What the service may call; the booking core runs only inside these.
+GRANT EXECUTE ON FUNCTION fund_post(text, text, text, bigint, date, date, text, text, text, text, text, text, text)
+    TO reclaim_app;
+GRANT EXECUTE ON FUNCTION fund_reverse_post(bigint, date, date, text, text, text, text, text) TO reclaim_app;
+GRANT EXECUTE ON FUNCTION ledger_entry_rows(bigint) TO reclaim_app;

@@ -11,8 +11,9 @@ CREATE OR REPLACE TRIGGER review_decisions_no_truncate BEFORE TRUNCATE ON review
 
 -- A new reviewed record starts in p_state (e.g. draft).
 CREATE OR REPLACE FUNCTION review_open(p_type text, p_id bigint, p_state text, p_actor text) RETURNS void
-    LANGUAGE plpgsql AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
+    PERFORM reclaim_check_actor(p_actor, NULL);
     INSERT INTO review_records (record_type, record_id, state, opened_by)
     VALUES (p_type, p_id, p_state, p_actor);
 END
@@ -29,10 +30,12 @@ $$;
 CREATE OR REPLACE FUNCTION review_apply(
     p_type text, p_id bigint, p_from text, p_action text, p_to text, p_reviewed boolean, p_submits boolean,
     p_actor text, p_role text, p_request_id text, p_note text
-) RETURNS integer LANGUAGE plpgsql SET enable_seqscan = off AS $$
+) RETURNS integer LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+    SET enable_seqscan = off AS $$
 DECLARE
     v_rec review_records;
 BEGIN
+    PERFORM reclaim_check_actor(p_actor, NULL);
     SELECT * INTO v_rec FROM review_records WHERE record_type = p_type AND record_id = p_id FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'no % %', p_type, p_id USING ERRCODE = 'RCNOR';
@@ -79,3 +82,8 @@ CREATE OR REPLACE TRIGGER review_records_no_delete BEFORE DELETE ON review_recor
     FOR EACH ROW EXECUTE FUNCTION forbid_change();
 CREATE OR REPLACE TRIGGER review_records_no_truncate BEFORE TRUNCATE ON review_records
     FOR EACH STATEMENT EXECUTE FUNCTION forbid_change();
+
+-- Decisions are recorded only through these, as the owner, for a real user.
+GRANT EXECUTE ON FUNCTION review_open(text, bigint, text, text) TO reclaim_app;
+GRANT EXECUTE ON FUNCTION review_apply(text, bigint, text, text, text, boolean, boolean, text, text, text, text)
+    TO reclaim_app;

@@ -24,6 +24,8 @@ extension SQLState {
     public static let selfReview = SQLState("RCSLF")
     /// RCNOR: no reviewed record of that type and id.
     public static let unknownReviewRecord = SQLState("RCNOR")
+    /// RCACT: the actor named is no enabled user allowed to do this.
+    public static let actorNotAllowed = SQLState("RCACT")
 }
 
 /// What a user is told when the database refuses something: a field and a
@@ -105,6 +107,7 @@ enum DatabaseRefusal {
         case .reviewStateChanged: return ReclaimError(.conflict, field: "state", e.message)
         case .selfReview: return ReclaimError(.forbidden, e.message)
         case .unknownReviewRecord: return ReclaimError(.notFound, e.message)
+        case .actorNotAllowed: return ReclaimError(.forbidden, e.message)
         default: return nil
         }
     }

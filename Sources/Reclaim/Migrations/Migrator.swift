@@ -169,6 +169,16 @@ public struct Migrator: Sendable {
         return changed.map(\.0.name)
     }
 
+    /// Sets the login password of the service's role (reclaim_app, made by
+    /// migration 0009). ALTER ROLE takes no parameters: the server quotes the
+    /// password itself (`format('%L')`), so no value is spliced by hand.
+    public static func setApplicationPassword(_ password: String, on conn: Connection) throws {
+        guard let statement: String = try conn.queryFirst(
+            "SELECT format('ALTER ROLE reclaim_app PASSWORD %L', \(password)::text) AS s")?.decode("s")
+        else { throw ReclaimError(.internal, "no statement") }
+        try conn.simple(statement)
+    }
+
     static func checksum(_ sql: String, on conn: Connection) throws -> String {
         try conn.queryFirst("SELECT encode(sha256(convert_to(\(sql), 'UTF8')), 'hex') AS c")?.decode("c") ?? ""
     }

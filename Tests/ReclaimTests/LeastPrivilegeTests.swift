@@ -1,0 +1,95 @@
+import PQKit
+import Reclaim
+import TestSupport
+import Testing
+
+/// The service's role, reclaim_app, can do what the service does and nothing
+/// that would rewrite history or act as a made-up person.
+@Suite struct LeastPrivilegeTests {
+    static let appendOnly = ["ledger_entries", "ledger_postings", "fund_accounts", "audit_log", "mine_history",
+                             "review_decisions", "review_records"]
+
+    func setUp() throws -> (TestDatabase, Connection) {
+        let (db, conn) = try ledgerDatabase()
+        _ = try Users.add("li", role: .finance, mines: [], by: try Actor("setup"), on: conn)
+        _ = try Users.add("opA", role: .operator, mines: ["A"], by: try Actor("setup"), on: conn)
+        _ = try FundLedger.deposit("A", Booking(amount: try yuan("100")), by: try Actor("li", role: "finance"), on: conn)
+        return (db, conn)
+    }
+
+    @Test func theAppRoleCannotRewriteHistory() throws {
+        let (db, _) = try setUp()
+        let app = try db.connectAsApp()
+        for table in Self.appendOnly {
+            let column = ["fund_accounts": "balance = 0", "ledger_entries": "memo = 'x'", "ledger_postings": "amount = 1",
+                          "audit_log": "actor = 'x'", "mine_history": "new_value = 'x'", "review_decisions": "note = 'x'",
+                          "review_records": "state = 'x'"][table] ?? "x = 1"
+            for sql in ["UPDATE \(table) SET \(column)", "DELETE FROM \(table)", "TRUNCATE \(table)",
+                        "ALTER TABLE \(table) DISABLE TRIGGER ALL"] {
+                let e = #expect(throws: PQError.self, "\(sql)") { try app.execute("\(unescaped: sql)") }
+                #expect(e?.sqlState == .insufficientPrivilege, "\(sql): \(String(describing: e?.sqlState))")
+            }
+        }
+        for sql in ["SET session_replication_role = replica",
+                    "CREATE OR REPLACE FUNCTION forbid_change() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$",
+                    "INSERT INTO audit_log (actor, action, target, input_digest) VALUES ('x', 'y', 'z', '\\x00')",
+                    "SELECT ledger_book('deposit', current_date, 1, 1, 2, NULL, NULL, 'x', NULL, '\\x00')",
+                    "CREATE TABLE sneaky (x int)"] {
+            #expect(throws: PQError.self, "\(sql)") { try app.execute("\(unescaped: sql)") }
+        }
+        #expect(try db.count("SELECT count(*) FROM ledger_entries") == 1)
+        #expect(try FundLedger.verify(on: try db.connect()).isIntact)
+    }
+
+    /// Called directly as reclaim_app, the booking, audit and decision
+    /// functions act only for an enabled user with the right role.
+    @Test func theAppRoleCannotActAsAMadeUpPerson() throws {
+        let (db, conn) = try setUp()
+        let app = try db.connectAsApp()
+        for actor in ["ghost", "opA"] {
+            let e = #expect(throws: PQError.self) {
+                try app.query("""
+                    SELECT * FROM fund_post('deposit', 'A', NULL, 100, current_date, NULL, NULL, NULL, NULL,
+                                            \(actor), 'finance', NULL, 'x')
+                    """)
+            }
+            #expect(e?.sqlState == .actorNotAllowed)
+            #expect(e.map { ReclaimError.wrap($0).kind } == .forbidden)
+        }
+        #expect(throws: PQError.self) {
+            try app.execute("SELECT audit_record('ghost', 'admin', 'mine.add', 'mine:A', NULL, 'x')")
+        }
+        #expect(throws: PQError.self) { try app.execute("SELECT review_open('test-permit', 1, 'draft', 'ghost')") }
+        // a disabled user is no actor either
+        try Users.disable("li", by: try Actor("setup"), on: conn)
+        #expect(throws: ReclaimError.self) {
+            _ = try FundLedger.deposit("A", Booking(amount: try yuan("1")), by: try Actor("li", role: "finance"), on: app)
+        }
+        #expect(try db.count("SELECT count(*) FROM ledger_entries") == 1)
+    }
+
+    /// What the service does, reclaim_app may: a real finance user books, an
+    /// admin registers a mine (its accounts are opened by the owner's trigger).
+    @Test func theAppRoleDoesWhatTheServiceDoes() throws {
+        let (db, conn) = try setUp()
+        _ = try Users.add("boss", role: .admin, mines: [], by: try Actor("setup"), on: conn)
+        let app = try db.connectAsApp()
+        let booked = try FundLedger.deposit("A", Booking(amount: try yuan("5")), by: try Actor("li", role: "finance"), on: app)
+        #expect(booked.entry.actor == "li")
+        _ = try MineRegistry.add(try sampleMine("Z9"), by: try Actor("boss", role: "admin"), on: app)
+        #expect(try db.count("SELECT count(*) FROM fund_accounts a JOIN mines m ON m.id = a.mine_id WHERE m.license = 'Z9'") == 5)
+        #expect(try db.count("SELECT count(*) FROM audit_log WHERE actor = 'boss' AND action = 'mine.add'") == 1)
+        #expect(try FundLedger.verify(on: conn).isIntact)
+    }
+
+    /// `reclaim migrate` sets reclaim_app's password from RECLAIM_APP_PASSWORD,
+    /// quoted by the server (a quote in it is no injection).
+    @Test func migrateSetsTheAppPasswordFromTheEnvironment() throws {
+        let db = try TestDatabase.make()
+        let r = try CLI.run(["migrate"], database: db, environment: ["RECLAIM_APP_PASSWORD": "it's; DROP ROLE x"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("reclaim_app: password set"))
+        #expect(!r.stdout.contains("DROP"))
+        #expect(try db.count("SELECT count(*) FROM pg_authid WHERE rolname = 'reclaim_app' AND rolpassword IS NOT NULL") == 1)
+    }
+}
