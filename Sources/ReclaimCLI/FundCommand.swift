@@ -241,17 +241,26 @@ struct FundCommand: ParsableCommand {
                 switch format {
                 case .json: try Output.json(report)
                 case .table:
-                    Output.write("checked \(report.entries) entries, \(report.postings) postings, \(report.accounts) accounts\n")
+                    Output.write("checked \(report.entries) entries, \(report.postings) postings, \(report.accounts) accounts, \(report.auditRows) audit rows\n")
                     for p in report.problems {
+                        if let target = p.target {
+                            let row = p.auditID.map { "audit row \($0)" } ?? "audit chain"
+                            Output.write("broken: \(row) (\(target)): \(p.problem)\n")
+                            continue
+                        }
                         let entry = p.entryID.map { "entry \($0)" } ?? "no entry"
                         let account = p.license.map { " (\($0) \(p.account ?? ""))" } ?? ""
                         Output.write("broken: \(entry)\(account): \(p.problem)\n")
                     }
-                    if report.isIntact { Output.write("ledger intact\n") }
+                    if report.isIntact { Output.write("ledger and audit trail intact\n") }
                 }
                 if !report.isIntact {
                     if let first = report.firstBrokenEntry {
                         throw CLIFailure.rejected("ledger verification failed: first broken entry is entry \(first)")
+                    }
+                    if let audit = report.problems.first(where: { $0.target != nil }), report.problems.allSatisfy({ $0.target != nil }) {
+                        let row = audit.auditID.map { "audit row \($0)" } ?? "the head of its chain"
+                        throw CLIFailure.rejected("audit trail verification failed: \(row) of \(audit.target ?? "?")")
                     }
                     let account = report.problems.first.map { "\($0.license ?? "?") \($0.account ?? "")" } ?? "?"
                     throw CLIFailure.rejected("ledger verification failed: account \(account) differs from its postings")

@@ -29,7 +29,7 @@ import Testing
         #expect(report.postings == 6)
         let cli = try CLI.run(["fund", "verify"], database: db)
         #expect(cli.status == 0)
-        #expect(cli.stdout.contains("ledger intact"))
+        #expect(cli.stdout.contains("ledger and audit trail intact"))
     }
 
     @Test func editedMemoIsNamed() throws {
@@ -69,3 +69,94 @@ import Testing
     }
 }
 
+
+/// The audit trail's hash chains: what a tamperer with the owner's rights
+/// could do to it, each named by `fund verify`.
+@Suite struct AuditChainTests {
+    /// Mines A and B registered, three bookings on A and one on B: four
+    /// audit rows in A's chain, two in B's.
+    func trail() throws -> (TestDatabase, Connection) {
+        let (db, conn) = try ledgerDatabase()
+        for amount in ["100", "50", "20"] {
+            _ = try FundLedger.deposit("A", Booking(amount: try Money.parse(amount)), by: try Actor("c"), on: conn)
+        }
+        _ = try FundLedger.deposit("B", Booking(amount: try Money.parse("1")), by: try Actor("c"), on: conn)
+        return (db, conn)
+    }
+
+    func auditProblems(_ conn: Connection) throws -> [VerifyReport.Problem] {
+        try FundLedger.verify(on: conn).problems.filter { $0.target != nil }
+    }
+
+    func behindItsBack(_ conn: Connection, _ sql: String) throws {
+        try conn.simple("ALTER TABLE audit_log DISABLE TRIGGER USER; \(sql); ALTER TABLE audit_log ENABLE TRIGGER USER")
+    }
+
+    @Test func anIntactTrailPassesAndChainsPerTarget() throws {
+        let (db, conn) = try trail()
+        let report = try FundLedger.verify(on: conn)
+        #expect(report.isIntact)
+        #expect(report.auditRows == 6)
+        #expect(try db.count("SELECT max(seq) FROM audit_log WHERE target = 'mine:A'") == 4)
+        #expect(try db.count("SELECT seq FROM audit_chains WHERE target = 'mine:B'") == 2)
+    }
+
+    @Test func anInsertedRowIsNamed() throws {
+        let (db, conn) = try trail()
+        try conn.execute("""
+            INSERT INTO audit_log (actor, action, target, input_digest) VALUES ('fin1', 'fund.withdrawal', 'mine:A', '\\x00')
+            """)
+        let problems = try auditProblems(conn)
+        #expect(problems.contains { $0.target == "mine:A" && $0.problem == "audit row is not chained" })
+        let cli = try CLI.run(["fund", "verify"], database: db)
+        #expect(cli.status == 65)
+        #expect(cli.stderr.contains("audit trail verification failed"), "\(cli.stderr)")
+    }
+
+    /// Appended with a correct hash by someone who knows the format, but
+    /// dated before the row it follows.
+    @Test func aBackDatedRowIsNamed() throws {
+        let (_, conn) = try trail()
+        try conn.execute("""
+            WITH h AS (SELECT seq, last_hash FROM audit_chains WHERE target = 'mine:A')
+            INSERT INTO audit_log (at, actor, action, target, input_digest, seq, prev_hash, hash)
+            SELECT TIMESTAMPTZ '2020-01-01', 'fin1', 'fund.withdrawal', 'mine:A', '\\x00', h.seq + 1, h.last_hash,
+                   sha256(h.last_hash || audit_content(h.seq + 1, TIMESTAMPTZ '2020-01-01', 'fin1', NULL,
+                                                       'fund.withdrawal', 'mine:A', NULL, '\\x00'))
+            FROM h
+            """)
+        let problems = try auditProblems(conn)
+        #expect(problems.contains { $0.problem == "audit row is dated before the row it follows" })
+        #expect(problems.contains { $0.problem == "audit chain head differs from its last row" })
+    }
+
+    @Test func anEditedRowIsNamed() throws {
+        let (_, conn) = try trail()
+        try behindItsBack(conn, "UPDATE audit_log SET actor = 'someone else' WHERE target = 'mine:A' AND seq = 2")
+        let problems = try auditProblems(conn)
+        #expect(problems.map(\.problem) == ["audit row content does not match its hash"])
+    }
+
+    @Test func aDeletedRowIsNamed() throws {
+        let (_, conn) = try trail()
+        try behindItsBack(conn, "DELETE FROM audit_log WHERE target = 'mine:A' AND seq = 2")
+        let problems = try auditProblems(conn)
+        #expect(problems.contains { $0.problem == "audit sequence has a gap or repeat" })
+    }
+
+    /// Twenty bookings on one mine at once chain without a gap.
+    @Test func concurrentRecordsOnOneTargetChainInOrder() async throws {
+        let (db, _) = try ledgerDatabase()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<20 {
+                group.addTask {
+                    _ = try FundLedger.deposit("A", Booking(amount: try Money.parse("1")), by: try Actor("c"),
+                                               on: try db.connect())
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try FundLedger.verify(on: try db.connect()).isIntact)
+        #expect(try db.count("SELECT seq FROM audit_chains WHERE target = 'mine:A'") == 21)  // and mine.add
+    }
+}

@@ -109,4 +109,27 @@ import Testing
         #expect(try db.count("SELECT reclaim_probe()") == 7)
         #expect(try db.count("SELECT count(*) FROM schema_functions WHERE name = 'functions/zzz.sql'") == 0)
     }
+
+    /// An installation from before the audit trail was chained: its old rows
+    /// are kept as they were, the chains start after them, verify passes.
+    @Test func anOlderTrailUpgradesToChains() throws {
+        let db = try TestDatabase.make(migrated: false)
+        let conn = try db.connect()
+        let old = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("reclaim-sql-old-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: old, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: old) }
+        for m in try Migrator(directory: TestEnvironment.sqlDirectory).migrations() where m.version <= 7 {
+            try m.sql.write(to: old.appendingPathComponent(m.name), atomically: true, encoding: .utf8)
+        }
+        try Migrator(directory: old).migrate(on: conn)
+        try conn.execute("SELECT audit_record('admin', NULL, 'mine.add', 'mine:A', NULL, 'legacy')")
+        try conn.execute("SELECT audit_record('admin', NULL, 'mine.add', 'mine:A', NULL, 'legacy 2')")
+        try Migrator(directory: TestEnvironment.sqlDirectory).migrate(on: conn)
+        try conn.execute("SELECT audit_record('admin', NULL, 'mine.update', 'mine:A', NULL, 'chained')")
+        let report = try FundLedger.verify(on: conn)
+        #expect(report.isIntact)
+        #expect(report.auditRows == 1)
+        #expect(try db.count("SELECT count(*) FROM audit_log WHERE hash IS NULL") == 2)
+        #expect(try db.count("SELECT seq FROM audit_log WHERE input_digest = sha256('chained')") == 1)
+    }
 }

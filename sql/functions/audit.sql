@@ -5,16 +5,83 @@ CREATE OR REPLACE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit
 CREATE OR REPLACE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
     FOR EACH STATEMENT EXECUTE FUNCTION forbid_change();
 
--- One audit record; the input is kept as its SHA-256 only. Run as the
--- owner (reclaim_app may not insert into audit_log), for a real actor only. PL/pgSQL rather
--- than SQL so that its plan is cached per session instead of re-planned per call.
+CREATE OR REPLACE TRIGGER audit_chains_no_delete BEFORE DELETE ON audit_chains
+    FOR EACH ROW EXECUTE FUNCTION forbid_change();
+CREATE OR REPLACE TRIGGER audit_chains_no_truncate BEFORE TRUNCATE ON audit_chains
+    FOR EACH STATEMENT EXECUTE FUNCTION forbid_change();
+
+-- The canonical text of an audit row for its hash: length-prefixed fields
+-- (ledger_text), the time in microseconds, the input's digest in hex.
+CREATE OR REPLACE FUNCTION audit_content(p_seq bigint, p_at timestamptz, p_actor text, p_role text, p_action text,
+                                         p_target text, p_request_id text, p_input_digest bytea)
+    RETURNS bytea STABLE LANGUAGE sql AS $$
+    SELECT convert_to(concat_ws('|', p_seq, floor(extract(epoch FROM p_at) * 1000000)::bigint,
+        ledger_text(p_actor), ledger_text(p_role), ledger_text(p_action), ledger_text(p_target),
+        ledger_text(p_request_id), encode(p_input_digest, 'hex')), 'UTF8')
+$$;
+
+-- One audit record, chained to the previous record of the same target; the
+-- input is kept as its SHA-256 only. Run as the owner (reclaim_app may not
+-- insert into audit_log), for a real actor only. The head is locked for the
+-- rest of the caller's transaction: records of one target chain in commit
+-- order, and a record's time never goes back along its chain.
 CREATE OR REPLACE FUNCTION audit_record(p_actor text, p_role text, p_action text, p_target text,
                                         p_request_id text, p_input text) RETURNS void LANGUAGE plpgsql
-    SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    SECURITY DEFINER SET search_path = public, pg_temp SET enable_seqscan = off AS $$
+DECLARE
+    v_head audit_chains;
+    v_at timestamptz;
+    v_digest bytea := sha256(convert_to(p_input, 'UTF8'));
+    v_hash bytea;
 BEGIN
     PERFORM reclaim_check_actor(p_actor, NULL);
-    INSERT INTO audit_log (actor, role, action, target, request_id, input_digest)
-    VALUES (p_actor, p_role, p_action, p_target, p_request_id, sha256(convert_to(p_input, 'UTF8')));
+    SELECT * INTO v_head FROM audit_chains WHERE target = p_target FOR UPDATE;
+    IF NOT FOUND THEN
+        INSERT INTO audit_chains (target, seq, last_hash, last_at)
+        VALUES (p_target, 0, '\x0000000000000000000000000000000000000000000000000000000000000000', '-infinity')
+        ON CONFLICT (target) DO NOTHING;
+        SELECT * INTO v_head FROM audit_chains WHERE target = p_target FOR UPDATE;
+    END IF;
+    v_at := greatest(clock_timestamp(), v_head.last_at);
+    v_hash := sha256(v_head.last_hash || audit_content(v_head.seq + 1, v_at, p_actor, p_role, p_action, p_target,
+                                                       p_request_id, v_digest));
+    INSERT INTO audit_log (at, actor, role, action, target, request_id, input_digest, seq, prev_hash, hash)
+    VALUES (v_at, p_actor, p_role, p_action, p_target, p_request_id, v_digest, v_head.seq + 1, v_head.last_hash,
+            v_hash);
+    UPDATE audit_chains SET seq = v_head.seq + 1, last_hash = v_hash, last_at = v_at WHERE target = p_target;
 END
 $$;
 GRANT EXECUTE ON FUNCTION audit_record(text, text, text, text, text, text) TO reclaim_app;
+
+-- Everything `reclaim fund verify` checks of the audit trail, as rows of
+-- (audit row, target, problem): every chained row's sequence, link, time
+-- order and hash, and every chain head against its last row.
+CREATE OR REPLACE FUNCTION audit_verify() RETURNS TABLE (audit_id bigint, target text, problem text)
+    LANGUAGE sql STABLE AS $$
+    SELECT x.id, x.target,
+           CASE WHEN x.hash IS NULL THEN 'audit row is not chained'
+                WHEN x.seq <> x.rn THEN 'audit sequence has a gap or repeat'
+                WHEN x.prev_hash <> coalesce(x.prev, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
+                    THEN 'audit row does not link to the previous row''s hash'
+                WHEN x.at < x.prev_at THEN 'audit row is dated before the row it follows'
+                ELSE 'audit row content does not match its hash' END
+    FROM (
+        SELECT a.*, lag(a.hash) OVER w AS prev, lag(a.at) OVER w AS prev_at, row_number() OVER w AS rn
+        FROM audit_log a
+        WHERE a.id >= (SELECT s.first_chained_id FROM audit_chain_start s)
+        WINDOW w AS (PARTITION BY a.target ORDER BY a.seq, a.id)
+    ) x
+    WHERE x.hash IS NULL OR x.seq <> x.rn OR x.at < x.prev_at
+       OR x.prev_hash <> coalesce(x.prev, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
+       OR x.hash <> sha256(x.prev_hash || audit_content(x.seq, x.at, x.actor, x.role, x.action, x.target, x.request_id,
+                                                        x.input_digest))
+    UNION ALL
+    SELECT NULL::bigint, c.target, 'audit chain head differs from its last row'
+    FROM audit_chains c
+    LEFT JOIN LATERAL (
+        SELECT a.seq, a.hash FROM audit_log a WHERE a.target = c.target AND a.seq IS NOT NULL
+        ORDER BY a.seq DESC LIMIT 1
+    ) l ON true
+    WHERE c.seq <> coalesce(l.seq, 0)
+       OR c.last_hash <> coalesce(l.hash, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
+$$;

@@ -7,8 +7,10 @@
 CREATE OR REPLACE FUNCTION reclaim_check_actor(p_actor text, p_roles text[]) RETURNS void
     LANGUAGE plpgsql STABLE SET search_path = public, pg_temp AS $$
 BEGIN
-    IF session_user = (SELECT pg_get_userbyid(d.datdba) FROM pg_database d WHERE d.datname = current_database())
-       OR (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = session_user) THEN
+    IF session_user = (SELECT pg_get_userbyid(d.datdba) FROM pg_database d WHERE d.datname = current_database()) THEN
+        RETURN;
+    END IF;
+    IF (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = session_user) THEN
         RETURN;
     END IF;
     IF NOT EXISTS (SELECT 1 FROM users u WHERE u.name = p_actor AND u.disabled_at IS NULL
