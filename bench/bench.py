@@ -19,7 +19,7 @@ ap.add_argument("--duration", type=int, default=10, help="seconds per HTTP / pgb
 ap.add_argument("--output", default="bench-results.json")
 args = ap.parse_args()
 
-ENV = dict(os.environ, DATABASE_URL=args.url, RECLAIM_USER="bench")
+ENV = {k: v for k, v in dict(os.environ, DATABASE_URL=args.url).items() if k != "RECLAIM_USER"}
 results = []
 machine = {
     "cores": os.cpu_count(),

@@ -33,7 +33,7 @@ fi
 db="contract_$$"
 PGOPTIONS='-c client_min_messages=warning' psql "$admin_url" -qAt -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
 export DATABASE_URL="${admin_url%/*}/$db"
-export RECLAIM_USER=contract-setup
+unset RECLAIM_USER  # the owner's session sets up, as itself
 "$bin" migrate >/dev/null
 for license in A B; do
     "$bin" mine add --license "$license" --name 示例矿 --holder 示例公司 --mineral sand \

@@ -17,7 +17,10 @@ CREATE TABLE audit_chains (
 ALTER TABLE audit_log
     ADD COLUMN seq bigint CHECK (seq > 0),
     ADD COLUMN prev_hash bytea,
-    ADD COLUMN hash bytea;
+    ADD COLUMN hash bytea,
+    -- the PostgreSQL session that wrote the row, beside the actor it names:
+    -- an administrator acting for a user (--as) is recorded as both
+    ADD COLUMN db_user text;
 CREATE UNIQUE INDEX audit_log_chain ON audit_log (target, seq);
 
 -- Rows written before this migration were never chained: they are kept as

@@ -28,29 +28,45 @@ struct DatabaseOptions: ParsableArguments {
     }
 }
 
-/// Who performs a mutation.
+/// Who performs a mutation, in direct database mode. By default it is the
+/// PostgreSQL session user itself (held to its role when it is also a
+/// registered user). `--as USER` acts for a registered, enabled user, and
+/// only the database owner may use it: any other session acts as itself.
+/// Every audit row records the session user beside the actor.
 struct ActorOptions: ParsableArguments {
-    @Option(name: .customLong("as"), help: "Record the change as done by USER (default: RECLAIM_USER, else the OS user).")
+    @Option(name: .customLong("as"),
+            help: "Act for this registered user; only the database owner may (default: RECLAIM_USER, else the database session user).")
     var user: String?
 
-    func actor() throws -> Actor {
+    /// The user asked for with --as or RECLAIM_USER, normalised; nil to act as oneself.
+    func requested() throws -> String? {
         let env = ProcessInfo.processInfo.environment
-        let name = user ?? env["RECLAIM_USER"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? env["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? NSUserName()
-        return try Actor(name)
+        guard let name = user ?? env["RECLAIM_USER"].flatMap({ $0.isEmpty ? nil : $0 }) else { return nil }
+        return try Identifier.userName(name, field: "actor")
     }
 
-    /// Checks the actor's name, connects, and checks `permission` when the
-    /// name is a registered user (the same rules as over HTTP). A name that is
-    /// no user — the OS user setting Reclaim up, say — acts as recorded.
+    /// Checks the name asked for, connects, works out who is acting and
+    /// checks `policy` for a registered user (the same rules as over HTTP).
     func connect(_ database: DatabaseOptions, for policy: Policy) throws -> (Actor, Connection) {
-        var who = try actor()  // a bad --as is refused before any connection
+        let asked = try requested()  // a bad --as is refused before any connection
         let conn = try database.connect()
-        if let principal = try Users.principal(named: who.name, on: conn) {
+        let session = try Users.session(on: conn)
+        if let asked {
+            guard session.isOwner else {
+                throw ReclaimError(.forbidden, field: "actor",
+                                   "only the database owner may act for another user; \(session.name) acts as itself")
+            }
+            guard let principal = try Users.principal(named: asked, on: conn) else {
+                throw ReclaimError(.forbidden, field: "actor", "\(asked) is not a registered user")
+            }
             try policy.check(principal)
-            who.role = principal.role.rawValue
+            return (try principal.actor(), conn)
         }
-        return (who, conn)
+        if let principal = try Users.principal(named: session.name, on: conn) {
+            try policy.check(principal)
+            return (try principal.actor(), conn)
+        }
+        return (try Actor(session.name), conn)
     }
 }
 

@@ -25,7 +25,7 @@ func addArguments(replacing option: String, with value: String?) -> [String] {
 @Suite struct MineCLITests {
     @Test func addListShowUpdateEndToEnd() throws {
         let db = try TestDatabase.make()
-        let add = try CLI.run(addArguments + ["--as", "clerk"], database: db)
+        let add = try CLI.run(addArguments, database: db)
         #expect(add.status == 0, "\(add.stderr)")
         #expect(add.stdout.contains("C150000001"))
 
@@ -35,7 +35,7 @@ func addArguments(replacing option: String, with value: String?) -> [String] {
         #expect(mines.count == 1)
         #expect(mines.first?["area_hm2"] as? String == "123.4500")
         #expect(mines.first?["mineral_class"] as? String == "solid-energy")
-        #expect(mines.first?["created_by"] as? String == "clerk")
+        #expect(mines.first?["created_by"] as? String == "reclaim")  // the database session user
 
         let csv = try CLI.run(["mine", "list", "--format", "csv"], database: db)
         #expect(csv.stdout.hasPrefix("license,name,holder,"))
@@ -51,7 +51,7 @@ func addArguments(replacing option: String, with value: String?) -> [String] {
         #expect((detail["open_obligations"] as? [Any])?.count == 3)
         let history = try #require(detail["history"] as? [[String: Any]])
         #expect(history.count == 2)
-        #expect(history.first?["changed_by"] as? String == "tester")  // RECLAIM_USER
+        #expect(history.first?["changed_by"] as? String == "reclaim")
 
         let table = try CLI.run(["mine", "show", "C150000001"], database: db)
         #expect(table.stdout.contains("recompile-plan"))

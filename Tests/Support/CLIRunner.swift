@@ -25,7 +25,7 @@ public enum CLI {
     ) throws -> CLIResult {
         var env = ProcessInfo.processInfo.environment
         env["DATABASE_URL"] = database?.url ?? "postgresql://nobody@127.0.0.1:1/none"
-        env["RECLAIM_USER"] = "tester"
+        env["RECLAIM_USER"] = nil  // act as the session user unless a test says otherwise
         env["RECLAIM_SQL_DIR"] = TestEnvironment.sqlDirectory.path
         for (k, v) in environment { env[k] = v }
         let base = NSTemporaryDirectory() + "reclaim-cli-\(UUID().uuidString)"

@@ -13,11 +13,11 @@ CREATE OR REPLACE TRIGGER audit_chains_no_truncate BEFORE TRUNCATE ON audit_chai
 -- The canonical text of an audit row for its hash: length-prefixed fields
 -- (ledger_text), the time in microseconds, the input's digest in hex.
 CREATE OR REPLACE FUNCTION audit_content(p_seq bigint, p_at timestamptz, p_actor text, p_role text, p_action text,
-                                         p_target text, p_request_id text, p_input_digest bytea)
+                                         p_target text, p_request_id text, p_input_digest bytea, p_db_user text)
     RETURNS bytea STABLE LANGUAGE sql AS $$
     SELECT convert_to(concat_ws('|', p_seq, floor(extract(epoch FROM p_at) * 1000000)::bigint,
         ledger_text(p_actor), ledger_text(p_role), ledger_text(p_action), ledger_text(p_target),
-        ledger_text(p_request_id), encode(p_input_digest, 'hex')), 'UTF8')
+        ledger_text(p_request_id), encode(p_input_digest, 'hex'), ledger_text(p_db_user)), 'UTF8')
 $$;
 
 -- One audit record, chained to the previous record of the same target; the
@@ -44,10 +44,10 @@ BEGIN
     END IF;
     v_at := greatest(clock_timestamp(), v_head.last_at);
     v_hash := sha256(v_head.last_hash || audit_content(v_head.seq + 1, v_at, p_actor, p_role, p_action, p_target,
-                                                       p_request_id, v_digest));
-    INSERT INTO audit_log (at, actor, role, action, target, request_id, input_digest, seq, prev_hash, hash)
+                                                       p_request_id, v_digest, session_user));
+    INSERT INTO audit_log (at, actor, role, action, target, request_id, input_digest, seq, prev_hash, hash, db_user)
     VALUES (v_at, p_actor, p_role, p_action, p_target, p_request_id, v_digest, v_head.seq + 1, v_head.last_hash,
-            v_hash);
+            v_hash, session_user);
     UPDATE audit_chains SET seq = v_head.seq + 1, last_hash = v_hash, last_at = v_at WHERE target = p_target;
 END
 $$;
@@ -74,7 +74,7 @@ CREATE OR REPLACE FUNCTION audit_verify() RETURNS TABLE (audit_id bigint, target
     WHERE x.hash IS NULL OR x.seq <> x.rn OR x.at < x.prev_at
        OR x.prev_hash <> coalesce(x.prev, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
        OR x.hash <> sha256(x.prev_hash || audit_content(x.seq, x.at, x.actor, x.role, x.action, x.target, x.request_id,
-                                                        x.input_digest))
+                                                        x.input_digest, x.db_user))
     UNION ALL
     SELECT NULL::bigint, c.target, 'audit chain head differs from its last row'
     FROM audit_chains c

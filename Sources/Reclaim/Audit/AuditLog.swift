@@ -11,11 +11,14 @@ public struct AuditRecord: Sendable, Encodable {
     public var target: String
     public var requestID: String?
     public var inputDigest: String
+    /// The PostgreSQL session that wrote the record (nil before migration 0010).
+    public var databaseUser: String?
 
     enum CodingKeys: String, CodingKey {
         case id, at, actor, role, action, target
         case requestID = "request_id"
         case inputDigest = "input_digest"
+        case databaseUser = "db_user"
     }
 }
 
@@ -50,7 +53,7 @@ public enum AuditLog {
 
     public static func list(_ filter: Filter, on conn: Connection) throws -> [AuditRecord] {
         try conn.query("""
-            SELECT id, at, actor, role, action, target, request_id, encode(input_digest, 'hex') AS digest
+            SELECT id, at, actor, role, action, target, request_id, encode(input_digest, 'hex') AS digest, db_user
             FROM audit_log
             WHERE (\(filter.actor) IS NULL OR actor = \(filter.actor))
               AND (\(filter.target) IS NULL OR target = \(filter.target))
@@ -62,7 +65,8 @@ public enum AuditLog {
             AuditRecord(
                 id: try r.decode("id"), at: try r.decode("at"), actor: try r.decode("actor"),
                 role: try r.decode("role"), action: try r.decode("action"), target: try r.decode("target"),
-                requestID: try r.decode("request_id"), inputDigest: try r.decode("digest"))
+                requestID: try r.decode("request_id"), inputDigest: try r.decode("digest"),
+                databaseUser: try r.decode("db_user"))
         }
     }
 }

@@ -94,6 +94,19 @@ public enum Users {
         }
     }
 
+    /// The PostgreSQL session user, and whether it owns the database (or is
+    /// a superuser): the administrator of this installation.
+    public static func session(on conn: Connection) throws -> (name: String, isOwner: Bool) {
+        guard let row = try conn.queryFirst("""
+            SELECT session_user::text AS name,
+                   session_user = pg_get_userbyid(d.datdba) OR r.rolsuper AS owner
+            FROM pg_database d, pg_roles r
+            WHERE d.datname = current_database() AND r.rolname = session_user
+            """)
+        else { throw ReclaimError(.internal, "no session user") }
+        return (try row.decode("name"), try row.decode("owner"))
+    }
+
     /// The principal behind a known, enabled user name; nil for a name that is no user.
     public static func principal(named name: String, on conn: Connection) throws -> Principal? {
         let user: User
