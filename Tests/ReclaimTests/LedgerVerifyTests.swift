@@ -70,6 +70,46 @@ import Testing
 }
 
 
+/// What gives a row its meaning is inside its hash (version 2).
+@Suite struct HashCoverageTests {
+    /// An account handed to another mine: its postings no longer verify.
+    @Test func anAccountMovedToAnotherMineIsNamed() throws {
+        let (_, conn) = try ledgerDatabase()
+        _ = try FundLedger.deposit("A", Booking(amount: try Money.parse("100")), by: try Actor("c"), on: conn)
+        // mine C, registered behind the registry's back (no accounts of its own),
+        // is handed A's fund account with its balance
+        try conn.simple("""
+            ALTER TABLE mines DISABLE TRIGGER USER;
+            INSERT INTO mines (license, name, holder, mineral, mineral_class, scale, method, status, area_m2, land_type,
+                               created_by, updated_by)
+            VALUES ('C', 'c', 'h', 'coal', 'solid-energy', 'large', 'open-pit', 'producing', 1, 'other', 'x', 'x');
+            ALTER TABLE mines ENABLE TRIGGER USER;
+            UPDATE fund_accounts SET mine_id = (SELECT id FROM mines WHERE license = 'C')
+                WHERE mine_id = (SELECT id FROM mines WHERE license = 'A') AND kind = 'fund'
+            """)
+        #expect(try FundLedger.balance("C", on: conn).balance.fen == 10_000)
+        let report = try FundLedger.verify(on: conn)
+        #expect(!report.isIntact)
+        #expect(report.problems.contains { $0.license == "C" && $0.problem == "posting content does not match its hash" })
+    }
+
+    /// A booking's request digest changed behind its back (what its key
+    /// stands for): the entry no longer verifies.
+    @Test func aChangedRequestDigestIsNamed() throws {
+        let (_, conn) = try ledgerDatabase()
+        let e = try FundLedger.deposit("A", Booking(amount: try Money.parse("100"), idempotencyKey: "slip-1"),
+                                       by: try Actor("c"), on: conn)
+        try conn.simple("""
+            ALTER TABLE ledger_entries DISABLE TRIGGER USER;
+            UPDATE ledger_entries SET request_digest = sha256('something else') WHERE id = \(e.entry.id);
+            ALTER TABLE ledger_entries ENABLE TRIGGER USER
+            """)
+        let report = try FundLedger.verify(on: conn)
+        #expect(report.problems.map(\.problem).contains("entry content does not match its hash"))
+        #expect(report.firstBrokenEntry == e.entry.id)
+    }
+}
+
 /// The audit trail's hash chains: what a tamperer with the owner's rights
 /// could do to it, each named by `fund verify`.
 @Suite struct AuditChainTests {

@@ -62,8 +62,8 @@ BEGIN
     -- Entry ids in file order, each entry's hash, then entries and postings
     -- in one statement (the postings trigger runs at its end and sees both).
     WITH plan AS MATERIALIZED (
-        SELECT n.*, ledger_entry_hash(n.entry_id, n.kind, n.value_date, v_booked, n.amount, n.reference, n.memo,
-                                      p_actor, n.idempotency_key, NULL, NULL) AS entry_hash
+        SELECT n.*, ledger_entry_hash_v2(n.entry_id, n.kind, n.value_date, v_booked, n.amount, n.reference, n.memo,
+                                         p_actor, n.idempotency_key, NULL, NULL, n.digest) AS entry_hash
         FROM (SELECT nextval('ledger_entries_id_seq'::regclass) AS entry_id, s.*
               FROM (SELECT * FROM fund_import_result r WHERE r.problem IS NULL AND NOT r.skip ORDER BY r.line) s) n
     ), entries AS (
@@ -81,13 +81,13 @@ BEGIN
                CASE WHEN p.kind = 'deposit' THEN -p.amount ELSE p.amount END
         FROM plan p
     ), numbered AS (
-        SELECT l.*, a.last_hash AS start_hash,
+        SELECT l.*, a.last_hash AS start_hash, a.kind AS account_kind, m.license,
                a.seq + row_number() OVER w AS seq, (a.balance + sum(l.amount) OVER w)::bigint AS balance_after
-        FROM legs l JOIN fund_accounts a ON a.id = l.account_id
+        FROM legs l JOIN fund_accounts a ON a.id = l.account_id JOIN mines m ON m.id = a.mine_id
         WINDOW w AS (PARTITION BY l.account_id ORDER BY l.entry_id)
     ), hashed AS (
-        SELECT n.*, ledger_chain(n.start_hash, ledger_posting_content(n.entry_hash, n.account_id, n.seq, n.amount,
-                                                                      n.balance_after))
+        SELECT n.*, ledger_chain(n.start_hash, ledger_posting_content_v2(n.entry_hash, n.account_id, n.seq, n.amount,
+                                                                         n.balance_after, n.license, n.account_kind))
                         OVER (PARTITION BY n.account_id ORDER BY n.seq) AS hash
         FROM numbered n
     )

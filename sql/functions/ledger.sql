@@ -60,12 +60,34 @@ CREATE OR REPLACE FUNCTION ledger_entry_hash(
         coalesce(p_reverses::text, '~'), ledger_text(p_reason)), 'UTF8'))
 $$;
 
+-- Version 2 (0011): the entry's hash also covers its request digest.
+CREATE OR REPLACE FUNCTION ledger_entry_hash_v2(
+    p_id bigint, p_kind text, p_value_date date, p_booked_at timestamptz, p_amount bigint,
+    p_reference text, p_memo text, p_actor text, p_key text, p_reverses bigint, p_reason text, p_digest bytea
+) RETURNS bytea STABLE LANGUAGE sql AS $$
+    SELECT sha256(convert_to(concat_ws('|', 'v2',
+        p_id, p_kind, p_value_date - DATE '2000-01-01',
+        floor(extract(epoch FROM p_booked_at) * 1000000)::bigint, p_amount,
+        ledger_text(p_reference), ledger_text(p_memo), ledger_text(p_actor), ledger_text(p_key),
+        coalesce(p_reverses::text, '~'), ledger_text(p_reason), encode(p_digest, 'hex')), 'UTF8'))
+$$;
+
 -- A posting's hash covers the previous posting's hash, its entry's hash and
--- its own figures.
+-- its own figures; from version 2 on also its account's identity, the mine's
+-- licence and the account's kind (an account handed to another mine breaks
+-- the chain).
 CREATE OR REPLACE FUNCTION ledger_posting_content(p_entry_hash bytea, p_account bigint, p_seq bigint,
                                                   p_amount bigint, p_balance_after bigint)
     RETURNS bytea STABLE LANGUAGE sql AS $$
     SELECT p_entry_hash || convert_to(concat_ws('|', p_account, p_seq, p_amount, p_balance_after), 'UTF8')
+$$;
+
+CREATE OR REPLACE FUNCTION ledger_posting_content_v2(p_entry_hash bytea, p_account bigint, p_seq bigint,
+                                                     p_amount bigint, p_balance_after bigint, p_license text,
+                                                     p_kind text)
+    RETURNS bytea STABLE LANGUAGE sql AS $$
+    SELECT p_entry_hash || convert_to(concat_ws('|', 'v2', p_account, p_seq, p_amount, p_balance_after,
+                                                ledger_text(p_license), ledger_text(p_kind)), 'UTF8')
 $$;
 
 -- The chain as a window aggregate, for bulk bookings:
@@ -253,6 +275,8 @@ DECLARE
     v_acc fund_accounts;
     v_debit fund_accounts;
     v_credit fund_accounts;
+    v_debit_license text;
+    v_credit_license text;
     v_hash bytea;
 BEGIN
     IF p_debit = p_credit THEN
@@ -266,10 +290,14 @@ BEGIN
             USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'ledger_postings_references';
     END IF;
 
+    SELECT max(m.license) FILTER (WHERE m.id = v_debit.mine_id), max(m.license) FILTER (WHERE m.id = v_credit.mine_id)
+    INTO v_debit_license, v_credit_license
+    FROM mines m WHERE m.id IN (v_debit.mine_id, v_credit.mine_id);
+
     booked_at := now();
     entry_id := nextval('ledger_entries_id_seq'::regclass);
-    v_hash := ledger_entry_hash(entry_id, p_kind, p_value_date, booked_at, p_amount, p_reference, p_memo,
-                                p_actor, p_key, p_reverses, p_reason);
+    v_hash := ledger_entry_hash_v2(entry_id, p_kind, p_value_date, booked_at, p_amount, p_reference, p_memo,
+                                   p_actor, p_key, p_reverses, p_reason, p_digest);
     INSERT INTO ledger_entries (id, kind, value_date, booked_at, amount, reference, memo, actor,
                                 idempotency_key, request_digest, reverses, reason, entry_hash)
     VALUES (entry_id, p_kind, p_value_date, booked_at, p_amount, p_reference, p_memo, p_actor,
@@ -292,12 +320,14 @@ BEGIN
     VALUES
         (entry_id, v_debit.id, v_debit.seq + 1, p_amount, v_debit.balance + p_amount, p_value_date,
          v_debit.last_hash,
-         sha256(v_debit.last_hash || ledger_posting_content(v_hash, v_debit.id, v_debit.seq + 1, p_amount,
-                                                           v_debit.balance + p_amount))),
+         sha256(v_debit.last_hash || ledger_posting_content_v2(v_hash, v_debit.id, v_debit.seq + 1, p_amount,
+                                                              v_debit.balance + p_amount, v_debit_license,
+                                                              v_debit.kind))),
         (entry_id, v_credit.id, v_credit.seq + 1, -p_amount, v_credit.balance - p_amount, p_value_date,
          v_credit.last_hash,
-         sha256(v_credit.last_hash || ledger_posting_content(v_hash, v_credit.id, v_credit.seq + 1, -p_amount,
-                                                            v_credit.balance - p_amount)));
+         sha256(v_credit.last_hash || ledger_posting_content_v2(v_hash, v_credit.id, v_credit.seq + 1, -p_amount,
+                                                               v_credit.balance - p_amount, v_credit_license,
+                                                               v_credit.kind)));
     replayed := false;
     debit_seq := v_debit.seq + 1;
     debit_balance := v_debit.balance + p_amount;
@@ -352,8 +382,11 @@ CREATE OR REPLACE FUNCTION ledger_verify() RETURNS TABLE (entry_id bigint, accou
     LANGUAGE sql STABLE AS $$
     SELECT e.id, NULL::bigint, 'entry content does not match its hash'
     FROM ledger_entries e
-    WHERE e.entry_hash <> ledger_entry_hash(e.id, e.kind, e.value_date, e.booked_at, e.amount, e.reference,
-                                            e.memo, e.actor, e.idempotency_key, e.reverses, e.reason)
+    WHERE e.entry_hash <> CASE e.hash_version
+        WHEN 1 THEN ledger_entry_hash(e.id, e.kind, e.value_date, e.booked_at, e.amount, e.reference,
+                                      e.memo, e.actor, e.idempotency_key, e.reverses, e.reason)
+        ELSE ledger_entry_hash_v2(e.id, e.kind, e.value_date, e.booked_at, e.amount, e.reference,
+                                  e.memo, e.actor, e.idempotency_key, e.reverses, e.reason, e.request_digest) END
     UNION ALL
     SELECT x.entry_id, x.account_id,
            CASE WHEN x.seq <> x.rn THEN 'posting sequence has a gap or repeat'
@@ -363,15 +396,18 @@ CREATE OR REPLACE FUNCTION ledger_verify() RETURNS TABLE (entry_id bigint, accou
                 WHEN x.value_date <> x.entry_value_date THEN 'posting value date differs from its entry''s'
                 ELSE 'posting content does not match its hash' END
     FROM (
-        SELECT p.*, e.entry_hash, e.value_date AS entry_value_date,
+        SELECT p.*, e.entry_hash, e.value_date AS entry_value_date, e.hash_version, a.kind AS account_kind, m.license,
                lag(p.hash) OVER w AS prev, row_number() OVER w AS rn, sum(p.amount) OVER w AS running
         FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id
+        JOIN fund_accounts a ON a.id = p.account_id JOIN mines m ON m.id = a.mine_id
         WINDOW w AS (PARTITION BY p.account_id ORDER BY p.seq)
     ) x
     WHERE x.seq <> x.rn OR x.balance_after <> x.running OR x.value_date <> x.entry_value_date
        OR x.prev_hash <> coalesce(x.prev, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
-       OR x.hash <> sha256(x.prev_hash || ledger_posting_content(x.entry_hash, x.account_id, x.seq, x.amount,
-                                                                  x.balance_after))
+       OR x.hash <> sha256(x.prev_hash || CASE x.hash_version
+              WHEN 1 THEN ledger_posting_content(x.entry_hash, x.account_id, x.seq, x.amount, x.balance_after)
+              ELSE ledger_posting_content_v2(x.entry_hash, x.account_id, x.seq, x.amount, x.balance_after,
+                                             x.license, x.account_kind) END)
     UNION ALL
     SELECT e.id, NULL, 'postings do not sum to zero over at least two accounts'
     FROM ledger_entries e LEFT JOIN ledger_postings p ON p.entry_id = e.id
