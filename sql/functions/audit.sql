@@ -29,26 +29,31 @@ CREATE OR REPLACE FUNCTION audit_record(p_actor text, p_role text, p_action text
                                         p_request_id text, p_input text) RETURNS void LANGUAGE plpgsql
     SECURITY DEFINER SET search_path = public, pg_temp SET enable_seqscan = off AS $$
 DECLARE
-    v_head audit_chains;
-    v_at timestamptz;
-    v_digest bytea := sha256(convert_to(p_input, 'UTF8'));
-    v_hash bytea;
+    v_seq bigint;
 BEGIN
     PERFORM reclaim_check_actor(p_actor, NULL);
-    SELECT * INTO v_head FROM audit_chains WHERE target = p_target FOR UPDATE;
-    IF NOT FOUND THEN
+    -- lock the head, append the row, advance the head: one statement
+    WITH h AS (
+        SELECT c.seq + 1 AS seq, c.last_hash, greatest(clock_timestamp(), c.last_at) AS at
+        FROM audit_chains c WHERE c.target = p_target FOR UPDATE
+    ), r AS (
+        INSERT INTO audit_log (at, actor, role, action, target, request_id, input_digest, seq, prev_hash, hash, db_user)
+        SELECT h.at, p_actor, p_role, p_action, p_target, p_request_id, d.digest, h.seq, h.last_hash,
+               sha256(h.last_hash || audit_content(h.seq, h.at, p_actor, p_role, p_action, p_target, p_request_id,
+                                                   d.digest, session_user)),
+               session_user
+        FROM h CROSS JOIN (SELECT sha256(convert_to(p_input, 'UTF8')) AS digest) d
+        RETURNING seq, hash, at
+    )
+    UPDATE audit_chains c SET seq = r.seq, last_hash = r.hash, last_at = r.at FROM r WHERE c.target = p_target
+    RETURNING c.seq INTO v_seq;
+    IF v_seq IS NULL THEN
+        -- the target's first record: make its head, then append
         INSERT INTO audit_chains (target, seq, last_hash, last_at)
         VALUES (p_target, 0, '\x0000000000000000000000000000000000000000000000000000000000000000', '-infinity')
         ON CONFLICT (target) DO NOTHING;
-        SELECT * INTO v_head FROM audit_chains WHERE target = p_target FOR UPDATE;
+        PERFORM audit_record(p_actor, p_role, p_action, p_target, p_request_id, p_input);
     END IF;
-    v_at := greatest(clock_timestamp(), v_head.last_at);
-    v_hash := sha256(v_head.last_hash || audit_content(v_head.seq + 1, v_at, p_actor, p_role, p_action, p_target,
-                                                       p_request_id, v_digest, session_user));
-    INSERT INTO audit_log (at, actor, role, action, target, request_id, input_digest, seq, prev_hash, hash, db_user)
-    VALUES (v_at, p_actor, p_role, p_action, p_target, p_request_id, v_digest, v_head.seq + 1, v_head.last_hash,
-            v_hash, session_user);
-    UPDATE audit_chains SET seq = v_head.seq + 1, last_hash = v_hash, last_at = v_at WHERE target = p_target;
 END
 $$;
 GRANT EXECUTE ON FUNCTION audit_record(text, text, text, text, text, text) TO reclaim_app;
