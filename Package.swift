@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        // SHA-256 for `fund verify`, computed outside the database it checks.
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // The C module: libpq, found through pkg-config, never a hard-coded path.
@@ -41,7 +43,7 @@ let package = Package(
         // The domain: mines, the fund ledger, migrations, and later plans and closures.
         .target(
             name: "Reclaim",
-            dependencies: ["PQKit"],
+            dependencies: ["PQKit", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         // The HTTP service: Hummingbird over the same domain module.

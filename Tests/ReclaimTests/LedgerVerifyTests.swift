@@ -110,6 +110,30 @@ import Testing
     }
 }
 
+/// Verification runs outside the database: replacing its functions changes nothing.
+@Suite struct IndependentVerifyTests {
+    @Test func aReplacedDatabaseFunctionCannotHideAnEdit() throws {
+        let (_, conn) = try ledgerDatabase()
+        let e = try FundLedger.deposit("A", Booking(amount: try Money.parse("100"), memo: "honest"), by: try Actor("c"),
+                                       on: conn)
+        try conn.simple("""
+            ALTER TABLE ledger_entries DISABLE TRIGGER USER;
+            UPDATE ledger_entries SET memo = 'forged' WHERE id = \(e.entry.id);
+            ALTER TABLE ledger_entries ENABLE TRIGGER USER;
+            CREATE OR REPLACE FUNCTION ledger_entry_hash_v2(p_id bigint, p_kind text, p_value_date date,
+                p_booked_at timestamptz, p_amount bigint, p_reference text, p_memo text, p_actor text, p_key text,
+                p_reverses bigint, p_reason text, p_digest bytea) RETURNS bytea LANGUAGE sql STABLE
+                AS 'SELECT entry_hash FROM ledger_entries WHERE id = p_id';
+            CREATE FUNCTION ledger_verify() RETURNS TABLE (entry_id bigint, account_id bigint, problem text)
+                LANGUAGE sql AS 'SELECT NULL::bigint, NULL::bigint, NULL::text WHERE false';
+            CREATE OR REPLACE FUNCTION ledger_text(t text) RETURNS text IMMUTABLE LANGUAGE sql AS $$ SELECT '~' $$;
+            """)
+        let report = try FundLedger.verify(on: conn)
+        #expect(report.firstBrokenEntry == e.entry.id)
+        #expect(report.problems.map(\.problem).contains("entry content does not match its hash"))
+    }
+}
+
 /// The audit trail's hash chains: what a tamperer with the owner's rights
 /// could do to it, each named by `fund verify`.
 @Suite struct AuditChainTests {

@@ -58,35 +58,5 @@ END
 $$;
 GRANT EXECUTE ON FUNCTION audit_record(text, text, text, text, text, text) TO reclaim_app;
 
--- Everything `reclaim fund verify` checks of the audit trail, as rows of
--- (audit row, target, problem): every chained row's sequence, link, time
--- order and hash, and every chain head against its last row.
-CREATE OR REPLACE FUNCTION audit_verify() RETURNS TABLE (audit_id bigint, target text, problem text)
-    LANGUAGE sql STABLE AS $$
-    SELECT x.id, x.target,
-           CASE WHEN x.hash IS NULL THEN 'audit row is not chained'
-                WHEN x.seq <> x.rn THEN 'audit sequence has a gap or repeat'
-                WHEN x.prev_hash <> coalesce(x.prev, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
-                    THEN 'audit row does not link to the previous row''s hash'
-                WHEN x.at < x.prev_at THEN 'audit row is dated before the row it follows'
-                ELSE 'audit row content does not match its hash' END
-    FROM (
-        SELECT a.*, lag(a.hash) OVER w AS prev, lag(a.at) OVER w AS prev_at, row_number() OVER w AS rn
-        FROM audit_log a
-        WHERE a.id >= (SELECT s.first_chained_id FROM audit_chain_start s)
-        WINDOW w AS (PARTITION BY a.target ORDER BY a.seq, a.id)
-    ) x
-    WHERE x.hash IS NULL OR x.seq <> x.rn OR x.at < x.prev_at
-       OR x.prev_hash <> coalesce(x.prev, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
-       OR x.hash <> sha256(x.prev_hash || audit_content(x.seq, x.at, x.actor, x.role, x.action, x.target, x.request_id,
-                                                        x.input_digest, x.db_user))
-    UNION ALL
-    SELECT NULL::bigint, c.target, 'audit chain head differs from its last row'
-    FROM audit_chains c
-    LEFT JOIN LATERAL (
-        SELECT a.seq, a.hash FROM audit_log a WHERE a.target = c.target AND a.seq IS NOT NULL
-        ORDER BY a.seq DESC LIMIT 1
-    ) l ON true
-    WHERE c.seq <> coalesce(l.seq, 0)
-       OR c.last_hash <> coalesce(l.hash, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
-$$;
+-- `reclaim fund verify` checks the audit chains in Swift, from the rows.
+DROP FUNCTION IF EXISTS audit_verify();

@@ -377,56 +377,11 @@ BEGIN
 END
 $$;
 
--- Everything `reclaim fund verify` checks, as rows of (entry, account, problem).
-CREATE OR REPLACE FUNCTION ledger_verify() RETURNS TABLE (entry_id bigint, account_id bigint, problem text)
-    LANGUAGE sql STABLE AS $$
-    SELECT e.id, NULL::bigint, 'entry content does not match its hash'
-    FROM ledger_entries e
-    WHERE e.entry_hash <> CASE e.hash_version
-        WHEN 1 THEN ledger_entry_hash(e.id, e.kind, e.value_date, e.booked_at, e.amount, e.reference,
-                                      e.memo, e.actor, e.idempotency_key, e.reverses, e.reason)
-        ELSE ledger_entry_hash_v2(e.id, e.kind, e.value_date, e.booked_at, e.amount, e.reference,
-                                  e.memo, e.actor, e.idempotency_key, e.reverses, e.reason, e.request_digest) END
-    UNION ALL
-    SELECT x.entry_id, x.account_id,
-           CASE WHEN x.seq <> x.rn THEN 'posting sequence has a gap or repeat'
-                WHEN x.balance_after <> x.running THEN 'running balance does not add up'
-                WHEN x.prev_hash <> coalesce(x.prev, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
-                    THEN 'posting does not link to the previous posting''s hash'
-                WHEN x.value_date <> x.entry_value_date THEN 'posting value date differs from its entry''s'
-                ELSE 'posting content does not match its hash' END
-    FROM (
-        SELECT p.*, e.entry_hash, e.value_date AS entry_value_date, e.hash_version, a.kind AS account_kind, m.license,
-               lag(p.hash) OVER w AS prev, row_number() OVER w AS rn, sum(p.amount) OVER w AS running
-        FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id
-        JOIN fund_accounts a ON a.id = p.account_id JOIN mines m ON m.id = a.mine_id
-        WINDOW w AS (PARTITION BY p.account_id ORDER BY p.seq)
-    ) x
-    WHERE x.seq <> x.rn OR x.balance_after <> x.running OR x.value_date <> x.entry_value_date
-       OR x.prev_hash <> coalesce(x.prev, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
-       OR x.hash <> sha256(x.prev_hash || CASE x.hash_version
-              WHEN 1 THEN ledger_posting_content(x.entry_hash, x.account_id, x.seq, x.amount, x.balance_after)
-              ELSE ledger_posting_content_v2(x.entry_hash, x.account_id, x.seq, x.amount, x.balance_after,
-                                             x.license, x.account_kind) END)
-    UNION ALL
-    SELECT e.id, NULL, 'postings do not sum to zero over at least two accounts'
-    FROM ledger_entries e LEFT JOIN ledger_postings p ON p.entry_id = e.id
-    GROUP BY e.id HAVING coalesce(sum(p.amount), 0) <> 0 OR count(p.entry_id) < 2
-    UNION ALL
-    -- an account problem is the account's, not an entry's: a deleted last
-    -- posting would otherwise blame the entry before it
-    SELECT NULL::bigint, a.id, 'stored balance, sequence or last hash differs from the postings'
-    FROM fund_accounts a
-    LEFT JOIN LATERAL (
-        SELECT coalesce(sum(p.amount), 0) AS total, coalesce(max(p.seq), 0) AS seq
-        FROM ledger_postings p WHERE p.account_id = a.id
-    ) s ON true
-    LEFT JOIN LATERAL (
-        SELECT q.hash FROM ledger_postings q WHERE q.account_id = a.id ORDER BY q.seq DESC LIMIT 1
-    ) l ON true
-    WHERE a.balance <> s.total OR a.seq <> s.seq
-       OR a.last_hash <> coalesce(l.hash, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
-$$;
+-- `reclaim fund verify` recomputes every hash in Swift from the rows
+-- themselves (Sources/Reclaim/Fund/LedgerVerifier.swift), so that no
+-- function stored here can vouch for the data it would hide; the SQL
+-- verifier of earlier versions is gone.
+DROP FUNCTION IF EXISTS ledger_verify();
 
 -- An entry with its postings, one row per posting (debit first). Every step
 -- is a LATERAL probe with LIMIT, which no cached plan can turn into a scan.

@@ -1,3 +1,4 @@
+import Crypto
 public import PQKit
 
 /// What `fund verify` found.
@@ -51,42 +52,284 @@ public struct VerifyReport: Sendable, Encodable {
 }
 
 extension FundLedger {
-    /// Checks the whole ledger in one snapshot: every entry's hash, every
-    /// account's hash chain, sequences and running balances, that every
-    /// entry sums to zero, and that every stored balance equals the sum of
-    /// its postings (the database function `ledger_verify`); and the audit
-    /// trail's hash chains (`audit_verify`).
+    /// Checks the whole ledger and audit trail in one snapshot, recomputing
+    /// every hash here, in Swift (swift-crypto), from the rows themselves:
+    /// no function stored in the database takes part, so replacing one
+    /// cannot make this say "intact". It checks every entry's hash, every
+    /// account's chain (sequence, running balance, links, value dates,
+    /// hashes), that every entry sums to zero over two or more postings,
+    /// that every account's stored balance, sequence and last hash match its
+    /// postings, and every audit chain (sequence, links, time order, hashes,
+    /// heads). Rows are read in pages, so memory stays flat.
     public static func verify(on conn: Connection, maxProblems: Int = 1000) throws -> VerifyReport {
         try conn.transactionally { conn in
             try conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            guard let counts = try conn.queryFirst("""
-                SELECT (SELECT count(*) FROM ledger_entries) AS e, (SELECT count(*) FROM ledger_postings) AS p,
-                       (SELECT count(*) FROM fund_accounts) AS a,
-                       (SELECT count(*) FROM audit_log
-                        WHERE id >= (SELECT first_chained_id FROM audit_chain_start)) AS au
-                """)
-            else { throw ReclaimError(.internal, "verify returned nothing") }
-            let problems = try conn.query("""
-                SELECT v.entry_id, v.problem, m.license, a.kind
-                FROM ledger_verify() v
-                LEFT JOIN fund_accounts a ON a.id = v.account_id
-                LEFT JOIN mines m ON m.id = a.mine_id
-                ORDER BY v.entry_id NULLS LAST, m.license, a.kind
-                LIMIT \(Int64(maxProblems))
-                """).rows.map { r in
-                VerifyReport.Problem(entryID: try r.decode("entry_id"), license: try r.decode("license"),
-                                     account: try r.decode("kind"), problem: try r.decode("problem"))
+            var check = ChainCheck(limit: maxProblems)
+            let entries = try check.entries(on: conn)
+            let (postings, accounts) = try check.postings(on: conn)
+            try check.balancedEntries(on: conn)
+            let audit = try check.audit(on: conn)
+            let ledger = check.ledgerProblems.sorted {
+                ($0.entryID ?? .max, $0.license ?? "", $0.account ?? "") < ($1.entryID ?? .max, $1.license ?? "", $1.account ?? "")
             }
-            let audit = try conn.query("""
-                SELECT audit_id, target, problem FROM audit_verify() ORDER BY audit_id NULLS LAST, target
-                LIMIT \(Int64(maxProblems))
-                """).rows.map { r in
-                VerifyReport.Problem(entryID: nil, license: nil, account: nil, auditID: try r.decode("audit_id"),
-                                     target: try r.decode("target"), problem: try r.decode("problem"))
-            }
-            return VerifyReport(entries: try counts.decode("e"), postings: try counts.decode("p"),
-                                accounts: try counts.decode("a"), auditRows: try counts.decode("au"),
-                                problems: problems + audit)
+            let trail = check.auditProblems.sorted { ($0.auditID ?? .max, $0.target ?? "") < ($1.auditID ?? .max, $1.target ?? "") }
+            return VerifyReport(entries: entries, postings: postings, accounts: accounts, auditRows: audit,
+                                problems: Array((ledger + trail).prefix(maxProblems)))
         }
+    }
+}
+
+/// The canonical texts behind Reclaim's hashes, the same as
+/// sql/functions/ledger.sql and audit.sql write them, recomputed here.
+enum LedgerHash {
+    static let zero = [UInt8](repeating: 0, count: 32)
+
+    static func sha256(_ bytes: [UInt8]) -> [UInt8] { Array(SHA256.hash(data: bytes)) }
+
+    /// `ledger_text`: a length prefix (in bytes) keeps '|' in a value from
+    /// forging a field boundary; `~` is NULL.
+    static func text(_ s: String?) -> String { s.map { "\($0.utf8.count):\($0)" } ?? "~" }
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef")
+        var out = ""
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0x0F)])
+        }
+        return out
+    }
+}
+
+/// One pass over the rows, collecting what does not hold.
+struct ChainCheck {
+    let limit: Int
+    let page: Int64 = 20_000
+    var ledgerProblems: [VerifyReport.Problem] = []
+    var auditProblems: [VerifyReport.Problem] = []
+
+    init(limit: Int) { self.limit = limit }
+
+    var full: Bool { ledgerProblems.count + auditProblems.count >= limit }
+
+    mutating func ledger(_ entry: Int64?, _ problem: String, license: String? = nil, account: String? = nil) {
+        if !full { ledgerProblems.append(.init(entryID: entry, license: license, account: account, problem: problem)) }
+    }
+
+    mutating func trail(_ id: Int64?, _ target: String, _ problem: String) {
+        if !full {
+            auditProblems.append(.init(entryID: nil, license: nil, account: nil, auditID: id, target: target,
+                                       problem: problem))
+        }
+    }
+
+    /// Every entry's hash, version 1 or 2 (0011).
+    mutating func entries(on conn: Connection) throws -> Int64 {
+        var after: Int64 = 0
+        var count: Int64 = 0
+        while true {
+            let rows = try conn.query("""
+                SELECT id, kind, (value_date - DATE '2000-01-01') AS day,
+                       floor(extract(epoch FROM booked_at) * 1000000)::bigint AS micros, amount, reference, memo,
+                       actor, idempotency_key, reverses, reason, request_digest, entry_hash, hash_version
+                FROM ledger_entries WHERE id > \(after) ORDER BY id LIMIT \(page)
+                """).rows
+            for r in rows {
+                let id: Int64 = try r.decode("id")
+                let version: Int16 = try r.decode("hash_version")
+                var fields = [String(id), try r.decode("kind", as: String.self), String(try r.decode("day", as: Int32.self)),
+                              String(try r.decode("micros", as: Int64.self)), String(try r.decode("amount", as: Int64.self)),
+                              LedgerHash.text(try r.decode("reference")), LedgerHash.text(try r.decode("memo")),
+                              LedgerHash.text(try r.decode("actor")), LedgerHash.text(try r.decode("idempotency_key")),
+                              (try r.decode("reverses", as: Int64?.self)).map(String.init) ?? "~",
+                              LedgerHash.text(try r.decode("reason"))]
+                if version >= 2 {
+                    fields.insert("v2", at: 0)
+                    fields.append(LedgerHash.hex(try r.decode("request_digest", as: ByteA.self).bytes))
+                }
+                let hash = LedgerHash.sha256(Array(fields.joined(separator: "|").utf8))
+                if hash != (try r.decode("entry_hash", as: ByteA.self).bytes) {
+                    ledger(id, "entry content does not match its hash")
+                }
+                after = id
+            }
+            count += Int64(rows.count)
+            if rows.count < page { return count }
+        }
+    }
+
+    /// Every account's chain, in sequence order, and its stored head.
+    mutating func postings(on conn: Connection) throws -> (postings: Int64, accounts: Int64) {
+        struct Account {
+            var id: Int64, license: String, kind: String, balance: Int64, seq: Int64, lastHash: [UInt8]
+            var rn: Int64 = 0, running: Int64 = 0, previous = LedgerHash.zero
+        }
+        var current: Account?
+        var count: Int64 = 0
+        var accounts: Int64 = 0
+        func close(_ a: Account, into check: inout ChainCheck) {
+            if a.balance != a.running || a.seq != a.rn || a.lastHash != a.previous {
+                check.ledger(nil, "stored balance, sequence or last hash differs from the postings", license: a.license, account: a.kind)
+            }
+        }
+        var afterAccount: Int64 = 0
+        var afterSeq: Int64 = 0
+        while true {
+            let rows = try conn.query("""
+                SELECT p.account_id, p.seq, p.amount, p.balance_after, p.value_date = e.value_date AS same_day,
+                       p.prev_hash, p.hash, p.entry_id, e.entry_hash, e.hash_version, a.kind, m.license,
+                       a.balance AS account_balance, a.seq AS account_seq, a.last_hash AS account_last_hash
+                FROM ledger_postings p
+                JOIN ledger_entries e ON e.id = p.entry_id
+                JOIN fund_accounts a ON a.id = p.account_id
+                JOIN mines m ON m.id = a.mine_id
+                WHERE (p.account_id, p.seq) > (\(afterAccount), \(afterSeq))
+                ORDER BY p.account_id, p.seq LIMIT \(page)
+                """).rows
+            for r in rows {
+                let accountID: Int64 = try r.decode("account_id")
+                if current?.id != accountID {
+                    if let a = current { close(a, into: &self) }
+                    accounts += 1
+                    current = Account(id: accountID, license: try r.decode("license"), kind: try r.decode("kind"),
+                                      balance: try r.decode("account_balance"), seq: try r.decode("account_seq"),
+                                      lastHash: try r.decode("account_last_hash", as: ByteA.self).bytes)
+                }
+                guard var a = current else { continue }
+                let seq: Int64 = try r.decode("seq")
+                let amount: Int64 = try r.decode("amount")
+                let balanceAfter: Int64 = try r.decode("balance_after")
+                let prevHash = try r.decode("prev_hash", as: ByteA.self).bytes
+                let hash = try r.decode("hash", as: ByteA.self).bytes
+                let entry: Int64 = try r.decode("entry_id")
+                a.rn += 1
+                a.running += amount
+                var fields = [String(accountID), String(seq), String(amount), String(balanceAfter)]
+                if try r.decode("hash_version", as: Int16.self) >= 2 {
+                    fields.insert("v2", at: 0)
+                    fields += [LedgerHash.text(a.license), LedgerHash.text(a.kind)]
+                }
+                let content = try r.decode("entry_hash", as: ByteA.self).bytes + Array(fields.joined(separator: "|").utf8)
+                if seq != a.rn {
+                    ledger(entry, "posting sequence has a gap or repeat", license: a.license, account: a.kind)
+                } else if balanceAfter != a.running {
+                    ledger(entry, "running balance does not add up", license: a.license, account: a.kind)
+                } else if prevHash != a.previous {
+                    ledger(entry, "posting does not link to the previous posting's hash", license: a.license, account: a.kind)
+                } else if !(try r.decode("same_day", as: Bool.self)) {
+                    ledger(entry, "posting value date differs from its entry's", license: a.license, account: a.kind)
+                } else if hash != LedgerHash.sha256(prevHash + content) {
+                    ledger(entry, "posting content does not match its hash", license: a.license, account: a.kind)
+                }
+                a.previous = hash
+                current = a
+                afterAccount = accountID
+                afterSeq = seq
+            }
+            count += Int64(rows.count)
+            if rows.count < page { break }
+        }
+        if let a = current { close(a, into: &self) }
+        // accounts without postings must still be at their beginning
+        let idle = try conn.query("""
+            SELECT a.kind, m.license FROM fund_accounts a JOIN mines m ON m.id = a.mine_id
+            WHERE NOT EXISTS (SELECT 1 FROM ledger_postings p WHERE p.account_id = a.id)
+              AND (a.balance <> 0 OR a.seq <> 0 OR a.last_hash <> \(ByteA(LedgerHash.zero)))
+            """).rows
+        for r in idle {
+            ledger(nil, "stored balance, sequence or last hash differs from the postings", license: try r.decode("license"),
+                   account: try r.decode("kind"))
+        }
+        let all = try conn.queryFirst("SELECT count(*) AS n FROM fund_accounts")?.decode("n", as: Int64.self) ?? accounts
+        return (count, all)
+    }
+
+    /// Double entry: every entry's postings sum to zero over two or more.
+    mutating func balancedEntries(on conn: Connection) throws {
+        for r in try conn.query("""
+            SELECT e.id FROM ledger_entries e LEFT JOIN ledger_postings p ON p.entry_id = e.id
+            GROUP BY e.id HAVING coalesce(sum(p.amount), 0) <> 0 OR count(p.entry_id) < 2
+            ORDER BY e.id LIMIT \(Int64(limit))
+            """).rows {
+            ledger(try r.decode("id"), "postings do not sum to zero over at least two accounts")
+        }
+    }
+
+    /// Every audit chain since the trail was chained (0010), and its head.
+    mutating func audit(on conn: Connection) throws -> Int64 {
+        let start: Int64 = try conn.queryFirst("SELECT first_chained_id AS s FROM audit_chain_start")?.decode("s") ?? 1
+        for r in try conn.query("""
+            SELECT id, target FROM audit_log WHERE id >= \(start) AND hash IS NULL ORDER BY id LIMIT \(Int64(limit))
+            """).rows {
+            trail(try r.decode("id"), try r.decode("target"), "audit row is not chained")
+        }
+        var heads: [String: (seq: Int64, hash: [UInt8])] = [:]
+        for r in try conn.query("SELECT target, seq, last_hash FROM audit_chains").rows {
+            heads[try r.decode("target")] = (try r.decode("seq"), try r.decode("last_hash", as: ByteA.self).bytes)
+        }
+        var target: String?
+        var rn: Int64 = 0
+        var previous = LedgerHash.zero
+        var previousMicros = Int64.min
+        var lastSeq: Int64 = 0
+        var count: Int64 = 0
+        func closeChain(_ t: String, into check: inout ChainCheck) {
+            let head = heads.removeValue(forKey: t)
+            if head?.seq != lastSeq || head?.hash != previous {
+                check.trail(nil, t, "audit chain head differs from its last row")
+            }
+        }
+        var after = ("", Int64(0), Int64(0))
+        while true {
+            let rows = try conn.query("""
+                SELECT id, target, seq, floor(extract(epoch FROM at) * 1000000)::bigint AS micros, actor, role, action,
+                       request_id, input_digest, db_user, prev_hash, hash
+                FROM audit_log
+                WHERE id >= \(start) AND hash IS NOT NULL AND (target, seq, id) > (\(after.0), \(after.1), \(after.2))
+                ORDER BY target, seq, id LIMIT \(page)
+                """).rows
+            for r in rows {
+                let id: Int64 = try r.decode("id")
+                let t: String = try r.decode("target")
+                let seq: Int64 = try r.decode("seq")
+                if t != target {
+                    if let target { closeChain(target, into: &self) }
+                    target = t
+                    rn = 0
+                    previous = LedgerHash.zero
+                    previousMicros = .min
+                }
+                rn += 1
+                let micros: Int64 = try r.decode("micros")
+                let prevHash = try r.decode("prev_hash", as: ByteA.self).bytes
+                let hash = try r.decode("hash", as: ByteA.self).bytes
+                let content = [String(seq), String(micros), LedgerHash.text(try r.decode("actor")),
+                               LedgerHash.text(try r.decode("role")), LedgerHash.text(try r.decode("action")),
+                               LedgerHash.text(t), LedgerHash.text(try r.decode("request_id")),
+                               LedgerHash.hex(try r.decode("input_digest", as: ByteA.self).bytes),
+                               LedgerHash.text(try r.decode("db_user"))].joined(separator: "|")
+                if seq != rn {
+                    trail(id, t, "audit sequence has a gap or repeat")
+                } else if prevHash != previous {
+                    trail(id, t, "audit row does not link to the previous row's hash")
+                } else if micros < previousMicros {
+                    trail(id, t, "audit row is dated before the row it follows")
+                } else if hash != LedgerHash.sha256(prevHash + Array(content.utf8)) {
+                    trail(id, t, "audit row content does not match its hash")
+                }
+                previous = hash
+                previousMicros = micros
+                lastSeq = seq
+                after = (t, seq, id)
+            }
+            count += Int64(rows.count)
+            if rows.count < page { break }
+        }
+        if let target { closeChain(target, into: &self) }
+        for (t, head) in heads where head.seq != 0 {
+            trail(nil, t, "audit chain head differs from its last row")
+        }
+        return count
     }
 }
