@@ -9,7 +9,7 @@ struct FundCommand: ParsableCommand {
         abstract: "The restoration-fund ledger (矿山地质环境治理恢复基金).",
         subcommands: [
             Deposit.self, Withdraw.self, Transfer.self, ConvertDeposit.self, Reverse.self, Balance.self,
-            StatementCommand.self, Import.self, Verify.self,
+            StatementCommand.self, Import.self, Verify.self, Checkpoint.self,
         ])
 
     /// The options every booking takes.
@@ -228,16 +228,46 @@ struct FundCommand: ParsableCommand {
         }
     }
 
-    struct Verify: ParsableCommand {
+    struct Checkpoint: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check every hash chain, that every entry sums to zero, and every stored balance.")
+            abstract: "Record every account's head and print the digest to publish (verify --checkpoint checks it).")
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var actor: ActorOptions
         @Option(help: "Output format.") var format: DetailFormat = .table
 
         func run() throws {
             try reportingFailures {
+                let (who, conn) = try actor.connect(database, for: FundPolicy.checkpoint)
+                let checkpoint = try FundLedger.checkpoint(by: who, on: conn)
+                switch format {
+                case .json: try Output.json(checkpoint)
+                case .table:
+                    Output.write("\(checkpoint.digest)\n")
+                    FileHandle.standardError.write(Data(
+                        "checkpoint \(checkpoint.id) of \(checkpoint.accounts) accounts; publish this digest, then check it with: reclaim fund verify --checkpoint \(checkpoint.digest)\n".utf8))
+                }
+            }
+        }
+    }
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Recompute every hash of the ledger and the audit trail, and check every chain and balance.")
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "A published checkpoint digest: also prove the ledger still extends it.") var checkpoint: String?
+        @Flag(help: "With --checkpoint: check only what came after it (a fast daily check).") var incremental = false
+        @Option(help: "Output format.") var format: DetailFormat = .table
+
+        func validate() throws {
+            if incremental, checkpoint == nil {
+                throw ValidationError("--incremental needs --checkpoint DIGEST")
+            }
+        }
+
+        func run() throws {
+            try reportingFailures {
                 let conn = try database.connect()
-                let report = try FundLedger.verify(on: conn)
+                let report = try FundLedger.verify(on: conn, checkpoint: checkpoint, incremental: incremental)
                 switch format {
                 case .json: try Output.json(report)
                 case .table:
@@ -252,9 +282,17 @@ struct FundCommand: ParsableCommand {
                         let account = p.license.map { " (\($0) \(p.account ?? ""))" } ?? ""
                         Output.write("broken: \(entry)\(account): \(p.problem)\n")
                     }
-                    if report.isIntact { Output.write("ledger and audit trail intact\n") }
+                    if report.isIntact {
+                        Output.write("ledger and audit trail intact\n")
+                        if let checkpoint { Output.write("the ledger extends checkpoint \(checkpoint.lowercased())\n") }
+                    }
                 }
                 if !report.isIntact {
+                    if let first = report.problems.first(where: { $0.entryID == nil && $0.target == nil }),
+                       first.problem.contains("checkpoint") {
+                        let account = first.license.map { " (\($0) \(first.account ?? ""))" } ?? ""
+                        throw CLIFailure.rejected("checkpoint verification failed\(account): \(first.problem)")
+                    }
                     if let first = report.firstBrokenEntry {
                         throw CLIFailure.rejected("ledger verification failed: first broken entry is entry \(first)")
                     }

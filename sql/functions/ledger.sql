@@ -497,3 +497,13 @@ GRANT EXECUTE ON FUNCTION fund_post(text, text, text, bigint, date, date, text, 
     TO reclaim_app;
 GRANT EXECUTE ON FUNCTION fund_reverse_post(bigint, date, date, text, text, text, text, text) TO reclaim_app;
 GRANT EXECUTE ON FUNCTION ledger_entry_rows(bigint) TO reclaim_app;
+
+-- Checkpoints are never changed.
+CREATE OR REPLACE TRIGGER ledger_checkpoints_append_only BEFORE UPDATE OR DELETE ON ledger_checkpoints
+    FOR EACH ROW EXECUTE FUNCTION forbid_change();
+CREATE OR REPLACE TRIGGER ledger_checkpoints_no_truncate BEFORE TRUNCATE ON ledger_checkpoints
+    FOR EACH STATEMENT EXECUTE FUNCTION forbid_change();
+CREATE OR REPLACE TRIGGER ledger_checkpoint_heads_append_only BEFORE UPDATE OR DELETE ON ledger_checkpoint_heads
+    FOR EACH ROW EXECUTE FUNCTION forbid_change();
+CREATE OR REPLACE TRIGGER ledger_checkpoint_heads_no_truncate BEFORE TRUNCATE ON ledger_checkpoint_heads
+    FOR EACH STATEMENT EXECUTE FUNCTION forbid_change();

@@ -3,6 +3,9 @@ public enum FundPolicy {
     /// Deposits, withdrawals, transfers, conversions, reversals, imports: any mine's.
     public static let book = Policy.roles("book fund entries", .finance)
 
+    /// Recording a checkpoint to publish: an administrator's act.
+    public static let checkpoint = Policy.roles("record ledger checkpoints", .admin)
+
     /// The part of `entry` that `p` may see, or not found. An operator sees
     /// only the legs on their own mines (a transfer's other mine, and its
     /// running balance, are someone else's business), and an entry with none

@@ -61,10 +61,26 @@ extension FundLedger {
     /// that every account's stored balance, sequence and last hash match its
     /// postings, and every audit chain (sequence, links, time order, hashes,
     /// heads). Rows are read in pages, so memory stays flat.
-    public static func verify(on conn: Connection, maxProblems: Int = 1000) throws -> VerifyReport {
-        try conn.transactionally { conn in
+    ///
+    /// With `checkpoint` (the published digest of `fund checkpoint`), it also
+    /// proves that the ledger still extends it: the stored heads match the
+    /// digest and every account still passes through its head, so a history
+    /// rewritten with recomputed hashes, cut short or handed to another mine
+    /// is named. `incremental` then recomputes only what came after the
+    /// checkpoint (entries, postings) — fast for a daily check — and trusts
+    /// what the checkpoint anchors; the audit chains are always checked whole.
+    public static func verify(on conn: Connection, checkpoint: String? = nil, incremental: Bool = false,
+                              maxProblems: Int = 1000) throws -> VerifyReport {
+        if incremental, checkpoint == nil {
+            throw ReclaimError.invalid("incremental", "needs --checkpoint: the point it starts after")
+        }
+        return try conn.transactionally { conn in
             try conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             var check = ChainCheck(limit: maxProblems)
+            if let checkpoint {
+                let id = try anchor(checkpoint, on: conn, into: &check)
+                if incremental { check.since = id }
+            }
             let entries = try check.entries(on: conn)
             let (postings, accounts) = try check.postings(on: conn)
             try check.balancedEntries(on: conn)
@@ -106,6 +122,8 @@ enum LedgerHash {
 struct ChainCheck {
     let limit: Int
     let page: Int64 = 20_000
+    /// Incremental: the checkpoint whose heads the check starts after.
+    var since: Int64?
     var ledgerProblems: [VerifyReport.Problem] = []
     var auditProblems: [VerifyReport.Problem] = []
 
@@ -133,7 +151,13 @@ struct ChainCheck {
                 SELECT id, kind, (value_date - DATE '2000-01-01') AS day,
                        floor(extract(epoch FROM booked_at) * 1000000)::bigint AS micros, amount, reference, memo,
                        actor, idempotency_key, reverses, reason, request_digest, entry_hash, hash_version
-                FROM ledger_entries WHERE id > \(after) ORDER BY id LIMIT \(page)
+                FROM ledger_entries e
+                WHERE id > \(after)
+                  AND (\(since)::bigint IS NULL OR EXISTS (
+                      SELECT 1 FROM ledger_postings p
+                      LEFT JOIN ledger_checkpoint_heads h ON h.checkpoint_id = \(since) AND h.account_id = p.account_id
+                      WHERE p.entry_id = e.id AND p.seq > coalesce(h.seq, 0)))
+                ORDER BY id LIMIT \(page)
                 """).rows
             for r in rows {
                 let id: Int64 = try r.decode("id")
@@ -179,12 +203,15 @@ struct ChainCheck {
             let rows = try conn.query("""
                 SELECT p.account_id, p.seq, p.amount, p.balance_after, p.value_date = e.value_date AS same_day,
                        p.prev_hash, p.hash, p.entry_id, e.entry_hash, e.hash_version, a.kind, m.license,
-                       a.balance AS account_balance, a.seq AS account_seq, a.last_hash AS account_last_hash
+                       a.balance AS account_balance, a.seq AS account_seq, a.last_hash AS account_last_hash,
+                       coalesce(h.seq, 0) AS start_seq, coalesce(h.balance, 0) AS start_balance,
+                       coalesce(h.last_hash, \(ByteA(LedgerHash.zero))) AS start_hash
                 FROM ledger_postings p
                 JOIN ledger_entries e ON e.id = p.entry_id
                 JOIN fund_accounts a ON a.id = p.account_id
                 JOIN mines m ON m.id = a.mine_id
-                WHERE (p.account_id, p.seq) > (\(afterAccount), \(afterSeq))
+                LEFT JOIN ledger_checkpoint_heads h ON h.checkpoint_id = \(since) AND h.account_id = p.account_id
+                WHERE (p.account_id, p.seq) > (\(afterAccount), \(afterSeq)) AND p.seq > coalesce(h.seq, 0)
                 ORDER BY p.account_id, p.seq LIMIT \(page)
                 """).rows
             for r in rows {
@@ -194,7 +221,9 @@ struct ChainCheck {
                     accounts += 1
                     current = Account(id: accountID, license: try r.decode("license"), kind: try r.decode("kind"),
                                       balance: try r.decode("account_balance"), seq: try r.decode("account_seq"),
-                                      lastHash: try r.decode("account_last_hash", as: ByteA.self).bytes)
+                                      lastHash: try r.decode("account_last_hash", as: ByteA.self).bytes,
+                                      rn: try r.decode("start_seq"), running: try r.decode("start_balance"),
+                                      previous: try r.decode("start_hash", as: ByteA.self).bytes)
                 }
                 guard var a = current else { continue }
                 let seq: Int64 = try r.decode("seq")
@@ -231,11 +260,13 @@ struct ChainCheck {
             if rows.count < page { break }
         }
         if let a = current { close(a, into: &self) }
-        // accounts without postings must still be at their beginning
+        // accounts with no postings (after the checkpoint) must still be where they started
         let idle = try conn.query("""
             SELECT a.kind, m.license FROM fund_accounts a JOIN mines m ON m.id = a.mine_id
-            WHERE NOT EXISTS (SELECT 1 FROM ledger_postings p WHERE p.account_id = a.id)
-              AND (a.balance <> 0 OR a.seq <> 0 OR a.last_hash <> \(ByteA(LedgerHash.zero)))
+            LEFT JOIN ledger_checkpoint_heads h ON h.checkpoint_id = \(since) AND h.account_id = a.id
+            WHERE NOT EXISTS (SELECT 1 FROM ledger_postings p WHERE p.account_id = a.id AND p.seq > coalesce(h.seq, 0))
+              AND (a.balance <> coalesce(h.balance, 0) OR a.seq <> coalesce(h.seq, 0)
+                   OR a.last_hash <> coalesce(h.last_hash, \(ByteA(LedgerHash.zero))))
             """).rows
         for r in idle {
             ledger(nil, "stored balance, sequence or last hash differs from the postings", license: try r.decode("license"),
