@@ -11,6 +11,9 @@ CREATE TABLE audit_chains (
     target     text PRIMARY KEY,
     seq        bigint NOT NULL CHECK (seq >= 0),
     last_hash  bytea NOT NULL,
+    -- the hash before last_hash: lets one UPDATE advance the head and hand
+    -- the appended row its link, with no separate lock on the head
+    prev_hash  bytea NOT NULL,
     last_at    timestamptz NOT NULL
 );
 

@@ -29,28 +29,32 @@ CREATE OR REPLACE FUNCTION audit_record(p_actor text, p_role text, p_action text
                                         p_request_id text, p_input text) RETURNS void LANGUAGE plpgsql
     SECURITY DEFINER SET search_path = public, pg_temp SET enable_seqscan = off AS $$
 DECLARE
+    v_at timestamptz := clock_timestamp();
+    v_digest bytea := sha256(convert_to(p_input, 'UTF8'));
     v_seq bigint;
 BEGIN
     PERFORM reclaim_check_actor(p_actor, NULL);
-    -- lock the head, append the row, advance the head: one statement
+    -- Advance the head and append the row in one statement. SET sees the
+    -- head as it was (after waiting for a concurrent record of the same
+    -- target, as it is now), so the row lock of the UPDATE is the chain's.
     WITH h AS (
-        SELECT c.seq + 1 AS seq, c.last_hash, greatest(clock_timestamp(), c.last_at) AS at
-        FROM audit_chains c WHERE c.target = p_target FOR UPDATE
-    ), r AS (
-        INSERT INTO audit_log (at, actor, role, action, target, request_id, input_digest, seq, prev_hash, hash, db_user)
-        SELECT h.at, p_actor, p_role, p_action, p_target, p_request_id, d.digest, h.seq, h.last_hash,
-               sha256(h.last_hash || audit_content(h.seq, h.at, p_actor, p_role, p_action, p_target, p_request_id,
-                                                   d.digest, session_user)),
-               session_user
-        FROM h CROSS JOIN (SELECT sha256(convert_to(p_input, 'UTF8')) AS digest) d
-        RETURNING seq, hash, at
+        UPDATE audit_chains c
+        SET seq = c.seq + 1, prev_hash = c.last_hash, last_at = greatest(v_at, c.last_at),
+            last_hash = sha256(c.last_hash || audit_content(c.seq + 1, greatest(v_at, c.last_at), p_actor, p_role,
+                                                            p_action, p_target, p_request_id, v_digest, session_user))
+        WHERE c.target = p_target
+        RETURNING c.seq, c.prev_hash, c.last_hash, c.last_at
     )
-    UPDATE audit_chains c SET seq = r.seq, last_hash = r.hash, last_at = r.at FROM r WHERE c.target = p_target
-    RETURNING c.seq INTO v_seq;
+    INSERT INTO audit_log (at, actor, role, action, target, request_id, input_digest, seq, prev_hash, hash, db_user)
+    SELECT h.last_at, p_actor, p_role, p_action, p_target, p_request_id, v_digest, h.seq, h.prev_hash, h.last_hash,
+           session_user
+    FROM h
+    RETURNING seq INTO v_seq;
     IF v_seq IS NULL THEN
         -- the target's first record: make its head, then append
-        INSERT INTO audit_chains (target, seq, last_hash, last_at)
-        VALUES (p_target, 0, '\x0000000000000000000000000000000000000000000000000000000000000000', '-infinity')
+        INSERT INTO audit_chains (target, seq, last_hash, prev_hash, last_at)
+        VALUES (p_target, 0, '\x0000000000000000000000000000000000000000000000000000000000000000',
+                '\x0000000000000000000000000000000000000000000000000000000000000000', '-infinity')
         ON CONFLICT (target) DO NOTHING;
         PERFORM audit_record(p_actor, p_role, p_action, p_target, p_request_id, p_input);
     END IF;
