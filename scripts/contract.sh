@@ -52,8 +52,9 @@ done
 port=$(free_port)
 "$bin" serve --port "$port" --log-level error > "$work/service.log" 2>&1 &
 service_pid=$!
+# wait for the port with bash alone: nothing here installs curl
 for _ in $(seq 1 100); do
-    curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
     sleep 0.1
 done
 

@@ -296,12 +296,14 @@ struct FundCommand: ParsableCommand {
                     if let first = report.firstBrokenEntry {
                         throw CLIFailure.rejected("ledger verification failed: first broken entry is entry \(first)")
                     }
-                    if let audit = report.problems.first(where: { $0.target != nil }), report.problems.allSatisfy({ $0.target != nil }) {
-                        let row = audit.auditID.map { "audit row \($0)" } ?? "the head of its chain"
-                        throw CLIFailure.rejected("audit trail verification failed: \(row) of \(audit.target ?? "?")")
+                    if let account = report.problems.first(where: { $0.target == nil }) {
+                        throw CLIFailure.rejected("ledger verification failed: account \(account.license ?? "?") \(account.account ?? "") differs from its postings")
                     }
-                    let account = report.problems.first.map { "\($0.license ?? "?") \($0.account ?? "")" } ?? "?"
-                    throw CLIFailure.rejected("ledger verification failed: account \(account) differs from its postings")
+                    if let row = report.firstBrokenAuditRow {
+                        throw CLIFailure.rejected("audit trail verification failed: first broken audit row is \(row)")
+                    }
+                    let head = report.problems.first?.target ?? "?"
+                    throw CLIFailure.rejected("audit trail verification failed: the head of \(head)")
                 }
             }
         }

@@ -16,17 +16,14 @@ struct JSONBody {
         if let type = request.headers[.contentType] {
             let media = type.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
             guard media == "application/json" || (media.hasPrefix("application/") && media.hasSuffix("+json")) else {
-                throw Problem(.unsupportedMediaType, type: "urn:reclaim:problem:unsupported-media-type",
-                              title: "Unsupported media type",
-                              detail: "send the body as application/json, not \(media)")
+                throw Problem.unsupportedMediaType("send the body as application/json, not \(media)")
             }
         }
         var request = request
         let buffer = try await request.collectBody(upTo: context.maxUploadSize)
         let data = Data(buffer.readableBytesView)
         if !data.isEmpty, request.headers[.contentType] == nil {
-            throw Problem(.unsupportedMediaType, type: "urn:reclaim:problem:unsupported-media-type",
-                          title: "Unsupported media type", detail: "send the body as application/json")
+            throw Problem.unsupportedMediaType("send the body as application/json")
         }
         return try JSONBody(data: data, allowed: allowed)
     }

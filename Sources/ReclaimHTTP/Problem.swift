@@ -35,6 +35,11 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         return p
     }
 
+    static func unsupportedMediaType(_ detail: String) -> Problem {
+        Problem(.unsupportedMediaType, type: "urn:reclaim:problem:unsupported-media-type",
+                title: "Unsupported media type", detail: detail)
+    }
+
     static func badRequest(_ detail: String, errors: [FieldError] = []) -> Problem {
         Problem(.badRequest, type: "urn:reclaim:problem:invalid-request", title: "Invalid request", detail: detail,
                 errors: errors)

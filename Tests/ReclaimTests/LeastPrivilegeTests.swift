@@ -59,6 +59,11 @@ import Testing
         #expect(throws: PQError.self) {
             try app.execute("SELECT audit_record('ghost', 'admin', 'mine.add', 'mine:A', NULL, 'x')")
         }
+        // the unchecked append the booking functions use is not the service's to call
+        let append = #expect(throws: PQError.self) {
+            try app.execute("SELECT audit_append('li', 'finance', 'fund.deposit', 'mine:A', NULL, 'x')")
+        }
+        #expect(append?.sqlState == .insufficientPrivilege)
         #expect(throws: PQError.self) { try app.execute("SELECT review_open('test-permit', 1, 'draft', 'ghost')") }
         // a disabled user is no actor either
         try Users.disable("li", by: try Actor("setup"), on: conn)

@@ -21,11 +21,13 @@ CREATE OR REPLACE FUNCTION audit_content(p_seq bigint, p_at timestamptz, p_actor
 $$;
 
 -- One audit record, chained to the previous record of the same target; the
--- input is kept as its SHA-256 only. Run as the owner (reclaim_app may not
--- insert into audit_log), for a real actor only. The head is locked for the
--- rest of the caller's transaction: records of one target chain in commit
--- order, and a record's time never goes back along its chain.
-CREATE OR REPLACE FUNCTION audit_record(p_actor text, p_role text, p_action text, p_target text,
+-- input is kept as its SHA-256 only. For an actor the caller has already
+-- checked: the booking and decision functions check theirs once, with the
+-- role the action needs, and append through this. Runs as the owner
+-- (reclaim_app may neither call it nor insert into audit_log). The head
+-- stays locked for the rest of the caller's transaction: records of one
+-- target chain in commit order, and a record's time never goes back.
+CREATE OR REPLACE FUNCTION audit_append(p_actor text, p_role text, p_action text, p_target text,
                                         p_request_id text, p_input text) RETURNS void LANGUAGE plpgsql
     SECURITY DEFINER SET search_path = public, pg_temp SET enable_seqscan = off AS $$
 DECLARE
@@ -33,7 +35,6 @@ DECLARE
     v_digest bytea := sha256(convert_to(p_input, 'UTF8'));
     v_seq bigint;
 BEGIN
-    PERFORM reclaim_check_actor(p_actor, NULL);
     -- Advance the head and append the row in one statement. SET sees the
     -- head as it was (after waiting for a concurrent record of the same
     -- target, as it is now), so the row lock of the UPDATE is the chain's.
@@ -56,8 +57,18 @@ BEGIN
         VALUES (p_target, 0, '\x0000000000000000000000000000000000000000000000000000000000000000',
                 '\x0000000000000000000000000000000000000000000000000000000000000000', '-infinity')
         ON CONFLICT (target) DO NOTHING;
-        PERFORM audit_record(p_actor, p_role, p_action, p_target, p_request_id, p_input);
+        PERFORM audit_append(p_actor, p_role, p_action, p_target, p_request_id, p_input);
     END IF;
+END
+$$;
+-- audit_record: the same, for a real actor (reclaim_check_actor), as the
+-- service's own mutations (mines, users) write it.
+CREATE OR REPLACE FUNCTION audit_record(p_actor text, p_role text, p_action text, p_target text,
+                                        p_request_id text, p_input text) RETURNS void LANGUAGE plpgsql
+    SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    PERFORM reclaim_check_actor(p_actor, NULL);
+    PERFORM audit_append(p_actor, p_role, p_action, p_target, p_request_id, p_input);
 END
 $$;
 GRANT EXECUTE ON FUNCTION audit_record(text, text, text, text, text, text) TO reclaim_app;

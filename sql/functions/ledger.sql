@@ -455,7 +455,7 @@ BEGIN
         RETURN QUERY SELECT true, r.* FROM ledger_entry_rows(v_booked.entry_id) r;
         RETURN;
     END IF;
-    PERFORM audit_record(p_actor, p_role, 'fund.' || p_kind, 'mine:' || p_license, p_request_id, p_audit_input);
+    PERFORM audit_append(p_actor, p_role, 'fund.' || p_kind, 'mine:' || p_license, p_request_id, p_audit_input);
     -- the rows ledger_entry_rows would read back, debit first
     RETURN QUERY VALUES
         (false, v_booked.entry_id, p_kind, p_amount, p_value_date, v_booked.booked_at, p_reference, p_memo,
@@ -485,7 +485,7 @@ BEGIN
                         ledger_request_digest('reversal', p_original::text, NULL, 0, p_value_date_given, NULL,
                                               p_reason)) r;
     IF NOT v_replayed THEN
-        PERFORM audit_record(p_actor, p_role, 'fund.reverse', 'entry:' || p_original, p_request_id,
+        PERFORM audit_append(p_actor, p_role, 'fund.reverse', 'entry:' || p_original, p_request_id,
                              'reverse ' || p_original || ' ' || p_reason);
     END IF;
     RETURN QUERY SELECT v_replayed, r.* FROM ledger_entry_rows(v_entry) r;

@@ -55,7 +55,7 @@ BEGIN
     UPDATE review_records SET state = p_to, seq = v_rec.seq + 1,
         submitter = CASE WHEN p_submits THEN p_actor ELSE v_rec.submitter END
     WHERE record_type = p_type AND record_id = p_id;
-    PERFORM audit_record(p_actor, p_role, p_type || '.' || p_action, p_type || ':' || p_id, p_request_id,
+    PERFORM audit_append(p_actor, p_role, p_type || '.' || p_action, p_type || ':' || p_id, p_request_id,
                          concat_ws(E'\n', p_from, p_to, p_note));
     RETURN v_rec.seq + 1;
 END
