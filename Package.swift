@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         // SHA-256 for `fund verify`, computed outside the database it checks.
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        // The CLI's client of the service's own API (already resolved for HummingbirdTesting).
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // The C module: libpq, found through pkg-config, never a hard-coded path.
@@ -54,7 +56,22 @@ let package = Package(
                 "PQKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // One interface to everything the API offers, with two backends: the
+        // domain over a database connection, and an HTTP client of the API.
+        .target(
+            name: "ReclaimClient",
+            dependencies: [
+                "Reclaim",
+                "PQKit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
@@ -63,6 +80,7 @@ let package = Package(
             name: "ReclaimCLI",
             dependencies: [
                 "Reclaim",
+                "ReclaimClient",
                 "ReclaimHTTP",
                 "PQKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -209,7 +209,7 @@ public struct ByteA: PGEncodable, PGTextDecodable, Hashable {
 // MARK: - Dates
 
 /// A calendar date without time or zone (`date`), e.g. a bank value date.
-public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConvertible, PGEncodable,
+public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConvertible, Codable, PGEncodable,
     PGTextDecodable
 {
     public let year: Int
@@ -243,6 +243,21 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
     }
 
     public init?(pgText: String) { self.init(iso: pgText) }
+
+    /// A JSON date is the string `YYYY-MM-DD`, nothing else.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        let text = try c.decode(String.self)
+        guard let date = CalendarDate(iso: text) else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "'\(text)' is not a YYYY-MM-DD date")
+        }
+        self = date
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(description)
+    }
 
     /// Today's date in the given time zone (UTC by default).
     public static func today(in timeZone: TimeZone? = nil, now: Date = Date()) -> CalendarDate {

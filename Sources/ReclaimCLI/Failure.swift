@@ -46,11 +46,24 @@ enum CLIFailure: Error {
 func reportingFailures(_ body: () throws -> Void) throws {
     do {
         try body()
-    } catch let error as ExitCode {
-        throw error
     } catch {
-        let failure = error as? CLIFailure ?? CLIFailure(ReclaimError.wrap(error))
-        FileHandle.standardError.write(Data("error: \(failure.message)\n".utf8))
-        throw failure.exitCode
+        throw report(error)
     }
+}
+
+/// `reportingFailures`, for commands that run through a backend.
+func reportingFailures(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch {
+        throw report(error)
+    }
+}
+
+/// Prints a failure's one line and returns its exit code.
+private func report(_ error: any Error) -> ExitCode {
+    if let code = error as? ExitCode { return code }  // printed already
+    let failure = error as? CLIFailure ?? CLIFailure(ReclaimError.wrap(error))
+    FileHandle.standardError.write(Data("error: \(failure.message)\n".utf8))
+    return failure.exitCode
 }

@@ -2,14 +2,18 @@ import ArgumentParser
 import Foundation
 import PQKit
 import Reclaim
+import ReclaimClient
 
-struct FundCommand: ParsableCommand {
+/// Bookings and reads are offered by the API and run through either
+/// backend (`BackendOptions`); import, verify and checkpoint are
+/// administrators' work on the database itself.
+struct FundCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fund",
         abstract: "The restoration-fund ledger (矿山地质环境治理恢复基金).",
         subcommands: [
-            Deposit.self, Withdraw.self, Transfer.self, ConvertDeposit.self, Reverse.self, Balance.self,
-            StatementCommand.self, Import.self, Verify.self, Checkpoint.self,
+            Deposit.self, Withdraw.self, Transfer.self, ConvertDeposit.self, Reverse.self, EntryCommand.self,
+            Balance.self, StatementCommand.self, Import.self, Verify.self, Checkpoint.self,
         ])
 
     /// The options every booking takes.
@@ -28,168 +32,189 @@ struct FundCommand: ParsableCommand {
                 valueDate: try valueDate.map { try FundLedger.parseDate($0, field: "value-date") },
                 reference: reference, memo: memo, idempotencyKey: idempotencyKey)
         }
-
-        func print(_ result: BookingResult) throws {
-            if result.replayed {
-                FileHandle.standardError.write(Data("note: idempotency key already booked as entry \(result.entry.id); nothing new booked\n".utf8))
-            }
-            switch format {
-            case .json: try Output.json(result.entry)
-            case .table: Output.write("\(result.entry.id)\n")
-            }
-        }
     }
 
-    /// Runs one booking: parse, connect, book, print.
-    static func book(
-        _ database: DatabaseOptions, _ actor: ActorOptions, _ options: BookingOptions, amount: String,
-        _ body: (Booking, Actor, Connection) throws -> BookingResult
-    ) throws {
-        try reportingFailures {
-            let booking = try options.booking(amount: amount)
-            let (who, conn) = try actor.connect(database, for: FundPolicy.book)
-            try options.print(try body(booking, who, conn))
+    /// Prints a booking: its entry id (table) or the whole entry (json).
+    static func print(_ result: BookingResult, format: DetailFormat) throws {
+        if result.replayed {
+            FileHandle.standardError.write(Data("note: idempotency key already booked as entry \(result.entry.id); nothing new booked\n".utf8))
+        }
+        switch format {
+        case .json: try Output.json(result.entry)
+        case .table: Output.write("\(result.entry.id)\n")
         }
     }
 
     /// LICENSE AMOUNT and the booking options: what a booking on one mine takes.
     struct MineBooking: ParsableArguments {
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var actor: ActorOptions
+        @OptionGroup var target: BackendOptions
         @Argument(help: "Licence number.") var license: String
         @Argument(help: "Amount, e.g. 1500.50.") var amount: String
         @OptionGroup var options: BookingOptions
 
-        func book(_ post: (String, Booking, Actor, Connection) throws -> BookingResult) throws {
-            try FundCommand.book(database, actor, options, amount: amount) { b, who, conn in
-                try post(license, b, who, conn)
+        func book(_ kind: EntryKind) async throws {
+            try await reportingFailures {
+                let booking = try options.booking(amount: amount)
+                try await target.with { api in
+                    try FundCommand.print(try await api.book(kind, on: license, booking), format: options.format)
+                }
             }
         }
     }
 
-    struct Deposit: ParsableCommand {
+    struct Deposit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Record money paid into a mine's fund (提取/存入).")
         @OptionGroup var booking: MineBooking
 
-        func run() throws { try booking.book(FundLedger.deposit) }
+        func run() async throws { try await booking.book(.deposit) }
     }
 
-    struct Withdraw: ParsableCommand {
+    struct Withdraw: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Record a payment from the fund for restoration works (使用).")
         @OptionGroup var booking: MineBooking
 
-        func run() throws { try booking.book(FundLedger.withdraw) }
+        func run() async throws { try await booking.book(.withdrawal) }
     }
 
-    struct Transfer: ParsableCommand {
+    struct Transfer: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Move money between two mines' funds (e.g. 整合重组).")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var actor: ActorOptions
+        @OptionGroup var target: BackendOptions
         @Argument(help: "Licence the money leaves.") var fromLicense: String
         @Argument(help: "Licence the money goes to.") var toLicense: String
         @Argument(help: "Amount, e.g. 1500.50.") var amount: String
         @OptionGroup var options: BookingOptions
 
-        func run() throws {
-            try FundCommand.book(database, actor, options, amount: amount) { b, who, conn in
-                try FundLedger.transfer(from: fromLicense, to: toLicense, b, by: who, on: conn)
+        func run() async throws {
+            try await reportingFailures {
+                let booking = try options.booking(amount: amount)
+                try await target.with { api in
+                    try FundCommand.print(try await api.transfer(from: fromLicense, to: toLicense, booking),
+                                      format: options.format)
+                }
             }
         }
     }
 
-    struct ConvertDeposit: ParsableCommand {
+    struct ConvertDeposit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "convert-deposit", abstract: "Move an old government-held deposit (保证金) into the fund.")
         @OptionGroup var booking: MineBooking
 
-        func run() throws { try booking.book(FundLedger.convertDeposit) }
+        func run() async throws { try await booking.book(.depositConversion) }
     }
 
-    struct Reverse: ParsableCommand {
+    struct Reverse: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Correct an entry by booking its mirror. Entries are never edited; each is reversed once at most.")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var actor: ActorOptions
+        @OptionGroup var target: BackendOptions
         @Argument(help: "The entry to reverse.") var entryID: Int64
         @Option(help: "Why (kept with the reversal).") var reason: String
         @Option(help: "Value date of the reversal (default: today).") var valueDate: String?
         @Option var idempotencyKey: String?
         @Option(help: "Output format.") var format: DetailFormat = .table
 
-        func run() throws {
-            try reportingFailures {
+        func run() async throws {
+            try await reportingFailures {
                 let date = try valueDate.map { try FundLedger.parseDate($0, field: "value-date") }
-                let (who, conn) = try actor.connect(database, for: FundPolicy.book)
-                let result = try FundLedger.reverse(entryID, reason: reason, valueDate: date,
-                                                    idempotencyKey: idempotencyKey, by: who, on: conn)
-                switch format {
-                case .json: try Output.json(result.entry)
-                case .table: Output.write("\(result.entry.id)\n")
+                try await target.with { api in
+                    try FundCommand.print(try await api.reverse(entryID, reason: reason, valueDate: date,
+                                                            idempotencyKey: idempotencyKey),
+                                      format: format)
                 }
             }
         }
     }
 
-    struct Balance: ParsableCommand {
+    struct EntryCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "entry", abstract: "Show one ledger entry with its postings.")
+        @OptionGroup var target: BackendOptions
+        @Argument(help: "Entry id.") var entryID: Int64
+        @Option(help: "Output format.") var format: DetailFormat = .table
+
+        func run() async throws {
+            try await reportingFailures {
+                try await target.with { api in
+                    let e = try await api.entry(entryID)
+                    switch format {
+                    case .json: try Output.json(e)
+                    case .table:
+                        Output.write(Output.keyValues([
+                            ("id", String(e.id)), ("kind", e.kind.rawValue), ("amount", e.amount.description),
+                            ("value_date", e.valueDate.description),
+                            ("booked_at", ISO8601DateFormatter().string(from: e.bookedAt)), ("actor", e.actor),
+                            ("reference", e.reference ?? ""), ("memo", e.memo ?? ""),
+                            ("reverses", e.reverses.map(String.init) ?? ""), ("reason", e.reason ?? ""),
+                        ]))
+                        Output.write("\n" + Output.table(headers: Posting.headers, rows: e.postings.map(\.cells)))
+                    }
+                }
+            }
+        }
+    }
+
+    struct Balance: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Fund balances, now or as of a value date.")
-        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var target: BackendOptions
         @Argument(help: "Licence number (default: every mine).") var license: String?
         @Option(help: "Balance at the end of this value date, YYYY-MM-DD.") var asOf: String?
         @Option(help: "Output format.") var format: OutputFormat = .table
 
-        func run() throws {
-            try reportingFailures {
+        func run() async throws {
+            try await reportingFailures {
                 let date = try asOf.map { try FundLedger.parseDate($0, field: "as-of") }
-                let conn = try database.connect()
-                if let license {
-                    let b = try FundLedger.balance(license, asOf: date, on: conn)
-                    if format == .json { try Output.json(b) } else { try Output.rows([b], format: format) }
-                } else {
-                    try Output.rows(try FundLedger.balances(asOf: date, on: conn), format: format)
+                try await target.with { api in
+                    if let license {
+                        let b = try await api.balance(license, asOf: date)
+                        if format == .json { try Output.json(b) } else { try Output.rows([b], format: format) }
+                    } else {
+                        try Output.rows(try await api.balances(asOf: date), format: format)
+                    }
                 }
             }
         }
     }
 
-    struct StatementCommand: ParsableCommand {
+    struct StatementCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "statement", abstract: "A mine's fund statement between two value dates.")
-        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var target: BackendOptions
         @Argument(help: "Licence number.") var license: String
         @Option(help: "First value date, YYYY-MM-DD.") var from: String?
         @Option(help: "Last value date, YYYY-MM-DD.") var to: String?
         @Option(help: "Output format.") var format: OutputFormat = .table
 
-        func run() throws {
-            try reportingFailures {
+        func run() async throws {
+            try await reportingFailures {
                 let from = try self.from.map { try FundLedger.parseDate($0, field: "from") }
                 let to = try self.to.map { try FundLedger.parseDate($0, field: "to") }
-                let conn = try database.connect()
-                if format == .csv {
-                    // Streamed from PostgreSQL's COPY, in 64 KiB writes.
-                    var buffer = [UInt8]()
-                    buffer.reserveCapacity(1 << 16)
-                    try FundLedger.statementCSV(license, from: from, to: to, on: conn) { chunk in
-                        buffer.append(contentsOf: chunk)
-                        if buffer.count >= 1 << 16 {
-                            FileHandle.standardOutput.write(Data(buffer))
-                            buffer.removeAll(keepingCapacity: true)
+                try await target.with { api in
+                    if format == .csv {
+                        // Streamed (from PostgreSQL's COPY, or the service's body), in 64 KiB writes.
+                        var buffer = [UInt8]()
+                        buffer.reserveCapacity(1 << 16)
+                        try await api.statementCSV(license, from: from, to: to) { chunk in
+                            buffer.append(contentsOf: chunk)
+                            if buffer.count >= 1 << 16 {
+                                FileHandle.standardOutput.write(Data(buffer))
+                                buffer.removeAll(keepingCapacity: true)
+                            }
                         }
+                        FileHandle.standardOutput.write(Data(buffer))
+                        return
                     }
-                    FileHandle.standardOutput.write(Data(buffer))
-                    return
-                }
-                let s = try FundLedger.statement(license, from: from, to: to, on: conn)
-                switch format {
-                case .json: try Output.json(s)
-                case .csv: break
-                case .table:
-                    Output.write(Output.keyValues([
-                        ("license", s.license), ("from", s.from?.description ?? "-"), ("to", s.to?.description ?? "-"),
-                        ("opening_balance", s.openingBalance.description),
-                    ]))
-                    Output.write(Output.table(headers: Statement.Line.headers, rows: s.entries.map(\.cells)))
-                    Output.write(Output.keyValues([("closing_balance", s.closingBalance.description)]))
+                    let s = try await api.statement(license, from: from, to: to)
+                    switch format {
+                    case .json: try Output.json(s)
+                    case .csv: break
+                    case .table:
+                        Output.write(Output.keyValues([
+                            ("license", s.license), ("from", s.from?.description ?? "-"),
+                            ("to", s.to?.description ?? "-"), ("opening_balance", s.openingBalance.description),
+                        ]))
+                        Output.write(Output.table(headers: Statement.Line.headers, rows: s.entries.map(\.cells)))
+                        Output.write(Output.keyValues([("closing_balance", s.closingBalance.description)]))
+                    }
                 }
             }
         }
@@ -308,6 +333,11 @@ struct FundCommand: ParsableCommand {
             }
         }
     }
+}
+
+extension Posting {
+    static var headers: [String] { ["license", "account", "seq", "amount", "balance_after"] }
+    var cells: [String] { [license, account.rawValue, String(seq), amount.description, balanceAfter.description] }
 }
 
 extension FundBalance: Tabular {

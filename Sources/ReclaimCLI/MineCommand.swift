@@ -1,18 +1,19 @@
 import ArgumentParser
 import Foundation
 import Reclaim
+import ReclaimClient
 
-struct MineCommand: ParsableCommand {
+/// Offered by the API: runs through the service or on the database (`BackendOptions`).
+struct MineCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mine",
         abstract: "The mine registry (矿山登记).",
         subcommands: [Add.self, List.self, Show.self, Update.self])
 
-    struct Add: ParsableCommand {
+    struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register a mine under its licence number (采矿许可证号).")
 
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var actor: ActorOptions
+        @OptionGroup var target: BackendOptions
 
         @Option(help: "Mining licence number (采矿许可证号).") var license: String
         @Option(help: "Mine name.") var name: String
@@ -28,52 +29,52 @@ struct MineCommand: ParsableCommand {
         @Option(help: "Six-digit region code.") var regionCode: String = MineRegistry.defaultRegion
         @Option(help: "Output format.") var format: DetailFormat = .table
 
-        func run() throws {
-            try reportingFailures {
+        func run() async throws {
+            try await reportingFailures {
                 let area = try Area.parseHectares(areaHm2, field: "area-hm2")
-                let (who, conn) = try actor.connect(database, for: MinePolicy.manage)
-                let mine = try MineRegistry.add(
-                    NewMine(
-                        license: license, name: name, holder: holder, mineral: mineral, mineralClass: mineralClass,
-                        scale: scale, method: method, status: status, area: area, landType: landType,
-                        regionCode: regionCode),
-                    by: who, on: conn)
-                switch format {
-                case .json: try Output.json(mine)
-                case .table: Output.write("registered mine \(mine.license)\n")
+                let new = NewMine(
+                    license: license, name: name, holder: holder, mineral: mineral, mineralClass: mineralClass,
+                    scale: scale, method: method, status: status, area: area, landType: landType,
+                    regionCode: regionCode)
+                try await target.with { api in
+                    let mine = try await api.addMine(new)
+                    switch format {
+                    case .json: try Output.json(mine)
+                    case .table: Output.write("registered mine \(mine.license)\n")
+                    }
                 }
             }
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List registered mines.")
 
-        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var target: BackendOptions
         @Option(help: "Output format.") var format: OutputFormat = .table
 
-        func run() throws {
-            try reportingFailures {
-                let conn = try database.connect()
-                try Output.rows(try MineRegistry.list(on: conn), format: format)
+        func run() async throws {
+            try await reportingFailures {
+                try await target.with { api in try Output.rows(try await api.mines(), format: format) }
             }
         }
     }
 
-    struct Show: ParsableCommand {
+    struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one mine, its open obligations and its history.")
 
-        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var target: BackendOptions
         @Argument(help: "Licence number.") var license: String
         @Option(help: "Output format.") var format: DetailFormat = .table
 
-        func run() throws {
-            try reportingFailures {
-                let conn = try database.connect()
-                let detail = try MineRegistry.show(license, on: conn)
-                switch format {
-                case .json: try Output.json(detail)
-                case .table: Output.write(Self.render(detail))
+        func run() async throws {
+            try await reportingFailures {
+                try await target.with { api in
+                    let detail = try await api.mine(license)
+                    switch format {
+                    case .json: try Output.json(detail)
+                    case .table: Output.write(Self.render(detail))
+                    }
                 }
             }
         }
@@ -93,12 +94,11 @@ struct MineCommand: ParsableCommand {
         }
     }
 
-    struct Update: ParsableCommand {
+    struct Update: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Change a mine. A change of method, area, scale or mineral opens the plan-§6.2 obligations.")
 
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var actor: ActorOptions
+        @OptionGroup var target: BackendOptions
         @Argument(help: "Licence number.") var license: String
 
         @Option var name: String?
@@ -119,23 +119,22 @@ struct MineCommand: ParsableCommand {
             }
         }
 
-        func run() throws {
-            try reportingFailures {
+        func run() async throws {
+            try await reportingFailures {
                 let area = try areaHm2.map { try Area.parseHectares($0, field: "area-hm2") }
-                let (who, conn) = try actor.connect(database, for: MinePolicy.manage)
-                let result = try MineRegistry.update(
-                    license,
-                    MineUpdate(name: name, holder: holder, mineral: mineral, mineralClass: mineralClass, scale: scale,
-                               method: method, status: status, area: area, landType: landType),
-                    by: who, on: conn)
-                switch format {
-                case .json: try Output.json(result)
-                case .table:
-                    if result.changes.isEmpty { Output.write("no change to mine \(license)\n") }
-                    for c in result.changes {
-                        Output.write("\(c.field): \(c.oldValue ?? "") -> \(c.newValue ?? "")\n")
+                let change = MineUpdate(name: name, holder: holder, mineral: mineral, mineralClass: mineralClass,
+                                        scale: scale, method: method, status: status, area: area, landType: landType)
+                try await target.with { api in
+                    let result = try await api.updateMine(license, change)
+                    switch format {
+                    case .json: try Output.json(result)
+                    case .table:
+                        if result.changes.isEmpty { Output.write("no change to mine \(license)\n") }
+                        for c in result.changes {
+                            Output.write("\(c.field): \(c.oldValue ?? "") -> \(c.newValue ?? "")\n")
+                        }
+                        for o in result.obligationsOpened { Output.write("obligation opened: \(o.rawValue)\n") }
                     }
-                    for o in result.obligationsOpened { Output.write("obligation opened: \(o.rawValue)\n") }
                 }
             }
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PQKit
 import Reclaim
+import ReclaimClient
 
 /// Where the database is; shared by every command that touches it.
 struct DatabaseOptions: ParsableArguments {
@@ -19,12 +20,12 @@ struct DatabaseOptions: ParsableArguments {
 
     /// Opens one connection; an unreachable database exits with 69.
     func connect() throws -> Connection {
-        do {
-            return try Connection(conninfo, applicationName: "reclaim-cli")
-        } catch let error as PQError {
-            let first = error.message.split(separator: "\n").first.map(String.init) ?? error.message
-            throw CLIFailure.unavailable("database unreachable: \(first)")
-        }
+        try DatabaseBackend.connect(conninfo)
+    }
+
+    /// Whether the user named a database (flag or DATABASE_URL).
+    var isExplicit: Bool {
+        databaseURL != nil || !(ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "").isEmpty
     }
 }
 
@@ -45,28 +46,13 @@ struct ActorOptions: ParsableArguments {
         return try Identifier.userName(name, field: "actor")
     }
 
-    /// Checks the name asked for, connects, works out who is acting and
-    /// checks `policy` for a registered user (the same rules as over HTTP).
+    /// Checks the name asked for, connects, works out who is acting
+    /// (`DatabaseBackend.resolveActor`, the one rule) and checks `policy` for
+    /// a registered user (the same rules as over HTTP).
     func connect(_ database: DatabaseOptions, for policy: Policy) throws -> (Actor, Connection) {
-        let asked = try requested()  // a bad --as is refused before any connection
-        let conn = try database.connect()
-        let session = try Users.session(on: conn)
-        if let asked {
-            guard session.isOwner else {
-                throw ReclaimError(.forbidden, field: "actor",
-                                   "only the database owner may act for another user; \(session.name) acts as itself")
-            }
-            guard let principal = try Users.principal(named: asked, on: conn) else {
-                throw ReclaimError(.forbidden, field: "actor", "\(asked) is not a registered user")
-            }
-            try policy.check(principal)
-            return (try principal.actor(), conn)
-        }
-        if let principal = try Users.principal(named: session.name, on: conn) {
-            try policy.check(principal)
-            return (try principal.actor(), conn)
-        }
-        return (try Actor(session.name), conn)
+        let backend = try DatabaseBackend.open(database.conninfo, as: try requested())
+        try backend.check(policy)
+        return (backend.actor, backend.connection)
     }
 }
 

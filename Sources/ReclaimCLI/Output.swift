@@ -54,7 +54,8 @@ enum Output {
     /// Key: value lines for one record.
     static func keyValues(_ pairs: [(String, String)]) -> String {
         let w = pairs.map(\.0.count).max() ?? 0
-        return pairs.map { $0.0 + ":" + String(repeating: " ", count: w - $0.0.count + 1) + $0.1 }
+        // an empty value leaves no trailing spaces
+        return pairs.map { $0.1.isEmpty ? $0.0 + ":" : $0.0 + ":" + String(repeating: " ", count: w - $0.0.count + 1) + $0.1 }
             .joined(separator: "\n") + "\n"
     }
 }

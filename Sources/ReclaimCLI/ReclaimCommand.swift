@@ -8,13 +8,17 @@ struct ReclaimCommand: AsyncParsableCommand {
         commandName: "reclaim",
         abstract: "Mine geological-environment restoration funds (矿山地质环境治理恢复基金), plans and closures.",
         discussion: """
+            Commands the API offers (mine, fund bookings and reads, audit, whoami) run through the service as your
+            token's user: --server URL or RECLAIM_SERVER, with RECLAIM_TOKEN or the token of `reclaim login`.
+            Given --database-url or DATABASE_URL instead, they run on the database directly (administrators), as
+            do migrate, user, token, fund import/verify/checkpoint and serve. With neither, the service of
+            `reclaim login`, else the local cluster of `make run`.
             Exit codes: 0 success; 64 usage error; 65 input refused or rule broken; 66 input file unreadable;
-            69 database unreachable; 70 internal error (a bug: please report it).
-            The database is --database-url, else DATABASE_URL, else the local cluster of `make run`.
+            69 database or service unreachable; 70 internal error (a bug: please report it).
             """,
         subcommands: [
             MigrateCommand.self, MineCommand.self, FundCommand.self, UserCommand.self, TokenCommand.self,
-            AuditCommand.self, ServeCommand.self,
+            AuditCommand.self, LoginCommand.self, LogoutCommand.self, WhoamiCommand.self, ServeCommand.self,
         ]
     )
 

@@ -10,7 +10,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Address to listen on (RECLAIM_HOST).") var host: String?
-    @Option(help: "Port to listen on (RECLAIM_PORT).") var port: Int?
+    @Option(help: "Port to listen on (RECLAIM_PORT); 0 picks a free one, printed when listening.") var port: Int?
     @Option(help: "Database connections in the pool (RECLAIM_POOL_SIZE).") var poolSize: Int?
     @Option(help: "Log level: trace, debug, info, notice, warning, error (RECLAIM_LOG_LEVEL).") var logLevel: String?
 
@@ -21,7 +21,7 @@ struct ServeCommand: AsyncParsableCommand {
             port: port ?? env["RECLAIM_PORT"].flatMap(Int.init) ?? 8080,
             conninfo: database.conninfo,
             poolSize: poolSize ?? env["RECLAIM_POOL_SIZE"].flatMap(Int.init) ?? 16)
-        guard (1...65535).contains(config.port) else { throw ValidationError("port must be 1 to 65535") }
+        guard (0...65535).contains(config.port) else { throw ValidationError("port must be 0 to 65535") }
         guard (1...500).contains(config.poolSize) else { throw ValidationError("pool size must be 1 to 500") }
         var logger = Logger(label: "reclaim")
         logger.logLevel = (logLevel ?? env["RECLAIM_LOG_LEVEL"]).flatMap(Logger.Level.init(rawValue:)) ?? .info

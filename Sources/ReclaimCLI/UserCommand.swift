@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PQKit
 import Reclaim
+import ReclaimClient
 
 struct UserCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -95,28 +96,28 @@ struct TokenCommand: ParsableCommand {
     }
 }
 
-struct AuditCommand: ParsableCommand {
+/// Offered by the API: runs through the service or on the database (`BackendOptions`).
+struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit", abstract: "The audit trail.", subcommands: [List.self])
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Audit records, oldest first, with filters.")
-        @OptionGroup var database: DatabaseOptions
-        @Option(help: "Only this actor.") var actor: String?
-        @Option(help: "Only this target, e.g. mine:C150000001 or entry:12.") var target: String?
+        @OptionGroup var target: BackendOptions
+        @Option(name: .customLong("actor"), help: "Only this actor.") var actorName: String?
+        @Option(name: .customLong("target"), help: "Only this target, e.g. mine:C150000001 or entry:12.") var targetName: String?
         @Option(help: "From this date (UTC), YYYY-MM-DD.") var from: String?
         @Option(help: "Up to and including this date (UTC), YYYY-MM-DD.") var to: String?
-        @Option(help: "At most this many records.") var limit: Int = 1000
+        @Option(help: "At most this many records, 1 to 10000.") var limit: Int = 1000
         @Option(help: "Output format.") var format: OutputFormat = .table
 
-        func run() throws {
-            try reportingFailures {
+        func run() async throws {
+            try await reportingFailures {
                 let fromDate = try from.map { try FundLedger.parseDate($0, field: "from").midnightUTC }
                 let toDate = try to.map { try FundLedger.parseDate($0, field: "to").midnightUTC.addingTimeInterval(86_400) }
-                let records = try AuditLog.list(
-                    .init(actor: actor, target: target, from: fromDate, to: toDate, limit: limit),
-                    on: try database.connect())
-                try Output.rows(records, format: format)
+                guard (1...10_000).contains(limit) else { throw ReclaimError.invalid("limit", "must be 1 to 10000") }
+                let filter = AuditLog.Filter(actor: actorName, target: targetName, from: fromDate, to: toDate, limit: limit)
+                try await target.with { api in try Output.rows(try await api.audit(filter), format: format) }
             }
         }
     }

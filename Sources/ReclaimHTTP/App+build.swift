@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 public import Hummingbird
 public import Logging
+import NIOCore
 public import PQKit
 import Reclaim
 
@@ -53,19 +54,22 @@ public func buildRouter(pool: ConnectionPool, metrics: ServiceMetrics, openAPIPa
     MineController(pool: pool).register(routes)
     FundController(pool: pool, metrics: metrics).register(routes)
     AuditController(pool: pool).register(routes)
+    IdentityController().register(routes)
     routes.answerUnknownMethods()
     return (router, routes.registered)
 }
 
 /// The whole service, ready for `runService()` or HummingbirdTesting.
+/// `onListening` gets the port it listens on (the one chosen, for port 0).
 public func buildApplication(
     _ config: ServiceConfiguration, pool: ConnectionPool, metrics: ServiceMetrics = ServiceMetrics(),
-    logger: Logger = Logger(label: "reclaim")
+    logger: Logger = Logger(label: "reclaim"), onListening: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let (router, _) = buildRouter(pool: pool, metrics: metrics, openAPIPath: config.openAPIPath)
     return Application(
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "reclaim"),
+        onServerRunning: { channel in await onListening(channel.localAddress?.port ?? config.port) },
         logger: logger)
 }
 
@@ -85,8 +89,10 @@ struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
 public func runService(_ config: ServiceConfiguration, logger: Logger) async throws {
     let pool = ConnectionPool(.init(conninfo: config.conninfo, maxConnections: config.poolSize,
                                     applicationName: "reclaim-service"))
-    let app = buildApplication(config, pool: pool, logger: logger)
-    logger.info("Reclaim listening on http://\(config.host):\(config.port) (pool \(config.poolSize))")
+    let app = buildApplication(config, pool: pool, logger: logger) { port in
+        // The line scripts and tests wait for: the port is the real one, also for --port 0.
+        logger.notice("Reclaim listening on http://\(config.host):\(port) (pool \(config.poolSize))")
+    }
     do {
         try await app.runService()
     } catch {

@@ -7,6 +7,8 @@ import Reclaim
 extension HTTPField.Name {
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
     static let requestID = HTTPField.Name("X-Request-Id")!
+    /// On a booking answered from its Idempotency-Key: nothing new was booked.
+    static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
 }
 
 /// Runs a mutation as one transaction, honouring `Idempotency-Key`: the

@@ -18,37 +18,49 @@ func json(_ text: String) throws -> [String: Any] {
     try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
 }
 
+/// The fund commands, run both ways (see `MineCLITests`): bookings by
+/// finance staff, reads by whoever may see the mine.
 @Suite struct FundCLITests {
-    @Test func bookingsPrintTheEntryAndStatementsAddUp() throws {
-        let db = try cliLedger()
-        let dep = try CLI.run(["fund", "deposit", "A", "1500.5", "--value-date", "2025-03-01", "--reference", "S-1",
-                               "--idempotency-key", "k1"], database: db)
+    @Test(arguments: CLIMode.allCases)
+    func bookingsPrintTheEntryAndStatementsAddUp(mode: CLIMode) throws {
+        let h = try CLIHarness(mode)
+        func li(_ args: [String]) throws -> CLIResult { try h.run(args, as: "li") }
+        let dep = try li(["fund", "deposit", "A", "1500.5", "--value-date", "2025-03-01", "--reference", "S-1",
+                          "--idempotency-key", "k1"])
         #expect(dep.status == 0, "\(dep.stderr)")
         #expect(dep.stdout == "1\n")
-        let retry = try CLI.run(["fund", "deposit", "A", "1500.50", "--value-date", "2025-03-01", "--reference", "S-1",
-                                 "--idempotency-key", "k1"], database: db)
+        let retry = try li(["fund", "deposit", "A", "1500.50", "--value-date", "2025-03-01", "--reference", "S-1",
+                            "--idempotency-key", "k1"])
         #expect(retry.status == 0)
         #expect(retry.stdout == "1\n")
+        #expect(retry.stderr == "note: idempotency key already booked as entry 1; nothing new booked\n")
+        let reused = try li(["fund", "deposit", "A", "9", "--idempotency-key", "k1"])
+        #expect(reused.status == 65)
+        #expect(reused.stderr.hasPrefix("error: idempotency_key:"), "\(reused.stderr)")
 
-        let over = try CLI.run(["fund", "withdraw", "A", "0.5", "--unit", "wan"], database: db)
+        let over = try li(["fund", "withdraw", "A", "0.5", "--unit", "wan"])
         #expect(over.status == 65)
-        #expect(over.stderr.contains("1500.50 yuan available"))
+        #expect(over.stderr == "error: amount: insufficient fund balance: 1500.50 yuan available, 5000.00 yuan asked\n")
 
-        let dep2 = try CLI.run(["fund", "deposit", "A", "10000", "--value-date", "2025-03-02"], database: db)
+        let dep2 = try li(["fund", "deposit", "A", "10000", "--value-date", "2025-03-02"])
         #expect(dep2.status == 0)
-        let w = try CLI.run(["fund", "withdraw", "A", "0.05", "--unit", "wan", "--value-date", "2025-03-05",
-                             "--format", "json"], database: db)
+        let w = try li(["fund", "withdraw", "A", "0.05", "--unit", "wan", "--value-date", "2025-03-05",
+                        "--format", "json"])
         #expect(w.status == 0, "\(w.stderr)")
         let entry = try json(w.stdout)
         #expect(entry["kind"] as? String == "withdrawal")
         #expect(entry["amount"] as? String == "500.00")
         #expect(entry["value_date"] as? String == "2025-03-05")
+        #expect(entry["actor"] as? String == "li")
         #expect((entry["postings"] as? [Any])?.count == 2)
 
-        #expect(try CLI.run(["fund", "transfer", "A", "B", "500", "--value-date", "2025-03-10"], database: db).status == 0)
-        #expect(try CLI.run(["fund", "convert-deposit", "B", "20", "--value-date", "2025-03-11"], database: db).status == 0)
+        let transferred = try li(["fund", "transfer", "A", "B", "500", "--value-date", "2025-03-10"])
+        #expect(transferred.status == 0)
+        let transferID = transferred.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try li(["fund", "convert-deposit", "B", "20", "--value-date", "2025-03-11"]).status == 0)
 
-        let s = try CLI.run(["fund", "statement", "A", "--from", "2025-03-02", "--to", "2025-03-31", "--format", "json"], database: db)
+        let s = try h.run(["fund", "statement", "A", "--from", "2025-03-02", "--to", "2025-03-31", "--format", "json"],
+                          as: "opA")
         #expect(s.status == 0, "\(s.stderr)")
         let st = try json(s.stdout)
         #expect(st["license"] as? String == "A")
@@ -61,49 +73,72 @@ func json(_ text: String) throws -> [String: Any] {
         #expect(st["closing_balance"] as? String == "10500.50")
 
         // the streamed CSV has the JSON statement's lines and running balance
-        let ranged = try CLI.run(["fund", "statement", "A", "--from", "2025-03-02", "--to", "2025-03-31",
-                                  "--format", "csv"], database: db)
+        let ranged = try li(["fund", "statement", "A", "--from", "2025-03-02", "--to", "2025-03-31", "--format", "csv"])
         let rangedRows = ranged.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
         #expect(rangedRows.map { String($0[3]) } == amounts)
         #expect(rangedRows.last.map { String($0[4]) } == st["closing_balance"] as? String)
 
-        let csv = try CLI.run(["fund", "statement", "A", "--format", "csv"], database: db)
+        let csv = try li(["fund", "statement", "A", "--format", "csv"])
         let rows = csv.stdout.split(separator: "\n")
         #expect(rows.first == "id,kind,value_date,amount,balance_after,reference,memo")
         #expect(rows.count == 5)
 
-        let bal = try CLI.run(["fund", "balance", "A", "--as-of", "2025-03-01", "--format", "json"], database: db)
+        let bal = try li(["fund", "balance", "A", "--as-of", "2025-03-01", "--format", "json"])
         let b = try json(bal.stdout)
         #expect(b["balance"] as? String == "1500.50")
         #expect(b["as_of"] as? String == "2025-03-01")
-        let all = try CLI.run(["fund", "balance", "--format", "json"], database: db)
+        let all = try h.run(["fund", "balance", "--format", "json"], as: "aud")
         let list = try #require(try JSONSerialization.jsonObject(with: Data(all.stdout.utf8)) as? [[String: Any]])
         #expect(list.compactMap { $0["balance"] as? String } == ["10500.50", "520.00"])
+        // an operator's list is their own mine's, and B is not theirs to read
+        let own = try h.run(["fund", "balance", "--format", "csv"], as: "opA")
+        #expect(own.stdout == "license,balance,as_of\nA,10500.50,\(try #require(list.first?["as_of"] as? String))\n")
+        let other = try h.run(["fund", "statement", "B"], as: "opA")
+        #expect(other.status == 65)
+        #expect(other.stderr == "error: opA (operator) may not read mine B\n")
 
-        let rev = try CLI.run(["fund", "reverse", "1", "--reason", "duplicate slip"], database: db)
+        // an entry: the transfer, with the operator seeing only their own leg
+        let transfer = try json(try li(["fund", "entry", transferID, "--format", "json"]).stdout)
+        #expect(transfer["kind"] as? String == "transfer")
+        #expect((transfer["postings"] as? [[String: Any]])?.compactMap { $0["license"] as? String }.sorted() == ["A", "B"])
+        let leg = try json(try h.run(["fund", "entry", transferID, "--format", "json"], as: "opA").stdout)
+        #expect((leg["postings"] as? [[String: Any]])?.compactMap { $0["license"] as? String } == ["A"])
+
+        let rev = try li(["fund", "reverse", "1", "--reason", "duplicate slip"])
         #expect(rev.status == 0, "\(rev.stderr)")
-        let twice = try CLI.run(["fund", "reverse", "1", "--reason", "again"], database: db)
+        let twice = try li(["fund", "reverse", "1", "--reason", "again"])
         #expect(twice.status == 65)
         #expect(twice.stderr.hasPrefix("error: entry_id:"))
 
-        #expect(try CLI.run(["fund", "verify"], database: db).status == 0)
-        // direct mode without --as: the database session user acts, and is recorded as both
-        #expect(try db.count("SELECT count(*) FROM audit_log WHERE action = 'fund.deposit'")
-                == (try db.count("SELECT count(*) FROM ledger_entries WHERE kind = 'deposit'")))
-        #expect(try db.count("SELECT count(*) FROM audit_log WHERE actor <> 'reclaim' OR db_user <> 'reclaim'") == 0)
+        // operators and auditors may not book; nothing is written for them
+        let op = try h.run(["fund", "deposit", "A", "5"], as: "opA")
+        #expect(op.status == 65)
+        #expect(op.stderr == "error: opA (operator) may not book fund entries\n")
+
+        // the audit trail names li for every booking, both ways
+        let audit = try h.run(["audit", "list", "--actor", "li", "--format", "csv"], as: "aud")
+        #expect(audit.status == 0, "\(audit.stderr)")
+        #expect(audit.stdout.split(separator: "\n").count == 1 + 6)
+        #expect(try h.db.count("SELECT count(*) FROM audit_log WHERE action LIKE 'fund.%' AND actor <> 'li'") == 0)
+        #expect(try h.db.count("SELECT count(*) FROM ledger_entries WHERE actor <> 'li'") == 0)
+        let forbidden = try h.run(["audit", "list"], as: "li")
+        #expect(forbidden.status == 65)
+
+        #expect(try CLI.run(["fund", "verify"], database: h.db).status == 0)
     }
 
     /// Every malformed amount: exit 65, one line naming the field, nothing written.
-    @Test(arguments: ["12.345", "1e3", "-5", "NaN", "", "0", "0.00", "1,500", "+5", " 5", "10000000000000.01", "１"])
-    func malformedAmountsAreRefused(amount: String) throws {
-        let db = try cliLedger()
-        let r = try CLI.run(["fund", "deposit", "A", amount], database: db)
+    @Test(arguments: CLIMode.allCases,
+          ["12.345", "1e3", "-5", "NaN", "", "0", "0.00", "1,500", "+5", " 5", "10000000000000.01", "１"])
+    func malformedAmountsAreRefused(mode: CLIMode, amount: String) throws {
+        let h = try CLIHarness(mode)
+        let r = try h.run(["fund", "deposit", "A", amount], as: "li")
         #expect(r.status == 65 || (amount == "-5" && r.status == 64), "\(amount): \(r.status) \(r.stderr)")
         #expect(r.stderr.hasPrefix("error: "))
         #expect(r.stderr.split(separator: "\n").count == 1)
         if r.status == 65 { #expect(r.stderr.contains("amount")) }
-        #expect(try db.count("SELECT count(*) FROM ledger_entries") == 0)
-        #expect(try db.count("SELECT count(*) FROM audit_log WHERE action LIKE 'fund.%'") == 0)
+        #expect(try h.db.count("SELECT count(*) FROM ledger_entries") == 0)
+        #expect(try h.db.count("SELECT count(*) FROM audit_log WHERE action LIKE 'fund.%'") == 0)
     }
 
     @Test func importReportsLinesAndExits65() throws {

@@ -151,11 +151,13 @@ import Testing
     }
 
     /// Commands throw ExitCode instead of exiting, so they run in-process.
-    @Test func commandsRunInProcessAndThrowTheirExitCode() throws {
+    @Test func commandsRunInProcessAndThrowTheirExitCode() async throws {
         let db = try cliLedger()
-        var command = try ReclaimCommand.parseAsRoot(["fund", "deposit", "A", "0", "--database-url", db.url])
-        #expect(throws: ExitCode(65)) { try command.run() }
-        command = try ReclaimCommand.parseAsRoot(["fund", "deposit", "A", "1", "--database-url", "postgresql://nobody@127.0.0.1:1/none"])
-        #expect(throws: ExitCode(69)) { try command.run() }
+        var command = try #require(try ReclaimCommand.parseAsRoot(["fund", "deposit", "A", "0", "--database-url", db.url])
+                                   as? any AsyncParsableCommand)
+        await #expect(throws: ExitCode(65)) { try await command.run() }
+        command = try #require(try ReclaimCommand.parseAsRoot(
+            ["fund", "deposit", "A", "1", "--database-url", "postgresql://nobody@127.0.0.1:1/none"]) as? any AsyncParsableCommand)
+        await #expect(throws: ExitCode(69)) { try await command.run() }
     }
 }

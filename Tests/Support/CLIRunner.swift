@@ -26,6 +26,10 @@ public enum CLI {
         var env = ProcessInfo.processInfo.environment
         env["DATABASE_URL"] = database?.url ?? "postgresql://nobody@127.0.0.1:1/none"
         env["RECLAIM_USER"] = nil  // act as the session user unless a test says otherwise
+        // direct mode unless a test says otherwise, and never a developer's own login
+        env["RECLAIM_SERVER"] = nil
+        env["RECLAIM_TOKEN"] = nil
+        env["RECLAIM_CONFIG_DIR"] = NSTemporaryDirectory() + "reclaim-noconfig"
         env["RECLAIM_SQL_DIR"] = TestEnvironment.sqlDirectory.path
         for (k, v) in environment { env[k] = v }
         let base = NSTemporaryDirectory() + "reclaim-cli-\(UUID().uuidString)"

@@ -2,7 +2,7 @@ public import Foundation
 public import PQKit
 
 /// One audit record: who did what to which target, when, and a digest of the input.
-public struct AuditRecord: Sendable, Encodable {
+public struct AuditRecord: Sendable, Codable {
     public var id: Int64
     public var at: Date
     public var actor: String

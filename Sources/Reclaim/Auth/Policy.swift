@@ -62,3 +62,32 @@ public struct Policy: Sendable {
 public enum UserPolicy {
     public static let manage = Policy.roles("manage users", .admin)
 }
+
+/// Who a caller acts as, as the CLI and the API report it (`reclaim whoami`,
+/// `GET /v1/me`). `role` is nil for a database session that is no
+/// registered user (the installation's owner, in direct mode).
+public struct Identity: Sendable, Equatable, Codable {
+    public var name: String
+    public var role: Role?
+    public var mines: [String]
+
+    public init(name: String, role: Role?, mines: [String] = []) {
+        self.name = name
+        self.role = role
+        self.mines = mines
+    }
+
+    public init(_ principal: Principal) {
+        self.init(name: principal.name, role: principal.role, mines: principal.mines.sorted())
+    }
+
+    enum CodingKeys: String, CodingKey { case name, role, mines }
+
+    /// Every key always present, `role` as null for the owner.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(role, forKey: .role)
+        try c.encode(mines, forKey: .mines)
+    }
+}

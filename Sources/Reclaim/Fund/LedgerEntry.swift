@@ -26,7 +26,7 @@ public enum AccountKind: String, Sendable, CaseIterable, Codable {
 }
 
 /// One leg of an entry.
-public struct Posting: Sendable, Equatable, Encodable {
+public struct Posting: Sendable, Equatable, Codable {
     public var license: String
     public var account: AccountKind
     public var seq: Int64
@@ -42,7 +42,7 @@ public struct Posting: Sendable, Equatable, Encodable {
 }
 
 /// A booked ledger entry with its postings.
-public struct LedgerEntry: Sendable, Equatable, Encodable {
+public struct LedgerEntry: Sendable, Equatable, Codable {
     public var id: Int64
     public var kind: EntryKind
     public var amount: Money
@@ -88,10 +88,15 @@ public struct BookingResult: Sendable, Equatable {
     /// True when an idempotency key matched an earlier identical request:
     /// nothing new was booked and `entry` is the original.
     public var replayed: Bool
+
+    public init(entry: LedgerEntry, replayed: Bool) {
+        self.entry = entry
+        self.replayed = replayed
+    }
 }
 
 /// A fund's balance on a date.
-public struct FundBalance: Sendable, Equatable, Encodable {
+public struct FundBalance: Sendable, Equatable, Codable {
     public var license: String
     public var balance: Money
     public var asOf: CalendarDate
@@ -110,8 +115,8 @@ public struct FundBalance: Sendable, Equatable, Encodable {
 }
 
 /// A fund statement over a value-date range.
-public struct Statement: Sendable, Encodable {
-    public struct Line: Sendable, Equatable, Encodable {
+public struct Statement: Sendable, Codable {
+    public struct Line: Sendable, Equatable, Codable {
         public var id: Int64
         public var kind: EntryKind
         public var valueDate: CalendarDate

@@ -47,7 +47,7 @@ public enum LandType: String, Sendable, CaseIterable, Codable {
 }
 
 /// A mine (矿山), identified by its mining licence number (采矿许可证号).
-public struct Mine: Sendable, Equatable, Encodable {
+public struct Mine: Sendable, Equatable, Codable {
     public var license: String
     public var name: String
     /// 采矿权人
@@ -105,7 +105,7 @@ public struct Mine: Sendable, Equatable, Encodable {
 }
 
 /// One recorded change of one field of a mine.
-public struct MineChange: Sendable, Equatable, Encodable {
+public struct MineChange: Sendable, Equatable, Codable {
     public var field: String
     public var oldValue: String?
     public var newValue: String?
@@ -131,7 +131,7 @@ public enum ObligationKind: String, Sendable, CaseIterable, Codable {
     case reassessFund = "reassess-fund"
 }
 
-public struct Obligation: Sendable, Equatable, Encodable {
+public struct Obligation: Sendable, Equatable, Codable {
     public var id: Int64
     public var kind: ObligationKind
     public var reason: String
@@ -146,7 +146,7 @@ public struct Obligation: Sendable, Equatable, Encodable {
 }
 
 /// A mine with its open obligations and its change history (`mine show`).
-public struct MineDetail: Sendable, Encodable {
+public struct MineDetail: Sendable, Codable {
     public var mine: Mine
     public var obligations: [Obligation]
     public var history: [MineChange]
@@ -159,4 +159,17 @@ public struct MineDetail: Sendable, Encodable {
     }
 
     enum Keys: String, CodingKey { case obligations = "open_obligations", history }
+
+    public init(from decoder: any Decoder) throws {
+        mine = try Mine(from: decoder)
+        let c = try decoder.container(keyedBy: Keys.self)
+        obligations = try c.decode([Obligation].self, forKey: .obligations)
+        history = try c.decode([MineChange].self, forKey: .history)
+    }
+
+    init(mine: Mine, obligations: [Obligation], history: [MineChange]) {
+        self.mine = mine
+        self.obligations = obligations
+        self.history = history
+    }
 }

@@ -68,7 +68,7 @@ public struct MineUpdate: Sendable {
 }
 
 /// What an update did.
-public struct MineUpdateResult: Sendable, Encodable {
+public struct MineUpdateResult: Sendable, Codable {
     public var mine: Mine
     public var changes: [MineChange]
     public var obligationsOpened: [ObligationKind]
@@ -83,6 +83,19 @@ public struct MineUpdateResult: Sendable, Encodable {
     enum Keys: String, CodingKey {
         case changes
         case obligationsOpened = "obligations_opened"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        mine = try Mine(from: decoder)
+        let c = try decoder.container(keyedBy: Keys.self)
+        changes = try c.decode([MineChange].self, forKey: .changes)
+        obligationsOpened = try c.decode([ObligationKind].self, forKey: .obligationsOpened)
+    }
+
+    init(mine: Mine, changes: [MineChange], obligationsOpened: [ObligationKind]) {
+        self.mine = mine
+        self.changes = changes
+        self.obligationsOpened = obligationsOpened
     }
 }
 

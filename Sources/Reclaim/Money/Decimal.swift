@@ -44,6 +44,13 @@ enum ExactDecimal {
         return value
     }
 
+    /// `parse`, with an optional leading minus: for reading back what
+    /// `format` wrote, never for user input (amounts typed are positive).
+    static func parseSigned(_ text: String, scale: Int, maximum: Int64) -> Int64? {
+        guard text.hasPrefix("-") else { return parse(text, scale: scale, maximum: maximum) }
+        return parse(String(text.dropFirst()), scale: scale, maximum: maximum).map { -$0 }
+    }
+
     /// Formats a scaled integer with exactly `scale` fraction digits.
     static func format(_ value: Int64, scale: Int) -> String {
         let negative = value < 0

@@ -53,8 +53,7 @@ struct FundController {
             case .reversal: throw ReclaimError.invalid("kind", "use the reversal route")
             }
         }
-        if !result.replayed { metrics.bookedEntry() }
-        return try jsonResponse(result.entry, status: .created)
+        return try booked(result)
     }
 
     @Sendable func reverse(_ request: Request, _ context: AppContext) async throws -> Response {
@@ -74,8 +73,19 @@ struct FundController {
             try FundLedger.reverse(id, reason: reason ?? "", valueDate: valueDate, idempotencyKey: key, by: actor,
                                    on: conn)
         }
-        if !result.replayed { metrics.bookedEntry() }
-        return try jsonResponse(result.entry, status: .created)
+        return try booked(result)
+    }
+
+    /// 201 with the entry; a replayed Idempotency-Key says so in a header
+    /// (the body is the original entry either way).
+    func booked(_ result: BookingResult) throws -> Response {
+        var response = try jsonResponse(result.entry, status: .created)
+        if result.replayed {
+            response.headers[.idempotentReplayed] = "true"
+        } else {
+            metrics.bookedEntry()
+        }
+        return response
     }
 
     @Sendable func entry(_ request: Request, _ context: AppContext) async throws -> Response {

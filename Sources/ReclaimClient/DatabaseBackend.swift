@@ -1,0 +1,152 @@
+public import PQKit
+public import Reclaim
+
+/// The domain over one database connection: direct mode, for administrators.
+///
+/// The actor is the PostgreSQL session user. Only the database owner may
+/// act for a registered, enabled user (`--as`), and then both names are
+/// recorded; any other session acts as itself. When the actor is a
+/// registered user, the same policies hold as over HTTP.
+public final class DatabaseBackend: ReclaimAPI {
+    public let connection: Connection
+    /// Who acts, as recorded in every audit row.
+    public let actor: Actor
+    /// The registered user acting, whose role the policies check; nil for
+    /// the owner acting as itself.
+    public let principal: Principal?
+
+    init(connection: Connection, actor: Actor, principal: Principal?) {
+        self.connection = connection
+        self.actor = actor
+        self.principal = principal
+    }
+
+    /// Connects and works out who acts. `asUser` is what `--as` (or
+    /// RECLAIM_USER) asked for; it is checked before anything is opened.
+    public static func open(_ conninfo: String, as asUser: String?) throws -> DatabaseBackend {
+        let asked = try asUser.map { try Identifier.userName($0, field: "actor") }
+        let conn = try connect(conninfo)
+        do {
+            let (actor, principal) = try resolveActor(asked, on: conn)
+            return DatabaseBackend(connection: conn, actor: actor, principal: principal)
+        } catch {
+            conn.close()
+            throw error
+        }
+    }
+
+    /// Opens one connection; an unreachable database is `.unavailable`.
+    public static func connect(_ conninfo: String) throws -> Connection {
+        do {
+            return try Connection(conninfo, applicationName: "reclaim-cli")
+        } catch let error as PQError {
+            let first = error.message.split(separator: "\n").first.map(String.init) ?? error.message
+            throw ReclaimError(.unavailable, "database unreachable: \(first)")
+        }
+    }
+
+    /// The one rule of who acts in direct mode (see the type's comment).
+    public static func resolveActor(_ asked: String?, on conn: Connection) throws -> (Actor, Principal?) {
+        let session = try Users.session(on: conn)
+        if let asked {
+            guard session.isOwner else {
+                throw ReclaimError(.forbidden, field: "actor",
+                                   "only the database owner may act for another user; \(session.name) acts as itself")
+            }
+            guard let principal = try Users.principal(named: asked, on: conn) else {
+                throw ReclaimError(.forbidden, field: "actor", "\(asked) is not a registered user")
+            }
+            return (try principal.actor(), principal)
+        }
+        if let principal = try Users.principal(named: session.name, on: conn) {
+            return (try principal.actor(), principal)
+        }
+        return (try Actor(session.name), nil)
+    }
+
+    /// Holds a registered actor to `policy`; the owner acting as itself is
+    /// the installation's administrator.
+    public func check(_ policy: Policy) throws {
+        if let principal { try policy.check(principal) }
+    }
+
+    public func whoami() async throws -> Identity {
+        principal.map(Identity.init) ?? Identity(name: actor.name, role: nil)
+    }
+
+    public func addMine(_ mine: NewMine) async throws -> Mine {
+        try check(MinePolicy.manage)
+        return try MineRegistry.add(mine, by: actor, on: connection)
+    }
+
+    public func mines() async throws -> [Mine] {
+        try MineRegistry.list(on: connection, only: principal.flatMap(MinePolicy.scope(for:)))
+    }
+
+    public func mine(_ license: String) async throws -> MineDetail {
+        try check(MinePolicy.read(try Identifier.license(license)))
+        return try MineRegistry.show(license, on: connection)
+    }
+
+    public func updateMine(_ license: String, _ change: MineUpdate) async throws -> MineUpdateResult {
+        try check(MinePolicy.manage)
+        return try MineRegistry.update(license, change, by: actor, on: connection)
+    }
+
+    public func book(_ kind: EntryKind, on license: String, _ booking: Booking) async throws -> BookingResult {
+        try check(FundPolicy.book)
+        switch kind {
+        case .deposit: return try FundLedger.deposit(license, booking, by: actor, on: connection)
+        case .withdrawal: return try FundLedger.withdraw(license, booking, by: actor, on: connection)
+        case .depositConversion: return try FundLedger.convertDeposit(license, booking, by: actor, on: connection)
+        case .transfer, .reversal: throw ReclaimError.invalid("kind", "\(kind.rawValue) is not booked on one mine")
+        }
+    }
+
+    public func transfer(from: String, to: String, _ booking: Booking) async throws -> BookingResult {
+        try check(FundPolicy.book)
+        return try FundLedger.transfer(from: from, to: to, booking, by: actor, on: connection)
+    }
+
+    public func reverse(_ entryID: Int64, reason: String, valueDate: CalendarDate?, idempotencyKey: String?)
+        async throws -> BookingResult
+    {
+        try check(FundPolicy.book)
+        return try FundLedger.reverse(entryID, reason: reason, valueDate: valueDate, idempotencyKey: idempotencyKey,
+                                      by: actor, on: connection)
+    }
+
+    public func entry(_ id: Int64) async throws -> LedgerEntry {
+        let entry = try FundLedger.entry(id, on: connection)
+        guard let principal else { return entry }
+        return try FundPolicy.visible(entry, to: principal)
+    }
+
+    public func balance(_ license: String, asOf: CalendarDate?) async throws -> FundBalance {
+        try check(MinePolicy.read(try Identifier.license(license)))
+        return try FundLedger.balance(license, asOf: asOf, on: connection)
+    }
+
+    public func balances(asOf: CalendarDate?) async throws -> [FundBalance] {
+        try FundLedger.balances(asOf: asOf, only: principal.flatMap(MinePolicy.scope(for:)), on: connection)
+    }
+
+    public func statement(_ license: String, from: CalendarDate?, to: CalendarDate?) async throws -> Statement {
+        try check(MinePolicy.read(try Identifier.license(license)))
+        return try FundLedger.statement(license, from: from, to: to, on: connection)
+    }
+
+    public func statementCSV(_ license: String, from: CalendarDate?, to: CalendarDate?,
+                             into sink: (UnsafeRawBufferPointer) throws -> Void) async throws
+    {
+        try check(MinePolicy.read(try Identifier.license(license)))
+        try FundLedger.statementCSV(license, from: from, to: to, on: connection, write: sink)
+    }
+
+    public func audit(_ filter: AuditLog.Filter) async throws -> [AuditRecord] {
+        try check(AuditPolicy.read)
+        return try AuditLog.list(filter, on: connection)
+    }
+
+    public func close() async { connection.close() }
+}

@@ -1,0 +1,291 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+public import PQKit
+public import Reclaim
+
+/// A client of the service's own API (/v1), acting as the token's user.
+/// Every answer is decoded into the domain's own types, so the CLI prints
+/// the same output as in direct mode; every refusal (problem+json) becomes
+/// the `ReclaimError` of the same kind, so it exits with the same code.
+public final class HTTPBackend: ReclaimAPI {
+    public let baseURL: String
+    private let token: String
+    private let client: HTTPClient
+    /// Requests beyond this fail as unavailable; a statement of a large mine still fits.
+    private let timeout: TimeAmount = .seconds(300)
+    /// The most the API returns in one page.
+    static let pageSize = 1000
+
+    /// `server` is the service's root URL (http:// or https://).
+    public init(server: String, token: String) throws {
+        baseURL = try Self.normalise(server)
+        self.token = token
+        // No redirects: a token is never sent anywhere but where it was asked.
+        client = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: .init(redirectConfiguration: .disallow,
+                                 timeout: .init(connect: .seconds(10), read: .seconds(300))))
+    }
+
+    /// "http://host:port" with no trailing slash; anything but an http(s) URL is refused.
+    public static func normalise(_ server: String) throws -> String {
+        var url = server.trimmingCharacters(in: .whitespaces)
+        while url.hasSuffix("/") { url.removeLast() }
+        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
+              scheme == "http" || scheme == "https", parsed.host?.isEmpty == false,
+              parsed.query == nil, parsed.fragment == nil
+        else {
+            throw ReclaimError.invalid("server", "'\(server)' is not a service URL like http://127.0.0.1:8080")
+        }
+        return url
+    }
+
+    public func close() async {
+        try? await client.shutdown()
+    }
+
+    // MARK: - Requests
+
+    /// A path segment, percent-encoded whatever it holds (licences may hold `/` or 汉字).
+    static func segment(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)..<Unicode.Scalar(128)))
+        allowed.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+
+    static func query(_ items: [(String, String?)]) -> String {
+        let present = items.compactMap { k, v in v.map { "\(k)=\(segment($0))" } }
+        return present.isEmpty ? "" : "?" + present.joined(separator: "&")
+    }
+
+    private func request(_ method: HTTPMethod, _ path: String, json body: [String: String?]? = nil,
+                         idempotencyKey: String? = nil, accept: String = "application/json") -> HTTPClientRequest
+    {
+        var r = HTTPClientRequest(url: baseURL + "/v1" + path)
+        r.method = method
+        r.headers.add(name: "Authorization", value: "Bearer \(token)")
+        r.headers.add(name: "Accept", value: accept)
+        r.headers.add(name: "User-Agent", value: "reclaim-cli")
+        if let idempotencyKey { r.headers.add(name: "Idempotency-Key", value: idempotencyKey) }
+        if let body {
+            // Only the fields given; JSONSerialization writes strings exactly.
+            let present = body.compactMapValues { $0 }
+            let data = (try? JSONSerialization.data(withJSONObject: present, options: [.sortedKeys])) ?? Data("{}".utf8)
+            r.headers.add(name: "Content-Type", value: "application/json")
+            r.body = .bytes(ByteBuffer(data: data))
+        }
+        return r
+    }
+
+    /// Sends `request`; a refusal is thrown as the `ReclaimError` it stands for.
+    private func send(_ request: HTTPClientRequest) async throws -> HTTPClientResponse {
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(request, timeout: timeout)
+        } catch {
+            throw ReclaimError(.unavailable, "service unreachable at \(baseURL): \(Self.explain(error))")
+        }
+        guard (200..<300).contains(response.status.code) else {
+            let body = try? await response.body.collect(upTo: 1 << 20)
+            throw Self.refusal(status: response.status.code, body: body.map { Data(buffer: $0) } ?? Data())
+        }
+        return response
+    }
+
+    private func fetch<T: Decodable>(_ type: T.Type, _ request: HTTPClientRequest) async throws -> (T, HTTPHeaders) {
+        let response = try await send(request)
+        let body: ByteBuffer
+        do {
+            body = try await response.body.collect(upTo: 256 << 20)
+        } catch {
+            throw ReclaimError(.unavailable, "service unreachable at \(baseURL): \(Self.explain(error))")
+        }
+        do {
+            return (try ReclaimJSON.decode(type, from: Data(buffer: body)), response.headers)
+        } catch {
+            throw ReclaimError(.internal, "the service's answer could not be read (is it the same version?)")
+        }
+    }
+
+    /// Every page of a list, in order.
+    private func all<T: Decodable>(_ type: T.Type, _ path: String, _ params: [(String, String?)]) async throws -> [T] {
+        var items: [T] = []
+        var cursor: String?
+        repeat {
+            let q = Self.query(params + [("limit", String(Self.pageSize)), ("cursor", cursor)])
+            let (page, _) = try await fetch(Page<T>.self, request(.GET, path + q))
+            items += page.items
+            cursor = page.nextCursor
+        } while cursor != nil
+        return items
+    }
+
+    /// The problem document's kind and detail, as direct mode would have said it.
+    static func refusal(status: UInt, body: Data) -> ReclaimError {
+        let problem = try? JSONDecoder().decode(ProblemDocument.self, from: body)
+        let detail = problem?.detail ?? "the service answered \(status)"
+        switch status {
+        case 400, 413, 415: return ReclaimError(.invalidInput, detail)
+        case 401: return ReclaimError(.unauthenticated, "the token was refused (\(detail)); run `reclaim login` again")
+        case 403: return ReclaimError(.forbidden, detail)
+        case 404: return ReclaimError(.notFound, detail)
+        case 409: return ReclaimError(.conflict, detail)
+        case 422: return ReclaimError(.ruleViolation, detail)
+        case 502, 503, 504: return ReclaimError(.unavailable, detail)
+        case 400..<500: return ReclaimError(.invalidInput, detail)
+        default: return ReclaimError(.internal, "the service failed (\(status)): \(detail)")
+        }
+    }
+
+    static func explain(_ error: any Error) -> String {
+        let text = String(describing: error)
+        if text.contains("connectTimeout") { return "connection timed out" }
+        if text.contains("deadlineExceeded") || text.contains("readTimeout") { return "no answer in time" }
+        if text.lowercased().contains("refused") { return "connection refused" }
+        return text.split(separator: "\n").first.map(String.init) ?? "connection failed"
+    }
+
+    // MARK: - The API
+
+    public func whoami() async throws -> Identity {
+        try await fetch(Identity.self, request(.GET, "/me")).0
+    }
+
+    public func addMine(_ m: NewMine) async throws -> Mine {
+        let body: [String: String?] = [
+            "license": m.license, "name": m.name, "holder": m.holder, "mineral": m.mineral,
+            "mineral_class": m.mineralClass.rawValue, "scale": m.scale.rawValue, "method": m.method.rawValue,
+            "status": m.status.rawValue, "area_hm2": m.area.hectares, "land_type": m.landType.rawValue,
+            "region_code": m.regionCode,
+        ]
+        return try await fetch(Mine.self, request(.POST, "/mines", json: body)).0
+    }
+
+    public func mines() async throws -> [Mine] {
+        try await all(Mine.self, "/mines", [])
+    }
+
+    public func mine(_ license: String) async throws -> MineDetail {
+        try await fetch(MineDetail.self, request(.GET, "/mines/\(Self.segment(license))")).0
+    }
+
+    public func updateMine(_ license: String, _ c: MineUpdate) async throws -> MineUpdateResult {
+        let body: [String: String?] = [
+            "name": c.name, "holder": c.holder, "mineral": c.mineral, "mineral_class": c.mineralClass?.rawValue,
+            "scale": c.scale?.rawValue, "method": c.method?.rawValue, "status": c.status?.rawValue,
+            "area_hm2": c.area?.hectares, "land_type": c.landType?.rawValue,
+        ]
+        return try await fetch(MineUpdateResult.self, request(.PATCH, "/mines/\(Self.segment(license))", json: body)).0
+    }
+
+    private func booked(_ request: HTTPClientRequest) async throws -> BookingResult {
+        let (entry, headers) = try await fetch(LedgerEntry.self, request)
+        return BookingResult(entry: entry, replayed: headers.first(name: "Idempotent-Replayed") == "true")
+    }
+
+    private func bookingBody(_ b: Booking) -> [String: String?] {
+        ["amount": b.amount.description, "value_date": b.valueDate?.description, "reference": b.reference,
+         "memo": b.memo]
+    }
+
+    public func book(_ kind: EntryKind, on license: String, _ b: Booking) async throws -> BookingResult {
+        guard let route = kind.route else {
+            throw ReclaimError.invalid("kind", "\(kind.rawValue) is not booked on one mine")
+        }
+        return try await booked(request(.POST, "/mines/\(Self.segment(license))/fund/\(route)", json: bookingBody(b),
+                                        idempotencyKey: b.idempotencyKey))
+    }
+
+    public func transfer(from: String, to: String, _ b: Booking) async throws -> BookingResult {
+        var body = bookingBody(b)
+        body["from_license"] = from
+        body["to_license"] = to
+        return try await booked(request(.POST, "/fund/transfers", json: body, idempotencyKey: b.idempotencyKey))
+    }
+
+    public func reverse(_ entryID: Int64, reason: String, valueDate: CalendarDate?, idempotencyKey: String?)
+        async throws -> BookingResult
+    {
+        try await booked(request(.POST, "/fund/entries/\(entryID)/reversal",
+                                 json: ["reason": reason, "value_date": valueDate?.description],
+                                 idempotencyKey: idempotencyKey))
+    }
+
+    public func entry(_ id: Int64) async throws -> LedgerEntry {
+        try await fetch(LedgerEntry.self, request(.GET, "/fund/entries/\(id)")).0
+    }
+
+    public func balance(_ license: String, asOf: CalendarDate?) async throws -> FundBalance {
+        let q = Self.query([("as_of", asOf?.description)])
+        return try await fetch(FundBalance.self, request(.GET, "/mines/\(Self.segment(license))/fund\(q)")).0
+    }
+
+    public func balances(asOf: CalendarDate?) async throws -> [FundBalance] {
+        try await all(FundBalance.self, "/fund/balances", [("as_of", asOf?.description)])
+    }
+
+    public func statement(_ license: String, from: CalendarDate?, to: CalendarDate?) async throws -> Statement {
+        let q = Self.query([("from", from?.description), ("to", to?.description)])
+        return try await fetch(Statement.self, request(.GET, "/mines/\(Self.segment(license))/fund/statement\(q)")).0
+    }
+
+    public func statementCSV(_ license: String, from: CalendarDate?, to: CalendarDate?,
+                             into sink: (UnsafeRawBufferPointer) throws -> Void) async throws
+    {
+        let q = Self.query([("from", from?.description), ("to", to?.description)])
+        let response = try await send(request(.GET, "/mines/\(Self.segment(license))/fund/statement\(q)",
+                                              accept: "text/csv"))
+        do {
+            for try await chunk in response.body {
+                try chunk.withUnsafeReadableBytes { try sink($0) }
+            }
+        } catch let e as ReclaimError {
+            throw e
+        } catch {
+            throw ReclaimError(.unavailable, "service unreachable at \(baseURL): \(Self.explain(error))")
+        }
+    }
+
+    public func audit(_ filter: AuditLog.Filter) async throws -> [AuditRecord] {
+        let day = DateFormatter()
+        day.dateFormat = "yyyy-MM-dd"
+        day.timeZone = TimeZone(identifier: "UTC")
+        day.locale = Locale(identifier: "en_US_POSIX")
+        // The filter's `to` is exclusive midnight; the API's is the last day included.
+        let params: [(String, String?)] = [
+            ("actor", filter.actor), ("target", filter.target), ("from", filter.from.map(day.string(from:))),
+            ("to", filter.to.map { day.string(from: $0.addingTimeInterval(-86_400)) }),
+        ]
+        var records: [AuditRecord] = []
+        var cursor = filter.afterID.map(String.init)
+        while records.count < filter.limit {
+            let q = Self.query(params + [("limit", String(min(Self.pageSize, filter.limit - records.count))),
+                                         ("cursor", cursor)])
+            let (page, _) = try await fetch(Page<AuditRecord>.self, request(.GET, "/audit" + q))
+            records += page.items
+            guard let next = page.nextCursor else { break }
+            cursor = next
+        }
+        return records
+    }
+}
+
+/// A page of a list as the API returns it.
+struct Page<Item: Decodable>: Decodable {
+    var items: [Item]
+    var nextCursor: String?
+
+    enum CodingKeys: String, CodingKey {
+        case items
+        case nextCursor = "next_cursor"
+    }
+}
+
+/// The part of an RFC 9457 problem the CLI reports.
+struct ProblemDocument: Decodable {
+    var status: Int?
+    var detail: String?
+}

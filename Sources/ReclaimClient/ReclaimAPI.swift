@@ -1,0 +1,54 @@
+import Foundation
+public import PQKit
+public import Reclaim
+
+/// Everything the service's API offers, as one interface with two backends:
+/// `DatabaseBackend` (the domain over a database connection, for
+/// administrators) and `HTTPBackend` (a client of the service's own API, the
+/// normal way for finance staff, operators and reviewers). The CLI's
+/// commands are written once against this, so every command the API offers
+/// works both ways with the same output, and every later feature that adds
+/// a method here gets both for free.
+public protocol ReclaimAPI {
+    /// Who this backend acts as: the token's user, or the database session
+    /// (or the user an owner acts for with `--as`).
+    func whoami() async throws -> Identity
+
+    // MARK: Mines (矿山登记)
+    func addMine(_ mine: NewMine) async throws -> Mine
+    func mines() async throws -> [Mine]
+    func mine(_ license: String) async throws -> MineDetail
+    func updateMine(_ license: String, _ change: MineUpdate) async throws -> MineUpdateResult
+
+    // MARK: Fund ledger (基金)
+    /// A deposit, withdrawal or deposit conversion on one mine.
+    func book(_ kind: EntryKind, on license: String, _ booking: Booking) async throws -> BookingResult
+    func transfer(from: String, to: String, _ booking: Booking) async throws -> BookingResult
+    func reverse(_ entryID: Int64, reason: String, valueDate: CalendarDate?, idempotencyKey: String?) async throws
+        -> BookingResult
+    func entry(_ id: Int64) async throws -> LedgerEntry
+    func balance(_ license: String, asOf: CalendarDate?) async throws -> FundBalance
+    func balances(asOf: CalendarDate?) async throws -> [FundBalance]
+    func statement(_ license: String, from: CalendarDate?, to: CalendarDate?) async throws -> Statement
+    /// The statement as CSV, handed to `sink` in chunks as it arrives.
+    func statementCSV(_ license: String, from: CalendarDate?, to: CalendarDate?,
+                      into sink: (UnsafeRawBufferPointer) throws -> Void) async throws
+
+    // MARK: Audit trail
+    func audit(_ filter: AuditLog.Filter) async throws -> [AuditRecord]
+
+    /// Releases the connection or client.
+    func close() async
+}
+
+extension EntryKind {
+    /// The collection a booking of this kind is posted to, under /v1/mines/{license}/fund/.
+    var route: String? {
+        switch self {
+        case .deposit: return "deposits"
+        case .withdrawal: return "withdrawals"
+        case .depositConversion: return "deposit-conversions"
+        case .transfer, .reversal: return nil
+        }
+    }
+}
