@@ -20,9 +20,12 @@ echo
 echo "PostgreSQL: $url   (stop it with: scripts/pg.sh stop)"
 echo "The service connects as: $app_url"
 cat <<MSG
-The CLI ($bin) uses this database by default. To call the API, make a user and a token:
+The CLI ($bin) uses this database by default (direct mode, as its owner).
+Staff use it through the service instead, as themselves. In another shell:
     $bin user add li --role finance
-    $bin token issue li
+    $bin token issue li > li.token
+    $bin login --server http://${RECLAIM_HOST:-127.0.0.1}:${RECLAIM_PORT:-8080} < li.token && rm li.token
+    $bin whoami
 MSG
 echo "Reclaim API on http://${RECLAIM_HOST:-127.0.0.1}:${RECLAIM_PORT:-8080} (Ctrl-C stops it; contract at /openapi.yaml)"
 exec "$bin" serve --database-url "$app_url" --host "${RECLAIM_HOST:-127.0.0.1}" --port "${RECLAIM_PORT:-8080}"

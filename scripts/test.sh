@@ -13,6 +13,8 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/reclaim-test.XXXXXX")
 chmod 755 "$tmp"
 port=$(free_port)
 cleanup() {
+    # services the CLI suites started (they stop them; this is for a test process that crashed)
+    pkill -f "reclaim serve --database-url postgresql://reclaim_app@127.0.0.1:$port/" 2>/dev/null || true
     "$here/pg.sh" stop --dir "$tmp" --port "$port" >/dev/null 2>&1 || true
     rm -rf "$tmp"
 }
