@@ -27,6 +27,8 @@ struct MineCommand: AsyncParsableCommand {
         var areaHm2: String
         @Option(help: "Dominant land type.") var landType: LandType
         @Option(help: "Six-digit region code.") var regionCode: String = MineRegistry.defaultRegion
+        @Option(help: "Method detail for the accrual (e.g. open-pit-layered; see mine update --help).")
+        var methodDetail: MethodDetail?
         @Option(help: "Output format.") var format: DetailFormat = .table
 
         func run() async throws {
@@ -35,7 +37,7 @@ struct MineCommand: AsyncParsableCommand {
                 let new = NewMine(
                     license: license, name: name, holder: holder, mineral: mineral, mineralClass: mineralClass,
                     scale: scale, method: method, status: status, area: area, landType: landType,
-                    regionCode: regionCode)
+                    regionCode: regionCode, methodDetail: methodDetail)
                 try await target.with { api in
                     let mine = try await api.addMine(new)
                     switch format {
@@ -110,11 +112,13 @@ struct MineCommand: AsyncParsableCommand {
         @Option var status: MineStatus?
         @Option(name: .customLong("area-hm2")) var areaHm2: String?
         @Option var landType: LandType?
+        @Option(help: "open-pit-layered | open-pit-other (open-pit, solid-energy); pit-depth-30m-or-less | pit-depth-over-30m (open-pit, metal or non-metal); underground-backfill | underground-no-subsidence | underground-subsidence (underground, solid); non-solid (underground, non-solid-energy). A change is a change of method.")
+        var methodDetail: MethodDetail?
         @Option(help: "Output format.") var format: DetailFormat = .table
 
         func validate() throws {
             if name == nil, holder == nil, mineral == nil, mineralClass == nil, scale == nil, method == nil,
-               status == nil, areaHm2 == nil, landType == nil {
+               status == nil, areaHm2 == nil, landType == nil, methodDetail == nil {
                 throw ValidationError("name at least one field to change, e.g. --status suspended")
             }
         }
@@ -123,7 +127,8 @@ struct MineCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let area = try areaHm2.map { try Area.parseHectares($0, field: "area-hm2") }
                 let change = MineUpdate(name: name, holder: holder, mineral: mineral, mineralClass: mineralClass,
-                                        scale: scale, method: method, status: status, area: area, landType: landType)
+                                        scale: scale, method: method, status: status, area: area, landType: landType,
+                                        methodDetail: methodDetail)
                 try await target.with { api in
                     let result = try await api.updateMine(license, change)
                     switch format {

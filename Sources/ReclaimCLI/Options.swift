@@ -69,5 +69,6 @@ extension MineScale: ExpressibleByArgument {}
 extension MiningMethod: ExpressibleByArgument {}
 extension MineStatus: ExpressibleByArgument {}
 extension LandType: ExpressibleByArgument {}
+extension MethodDetail: ExpressibleByArgument {}
 extension Money.Unit: ExpressibleByArgument {}
 extension Role: ExpressibleByArgument {}

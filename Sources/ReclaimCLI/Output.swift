@@ -63,10 +63,10 @@ enum Output {
 extension Mine: Tabular {
     static var headers: [String] {
         ["license", "name", "holder", "mineral", "mineral_class", "scale", "method", "status", "area_hm2",
-         "land_type", "region_code"]
+         "land_type", "region_code", "method_detail"]
     }
     var cells: [String] {
         [license, name, holder, mineral, mineralClass.rawValue, scale.rawValue, method.rawValue, status.rawValue,
-         area.hectares, landType.rawValue, regionCode]
+         area.hectares, landType.rawValue, regionCode, methodDetail?.rawValue ?? ""]
     }
 }

@@ -148,5 +148,62 @@ public final class DatabaseBackend: ReclaimAPI {
         return try AuditLog.list(filter, on: connection)
     }
 
+    public func ruleSets() async throws -> [RuleSet] {
+        try RuleSets.list(on: connection)
+    }
+
+    public func ruleSet(_ name: String) async throws -> RuleSet {
+        try RuleSets.find(name, on: connection)
+    }
+
+    public func loadRuleSet(_ set: RuleSet) async throws -> RuleSet {
+        try check(AccrualPolicy.loadRules)
+        return try RuleSets.load(set, by: actor, on: connection)
+    }
+
+    public func reportOutput(_ license: String, year: Int, quantity: Quantity) async throws -> OutputReport {
+        try check(AccrualPolicy.reportOutput(try Identifier.license(license)))
+        return try OutputReports.report(license, year: year, quantity: quantity, by: actor, on: connection)
+    }
+
+    public func assess(_ license: String, year: Int) async throws -> Assessment {
+        try check(AccrualPolicy.assess)
+        return try Accruals.assess(license, year: year, by: actor, on: connection)
+    }
+
+    public func assessment(_ license: String, year: Int) async throws -> Assessment {
+        try check(MinePolicy.read(try Identifier.license(license)))
+        return try Accruals.assessment(license, year: year, on: connection)
+    }
+
+    public func quote(_ inputs: AccrualInputs) async throws -> AccrualQuote {
+        try Accruals.quote(inputs, on: connection)
+    }
+
+    public func shortfalls(year: Int) async throws -> [Shortfall] {
+        try Accruals.shortfalls(year: year, only: principal.flatMap(MinePolicy.scope(for:)), on: connection)
+    }
+
+    public func submitPlan(_ license: String, _ document: PlanDocument) async throws -> PlanVersion {
+        try check(PlanPolicy.submit(try Identifier.license(license)))
+        return try Plans.submit(license, document, by: actor, on: connection)
+    }
+
+    public func decidePlan(_ license: String, version: Int, _ action: PlanAction, reason: String?) async throws
+        -> PlanVersion
+    {
+        try check(PlanPolicy.review)
+        return try Plans.decide(license, version: version, action, reason: reason, by: actor, on: connection)
+    }
+
+    public func plan(_ license: String, version: Int?) async throws -> PlanVersion {
+        try check(MinePolicy.read(try Identifier.license(license)))
+        return try Plans.find(license, version: version, on: connection)
+    }
+
+    public func plans(state: PlanState?) async throws -> [PlanSummary] {
+        try Plans.list(state: state, only: principal.flatMap(MinePolicy.scope(for:)), on: connection)
+    }
+
     public func close() async { connection.close() }
 }

@@ -64,16 +64,29 @@ public final class HTTPBackend: ReclaimAPI {
     private func request(_ method: HTTPMethod, _ path: String, json body: [String: String?]? = nil,
                          idempotencyKey: String? = nil, accept: String = "application/json") -> HTTPClientRequest
     {
+        // Only the fields given; JSONSerialization writes strings exactly.
+        let data = body.map { body in
+            (try? JSONSerialization.data(withJSONObject: body.compactMapValues { $0 }, options: [.sortedKeys]))
+                ?? Data("{}".utf8)
+        }
+        return request(method, path, data: data, idempotencyKey: idempotencyKey, accept: accept)
+    }
+
+    /// A request whose body is a document (a rule set, a plan), sent as JSON.
+    private func request<T: Encodable>(_ method: HTTPMethod, _ path: String, document: T) throws -> HTTPClientRequest {
+        request(method, path, data: try ReclaimJSON.encode(document))
+    }
+
+    private func request(_ method: HTTPMethod, _ path: String, data: Data?, idempotencyKey: String? = nil,
+                         accept: String = "application/json") -> HTTPClientRequest
+    {
         var r = HTTPClientRequest(url: baseURL + "/v1" + path)
         r.method = method
         r.headers.add(name: "Authorization", value: "Bearer \(token)")
         r.headers.add(name: "Accept", value: accept)
         r.headers.add(name: "User-Agent", value: "reclaim-cli")
         if let idempotencyKey { r.headers.add(name: "Idempotency-Key", value: idempotencyKey) }
-        if let body {
-            // Only the fields given; JSONSerialization writes strings exactly.
-            let present = body.compactMapValues { $0 }
-            let data = (try? JSONSerialization.data(withJSONObject: present, options: [.sortedKeys])) ?? Data("{}".utf8)
+        if let data {
             r.headers.add(name: "Content-Type", value: "application/json")
             r.body = .bytes(ByteBuffer(data: data))
         }
@@ -159,7 +172,7 @@ public final class HTTPBackend: ReclaimAPI {
             "license": m.license, "name": m.name, "holder": m.holder, "mineral": m.mineral,
             "mineral_class": m.mineralClass.rawValue, "scale": m.scale.rawValue, "method": m.method.rawValue,
             "status": m.status.rawValue, "area_hm2": m.area.hectares, "land_type": m.landType.rawValue,
-            "region_code": m.regionCode,
+            "region_code": m.regionCode, "method_detail": m.methodDetail?.rawValue,
         ]
         return try await fetch(Mine.self, request(.POST, "/mines", json: body)).0
     }
@@ -177,6 +190,7 @@ public final class HTTPBackend: ReclaimAPI {
             "name": c.name, "holder": c.holder, "mineral": c.mineral, "mineral_class": c.mineralClass?.rawValue,
             "scale": c.scale?.rawValue, "method": c.method?.rawValue, "status": c.status?.rawValue,
             "area_hm2": c.area?.hectares, "land_type": c.landType?.rawValue,
+            "method_detail": c.methodDetail?.rawValue,
         ]
         return try await fetch(MineUpdateResult.self, request(.PATCH, "/mines/\(Self.segment(license))", json: body)).0
     }
@@ -270,6 +284,76 @@ public final class HTTPBackend: ReclaimAPI {
             cursor = next
         }
         return records
+    }
+}
+
+extension HTTPBackend {
+    public func ruleSets() async throws -> [RuleSet] {
+        try await all(RuleSet.self, "/accrual/rule-sets", [])
+    }
+
+    public func ruleSet(_ name: String) async throws -> RuleSet {
+        try await fetch(RuleSet.self, request(.GET, "/accrual/rule-sets/\(Self.segment(name))")).0
+    }
+
+    public func loadRuleSet(_ set: RuleSet) async throws -> RuleSet {
+        var file = set
+        file.loadedBy = nil
+        file.loadedAt = nil
+        return try await fetch(RuleSet.self, try request(.POST, "/accrual/rule-sets", document: file)).0
+    }
+
+    public func reportOutput(_ license: String, year: Int, quantity: Quantity) async throws -> OutputReport {
+        try await fetch(OutputReport.self, request(.PUT, "/mines/\(Self.segment(license))/output/\(year)",
+                                                   json: ["quantity": quantity.description])).0
+    }
+
+    public func assess(_ license: String, year: Int) async throws -> Assessment {
+        try await fetch(Assessment.self, request(.POST, "/mines/\(Self.segment(license))/accruals/\(year)",
+                                                 json: [:])).0
+    }
+
+    public func assessment(_ license: String, year: Int) async throws -> Assessment {
+        try await fetch(Assessment.self, request(.GET, "/mines/\(Self.segment(license))/accruals/\(year)")).0
+    }
+
+    public func quote(_ i: AccrualInputs) async throws -> AccrualQuote {
+        let body: [String: Any] = [
+            "year": i.year, "mineral_class": i.mineralClass.rawValue, "method_detail": i.methodDetail.rawValue,
+            "land_type": i.landType.rawValue, "region_code": i.regionCode, "coal": i.coal,
+            "output": i.output.description,
+        ]
+        let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
+        return try await fetch(AccrualQuote.self, request(.POST, "/accrual/quote", data: data)).0
+    }
+
+    public func shortfalls(year: Int) async throws -> [Shortfall] {
+        try await all(Shortfall.self, "/accrual/shortfalls", [("year", String(year))])
+    }
+
+    public func submitPlan(_ license: String, _ document: PlanDocument) async throws -> PlanVersion {
+        try await fetch(PlanVersion.self, try request(.POST, "/mines/\(Self.segment(license))/plans", document: document)).0
+    }
+
+    public func decidePlan(_ license: String, version: Int, _ action: PlanAction, reason: String?) async throws
+        -> PlanVersion
+    {
+        let base = "/mines/\(Self.segment(license))/plans/\(version)"
+        switch action {
+        case .approve: return try await fetch(PlanVersion.self, request(.POST, base + "/approval", json: [:])).0
+        case .return:
+            return try await fetch(PlanVersion.self, request(.POST, base + "/return", json: ["reason": reason])).0
+        case .submit: throw ReclaimError.invalid("action", "a plan is submitted with plan submit")
+        }
+    }
+
+    public func plan(_ license: String, version: Int?) async throws -> PlanVersion {
+        let path = "/mines/\(Self.segment(license))/plans/" + (version.map(String.init) ?? "current")
+        return try await fetch(PlanVersion.self, request(.GET, path)).0
+    }
+
+    public func plans(state: PlanState?) async throws -> [PlanSummary] {
+        try await all(PlanSummary.self, "/plans", [("state", state?.rawValue)])
     }
 }
 

@@ -37,6 +37,25 @@ public protocol ReclaimAPI {
     // MARK: Audit trail
     func audit(_ filter: AuditLog.Filter) async throws -> [AuditRecord]
 
+    // MARK: Accrual (基金计提)
+    func ruleSets() async throws -> [RuleSet]
+    func ruleSet(_ name: String) async throws -> RuleSet
+    func loadRuleSet(_ set: RuleSet) async throws -> RuleSet
+    /// Last year's production; a second report of a year supersedes the first.
+    func reportOutput(_ license: String, year: Int, quantity: Quantity) async throws -> OutputReport
+    func assess(_ license: String, year: Int) async throws -> Assessment
+    /// The latest assessment of the year, with its explanation.
+    func assessment(_ license: String, year: Int) async throws -> Assessment
+    func quote(_ inputs: AccrualInputs) async throws -> AccrualQuote
+    func shortfalls(year: Int) async throws -> [Shortfall]
+
+    // MARK: Plans (方案)
+    func submitPlan(_ license: String, _ document: PlanDocument) async throws -> PlanVersion
+    func decidePlan(_ license: String, version: Int, _ action: PlanAction, reason: String?) async throws -> PlanVersion
+    /// Version `version`, or the current one (else the latest).
+    func plan(_ license: String, version: Int?) async throws -> PlanVersion
+    func plans(state: PlanState?) async throws -> [PlanSummary]
+
     /// Releases the connection or client.
     func close() async
 }

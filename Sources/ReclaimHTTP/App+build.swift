@@ -55,6 +55,8 @@ public func buildRouter(pool: ConnectionPool, metrics: ServiceMetrics, openAPIPa
     FundController(pool: pool, metrics: metrics).register(routes)
     AuditController(pool: pool).register(routes)
     IdentityController().register(routes)
+    AccrualController(pool: pool).register(routes)
+    PlanController(pool: pool).register(routes)
     routes.answerUnknownMethods()
     return (router, routes.registered)
 }

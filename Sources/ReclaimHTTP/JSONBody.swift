@@ -110,6 +110,29 @@ struct JSONBody {
         }
     }
 
+    /// The whole body as a Decodable type (fields of several JSON types);
+    /// a field of the wrong type is a 400 naming it.
+    func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        do {
+            return try ReclaimJSON.decode(type, from: bytes.isEmpty ? Data("{}".utf8) : bytes)
+        } catch let e as ReclaimError {
+            throw e
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw Problem.badRequest("\(key.stringValue) is required", errors: [.init(field: key.stringValue, detail: "is required")])
+        } catch let DecodingError.typeMismatch(_, context) {
+            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw Problem.badRequest("\(field) has the wrong type", errors: [.init(field: field, detail: "has the wrong type")])
+        } catch let DecodingError.valueNotFound(_, context) {
+            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw Problem.badRequest("\(field) must not be null", errors: [.init(field: field, detail: "must not be null")])
+        } catch let DecodingError.dataCorrupted(context) {
+            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw Problem.badRequest("\(field) is not valid", errors: [.init(field: field, detail: "is not valid")])
+        } catch {
+            throw Problem.badRequest("the body is not valid")
+        }
+    }
+
     /// The body in a canonical form (sorted keys), for idempotency digests.
     var canonical: Data {
         (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? bytes

@@ -36,7 +36,7 @@ let permitWorkflow = Workflow<PermitState, PermitAction>(
                     #expect(try permitWorkflow.transition(from: state, action) == row)
                 } else {
                     let e = #expect(throws: ReclaimError.self) { try permitWorkflow.transition(from: state, action) }
-                    #expect(e?.kind == .ruleViolation)
+                    #expect(e?.kind == .conflict)
                     #expect(e?.description.contains("that is \(state.rawValue)") == true, "\(state) \(action)")
                 }
             }

@@ -26,6 +26,53 @@ public enum MiningMethod: String, Sendable, CaseIterable, Codable {
     case underground
 }
 
+/// How a mine is worked, in the detail the accrual's method table needs
+/// (Ordos 2025 annex). Each fits one method and some mineral classes only.
+public enum MethodDetail: String, Sendable, CaseIterable, Codable {
+    /// 露天, 固体能源: 自上而下水平分层开采
+    case openPitLayered = "open-pit-layered"
+    /// 露天, 固体能源: 其他
+    case openPitOther = "open-pit-other"
+    /// 露天, 金属/非金属: 采深或采高 ≤ 30 m
+    case pitDepth30mOrLess = "pit-depth-30m-or-less"
+    /// 露天, 金属/非金属: 采深或采高 > 30 m
+    case pitDepthOver30m = "pit-depth-over-30m"
+    /// 井工: 充填开采
+    case undergroundBackfill = "underground-backfill"
+    /// 井工: 不允许地表沉陷
+    case undergroundNoSubsidence = "underground-no-subsidence"
+    /// 井工: 允许地表沉陷
+    case undergroundSubsidence = "underground-subsidence"
+    /// 非固体能源、矿泉水、地热
+    case nonSolid = "non-solid"
+
+    public var method: MiningMethod {
+        switch self {
+        case .openPitLayered, .openPitOther, .pitDepth30mOrLess, .pitDepthOver30m: return .openPit
+        case .undergroundBackfill, .undergroundNoSubsidence, .undergroundSubsidence, .nonSolid: return .underground
+        }
+    }
+
+    public var mineralClasses: [MineralClass] {
+        switch self {
+        case .openPitLayered, .openPitOther: return [.solidEnergy]
+        case .pitDepth30mOrLess, .pitDepthOver30m: return [.metal, .buildingNonmetal, .otherNonmetal]
+        case .undergroundBackfill, .undergroundNoSubsidence, .undergroundSubsidence:
+            return [.solidEnergy, .metal, .buildingNonmetal, .otherNonmetal]
+        case .nonSolid: return [.nonSolidEnergy]
+        }
+    }
+
+    /// Refuses a detail that does not fit the method and mineral class,
+    /// naming both (the database's mines_method_detail_fits says the same).
+    public func check(method: MiningMethod, mineralClass: MineralClass, field: String = "method_detail") throws {
+        guard method == self.method, mineralClasses.contains(mineralClass) else {
+            throw ReclaimError.invalid(
+                field, "\(rawValue) does not fit a \(method.rawValue) mine of class \(mineralClass.rawValue) (it is for \(self.method.rawValue) mines of class \(mineralClasses.map(\.rawValue).joined(separator: ", ")))")
+        }
+    }
+}
+
 /// 生产 / 在建 / 停产 / 闭坑
 public enum MineStatus: String, Sendable, CaseIterable, Codable {
     case producing
@@ -62,6 +109,8 @@ public struct Mine: Sendable, Equatable, Codable {
     public var landType: LandType
     /// Administrative division code; Dalad Banner is 150621.
     public var regionCode: String
+    /// Nil until set; an accrual assessment needs it.
+    public var methodDetail: MethodDetail?
     public var createdAt: Date
     public var createdBy: String
     public var updatedAt: Date
@@ -74,15 +123,37 @@ public struct Mine: Sendable, Equatable, Codable {
         case area = "area_hm2"
         case landType = "land_type"
         case regionCode = "region_code"
+        case methodDetail = "method_detail"
         case createdAt = "created_at"
         case createdBy = "created_by"
         case updatedAt = "updated_at"
         case updatedBy = "updated_by"
     }
 
+    /// Every key always present (`method_detail` as null until set).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(license, forKey: .license)
+        try c.encode(name, forKey: .name)
+        try c.encode(holder, forKey: .holder)
+        try c.encode(mineral, forKey: .mineral)
+        try c.encode(mineralClass, forKey: .mineralClass)
+        try c.encode(scale, forKey: .scale)
+        try c.encode(method, forKey: .method)
+        try c.encode(status, forKey: .status)
+        try c.encode(area, forKey: .area)
+        try c.encode(landType, forKey: .landType)
+        try c.encode(regionCode, forKey: .regionCode)
+        try c.encode(methodDetail, forKey: .methodDetail)
+        try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(createdBy, forKey: .createdBy)
+        try c.encode(updatedAt, forKey: .updatedAt)
+        try c.encode(updatedBy, forKey: .updatedBy)
+    }
+
     static let columns = """
         license, name, holder, mineral, mineral_class, scale, method, status, area_m2, land_type,
-        region_code, created_at, created_by, updated_at, updated_by
+        region_code, method_detail, created_at, created_by, updated_at, updated_by
         """
 
     init(row: Row) throws {
@@ -97,6 +168,7 @@ public struct Mine: Sendable, Equatable, Codable {
         area = Area(squareMetres: try row.decode("area_m2"))
         landType = try row.decodeEnum("land_type")
         regionCode = try row.decode("region_code")
+        methodDetail = try row.decode("method_detail", as: String?.self).flatMap(MethodDetail.init(rawValue:))
         createdAt = try row.decode("created_at")
         createdBy = try row.decode("created_by")
         updatedAt = try row.decode("updated_at")

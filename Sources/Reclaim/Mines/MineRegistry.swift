@@ -13,12 +13,14 @@ public struct NewMine: Sendable {
     public var area: Area
     public var landType: LandType
     public var regionCode: String
+    public var methodDetail: MethodDetail?
 
     public init(
         license: String, name: String, holder: String, mineral: String, mineralClass: MineralClass,
         scale: MineScale, method: MiningMethod, status: MineStatus, area: Area, landType: LandType,
-        regionCode: String = MineRegistry.defaultRegion
+        regionCode: String = MineRegistry.defaultRegion, methodDetail: MethodDetail? = nil
     ) {
+        self.methodDetail = methodDetail
         self.license = license
         self.name = name
         self.holder = holder
@@ -44,12 +46,14 @@ public struct MineUpdate: Sendable {
     public var status: MineStatus?
     public var area: Area?
     public var landType: LandType?
+    public var methodDetail: MethodDetail?
 
     public init(
         name: String? = nil, holder: String? = nil, mineral: String? = nil,
         mineralClass: MineralClass? = nil, scale: MineScale? = nil, method: MiningMethod? = nil,
-        status: MineStatus? = nil, area: Area? = nil, landType: LandType? = nil
+        status: MineStatus? = nil, area: Area? = nil, landType: LandType? = nil, methodDetail: MethodDetail? = nil
     ) {
+        self.methodDetail = methodDetail
         self.name = name
         self.holder = holder
         self.mineral = mineral
@@ -63,7 +67,7 @@ public struct MineUpdate: Sendable {
 
     public var isEmpty: Bool {
         name == nil && holder == nil && mineral == nil && mineralClass == nil && scale == nil
-            && method == nil && status == nil && area == nil && landType == nil
+            && method == nil && status == nil && area == nil && landType == nil && methodDetail == nil
     }
 }
 
@@ -104,8 +108,9 @@ public struct MineUpdateResult: Sendable, Codable {
 public enum MineRegistry {
     public static let defaultRegion = "150621"
 
-    /// Fields whose change obliges a new plan, letter and fund assessment.
-    static let obligingFields: Set<String> = ["method", "area_hm2", "scale", "mineral"]
+    /// Fields whose change obliges a new plan, letter and fund assessment
+    /// (a change of method detail is a change of method).
+    static let obligingFields: Set<String> = ["method", "method_detail", "area_hm2", "scale", "mineral"]
 
     public static func add(_ new: NewMine, by actor: Actor, on conn: Connection) throws -> Mine {
         let license = try Identifier.license(new.license)
@@ -118,14 +123,15 @@ public enum MineRegistry {
         guard new.area.squareMetres > 0 else {
             throw ReclaimError.invalid("area_hm2", "must be greater than zero")
         }
+        try new.methodDetail?.check(method: new.method, mineralClass: new.mineralClass)
         return try conn.transactionally { conn in
             let row = try conn.queryFirst("""
                     INSERT INTO mines (license, name, holder, mineral, mineral_class, scale, method, status,
-                                       area_m2, land_type, region_code, created_by, updated_by)
+                                       area_m2, land_type, region_code, method_detail, created_by, updated_by)
                     VALUES (\(license), \(name), \(holder), \(mineral), \(new.mineralClass.rawValue),
                             \(new.scale.rawValue), \(new.method.rawValue), \(new.status.rawValue),
                             \(new.area.squareMetres), \(new.landType.rawValue), \(new.regionCode),
-                            \(actor.name), \(actor.name))
+                            \(new.methodDetail?.rawValue), \(actor.name), \(actor.name))
                     ON CONFLICT (license) DO NOTHING
                     RETURNING \(unescaped: Mine.columns)
                     """)
@@ -202,6 +208,10 @@ public enum MineRegistry {
             else { throw notFound(license) }
             let id: Int64 = try row.decode("id")
             let old = try Mine(row: row)
+            // The detail must fit the method and class the mine will have.
+            let detail = update.methodDetail ?? old.methodDetail
+            try detail?.check(method: update.method ?? old.method, mineralClass: update.mineralClass ?? old.mineralClass,
+                              field: update.methodDetail == nil ? "method" : "method_detail")
 
             // (field, old, new) for every field that really changes
             var diffs: [(String, String, String)] = []
@@ -217,6 +227,9 @@ public enum MineRegistry {
             note("status", old.status.rawValue, update.status?.rawValue)
             note("area_hm2", old.area.hectares, update.area?.hectares)
             note("land_type", old.landType.rawValue, update.landType?.rawValue)
+            if let d = update.methodDetail, d != old.methodDetail {
+                diffs.append(("method_detail", old.methodDetail?.rawValue ?? "", d.rawValue))
+            }
 
             guard !diffs.isEmpty else {
                 return MineUpdateResult(mine: old, changes: [], obligationsOpened: [])
@@ -232,6 +245,7 @@ public enum MineRegistry {
                     status = coalesce(\(update.status?.rawValue), status),
                     area_m2 = coalesce(\(update.area?.squareMetres), area_m2),
                     land_type = coalesce(\(update.landType?.rawValue), land_type),
+                    method_detail = coalesce(\(update.methodDetail?.rawValue), method_detail),
                     updated_at = now(), updated_by = \(actor.name)
                 WHERE id = \(id)
                 RETURNING \(unescaped: Mine.columns)
@@ -287,6 +301,7 @@ extension NewMine {
     /// The canonical input text whose digest the audit record keeps.
     var auditText: String {
         [license, name, holder, mineral, mineralClass.rawValue, scale.rawValue, method.rawValue,
-         status.rawValue, String(area.squareMetres), landType.rawValue, regionCode].joined(separator: "\n")
+         status.rawValue, String(area.squareMetres), landType.rawValue, regionCode, methodDetail?.rawValue ?? ""]
+            .joined(separator: "\n")
     }
 }

@@ -2,7 +2,7 @@ public import Foundation
 public import PQKit
 
 /// One recorded decision on a reviewed record.
-public struct ReviewDecision: Sendable, Equatable, Encodable {
+public struct ReviewDecision: Sendable, Equatable, Codable {
     public var seq: Int
     public var from: String
     public var action: String

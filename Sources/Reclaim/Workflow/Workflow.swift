@@ -56,7 +56,8 @@ public struct Workflow<State: WorkflowState, Action: WorkflowAction>: Sendable {
         let possible = actions(from: state).map(\.rawValue)
         let hint = possible.isEmpty ? "nothing can be done to it any more"
             : "it can be \(possible.joined(separator: " or "))"
-        throw ReclaimError(.ruleViolation, field: "state",
+        // a conflict with the record's state, as when another decision came first (409)
+        throw ReclaimError(.conflict, field: "state",
                            "cannot \(action.rawValue) a \(noun) that is \(state.rawValue): \(hint)")
     }
 

@@ -1,0 +1,99 @@
+public import Foundation
+public import PQKit
+
+/// A mine's production of one year (产量), which the next year's accrual
+/// multiplies. One figure per mine and year: a correction supersedes it.
+public struct OutputReport: Sendable, Equatable, Codable {
+    public var id: Int64
+    public var license: String
+    public var year: Int
+    public var quantity: Quantity
+    /// t, or m3 for mineral water and geothermal (non-solid-energy mines)
+    public var unit: String
+    /// The report this one corrects.
+    public var supersedes: Int64?
+    public var reportedAt: Date
+    public var reportedBy: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, license, year, quantity, unit, supersedes
+        case reportedAt = "reported_at"
+        case reportedBy = "reported_by"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(license, forKey: .license)
+        try c.encode(year, forKey: .year)
+        try c.encode(quantity, forKey: .quantity)
+        try c.encode(unit, forKey: .unit)
+        try c.encode(supersedes, forKey: .supersedes)
+        try c.encode(reportedAt, forKey: .reportedAt)
+        try c.encode(reportedBy, forKey: .reportedBy)
+    }
+}
+
+public enum OutputReports {
+    /// Tonnes, or m³ for the non-solid class (mineral water, geothermal).
+    static func unit(for mineralClass: MineralClass) -> String {
+        mineralClass == .nonSolidEnergy ? "m3" : "t"
+    }
+
+    public static func checkYear(_ year: Int, field: String = "year") throws {
+        guard (1990...2200).contains(year) else { throw ReclaimError.invalid(field, "must be a year from 1990 to 2200") }
+    }
+
+    /// Reports `quantity` for `year`; if the year has a report, this one
+    /// supersedes it (both are kept, the new one counts). Two reports at once
+    /// for the same year: one supersedes the other, never both the same.
+    public static func report(_ license: String, year: Int, quantity: Quantity, by actor: Actor, on conn: Connection)
+        throws -> OutputReport
+    {
+        try checkYear(year)
+        let license = try Identifier.license(license)
+        return try conn.transactionally { conn in
+            guard let mine = try conn.queryFirst("""
+                SELECT id, mineral_class FROM mines WHERE license = \(license) FOR UPDATE
+                """)
+            else { throw MineRegistry.notFound(license) }
+            let mineID: Int64 = try mine.decode("id")
+            let unit = Self.unit(for: try mine.decodeEnum("mineral_class"))
+            let current = try conn.queryFirst("""
+                SELECT max(id) AS id FROM output_reports WHERE mine_id = \(mineID) AND year = \(Int64(year))
+                """)?.decode("id", as: Int64?.self)
+            guard let row = try DatabaseRefusal.mapping({
+                try conn.queryFirst("""
+                    INSERT INTO output_reports (mine_id, year, quantity, unit, supersedes, reported_by)
+                    VALUES (\(mineID), \(Int64(year)), \(quantity.description)::numeric, \(unit), \(current), \(actor.name))
+                    RETURNING id, year, quantity::text AS quantity, unit, supersedes, reported_at, reported_by
+                    """)
+            }) else { throw ReclaimError(.internal, "the report was not stored") }
+            let report = try OutputReport(row: row, license: license)
+            try AuditLog.record(action: "output.report", target: "mine:\(license)",
+                                input: "\(year)\n\(quantity)\n\(unit)", by: actor, on: conn)
+            return report
+        }
+    }
+
+    /// The report that counts for the year (the latest), or nil.
+    static func current(mineID: Int64, license: String, year: Int, on conn: Connection) throws -> OutputReport? {
+        try conn.queryFirst("""
+            SELECT id, year, quantity::text AS quantity, unit, supersedes, reported_at, reported_by
+            FROM output_reports WHERE mine_id = \(mineID) AND year = \(Int64(year)) ORDER BY id DESC LIMIT 1
+            """).map { try OutputReport(row: $0, license: license) }
+    }
+}
+
+extension OutputReport {
+    init(row: Row, license: String) throws {
+        id = try row.decode("id")
+        self.license = license
+        year = Int(try row.decode("year", as: Int32.self))
+        quantity = try Quantity.parse(try row.decode("quantity"))
+        unit = try row.decode("unit")
+        supersedes = try row.decode("supersedes")
+        reportedAt = try row.decode("reported_at")
+        reportedBy = try row.decode("reported_by")
+    }
+}

@@ -1,0 +1,109 @@
+-- The accrual's guards (tables in 0013_accrual_and_plans.sql). The figures
+-- are computed in Swift (Sources/Reclaim/Accrual) and checked again by the
+-- table's CHECKs; these triggers keep rule sets, output reports and
+-- assessments immutable and make sure the person recorded may do it.
+
+CREATE OR REPLACE TRIGGER accrual_rule_sets_append_only BEFORE UPDATE OR DELETE ON accrual_rule_sets
+    FOR EACH ROW EXECUTE FUNCTION forbid_change();
+CREATE OR REPLACE TRIGGER accrual_rule_sets_no_truncate BEFORE TRUNCATE ON accrual_rule_sets
+    FOR EACH STATEMENT EXECUTE FUNCTION forbid_change();
+CREATE OR REPLACE TRIGGER accrual_coefficients_append_only BEFORE UPDATE OR DELETE ON accrual_coefficients
+    FOR EACH ROW EXECUTE FUNCTION forbid_change();
+CREATE OR REPLACE TRIGGER accrual_coefficients_no_truncate BEFORE TRUNCATE ON accrual_coefficients
+    FOR EACH STATEMENT EXECUTE FUNCTION forbid_change();
+CREATE OR REPLACE TRIGGER output_reports_append_only BEFORE UPDATE OR DELETE ON output_reports
+    FOR EACH ROW EXECUTE FUNCTION forbid_change();
+CREATE OR REPLACE TRIGGER output_reports_no_truncate BEFORE TRUNCATE ON output_reports
+    FOR EACH STATEMENT EXECUTE FUNCTION forbid_change();
+CREATE OR REPLACE TRIGGER accrual_assessments_append_only BEFORE UPDATE OR DELETE ON accrual_assessments
+    FOR EACH ROW EXECUTE FUNCTION forbid_change();
+CREATE OR REPLACE TRIGGER accrual_assessments_no_truncate BEFORE TRUNCATE ON accrual_assessments
+    FOR EACH STATEMENT EXECUTE FUNCTION forbid_change();
+
+-- An enabled user of one of p_roles; an operator only for a mine bound to
+-- them. (reclaim_check_actor passes the owner's own session, an administrator.)
+CREATE OR REPLACE FUNCTION reclaim_check_actor_for_mine(p_actor text, p_roles text[], p_mine_id bigint)
+    RETURNS void LANGUAGE plpgsql STABLE SET search_path = public, pg_temp AS $$
+BEGIN
+    PERFORM reclaim_check_actor(p_actor, p_roles);
+    IF EXISTS (SELECT 1 FROM users u WHERE u.name = p_actor AND u.role = 'operator')
+       AND NOT EXISTS (SELECT 1 FROM user_mines um WHERE um.user_name = p_actor AND um.mine_id = p_mine_id) THEN
+        RAISE EXCEPTION '% does not act for this mine', p_actor USING ERRCODE = 'RCACT';
+    END IF;
+END
+$$;
+
+-- A rule set's coefficients arrive with the set, in the transaction that
+-- loads it; never added to a set loaded before. Rule sets are loaded by
+-- administrators. SECURITY DEFINER so that reclaim_check_actor sees the
+-- session's real user (reclaim_app) apart from the function's owner.
+CREATE OR REPLACE FUNCTION accrual_rule_sets_guard() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    PERFORM reclaim_check_actor(NEW.loaded_by, ARRAY['admin']);
+    RETURN NEW;
+END
+$$;
+CREATE OR REPLACE TRIGGER accrual_rule_sets_guard BEFORE INSERT ON accrual_rule_sets
+    FOR EACH ROW EXECUTE FUNCTION accrual_rule_sets_guard();
+
+CREATE OR REPLACE FUNCTION accrual_coefficients_guard() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+BEGIN
+    -- xmin is the inserting transaction; compare within the current epoch
+    IF NOT EXISTS (SELECT 1 FROM accrual_rule_sets s WHERE s.name = NEW.rule_set
+                   AND s.xmin::text = (pg_current_xact_id()::text::numeric % 4294967296)::text) THEN
+        RAISE EXCEPTION 'rule set % is loaded already: its coefficients cannot change (load a new set)', NEW.rule_set
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE OR REPLACE TRIGGER accrual_coefficients_guard BEFORE INSERT ON accrual_coefficients
+    FOR EACH ROW EXECUTE FUNCTION accrual_coefficients_guard();
+
+-- Output is reported by the mine's operator or by finance staff; a
+-- correction supersedes the current report of the same mine and year.
+CREATE OR REPLACE FUNCTION output_reports_guard() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    PERFORM reclaim_check_actor_for_mine(NEW.reported_by, ARRAY['operator', 'finance'], NEW.mine_id);
+    IF NEW.supersedes IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM output_reports o WHERE o.id = NEW.supersedes AND o.mine_id = NEW.mine_id AND o.year = NEW.year)
+    THEN
+        RAISE EXCEPTION 'a correction supersedes a report of the same mine and year' USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE OR REPLACE TRIGGER output_reports_guard BEFORE INSERT ON output_reports
+    FOR EACH ROW EXECUTE FUNCTION output_reports_guard();
+
+-- Assessments are finance staff's, and use the output report of the year
+-- before, the mine's own, and the rule set whose figures they copy.
+CREATE OR REPLACE FUNCTION accrual_assessments_guard() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    PERFORM reclaim_check_actor(NEW.assessed_by, ARRAY['finance']);
+    IF NOT EXISTS (SELECT 1 FROM output_reports o WHERE o.id = NEW.output_report_id AND o.mine_id = NEW.mine_id
+                   AND o.year = NEW.year - 1 AND o.quantity = NEW.output) THEN
+        RAISE EXCEPTION 'an assessment uses the mine''s own output report of the year before' USING ERRCODE = 'check_violation';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM accrual_coefficients c WHERE c.rule_set = NEW.rule_set AND c.table_name = 'land'
+                   AND c.key = NEW.land_type AND c.value = NEW.land_coefficient)
+       OR NOT EXISTS (SELECT 1 FROM accrual_coefficients c WHERE c.rule_set = NEW.rule_set AND c.table_name = 'method'
+                      AND c.key = NEW.method_detail AND c.value = NEW.method_coefficient)
+       OR NOT EXISTS (SELECT 1 FROM accrual_coefficients c WHERE c.rule_set = NEW.rule_set
+                      AND c.table_name = 'base_rate' AND c.key = NEW.mineral_class AND c.value = NEW.base_rate)
+       OR NOT EXISTS (SELECT 1 FROM accrual_coefficients c WHERE c.rule_set = NEW.rule_set AND c.table_name = 'region'
+                      AND c.key = NEW.region_code AND c.value = NEW.region_coefficient)
+       OR (NEW.coal AND NOT EXISTS (SELECT 1 FROM accrual_coefficients c WHERE c.rule_set = NEW.rule_set
+                                    AND c.table_name = 'coal_price' AND c.key = NEW.year::text
+                                    AND c.value = NEW.coal_price_coefficient)) THEN
+        RAISE EXCEPTION 'an assessment''s coefficients are those of its rule set' USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE OR REPLACE TRIGGER accrual_assessments_guard BEFORE INSERT ON accrual_assessments
+    FOR EACH ROW EXECUTE FUNCTION accrual_assessments_guard();
