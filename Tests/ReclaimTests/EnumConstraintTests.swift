@@ -14,7 +14,9 @@ import Testing
             WHERE t.relname = \(table) AND c.contype = 'c'
             """).rows.map { try $0.decode("def", as: String.self) }
         // CHECK ((kind = ANY (ARRAY['deposit'::text, ...]))) — the one on this column
-        let def = try #require(defs.first { $0.contains("(\(column) = ANY") || $0.contains("((\(column) = ANY") })
+        // the column's own list (CHECK ((c = ANY ...)))) before any rule that merely mentions it
+        let def = try #require(defs.first { $0.hasPrefix("CHECK ((\(column) = ANY") }
+            ?? defs.first { $0.contains("(\(column) = ANY") || $0.contains("((\(column) = ANY") })
         var values = Set<String>()
         var rest = Substring(def)
         while let open = rest.firstIndex(of: "'") {
@@ -41,6 +43,9 @@ import Testing
         try same(MineStatus.self, "mines", "status")
         try same(LandType.self, "mines", "land_type")
         try same(ObligationKind.self, "mine_obligations", "kind")
+        try same(MethodDetail.self, "mines", "method_detail")
+        try same(RuleSet.Table.self, "accrual_coefficients", "table_name")
+        try same(LandType.self, "plan_damaged_land", "land_type")
     }
 
     /// The helper really reads the constraint: a value outside it is absent.

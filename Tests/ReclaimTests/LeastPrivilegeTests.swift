@@ -7,7 +7,8 @@ import Testing
 /// that would rewrite history or act as a made-up person.
 @Suite struct LeastPrivilegeTests {
     static let appendOnly = ["ledger_entries", "ledger_postings", "fund_accounts", "audit_log", "mine_history",
-                             "review_decisions", "review_records"]
+                             "review_decisions", "review_records", "accrual_rule_sets", "accrual_coefficients",
+                             "output_reports", "accrual_assessments", "plans", "plan_costs", "plan_damaged_land"]
 
     func setUp() throws -> (TestDatabase, Connection) {
         let (db, conn) = try ledgerDatabase()
@@ -23,7 +24,10 @@ import Testing
         for table in Self.appendOnly {
             let column = ["fund_accounts": "balance = 0", "ledger_entries": "memo = 'x'", "ledger_postings": "amount = 1",
                           "audit_log": "actor = 'x'", "mine_history": "new_value = 'x'", "review_decisions": "note = 'x'",
-                          "review_records": "state = 'x'"][table] ?? "x = 1"
+                          "review_records": "state = 'x'", "accrual_rule_sets": "jurisdiction = '000000'",
+                          "accrual_coefficients": "value = 9", "output_reports": "quantity = 0",
+                          "accrual_assessments": "amount = 0", "plans": "cost_total = 0", "plan_costs": "cost = 0",
+                          "plan_damaged_land": "existing_m2 = 0"][table] ?? "x = 1"
             for sql in ["UPDATE \(table) SET \(column)", "DELETE FROM \(table)", "TRUNCATE \(table)",
                         "ALTER TABLE \(table) DISABLE TRIGGER ALL"] {
                 let e = #expect(throws: PQError.self, "\(sql)") { try app.execute("\(unescaped: sql)") }
@@ -71,6 +75,26 @@ import Testing
             _ = try FundLedger.deposit("A", Booking(amount: try yuan("1")), by: try Actor("li", role: "finance"), on: app)
         }
         #expect(try db.count("SELECT count(*) FROM ledger_entries") == 1)
+    }
+
+    /// Output reports, assessments, plans and rule sets written by
+    /// reclaim_app directly still name a user who may do it.
+    @Test func theAppRoleWritesAccrualsAndPlansOnlyForTheirUsers() throws {
+        let (db, _) = try setUp()
+        let app = try db.connectAsApp()
+        for sql in [
+            "INSERT INTO output_reports (mine_id, year, quantity, unit, reported_by) SELECT id, 2025, 1, 't', 'ghost' FROM mines WHERE license = 'A'",
+            // an operator of another mine
+            "INSERT INTO output_reports (mine_id, year, quantity, unit, reported_by) SELECT id, 2025, 1, 't', 'opA' FROM mines WHERE license = 'B'",
+            "INSERT INTO accrual_rule_sets (name, jurisdiction, effective_from, loaded_by) VALUES ('x', '150600', '2030-01-01', 'li')",
+            "INSERT INTO plans (mine_id, version, service_from, service_to, responsibility_area_m2, planned_reclaimed_m2, target_rate_bp, cost_total, letter_signed_on, submitted_by) SELECT id, 1, 2025, 2025, 1, 1, 1, 0, '2025-01-01', 'li' FROM mines WHERE license = 'A'",
+        ] {
+            let e = #expect(throws: PQError.self, "\(sql)") { try app.execute("\(unescaped: sql)") }
+            #expect(e?.sqlState == .actorNotAllowed, "\(sql): \(String(describing: e?.sqlState))")
+        }
+        // the mine's own operator may
+        try app.execute("INSERT INTO output_reports (mine_id, year, quantity, unit, reported_by) SELECT id, 2025, 1, 't', 'opA' FROM mines WHERE license = 'A'")
+        #expect(try db.count("SELECT count(*) FROM output_reports") == 1)
     }
 
     /// What the service does, reclaim_app may: a real finance user books, an

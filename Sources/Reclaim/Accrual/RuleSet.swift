@@ -102,6 +102,9 @@ public struct RuleSet: Sendable, Equatable, Codable {
         if let unknown = doc.keys.sorted().first(where: { !known.contains($0) }) {
             throw ReclaimError.invalid(unknown, "is not a field of a rule set")
         }
+        if let source = doc["source"], !((source as? String).map { $0.count <= 500 } ?? false) {
+            throw ReclaimError.invalid("source", "must be text of at most 500 characters")
+        }
         guard let name = doc["name"] as? String, name.range(of: #"^[a-z0-9][a-z0-9._-]{0,63}$"#, options: .regularExpression) != nil
         else { throw ReclaimError.invalid("name", "must be lower-case letters, digits, . _ - (like ordos-2026)") }
         guard let jurisdiction = doc["jurisdiction"] as? String, jurisdiction.utf8.count == 6,

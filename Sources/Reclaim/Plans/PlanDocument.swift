@@ -77,24 +77,28 @@ public struct PlanDocument: Sendable, Equatable, Codable {
         try check()
     }
 
-    /// The rules of a consistent plan, each refused naming its field.
+    /// The rules of a consistent plan, each refused naming its field: a
+    /// well-formed document that breaks one is refused by a rule (HTTP 422).
     func check() throws {
+        func refuse(_ field: String, _ message: String) -> ReclaimError {
+            ReclaimError(.ruleViolation, field: field, message)
+        }
         guard (1990...2200).contains(serviceFrom) else {
-            throw ReclaimError.invalid("service_period.from", "must be a year from 1990 to 2200")
+            throw refuse("service_period.from", "must be a year from 1990 to 2200")
         }
         guard serviceTo >= serviceFrom, serviceTo <= serviceFrom + 99 else {
-            throw ReclaimError.invalid("service_period.to", "must be a year from \(serviceFrom) to \(serviceFrom + 99)")
+            throw refuse("service_period.to", "must be a year from \(serviceFrom) to \(serviceFrom + 99)")
         }
         var seen: Set<LandType> = []
         for land in damagedLand where !seen.insert(land.landType).inserted {
-            throw ReclaimError.invalid("damaged_land", "names \(land.landType.rawValue) twice")
+            throw refuse("damaged_land", "names \(land.landType.rawValue) twice")
         }
         guard plannedReclaimed <= responsibilityArea else {
-            throw ReclaimError.invalid("planned_reclaimed_hm2",
+            throw refuse("planned_reclaimed_hm2",
                                        "\(plannedReclaimed.hectares) hm² cannot exceed the responsibility area of \(responsibilityArea.hectares) hm²")
         }
         guard (0...10_000).contains(targetRateBasisPoints) else {
-            throw ReclaimError.invalid("target_rate_percent", "must be from 0 to 100.00")
+            throw refuse("target_rate_percent", "must be from 0 to 100.00")
         }
         let years = Set(costByYear.keys)
         let period = Set(serviceFrom...serviceTo)
@@ -104,11 +108,11 @@ public struct PlanDocument: Sendable, Equatable, Codable {
             var parts: [String] = []
             if !missing.isEmpty { parts.append("missing \(missing.joined(separator: ", "))") }
             if !extra.isEmpty { parts.append("outside it \(extra.joined(separator: ", "))") }
-            throw ReclaimError.invalid("cost.by_year", "must cover exactly the service period \(serviceFrom) to \(serviceTo) (\(parts.joined(separator: "; ")))")
+            throw refuse("cost.by_year", "must cover exactly the service period \(serviceFrom) to \(serviceTo) (\(parts.joined(separator: "; ")))")
         }
         let sum = costByYear.values.reduce(Int64(0)) { $0 + $1.fen }
         guard sum == costTotal.fen else {
-            throw ReclaimError.invalid("cost.by_year", "adds up to \(Money(fen: sum)) yuan, not the total \(costTotal) yuan")
+            throw refuse("cost.by_year", "adds up to \(Money(fen: sum)) yuan, not the total \(costTotal) yuan")
         }
     }
 
@@ -161,7 +165,7 @@ public struct PlanDocument: Sendable, Equatable, Codable {
             try Area.parseHectares(try c.decode(String.self, forKey: key), field: key.rawValue)
         }
         let rateText = try c.decode(String.self, forKey: .targetRate)
-        guard let rate = ExactDecimal.parse(rateText, scale: 2, maximum: 10_000) else {
+        guard let rate = ExactDecimal.parse(rateText, scale: 2, maximum: 99_999) else {
             throw ReclaimError.invalid("target_rate_percent", "'\(rateText)' is not a percentage from 0 to 100.00 with at most two decimals")
         }
         let cost = try c.decode(Cost.self, forKey: .cost)
