@@ -99,13 +99,13 @@ func accrualMine(_ license: String, _ mineralClass: MineralClass, _ detail: Meth
         try accrualMine("M", .metal, .pitDepth30mOrLess, .grassland, output: "1", on: conn)
         _ = try OutputReports.report("M", year: 2024, quantity: try Quantity.parse("5"), by: try fin(), on: conn)
         let e = #expect(throws: ReclaimError.self) { try Accruals.assess("M", year: 2025, by: try fin(), on: conn) }
-        #expect(e?.description == "region: region coefficient for 150621 is not in rule set ordos-2025")
+        #expect(e?.description == "region coefficient for 150621 is not in rule set ordos-2025")
         #expect(e?.kind == .ruleViolation)
         // coal in 2027: test-2025 has no coal price for 2027
         try accrualMine("C", .solidEnergy, .openPitLayered, .grassland, mineral: "coal", output: "1", on: conn)
         _ = try OutputReports.report("C", year: 2026, quantity: try Quantity.parse("5"), by: try fin(), on: conn)
         let coal = #expect(throws: ReclaimError.self) { try Accruals.assess("C", year: 2027, by: try fin(), on: conn) }
-        #expect(coal?.description == "coal_price: coal-price coefficient for 2027 is not in rule set test-2025")
+        #expect(coal?.description == "coal-price coefficient for 2027 is not in rule set test-2025")
         // no method detail, no output: each named
         _ = try MineRegistry.add(try sampleMine("N"), by: try Actor("boss"), on: conn)
         let noDetail = #expect(throws: ReclaimError.self) { try Accruals.assess("N", year: 2026, by: try fin(), on: conn) }

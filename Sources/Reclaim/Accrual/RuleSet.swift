@@ -77,8 +77,8 @@ public struct RuleSet: Sendable, Equatable, Codable {
     /// `region coefficient for 150621 is not in rule set ordos-2025`.
     public func coefficient(_ table: Table, _ key: String) throws -> Coefficient {
         guard let value = self[table][key] else {
-            throw ReclaimError(.ruleViolation, field: table.rawValue,
-                               "\(table.noun) for \(key) is not in rule set \(name)")
+            // the sentence names the table itself: no field prefix
+            throw ReclaimError(.ruleViolation, "\(table.noun) for \(key) is not in rule set \(name)")
         }
         return value
     }
