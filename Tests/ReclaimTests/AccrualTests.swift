@@ -246,7 +246,8 @@ func accrualMine(_ license: String, _ mineralClass: MineralClass, _ detail: Meth
         let e = #expect(throws: ReclaimError.self) {
             try MineRegistry.update("F", MineUpdate(methodDetail: .pitDepth30mOrLess), by: try Actor("boss"), on: conn)
         }
-        #expect(e?.description.contains("does not fit a open-pit mine of class solid-energy") == true, "\(String(describing: e))")
+        #expect(e?.kind == .ruleViolation)
+        #expect(e?.description.contains("does not fit method open-pit with class solid-energy") == true, "\(String(describing: e))")
     }
 
     /// Output: a correction supersedes, both are kept; two at once chain, never fork.

@@ -67,8 +67,9 @@ public enum MethodDetail: String, Sendable, CaseIterable, Codable {
     /// naming both (the database's mines_method_detail_fits says the same).
     public func check(method: MiningMethod, mineralClass: MineralClass, field: String = "method_detail") throws {
         guard method == self.method, mineralClasses.contains(mineralClass) else {
-            throw ReclaimError.invalid(
-                field, "\(rawValue) does not fit a \(method.rawValue) mine of class \(mineralClass.rawValue) (it is for \(self.method.rawValue) mines of class \(mineralClasses.map(\.rawValue).joined(separator: ", ")))")
+            // each value is valid on its own; the combination is refused by a rule (HTTP 422)
+            throw ReclaimError(
+                .ruleViolation, field: field, "\(rawValue) does not fit method \(method.rawValue) with class \(mineralClass.rawValue) (it is for \(self.method.rawValue) mines of class \(mineralClasses.map(\.rawValue).joined(separator: ", ")))")
         }
     }
 }
