@@ -3,22 +3,10 @@
 -- table's CHECKs; these triggers keep rule sets, output reports and
 -- assessments immutable and make sure the person recorded may do it.
 
-CREATE OR REPLACE TRIGGER accrual_rule_sets_append_only BEFORE UPDATE OR DELETE ON accrual_rule_sets
-    FOR EACH ROW EXECUTE FUNCTION forbid_change();
-CREATE OR REPLACE TRIGGER accrual_rule_sets_no_truncate BEFORE TRUNCATE ON accrual_rule_sets
-    FOR EACH STATEMENT EXECUTE FUNCTION forbid_change();
-CREATE OR REPLACE TRIGGER accrual_coefficients_append_only BEFORE UPDATE OR DELETE ON accrual_coefficients
-    FOR EACH ROW EXECUTE FUNCTION forbid_change();
-CREATE OR REPLACE TRIGGER accrual_coefficients_no_truncate BEFORE TRUNCATE ON accrual_coefficients
-    FOR EACH STATEMENT EXECUTE FUNCTION forbid_change();
-CREATE OR REPLACE TRIGGER output_reports_append_only BEFORE UPDATE OR DELETE ON output_reports
-    FOR EACH ROW EXECUTE FUNCTION forbid_change();
-CREATE OR REPLACE TRIGGER output_reports_no_truncate BEFORE TRUNCATE ON output_reports
-    FOR EACH STATEMENT EXECUTE FUNCTION forbid_change();
-CREATE OR REPLACE TRIGGER accrual_assessments_append_only BEFORE UPDATE OR DELETE ON accrual_assessments
-    FOR EACH ROW EXECUTE FUNCTION forbid_change();
-CREATE OR REPLACE TRIGGER accrual_assessments_no_truncate BEFORE TRUNCATE ON accrual_assessments
-    FOR EACH STATEMENT EXECUTE FUNCTION forbid_change();
+CALL protect_rows('accrual_rule_sets');
+CALL protect_rows('accrual_coefficients');
+CALL protect_rows('output_reports');
+CALL protect_rows('accrual_assessments');
 
 -- An enabled user of one of p_roles; an operator only for a mine bound to
 -- them. (reclaim_check_actor passes the owner's own session, an administrator.)

@@ -1,14 +1,8 @@
 -- The audit trail: one row per mutation, written in the mutation's own
 -- transaction; append-only.
-CREATE OR REPLACE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
-    FOR EACH ROW EXECUTE FUNCTION forbid_change();
-CREATE OR REPLACE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
-    FOR EACH STATEMENT EXECUTE FUNCTION forbid_change();
+CALL protect_rows('audit_log');
 
-CREATE OR REPLACE TRIGGER audit_chains_no_delete BEFORE DELETE ON audit_chains
-    FOR EACH ROW EXECUTE FUNCTION forbid_change();
-CREATE OR REPLACE TRIGGER audit_chains_no_truncate BEFORE TRUNCATE ON audit_chains
-    FOR EACH STATEMENT EXECUTE FUNCTION forbid_change();
+CALL protect_rows('audit_chains', p_updatable => true);
 
 -- The canonical text of an audit row for its hash: length-prefixed fields
 -- (ledger_text), the time in microseconds, the input's digest in hex.

@@ -13,6 +13,28 @@ BEGIN
 END
 $$;
 
+-- Makes a table's rows permanent, whoever asks: DELETE and TRUNCATE raise,
+-- and so does UPDATE unless p_updatable (a table whose rows hold a moving
+-- head, such as fund_accounts). The triggers are <table>_append_only (or
+-- <table>_no_delete) and <table>_no_truncate. Each definition file calls it
+-- for its tables; common.sql is applied before the others.
+CREATE OR REPLACE PROCEDURE protect_rows(p_table regclass, p_updatable boolean DEFAULT false)
+    LANGUAGE plpgsql AS $$
+DECLARE
+    v_name text := (SELECT relname FROM pg_class WHERE oid = p_table);
+BEGIN
+    IF p_updatable THEN
+        EXECUTE format('CREATE OR REPLACE TRIGGER %I BEFORE DELETE ON %s FOR EACH ROW EXECUTE FUNCTION forbid_change()',
+                       v_name || '_no_delete', p_table);
+    ELSE
+        EXECUTE format('CREATE OR REPLACE TRIGGER %I BEFORE UPDATE OR DELETE ON %s FOR EACH ROW EXECUTE FUNCTION forbid_change()',
+                       v_name || '_append_only', p_table);
+    END IF;
+    EXECUTE format('CREATE OR REPLACE TRIGGER %I BEFORE TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION forbid_change()',
+                   v_name || '_no_truncate', p_table);
+END
+$$;
+
 -- Yuan text with two decimals from fen, for messages.
 CREATE OR REPLACE FUNCTION fen_text(f bigint) RETURNS text IMMUTABLE LANGUAGE sql AS $$
     SELECT CASE WHEN f < 0 THEN '-' ELSE '' END || (abs(f) / 100)::text || '.' || lpad((abs(f) % 100)::text, 2, '0')

@@ -25,18 +25,9 @@ CREATE OR REPLACE TRIGGER mines_open_fund_accounts AFTER INSERT ON mines
     FOR EACH ROW EXECUTE FUNCTION fund_accounts_open();
 
 -- Append-only, whoever the client.
-CREATE OR REPLACE TRIGGER ledger_entries_append_only BEFORE UPDATE OR DELETE ON ledger_entries
-    FOR EACH ROW EXECUTE FUNCTION forbid_change();
-CREATE OR REPLACE TRIGGER ledger_entries_no_truncate BEFORE TRUNCATE ON ledger_entries
-    FOR EACH STATEMENT EXECUTE FUNCTION forbid_change();
-CREATE OR REPLACE TRIGGER ledger_postings_append_only BEFORE UPDATE OR DELETE ON ledger_postings
-    FOR EACH ROW EXECUTE FUNCTION forbid_change();
-CREATE OR REPLACE TRIGGER ledger_postings_no_truncate BEFORE TRUNCATE ON ledger_postings
-    FOR EACH STATEMENT EXECUTE FUNCTION forbid_change();
-CREATE OR REPLACE TRIGGER fund_accounts_no_delete BEFORE DELETE ON fund_accounts
-    FOR EACH ROW EXECUTE FUNCTION forbid_change();
-CREATE OR REPLACE TRIGGER fund_accounts_no_truncate BEFORE TRUNCATE ON fund_accounts
-    FOR EACH STATEMENT EXECUTE FUNCTION forbid_change();
+CALL protect_rows('ledger_entries');
+CALL protect_rows('ledger_postings');
+CALL protect_rows('fund_accounts', p_updatable => true);
 
 -- Canonical text for hashing: a length prefix keeps '|' in a memo from
 -- forging a field boundary; '~' is NULL.
@@ -499,11 +490,5 @@ GRANT EXECUTE ON FUNCTION fund_reverse_post(bigint, date, date, text, text, text
 GRANT EXECUTE ON FUNCTION ledger_entry_rows(bigint) TO reclaim_app;
 
 -- Checkpoints are never changed.
-CREATE OR REPLACE TRIGGER ledger_checkpoints_append_only BEFORE UPDATE OR DELETE ON ledger_checkpoints
-    FOR EACH ROW EXECUTE FUNCTION forbid_change();
-CREATE OR REPLACE TRIGGER ledger_checkpoints_no_truncate BEFORE TRUNCATE ON ledger_checkpoints
-    FOR EACH STATEMENT EXECUTE FUNCTION forbid_change();
-CREATE OR REPLACE TRIGGER ledger_checkpoint_heads_append_only BEFORE UPDATE OR DELETE ON ledger_checkpoint_heads
-    FOR EACH ROW EXECUTE FUNCTION forbid_change();
-CREATE OR REPLACE TRIGGER ledger_checkpoint_heads_no_truncate BEFORE TRUNCATE ON ledger_checkpoint_heads
-    FOR EACH STATEMENT EXECUTE FUNCTION forbid_change();
+CALL protect_rows('ledger_checkpoints');
+CALL protect_rows('ledger_checkpoint_heads');

@@ -3,18 +3,9 @@
 -- total and cover exactly its service period, checked at commit (the rows
 -- arrive in one transaction). The state is the review workflow's.
 
-CREATE OR REPLACE TRIGGER plans_append_only BEFORE UPDATE OR DELETE ON plans
-    FOR EACH ROW EXECUTE FUNCTION forbid_change();
-CREATE OR REPLACE TRIGGER plans_no_truncate BEFORE TRUNCATE ON plans
-    FOR EACH STATEMENT EXECUTE FUNCTION forbid_change();
-CREATE OR REPLACE TRIGGER plan_costs_append_only BEFORE UPDATE OR DELETE ON plan_costs
-    FOR EACH ROW EXECUTE FUNCTION forbid_change();
-CREATE OR REPLACE TRIGGER plan_costs_no_truncate BEFORE TRUNCATE ON plan_costs
-    FOR EACH STATEMENT EXECUTE FUNCTION forbid_change();
-CREATE OR REPLACE TRIGGER plan_damaged_land_append_only BEFORE UPDATE OR DELETE ON plan_damaged_land
-    FOR EACH ROW EXECUTE FUNCTION forbid_change();
-CREATE OR REPLACE TRIGGER plan_damaged_land_no_truncate BEFORE TRUNCATE ON plan_damaged_land
-    FOR EACH STATEMENT EXECUTE FUNCTION forbid_change();
+CALL protect_rows('plans');
+CALL protect_rows('plan_costs');
+CALL protect_rows('plan_damaged_land');
 
 -- Plans are submitted by the mine's operator (or by an administrator's own session).
 CREATE OR REPLACE FUNCTION plans_guard() RETURNS trigger

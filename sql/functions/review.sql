@@ -4,10 +4,7 @@
 -- submitter when it is a review, with its audit row, in the caller's
 -- transaction.
 
-CREATE OR REPLACE TRIGGER review_decisions_append_only BEFORE UPDATE OR DELETE ON review_decisions
-    FOR EACH ROW EXECUTE FUNCTION forbid_change();
-CREATE OR REPLACE TRIGGER review_decisions_no_truncate BEFORE TRUNCATE ON review_decisions
-    FOR EACH STATEMENT EXECUTE FUNCTION forbid_change();
+CALL protect_rows('review_decisions');
 
 -- A new reviewed record starts in p_state (e.g. draft).
 CREATE OR REPLACE FUNCTION review_open(p_type text, p_id bigint, p_state text, p_actor text) RETURNS void
@@ -78,10 +75,7 @@ END
 $$;
 CREATE OR REPLACE TRIGGER review_records_guard BEFORE UPDATE ON review_records
     FOR EACH ROW EXECUTE FUNCTION review_records_guard();
-CREATE OR REPLACE TRIGGER review_records_no_delete BEFORE DELETE ON review_records
-    FOR EACH ROW EXECUTE FUNCTION forbid_change();
-CREATE OR REPLACE TRIGGER review_records_no_truncate BEFORE TRUNCATE ON review_records
-    FOR EACH STATEMENT EXECUTE FUNCTION forbid_change();
+CALL protect_rows('review_records', p_updatable => true);
 
 -- Decisions are recorded only through these, as the owner, for a real user.
 GRANT EXECUTE ON FUNCTION review_open(text, bigint, text, text) TO reclaim_app;

@@ -1,6 +1,6 @@
 /// A coefficient or rate of a rule set (计提系数), exact: "1.2" is 12 at
 /// scale 1, never a binary fraction. Positive, at most four decimals, at most 1000.
-public struct Coefficient: Hashable, Sendable, CustomStringConvertible, Codable {
+public struct Coefficient: Hashable, Sendable, DecimalText {
     public let units: Int64
     public let scale: Int
 
@@ -37,25 +37,15 @@ public struct Coefficient: Hashable, Sendable, CustomStringConvertible, Codable 
         return units * Self.power(s - scale) == other.units * Self.power(s - other.scale)
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(description)
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        let text = try c.decode(String.self)
-        do {
-            self = try Coefficient.parse(text, field: "coefficient")
-        } catch {
-            throw DecodingError.dataCorruptedError(in: c, debugDescription: "'\(text)' is not a coefficient")
-        }
+    public init?(decimalText: String) {
+        guard let c = try? Coefficient.parse(decimalText, field: "coefficient") else { return nil }
+        self = c
     }
 }
 
 /// A year's production: tonnes (m³ for mineral water and geothermal), exact
 /// to three decimals, stored as thousandths.
-public struct Quantity: Hashable, Sendable, CustomStringConvertible, Codable {
+public struct Quantity: Hashable, Sendable, DecimalText {
     public let thousandths: Int64
 
     public init(thousandths: Int64) { self.thousandths = thousandths }
@@ -71,17 +61,8 @@ public struct Quantity: Hashable, Sendable, CustomStringConvertible, Codable {
     /// "120000.500"
     public var description: String { ExactDecimal.format(thousandths, scale: 3) }
 
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(description)
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        let text = try c.decode(String.self)
-        guard let v = ExactDecimal.parse(text, scale: 3, maximum: Int64.max / 10) else {
-            throw DecodingError.dataCorruptedError(in: c, debugDescription: "'\(text)' is not a quantity")
-        }
+    public init?(decimalText: String) {
+        guard let v = ExactDecimal.parse(decimalText, scale: 3, maximum: Int64.max / 10) else { return nil }
         thousandths = v
     }
 }

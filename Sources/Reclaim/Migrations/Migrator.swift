@@ -76,11 +76,13 @@ public struct Migrator: Sendable {
         return found
     }
 
-    /// The definition files of `sql/functions/`, in name order (`version` is 0).
+    /// The definition files of `sql/functions/`: `common.sql` (the shared
+    /// helpers the others call) first, then the rest in name order (`version` is 0).
     public func definitions() throws -> [Migration] {
         let folder = directory.appendingPathComponent("functions")
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return [] }
-        return try names.sorted().filter { $0.hasSuffix(".sql") }.map { name in
+        let ordered = names.sorted { ($0 == "common.sql" ? 0 : 1, $0) < ($1 == "common.sql" ? 0 : 1, $1) }
+        return try ordered.filter { $0.hasSuffix(".sql") }.map { name in
             guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(name).path),
                   let sql = String(data: data, encoding: .utf8)
             else { throw ReclaimError.invalid("migrations", "cannot read functions/\(name) as UTF-8") }

@@ -67,3 +67,27 @@ enum ExactDecimal {
         return negative ? "-" + text : text
     }
 }
+
+/// An exact figure that is one decimal string in every JSON document
+/// ("1500.50", "123.4500", "1.05", "120000.500"), written as `description`
+/// and read back exactly: anything else is a corrupt document, never rounded.
+public protocol DecimalText: Codable, CustomStringConvertible {
+    /// Reads what `description` writes; nil for anything else.
+    init?(decimalText: String)
+}
+
+extension DecimalText {
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(description)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        let text = try c.decode(String.self)
+        guard let value = Self(decimalText: text) else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "'\(text)' is not a \(Self.self)")
+        }
+        self = value
+    }
+}

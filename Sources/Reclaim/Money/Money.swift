@@ -44,21 +44,11 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
     public static prefix func - (a: Money) -> Money { Money(fen: -a.fen) }
 }
 
-extension Money: Codable {
-    /// Money is a string with two decimals in every JSON document.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(description)
-    }
-
-    /// Reads what `encode` writes (signed: statements carry negative lines),
-    /// exactly; anything else is a corrupt document, never rounded.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        let text = try c.decode(String.self)
-        guard let fen = ExactDecimal.parseSigned(text, scale: 2, maximum: Int64.max / 10) else {
-            throw DecodingError.dataCorruptedError(in: c, debugDescription: "'\(text)' is not a yuan amount")
-        }
+/// Money is a string with two decimals in every JSON document; read back
+/// signed (statements carry negative lines).
+extension Money: DecimalText {
+    public init?(decimalText: String) {
+        guard let fen = ExactDecimal.parseSigned(decimalText, scale: 2, maximum: Int64.max / 10) else { return nil }
         self.init(fen: fen)
     }
 }
@@ -86,19 +76,10 @@ public struct Area: Hashable, Comparable, Sendable, CustomStringConvertible {
     public static func < (a: Area, b: Area) -> Bool { a.squareMetres < b.squareMetres }
 }
 
-extension Area: Codable {
-    /// Areas are hectare strings with four decimals in every JSON document.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(hectares)
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        let text = try c.decode(String.self)
-        guard let m2 = ExactDecimal.parse(text, scale: 4, maximum: Int64.max / 10) else {
-            throw DecodingError.dataCorruptedError(in: c, debugDescription: "'\(text)' is not a hectare figure")
-        }
+/// Areas are hectare strings with four decimals in every JSON document.
+extension Area: DecimalText {
+    public init?(decimalText: String) {
+        guard let m2 = ExactDecimal.parse(decimalText, scale: 4, maximum: Int64.max / 10) else { return nil }
         self.init(squareMetres: m2)
     }
 }
