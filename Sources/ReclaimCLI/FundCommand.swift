@@ -24,13 +24,17 @@ struct FundCommand: AsyncParsableCommand {
         var idempotencyKey: String?
         @Option(help: "Free text.") var memo: String?
         @Option(help: "Unit of AMOUNT: yuan (two decimals) or wan, 万元 (six decimals).") var unit: Money.Unit = .yuan
+        @Option(name: .customLong("annual-plan"),
+                help: "A withdrawal: the year of the mine's annual plan (年度治理计划书) whose approved works it pays for.")
+        var annualPlan: String?
         @Option(help: "Output: the entry id (table) or the whole entry (json).") var format: DetailFormat = .table
 
         func booking(amount: String) throws -> Booking {
             Booking(
                 amount: try Money.parse(amount, unit: unit),
                 valueDate: try valueDate.map { try FundLedger.parseDate($0, field: "value-date") },
-                reference: reference, memo: memo, idempotencyKey: idempotencyKey)
+                reference: reference, memo: memo, idempotencyKey: idempotencyKey,
+                annualPlanYear: try annualPlan.map { try parseYear($0, field: "annual-plan") })
         }
     }
 
@@ -145,6 +149,7 @@ struct FundCommand: AsyncParsableCommand {
                             ("booked_at", ISO8601DateFormatter().string(from: e.bookedAt)), ("actor", e.actor),
                             ("reference", e.reference ?? ""), ("memo", e.memo ?? ""),
                             ("reverses", e.reverses.map(String.init) ?? ""), ("reason", e.reason ?? ""),
+                            ("annual_plan", e.annualPlanYear.map(String.init) ?? ""),
                         ]))
                         Output.write("\n" + Output.table(headers: Posting.headers, rows: e.postings.map(\.cells)))
                     }
@@ -346,9 +351,11 @@ extension FundBalance: Tabular {
 }
 
 extension Statement.Line {
-    static var headers: [String] { ["id", "kind", "value_date", "amount", "balance_after", "reference", "memo"] }
+    static var headers: [String] {
+        ["id", "kind", "value_date", "amount", "balance_after", "reference", "memo", "annual_plan_year"]
+    }
     var cells: [String] {
         [String(id), kind.rawValue, valueDate.description, amount.description, balanceAfter.description,
-         reference ?? "", memo ?? ""]
+         reference ?? "", memo ?? "", annualPlanYear.map(String.init) ?? ""]
     }
 }

@@ -1,3 +1,4 @@
+public import Foundation
 public import PQKit
 public import Reclaim
 
@@ -203,6 +204,41 @@ public final class DatabaseBackend: ReclaimAPI {
 
     public func plans(state: PlanState?) async throws -> [PlanSummary] {
         try Plans.list(state: state, only: principal.flatMap(MinePolicy.scope(for:)), on: connection)
+    }
+
+    public func draftAnnualPlan(_ license: String, year: Int, _ works: AnnualWorks) async throws -> AnnualPlan {
+        try check(AnnualPlanPolicy.act(try Identifier.license(license)))
+        return try AnnualPlans.draft(license, year: year, works, by: actor, on: connection)
+    }
+
+    public func decideAnnualPlan(_ license: String, year: Int, _ action: AnnualPlanAction, reason: String?,
+                                 items: [String]) async throws -> AnnualPlan
+    {
+        try check(action == .submit ? AnnualPlanPolicy.act(try Identifier.license(license)) : AnnualPlanPolicy.review)
+        return try AnnualPlans.decide(license, year: year, action, reason: reason, items: items, by: actor, on: connection)
+    }
+
+    public func reviseAnnualPlan(_ license: String, year: Int, _ works: AnnualWorks) async throws -> AnnualPlan {
+        try check(AnnualPlanPolicy.act(try Identifier.license(license)))
+        return try AnnualPlans.revise(license, year: year, works, by: actor, on: connection)
+    }
+
+    public func reportAnnualPlan(_ license: String, year: Int, file: Data) async throws -> AnnualPlan {
+        try check(AnnualPlanPolicy.act(try Identifier.license(license)))
+        return try AnnualPlans.report(license, year: year, file: file, by: actor, on: connection)
+    }
+
+    public func annualPlan(_ license: String, year: Int) async throws -> AnnualPlan {
+        try check(MinePolicy.read(try Identifier.license(license)))
+        return try AnnualPlans.find(license, year: year, on: connection)
+    }
+
+    public func annualPlans(year: Int?, state: AnnualPlanState?) async throws -> [AnnualPlanSummary] {
+        try AnnualPlans.list(year: year, state: state, only: principal.flatMap(MinePolicy.scope(for:)), on: connection)
+    }
+
+    public func missingAnnualPlans(year: Int) async throws -> [Mine] {
+        try AnnualPlans.missing(year: year, only: principal.flatMap(MinePolicy.scope(for:)), on: connection)
     }
 
     public func close() async { connection.close() }

@@ -200,24 +200,28 @@ public final class HTTPBackend: ReclaimAPI {
         return BookingResult(entry: entry, replayed: headers.first(name: "Idempotent-Replayed") == "true")
     }
 
-    private func bookingBody(_ b: Booking) -> [String: String?] {
-        ["amount": b.amount.description, "value_date": b.valueDate?.description, "reference": b.reference,
-         "memo": b.memo]
+    /// A booking's JSON: only the fields given; the annual plan's year as a number.
+    private func bookingBody(_ b: Booking, _ extra: [String: String] = [:]) throws -> Data {
+        var body: [String: Any] = ["amount": b.amount.description]
+        if let v = b.valueDate { body["value_date"] = v.description }
+        if let r = b.reference { body["reference"] = r }
+        if let m = b.memo { body["memo"] = m }
+        if let y = b.annualPlanYear { body["annual_plan_year"] = y }
+        for (k, v) in extra { body[k] = v }
+        return try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
     }
 
     public func book(_ kind: EntryKind, on license: String, _ b: Booking) async throws -> BookingResult {
         guard let route = kind.route else {
             throw ReclaimError.invalid("kind", "\(kind.rawValue) is not booked on one mine")
         }
-        return try await booked(request(.POST, "/mines/\(Self.segment(license))/fund/\(route)", json: bookingBody(b),
+        return try await booked(request(.POST, "/mines/\(Self.segment(license))/fund/\(route)", data: try bookingBody(b),
                                         idempotencyKey: b.idempotencyKey))
     }
 
     public func transfer(from: String, to: String, _ b: Booking) async throws -> BookingResult {
-        var body = bookingBody(b)
-        body["from_license"] = from
-        body["to_license"] = to
-        return try await booked(request(.POST, "/fund/transfers", json: body, idempotencyKey: b.idempotencyKey))
+        let body = try bookingBody(b, ["from_license": from, "to_license": to])
+        return try await booked(request(.POST, "/fund/transfers", data: body, idempotencyKey: b.idempotencyKey))
     }
 
     public func reverse(_ entryID: Int64, reason: String, valueDate: CalendarDate?, idempotencyKey: String?)
@@ -355,6 +359,61 @@ extension HTTPBackend {
     public func plans(state: PlanState?) async throws -> [PlanSummary] {
         try await all(PlanSummary.self, "/plans", [("state", state?.rawValue)])
     }
+}
+
+extension HTTPBackend {
+    static func annualPath(_ license: String, _ year: Int) -> String {
+        "/mines/\(segment(license))/annual-plans/\(year)"
+    }
+
+    public func draftAnnualPlan(_ license: String, year: Int, _ works: AnnualWorks) async throws -> AnnualPlan {
+        try await fetch(AnnualPlan.self, request(.PUT, Self.annualPath(license, year) + "/draft",
+                                                 data: try ReclaimJSON.encode(WorksFile(works)))).0
+    }
+
+    public func decideAnnualPlan(_ license: String, year: Int, _ action: AnnualPlanAction, reason: String?,
+                                 items: [String]) async throws -> AnnualPlan
+    {
+        let route: String
+        var body: [String: Any] = [:]
+        switch action {
+        case .submit: route = "submission"
+        case .approve: route = "approval"
+        case .return: route = "return"; body["reason"] = reason ?? ""
+        case .accept: route = "acceptance"
+        case .fail: route = "failure"; body["items"] = items
+        case .revise, .report: throw ReclaimError.invalid("action", "\(action.rawValue) takes a file")
+        }
+        let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
+        return try await fetch(AnnualPlan.self, request(.POST, Self.annualPath(license, year) + "/" + route, data: data)).0
+    }
+
+    public func reviseAnnualPlan(_ license: String, year: Int, _ works: AnnualWorks) async throws -> AnnualPlan {
+        try await fetch(AnnualPlan.self, request(.POST, Self.annualPath(license, year) + "/revision",
+                                                 data: try ReclaimJSON.encode(WorksFile(works)))).0
+    }
+
+    public func reportAnnualPlan(_ license: String, year: Int, file: Data) async throws -> AnnualPlan {
+        try await fetch(AnnualPlan.self, request(.POST, Self.annualPath(license, year) + "/report", data: file)).0
+    }
+
+    public func annualPlan(_ license: String, year: Int) async throws -> AnnualPlan {
+        try await fetch(AnnualPlan.self, request(.GET, Self.annualPath(license, year))).0
+    }
+
+    public func annualPlans(year: Int?, state: AnnualPlanState?) async throws -> [AnnualPlanSummary] {
+        try await all(AnnualPlanSummary.self, "/annual-plans", [("year", year.map(String.init)), ("state", state?.rawValue)])
+    }
+
+    public func missingAnnualPlans(year: Int) async throws -> [Mine] {
+        try await all(Mine.self, "/annual-plans/missing", [("year", String(year))])
+    }
+}
+
+/// The works file's shape, without the derived totals.
+struct WorksFile: Encodable {
+    var works: [AnnualWork]
+    init(_ w: AnnualWorks) { works = w.works }
 }
 
 /// A page of a list as the API returns it.

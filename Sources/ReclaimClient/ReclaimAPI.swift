@@ -56,6 +56,19 @@ public protocol ReclaimAPI {
     func plan(_ license: String, version: Int?) async throws -> PlanVersion
     func plans(state: PlanState?) async throws -> [PlanSummary]
 
+    // MARK: Annual plans (年度治理计划书)
+    /// Creates the draft, or replaces the works of a draft or returned plan.
+    func draftAnnualPlan(_ license: String, year: Int, _ works: AnnualWorks) async throws -> AnnualPlan
+    /// submit, approve, return, accept, fail.
+    func decideAnnualPlan(_ license: String, year: Int, _ action: AnnualPlanAction, reason: String?, items: [String])
+        async throws -> AnnualPlan
+    func reviseAnnualPlan(_ license: String, year: Int, _ works: AnnualWorks) async throws -> AnnualPlan
+    /// The report file as given (its lines are checked against the plan's works).
+    func reportAnnualPlan(_ license: String, year: Int, file: Data) async throws -> AnnualPlan
+    func annualPlan(_ license: String, year: Int) async throws -> AnnualPlan
+    func annualPlans(year: Int?, state: AnnualPlanState?) async throws -> [AnnualPlanSummary]
+    func missingAnnualPlans(year: Int) async throws -> [Mine]
+
     /// Releases the connection or client.
     func close() async
 }

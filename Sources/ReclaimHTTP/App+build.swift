@@ -57,6 +57,7 @@ public func buildRouter(pool: ConnectionPool, metrics: ServiceMetrics, openAPIPa
     IdentityController().register(routes)
     AccrualController(pool: pool).register(routes)
     PlanController(pool: pool).register(routes)
+    AnnualPlanController(pool: pool).register(routes)
     routes.answerUnknownMethods()
     return (router, routes.registered)
 }

@@ -55,10 +55,11 @@ import Testing
     @Test func concurrentRetriesWithOneKeyChangeOnce() async throws {
         let s = try TestService.make()
         _ = try FundLedger.deposit("A", Booking(amount: try Money.parse("500")), by: try Actor("seed"), on: try s.db.connect())
+        try approvedAnnualPlan("A", on: try s.db.connect())
         let mine = #"{"license":"N7","name":"n","holder":"h","mineral":"sand","mineral_class":"metal","scale":"small","method":"open-pit","status":"producing","area_hm2":"1","land_type":"other"}"#
         let requests: [(String, String, String, String)] = [
             ("/v1/mines", "boss", "mine-key", mine),
-            ("/v1/mines/A/fund/withdrawals", "li", "w-key", #"{"amount":"100"}"#),
+            ("/v1/mines/A/fund/withdrawals", "li", "w-key", #"{"amount":"100","annual_plan_year":2025}"#),
             ("/v1/fund/entries/2/reversal", "li", "r-key", #"{"reason":"duplicate slip"}"#),
         ]
         try await s.application().test(.router) { client in
@@ -99,7 +100,9 @@ import Testing
             ("/v1/mines/A/fund/deposits", #"{"amount":"1e3"}"#, .badRequest, "amount"),
             ("/v1/mines/A/fund/deposits", #"{"amount":"-5"}"#, .badRequest, "amount"),
             ("/v1/mines/A/fund/deposits", #"{"amount":"1","value_date":"2025-02-30"}"#, .badRequest, "value_date"),
-            ("/v1/mines/A/fund/withdrawals", #"{"amount":"1"}"#, .unprocessableContent, "amount"),
+            // a withdrawal names the annual plan it pays for
+            ("/v1/mines/A/fund/withdrawals", #"{"amount":"1"}"#, .unprocessableContent, "annual_plan_year"),
+            ("/v1/mines/A/fund/withdrawals", #"{"amount":"1","annual_plan_year":"2025"}"#, .badRequest, "annual_plan_year"),
             ("/v1/mines/NOPE/fund/deposits", #"{"amount":"1"}"#, .notFound, nil),
             ("/v1/fund/transfers", #"{"from_license":"A","amount":"1"}"#, .badRequest, "to_license"),
             ("/v1/fund/entries/999/reversal", #"{"reason":"x"}"#, .notFound, nil),
@@ -144,9 +147,9 @@ import Testing
                                                headers: s.headers("aud", accept: "text/csv"))
             #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)
             let lines = csv.text.split(separator: "\n")
-            #expect(lines.first == "id,kind,value_date,amount,balance_after,reference,memo")
+            #expect(lines.first == "id,kind,value_date,amount,balance_after,reference,memo,annual_plan_year")
             #expect(lines.count == 3)
-            #expect(lines.last?.hasSuffix(#","a, ""b""""#) == true)
+            #expect(lines.last?.hasSuffix(#","a, ""b""","#) == true)
 
             let page1 = try await client.execute(uri: "/v1/mines?limit=1", method: .get, headers: s.headers("aud")).json()
             #expect((page1["items"] as? [[String: Any]])?.first?["license"] as? String == "A")

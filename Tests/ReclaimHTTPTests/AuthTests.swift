@@ -44,6 +44,7 @@ import Testing
         // fund A so withdrawals and transfers can succeed
         _ = try FundLedger.deposit("A", Booking(amount: try Money.parse("100000")), by: try Actor("seed"), on: try s.db.connect())
         let seedEntry: Int64 = 1
+        try approvedAnnualPlan("A", on: try s.db.connect())
         struct Call {
             var method: HTTPRequest.Method
             var uri: String
@@ -55,7 +56,7 @@ import Testing
             Call(method: .post, uri: "/v1/mines", body: #"{"license":"N1","name":"n","holder":"h","mineral":"sand","mineral_class":"building-nonmetal","scale":"small","method":"open-pit","status":"producing","area_hm2":"1","land_type":"other"}"#, allowed: "boss", ok: .created),
             Call(method: .patch, uri: "/v1/mines/B", body: #"{"status":"suspended"}"#, allowed: "boss", ok: .ok),
             Call(method: .post, uri: "/v1/mines/A/fund/deposits", body: #"{"amount":"10.00"}"#, allowed: "li", ok: .created),
-            Call(method: .post, uri: "/v1/mines/A/fund/withdrawals", body: #"{"amount":"1.00"}"#, allowed: "li", ok: .created),
+            Call(method: .post, uri: "/v1/mines/A/fund/withdrawals", body: #"{"amount":"1.00","annual_plan_year":2025}"#, allowed: "li", ok: .created),
             Call(method: .post, uri: "/v1/mines/A/fund/deposit-conversions", body: #"{"amount":"2"}"#, allowed: "li", ok: .created),
             Call(method: .post, uri: "/v1/fund/transfers", body: #"{"from_license":"A","to_license":"B","amount":"3"}"#, allowed: "li", ok: .created),
             Call(method: .post, uri: "/v1/fund/entries/\(seedEntry)/reversal", body: #"{"reason":"test"}"#, allowed: "li", ok: .created),

@@ -120,9 +120,10 @@ import Testing
             #expect(try await client.execute(uri: path, method: .get, headers: s.headers("aud")).status == .ok)
             #expect(try await client.execute(uri: path, method: .patch, headers: s.headers("boss"),
                                              body: body(#"{"name":"改名"}"#)).status == .ok)
+            try approvedAnnualPlan(license, on: try s.db.connect())
             for kind in ["deposits", "deposit-conversions", "withdrawals"] {
                 let r = try await client.execute(uri: path + "/fund/" + kind, method: .post, headers: s.headers("li"),
-                                                 body: body(#"{"amount":"10"}"#))
+                                                 body: body(kind == "withdrawals" ? #"{"amount":"10","annual_plan_year":2025}"# : #"{"amount":"10"}"#))
                 #expect(r.status == .created, "\(kind): \(r.text)")
             }
             let fund = try await client.execute(uri: path + "/fund", method: .get, headers: s.headers("aud")).json()

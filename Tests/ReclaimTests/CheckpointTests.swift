@@ -20,7 +20,7 @@ import Testing
         let digest = cp.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(digest.count == 64)
         #expect(try CLI.run(["fund", "deposit", "A", "7"], database: db).status == 0)
-        #expect(try CLI.run(["fund", "withdraw", "A", "1"], database: db).status == 0)
+        #expect(try CLI.run(["fund", "withdraw", "A", "1", "--annual-plan", "2025"], database: db).status == 0)
         return (db, try db.connect(), digest)
     }
 
@@ -33,8 +33,8 @@ import Testing
             ALTER TABLE ledger_postings DISABLE TRIGGER USER;
             ALTER TABLE fund_accounts DISABLE TRIGGER USER;
             UPDATE ledger_entries SET memo = 'rewritten',
-                entry_hash = ledger_entry_hash_v2(id, kind, value_date, booked_at, amount, reference, 'rewritten', actor,
-                                                  idempotency_key, reverses, reason, request_digest)
+                entry_hash = ledger_entry_hash_v3(id, kind, value_date, booked_at, amount, reference, 'rewritten', actor,
+                                                  idempotency_key, reverses, reason, request_digest, annual_plan_id)
             WHERE id = 1;
             WITH c AS (
                 SELECT p.account_id, p.seq,

@@ -10,6 +10,7 @@ func cliLedger() throws -> TestDatabase {
     for license in ["A", "B"] {
         let r = try CLI.run(addArguments(replacing: "--license", with: license), database: db)
         #expect(r.status == 0, "\(r.stderr)")
+        try approvedAnnualPlan(license, on: try db.connect())
     }
     return db
 }
@@ -24,6 +25,7 @@ func json(_ text: String) throws -> [String: Any] {
     @Test(arguments: CLIMode.allCases)
     func bookingsPrintTheEntryAndStatementsAddUp(mode: CLIMode) throws {
         let h = try CLIHarness(mode)
+        try approvedAnnualPlan("A", on: try h.db.connect())
         func li(_ args: [String]) throws -> CLIResult { try h.run(args, as: "li") }
         let dep = try li(["fund", "deposit", "A", "1500.5", "--value-date", "2025-03-01", "--reference", "S-1",
                           "--idempotency-key", "k1"])
@@ -38,13 +40,13 @@ func json(_ text: String) throws -> [String: Any] {
         #expect(reused.status == 65)
         #expect(reused.stderr.hasPrefix("error: idempotency_key:"), "\(reused.stderr)")
 
-        let over = try li(["fund", "withdraw", "A", "0.5", "--unit", "wan"])
+        let over = try li(["fund", "withdraw", "A", "0.5", "--unit", "wan", "--annual-plan", "2025"])
         #expect(over.status == 65)
         #expect(over.stderr == "error: amount: insufficient fund balance: 1500.50 yuan available, 5000.00 yuan asked\n")
 
         let dep2 = try li(["fund", "deposit", "A", "10000", "--value-date", "2025-03-02"])
         #expect(dep2.status == 0)
-        let w = try li(["fund", "withdraw", "A", "0.05", "--unit", "wan", "--value-date", "2025-03-05",
+        let w = try li(["fund", "withdraw", "A", "0.05", "--unit", "wan", "--value-date", "2025-03-05", "--annual-plan", "2025",
                         "--format", "json"])
         #expect(w.status == 0, "\(w.stderr)")
         let entry = try json(w.stdout)
@@ -80,7 +82,7 @@ func json(_ text: String) throws -> [String: Any] {
 
         let csv = try li(["fund", "statement", "A", "--format", "csv"])
         let rows = csv.stdout.split(separator: "\n")
-        #expect(rows.first == "id,kind,value_date,amount,balance_after,reference,memo")
+        #expect(rows.first == "id,kind,value_date,amount,balance_after,reference,memo,annual_plan_year")
         #expect(rows.count == 5)
 
         let bal = try li(["fund", "balance", "A", "--as-of", "2025-03-01", "--format", "json"])

@@ -16,7 +16,7 @@ import Testing
                     try await pool.withConnection { c -> Int64? in
                         do {
                             return try FundLedger.withdraw(
-                                "A", Booking(amount: try Money.parse("150"), idempotencyKey: "w-\(i)"),
+                                "A", Booking(amount: try Money.parse("150"), idempotencyKey: "w-\(i)", annualPlanYear: 2025),
                                 by: try Actor("clerk-\(i)"), on: c
                             ).entry.id
                         } catch let e as ReclaimError where e.kind == .ruleViolation {

@@ -5,11 +5,16 @@ import TestSupport
 import Testing
 
 /// A migrated database with two mines, A and B.
-func ledgerDatabase() throws -> (TestDatabase, Connection) {
+func ledgerDatabase(annualPlans: Bool = true) throws -> (TestDatabase, Connection) {
     let db = try TestDatabase.make()
     let conn = try db.connect()
     _ = try MineRegistry.add(try sampleMine("A"), by: try Actor("admin"), on: conn)
     _ = try MineRegistry.add(try sampleMine("B"), by: try Actor("admin"), on: conn)
+    // withdrawals pay for an approved annual plan's works: one for 2025 each, with room to spare
+    if annualPlans {
+        try approvedAnnualPlan("A", on: conn)
+        try approvedAnnualPlan("B", on: conn)
+    }
     return (db, conn)
 }
 
@@ -30,7 +35,7 @@ func yuan(_ text: String) throws -> Money { try Money.parse(text) }
         #expect(try FundLedger.balance("B", on: conn).balance.fen == 0)
         #expect(try db.count("SELECT count(*) FROM audit_log WHERE action = 'fund.deposit'") == 1)
 
-        _ = try FundLedger.withdraw("A", Booking(amount: try yuan("500")), by: try Actor("clerk"), on: conn)
+        _ = try FundLedger.withdraw("A", Booking(amount: try yuan("500"), annualPlanYear: 2025), by: try Actor("clerk"), on: conn)
         _ = try FundLedger.transfer(from: "A", to: "B", Booking(amount: try yuan("0.50")), by: try Actor("clerk"), on: conn)
         _ = try FundLedger.convertDeposit("B", Booking(amount: try Money.parse("1", unit: .wan)), by: try Actor("clerk"), on: conn)
         #expect(try FundLedger.balance("A", on: conn).balance.fen == 100_000)
@@ -45,7 +50,7 @@ func yuan(_ text: String) throws -> Money { try Money.parse(text) }
         let (db, conn) = try ledgerDatabase()
         _ = try FundLedger.deposit("A", Booking(amount: try yuan("100")), by: try Actor("clerk"), on: conn)
         let error = #expect(throws: ReclaimError.self) {
-            try FundLedger.withdraw("A", Booking(amount: try yuan("100.01")), by: try Actor("clerk"), on: conn)
+            try FundLedger.withdraw("A", Booking(amount: try yuan("100.01"), annualPlanYear: 2025), by: try Actor("clerk"), on: conn)
         }
         #expect(error?.kind == .ruleViolation)
         #expect(error?.field == "amount")
@@ -229,7 +234,7 @@ func yuan(_ text: String) throws -> Money { try Money.parse(text) }
     @Test func reversalThatWouldOverdrawIsRefused() throws {
         let (_, conn) = try ledgerDatabase()
         let dep = try FundLedger.deposit("A", Booking(amount: try yuan("100")), by: try Actor("clerk"), on: conn)
-        _ = try FundLedger.withdraw("A", Booking(amount: try yuan("60")), by: try Actor("clerk"), on: conn)
+        _ = try FundLedger.withdraw("A", Booking(amount: try yuan("60"), annualPlanYear: 2025), by: try Actor("clerk"), on: conn)
         #expect(throws: ReclaimError.self) { try FundLedger.reverse(dep.entry.id, reason: "x", by: try Actor("clerk"), on: conn) }
         #expect(try FundLedger.balance("A", on: conn).balance.fen == 4_000)
     }
@@ -321,7 +326,7 @@ func yuan(_ text: String) throws -> Money { try Money.parse(text) }
         func d(_ s: String) -> CalendarDate? { CalendarDate(iso: s) }
         _ = try FundLedger.deposit("A", Booking(amount: try yuan("100"), valueDate: d("2025-03-10")), by: try Actor("clerk"), on: conn)
         _ = try FundLedger.deposit("A", Booking(amount: try yuan("50"), valueDate: d("2025-03-01")), by: try Actor("clerk"), on: conn)  // back-dated
-        _ = try FundLedger.withdraw("A", Booking(amount: try yuan("30"), valueDate: d("2025-03-20")), by: try Actor("clerk"), on: conn)
+        _ = try FundLedger.withdraw("A", Booking(amount: try yuan("30"), valueDate: d("2025-03-20"), annualPlanYear: 2025), by: try Actor("clerk"), on: conn)
         #expect(try FundLedger.balance("A", asOf: d("2025-02-28"), on: conn).balance.fen == 0)
         #expect(try FundLedger.balance("A", asOf: d("2025-03-01"), on: conn).balance.fen == 5_000)
         #expect(try FundLedger.balance("A", asOf: d("2025-03-15"), on: conn).balance.fen == 15_000)

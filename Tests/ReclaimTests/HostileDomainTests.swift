@@ -18,7 +18,7 @@ import Testing
                                            by: clerk, on: conn)
         // a withdrawal dated before the money arrived
         let early = #expect(throws: ReclaimError.self) {
-            _ = try FundLedger.withdraw("A", Booking(amount: try yuan("50"), valueDate: date("2025-01-15")), by: clerk,
+            _ = try FundLedger.withdraw("A", Booking(amount: try yuan("50"), valueDate: date("2025-01-15"), annualPlanYear: 2025), by: clerk,
                                         on: conn)
         }
         #expect(early?.field == "value_date")
@@ -28,7 +28,7 @@ import Testing
             _ = try FundLedger.transfer(from: "A", to: "B", Booking(amount: try yuan("1"), valueDate: date("2025-02-01")),
                                         by: clerk, on: conn)
         }
-        let path = try writeCSV(header + "A,withdrawal,10,2025-02-01,,imp-1,\n")
+        let path = try writeCSV(planHeader + "A,withdrawal,10,2025-02-01,,imp-1,,2025\n")
         defer { try? FileManager.default.removeItem(atPath: path) }
         #expect(throws: ReclaimError.self) { _ = try FundLedger.importCSV(path: path, by: clerk, on: conn) }
         // a reversal of the deposit dated before it
@@ -38,12 +38,12 @@ import Testing
         #expect(reversal?.field == "value_date")
         #expect(try db.count("SELECT count(*) FROM ledger_entries") == 1)
         // dated on or after the money: fine, and every past balance stays >= 0
-        _ = try FundLedger.withdraw("A", Booking(amount: try yuan("60"), valueDate: date("2025-03-01")), by: clerk, on: conn)
+        _ = try FundLedger.withdraw("A", Booking(amount: try yuan("60"), valueDate: date("2025-03-01"), annualPlanYear: 2025), by: clerk, on: conn)
         _ = try FundLedger.deposit("A", Booking(amount: try yuan("10"), valueDate: date("2025-01-01")), by: clerk, on: conn)
         // now 10 was there since January: a February payment of 10 fits, of 10.01 does not
-        _ = try FundLedger.withdraw("A", Booking(amount: try yuan("10"), valueDate: date("2025-02-01")), by: clerk, on: conn)
+        _ = try FundLedger.withdraw("A", Booking(amount: try yuan("10"), valueDate: date("2025-02-01"), annualPlanYear: 2025), by: clerk, on: conn)
         #expect(throws: ReclaimError.self) {
-            _ = try FundLedger.withdraw("A", Booking(amount: try yuan("0.01"), valueDate: date("2025-02-01")), by: clerk,
+            _ = try FundLedger.withdraw("A", Booking(amount: try yuan("0.01"), valueDate: date("2025-02-01"), annualPlanYear: 2025), by: clerk,
                                         on: conn)
         }
         for day in ["2025-01-01", "2025-02-01", "2025-02-28", "2025-03-01"] {
@@ -68,7 +68,7 @@ import Testing
         let dep = try CLI.run(["fund", "deposit", "A", "10", "--reference", "=cmd|' /C calc'!A0", "--memo", "@SUM(1)"],
                               database: db)
         #expect(dep.status == 0, "\(dep.stderr)")
-        _ = try CLI.run(["fund", "withdraw", "A", "1"], database: db)
+        _ = try CLI.run(["fund", "withdraw", "A", "1", "--annual-plan", "2025"], database: db)
         let csv = try CLI.run(["fund", "statement", "A", "--format", "csv"], database: db)
         #expect(csv.status == 0)
         let lines = csv.stdout.split(separator: "\n")
@@ -134,7 +134,7 @@ import Testing
     /// a generic sentence, never "unreachable" and never SQL.
     @Test func anUnexpectedDatabaseErrorIsInternalNotAnOutage() throws {
         let db = try cliLedger()
-        try db.connect().execute("DROP FUNCTION fund_post(text, text, text, bigint, date, date, text, text, text, text, text, text, text)")
+        try db.connect().execute("DROP FUNCTION fund_post(text, text, text, bigint, date, date, text, text, text, text, text, text, text, integer)")
         let r = try CLI.run(["fund", "deposit", "A", "1"], database: db)
         #expect(r.status == 70)
         #expect(r.stderr == "error: an internal error occurred\n")

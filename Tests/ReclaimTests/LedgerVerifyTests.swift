@@ -10,7 +10,7 @@ import Testing
         let (db, conn) = try ledgerDatabase()
         _ = try FundLedger.deposit("A", Booking(amount: try Money.parse("100"), memo: "first"), by: try Actor("c"), on: conn)
         let mid = try FundLedger.deposit("A", Booking(amount: try Money.parse("50"), memo: "second"), by: try Actor("c"), on: conn)
-        _ = try FundLedger.withdraw("A", Booking(amount: try Money.parse("20")), by: try Actor("c"), on: conn)
+        _ = try FundLedger.withdraw("A", Booking(amount: try Money.parse("20"), annualPlanYear: 2025), by: try Actor("c"), on: conn)
         return (db, conn, mid.entry.id)
     }
 
@@ -140,7 +140,7 @@ import Testing
     /// Mines A and B registered, three bookings on A and one on B: four
     /// audit rows in A's chain, two in B's.
     func trail() throws -> (TestDatabase, Connection) {
-        let (db, conn) = try ledgerDatabase()
+        let (db, conn) = try ledgerDatabase(annualPlans: false)
         for amount in ["100", "50", "20"] {
             _ = try FundLedger.deposit("A", Booking(amount: try Money.parse(amount)), by: try Actor("c"), on: conn)
         }

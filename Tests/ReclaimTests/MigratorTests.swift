@@ -142,7 +142,7 @@ import Testing
         #expect(report.auditRows == 2)
         #expect(try db.count("SELECT count(*) FROM audit_log WHERE hash IS NULL") == 3)
         #expect(try db.count("SELECT count(*) FROM ledger_entries WHERE hash_version = 1") == 1)
-        #expect(try db.count("SELECT count(*) FROM ledger_entries WHERE hash_version = 2") == 1)
+        #expect(try db.count("SELECT count(*) FROM ledger_entries WHERE hash_version = 3") == 1)
         #expect(try db.count("SELECT seq FROM audit_log WHERE input_digest = sha256('chained')") == 1)
     }
 }

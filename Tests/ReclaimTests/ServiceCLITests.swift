@@ -129,12 +129,13 @@ import Glibc
             (["mine", "show", "A", "--format", "json"], "opA"),
             (["fund", "statement", "B"], "opA"),
             (["fund", "deposit", "Z", "1"], "li"),
-            (["fund", "withdraw", "A", "99999"], "li"),
+            (["fund", "withdraw", "A", "99999", "--annual-plan", "2025"], "li"),
             (["whoami", "--format", "json"], "opA"),
         ]
         var outputs: [CLIMode: [String]] = [:]
         for mode in CLIMode.allCases {
             let h = try CLIHarness(mode)
+            try approvedAnnualPlan("A", on: try h.db.connect())
             for (args, user) in script {
                 let r = try h.run(args, as: user)
                 #expect(r.status == 0, "\(mode) \(args): \(r.stderr)")

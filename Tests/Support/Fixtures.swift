@@ -1,3 +1,5 @@
+import Foundation
+public import PQKit
 public import Reclaim
 
 /// A large open-pit coal mine on grassland, 123.45 hm², for tests that need one.
@@ -6,4 +8,30 @@ public func sampleMine(_ license: String = "C1500002011011120001") throws -> New
         license: license, name: "王家塔露天煤矿", holder: "达拉特旗某煤业有限公司", mineral: "coal",
         mineralClass: .solidEnergy, scale: .large, method: .openPit, status: .producing,
         area: try Area.parseHectares("123.45"), landType: .grassland)
+}
+
+/// Gives `license` an approved plan (if it has none) and an approved annual
+/// plan for `year` whose single work has `budget`, so withdrawals naming
+/// that year may pay for it. Written as the owner's session, in the names of
+/// an operator and a reviewer.
+public func approvedAnnualPlan(_ license: String, year: Int = 2025, budget: String = "1000000000.00",
+                               on conn: Connection) throws {
+    let op = try Actor("test-operator", role: "operator")
+    let reviewer = try Actor("test-reviewer", role: "reviewer")
+    if (try? Plans.find(license, on: conn))?.state != .approved {
+        let plan = """
+            {"service_period": {"from": \(year), "to": \(year)}, "damaged_land": [],
+             "responsibility_area_hm2": "1", "planned_reclaimed_hm2": "1", "target_rate_percent": "100",
+             "cost": {"total": "\(budget)", "by_year": {"\(year)": "\(budget)"}}, "letter_signed_on": "\(year)-01-01"}
+            """
+        let v = try Plans.submit(license, try PlanDocument.parse(Data(plan.utf8)), by: op, on: conn)
+        _ = try Plans.decide(license, version: v.version, .approve, reason: nil, by: reviewer, on: conn)
+    }
+    let works = """
+        {"works": [{"type": "revegetation", "location": "waste dump", "area_hm2": "1", "budget": "\(budget)",
+                    "start_month": "\(year)-04", "end_month": "\(year)-09"}]}
+        """
+    _ = try AnnualPlans.draft(license, year: year, try AnnualWorks.parse(Data(works.utf8), year: year), by: op, on: conn)
+    _ = try AnnualPlans.decide(license, year: year, .submit, by: op, on: conn)
+    _ = try AnnualPlans.decide(license, year: year, .approve, by: reviewer, on: conn)
 }

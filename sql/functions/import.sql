@@ -1,5 +1,6 @@
 -- Bulk import of deposits and withdrawals from the session's temporary
--- table fund_import (filled by COPY). Returns every bad row with its reason
+-- table fund_import (filled by COPY); a withdrawal row names its annual plan
+-- (annual_plan_year) and is held to its state and budget as a single one is. Returns every bad row with its reason
 -- and books nothing if there is one (or on a dry run); else books all rows.
 -- Each row's verdict is left in the temporary table fund_import_result
 -- (line, skip, problem): a row whose idempotency key is already booked with
@@ -14,6 +15,12 @@ BEGIN
     -- Lock the file's mines' accounts (id order) before deciding any row:
     -- an import of the same file that committed while this one waited is
     -- then seen, and its rows are skipped rather than booked twice.
+    -- The annual plans the file's withdrawals name are locked first, as a
+    -- single withdrawal locks its plan before the accounts.
+    PERFORM 1 FROM annual_plans ap JOIN mines m ON m.id = ap.mine_id
+        WHERE (m.license, ap.year) IN (SELECT DISTINCT f.license, f.annual_plan_year FROM fund_import f
+                                        WHERE f.annual_plan_year IS NOT NULL)
+        ORDER BY ap.id FOR UPDATE OF ap;
     PERFORM 1 FROM fund_accounts a
         WHERE a.mine_id IN (SELECT m.id FROM mines m WHERE m.license IN (SELECT DISTINCT f.license FROM fund_import f))
         ORDER BY a.id FOR UPDATE;
@@ -21,6 +28,12 @@ BEGIN
     CREATE TEMP TABLE fund_import_result ON COMMIT DROP AS
     SELECT c.*,
            CASE WHEN c.mine_id IS NULL THEN 'license: no mine with licence ' || c.license
+                WHEN c.kind = 'withdrawal' AND c.plan_id IS NULL
+                     THEN 'annual_plan_year: mine ' || c.license || ' has no annual plan for ' || c.annual_plan_year
+                WHEN c.kind = 'withdrawal' AND c.plan_state NOT IN ('approved', 'revision-submitted',
+                                                                      'revision-returned', 'reported')
+                     THEN 'annual_plan_year: the annual plan ' || c.annual_plan_year || ' of mine ' || c.license
+                          || ' is ' || c.plan_state || ': the fund pays for approved works only'
                 WHEN c.booked_digest <> c.digest THEN 'idempotency_key: ' || c.idempotency_key
                      || ' was already booked (entry ' || c.booked_id || ') with different content'
                 WHEN c.booked_digest IS NULL AND c.first_line <> c.line AND c.first_digest <> c.digest
@@ -30,13 +43,16 @@ BEGIN
            coalesce(c.booked_digest = c.digest, c.first_line <> c.line AND c.first_digest = c.digest) AS skip
     FROM (
         SELECT f.line, f.license, f.kind, f.amount, f.value_date, f.reference, f.idempotency_key, f.memo,
+               f.annual_plan_year, ap.id AS plan_id, r.state AS plan_state,
                m.id AS mine_id, fa.id AS fund_id, oa.id AS other_id, d.digest,
                e.id AS booked_id, e.request_digest AS booked_digest,
                first_value(f.line) OVER k AS first_line, first_value(d.digest) OVER k AS first_digest
         FROM fund_import f
         CROSS JOIN LATERAL (SELECT ledger_request_digest(f.kind, f.license, NULL, f.amount, f.value_date,
-                                                         f.reference, f.memo) AS digest) d
+                                                         f.reference, f.memo, f.annual_plan_year) AS digest) d
         LEFT JOIN mines m ON m.license = f.license
+        LEFT JOIN annual_plans ap ON ap.mine_id = m.id AND ap.year = f.annual_plan_year
+        LEFT JOIN review_records r ON r.record_type = 'annual-plan' AND r.record_id = ap.id
         LEFT JOIN fund_accounts fa ON fa.mine_id = m.id AND fa.kind = 'fund'
         LEFT JOIN fund_accounts oa ON oa.mine_id = m.id
              AND oa.kind = CASE f.kind WHEN 'deposit' THEN 'contributions' ELSE 'works' END
@@ -56,21 +72,37 @@ BEGIN
           FROM fund_import_result r JOIN fund_accounts a ON a.id = r.fund_id
           WHERE r.problem IS NULL AND NOT r.skip) o
     WHERE o.kind = 'withdrawal' AND o.after < 0
+    UNION ALL
+    -- nor go over its annual plan's approved budget, counting the file's earlier rows
+    SELECT b.line, 'amount: over the budget of the annual plan ' || b.annual_plan_year || ' of mine ' || b.license
+           || ': ' || fen_text(b.budget - b.before) || ' yuan of ' || fen_text(b.budget) || ' yuan left, '
+           || fen_text(b.amount) || ' yuan asked'
+    FROM (SELECT r.line, r.license, r.annual_plan_year, r.amount, v.budget,
+                 (coalesce((SELECT sum(CASE WHEN e.kind = 'withdrawal' THEN e.amount ELSE -e.amount END)
+                            FROM ledger_entries e WHERE e.annual_plan_id = r.plan_id), 0)
+                  + sum(r.amount) OVER (PARTITION BY r.plan_id ORDER BY r.line) - r.amount)::bigint AS before
+          FROM fund_import_result r
+          CROSS JOIN LATERAL (SELECT v.budget FROM annual_plan_approvals ap
+                              JOIN annual_plan_versions v ON v.id = ap.version_id
+                              WHERE ap.annual_plan_id = r.plan_id ORDER BY ap.decision_seq DESC LIMIT 1) v
+          WHERE r.kind = 'withdrawal' AND r.problem IS NULL AND NOT r.skip) b
+    WHERE b.before + b.amount > b.budget
     ORDER BY 1;
     IF FOUND OR p_dry_run THEN RETURN; END IF;
 
     -- Entry ids in file order, each entry's hash, then entries and postings
     -- in one statement (the postings trigger runs at its end and sees both).
     WITH plan AS MATERIALIZED (
-        SELECT n.*, ledger_entry_hash_v2(n.entry_id, n.kind, n.value_date, v_booked, n.amount, n.reference, n.memo,
-                                         p_actor, n.idempotency_key, NULL, NULL, n.digest) AS entry_hash
+        SELECT n.*, ledger_entry_hash_v3(n.entry_id, n.kind, n.value_date, v_booked, n.amount, n.reference, n.memo,
+                                         p_actor, n.idempotency_key, NULL, NULL, n.digest,
+                                         CASE WHEN n.kind = 'withdrawal' THEN n.plan_id END) AS entry_hash
         FROM (SELECT nextval('ledger_entries_id_seq'::regclass) AS entry_id, s.*
               FROM (SELECT * FROM fund_import_result r WHERE r.problem IS NULL AND NOT r.skip ORDER BY r.line) s) n
     ), entries AS (
         INSERT INTO ledger_entries (id, kind, value_date, booked_at, amount, reference, memo, actor,
-                                    idempotency_key, request_digest, entry_hash)
+                                    idempotency_key, request_digest, entry_hash, hash_version, annual_plan_id)
         SELECT p.entry_id, p.kind, p.value_date, v_booked, p.amount, p.reference, p.memo, p_actor,
-               p.idempotency_key, p.digest, p.entry_hash
+               p.idempotency_key, p.digest, p.entry_hash, 3, CASE WHEN p.kind = 'withdrawal' THEN p.plan_id END
         FROM plan p ORDER BY p.entry_id
     ), legs AS (
         SELECT p.entry_id, p.fund_id AS account_id, p.value_date, p.entry_hash,

@@ -63,6 +63,21 @@ CREATE OR REPLACE FUNCTION ledger_entry_hash_v2(
         coalesce(p_reverses::text, '~'), ledger_text(p_reason), encode(p_digest, 'hex')), 'UTF8'))
 $$;
 
+-- Version 3 (0015): also the annual plan a withdrawal pays for (and its
+-- reversal gives back to), so a link moved to another plan no longer verifies.
+CREATE OR REPLACE FUNCTION ledger_entry_hash_v3(
+    p_id bigint, p_kind text, p_value_date date, p_booked_at timestamptz, p_amount bigint,
+    p_reference text, p_memo text, p_actor text, p_key text, p_reverses bigint, p_reason text, p_digest bytea,
+    p_annual_plan bigint
+) RETURNS bytea STABLE LANGUAGE sql AS $$
+    SELECT sha256(convert_to(concat_ws('|', 'v3',
+        p_id, p_kind, p_value_date - DATE '2000-01-01',
+        floor(extract(epoch FROM p_booked_at) * 1000000)::bigint, p_amount,
+        ledger_text(p_reference), ledger_text(p_memo), ledger_text(p_actor), ledger_text(p_key),
+        coalesce(p_reverses::text, '~'), ledger_text(p_reason), encode(p_digest, 'hex'),
+        coalesce(p_annual_plan::text, '~')), 'UTF8'))
+$$;
+
 -- A posting's hash covers the previous posting's hash, its entry's hash and
 -- its own figures; from version 2 on also its account's identity, the mine's
 -- licence and the account's kind (an account handed to another mine breaks
@@ -95,13 +110,17 @@ $$;
 CREATE OR REPLACE AGGREGATE ledger_chain(bytea, bytea) (SFUNC = ledger_chain_step, STYPE = bytea);
 
 -- The digest of a booking request's content, the same for the CLI, the
--- HTTP API and imports, so a key is recognised whichever way it came.
+-- HTTP API and imports, so a key is recognised whichever way it came. The
+-- annual plan a withdrawal names is part of it (appended only when given,
+-- so the digests of earlier requests are unchanged).
+DROP FUNCTION IF EXISTS ledger_request_digest(text, text, text, bigint, date, text, text);
 CREATE OR REPLACE FUNCTION ledger_request_digest(p_kind text, p_license text, p_to_license text, p_amount bigint,
-                                                 p_value_date date, p_reference text, p_memo text)
+                                                 p_value_date date, p_reference text, p_memo text,
+                                                 p_annual_plan_year integer DEFAULT NULL)
     RETURNS bytea STABLE LANGUAGE sql AS $$
     SELECT sha256(convert_to(concat_ws('|', ledger_text(p_kind), ledger_text(p_license), ledger_text(p_to_license),
         p_amount, coalesce((p_value_date - DATE '2000-01-01')::text, '~'), ledger_text(p_reference),
-        ledger_text(p_memo)), 'UTF8'))
+        ledger_text(p_memo), CASE WHEN p_annual_plan_year IS NOT NULL THEN 'plan:' || p_annual_plan_year END), 'UTF8'))
 $$;
 
 -- Every INSERT into ledger_postings, by any path, is checked as a whole, in
@@ -255,10 +274,11 @@ $$;
 -- (its idempotency key's unique index decides a replay, ledger_replay says
 -- which), refuse an overdraft (RCODR), insert the postings. Returns what it
 -- booked, so that callers need not read it back.
+DROP FUNCTION IF EXISTS ledger_book(text, date, bigint, bigint, bigint, text, text, text, text, bytea, bigint, text);
 CREATE OR REPLACE FUNCTION ledger_book(
     p_kind text, p_value_date date, p_amount bigint, p_debit bigint, p_credit bigint,
     p_reference text, p_memo text, p_actor text, p_key text, p_digest bytea,
-    p_reverses bigint DEFAULT NULL, p_reason text DEFAULT NULL,
+    p_reverses bigint DEFAULT NULL, p_reason text DEFAULT NULL, p_annual_plan bigint DEFAULT NULL,
     OUT entry_id bigint, OUT replayed boolean, OUT booked_at timestamptz,
     OUT debit_seq bigint, OUT debit_balance bigint, OUT credit_seq bigint, OUT credit_balance bigint
 ) LANGUAGE plpgsql SET enable_seqscan = off AS $$
@@ -287,12 +307,13 @@ BEGIN
 
     booked_at := now();
     entry_id := nextval('ledger_entries_id_seq'::regclass);
-    v_hash := ledger_entry_hash_v2(entry_id, p_kind, p_value_date, booked_at, p_amount, p_reference, p_memo,
-                                   p_actor, p_key, p_reverses, p_reason, p_digest);
+    v_hash := ledger_entry_hash_v3(entry_id, p_kind, p_value_date, booked_at, p_amount, p_reference, p_memo,
+                                   p_actor, p_key, p_reverses, p_reason, p_digest, p_annual_plan);
     INSERT INTO ledger_entries (id, kind, value_date, booked_at, amount, reference, memo, actor,
-                                idempotency_key, request_digest, reverses, reason, entry_hash)
+                                idempotency_key, request_digest, reverses, reason, entry_hash, hash_version,
+                                annual_plan_id)
     VALUES (entry_id, p_kind, p_value_date, booked_at, p_amount, p_reference, p_memo, p_actor,
-            p_key, p_digest, p_reverses, p_reason, v_hash)
+            p_key, p_digest, p_reverses, p_reason, v_hash, 3, p_annual_plan)
     ON CONFLICT ON CONSTRAINT ledger_entries_idempotency_key_key DO NOTHING;
     IF NOT FOUND THEN
         -- The key is booked already, perhaps by a request that committed
@@ -364,7 +385,8 @@ BEGIN
     SELECT account_id INTO v_credit FROM ledger_postings WHERE ledger_postings.entry_id = p_original AND amount < 0;
     SELECT b.entry_id, b.replayed INTO entry_id, replayed
     FROM ledger_book('reversal', p_value_date, v_orig.amount, v_credit, v_debit, v_orig.reference,
-                     'reversal of entry ' || p_original, p_actor, p_key, p_digest, p_original, p_reason) b;
+                     'reversal of entry ' || p_original, p_actor, p_key, p_digest, p_original, p_reason,
+                     v_orig.annual_plan_id) b;
 END
 $$;
 
@@ -376,15 +398,19 @@ DROP FUNCTION IF EXISTS ledger_verify();
 
 -- An entry with its postings, one row per posting (debit first). Every step
 -- is a LATERAL probe with LIMIT, which no cached plan can turn into a scan.
+DROP FUNCTION IF EXISTS fund_post(text, text, text, bigint, date, date, text, text, text, text, text, text, text);
+DROP FUNCTION IF EXISTS fund_reverse_post(bigint, date, date, text, text, text, text, text);
+DROP FUNCTION IF EXISTS ledger_entry_rows(bigint);
 CREATE OR REPLACE FUNCTION ledger_entry_rows(p_id bigint)
     RETURNS TABLE (id bigint, kind text, amount bigint, value_date date, booked_at timestamptz, reference text,
-                   memo text, actor text, idempotency_key text, reverses bigint, reason text,
+                   memo text, actor text, idempotency_key text, reverses bigint, reason text, annual_plan_year integer,
                    license text, account text, seq bigint, posting_amount bigint, balance_after bigint)
     LANGUAGE plpgsql STABLE SET enable_seqscan = off AS $$
 BEGIN
     RETURN QUERY
     SELECT e.id, e.kind, e.amount, e.value_date, e.booked_at, e.reference, e.memo, e.actor, e.idempotency_key,
-           e.reverses, e.reason, m.license, a.kind, p.seq, p.amount, p.balance_after
+           e.reverses, e.reason, (SELECT ap.year FROM annual_plans ap WHERE ap.id = e.annual_plan_id),
+           m.license, a.kind, p.seq, p.amount, p.balance_after
     FROM ledger_entries e
     CROSS JOIN LATERAL (SELECT q.account_id, q.seq, q.amount, q.balance_after FROM ledger_postings q
                         WHERE q.entry_id = e.id LIMIT 16) p
@@ -395,19 +421,57 @@ BEGIN
 END
 $$;
 
+-- The annual plan a withdrawal pays for, locked (withdrawals against it and
+-- decisions on it queue here), and the budget rule: the plan is the same
+-- mine's, in a state that pays for approved works, and what is withdrawn
+-- against it, net of reversals, stays within the budget of its latest
+-- approval (RCAPL, RCBUD; nothing booked). Returns the plan's id.
+CREATE OR REPLACE FUNCTION ledger_annual_plan_check(p_license text, p_year integer, p_amount bigint)
+    RETURNS bigint LANGUAGE plpgsql SET enable_seqscan = off AS $$
+DECLARE
+    v_plan bigint;
+    v_state text;
+    v_budget bigint;
+    v_withdrawn bigint;
+BEGIN
+    SELECT a.id INTO v_plan FROM annual_plans a JOIN mines m ON m.id = a.mine_id
+    WHERE m.license = p_license AND a.year = p_year FOR UPDATE OF a;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'mine % has no annual plan for %', p_license, p_year USING ERRCODE = 'RCAPL';
+    END IF;
+    SELECT r.state INTO v_state FROM review_records r WHERE r.record_type = 'annual-plan' AND r.record_id = v_plan;
+    IF v_state NOT IN ('approved', 'revision-submitted', 'revision-returned', 'reported') THEN
+        RAISE EXCEPTION 'the annual plan % of mine % is %: the fund pays for approved works only', p_year, p_license,
+            v_state USING ERRCODE = 'RCAPL';
+    END IF;
+    SELECT v.budget INTO v_budget FROM annual_plan_approvals ap JOIN annual_plan_versions v ON v.id = ap.version_id
+    WHERE ap.annual_plan_id = v_plan ORDER BY ap.decision_seq DESC LIMIT 1;
+    SELECT coalesce(sum(CASE WHEN e.kind = 'withdrawal' THEN e.amount ELSE -e.amount END), 0) INTO v_withdrawn
+    FROM ledger_entries e WHERE e.annual_plan_id = v_plan;
+    IF v_withdrawn + p_amount > v_budget THEN
+        RAISE EXCEPTION 'over the budget of the annual plan % of mine %: % yuan of % yuan left, % yuan asked', p_year,
+            p_license, fen_text(v_budget - v_withdrawn), fen_text(v_budget), fen_text(p_amount) USING ERRCODE = 'RCBUD';
+    END IF;
+    RETURN v_plan;
+END
+$$;
+
 -- One booking as one statement, so a clerk's action costs one round trip.
 -- Runs as the owner (reclaim_app may not write the ledger), for a finance
 -- user only when the caller is not the owner (reclaim_check_actor):
 -- resolve both accounts from the licences in one query (RCNOM names the
--- field in COLUMN), book through ledger_book, write the audit record unless
--- the key replayed, return the entry (a replay's read back, a new one's from
--- what ledger_book returned).
+-- field in COLUMN), check a withdrawal's annual plan and budget (after a
+-- replay is recognised: a retry is answered, never re-checked), book through
+-- ledger_book, write the audit record unless the key replayed, return the
+-- entry (a replay's read back, a new one's from what ledger_book returned).
 CREATE OR REPLACE FUNCTION fund_post(
     p_kind text, p_license text, p_to_license text, p_amount bigint, p_value_date date, p_value_date_given date,
-    p_reference text, p_memo text, p_key text, p_actor text, p_role text, p_request_id text, p_audit_input text
+    p_reference text, p_memo text, p_key text, p_actor text, p_role text, p_request_id text, p_audit_input text,
+    p_annual_plan_year integer DEFAULT NULL
 ) RETURNS TABLE (replayed boolean, id bigint, kind text, amount bigint, value_date date, booked_at timestamptz,
                  reference text, memo text, actor text, idempotency_key text, reverses bigint, reason text,
-                 license text, account text, seq bigint, posting_amount bigint, balance_after bigint)
+                 annual_plan_year integer, license text, account text, seq bigint, posting_amount bigint,
+                 balance_after bigint)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp SET enable_seqscan = off AS $$
 DECLARE
     v_debit_license text := p_license;
@@ -417,6 +481,9 @@ DECLARE
     v_debit bigint;
     v_credit bigint;
     v_booked record;
+    v_digest bytea;
+    v_plan bigint;
+    v_replay bigint;
 BEGIN
     PERFORM reclaim_check_actor(p_actor, '{finance}');
     CASE p_kind
@@ -425,6 +492,11 @@ BEGIN
         WHEN 'withdrawal' THEN v_debit_kind := 'works'; v_credit_kind := 'fund';
         WHEN 'transfer' THEN v_debit_license := p_to_license; v_credit_kind := 'fund';
     END CASE;
+    IF p_kind = 'withdrawal' AND p_annual_plan_year IS NULL THEN
+        RAISE EXCEPTION 'a withdrawal names the annual plan whose approved works it pays for' USING ERRCODE = 'RCAPL';
+    ELSIF p_kind <> 'withdrawal' AND p_annual_plan_year IS NOT NULL THEN
+        RAISE EXCEPTION 'only a withdrawal pays for an annual plan''s works' USING ERRCODE = 'RCAPL';
+    END IF;
     SELECT max(a.id) FILTER (WHERE m.license = v_debit_license AND a.kind = v_debit_kind),
            max(a.id) FILTER (WHERE m.license = v_credit_license AND a.kind = v_credit_kind)
     INTO v_debit, v_credit
@@ -438,10 +510,20 @@ BEGIN
             COLUMN = CASE WHEN p_kind = 'transfer' THEN 'from_license' ELSE 'license' END;
     END IF;
 
+    v_digest := ledger_request_digest(p_kind, p_license, p_to_license, p_amount, p_value_date_given, p_reference,
+                                      p_memo, p_annual_plan_year);
+    IF p_annual_plan_year IS NOT NULL THEN
+        v_replay := ledger_replay(p_key, v_digest);
+        IF v_replay IS NOT NULL THEN
+            RETURN QUERY SELECT true, r.* FROM ledger_entry_rows(v_replay) r;
+            RETURN;
+        END IF;
+        v_plan := ledger_annual_plan_check(p_license, p_annual_plan_year, p_amount);
+    END IF;
+
     SELECT b.* INTO v_booked
     FROM ledger_book(p_kind, p_value_date, p_amount, v_debit, v_credit, p_reference, p_memo, p_actor, p_key,
-                     ledger_request_digest(p_kind, p_license, p_to_license, p_amount, p_value_date_given,
-                                           p_reference, p_memo)) b;
+                     v_digest, NULL, NULL, v_plan) b;
     IF v_booked.replayed THEN
         RETURN QUERY SELECT true, r.* FROM ledger_entry_rows(v_booked.entry_id) r;
         RETURN;
@@ -450,11 +532,11 @@ BEGIN
     -- the rows ledger_entry_rows would read back, debit first
     RETURN QUERY VALUES
         (false, v_booked.entry_id, p_kind, p_amount, p_value_date, v_booked.booked_at, p_reference, p_memo,
-         p_actor, p_key, NULL::bigint, NULL::text, v_debit_license, v_debit_kind, v_booked.debit_seq, p_amount,
-         v_booked.debit_balance),
+         p_actor, p_key, NULL::bigint, NULL::text, p_annual_plan_year, v_debit_license, v_debit_kind,
+         v_booked.debit_seq, p_amount, v_booked.debit_balance),
         (false, v_booked.entry_id, p_kind, p_amount, p_value_date, v_booked.booked_at, p_reference, p_memo,
-         p_actor, p_key, NULL::bigint, NULL::text, v_credit_license, v_credit_kind, v_booked.credit_seq, -p_amount,
-         v_booked.credit_balance);
+         p_actor, p_key, NULL::bigint, NULL::text, p_annual_plan_year, v_credit_license, v_credit_kind,
+         v_booked.credit_seq, -p_amount, v_booked.credit_balance);
 END
 $$;
 
@@ -464,7 +546,8 @@ CREATE OR REPLACE FUNCTION fund_reverse_post(
     p_actor text, p_role text, p_request_id text
 ) RETURNS TABLE (replayed boolean, id bigint, kind text, amount bigint, value_date date, booked_at timestamptz,
                  reference text, memo text, actor text, idempotency_key text, reverses bigint, reason text,
-                 license text, account text, seq bigint, posting_amount bigint, balance_after bigint)
+                 annual_plan_year integer, license text, account text, seq bigint, posting_amount bigint,
+                 balance_after bigint)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp SET enable_seqscan = off AS $$
 DECLARE
     v_entry bigint;
@@ -484,8 +567,8 @@ END
 $$;
 
 -- What the service may call; the booking core runs only inside these.
-GRANT EXECUTE ON FUNCTION fund_post(text, text, text, bigint, date, date, text, text, text, text, text, text, text)
-    TO reclaim_app;
+GRANT EXECUTE ON FUNCTION fund_post(text, text, text, bigint, date, date, text, text, text, text, text, text, text,
+                                   integer) TO reclaim_app;
 GRANT EXECUTE ON FUNCTION fund_reverse_post(bigint, date, date, text, text, text, text, text) TO reclaim_app;
 GRANT EXECUTE ON FUNCTION ledger_entry_rows(bigint) TO reclaim_app;
 

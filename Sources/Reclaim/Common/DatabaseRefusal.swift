@@ -4,6 +4,10 @@ extension SQLState {
     // Reclaim's own SQLSTATEs, raised by the functions in sql/functions/.
     // They are named here once; the SQL raises them by code.
 
+    /// RCAPL: a withdrawal without an annual plan, or one that does not pay (0015).
+    public static let annualPlanRefused = SQLState("RCAPL")
+    /// RCBUD: a withdrawal over its annual plan's approved budget.
+    public static let overBudget = SQLState("RCBUD")
     /// RCKEY: an idempotency key was already used for a different request.
     public static let idempotencyKeyReused = SQLState("RCKEY")
     /// RCODR: the fund's balance is less than the amount paid out.
@@ -108,6 +112,8 @@ enum DatabaseRefusal {
         case .selfReview: return ReclaimError(.forbidden, e.message)
         case .unknownReviewRecord: return ReclaimError(.notFound, e.message)
         case .actorNotAllowed: return ReclaimError(.forbidden, e.message)
+        case .annualPlanRefused: return ReclaimError(.ruleViolation, field: "annual_plan_year", e.message)
+        case .overBudget: return ReclaimError(.ruleViolation, field: "amount", e.message)
         default: return nil
         }
     }

@@ -33,6 +33,8 @@ extension FundLedger {
         case license, kind, amount, valueDate = "value_date", reference, idempotencyKey = "idempotency_key", memo
     }
     static let importColumns = ImportColumn.allCases.map(\.rawValue)
+    /// Optional: the annual plan a withdrawal row pays for (required on withdrawal rows).
+    static let annualPlanColumn = "annual_plan_year"
 
     /// Books a CSV file of deposits and withdrawals (bank records) as one
     /// transaction. The header names the columns `license, kind, amount,
@@ -68,18 +70,20 @@ extension FundLedger {
         // Each column's position, looked up once rather than per row (all present: checked above).
         var at: [ImportColumn: Int] = [:]
         for column in ImportColumn.allCases { at[column] = index[column.rawValue] ?? 0 }
+        let planAt = index[annualPlanColumn]
 
         return try conn.transactionally { conn in
             try conn.execute("""
                 CREATE TEMP TABLE fund_import (
                     line bigint NOT NULL, license text NOT NULL, kind text NOT NULL, amount bigint NOT NULL,
-                    value_date date NOT NULL, reference text, idempotency_key text NOT NULL, memo text
+                    value_date date NOT NULL, reference text, idempotency_key text NOT NULL, memo text,
+                    annual_plan_year integer
                 ) ON COMMIT DROP
                 """)
             var problems: [ImportReport.Problem] = []
             var rows = 0
             try conn.copyIn(
-                "COPY fund_import (line, license, kind, amount, value_date, reference, idempotency_key, memo) FROM STDIN"
+                "COPY fund_import (line, license, kind, amount, value_date, reference, idempotency_key, memo, annual_plan_year) FROM STDIN"
             ) { writer in
                 while let record = try reader.next() {
                     rows += 1
@@ -108,8 +112,21 @@ extension FundLedger {
                             throw ReclaimError.invalid("idempotency_key", "is required, so that a re-import books nothing")
                         }
                         let memo = try Text.optional(field(.memo), field: "memo", maxLength: 500)
+                        let planText = planAt.map { Text.trimmed(record.fields[$0]) } ?? ""
+                        var planYear: String?
+                        if kind == EntryKind.withdrawal.rawValue {
+                            guard !planText.isEmpty else {
+                                throw ReclaimError.invalid(annualPlanColumn, "a withdrawal names the annual plan it pays for")
+                            }
+                            guard planText.utf8.count == 4, let y = Int(planText), (1990...2200).contains(y) else {
+                                throw ReclaimError.invalid(annualPlanColumn, "'\(planText)' is not a year like 2025")
+                            }
+                            planYear = String(y)
+                        } else if !planText.isEmpty {
+                            throw ReclaimError.invalid(annualPlanColumn, "only a withdrawal row names an annual plan")
+                        }
                         try writer.writeRow([String(record.line), license, kind, String(amount.fen), date.description,
-                                             reference, key, memo])
+                                             reference, key, memo, planYear])
                     } catch let error as ReclaimError {
                         problems.append(.init(line: record.line, reason: error.description))
                     }

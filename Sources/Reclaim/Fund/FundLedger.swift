@@ -11,9 +11,13 @@ public struct Booking: Sendable {
     public var memo: String?
     /// The same key with the same content books once; with other content it is refused.
     public var idempotencyKey: String?
+    /// A withdrawal's annual plan (年度治理计划书) of the same mine, by year: it
+    /// pays for that plan's approved works, within its budget.
+    public var annualPlanYear: Int?
 
     public init(amount: Money, valueDate: CalendarDate? = nil, reference: String? = nil, memo: String? = nil,
-                idempotencyKey: String? = nil) {
+                idempotencyKey: String? = nil, annualPlanYear: Int? = nil) {
+        self.annualPlanYear = annualPlanYear
         self.amount = amount
         self.valueDate = valueDate
         self.reference = reference
@@ -107,13 +111,16 @@ public enum FundLedger {
             throw ReclaimError.invalid("amount", "must be greater than zero and at most 10^13 yuan")
         }
         let date = try checkedValueDate(booking.valueDate)
+        if let year = booking.annualPlanYear { try OutputReports.checkYear(year, field: "annual_plan_year") }
         let input = [kind.rawValue, license, toLicense ?? "", String(booking.amount.fen), date.description,
-                     reference ?? "", memo ?? "", key ?? ""].joined(separator: "\n")
+                     reference ?? "", memo ?? "", key ?? "", booking.annualPlanYear.map(String.init) ?? ""]
+            .joined(separator: "\n")
         let rows = try DatabaseRefusal.mapping {
             try conn.query("""
                 SELECT * FROM fund_post(\(kind.rawValue), \(license), \(toLicense), \(booking.amount.fen), \(date),
                                         \(booking.valueDate), \(reference), \(memo), \(key), \(actor.name),
-                                        \(actor.role), \(actor.requestID), \(input))
+                                        \(actor.role), \(actor.requestID), \(input),
+                                        \(booking.annualPlanYear.map(Int32.init)))
                 """).rows
         }
         return try BookingResult(rows: rows)
@@ -179,7 +186,7 @@ public enum FundLedger {
         }
     }
 
-    /// The statement as CSV (`id,kind,value_date,amount,balance_after,reference,memo`),
+    /// The statement as CSV (`id,kind,value_date,amount,balance_after,reference,memo,annual_plan_year`),
     /// produced by PostgreSQL itself with COPY and handed to `write` in pieces,
     /// so a mine with a hundred thousand entries streams instead of being built
     /// in memory. Same lines, order and running balance as `statement`.
@@ -207,8 +214,9 @@ public enum FundLedger {
                                        WHERE o.account_id = \(accountID)::bigint
                                          AND o.value_date < \(from)::date), 0)
                              + sum(p.amount) OVER (ORDER BY p.value_date, p.seq)) / 100)::numeric(20, 2) AS balance_after,
-                           csv_text(e.reference) AS reference, csv_text(e.memo) AS memo
+                           csv_text(e.reference) AS reference, csv_text(e.memo) AS memo, ap.year AS annual_plan_year
                     FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id
+                    LEFT JOIN annual_plans ap ON ap.id = e.annual_plan_id
                     WHERE p.account_id = \(accountID)::bigint
                       AND (\(from)::date IS NULL OR p.value_date >= \(from)::date)
                       AND (\(to)::date IS NULL OR p.value_date <= \(to)::date)
@@ -242,8 +250,9 @@ public enum FundLedger {
                 """)?.decode("o") ?? 0
             var running = opening
             let lines = try conn.query("""
-                SELECT e.id, e.kind, p.value_date, p.amount, e.reference, e.memo
+                SELECT e.id, e.kind, p.value_date, p.amount, e.reference, e.memo, ap.year AS annual_plan_year
                 FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id
+                LEFT JOIN annual_plans ap ON ap.id = e.annual_plan_id
                 WHERE p.account_id = \(accountID)
                   AND (\(from) IS NULL OR p.value_date >= \(from))
                   AND (\(to) IS NULL OR p.value_date <= \(to))
@@ -254,7 +263,8 @@ public enum FundLedger {
                 return Statement.Line(
                     id: try r.decode("id"), kind: try r.decodeEnum("kind"), valueDate: try r.decode("value_date"),
                     amount: Money(fen: amount), balanceAfter: Money(fen: running),
-                    reference: try r.decode("reference"), memo: try r.decode("memo"))
+                    reference: try r.decode("reference"), memo: try r.decode("memo"),
+                    annualPlanYear: try r.decode("annual_plan_year", as: Int32?.self).map(Int.init))
             }
             return Statement(license: license, from: from, to: to, openingBalance: Money(fen: opening),
                              closingBalance: Money(fen: running), entries: lines)

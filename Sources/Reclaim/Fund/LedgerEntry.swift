@@ -54,6 +54,8 @@ public struct LedgerEntry: Sendable, Equatable, Codable {
     public var idempotencyKey: String?
     public var reverses: Int64?
     public var reason: String?
+    /// The annual plan (by year, of the entry's mine) a withdrawal pays for, and its reversal gives back to.
+    public var annualPlanYear: Int?
     public var postings: [Posting]
 
     enum CodingKeys: String, CodingKey {
@@ -62,7 +64,9 @@ public struct LedgerEntry: Sendable, Equatable, Codable {
         case bookedAt = "booked_at"
         case reference, memo, actor
         case idempotencyKey = "idempotency_key"
-        case reverses, reason, postings
+        case reverses, reason
+        case annualPlanYear = "annual_plan_year"
+        case postings
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -78,6 +82,7 @@ public struct LedgerEntry: Sendable, Equatable, Codable {
         try c.encode(idempotencyKey, forKey: .idempotencyKey)
         try c.encode(reverses, forKey: .reverses)
         try c.encode(reason, forKey: .reason)
+        try c.encode(annualPlanYear, forKey: .annualPlanYear)
         try c.encode(postings, forKey: .postings)
     }
 }
@@ -126,6 +131,7 @@ public struct Statement: Sendable, Codable {
         public var balanceAfter: Money
         public var reference: String?
         public var memo: String?
+        public var annualPlanYear: Int?
 
         enum CodingKeys: String, CodingKey {
             case id, kind
@@ -133,6 +139,7 @@ public struct Statement: Sendable, Codable {
             case amount
             case balanceAfter = "balance_after"
             case reference, memo
+            case annualPlanYear = "annual_plan_year"
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -144,6 +151,7 @@ public struct Statement: Sendable, Codable {
             try c.encode(balanceAfter, forKey: .balanceAfter)
             try c.encode(reference, forKey: .reference)
             try c.encode(memo, forKey: .memo)
+            try c.encode(annualPlanYear, forKey: .annualPlanYear)
         }
     }
 
@@ -190,6 +198,7 @@ extension LedgerEntry {
             memo: try first.decode("memo"), actor: try first.decode("actor"),
             idempotencyKey: try first.decode("idempotency_key"), reverses: try first.decode("reverses"),
             reason: try first.decode("reason"),
+            annualPlanYear: try first.decode("annual_plan_year", as: Int32?.self).map(Int.init),
             postings: try rows.map { r in
                 Posting(
                     license: try r.decode("license"), account: try r.decodeEnum("account"), seq: try r.decode("seq"),

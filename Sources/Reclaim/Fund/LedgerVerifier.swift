@@ -142,7 +142,7 @@ struct ChainCheck {
         }
     }
 
-    /// Every entry's hash, version 1 or 2 (0011).
+    /// Every entry's hash, version 1, 2 (0011) or 3 (0015).
     mutating func entries(on conn: Connection) throws -> Int64 {
         var after: Int64 = 0
         var count: Int64 = 0
@@ -150,7 +150,8 @@ struct ChainCheck {
             let rows = try conn.query("""
                 SELECT id, kind, (value_date - DATE '2000-01-01') AS day,
                        floor(extract(epoch FROM booked_at) * 1000000)::bigint AS micros, amount, reference, memo,
-                       actor, idempotency_key, reverses, reason, request_digest, entry_hash, hash_version
+                       actor, idempotency_key, reverses, reason, request_digest, entry_hash, hash_version,
+                       annual_plan_id
                 FROM ledger_entries e
                 WHERE id > \(after)
                   AND (\(since)::bigint IS NULL OR EXISTS (
@@ -169,8 +170,12 @@ struct ChainCheck {
                               (try r.decode("reverses", as: Int64?.self)).map(String.init) ?? "~",
                               LedgerHash.text(try r.decode("reason"))]
                 if version >= 2 {
-                    fields.insert("v2", at: 0)
+                    fields.insert(version >= 3 ? "v3" : "v2", at: 0)
                     fields.append(LedgerHash.hex(try r.decode("request_digest", as: ByteA.self).bytes))
+                }
+                if version >= 3 {
+                    // the annual plan a withdrawal pays for (0015)
+                    fields.append((try r.decode("annual_plan_id", as: Int64?.self)).map(String.init) ?? "~")
                 }
                 let hash = LedgerHash.sha256(Array(fields.joined(separator: "|").utf8))
                 if hash != (try r.decode("entry_hash", as: ByteA.self).bytes) {

@@ -266,6 +266,15 @@ public enum Plans {
         }
     }
 
+    /// The mine's current plan (the last approved version), if any.
+    static func currentID(mineID: Int64, on conn: Connection) throws -> Int64? {
+        try conn.queryFirst("""
+            SELECT p.id FROM plans p
+            JOIN review_records r ON r.record_type = 'plan' AND r.record_id = p.id AND r.state = 'approved'
+            WHERE p.mine_id = \(mineID) ORDER BY p.version DESC LIMIT 1
+            """)?.decode("id")
+    }
+
     /// The accrual's floor: the year's cost in the mine's current plan.
     static func floor(mineID: Int64, year: Int, on conn: Connection) throws
         -> (planID: Int64, version: Int, amount: Money)?

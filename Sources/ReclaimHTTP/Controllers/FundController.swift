@@ -28,6 +28,7 @@ struct FundController {
         try FundPolicy.book.check(try context.requirePrincipal())
         var allowed = Self.bookingFields
         if kind == .transfer { allowed.formUnion(["from_license", "to_license"]) }
+        if kind == .withdrawal { allowed.insert("annual_plan_year") }
         var body = try await JSONBody.read(request, context: context, allowed: allowed)
         let from = kind == .transfer ? body.string("from_license", required: true) : try context.license()
         let to = kind == .transfer ? body.string("to_license", required: true) : nil
@@ -37,10 +38,11 @@ struct FundController {
         }
         let reference = body.string("reference", nullable: true)
         let memo = body.string("memo", nullable: true)
+        let planYear = kind == .withdrawal ? try body.decode(AnnualPlanField.self).annualPlanYear : nil
         try body.finish()
         guard let from, let amount else { throw Problem.badRequest("missing fields") }
         let booking = Booking(amount: amount, valueDate: valueDate, reference: reference, memo: memo,
-                              idempotencyKey: try idempotencyKey(request))
+                              idempotencyKey: try idempotencyKey(request), annualPlanYear: planYear)
         let actor = try context.actor()
         // The ledger keeps the Idempotency-Key with the entry (same key and request: the original entry, which
         // serialises to the same body; same key, other request: 409), and one statement books and audits.
@@ -131,4 +133,10 @@ struct FundController {
         let items = Array(visible.prefix(paging.limit))
         return try jsonResponse(Page(items: items, nextCursor: visible.count > paging.limit ? items.last?.license : nil))
     }
+}
+
+/// A withdrawal's `annual_plan_year`: a whole number (a string or true is 400).
+struct AnnualPlanField: Decodable {
+    var annualPlanYear: Int?
+    enum CodingKeys: String, CodingKey { case annualPlanYear = "annual_plan_year" }
 }

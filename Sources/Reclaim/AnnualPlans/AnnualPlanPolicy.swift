@@ -1,0 +1,10 @@
+/// Who may act on annual plans. Reading follows `MinePolicy.read`.
+public enum AnnualPlanPolicy {
+    /// Drafting, submitting, revising and reporting: the mine's own operator (采矿权人).
+    public static func act(_ license: String) -> Policy {
+        Policy("act on annual plans of mine \(license)") { $0.role == .operator && $0.mines.contains(license) }
+    }
+
+    /// Approving, returning, accepting and failing (年度生态修复验收): reviewers.
+    public static let review = Policy.roles("review annual plans", .reviewer)
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Hummingbird
+import PQKit
+import Reclaim
+
+/// Annual plans over HTTP: /v1/mines/{license}/annual-plans/{year} with a
+/// sub-resource per transition, and the reviewers' queue across mines.
+struct AnnualPlanController {
+    let pool: ConnectionPool
+
+    func register(_ routes: Routes) {
+        routes.api(.get, "/annual-plans", list)
+        routes.api(.get, "/annual-plans/missing", missing)
+        routes.api(.get, "/mines/{license}/annual-plans/{year}", show)
+        routes.api(.put, "/mines/{license}/annual-plans/{year}/draft") { try await self.works(revision: false, $0, $1) }
+        routes.api(.post, "/mines/{license}/annual-plans/{year}/revision") { try await self.works(revision: true, $0, $1) }
+        routes.api(.post, "/mines/{license}/annual-plans/{year}/report", report)
+        for (route, action) in [("submission", AnnualPlanAction.submit), ("approval", .approve), ("return", .return),
+                                ("acceptance", .accept), ("failure", .fail)] {
+            routes.api(.post, "/mines/{license}/annual-plans/{year}/\(route)") { try await self.decide(action, $0, $1) }
+        }
+    }
+
+    static func queryYear(_ request: Request) throws -> Int? {
+        guard let text = request.uri.queryParameters[Substring("year")].map(String.init) else { return nil }
+        guard text.utf8.count == 4, let y = Int(text) else {
+            throw Problem.badRequest("year must be a year like 2025", errors: [.init(field: "year", detail: "must be a year like 2025")])
+        }
+        return y
+    }
+
+    @Sendable func list(_ request: Request, _ context: AppContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let year = try Self.queryYear(request)
+        var state: AnnualPlanState?
+        if let text = request.uri.queryParameters[Substring("state")].map(String.init) {
+            guard let s = AnnualPlanState(rawValue: text) else {
+                let detail = "must be one of \(AnnualPlanState.allCases.map(\.rawValue).joined(separator: ", "))"
+                throw Problem.badRequest("state \(detail)", errors: [.init(field: "state", detail: detail)])
+            }
+            state = s
+        }
+        let asked = state
+        let only = MinePolicy.scope(for: principal)
+        let items = try await pool.withConnection { try AnnualPlans.list(year: year, state: asked, only: only, on: $0) }
+        return try jsonResponse(Page(items: items, nextCursor: nil))
+    }
+
+    @Sendable func missing(_ request: Request, _ context: AppContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let year = try Self.queryYear(request) ?? CalendarDate.today(in: FundLedger.bureauTimeZone).year
+        let only = MinePolicy.scope(for: principal)
+        let items = try await pool.withConnection { try AnnualPlans.missing(year: year, only: only, on: $0) }
+        return try jsonResponse(Page(items: items, nextCursor: nil))
+    }
+
+    @Sendable func show(_ request: Request, _ context: AppContext) async throws -> Response {
+        let license = try context.license()
+        try MinePolicy.read(license).check(try context.requirePrincipal())
+        let year = try AccrualController.year(context)
+        return try jsonResponse(try await pool.withConnection { try AnnualPlans.find(license, year: year, on: $0) })
+    }
+
+    func works(revision: Bool, _ request: Request, _ context: AppContext) async throws -> Response {
+        let license = try context.license()
+        try AnnualPlanPolicy.act(license).check(try context.requirePrincipal())
+        let year = try AccrualController.year(context)
+        let body = try await JSONBody.read(request, context: context, allowed: ["works"])
+        let works = try AnnualWorks.parse(body.bytes, year: year)
+        let actor = try context.actor()
+        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
+            let plan = revision ? try AnnualPlans.revise(license, year: year, works, by: actor, on: conn)
+                : try AnnualPlans.draft(license, year: year, works, by: actor, on: conn)
+            return (.ok, try ReclaimJSON.encode(plan))
+        }
+    }
+
+    @Sendable func report(_ request: Request, _ context: AppContext) async throws -> Response {
+        let license = try context.license()
+        try AnnualPlanPolicy.act(license).check(try context.requirePrincipal())
+        let year = try AccrualController.year(context)
+        let body = try await JSONBody.read(request, context: context, allowed: ["works"])
+        let actor = try context.actor()
+        let file = body.bytes
+        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
+            (.ok, try ReclaimJSON.encode(try AnnualPlans.report(license, year: year, file: file, by: actor, on: conn)))
+        }
+    }
+
+    func decide(_ action: AnnualPlanAction, _ request: Request, _ context: AppContext) async throws -> Response {
+        let license = try context.license()
+        let principal = try context.requirePrincipal()
+        try (action == .submit ? AnnualPlanPolicy.act(license) : AnnualPlanPolicy.review).check(principal)
+        let year = try AccrualController.year(context)
+        let allowed: Set<String> = action == .return ? ["reason"] : action == .fail ? ["items"] : []
+        var body = try await JSONBody.read(request, context: context, allowed: allowed)
+        let reason = action == .return ? body.string("reason", required: true) : nil
+        let items = action == .fail ? body.strings("items") ?? [] : []
+        try body.finish()
+        let actor = try context.actor()
+        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
+            (.ok, try ReclaimJSON.encode(try AnnualPlans.decide(license, year: year, action, reason: reason, items: items,
+                                                                by: actor, on: conn)))
+        }
+    }
+}

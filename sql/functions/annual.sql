@@ -1,0 +1,52 @@
+-- Annual plans' guards (tables in 0015_annual_plans.sql). Every row is
+-- permanent; versions, reports and plans name the mine's operator (or the
+-- owner's session); an approval or a rectification list stands beside the
+-- recorded decision it belongs to. The budget rule is in ledger.sql, where
+-- withdrawals are booked.
+
+CALL protect_rows('annual_plans');
+CALL protect_rows('annual_plan_versions');
+CALL protect_rows('annual_plan_works');
+CALL protect_rows('annual_plan_approvals');
+CALL protect_rows('annual_plan_reports');
+CALL protect_rows('annual_plan_report_lines');
+CALL protect_rows('annual_plan_rectifications');
+
+CREATE OR REPLACE FUNCTION annual_plans_guard() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    v_mine bigint;
+BEGIN
+    IF TG_TABLE_NAME = 'annual_plans' THEN
+        v_mine := NEW.mine_id;
+    ELSE
+        SELECT mine_id INTO v_mine FROM annual_plans WHERE id = NEW.annual_plan_id;
+    END IF;
+    PERFORM reclaim_check_actor_for_mine(NEW.created_by, ARRAY['operator'], v_mine);
+    RETURN NEW;
+END
+$$;
+CREATE OR REPLACE TRIGGER annual_plans_guard BEFORE INSERT ON annual_plans
+    FOR EACH ROW EXECUTE FUNCTION annual_plans_guard();
+CREATE OR REPLACE TRIGGER annual_plan_versions_guard BEFORE INSERT ON annual_plan_versions
+    FOR EACH ROW EXECUTE FUNCTION annual_plans_guard();
+CREATE OR REPLACE TRIGGER annual_plan_reports_guard BEFORE INSERT ON annual_plan_reports
+    FOR EACH ROW EXECUTE FUNCTION annual_plans_guard();
+
+-- An approval's or a failure's rows belong to a decision of that kind.
+CREATE OR REPLACE FUNCTION annual_plan_decision_guard() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM review_decisions d
+                   WHERE d.record_type = 'annual-plan' AND d.record_id = NEW.annual_plan_id
+                     AND d.seq = NEW.decision_seq
+                     AND d.action = CASE TG_TABLE_NAME WHEN 'annual_plan_approvals' THEN 'approve' ELSE 'fail' END) THEN
+        RAISE EXCEPTION 'no such decision on annual plan %', NEW.annual_plan_id USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE OR REPLACE TRIGGER annual_plan_approvals_guard BEFORE INSERT ON annual_plan_approvals
+    FOR EACH ROW EXECUTE FUNCTION annual_plan_decision_guard();
+CREATE OR REPLACE TRIGGER annual_plan_rectifications_guard BEFORE INSERT ON annual_plan_rectifications
+    FOR EACH ROW EXECUTE FUNCTION annual_plan_decision_guard();
