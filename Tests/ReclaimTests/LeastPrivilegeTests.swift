@@ -8,7 +8,9 @@ import Testing
 @Suite struct LeastPrivilegeTests {
     static let appendOnly = ["ledger_entries", "ledger_postings", "fund_accounts", "audit_log", "mine_history",
                              "review_decisions", "review_records", "accrual_rule_sets", "accrual_coefficients",
-                             "output_reports", "accrual_assessments", "plans", "plan_costs", "plan_damaged_land"]
+                             "output_reports", "accrual_assessments", "plans", "plan_costs", "plan_damaged_land",
+                             "annual_plans", "annual_plan_versions", "annual_plan_works", "annual_plan_approvals",
+                             "annual_plan_reports", "annual_plan_report_lines", "annual_plan_rectifications"]
 
     func setUp() throws -> (TestDatabase, Connection) {
         let (db, conn) = try ledgerDatabase()
@@ -27,7 +29,10 @@ import Testing
                           "review_records": "state = 'x'", "accrual_rule_sets": "jurisdiction = '000000'",
                           "accrual_coefficients": "value = 9", "output_reports": "quantity = 0",
                           "accrual_assessments": "amount = 0", "plans": "cost_total = 0", "plan_costs": "cost = 0",
-                          "plan_damaged_land": "existing_m2 = 0"][table] ?? "x = 1"
+                          "plan_damaged_land": "existing_m2 = 0", "annual_plans": "year = 2000",
+                          "annual_plan_versions": "budget = 0", "annual_plan_works": "budget = 0",
+                          "annual_plan_approvals": "decision_seq = 0", "annual_plan_reports": "created_by = 'x'",
+                          "annual_plan_report_lines": "spent = 0", "annual_plan_rectifications": "item = 'x'"][table] ?? "x = 1"
             for sql in ["UPDATE \(table) SET \(column)", "DELETE FROM \(table)", "TRUNCATE \(table)",
                         "ALTER TABLE \(table) DISABLE TRIGGER ALL"] {
                 let e = #expect(throws: PQError.self, "\(sql)") { try app.execute("\(unescaped: sql)") }

@@ -50,3 +50,20 @@ CREATE OR REPLACE TRIGGER annual_plan_approvals_guard BEFORE INSERT ON annual_pl
     FOR EACH ROW EXECUTE FUNCTION annual_plan_decision_guard();
 CREATE OR REPLACE TRIGGER annual_plan_rectifications_guard BEFORE INSERT ON annual_plan_rectifications
     FOR EACH ROW EXECUTE FUNCTION annual_plan_decision_guard();
+
+-- Locks the annual plan of (p_license, p_year) for the caller's transaction
+-- and returns it with its state. A row lock needs UPDATE rights, which
+-- reclaim_app has on no annual-plan table; a decision takes the same lock
+-- as a withdrawal (ledger_annual_plan_check), so the two never interleave.
+CREATE OR REPLACE FUNCTION annual_plan_lock(p_license text, p_year integer)
+    RETURNS TABLE (id bigint, mine_id bigint, state text)
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    RETURN QUERY
+    SELECT a.id, a.mine_id, r.state FROM annual_plans a JOIN mines m ON m.id = a.mine_id
+    JOIN review_records r ON r.record_type = 'annual-plan' AND r.record_id = a.id
+    WHERE m.license = p_license AND a.year = p_year
+    FOR UPDATE OF a;
+END
+$$;
+GRANT EXECUTE ON FUNCTION annual_plan_lock(text, integer) TO reclaim_app;

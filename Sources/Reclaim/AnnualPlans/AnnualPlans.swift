@@ -55,16 +55,32 @@ public struct AnnualReportLine: Sendable, Equatable, Codable {
             throw ReclaimError(.ruleViolation, field: "works",
                                "reports \(list.count) works; the plan has \(works.count), one line each in its order")
         }
+        // values through JSONDecoder, which tells a number from true (JSONSerialization does not, on Linux)
+        struct Raw: Decodable {
+            var work: Int
+            var area_hm2: String?
+            var quantity: String?
+            var spent: String
+            var evidence: [String]?
+        }
+        let raws: [Raw]
+        do {
+            raws = try JSONDecoder().decode([String: [Raw]].self, from: data)["works"] ?? []
+        } catch let DecodingError.typeMismatch(_, c), let DecodingError.valueNotFound(_, c) {
+            throw ReclaimError.invalid(PlanDocument.path(c.codingPath), "has the wrong type")
+        } catch let DecodingError.keyNotFound(key, c) {
+            throw ReclaimError.invalid(PlanDocument.path(c.codingPath + [key]), "is required")
+        } catch {
+            throw ReclaimError.invalid("works", "is not a list of report lines")
+        }
         var lines: [AnnualReportLine] = []
-        for (i, item) in list.enumerated() {
+        for (i, (item, w)) in zip(list, raws).enumerated() {
             let at = "works[\(i + 1)]"
-            guard let w = item as? [String: Any] else { throw ReclaimError.invalid(at, "must be an object") }
-            if let unknown = w.keys.sorted().first(where: { !["work", "area_hm2", "quantity", "spent", "evidence"].contains($0) }) {
+            if let keys = (item as? [String: Any])?.keys,
+               let unknown = keys.sorted().first(where: { !["work", "area_hm2", "quantity", "spent", "evidence"].contains($0) }) {
                 throw ReclaimError.invalid("\(at).\(unknown)", "is not a field of a report line")
             }
-            guard let n = w["work"] as? Int, !(w["work"] is Bool) else {
-                throw ReclaimError.invalid("\(at).work", "must be a work number")
-            }
+            let n = w.work
             guard n == i + 1 else {
                 throw ReclaimError(.ruleViolation, field: "\(at).work", "must be \(i + 1): one line per work, in the plan's order")
             }
@@ -72,24 +88,21 @@ public struct AnnualReportLine: Sendable, Equatable, Codable {
             var area: Area?
             var quantity: Quantity?
             if planned.area != nil {
-                guard let t = w["area_hm2"] as? String, w["quantity"] == nil else {
+                guard let t = w.area_hm2, w.quantity == nil else {
                     throw ReclaimError(.ruleViolation, field: "\(at).area_hm2", "work \(n) is measured in hm²: give area_hm2")
                 }
                 area = try Area.parseHectares(t, field: "\(at).area_hm2")
             } else {
-                guard let t = w["quantity"] as? String, w["area_hm2"] == nil else {
+                guard let t = w.quantity, w.area_hm2 == nil else {
                     throw ReclaimError(.ruleViolation, field: "\(at).quantity", "work \(n) is measured in \(planned.unit ?? "units"): give quantity")
                 }
                 quantity = try Quantity.parse(t, field: "\(at).quantity")
             }
-            guard let spentText = w["spent"] as? String,
-                  let fen = ExactDecimal.parse(spentText, scale: 2, maximum: Money.maximum.fen) else {
+            guard let fen = ExactDecimal.parse(w.spent, scale: 2, maximum: Money.maximum.fen) else {
                 throw ReclaimError.invalid("\(at).spent", "must be a yuan amount with at most two decimals")
             }
-            let evidenceRaw = w["evidence"] ?? [Any]()
-            guard let evidence = evidenceRaw as? [String], evidence.count <= 100 else {
-                throw ReclaimError.invalid("\(at).evidence", "must be a list of photo or document ids")
-            }
+            let evidence = w.evidence ?? []
+            guard evidence.count <= 100 else { throw ReclaimError.invalid("\(at).evidence", "at most 100 ids") }
             let ids = try evidence.map { try Text.required($0, field: "\(at).evidence", maxLength: 200) }
             lines.append(AnnualReportLine(work: n, area: area, quantity: quantity, spent: Money(fen: fen), evidence: ids))
         }
@@ -206,10 +219,7 @@ public enum AnnualPlans {
     /// lock it too: a decision and a payment never interleave).
     static func lock(_ license: String, year: Int, on conn: Connection) throws -> Record {
         guard let row = try conn.queryFirst("""
-            SELECT a.id, a.mine_id, r.state FROM annual_plans a JOIN mines m ON m.id = a.mine_id
-            JOIN review_records r ON r.record_type = 'annual-plan' AND r.record_id = a.id
-            WHERE m.license = \(license) AND a.year = \(Int64(year))
-            FOR UPDATE OF a
+            SELECT id, mine_id, state FROM annual_plan_lock(\(license), \(Int32(year)))
             """)
         else {
             _ = try MineRegistry.find(license, on: conn)

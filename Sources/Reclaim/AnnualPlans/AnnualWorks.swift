@@ -211,8 +211,7 @@ enum GeoJSON {
         }
         func position(_ p: Any) -> Bool {
             guard let c = p as? [Any], c.count == 2 || c.count == 3,
-                  let lon = (c[0] as? NSNumber).map({ $0.doubleValue }), let lat = (c[1] as? NSNumber).map({ $0.doubleValue }),
-                  !(c[0] is Bool), !(c[1] is Bool)
+                  let lon = (c[0] as? NSNumber).map({ $0.doubleValue }), let lat = (c[1] as? NSNumber).map({ $0.doubleValue })
             else { return false }
             return (-180...180).contains(lon) && (-90...90).contains(lat)
         }

@@ -58,8 +58,11 @@ public struct Workflow<State: WorkflowState, Action: WorkflowAction>: Sendable {
             : "it can be \(possible.joined(separator: " or "))"
         // a conflict with the record's state, as when another decision came first (409)
         throw ReclaimError(.conflict, field: "state",
-                           "cannot \(action.rawValue) a \(noun) that is \(state.rawValue): \(hint)")
+                           "cannot \(action.rawValue) \(article) \(noun) that is \(state.rawValue): \(hint)")
     }
+
+    /// "a plan version", "an annual plan".
+    var article: String { "aeiou".contains(noun.first ?? "x") ? "an" : "a" }
 
     /// The actions allowed in `state`, in table order.
     public func actions(from state: State) -> [Action] {
