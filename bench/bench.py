@@ -83,7 +83,36 @@ INSERT INTO bench_accounts (id) SELECT generate_series(1, 1000);
 CREATE TABLE bench_entries (id bigserial PRIMARY KEY, account_id int NOT NULL, amount bigint NOT NULL,
                             at timestamptz NOT NULL DEFAULT now());
 CREATE TABLE bench_import (license text, kind text, amount numeric, value_date date, reference text,
-                           idempotency_key text, memo text);
+                           idempotency_key text, memo text, annual_plan_year integer);
+""")
+# Withdrawals pay for an approved annual plan's works: every bench mine gets an
+# approved plan and an approved 2021 annual plan with a budget nothing reaches,
+# through the same workflow functions the service calls (as the owner).
+psql("""
+DO $$
+DECLARE
+    m record; p bigint; ap bigint; v bigint; seq integer;
+BEGIN
+    FOR m IN SELECT id FROM mines WHERE license LIKE 'M%' ORDER BY id LOOP
+        INSERT INTO plans (mine_id, version, service_from, service_to, responsibility_area_m2, planned_reclaimed_m2,
+                           target_rate_bp, cost_total, letter_signed_on, submitted_by)
+        VALUES (m.id, 1, 2021, 2021, 1, 1, 10000, 100000000000000, '2021-01-01', 'bench-op') RETURNING id INTO p;
+        INSERT INTO plan_costs (plan_id, year, cost) VALUES (p, 2021, 100000000000000);
+        PERFORM review_open('plan', p, 'draft', 'bench-op');
+        PERFORM review_apply('plan', p, 'draft', 'submit', 'submitted', false, true, 'bench-op', NULL, NULL, NULL);
+        PERFORM review_apply('plan', p, 'submitted', 'approve', 'approved', true, false, 'bench-rev', NULL, NULL, NULL);
+        INSERT INTO annual_plans (mine_id, year, plan_id, created_by) VALUES (m.id, 2021, p, 'bench-op') RETURNING id INTO ap;
+        INSERT INTO annual_plan_versions (annual_plan_id, version, kind, budget, area_m2, created_by)
+        VALUES (ap, 1, 'draft', 100000000000000, 10000, 'bench-op') RETURNING id INTO v;
+        INSERT INTO annual_plan_works (version_id, n, type, location, area_m2, budget, start_month, end_month)
+        VALUES (v, 1, 'revegetation', 'bench', 10000, 100000000000000, '2021-04-01', '2021-09-01');
+        PERFORM review_open('annual-plan', ap, 'draft', 'bench-op');
+        PERFORM review_apply('annual-plan', ap, 'draft', 'submit', 'submitted', false, true, 'bench-op', NULL, NULL, NULL);
+        seq := review_apply('annual-plan', ap, 'submitted', 'approve', 'approved', true, false, 'bench-rev', NULL, NULL, NULL);
+        INSERT INTO annual_plan_approvals (annual_plan_id, decision_seq, version_id) VALUES (ap, seq, v);
+    END LOOP;
+END
+$$;
 """)
 psql("ANALYZE")  # as autovacuum would have on a running system
 cli("user", "add", "bench-fin", "--role", "finance")
@@ -158,7 +187,7 @@ figure("cli_deposit_ms", cli_time * 1000, "ms", psql_time * 1000, cli_time / psq
 # ------------------------------------------------------ 3. import 1M rows
 def write_csv(path, rows, licenses):
     with open(path, "w") as f:
-        f.write("license,kind,amount,value_date,reference,idempotency_key,memo\n")
+        f.write("license,kind,amount,value_date,reference,idempotency_key,memo,annual_plan_year\n")
         day0 = datetime.date(2021, 1, 1)
         for i in range(rows):
             lic = licenses[i % len(licenses)]
@@ -166,7 +195,8 @@ def write_csv(path, rows, licenses):
             kind = "withdrawal" if n % 4 == 3 else "deposit"  # never overdraws: 3 deposits of 100, 1 withdrawal of 50
             amount = "50.00" if kind == "withdrawal" else "100.00"
             day = day0 + datetime.timedelta(days=(n * 1461) // max(1, rows // len(licenses)))
-            f.write(f"{lic},{kind},{amount},{day.isoformat()},SLIP-{i},{path[-8:]}-{i},bench row {i}\n")
+            plan = "2021" if kind == "withdrawal" else ""  # a withdrawal pays for the mine's 2021 annual plan
+            f.write(f"{lic},{kind},{amount},{day.isoformat()},SLIP-{i},{path[-8:]}-{i},bench row {i},{plan}\n")
 
 
 big_csv = os.path.join(args.work, "import-1m.csv")
