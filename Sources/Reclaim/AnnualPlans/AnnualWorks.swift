@@ -205,10 +205,14 @@ public struct AnnualWorks: Sendable, Equatable {
 /// GeoJSON geometries a work's location may carry: a Point or a Polygon in
 /// WGS 84 longitude and latitude (RFC 7946).
 enum GeoJSON {
+    /// A value that is no object is malformed (400); an object that is no
+    /// valid Point or Polygon is refused by the rule (422).
     static func canonical(_ value: Any, field: String) throws -> String {
-        guard let g = value as? [String: Any], let type = g["type"] as? String else {
-            throw ReclaimError.invalid(field, "must be a GeoJSON object with a type")
+        guard let g = value as? [String: Any] else {
+            throw ReclaimError.invalid(field, "must be a GeoJSON Point or Polygon object")
         }
+        func rule(_ field: String, _ message: String) -> ReclaimError { ReclaimError(.ruleViolation, field: field, message) }
+        guard let type = g["type"] as? String else { throw rule(field, "a GeoJSON geometry has a type") }
         func position(_ p: Any) -> Bool {
             guard let c = p as? [Any], c.count == 2 || c.count == 3,
                   let lon = (c[0] as? NSNumber).map({ $0.doubleValue }), let lat = (c[1] as? NSNumber).map({ $0.doubleValue })
@@ -218,24 +222,24 @@ enum GeoJSON {
         switch type {
         case "Point":
             guard let c = g["coordinates"], position(c) else {
-                throw ReclaimError.invalid(field, "a Point's coordinates are [longitude, latitude] in degrees")
+                throw rule(field, "a Point's coordinates are [longitude, latitude] in degrees")
             }
         case "Polygon":
             guard let rings = g["coordinates"] as? [Any], !rings.isEmpty else {
-                throw ReclaimError.invalid(field, "a Polygon's coordinates are a list of linear rings")
+                throw rule(field, "a Polygon's coordinates are a list of linear rings")
             }
             for ring in rings {
                 guard let r = ring as? [Any], r.count >= 4, r.allSatisfy(position),
                       let first = r.first as? [NSNumber], let last = r.last as? [NSNumber], first == last
                 else {
-                    throw ReclaimError.invalid(field, "each ring has four or more [longitude, latitude] positions and ends where it starts")
+                    throw rule(field, "each ring has four or more [longitude, latitude] positions and ends where it starts")
                 }
             }
         default:
-            throw ReclaimError.invalid(field, "must be a GeoJSON Point or Polygon, not \(type)")
+            throw rule(field, "must be a GeoJSON Point or Polygon, not \(type)")
         }
         if let unknown = g.keys.sorted().first(where: { !["type", "coordinates", "bbox"].contains($0) }) {
-            throw ReclaimError.invalid("\(field).\(unknown)", "is not a member of a GeoJSON geometry")
+            throw rule("\(field).\(unknown)", "is not a member of a GeoJSON geometry")
         }
         let data = try JSONSerialization.data(withJSONObject: g, options: [.sortedKeys])
         return String(decoding: data, as: UTF8.self)

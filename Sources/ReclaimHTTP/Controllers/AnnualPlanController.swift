@@ -23,8 +23,9 @@ struct AnnualPlanController {
 
     static func queryYear(_ request: Request) throws -> Int? {
         guard let text = request.uri.queryParameters[Substring("year")].map(String.init) else { return nil }
-        guard text.utf8.count == 4, let y = Int(text) else {
-            throw Problem.badRequest("year must be a year like 2025", errors: [.init(field: "year", detail: "must be a year like 2025")])
+        guard text.utf8.count == 4, let y = Int(text), (1990...2200).contains(y) else {
+            throw Problem.badRequest("year must be a year from 1990 to 2200",
+                                     errors: [.init(field: "year", detail: "must be a year from 1990 to 2200")])
         }
         return y
     }
