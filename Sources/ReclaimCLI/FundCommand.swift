@@ -12,7 +12,7 @@ struct FundCommand: AsyncParsableCommand {
         commandName: "fund",
         abstract: "The restoration-fund ledger (矿山地质环境治理恢复基金).",
         subcommands: [
-            Deposit.self, Withdraw.self, Transfer.self, ConvertDeposit.self, Reverse.self, EntryCommand.self,
+            Deposit.self, Withdraw.self, Transfer.self, ConvertDeposit.self, Reverse.self, Release.self, EntryCommand.self,
             Balance.self, StatementCommand.self, Import.self, Verify.self, Checkpoint.self,
         ])
 
@@ -125,6 +125,20 @@ struct FundCommand: AsyncParsableCommand {
                                                             idempotencyKey: idempotencyKey),
                                       format: format)
                 }
+            }
+        }
+    }
+
+    struct Release: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Release what is left in the fund after the closure was accepted (闭坑); the fund closes. Idempotent.")
+        @OptionGroup var target: BackendOptions
+        @Argument(help: "Licence number.") var license: String
+        @Option(help: "Output format.") var format: DetailFormat = .table
+
+        func run() async throws {
+            try await reportingFailures {
+                try await target.with { api in try FundCommand.print(try await api.releaseFund(license), format: format) }
             }
         }
     }

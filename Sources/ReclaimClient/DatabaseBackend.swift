@@ -100,7 +100,8 @@ public final class DatabaseBackend: ReclaimAPI {
         case .deposit: return try FundLedger.deposit(license, booking, by: actor, on: connection)
         case .withdrawal: return try FundLedger.withdraw(license, booking, by: actor, on: connection)
         case .depositConversion: return try FundLedger.convertDeposit(license, booking, by: actor, on: connection)
-        case .transfer, .reversal: throw ReclaimError.invalid("kind", "\(kind.rawValue) is not booked on one mine")
+        case .transfer, .reversal, .closureRelease:
+            throw ReclaimError.invalid("kind", "\(kind.rawValue) is not booked this way")
         }
     }
 
@@ -239,6 +240,45 @@ public final class DatabaseBackend: ReclaimAPI {
 
     public func missingAnnualPlans(year: Int) async throws -> [Mine] {
         try AnnualPlans.missing(year: year, only: principal.flatMap(MinePolicy.scope(for:)), on: connection)
+    }
+
+    public func applyForClosure(_ license: String, evidence: [String], note: String?) async throws -> ClosureApplication {
+        try check(ClosurePolicy.apply(try Identifier.license(license)))
+        return try Closures.apply(license, evidence: evidence, note: note, by: actor, on: connection)
+    }
+
+    public func assignClosurePanel(_ id: Int64, reviewers: [String]) async throws -> ClosureApplication {
+        try check(ClosurePolicy.review)
+        return try Closures.assignPanel(id, reviewers: reviewers, by: actor, on: connection)
+    }
+
+    public func voteOnClosure(_ id: Int64, pass: Bool, opinion: String) async throws -> ClosureApplication {
+        try check(ClosurePolicy.review)
+        return try Closures.vote(id, pass: pass, opinion: opinion, by: actor, on: connection)
+    }
+
+    public func closureApplication(_ id: Int64) async throws -> ClosureApplication {
+        let app = try Closures.find(id, on: connection)
+        try check(MinePolicy.read(app.license))
+        return app
+    }
+
+    public func closureApplications(state: ClosureState?, overdue: Bool) async throws -> [ClosureApplication] {
+        try Closures.list(state: state, overdue: overdue, only: principal.flatMap(MinePolicy.scope(for:)), on: connection)
+    }
+
+    public func releaseFund(_ license: String) async throws -> BookingResult {
+        try check(FundPolicy.book)
+        return try FundLedger.release(license, by: actor, on: connection)
+    }
+
+    public func addCalendarDay(_ day: CalendarDate, _ kind: CalendarDay.Kind, name: String?) async throws -> CalendarDay {
+        try check(ClosurePolicy.calendar)
+        return try WorkCalendar.add(day, kind, name: name, by: actor, on: connection)
+    }
+
+    public func calendar(year: Int) async throws -> [CalendarDay] {
+        try WorkCalendar.list(year: year, on: connection)
     }
 
     public func close() async { connection.close() }

@@ -195,7 +195,7 @@ public final class HTTPBackend: ReclaimAPI {
         return try await fetch(MineUpdateResult.self, request(.PATCH, "/mines/\(Self.segment(license))", json: body)).0
     }
 
-    private func booked(_ request: HTTPClientRequest) async throws -> BookingResult {
+    func booked(_ request: HTTPClientRequest) async throws -> BookingResult {
         let (entry, headers) = try await fetch(LedgerEntry.self, request)
         return BookingResult(entry: entry, replayed: headers.first(name: "Idempotent-Replayed") == "true")
     }
@@ -407,6 +407,49 @@ extension HTTPBackend {
 
     public func missingAnnualPlans(year: Int) async throws -> [Mine] {
         try await all(Mine.self, "/annual-plans/missing", [("year", String(year))])
+    }
+}
+
+extension HTTPBackend {
+    private func post(_ path: String, _ body: [String: Any]) throws -> HTTPClientRequest {
+        request(.POST, path, data: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))
+    }
+
+    public func applyForClosure(_ license: String, evidence: [String], note: String?) async throws -> ClosureApplication {
+        var body: [String: Any] = ["evidence": evidence]
+        if let note { body["note"] = note }
+        return try await fetch(ClosureApplication.self, try post("/mines/\(Self.segment(license))/closure-applications", body)).0
+    }
+
+    public func assignClosurePanel(_ id: Int64, reviewers: [String]) async throws -> ClosureApplication {
+        try await fetch(ClosureApplication.self, try post("/closure-applications/\(id)/panel", ["reviewers": reviewers])).0
+    }
+
+    public func voteOnClosure(_ id: Int64, pass: Bool, opinion: String) async throws -> ClosureApplication {
+        try await fetch(ClosureApplication.self, try post("/closure-applications/\(id)/votes", ["pass": pass, "opinion": opinion])).0
+    }
+
+    public func closureApplication(_ id: Int64) async throws -> ClosureApplication {
+        try await fetch(ClosureApplication.self, request(.GET, "/closure-applications/\(id)")).0
+    }
+
+    public func closureApplications(state: ClosureState?, overdue: Bool) async throws -> [ClosureApplication] {
+        try await all(ClosureApplication.self, "/closure-applications",
+                      [("state", state?.rawValue), ("overdue", overdue ? "true" : nil)])
+    }
+
+    public func releaseFund(_ license: String) async throws -> BookingResult {
+        try await booked(request(.POST, "/mines/\(Self.segment(license))/fund/release", json: [:]))
+    }
+
+    public func addCalendarDay(_ day: CalendarDate, _ kind: CalendarDay.Kind, name: String?) async throws -> CalendarDay {
+        var body: [String: Any] = ["date": day.description]
+        if let name { body["name"] = name }
+        return try await fetch(CalendarDay.self, try post(kind == .holiday ? "/calendar/holidays" : "/calendar/workdays", body)).0
+    }
+
+    public func calendar(year: Int) async throws -> [CalendarDay] {
+        try await all(CalendarDay.self, "/calendar", [("year", String(year))])
     }
 }
 

@@ -69,6 +69,17 @@ public protocol ReclaimAPI {
     func annualPlans(year: Int?, state: AnnualPlanState?) async throws -> [AnnualPlanSummary]
     func missingAnnualPlans(year: Int) async throws -> [Mine]
 
+    // MARK: Closure (闭坑验收)
+    func applyForClosure(_ license: String, evidence: [String], note: String?) async throws -> ClosureApplication
+    func assignClosurePanel(_ id: Int64, reviewers: [String]) async throws -> ClosureApplication
+    func voteOnClosure(_ id: Int64, pass: Bool, opinion: String) async throws -> ClosureApplication
+    func closureApplication(_ id: Int64) async throws -> ClosureApplication
+    func closureApplications(state: ClosureState?, overdue: Bool) async throws -> [ClosureApplication]
+    /// What is left in the fund, released after acceptance; the fund closes.
+    func releaseFund(_ license: String) async throws -> BookingResult
+    func addCalendarDay(_ day: CalendarDate, _ kind: CalendarDay.Kind, name: String?) async throws -> CalendarDay
+    func calendar(year: Int) async throws -> [CalendarDay]
+
     /// Releases the connection or client.
     func close() async
 }
@@ -80,7 +91,7 @@ extension EntryKind {
         case .deposit: return "deposits"
         case .withdrawal: return "withdrawals"
         case .depositConversion: return "deposit-conversions"
-        case .transfer, .reversal: return nil
+        case .transfer, .reversal, .closureRelease: return nil
         }
     }
 }

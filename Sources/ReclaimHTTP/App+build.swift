@@ -58,6 +58,7 @@ public func buildRouter(pool: ConnectionPool, metrics: ServiceMetrics, openAPIPa
     AccrualController(pool: pool).register(routes)
     PlanController(pool: pool).register(routes)
     AnnualPlanController(pool: pool).register(routes)
+    ClosureController(pool: pool).register(routes)
     routes.answerUnknownMethods()
     return (router, routes.registered)
 }

@@ -189,7 +189,7 @@ BEGIN
         UPDATE fund_accounts a SET seq = l.last_seq, balance = l.last_balance, last_hash = l.last_hash
         FROM l
         WHERE a.id = l.account_id AND l.consistent AND l.seq_base = a.seq AND l.balance_base = a.balance
-          AND l.first_prev = a.last_hash AND (a.kind <> 'fund' OR l.lowest >= 0)
+          AND l.first_prev = a.last_hash AND (a.kind <> 'fund' OR l.lowest >= 0) AND a.closed_by_release IS NULL
         RETURNING a.id, a.kind, l.since
     )
     -- a fund paid out of with a posting dated before one it already has:
@@ -236,6 +236,12 @@ BEGIN
     IF FOUND THEN
         RAISE EXCEPTION 'posting names account % that does not exist', bad.account_id
             USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'ledger_postings_references';
+    END IF;
+    SELECT m.license, a.closed_by_release INTO bad FROM new_postings p JOIN fund_accounts a ON a.id = p.account_id
+    JOIN mines m ON m.id = a.mine_id WHERE a.closed_by_release IS NOT NULL LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'the fund of mine % is closed: its remaining money was released at closure (entry %)',
+            bad.license, bad.closed_by_release USING ERRCODE = 'RCCLO';
     END IF;
     SELECT n.* INTO bad FROM (
         SELECT p.entry_id, p.account_id, p.balance_after, a.kind
@@ -299,6 +305,12 @@ BEGIN
     IF v_debit.id IS NULL OR v_credit.id IS NULL THEN
         RAISE EXCEPTION 'no fund account %', CASE WHEN v_debit.id IS NULL THEN p_debit ELSE p_credit END
             USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'ledger_postings_references';
+    END IF;
+    IF v_debit.closed_by_release IS NOT NULL OR v_credit.closed_by_release IS NOT NULL THEN
+        RAISE EXCEPTION 'the fund of mine % is closed: its remaining money was released at closure (entry %)',
+            (SELECT m.license FROM mines m WHERE m.id = CASE WHEN v_debit.closed_by_release IS NOT NULL
+                                                            THEN v_debit.mine_id ELSE v_credit.mine_id END),
+            coalesce(v_debit.closed_by_release, v_credit.closed_by_release) USING ERRCODE = 'RCCLO';
     END IF;
 
     SELECT max(m.license) FILTER (WHERE m.id = v_debit.mine_id), max(m.license) FILTER (WHERE m.id = v_credit.mine_id)
@@ -369,6 +381,9 @@ BEGIN
     IF entry_id IS NOT NULL THEN replayed := true; RETURN; END IF;
     IF v_orig.kind = 'reversal' THEN
         RAISE EXCEPTION 'entry % is itself a reversal and cannot be reversed', p_original USING ERRCODE = 'RCREV';
+    END IF;
+    IF v_orig.kind = 'closure-release' THEN
+        RAISE EXCEPTION 'entry % released the fund at closure and cannot be reversed', p_original USING ERRCODE = 'RCREV';
     END IF;
     IF EXISTS (SELECT 1 FROM ledger_entries WHERE reverses = p_original) THEN
         -- The same request may have committed since the check above (each
@@ -566,11 +581,64 @@ BEGIN
 END
 $$;
 
+-- The release at closure (闭坑): the whole fund balance moves to the mine's
+-- closure-releases account in one entry of its own kind, after an accepted
+-- closure application only, and the fund account is closed to every later
+-- booking (ledger_book and the postings trigger refuse, RCCLO). Idempotent:
+-- its key is the mine's own, so a second release answers with the first.
+CREATE OR REPLACE FUNCTION fund_release(
+    p_license text, p_value_date date, p_actor text, p_role text, p_request_id text
+) RETURNS TABLE (replayed boolean, id bigint, kind text, amount bigint, value_date date, booked_at timestamptz,
+                 reference text, memo text, actor text, idempotency_key text, reverses bigint, reason text,
+                 annual_plan_year integer, license text, account text, seq bigint, posting_amount bigint,
+                 balance_after bigint)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp SET enable_seqscan = off AS $$
+DECLARE
+    v_fund fund_accounts;
+    v_release bigint;
+    v_key text := 'closure-release:' || p_license;
+    v_digest bytea;
+    v_replay bigint;
+    v_booked record;
+BEGIN
+    PERFORM reclaim_check_actor(p_actor, '{finance}');
+    SELECT a.* INTO v_fund FROM fund_accounts a JOIN mines m ON m.id = a.mine_id
+    WHERE m.license = p_license AND a.kind = 'fund' FOR UPDATE OF a;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no mine with licence %', p_license USING ERRCODE = 'RCNOM', COLUMN = 'license';
+    END IF;
+    v_digest := ledger_request_digest('closure-release', p_license, NULL, 0, NULL, NULL, NULL);
+    v_replay := ledger_replay(v_key, v_digest);
+    IF v_replay IS NOT NULL THEN
+        RETURN QUERY SELECT true, r.* FROM ledger_entry_rows(v_replay) r;
+        RETURN;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM closure_applications c
+                   JOIN review_records r ON r.record_type = 'closure-application' AND r.record_id = c.id
+                   WHERE c.mine_id = v_fund.mine_id AND r.state = 'accepted') THEN
+        RAISE EXCEPTION 'the closure of mine % is not accepted: its fund is released only after acceptance', p_license
+            USING ERRCODE = 'RCREL';
+    END IF;
+    IF v_fund.balance <= 0 THEN
+        RAISE EXCEPTION 'the fund of mine % holds nothing to release', p_license USING ERRCODE = 'RCREL';
+    END IF;
+    SELECT a.id INTO v_release FROM fund_accounts a WHERE a.mine_id = v_fund.mine_id AND a.kind = 'closure-releases';
+    SELECT b.* INTO v_booked
+    FROM ledger_book('closure-release', p_value_date, v_fund.balance, v_release, v_fund.id, NULL,
+                     'release of the remaining fund at closure', p_actor, v_key, v_digest) b;
+    UPDATE fund_accounts SET closed_by_release = v_booked.entry_id WHERE fund_accounts.id = v_fund.id;
+    PERFORM audit_append(p_actor, p_role, 'fund.release', 'mine:' || p_license, p_request_id,
+                         'release ' || v_fund.balance);
+    RETURN QUERY SELECT false, r.* FROM ledger_entry_rows(v_booked.entry_id) r;
+END
+$$;
+
 -- What the service may call; the booking core runs only inside these.
 GRANT EXECUTE ON FUNCTION fund_post(text, text, text, bigint, date, date, text, text, text, text, text, text, text,
                                    integer) TO reclaim_app;
 GRANT EXECUTE ON FUNCTION fund_reverse_post(bigint, date, date, text, text, text, text, text) TO reclaim_app;
 GRANT EXECUTE ON FUNCTION ledger_entry_rows(bigint) TO reclaim_app;
+GRANT EXECUTE ON FUNCTION fund_release(text, date, text, text, text) TO reclaim_app;
 
 -- Checkpoints are never changed.
 CALL protect_rows('ledger_checkpoints');

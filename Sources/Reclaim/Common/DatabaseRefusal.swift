@@ -8,6 +8,10 @@ extension SQLState {
     public static let annualPlanRefused = SQLState("RCAPL")
     /// RCBUD: a withdrawal over its annual plan's approved budget.
     public static let overBudget = SQLState("RCBUD")
+    /// RCCLO: a booking on a fund closed by its release (0016).
+    public static let fundClosed = SQLState("RCCLO")
+    /// RCREL: a release before acceptance, or of an empty fund.
+    public static let releaseRefused = SQLState("RCREL")
     /// RCKEY: an idempotency key was already used for a different request.
     public static let idempotencyKeyReused = SQLState("RCKEY")
     /// RCODR: the fund's balance is less than the amount paid out.
@@ -114,6 +118,8 @@ enum DatabaseRefusal {
         case .actorNotAllowed: return ReclaimError(.forbidden, e.message)
         case .annualPlanRefused: return ReclaimError(.ruleViolation, field: "annual_plan_year", e.message)
         case .overBudget: return ReclaimError(.ruleViolation, field: "amount", e.message)
+        case .fundClosed: return ReclaimError(.ruleViolation, field: "license", e.message)
+        case .releaseRefused: return ReclaimError(.ruleViolation, field: "license", e.message)
         default: return nil
         }
     }

@@ -126,6 +126,19 @@ public enum FundLedger {
         return try BookingResult(rows: rows)
     }
 
+    /// Releases what is left in the fund after the mine's closure was
+    /// accepted (闭坑), closing the fund to every later booking. Idempotent:
+    /// a second release answers with the first (`replayed`).
+    public static func release(_ license: String, by actor: Actor, on conn: Connection) throws -> BookingResult {
+        let license = try Identifier.license(license)
+        let rows = try DatabaseRefusal.mapping {
+            try conn.query("""
+                SELECT * FROM fund_release(\(license), \(today), \(actor.name), \(actor.role), \(actor.requestID))
+                """).rows
+        }
+        return try BookingResult(rows: rows)
+    }
+
     static func checkedValueDate(_ date: CalendarDate?) throws -> CalendarDate {
         let today = self.today
         guard let date else { return today }

@@ -13,6 +13,8 @@ public enum EntryKind: String, Sendable, CaseIterable, Codable {
     case depositConversion = "deposit-conversion"
     /// the correction of an earlier entry; entries are never edited
     case reversal
+    /// 闭坑: what is left in the fund, released after the closure is accepted; the fund closes
+    case closureRelease = "closure-release"
 }
 
 /// The accounts each mine has. `fund` is the 基金 itself; the others are

@@ -1,0 +1,111 @@
+public import Foundation
+public import PQKit
+
+/// A day the bureau's calendar lists: a holiday (a weekday off) or a
+/// working day (a Saturday or Sunday worked, 调休).
+public struct CalendarDay: Sendable, Equatable, Codable {
+    public enum Kind: String, Sendable, CaseIterable, Codable { case holiday, workday }
+    public var day: CalendarDate
+    public var kind: Kind
+    public var name: String?
+}
+
+/// The working-day calendar closure acceptance's 60-day clock runs on:
+/// weekends are days off unless listed as working days; listed holidays
+/// are days off.
+public enum WorkCalendar {
+    public static func add(_ day: CalendarDate, _ kind: CalendarDay.Kind, name: String?, by actor: Actor,
+                           on conn: Connection) throws -> CalendarDay
+    {
+        let name = try Text.optional(name, field: "name", maxLength: 100)
+        return try conn.transactionally { conn in
+            let inserted = try conn.execute("""
+                INSERT INTO work_calendar (day, kind, name, created_by) VALUES (\(day), \(kind.rawValue), \(name), \(actor.name))
+                ON CONFLICT (day) DO NOTHING
+                """)
+            guard inserted == 1 else {
+                throw ReclaimError(.conflict, field: "date", "\(day) is listed in the calendar already")
+            }
+            try AuditLog.record(action: "calendar.\(kind.rawValue)", target: "calendar:\(day)", input: name ?? "",
+                                by: actor, on: conn)
+            return CalendarDay(day: day, kind: kind, name: name)
+        }
+    }
+
+    public static func list(year: Int, on conn: Connection) throws -> [CalendarDay] {
+        try OutputReports.checkYear(year)
+        return try conn.query("""
+            SELECT day, kind, name FROM work_calendar WHERE extract(year FROM day) = \(Int64(year)) ORDER BY day
+            """).rows.map { CalendarDay(day: try $0.decode("day"), kind: try $0.decodeEnum("kind"), name: try $0.decode("name")) }
+    }
+
+    /// The listed days from `from` on, for counting.
+    static func listed(from: CalendarDate, days: Int, on conn: Connection) throws -> [CalendarDate: CalendarDay.Kind] {
+        var out: [CalendarDate: CalendarDay.Kind] = [:]
+        for r in try conn.query("""
+            SELECT day, kind FROM work_calendar WHERE day >= \(from) AND day <= \(from)::date + \(Int32(days))
+            """).rows {
+            out[try r.decode("day")] = try r.decodeEnum("kind")
+        }
+        return out
+    }
+
+    /// Whether `day` is a working day, given the listed days.
+    public static func isWorkday(_ day: CalendarDate, listed: [CalendarDate: CalendarDay.Kind]) -> Bool {
+        if let kind = listed[day] { return kind == .workday }
+        return !day.isWeekend
+    }
+
+    /// The `n`th working day after `start` (the start day itself not counted).
+    public static func workingDay(_ n: Int, after start: CalendarDate, listed: [CalendarDate: CalendarDay.Kind])
+        -> CalendarDate
+    {
+        var day = start
+        var count = 0
+        while count < n {
+            day = day.adding(days: 1)
+            if isWorkday(day, listed: listed) { count += 1 }
+        }
+        return day
+    }
+
+    /// Working days in (from, to]; zero when `to` is not after `from`.
+    public static func workingDays(after from: CalendarDate, through to: CalendarDate,
+                                   listed: [CalendarDate: CalendarDay.Kind]) -> Int
+    {
+        var day = from
+        var count = 0
+        while day < to {
+            day = day.adding(days: 1)
+            if isWorkday(day, listed: listed) { count += 1 }
+        }
+        return count
+    }
+}
+
+extension CalendarDate {
+    /// Saturday or Sunday (proleptic Gregorian; Zeller's congruence, no Foundation calendar).
+    public var isWeekend: Bool {
+        var y = year
+        var m = month
+        if m < 3 { m += 12; y -= 1 }
+        let k = y % 100
+        let j = y / 100
+        let h = (day + (13 * (m + 1)) / 5 + k + k / 4 + j / 4 + 5 * j) % 7  // 0 = Saturday, 1 = Sunday
+        return h == 0 || h == 1
+    }
+
+    /// The day `n` days later.
+    public func adding(days n: Int) -> CalendarDate {
+        var y = year, m = month, d = day
+        for _ in 0..<n {
+            d += 1
+            if d > CalendarDate.daysIn(month: m, year: y) {
+                d = 1
+                m += 1
+                if m > 12 { m = 1; y += 1 }
+            }
+        }
+        return CalendarDate(year: y, month: m, day: d) ?? self
+    }
+}

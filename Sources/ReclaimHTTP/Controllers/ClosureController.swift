@@ -1,0 +1,139 @@
+import Foundation
+import Hummingbird
+import PQKit
+import Reclaim
+
+/// Closure acceptance, the working-day calendar and the release of the fund over HTTP.
+struct ClosureController {
+    let pool: ConnectionPool
+
+    func register(_ routes: Routes) {
+        routes.api(.post, "/mines/{license}/closure-applications", apply)
+        routes.api(.get, "/closure-applications", list)
+        routes.api(.get, "/closure-applications/{id}", show)
+        routes.api(.post, "/closure-applications/{id}/panel", panel)
+        routes.api(.post, "/closure-applications/{id}/votes", vote)
+        routes.api(.post, "/mines/{license}/fund/release", release)
+        routes.api(.get, "/calendar", calendar)
+        routes.api(.post, "/calendar/holidays") { try await self.addDay(.holiday, $0, $1) }
+        routes.api(.post, "/calendar/workdays") { try await self.addDay(.workday, $0, $1) }
+    }
+
+    static func id(_ context: AppContext) throws -> Int64 {
+        guard let id = Int64(try context.path("id")), id > 0 else {
+            throw Problem.badRequest("id must be an application number", errors: [.init(field: "id", detail: "must be a number")])
+        }
+        return id
+    }
+
+    @Sendable func apply(_ request: Request, _ context: AppContext) async throws -> Response {
+        let license = try context.license()
+        try ClosurePolicy.apply(license).check(try context.requirePrincipal())
+        var body = try await JSONBody.read(request, context: context, allowed: ["evidence", "note"])
+        let evidence = body.strings("evidence") ?? []
+        let note = body.string("note", nullable: true)
+        try body.finish()
+        let actor = try context.actor()
+        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
+            (.created, try ReclaimJSON.encode(try Closures.apply(license, evidence: evidence, note: note, by: actor, on: conn)))
+        }
+    }
+
+    @Sendable func list(_ request: Request, _ context: AppContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let q = request.uri.queryParameters
+        var state: ClosureState?
+        if let text = q[Substring("state")].map(String.init) {
+            guard let s = ClosureState(rawValue: text) else {
+                let detail = "must be one of \(ClosureState.allCases.map(\.rawValue).joined(separator: ", "))"
+                throw Problem.badRequest("state \(detail)", errors: [.init(field: "state", detail: detail)])
+            }
+            state = s
+        }
+        var overdue = false
+        if let text = q[Substring("overdue")].map(String.init) {
+            guard text == "true" || text == "false" else {
+                throw Problem.badRequest("overdue must be true or false", errors: [.init(field: "overdue", detail: "must be true or false")])
+            }
+            overdue = text == "true"
+        }
+        let asked = (state, overdue)
+        let only = MinePolicy.scope(for: principal)
+        let items = try await pool.withConnection { try Closures.list(state: asked.0, overdue: asked.1, only: only, on: $0) }
+        return try jsonResponse(Page(items: items, nextCursor: nil))
+    }
+
+    @Sendable func show(_ request: Request, _ context: AppContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let id = try Self.id(context)
+        let app = try await pool.withConnection { try Closures.find(id, on: $0) }
+        do {
+            try MinePolicy.read(app.license).check(principal)
+        } catch {
+            throw ReclaimError(.notFound, field: "id", "no closure application \(id)")  // as if it did not exist
+        }
+        return try jsonResponse(app)
+    }
+
+    @Sendable func panel(_ request: Request, _ context: AppContext) async throws -> Response {
+        try ClosurePolicy.review.check(try context.requirePrincipal())
+        let id = try Self.id(context)
+        var body = try await JSONBody.read(request, context: context, allowed: ["reviewers"])
+        let reviewers = body.strings("reviewers") ?? []
+        try body.finish()
+        let actor = try context.actor()
+        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
+            (.ok, try ReclaimJSON.encode(try Closures.assignPanel(id, reviewers: reviewers, by: actor, on: conn)))
+        }
+    }
+
+    struct VoteBody: Decodable {
+        var pass: Bool
+        var opinion: String
+    }
+
+    @Sendable func vote(_ request: Request, _ context: AppContext) async throws -> Response {
+        try ClosurePolicy.review.check(try context.requirePrincipal())
+        let id = try Self.id(context)
+        let body = try await JSONBody.read(request, context: context, allowed: ["pass", "opinion"])
+        let v = try body.decode(VoteBody.self)
+        let actor = try context.actor()
+        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
+            (.created, try ReclaimJSON.encode(try Closures.vote(id, pass: v.pass, opinion: v.opinion, by: actor, on: conn)))
+        }
+    }
+
+    @Sendable func release(_ request: Request, _ context: AppContext) async throws -> Response {
+        let license = try context.license()
+        try FundPolicy.book.check(try context.requirePrincipal())
+        _ = try await JSONBody.read(request, context: context, allowed: [])
+        let actor = try context.actor()
+        let result = try await pool.withConnection { try FundLedger.release(license, by: actor, on: $0) }
+        var response = try jsonResponse(result.entry, status: .created)
+        if result.replayed { response.headers[.idempotentReplayed] = "true" }
+        return response
+    }
+
+    @Sendable func calendar(_ request: Request, _ context: AppContext) async throws -> Response {
+        _ = try context.requirePrincipal()
+        guard let text = request.uri.queryParameters[Substring("year")].map(String.init), text.utf8.count == 4,
+              let year = Int(text), (1990...2200).contains(year) else {
+            throw Problem.badRequest("year must be a year like 2026", errors: [.init(field: "year", detail: "must be a year like 2026")])
+        }
+        let days = try await pool.withConnection { try WorkCalendar.list(year: year, on: $0) }
+        return try jsonResponse(Page(items: days, nextCursor: nil))
+    }
+
+    func addDay(_ kind: CalendarDay.Kind, _ request: Request, _ context: AppContext) async throws -> Response {
+        try ClosurePolicy.calendar.check(try context.requirePrincipal())
+        var body = try await JSONBody.read(request, context: context, allowed: ["date", "name"])
+        let day = body.parse("date", body.string("date", required: true)) { try FundLedger.parseDate($0, field: "date") }
+        let name = body.string("name", nullable: true)
+        try body.finish()
+        guard let day else { throw Problem.badRequest("date is required") }
+        let actor = try context.actor()
+        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
+            (.created, try ReclaimJSON.encode(try WorkCalendar.add(day, kind, name: name, by: actor, on: conn)))
+        }
+    }
+}
