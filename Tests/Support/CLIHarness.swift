@@ -88,6 +88,9 @@ public final class CLIHarness: @unchecked Sendable {
         throw Spawn.Failure(description: "reclaim serve did not listen within 10 s")
     }
 
+    /// A token for a user a test registered itself.
+    public func addToken(_ user: String, _ token: String) { tokens[user] = token }
+
     /// The environment that makes the CLI act as `user` in this mode.
     public func environment(as user: String?) -> [String: String] {
         switch mode {
