@@ -100,7 +100,7 @@ public final class DatabaseBackend: ReclaimAPI {
         case .deposit: return try FundLedger.deposit(license, booking, by: actor, on: connection)
         case .withdrawal: return try FundLedger.withdraw(license, booking, by: actor, on: connection)
         case .depositConversion: return try FundLedger.convertDeposit(license, booking, by: actor, on: connection)
-        case .transfer, .reversal, .closureRelease:
+        case .transfer, .reversal, .closureRelease, .legacyCommit, .legacySpend:
             throw ReclaimError.invalid("kind", "\(kind.rawValue) is not booked this way")
         }
     }

@@ -91,7 +91,7 @@ extension EntryKind {
         case .deposit: return "deposits"
         case .withdrawal: return "withdrawals"
         case .depositConversion: return "deposit-conversions"
-        case .transfer, .reversal, .closureRelease: return nil
+        case .transfer, .reversal, .closureRelease, .legacyCommit, .legacySpend: return nil
         }
     }
 }

@@ -189,7 +189,8 @@ BEGIN
         UPDATE fund_accounts a SET seq = l.last_seq, balance = l.last_balance, last_hash = l.last_hash
         FROM l
         WHERE a.id = l.account_id AND l.consistent AND l.seq_base = a.seq AND l.balance_base = a.balance
-          AND l.first_prev = a.last_hash AND (a.kind <> 'fund' OR l.lowest >= 0) AND a.closed_by_release IS NULL
+          AND l.first_prev = a.last_hash AND ((a.kind <> 'fund' AND a.kind NOT LIKE 'project-%') OR l.lowest >= 0)
+          AND a.closed_by_release IS NULL
         RETURNING a.id, a.kind, l.since
     )
     -- a fund paid out of with a posting dated before one it already has:
@@ -246,10 +247,11 @@ BEGIN
     SELECT n.* INTO bad FROM (
         SELECT p.entry_id, p.account_id, p.balance_after, a.kind
         FROM new_postings p JOIN fund_accounts a ON a.id = p.account_id
-        WHERE a.kind = 'fund' AND p.balance_after < 0
+        WHERE (a.kind = 'fund' OR a.kind LIKE 'project-%') AND p.balance_after < 0
     ) n ORDER BY n.entry_id LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION 'entry % would overdraw the fund', bad.entry_id
+        RAISE EXCEPTION 'entry % would overdraw the %', bad.entry_id,
+            CASE WHEN bad.kind = 'fund' THEN 'fund' ELSE 'money committed to the project' END
             USING ERRCODE = 'check_violation', CONSTRAINT = 'fund_no_overdraft';
     END IF;
     RAISE EXCEPTION 'postings do not continue the chain of account(s) (sequence, balance or hash link)'
@@ -316,6 +318,9 @@ BEGIN
     SELECT max(m.license) FILTER (WHERE m.id = v_debit.mine_id), max(m.license) FILTER (WHERE m.id = v_credit.mine_id)
     INTO v_debit_license, v_credit_license
     FROM mines m WHERE m.id IN (v_debit.mine_id, v_credit.mine_id);
+    -- a legacy project's accounts have no mine: their owner in the hash is the project
+    v_debit_license := coalesce(v_debit_license, 'legacy-project:' || v_debit.project_id);
+    v_credit_license := coalesce(v_credit_license, 'legacy-project:' || v_credit.project_id);
 
     booked_at := now();
     entry_id := nextval('ledger_entries_id_seq'::regclass);
@@ -429,8 +434,9 @@ BEGIN
     FROM ledger_entries e
     CROSS JOIN LATERAL (SELECT q.account_id, q.seq, q.amount, q.balance_after FROM ledger_postings q
                         WHERE q.entry_id = e.id LIMIT 16) p
-    CROSS JOIN LATERAL (SELECT x.kind, x.mine_id FROM fund_accounts x WHERE x.id = p.account_id LIMIT 1) a
-    CROSS JOIN LATERAL (SELECT y.license FROM mines y WHERE y.id = a.mine_id LIMIT 1) m
+    CROSS JOIN LATERAL (SELECT x.kind, x.mine_id, x.project_id FROM fund_accounts x WHERE x.id = p.account_id LIMIT 1) a
+    CROSS JOIN LATERAL (SELECT coalesce((SELECT y.license FROM mines y WHERE y.id = a.mine_id LIMIT 1),
+                                        'legacy-project:' || a.project_id) AS license) m
     WHERE e.id = p_id
     ORDER BY p.amount DESC;
 END

@@ -212,7 +212,12 @@ public enum Closures {
     public static func assignPanel(_ id: Int64, reviewers: [String], by actor: Actor, on conn: Connection) throws
         -> ClosureApplication
     {
-        let names = try reviewers.map { try Identifier.userName($0, field: "reviewer") }
+        // a name that cannot be a user is no reviewer either: refused by the panel rule (422)
+        let names = try reviewers.map { name in
+            do { return try Identifier.userName(name, field: "reviewer") } catch {
+                throw ReclaimError(.ruleViolation, field: "reviewer", "'\(name)' is not an enabled reviewer")
+            }
+        }
         guard Set(names).count == names.count else { throw ReclaimError.invalid("reviewer", "names a reviewer twice") }
         guard names.count >= panelMinimum else {
             throw ReclaimError(.ruleViolation, field: "reviewer", "a panel has at least \(panelMinimum) reviewers")

@@ -12,6 +12,8 @@ extension SQLState {
     public static let fundClosed = SQLState("RCCLO")
     /// RCREL: a release before acceptance, or of an empty fund.
     public static let releaseRefused = SQLState("RCREL")
+    /// RCLEG: a legacy project's payment over its source's money, or out of its state (0017).
+    public static let legacyRefused = SQLState("RCLEG")
     /// RCKEY: an idempotency key was already used for a different request.
     public static let idempotencyKeyReused = SQLState("RCKEY")
     /// RCODR: the fund's balance is less than the amount paid out.
@@ -120,6 +122,7 @@ enum DatabaseRefusal {
         case .overBudget: return ReclaimError(.ruleViolation, field: "amount", e.message)
         case .fundClosed: return ReclaimError(.ruleViolation, field: "license", e.message)
         case .releaseRefused: return ReclaimError(.ruleViolation, field: "license", e.message)
+        case .legacyRefused: return ReclaimError(.ruleViolation, field: "amount", e.message)
         default: return nil
         }
     }

@@ -58,8 +58,9 @@ extension FundLedger {
         try conn.transactionally { conn in
             try conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             let heads = try conn.query("""
-                SELECT a.id AS account_id, m.license, a.kind, a.seq, a.balance, a.last_hash
-                FROM fund_accounts a JOIN mines m ON m.id = a.mine_id ORDER BY a.id
+                SELECT a.id AS account_id, coalesce(m.license, 'legacy-project:' || a.project_id) AS license, a.kind,
+                       a.seq, a.balance, a.last_hash
+                FROM fund_accounts a LEFT JOIN mines m ON m.id = a.mine_id ORDER BY a.id
                 """).rows.map(CheckpointHead.init(row:))
             let digest = CheckpointHead.digest(heads)
             guard let row = try conn.queryFirst("""
@@ -108,14 +109,16 @@ extension FundLedger {
         for r in try conn.query("""
             SELECT h.license, h.kind, h.seq, p.hash IS NULL AS gone,
                    p.hash IS DISTINCT FROM h.last_hash OR p.balance_after IS DISTINCT FROM h.balance AS rewritten,
-                   m.license IS DISTINCT FROM h.license OR a.kind IS DISTINCT FROM h.kind AS moved
+                   coalesce(m.license, 'legacy-project:' || a.project_id) IS DISTINCT FROM h.license
+                       OR a.kind IS DISTINCT FROM h.kind AS moved
             FROM ledger_checkpoint_heads h
             LEFT JOIN ledger_postings p ON p.account_id = h.account_id AND p.seq = h.seq
             LEFT JOIN fund_accounts a ON a.id = h.account_id
             LEFT JOIN mines m ON m.id = a.mine_id
             WHERE h.checkpoint_id = \(id) AND h.seq > 0
               AND (p.hash IS DISTINCT FROM h.last_hash OR p.balance_after IS DISTINCT FROM h.balance
-                   OR m.license IS DISTINCT FROM h.license OR a.kind IS DISTINCT FROM h.kind)
+                   OR coalesce(m.license, 'legacy-project:' || a.project_id) IS DISTINCT FROM h.license
+                   OR a.kind IS DISTINCT FROM h.kind)
             ORDER BY h.account_id
             """).rows {
             let license: String = try r.decode("license")

@@ -15,6 +15,10 @@ public enum EntryKind: String, Sendable, CaseIterable, Codable {
     case reversal
     /// 闭坑: what is left in the fund, released after the closure is accepted; the fund closes
     case closureRelease = "closure-release"
+    /// a funding source's money allocated into a legacy project (历史遗留矿山治理)
+    case legacyCommit = "legacy-commit"
+    /// a legacy project's payment to its works, from one source's money
+    case legacySpend = "legacy-spend"
 }
 
 /// The accounts each mine has. `fund` is the 基金 itself; the others are
@@ -25,6 +29,12 @@ public enum AccountKind: String, Sendable, CaseIterable, Codable {
     case works
     case convertedDeposits = "converted-deposits"
     case closureReleases = "closure-releases"
+    // A legacy project's accounts, per funding source: where allocated money
+    // comes from, and the project's money of that source (never below zero).
+    case sourceCentral = "source-central", sourceRegion = "source-region", sourceCity = "source-city"
+    case sourceBanner = "source-banner", sourceSocial = "source-social"
+    case projectCentral = "project-central", projectRegion = "project-region", projectCity = "project-city"
+    case projectBanner = "project-banner", projectSocial = "project-social"
 }
 
 /// One leg of an entry.

@@ -207,14 +207,15 @@ struct ChainCheck {
         while true {
             let rows = try conn.query("""
                 SELECT p.account_id, p.seq, p.amount, p.balance_after, p.value_date = e.value_date AS same_day,
-                       p.prev_hash, p.hash, p.entry_id, e.entry_hash, e.hash_version, a.kind, m.license,
+                       p.prev_hash, p.hash, p.entry_id, e.entry_hash, e.hash_version, a.kind,
+                       coalesce(m.license, 'legacy-project:' || a.project_id) AS license,
                        a.balance AS account_balance, a.seq AS account_seq, a.last_hash AS account_last_hash,
                        coalesce(h.seq, 0) AS start_seq, coalesce(h.balance, 0) AS start_balance,
                        coalesce(h.last_hash, \(ByteA(LedgerHash.zero))) AS start_hash
                 FROM ledger_postings p
                 JOIN ledger_entries e ON e.id = p.entry_id
                 JOIN fund_accounts a ON a.id = p.account_id
-                JOIN mines m ON m.id = a.mine_id
+                LEFT JOIN mines m ON m.id = a.mine_id  -- a legacy project's account has no mine
                 LEFT JOIN ledger_checkpoint_heads h ON h.checkpoint_id = \(since) AND h.account_id = p.account_id
                 WHERE (p.account_id, p.seq) > (\(afterAccount), \(afterSeq)) AND p.seq > coalesce(h.seq, 0)
                 ORDER BY p.account_id, p.seq LIMIT \(page)
@@ -267,7 +268,8 @@ struct ChainCheck {
         if let a = current { close(a, into: &self) }
         // accounts with no postings (after the checkpoint) must still be where they started
         let idle = try conn.query("""
-            SELECT a.kind, m.license FROM fund_accounts a JOIN mines m ON m.id = a.mine_id
+            SELECT a.kind, coalesce(m.license, 'legacy-project:' || a.project_id) AS license
+            FROM fund_accounts a LEFT JOIN mines m ON m.id = a.mine_id
             LEFT JOIN ledger_checkpoint_heads h ON h.checkpoint_id = \(since) AND h.account_id = a.id
             WHERE NOT EXISTS (SELECT 1 FROM ledger_postings p WHERE p.account_id = a.id AND p.seq > coalesce(h.seq, 0))
               AND (a.balance <> coalesce(h.balance, 0) OR a.seq <> coalesce(h.seq, 0)

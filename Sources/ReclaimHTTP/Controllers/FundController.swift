@@ -52,7 +52,8 @@ struct FundController {
             case .withdrawal: return try FundLedger.withdraw(from, booking, by: actor, on: conn)
             case .depositConversion: return try FundLedger.convertDeposit(from, booking, by: actor, on: conn)
             case .transfer: return try FundLedger.transfer(from: from, to: to ?? "", booking, by: actor, on: conn)
-            case .reversal, .closureRelease: throw ReclaimError.invalid("kind", "use the reversal or release route")
+            case .reversal, .closureRelease, .legacyCommit, .legacySpend:
+                throw ReclaimError.invalid("kind", "use its own route")
             }
         }
         return try booked(result)
