@@ -8,7 +8,7 @@ struct ReclaimCommand: AsyncParsableCommand {
         commandName: "reclaim",
         abstract: "Mine geological-environment restoration funds (矿山地质环境治理恢复基金), plans and closures.",
         discussion: """
-            Commands the API offers (mine, fund bookings and reads, output, accrual, plan, annual, closure, calendar, audit, whoami) run through the service as your
+            Commands the API offers (mine, fund bookings and reads, output, accrual, plan, annual, closure, calendar, legacy, audit, whoami) run through the service as your
             token's user: --server URL or RECLAIM_SERVER, with RECLAIM_TOKEN or the token of `reclaim login`.
             Given --database-url or DATABASE_URL instead, they run on the database directly (administrators), as
             do migrate, user, token, fund import/verify/checkpoint and serve. With neither, the service of
@@ -18,7 +18,7 @@ struct ReclaimCommand: AsyncParsableCommand {
             """,
         subcommands: [
             MigrateCommand.self, MineCommand.self, FundCommand.self, UserCommand.self, TokenCommand.self,
-            OutputCommand.self, AccrualCommand.self, PlanCommand.self, AnnualCommand.self, ClosureCommand.self, CalendarCommand.self,
+            OutputCommand.self, AccrualCommand.self, PlanCommand.self, AnnualCommand.self, ClosureCommand.self, CalendarCommand.self, LegacyCommand.self,
             AuditCommand.self, LoginCommand.self, LogoutCommand.self, WhoamiCommand.self, ServeCommand.self,
         ]
     )

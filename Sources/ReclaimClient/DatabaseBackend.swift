@@ -281,5 +281,84 @@ public final class DatabaseBackend: ReclaimAPI {
         try WorkCalendar.list(year: year, on: connection)
     }
 
+    public func addLegacySite(_ site: NewSite) async throws -> LegacySite {
+        try check(LegacyPolicy.manage)
+        return try LegacySites.add(site, by: actor, on: connection)
+    }
+
+    public func importLegacySites(path: String) async throws -> Int {
+        try check(LegacyPolicy.manage)
+        return try LegacySites.importCSV(path: path, by: actor, on: connection)
+    }
+
+    public func legacySite(_ code: String) async throws -> LegacySite {
+        try check(LegacyPolicy.read)
+        return try LegacySites.find(code, on: connection)
+    }
+
+    public func legacySites(noticeState: String?) async throws -> [LegacySite] {
+        try check(LegacyPolicy.read)
+        return try LegacySites.list(noticeState: noticeState, on: connection)
+    }
+
+    public func openNotice(_ code: String, days: Int?, start: CalendarDate?) async throws -> LegacySite {
+        try check(LegacyPolicy.manage)
+        return try LegacySites.openNotice(code, days: days, start: start, by: actor, on: connection)
+    }
+
+    public func objectToNotice(_ code: String, text: String) async throws -> LegacySite {
+        try check(LegacyPolicy.object)
+        return try LegacySites.objection(code, text: text, by: actor, on: connection)
+    }
+
+    public func closeNotice(_ code: String, outcome: String, owner: String?) async throws -> LegacySite {
+        try check(LegacyPolicy.manage)
+        return try LegacySites.closeNotice(code, outcome: outcome, owner: owner, by: actor, on: connection)
+    }
+
+    public func addLegacyProject(name: String, approval: String, contractor: String, budget: [FundingSource: Money])
+        async throws -> LegacyProject
+    {
+        try check(LegacyPolicy.manage)
+        return try LegacyProjects.add(name: name, approval: approval, contractor: contractor, budget: budget, by: actor,
+                                      on: connection)
+    }
+
+    public func addProjectSite(_ id: Int64, code: String) async throws -> LegacyProject {
+        try check(LegacyPolicy.manage)
+        return try LegacyProjects.addSite(id, code: code, by: actor, on: connection)
+    }
+
+    public func stepLegacyProject(_ id: Int64, _ action: LegacyProjectAction, opinion: String?) async throws
+        -> LegacyProject
+    {
+        try check(action == .approve || action == .accept ? LegacyPolicy.review : LegacyPolicy.manage)
+        return try LegacyProjects.step(id, action, opinion: opinion, by: actor, on: connection)
+    }
+
+    public func legacyProject(_ id: Int64) async throws -> LegacyProject {
+        try check(LegacyPolicy.read)
+        return try LegacyProjects.find(id, on: connection)
+    }
+
+    public func legacyProjects() async throws -> [LegacyProject] {
+        try check(LegacyPolicy.read)
+        return try LegacyProjects.list(on: connection)
+    }
+
+    public func bookLegacy(_ kind: EntryKind, project: Int64, source: FundingSource, _ booking: Booking, work: String?)
+        async throws -> BookingResult
+    {
+        try check(FundPolicy.book)
+        return try LegacyProjects.book(kind, project: project, source: source, booking, work: work, by: actor, on: connection)
+    }
+
+    public func legacyProgress(_ id: Int64, code: String, area: Area, on date: CalendarDate, evidence: [String])
+        async throws -> LegacyProject
+    {
+        try check(LegacyPolicy.manage)
+        return try LegacyProjects.progress(id, code: code, area: area, on: date, evidence: evidence, by: actor, on: connection)
+    }
+
     public func close() async { connection.close() }
 }

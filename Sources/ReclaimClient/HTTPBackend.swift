@@ -411,7 +411,7 @@ extension HTTPBackend {
 }
 
 extension HTTPBackend {
-    private func post(_ path: String, _ body: [String: Any]) throws -> HTTPClientRequest {
+    func post(_ path: String, _ body: [String: Any]) throws -> HTTPClientRequest {
         request(.POST, path, data: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))
     }
 
@@ -450,6 +450,112 @@ extension HTTPBackend {
 
     public func calendar(year: Int) async throws -> [CalendarDay] {
         try await all(CalendarDay.self, "/calendar", [("year", String(year))])
+    }
+}
+
+extension HTTPBackend {
+    static let legacy = "/legacy-projects"
+
+    public func addLegacySite(_ site: NewSite) async throws -> LegacySite {
+        var body: [String: Any] = ["code": site.code, "township": site.township, "area_hm2": site.area.hectares,
+                                   "problems": site.problems.map { p in "\(p.type.rawValue)=\(p.quantity)" + (p.type == .other ? ":\(p.unit)" : "") }]
+        if let g = site.geometry, let object = try? JSONSerialization.jsonObject(with: Data(g.utf8)) { body["location"] = object }
+        if let f = site.formerMine { body["former_mine"] = f }
+        return try await fetch(LegacySite.self, try post(Self.legacy + "/sites", body)).0
+    }
+
+    public func importLegacySites(path: String) async throws -> Int {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ReclaimError(.unreadableInput, field: "file", "cannot read \(path)")
+        }
+        var r = request(.POST, Self.legacy + "/sites/import", data: nil)
+        r.headers.replaceOrAdd(name: "Content-Type", value: "text/csv")
+        r.body = .bytes(ByteBuffer(data: data))
+        struct Imported: Decodable { var added: Int }
+        return try await fetch(Imported.self, r).0.added
+    }
+
+    public func legacySite(_ code: String) async throws -> LegacySite {
+        try await fetch(LegacySite.self, request(.GET, Self.legacy + "/sites/\(Self.segment(code))")).0
+    }
+
+    public func legacySites(noticeState: String?) async throws -> [LegacySite] {
+        try await all(LegacySite.self, Self.legacy + "/sites", [("notice_state", noticeState)])
+    }
+
+    public func openNotice(_ code: String, days: Int?, start: CalendarDate?) async throws -> LegacySite {
+        var body: [String: Any] = [:]
+        if let days { body["days"] = days }
+        if let start { body["start"] = start.description }
+        return try await fetch(LegacySite.self, try post(Self.legacy + "/sites/\(Self.segment(code))/notice", body)).0
+    }
+
+    public func objectToNotice(_ code: String, text: String) async throws -> LegacySite {
+        try await fetch(LegacySite.self, try post(Self.legacy + "/sites/\(Self.segment(code))/notice/objections", ["text": text])).0
+    }
+
+    public func closeNotice(_ code: String, outcome: String, owner: String?) async throws -> LegacySite {
+        var body: [String: Any] = ["outcome": outcome]
+        if let owner { body["owner"] = owner }
+        return try await fetch(LegacySite.self, try post(Self.legacy + "/sites/\(Self.segment(code))/notice/closure", body)).0
+    }
+
+    public func addLegacyProject(name: String, approval: String, contractor: String, budget: [FundingSource: Money])
+        async throws -> LegacyProject
+    {
+        let body: [String: Any] = ["name": name, "approval": approval, "contractor": contractor,
+                                   "budget": Dictionary(uniqueKeysWithValues: budget.map { ($0.key.rawValue, $0.value.description) })]
+        return try await fetch(LegacyProject.self, try post(Self.legacy, body)).0
+    }
+
+    public func addProjectSite(_ id: Int64, code: String) async throws -> LegacyProject {
+        try await fetch(LegacyProject.self, try post(Self.legacy + "/\(id)/sites", ["code": code])).0
+    }
+
+    public func stepLegacyProject(_ id: Int64, _ action: LegacyProjectAction, opinion: String?) async throws
+        -> LegacyProject
+    {
+        let route: String
+        switch action {
+        case .approve: route = "approval"
+        case .start: route = "start"
+        case .suspend: route = "suspension"
+        case .resume: route = "resumption"
+        case .complete: route = "completion"
+        case .accept: route = "acceptance"
+        case .plan: throw ReclaimError.invalid("action", "a project is planned when it is added")
+        }
+        var body: [String: Any] = [:]
+        if let opinion { body["opinion"] = opinion }
+        return try await fetch(LegacyProject.self, try post(Self.legacy + "/\(id)/\(route)", body)).0
+    }
+
+    public func legacyProject(_ id: Int64) async throws -> LegacyProject {
+        try await fetch(LegacyProject.self, request(.GET, Self.legacy + "/\(id)")).0
+    }
+
+    public func legacyProjects() async throws -> [LegacyProject] {
+        try await all(LegacyProject.self, Self.legacy, [])
+    }
+
+    public func bookLegacy(_ kind: EntryKind, project: Int64, source: FundingSource, _ b: Booking, work: String?)
+        async throws -> BookingResult
+    {
+        var body: [String: Any] = ["source": source.rawValue, "amount": b.amount.description]
+        if let v = b.valueDate { body["value_date"] = v.description }
+        if let work { body["work"] = work }
+        let route = kind == .legacyCommit ? "commitments" : "payments"
+        return try await booked(request(.POST, Self.legacy + "/\(project)/\(route)",
+                                        data: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]),
+                                        idempotencyKey: b.idempotencyKey))
+    }
+
+    public func legacyProgress(_ id: Int64, code: String, area: Area, on date: CalendarDate, evidence: [String])
+        async throws -> LegacyProject
+    {
+        try await fetch(LegacyProject.self, try post(Self.legacy + "/\(id)/progress", [
+            "site": code, "area_hm2": area.hectares, "date": date.description, "evidence": evidence,
+        ])).0
     }
 }
 

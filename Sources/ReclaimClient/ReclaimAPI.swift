@@ -80,6 +80,27 @@ public protocol ReclaimAPI {
     func addCalendarDay(_ day: CalendarDate, _ kind: CalendarDay.Kind, name: String?) async throws -> CalendarDay
     func calendar(year: Int) async throws -> [CalendarDay]
 
+    // MARK: Legacy restoration (历史遗留/废弃矿山治理)
+    func addLegacySite(_ site: NewSite) async throws -> LegacySite
+    /// A survey CSV file, all or nothing; the number of sites added.
+    func importLegacySites(path: String) async throws -> Int
+    func legacySite(_ code: String) async throws -> LegacySite
+    func legacySites(noticeState: String?) async throws -> [LegacySite]
+    func openNotice(_ code: String, days: Int?, start: CalendarDate?) async throws -> LegacySite
+    func objectToNotice(_ code: String, text: String) async throws -> LegacySite
+    func closeNotice(_ code: String, outcome: String, owner: String?) async throws -> LegacySite
+    func addLegacyProject(name: String, approval: String, contractor: String, budget: [FundingSource: Money]) async throws
+        -> LegacyProject
+    func addProjectSite(_ id: Int64, code: String) async throws -> LegacyProject
+    func stepLegacyProject(_ id: Int64, _ action: LegacyProjectAction, opinion: String?) async throws -> LegacyProject
+    func legacyProject(_ id: Int64) async throws -> LegacyProject
+    func legacyProjects() async throws -> [LegacyProject]
+    /// legacy-commit or legacy-spend, for one source.
+    func bookLegacy(_ kind: EntryKind, project: Int64, source: FundingSource, _ booking: Booking, work: String?) async throws
+        -> BookingResult
+    func legacyProgress(_ id: Int64, code: String, area: Area, on date: CalendarDate, evidence: [String]) async throws
+        -> LegacyProject
+
     /// Releases the connection or client.
     func close() async
 }

@@ -59,6 +59,7 @@ public func buildRouter(pool: ConnectionPool, metrics: ServiceMetrics, openAPIPa
     PlanController(pool: pool).register(routes)
     AnnualPlanController(pool: pool).register(routes)
     ClosureController(pool: pool).register(routes)
+    LegacyController(pool: pool).register(routes)
     routes.answerUnknownMethods()
     return (router, routes.registered)
 }

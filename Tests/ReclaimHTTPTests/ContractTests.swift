@@ -54,7 +54,7 @@ import Testing
                 let method = HTTPRequest.Method(String(parts[0])) ?? .get
                 let uri = String(parts[1]).replacingOccurrences(of: "{license}", with: "A")
                     .replacingOccurrences(of: "{id}", with: "1").replacingOccurrences(of: "{year}", with: "2026")
-                    .replacingOccurrences(of: "{version}", with: "1").replacingOccurrences(of: "{name}", with: "ordos-2025")
+                    .replacingOccurrences(of: "{version}", with: "1").replacingOccurrences(of: "{name}", with: "ordos-2025").replacingOccurrences(of: "{code}", with: "S1")
                 let r = try await client.execute(uri: uri, method: method, headers: s.headers("aud"), body: body("{}"))
                 // A matched route answers with its own status (auditors get 403 on mutations), never "no such
                 // route": a 404 is the domain's (no such entry, assessment or plan version), never the router's.

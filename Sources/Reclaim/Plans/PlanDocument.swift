@@ -184,7 +184,7 @@ public struct PlanDocument: Sendable, Equatable, Codable {
     }
 
     /// Yuan with at most two decimals; zero allowed (a year without works).
-    static func yuan(_ text: String, field: String) throws -> Money {
+    public static func yuan(_ text: String, field: String) throws -> Money {
         guard let fen = ExactDecimal.parse(text, scale: 2, maximum: Money.maximum.fen) else {
             throw ReclaimError.invalid(field, "'\(text)' is not a yuan amount with at most two decimals, like 100000.00")
         }
