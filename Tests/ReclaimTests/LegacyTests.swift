@@ -32,6 +32,25 @@ func legacy(_ kind: EntryKind, _ p: Int64, _ source: FundingSource, _ amount: St
 }
 
 @Suite struct LegacyTests {
+    @Test func everyAllowedAndRefusedTransition() throws {
+        let w = LegacyProjects.workflow
+        #expect(w.isDeterministic)
+        var allowed: Set<String> = []
+        for state in LegacyProjectState.allCases {
+            for action in LegacyProjectAction.allCases {
+                if let t = try? w.transition(from: state, action) {
+                    allowed.insert("\(state.rawValue) \(action.rawValue) \(t.to.rawValue)\(t.reviewed ? " reviewed" : "")")
+                } else {
+                    let e = #expect(throws: ReclaimError.self) { try w.transition(from: state, action) }
+                    #expect(e?.kind == .conflict && e?.description.contains("that is \(state.rawValue)") == true)
+                }
+            }
+        }
+        #expect(allowed == ["draft plan planned", "planned approve approved reviewed", "approved start in-works",
+                            "in-works suspend suspended", "suspended resume in-works", "in-works complete completed",
+                            "completed accept accepted reviewed"])
+    }
+
     @Test func noticePeriodRules() throws {
         let db = try TestDatabase.make()
         let conn = try db.connect()
