@@ -227,7 +227,8 @@ public enum LegacySites {
                 }
             }
             guard problems.isEmpty else {
-                throw ReclaimError(.invalidInput, field: "file", "survey refused, nothing added: \(problems.joined(separator: "; "))")
+                // the file is well-formed; its rows break the rules: refused as a whole (HTTP 422)
+                throw ReclaimError(.ruleViolation, field: "file", "survey refused, nothing added: \(problems.joined(separator: "; "))")
             }
             try AuditLog.record(action: "legacy.site.import", target: "legacy-sites",
                                 input: sites.map(\.1.code).joined(separator: "\n"), by: actor, on: conn)
@@ -333,8 +334,8 @@ public enum LegacySites {
             throw ReclaimError.invalid("outcome", "must be ownerless or owner-found")
         }
         let owner = try Text.optional(owner, field: "owner", maxLength: 200)
-        if outcome == "owner-found", owner == nil { throw ReclaimError.invalid("owner", "say who the owner is") }
-        if outcome == "ownerless", owner != nil { throw ReclaimError.invalid("owner", "an ownerless site has no owner") }
+        if outcome == "owner-found", owner == nil { throw ReclaimError(.ruleViolation, field: "owner", "say who the owner is") }
+        if outcome == "ownerless", owner != nil { throw ReclaimError(.ruleViolation, field: "owner", "an ownerless site has no owner") }
         return try conn.transactionally { conn in
             let site = try find(code, on: conn)
             guard let notice = site.notice, site.noticeState == "open" else {
