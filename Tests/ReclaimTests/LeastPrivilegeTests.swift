@@ -10,7 +10,11 @@ import Testing
                              "review_decisions", "review_records", "accrual_rule_sets", "accrual_coefficients",
                              "output_reports", "accrual_assessments", "plans", "plan_costs", "plan_damaged_land",
                              "annual_plans", "annual_plan_versions", "annual_plan_works", "annual_plan_approvals",
-                             "annual_plan_reports", "annual_plan_report_lines", "annual_plan_rectifications"]
+                             "annual_plan_reports", "annual_plan_report_lines", "annual_plan_rectifications",
+                             "work_calendar", "closure_applications", "closure_panel", "closure_votes",
+                             "legacy_sites", "legacy_site_problems", "legacy_notices", "legacy_objections",
+                             "legacy_notice_outcomes", "legacy_projects", "legacy_project_budgets", "legacy_project_sites",
+                             "legacy_progress"]
 
     func setUp() throws -> (TestDatabase, Connection) {
         let (db, conn) = try ledgerDatabase()
@@ -32,7 +36,12 @@ import Testing
                           "plan_damaged_land": "existing_m2 = 0", "annual_plans": "year = 2000",
                           "annual_plan_versions": "budget = 0", "annual_plan_works": "budget = 0",
                           "annual_plan_approvals": "decision_seq = 0", "annual_plan_reports": "created_by = 'x'",
-                          "annual_plan_report_lines": "spent = 0", "annual_plan_rectifications": "item = 'x'"][table] ?? "x = 1"
+                          "annual_plan_report_lines": "spent = 0", "annual_plan_rectifications": "item = 'x'",
+                          "work_calendar": "name = 'x'", "closure_applications": "note = 'x'", "closure_panel": "reviewer = 'x'",
+                          "closure_votes": "pass = false", "legacy_sites": "area_m2 = 1", "legacy_site_problems": "quantity = 0",
+                          "legacy_notices": "days = 1", "legacy_objections": "text = 'x'", "legacy_notice_outcomes": "owner = 'x'",
+                          "legacy_projects": "name = 'x'", "legacy_project_budgets": "planned = 0",
+                          "legacy_project_sites": "added_by = 'x'", "legacy_progress": "area_m2 = 1"][table] ?? "x = 1"
             for sql in ["UPDATE \(table) SET \(column)", "DELETE FROM \(table)", "TRUNCATE \(table)",
                         "ALTER TABLE \(table) DISABLE TRIGGER ALL"] {
                 let e = #expect(throws: PQError.self, "\(sql)") { try app.execute("\(unescaped: sql)") }
