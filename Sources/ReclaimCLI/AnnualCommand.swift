@@ -48,7 +48,7 @@ struct AnnualCommand: AsyncParsableCommand {
         @Option(help: "The works file (JSON).") var file: String
 
         func run() async throws {
-            let works = try reportingFailuresValue { try target.works(file) }
+            let works = try reportingFailures { try target.works(file) }
             try await target.run("drafted") { try await $0.draftAnnualPlan(target.license, year: $1, works) }
         }
     }
@@ -94,7 +94,7 @@ struct AnnualCommand: AsyncParsableCommand {
         @Option(help: "The works file (JSON).") var file: String
 
         func run() async throws {
-            let works = try reportingFailuresValue { try target.works(file) }
+            let works = try reportingFailures { try target.works(file) }
             try await target.run("revised") { try await $0.reviseAnnualPlan(target.license, year: $1, works) }
         }
     }
@@ -106,7 +106,7 @@ struct AnnualCommand: AsyncParsableCommand {
         @Option(help: "The report file (JSON).") var file: String
 
         func run() async throws {
-            let data = try reportingFailuresValue { try readFile(file) }
+            let data = try reportingFailures { try readFile(file) }
             try await target.run("reported") { try await $0.reportAnnualPlan(target.license, year: $1, file: data) }
         }
     }
@@ -209,14 +209,6 @@ struct AnnualCommand: AsyncParsableCommand {
             }
         }
     }
-}
-
-/// Reads and checks input before any backend opens, with the CLI's one-line refusal.
-func reportingFailuresValue<T>(_ body: () throws -> T) throws -> T {
-    var value: T?
-    try reportingFailures { value = try body() }
-    guard let value else { throw ExitCode(70) }
-    return value
 }
 
 extension AnnualPlanSummary: Tabular {

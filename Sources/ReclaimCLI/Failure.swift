@@ -43,9 +43,10 @@ enum CLIFailure: Error {
 /// stderr and the documented exit code, thrown as ArgumentParser's
 /// `ExitCode` (never `exit()`, so commands can run in-process in tests).
 /// Nothing of SQL or a stack reaches the user.
-func reportingFailures(_ body: () throws -> Void) throws {
+@discardableResult
+func reportingFailures<T>(_ body: () throws -> T) throws -> T {
     do {
-        try body()
+        return try body()
     } catch {
         throw report(error)
     }
