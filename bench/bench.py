@@ -85,7 +85,7 @@ CREATE TABLE bench_entries (id bigserial PRIMARY KEY, account_id int NOT NULL, a
 CREATE TABLE bench_import (license text, kind text, amount numeric, value_date date, reference text,
                            idempotency_key text, memo text, annual_plan_year integer);
 """)
-# Withdrawals pay for an approved annual plan's works: every bench mine gets an
+# Withdrawals pay for an approved annual plan's works: every bench mine (BIG and SMALL too) gets an
 # approved plan and an approved 2021 annual plan with a budget nothing reaches,
 # through the same workflow functions the service calls (as the owner).
 psql("""
@@ -93,7 +93,7 @@ DO $$
 DECLARE
     m record; p bigint; ap bigint; v bigint; seq integer;
 BEGIN
-    FOR m IN SELECT id FROM mines WHERE license LIKE 'M%' ORDER BY id LOOP
+    FOR m IN SELECT id FROM mines ORDER BY id LOOP
         INSERT INTO plans (mine_id, version, service_from, service_to, responsibility_area_m2, planned_reclaimed_m2,
                            target_rate_bp, cost_total, letter_signed_on, submitted_by)
         VALUES (m.id, 1, 2021, 2021, 1, 1, 10000, 100000000000000, '2021-01-01', 'bench-op') RETURNING id INTO p;

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import PQKit
 public import Reclaim
 #if canImport(Glibc)

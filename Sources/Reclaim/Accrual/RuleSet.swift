@@ -166,7 +166,7 @@ public enum RuleSets {
             }
             for table in RuleSet.Table.allCases {
                 for (key, value) in set[table] {
-                    try DatabaseRefusal.mapping {
+                    _ = try DatabaseRefusal.mapping {
                         try conn.execute("""
                             INSERT INTO accrual_coefficients (rule_set, table_name, key, value)
                             VALUES (\(set.name), \(table.rawValue), \(key), \(value.description)::numeric)

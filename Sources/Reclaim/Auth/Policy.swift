@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A user's one role.
 public enum Role: String, Sendable, CaseIterable, Codable {

@@ -234,7 +234,7 @@ public enum Closures {
                 guard name != filedBy, !principal.mines.contains(app.license) else {
                     throw ReclaimError(.ruleViolation, field: "reviewer", "\(name) applied for or acts for mine \(app.license)")
                 }
-                try DatabaseRefusal.mapping {
+                _ = try DatabaseRefusal.mapping {
                     try conn.execute("""
                         INSERT INTO closure_panel (application_id, reviewer, assigned_by) VALUES (\(id), \(name), \(actor.name))
                         """)

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import PQKit
 
 /// A day the bureau's calendar lists: a holiday (a weekday off) or a

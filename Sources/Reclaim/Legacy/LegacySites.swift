@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import PQKit
 
 /// A funding source of the legacy programme (资金来源).

@@ -26,7 +26,7 @@ public struct ReviewDecision: Sendable, Equatable, Codable {
 public enum Review {
     /// Starts a new record of `workflow` in its initial state.
     public static func open<S, A>(_ workflow: Workflow<S, A>, id: Int64, by actor: Actor, on conn: Connection) throws {
-        try DatabaseRefusal.mapping {
+        _ = try DatabaseRefusal.mapping {
             try conn.execute("""
                 SELECT review_open(\(workflow.recordType), \(id), \(workflow.initial.rawValue), \(actor.name))
                 """)
