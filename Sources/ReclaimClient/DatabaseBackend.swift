@@ -360,5 +360,9 @@ public final class DatabaseBackend: ReclaimAPI {
         return try LegacyProjects.progress(id, code: code, area: area, on: date, evidence: evidence, by: actor, on: connection)
     }
 
+    public func fundReport(year: Int) async throws -> FundReport {
+        try Reports.fund(year: year, only: principal.flatMap(MinePolicy.scope(for:)), on: connection)
+    }
+
     public func close() async { connection.close() }
 }

@@ -559,6 +559,12 @@ extension HTTPBackend {
     }
 }
 
+extension HTTPBackend {
+    public func fundReport(year: Int) async throws -> FundReport {
+        try await fetch(FundReport.self, request(.GET, "/reports/fund?year=\(year)")).0
+    }
+}
+
 /// The works file's shape, without the derived totals.
 struct WorksFile: Encodable {
     var works: [AnnualWork]

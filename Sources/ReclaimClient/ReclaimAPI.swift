@@ -101,6 +101,9 @@ public protocol ReclaimAPI {
     func legacyProgress(_ id: Int64, code: String, area: Area, on date: CalendarDate, evidence: [String]) async throws
         -> LegacyProject
 
+    // MARK: Reports
+    func fundReport(year: Int) async throws -> FundReport
+
     /// Releases the connection or client.
     func close() async
 }

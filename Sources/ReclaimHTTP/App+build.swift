@@ -60,6 +60,7 @@ public func buildRouter(pool: ConnectionPool, metrics: ServiceMetrics, openAPIPa
     AnnualPlanController(pool: pool).register(routes)
     ClosureController(pool: pool).register(routes)
     LegacyController(pool: pool).register(routes)
+    ReportController(pool: pool).register(routes)
     routes.answerUnknownMethods()
     return (router, routes.registered)
 }

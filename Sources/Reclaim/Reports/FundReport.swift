@@ -1,0 +1,128 @@
+public import Foundation
+public import PQKit
+
+/// One line of the fund report: a mine's fund over a year, every movement by
+/// the kind of booking it came from (a reversal counts against its
+/// original's kind), so opening plus the movements is the closing balance.
+public struct FundReportLine: Sendable, Equatable, Codable {
+    public var license: String
+    public var mineralClass: String
+    public var regionCode: String
+    public var opening: Money
+    public var deposits: Money
+    public var conversions: Money
+    public var withdrawals: Money
+    public var transfersIn: Money
+    public var transfersOut: Money
+    public var releases: Money
+    public var closing: Money
+    /// The year's latest assessment (zero when not assessed).
+    public var assessed: Money
+    /// assessed − deposits where positive.
+    public var shortfall: Money
+
+    enum CodingKeys: String, CodingKey {
+        case license
+        case mineralClass = "mineral_class"
+        case regionCode = "region_code"
+        case opening, deposits, conversions, withdrawals
+        case transfersIn = "transfers_in"
+        case transfersOut = "transfers_out"
+        case releases, closing, assessed, shortfall
+    }
+
+    static func sum(_ lines: [FundReportLine], label: String) -> FundReportLine {
+        func s(_ k: KeyPath<FundReportLine, Money>) -> Money { Money(fen: lines.reduce(0) { $0 + $1[keyPath: k].fen }) }
+        return FundReportLine(license: label, mineralClass: "", regionCode: "", opening: s(\.opening), deposits: s(\.deposits),
+                              conversions: s(\.conversions), withdrawals: s(\.withdrawals), transfersIn: s(\.transfersIn),
+                              transfersOut: s(\.transfersOut), releases: s(\.releases), closing: s(\.closing),
+                              assessed: s(\.assessed), shortfall: s(\.shortfall))
+    }
+
+    /// opening + deposits + conversions − withdrawals + transfers in − transfers out − releases.
+    public var addsUp: Bool {
+        opening.fen + deposits.fen + conversions.fen - withdrawals.fen + transfersIn.fen - transfersOut.fen - releases.fen
+            == closing.fen
+    }
+}
+
+/// The fund report of a year (基金年度报告): per mine, totals by mineral class,
+/// by region code (the registry keeps a region code, not a township), and overall.
+public struct FundReport: Sendable, Equatable, Codable {
+    public var year: Int
+    public var mines: [FundReportLine]
+    public var byMineralClass: [FundReportLine]
+    public var byRegion: [FundReportLine]
+    public var totals: FundReportLine
+
+    enum CodingKeys: String, CodingKey {
+        case year, mines
+        case byMineralClass = "by_mineral_class"
+        case byRegion = "by_region"
+        case totals
+    }
+}
+
+public enum Reports {
+    /// The fund report of `year`, read in one REPEATABLE READ snapshot so it
+    /// adds up while bookings arrive. `only`: an operator's mines.
+    public static func fund(year: Int, only: [String]? = nil, on conn: Connection) throws -> FundReport {
+        try OutputReports.checkYear(year)
+        guard let jan1 = CalendarDate(year: year, month: 1, day: 1), let dec31 = CalendarDate(year: year, month: 12, day: 31)
+        else { throw ReclaimError.invalid("year", "must be a year") }
+        return try conn.transactionally { conn in
+            try conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            let lines = try conn.query("""
+                WITH moves AS (
+                    SELECT a.mine_id, p.amount, p.value_date,
+                           coalesce(o.kind, e.kind) AS kind,
+                           -- a transfer's direction on this account: its original posting's sign
+                           (p.amount > 0) <> (e.kind = 'reversal') AS inward
+                    FROM ledger_postings p JOIN fund_accounts a ON a.id = p.account_id AND a.kind = 'fund'
+                    JOIN ledger_entries e ON e.id = p.entry_id LEFT JOIN ledger_entries o ON o.id = e.reverses
+                    WHERE p.value_date <= \(dec31)
+                ), per_mine AS (
+                    SELECT mine_id,
+                           coalesce(sum(amount) FILTER (WHERE value_date < \(jan1)), 0) AS opening,
+                           coalesce(sum(amount) FILTER (WHERE value_date >= \(jan1) AND kind = 'deposit'), 0) AS deposits,
+                           coalesce(sum(amount) FILTER (WHERE value_date >= \(jan1) AND kind = 'deposit-conversion'), 0) AS conversions,
+                           coalesce(-sum(amount) FILTER (WHERE value_date >= \(jan1) AND kind = 'withdrawal'), 0) AS withdrawals,
+                           coalesce(sum(amount) FILTER (WHERE value_date >= \(jan1) AND kind = 'transfer' AND inward), 0) AS transfers_in,
+                           coalesce(-sum(amount) FILTER (WHERE value_date >= \(jan1) AND kind = 'transfer' AND NOT inward), 0) AS transfers_out,
+                           coalesce(-sum(amount) FILTER (WHERE value_date >= \(jan1) AND kind = 'closure-release'), 0) AS releases,
+                           coalesce(sum(amount), 0) AS closing
+                    FROM moves GROUP BY mine_id
+                )
+                SELECT m.license, m.mineral_class, m.region_code,
+                       coalesce(pm.opening, 0)::bigint AS opening, coalesce(pm.deposits, 0)::bigint AS deposits,
+                       coalesce(pm.conversions, 0)::bigint AS conversions, coalesce(pm.withdrawals, 0)::bigint AS withdrawals,
+                       coalesce(pm.transfers_in, 0)::bigint AS transfers_in, coalesce(pm.transfers_out, 0)::bigint AS transfers_out,
+                       coalesce(pm.releases, 0)::bigint AS releases, coalesce(pm.closing, 0)::bigint AS closing,
+                       coalesce((SELECT a.amount FROM accrual_assessments a WHERE a.mine_id = m.id AND a.year = \(Int64(year))
+                                 ORDER BY a.version DESC LIMIT 1), 0) AS assessed
+                FROM mines m LEFT JOIN per_mine pm ON pm.mine_id = m.id
+                WHERE (\(only) IS NULL OR m.license = ANY (\(only)))
+                ORDER BY m.license
+                """).rows.map { r -> FundReportLine in
+                let deposits: Int64 = try r.decode("deposits")
+                let assessed: Int64 = try r.decode("assessed")
+                return FundReportLine(
+                    license: try r.decode("license"), mineralClass: try r.decode("mineral_class"),
+                    regionCode: try r.decode("region_code"), opening: Money(fen: try r.decode("opening")),
+                    deposits: Money(fen: deposits), conversions: Money(fen: try r.decode("conversions")),
+                    withdrawals: Money(fen: try r.decode("withdrawals")), transfersIn: Money(fen: try r.decode("transfers_in")),
+                    transfersOut: Money(fen: try r.decode("transfers_out")), releases: Money(fen: try r.decode("releases")),
+                    closing: Money(fen: try r.decode("closing")), assessed: Money(fen: assessed),
+                    shortfall: Money(fen: max(0, assessed - deposits)))
+            }
+            guard lines.allSatisfy(\.addsUp) else {
+                throw ReclaimError(.internal, "the fund report does not add up; run fund verify")
+            }
+            func grouped(_ key: (FundReportLine) -> String) -> [FundReportLine] {
+                Dictionary(grouping: lines, by: key).sorted { $0.key < $1.key }.map { FundReportLine.sum($0.value, label: $0.key) }
+            }
+            return FundReport(year: year, mines: lines, byMineralClass: grouped(\.mineralClass), byRegion: grouped(\.regionCode),
+                              totals: FundReportLine.sum(lines, label: "total"))
+        }
+    }
+}
