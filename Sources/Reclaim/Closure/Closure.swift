@@ -312,6 +312,9 @@ public enum Closures {
             """)
         else { throw ReclaimError(.notFound, field: "id", "no closure application \(id)") }
         let filed: CalendarDate = try row.decode("filed_on")
+        // One read of the calendar serves both the due date and the days left: the days
+        // counted for "left", (today, due], lie within (filed, due], and 60 working days
+        // fit well inside 200 calendar days.
         let listed = try WorkCalendar.listed(from: filed, days: 200, on: conn)
         let due = WorkCalendar.workingDay(workingDaysAllowed, after: filed, listed: listed)
         let today = FundLedger.today
@@ -332,7 +335,7 @@ public enum Closures {
         let open = state == .filed || state == .underReview
         return ClosureApplication(
             id: id, license: try row.decode("license"), state: state, filedOn: filed, dueDate: due,
-            workingDaysLeft: open ? WorkCalendar.workingDays(after: today, through: due, listed: try WorkCalendar.listed(from: today, days: 200, on: conn)) : 0,
+            workingDaysLeft: open ? WorkCalendar.workingDays(after: today, through: due, listed: listed) : 0,
             overdue: open && today > due, evidence: try row.decode("evidence"), note: try row.decode("note"),
             filedBy: try row.decode("filed_by"), checks: try row.decode("checks"),
             panel: try conn.query("SELECT reviewer FROM closure_panel WHERE application_id = \(id) ORDER BY reviewer")
