@@ -3,37 +3,160 @@ import Foundation
 import Reclaim
 import ReclaimClient
 
+extension ReportLanguage: ExpressibleByArgument {}
+
+/// How a report is printed: the same table the API's CSV is made from.
+struct ReportOptions: ParsableArguments {
+    @Option(help: "Money in yuan, or wan (万元, six decimals).") var unit: Money.Unit = .yuan
+    @Option(help: "Output format.") var format: OutputFormat = .table
+    @Option(help: "Column headings: en (the JSON field names) or zh (Chinese; CSV then starts with a BOM).")
+    var lang: ReportLanguage = .en
+
+    /// JSON as the API answers it; else the report's table. `summary`: a
+    /// line under a text table (counts), never in CSV.
+    func print<R: TabularReport>(_ report: R, summary: String? = nil) throws {
+        try Self.print(report, unit: unit, format: format, lang: lang, summary: summary)
+    }
+
+    static func print<R: TabularReport>(_ report: R, unit: Money.Unit, format: OutputFormat, lang: ReportLanguage,
+                                        summary: String? = nil) throws {
+        if format == .json { return try Output.json(report) }
+        let t = report.table(unit: unit)
+        if format == .csv { return Output.write(t.csv(lang, unit: unit)) }
+        Output.write(Output.table(headers: t.headings(lang, unit: unit), rows: t.rows) + (summary.map { $0 + "\n" } ?? ""))
+    }
+}
+
 /// `reclaim report`: the bureau's reports.
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "report", abstract: "The bureau's reports.", subcommands: [Fund.self])
+        commandName: "report", abstract: "The bureau's reports.",
+        subcommands: [Fund.self, Restoration.self, AnnualPlans.self, Closure.self, Legacy.self, Targets.self, Disclosure.self])
 
     struct Fund: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Per mine: opening balance, every kind of movement, closing balance, assessed accrual and shortfall; with totals.")
         @OptionGroup var target: BackendOptions
         @Option(help: "The year.") var year: String
-        @Option(help: "Money in yuan, or wan (万元, six decimals).") var unit: Money.Unit = .yuan
-        @Option(help: "Output format.") var format: OutputFormat = .table
+        @OptionGroup var output: ReportOptions
+
+        func run() async throws {
+            try await reportingFailures {
+                let year = try parseYear(self.year)
+                try await target.with { api in try output.print(try await api.fundReport(year: year)) }
+            }
+        }
+    }
+
+    struct Restoration: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Per mine: planned and treated area, cumulative treated area and the land reclamation rate; the banner's total since 2020.")
+        @OptionGroup var target: BackendOptions
+        @Option(help: "The year.") var year: String
+        @OptionGroup var output: ReportOptions
+
+        func run() async throws {
+            try await reportingFailures {
+                let year = try parseYear(self.year)
+                try await target.with { api in try output.print(try await api.restorationReport(year: year)) }
+            }
+        }
+    }
+
+    struct AnnualPlans: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "annual-plans",
+            abstract: "The year's annual plans by state (missing ones too): budget approved, withdrawn and reported spent.")
+        @OptionGroup var target: BackendOptions
+        @Option(help: "The year.") var year: String
+        @OptionGroup var output: ReportOptions
 
         func run() async throws {
             try await reportingFailures {
                 let year = try parseYear(self.year)
                 try await target.with { api in
-                    let r = try await api.fundReport(year: year)
-                    if format == .json { return try Output.json(r) }
-                    func money(_ m: Money) -> String { unit == .wan ? m.wan : m.description }
-                    let headers = ["license", "mineral_class", "region_code", "opening", "deposits", "conversions",
-                                   "withdrawals", "transfers_in", "transfers_out", "releases", "closing", "assessed", "shortfall"]
-                    func cells(_ l: FundReportLine) -> [String] {
-                        [l.license, l.mineralClass, l.regionCode] + [l.opening, l.deposits, l.conversions, l.withdrawals,
-                                                                     l.transfersIn, l.transfersOut, l.releases, l.closing,
-                                                                     l.assessed, l.shortfall].map(money)
-                    }
-                    let rows = r.mines.map(cells) + r.byMineralClass.map { cells($0) } + r.byRegion.map { cells($0) } + [cells(r.totals)]
-                    Output.write(format == .csv ? Output.csv(headers: headers, rows: rows) : Output.table(headers: headers, rows: rows))
+                    let r = try await api.annualPlansReport(year: year)
+                    try output.print(r, summary: r.summary)
                 }
             }
         }
     }
+
+    struct Closure: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Closure applications with their due dates and working days left, overdue first.")
+        @OptionGroup var target: BackendOptions
+        @OptionGroup var output: ReportOptions
+
+        func run() async throws {
+            try await reportingFailures {
+                try await target.with { api in
+                    let r = try await api.closureReport()
+                    try output.print(r, summary: r.summary)
+                }
+            }
+        }
+    }
+
+    struct Legacy: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Legacy sites by notice state; projects by state with treated area and money by funding source.")
+        @OptionGroup var target: BackendOptions
+        @OptionGroup var output: ReportOptions
+
+        func run() async throws {
+            try await reportingFailures {
+                try await target.with { api in try output.print(try await api.legacyReport()) }
+            }
+        }
+    }
+
+    struct Targets: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The master plan's 2025 targets: each figure, its target, whether it is met, and the 2020 baseline.")
+        @OptionGroup var target: BackendOptions
+        @Option(help: "The output year for sand-and-gravel output (default: the latest reported).") var year: String?
+        @OptionGroup var output: ReportOptions
+
+        func run() async throws {
+            try await reportingFailures {
+                let year = try self.year.map { try parseYear($0) }
+                try await target.with { api in
+                    let r = try await api.targetsReport(year: year)
+                    try output.print(r, summary: r.targets.compactMap(\.note).joined(separator: "\n").nilIfEmpty)
+                }
+            }
+        }
+    }
+
+    struct Disclosure: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A mine's yearly public summary: the fund's accrual, use and balance, and the annual plan's execution.")
+        enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, csv, html }
+
+        @OptionGroup var target: BackendOptions
+        @Argument(help: "The mining licence number.") var license: String
+        @Option(help: "The year.") var year: String
+        @Option(help: "Money in yuan, or wan (万元, six decimals).") var unit: Money.Unit = .yuan
+        @Option(help: "Output format; html is the printable page.") var format: Format = .table
+        @Option(help: "Headings: en or zh.") var lang: ReportLanguage = .en
+
+        func run() async throws {
+            try await reportingFailures {
+                let year = try parseYear(self.year)
+                try await target.with { api in
+                    let r = try await api.disclosure(license, year: year)
+                    if let tabular = OutputFormat(rawValue: format.rawValue) {
+                        try ReportOptions.print(r, unit: unit, format: tabular, lang: lang)
+                    } else {
+                        Output.write(r.html(lang: lang, unit: unit))
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
 }

@@ -361,8 +361,38 @@ public final class DatabaseBackend: ReclaimAPI {
     }
 
     public func fundReport(year: Int) async throws -> FundReport {
-        try Reports.fund(year: year, only: principal.flatMap(MinePolicy.scope(for:)), on: connection)
+        try Reports.fund(year: year, only: scope, on: connection)
     }
+
+    public func restorationReport(year: Int) async throws -> RestorationReport {
+        try Reports.restoration(year: year, only: scope, on: connection)
+    }
+
+    public func annualPlansReport(year: Int) async throws -> AnnualPlansReport {
+        try Reports.annualPlans(year: year, only: scope, on: connection)
+    }
+
+    public func closureReport() async throws -> ClosureReport {
+        try Reports.closure(only: scope, on: connection)
+    }
+
+    public func legacyReport() async throws -> LegacyReport {
+        try check(LegacyPolicy.read)
+        return try Reports.legacy(on: connection)
+    }
+
+    public func targetsReport(year: Int?) async throws -> TargetsReport {
+        try check(ReportPolicy.targets)
+        return try Reports.targets(year: year, on: connection)
+    }
+
+    public func disclosure(_ license: String, year: Int) async throws -> DisclosureReport {
+        try check(ReportPolicy.disclosure(try Identifier.license(license)))
+        return try Reports.disclosure(license, year: year, on: connection)
+    }
+
+    /// The mines a per-mine report may show: an operator's own, else all (nil).
+    var scope: [String]? { principal.flatMap(MinePolicy.scope(for:)) }
 
     public func close() async { connection.close() }
 }

@@ -563,6 +563,30 @@ extension HTTPBackend {
     public func fundReport(year: Int) async throws -> FundReport {
         try await fetch(FundReport.self, request(.GET, "/reports/fund?year=\(year)")).0
     }
+
+    public func restorationReport(year: Int) async throws -> RestorationReport {
+        try await fetch(RestorationReport.self, request(.GET, "/reports/restoration?year=\(year)")).0
+    }
+
+    public func annualPlansReport(year: Int) async throws -> AnnualPlansReport {
+        try await fetch(AnnualPlansReport.self, request(.GET, "/reports/annual-plans?year=\(year)")).0
+    }
+
+    public func closureReport() async throws -> ClosureReport {
+        try await fetch(ClosureReport.self, request(.GET, "/reports/closure")).0
+    }
+
+    public func legacyReport() async throws -> LegacyReport {
+        try await fetch(LegacyReport.self, request(.GET, "/reports/legacy")).0
+    }
+
+    public func targetsReport(year: Int?) async throws -> TargetsReport {
+        try await fetch(TargetsReport.self, request(.GET, "/reports/targets" + (year.map { "?year=\($0)" } ?? ""))).0
+    }
+
+    public func disclosure(_ license: String, year: Int) async throws -> DisclosureReport {
+        try await fetch(DisclosureReport.self, request(.GET, "/reports/disclosure/\(Self.segment(license))/\(year)")).0
+    }
 }
 
 /// The works file's shape, without the derived totals.

@@ -103,6 +103,13 @@ public protocol ReclaimAPI {
 
     // MARK: Reports
     func fundReport(year: Int) async throws -> FundReport
+    func restorationReport(year: Int) async throws -> RestorationReport
+    func annualPlansReport(year: Int) async throws -> AnnualPlansReport
+    func closureReport() async throws -> ClosureReport
+    func legacyReport() async throws -> LegacyReport
+    /// `year`: the output year for the sand-and-gravel output; nil for the latest reported.
+    func targetsReport(year: Int?) async throws -> TargetsReport
+    func disclosure(_ license: String, year: Int) async throws -> DisclosureReport
 
     /// Releases the connection or client.
     func close() async

@@ -68,61 +68,84 @@ public enum Reports {
     /// adds up while bookings arrive. `only`: an operator's mines.
     public static func fund(year: Int, only: [String]? = nil, on conn: Connection) throws -> FundReport {
         try OutputReports.checkYear(year)
-        guard let jan1 = CalendarDate(year: year, month: 1, day: 1), let dec31 = CalendarDate(year: year, month: 12, day: 31)
-        else { throw ReclaimError.invalid("year", "must be a year") }
-        return try conn.transactionally { conn in
-            try conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            let lines = try conn.query("""
-                WITH moves AS (
-                    SELECT a.mine_id, p.amount, p.value_date,
-                           coalesce(o.kind, e.kind) AS kind,
-                           -- a transfer's direction on this account: its original posting's sign
-                           (p.amount > 0) <> (e.kind = 'reversal') AS inward
-                    FROM ledger_postings p JOIN fund_accounts a ON a.id = p.account_id AND a.kind = 'fund'
-                    JOIN ledger_entries e ON e.id = p.entry_id LEFT JOIN ledger_entries o ON o.id = e.reverses
-                    WHERE p.value_date <= \(dec31)
-                ), per_mine AS (
-                    SELECT mine_id,
-                           coalesce(sum(amount) FILTER (WHERE value_date < \(jan1)), 0) AS opening,
-                           coalesce(sum(amount) FILTER (WHERE value_date >= \(jan1) AND kind = 'deposit'), 0) AS deposits,
-                           coalesce(sum(amount) FILTER (WHERE value_date >= \(jan1) AND kind = 'deposit-conversion'), 0) AS conversions,
-                           coalesce(-sum(amount) FILTER (WHERE value_date >= \(jan1) AND kind = 'withdrawal'), 0) AS withdrawals,
-                           coalesce(sum(amount) FILTER (WHERE value_date >= \(jan1) AND kind = 'transfer' AND inward), 0) AS transfers_in,
-                           coalesce(-sum(amount) FILTER (WHERE value_date >= \(jan1) AND kind = 'transfer' AND NOT inward), 0) AS transfers_out,
-                           coalesce(-sum(amount) FILTER (WHERE value_date >= \(jan1) AND kind = 'closure-release'), 0) AS releases,
-                           coalesce(sum(amount), 0) AS closing
-                    FROM moves GROUP BY mine_id
-                )
-                SELECT m.license, m.mineral_class, m.region_code,
-                       coalesce(pm.opening, 0)::bigint AS opening, coalesce(pm.deposits, 0)::bigint AS deposits,
-                       coalesce(pm.conversions, 0)::bigint AS conversions, coalesce(pm.withdrawals, 0)::bigint AS withdrawals,
-                       coalesce(pm.transfers_in, 0)::bigint AS transfers_in, coalesce(pm.transfers_out, 0)::bigint AS transfers_out,
-                       coalesce(pm.releases, 0)::bigint AS releases, coalesce(pm.closing, 0)::bigint AS closing,
-                       coalesce((SELECT a.amount FROM accrual_assessments a WHERE a.mine_id = m.id AND a.year = \(Int64(year))
-                                 ORDER BY a.version DESC LIMIT 1), 0) AS assessed
-                FROM mines m LEFT JOIN per_mine pm ON pm.mine_id = m.id
-                WHERE (\(only) IS NULL OR m.license = ANY (\(only)))
-                ORDER BY m.license
-                """).rows.map { r -> FundReportLine in
-                let deposits: Int64 = try r.decode("deposits")
-                let assessed: Int64 = try r.decode("assessed")
-                return FundReportLine(
-                    license: try r.decode("license"), mineralClass: try r.decode("mineral_class"),
-                    regionCode: try r.decode("region_code"), opening: Money(fen: try r.decode("opening")),
-                    deposits: Money(fen: deposits), conversions: Money(fen: try r.decode("conversions")),
-                    withdrawals: Money(fen: try r.decode("withdrawals")), transfersIn: Money(fen: try r.decode("transfers_in")),
-                    transfersOut: Money(fen: try r.decode("transfers_out")), releases: Money(fen: try r.decode("releases")),
-                    closing: Money(fen: try r.decode("closing")), assessed: Money(fen: assessed),
-                    shortfall: Money(fen: max(0, assessed - deposits)))
-            }
-            guard lines.allSatisfy(\.addsUp) else {
-                throw ReclaimError(.internal, "the fund report does not add up; run fund verify")
-            }
+        return try snapshot(on: conn) { conn in
+            let lines = try fundLines(year: year, only: only, on: conn)
             func grouped(_ key: (FundReportLine) -> String) -> [FundReportLine] {
                 Dictionary(grouping: lines, by: key).sorted { $0.key < $1.key }.map { FundReportLine.sum($0.value, label: $0.key) }
             }
             return FundReport(year: year, mines: lines, byMineralClass: grouped(\.mineralClass), byRegion: grouped(\.regionCode),
                               totals: FundReportLine.sum(lines, label: "total"))
         }
+    }
+
+    /// The fund lines of `year`, in the caller's snapshot.
+    static func fundLines(year: Int, only: [String]?, on conn: Connection) throws -> [FundReportLine] {
+        guard let jan1 = CalendarDate(year: year, month: 1, day: 1), let dec31 = CalendarDate(year: year, month: 12, day: 31)
+        else { throw ReclaimError.invalid("year", "must be a year") }
+        let lines = try conn.query("""
+            WITH moves AS (
+                SELECT a.mine_id, p.amount, p.value_date,
+                       coalesce(o.kind, e.kind) AS kind,
+                       -- a transfer's direction on this account: its original posting's sign
+                       (p.amount > 0) <> (e.kind = 'reversal') AS inward
+                FROM ledger_postings p JOIN fund_accounts a ON a.id = p.account_id AND a.kind = 'fund'
+                JOIN ledger_entries e ON e.id = p.entry_id LEFT JOIN ledger_entries o ON o.id = e.reverses
+                WHERE p.value_date <= \(dec31)
+            ), per_mine AS (
+                SELECT mine_id,
+                       coalesce(sum(amount) FILTER (WHERE value_date < \(jan1)), 0) AS opening,
+                       coalesce(sum(amount) FILTER (WHERE value_date >= \(jan1) AND kind = 'deposit'), 0) AS deposits,
+                       coalesce(sum(amount) FILTER (WHERE value_date >= \(jan1) AND kind = 'deposit-conversion'), 0) AS conversions,
+                       coalesce(-sum(amount) FILTER (WHERE value_date >= \(jan1) AND kind = 'withdrawal'), 0) AS withdrawals,
+                       coalesce(sum(amount) FILTER (WHERE value_date >= \(jan1) AND kind = 'transfer' AND inward), 0) AS transfers_in,
+                       coalesce(-sum(amount) FILTER (WHERE value_date >= \(jan1) AND kind = 'transfer' AND NOT inward), 0) AS transfers_out,
+                       coalesce(-sum(amount) FILTER (WHERE value_date >= \(jan1) AND kind = 'closure-release'), 0) AS releases,
+                       coalesce(sum(amount), 0) AS closing
+                FROM moves GROUP BY mine_id
+            )
+            SELECT m.license, m.mineral_class, m.region_code,
+                   coalesce(pm.opening, 0)::bigint AS opening, coalesce(pm.deposits, 0)::bigint AS deposits,
+                   coalesce(pm.conversions, 0)::bigint AS conversions, coalesce(pm.withdrawals, 0)::bigint AS withdrawals,
+                   coalesce(pm.transfers_in, 0)::bigint AS transfers_in, coalesce(pm.transfers_out, 0)::bigint AS transfers_out,
+                   coalesce(pm.releases, 0)::bigint AS releases, coalesce(pm.closing, 0)::bigint AS closing,
+                   coalesce((SELECT a.amount FROM accrual_assessments a WHERE a.mine_id = m.id AND a.year = \(Int64(year))
+                             ORDER BY a.version DESC LIMIT 1), 0) AS assessed
+            FROM mines m LEFT JOIN per_mine pm ON pm.mine_id = m.id
+            WHERE (\(only) IS NULL OR m.license = ANY (\(only)))
+            ORDER BY m.license
+            """).rows.map { r -> FundReportLine in
+            let deposits: Int64 = try r.decode("deposits")
+            let assessed: Int64 = try r.decode("assessed")
+            return FundReportLine(
+                license: try r.decode("license"), mineralClass: try r.decode("mineral_class"),
+                regionCode: try r.decode("region_code"), opening: Money(fen: try r.decode("opening")),
+                deposits: Money(fen: deposits), conversions: Money(fen: try r.decode("conversions")),
+                withdrawals: Money(fen: try r.decode("withdrawals")), transfersIn: Money(fen: try r.decode("transfers_in")),
+                transfersOut: Money(fen: try r.decode("transfers_out")), releases: Money(fen: try r.decode("releases")),
+                closing: Money(fen: try r.decode("closing")), assessed: Money(fen: assessed),
+                shortfall: Money(fen: max(0, assessed - deposits)))
+        }
+        guard lines.allSatisfy(\.addsUp) else {
+            throw ReclaimError(.internal, "the fund report does not add up; run fund verify")
+        }
+        return lines
+    }
+}
+
+extension FundReport: TabularReport {
+    static let columns: [(String, ReportColumnKind)] = [("license", .text), ("mineral_class", .text), ("region_code", .text)]
+        + ["opening", "deposits", "conversions", "withdrawals", "transfers_in", "transfers_out", "releases", "closing",
+           "assessed", "shortfall"].map { ($0, .money) }
+
+    /// Mines, then the totals by mineral class (`class:…`), by region (`region:…`) and overall.
+    public func table(unit: Money.Unit) -> ReportTable {
+        func cells(_ l: FundReportLine, _ label: String) -> [String] {
+            [label, l.mineralClass, l.regionCode] + [l.opening, l.deposits, l.conversions, l.withdrawals, l.transfersIn,
+                                                     l.transfersOut, l.releases, l.closing, l.assessed, l.shortfall]
+                .map { $0.text(unit) }
+        }
+        return ReportTable(Self.columns, rows: mines.map { cells($0, $0.license) }
+            + byMineralClass.map { cells($0, "class:" + $0.license) } + byRegion.map { cells($0, "region:" + $0.license) }
+            + [cells(totals, "total")])
     }
 }

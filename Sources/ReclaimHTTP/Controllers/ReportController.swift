@@ -3,37 +3,95 @@ import Hummingbird
 import PQKit
 import Reclaim
 
-/// GET /v1/reports/…: the bureau's reports, JSON (or CSV by `Accept: text/csv`).
+/// GET /v1/reports/…: the bureau's reports, JSON, or CSV by `Accept:
+/// text/csv` (with `unit=yuan|wan` and `lang=en|zh`; Chinese CSV carries a
+/// byte-order mark). The disclosure also renders as HTML by `Accept: text/html`.
+/// Operators see their own mines; the legacy and targets reports are the bureau's.
 struct ReportController {
     let pool: ConnectionPool
 
     func register(_ routes: Routes) {
-        routes.api(.get, "/reports/fund", fund)
+        routes.api(.get, "/reports/fund") { request, context in
+            let (year, only) = (try Self.requiredYear(request), try Self.scope(context))
+            return try await render(request, try await pool.withConnection { try Reports.fund(year: year, only: only, on: $0) })
+        }
+        routes.api(.get, "/reports/restoration") { request, context in
+            let (year, only) = (try Self.requiredYear(request), try Self.scope(context))
+            return try await render(request, try await pool.withConnection {
+                try Reports.restoration(year: year, only: only, on: $0)
+            })
+        }
+        routes.api(.get, "/reports/annual-plans") { request, context in
+            let (year, only) = (try Self.requiredYear(request), try Self.scope(context))
+            return try await render(request, try await pool.withConnection {
+                try Reports.annualPlans(year: year, only: only, on: $0)
+            })
+        }
+        routes.api(.get, "/reports/closure") { request, context in
+            let only = try Self.scope(context)
+            return try await render(request, try await pool.withConnection { try Reports.closure(only: only, on: $0) })
+        }
+        routes.api(.get, "/reports/legacy") { request, context in
+            try LegacyPolicy.read.check(try context.requirePrincipal())
+            return try await render(request, try await pool.withConnection { try Reports.legacy(on: $0) })
+        }
+        routes.api(.get, "/reports/targets") { request, context in
+            try ReportPolicy.targets.check(try context.requirePrincipal())
+            let year = try AnnualPlanController.queryYear(request)
+            return try await render(request, try await pool.withConnection { try Reports.targets(year: year, on: $0) })
+        }
+        routes.api(.get, "/reports/disclosure/{license}/{year}") { request, context in
+            let license = try context.license()
+            try ReportPolicy.disclosure(license).check(try context.requirePrincipal())
+            let year = try AccrualController.year(context)
+            let report = try await pool.withConnection { try Reports.disclosure(license, year: year, on: $0) }
+            if Self.accepts(request, "text/html") {
+                let (lang, unit) = try Self.presentation(request)
+                return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+                                body: .init(byteBuffer: ByteBuffer(string: report.html(lang: lang, unit: unit))))
+            }
+            return try await render(request, report)
+        }
     }
 
-    @Sendable func fund(_ request: Request, _ context: AppContext) async throws -> Response {
-        let principal = try context.requirePrincipal()
-        guard let text = request.uri.queryParameters[Substring("year")].map(String.init), text.utf8.count == 4,
-              let year = Int(text), (1990...2200).contains(year) else {
-            throw Problem.badRequest("year must be a year from 1990 to 2200", errors: [.init(field: "year", detail: "must be a year")])
-        }
-        let only = MinePolicy.scope(for: principal)
-        let report = try await pool.withConnection { try Reports.fund(year: year, only: only, on: $0) }
-        if request.headers[.accept]?.contains("text/csv") == true {
-            let csv = ([FundReportLine.csvHeaders] + (report.mines + [report.totals]).map(\.csvCells)).map(CSV.line)
-                .joined(separator: "\n") + "\n"
-            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(string: csv)))
-        }
-        return try jsonResponse(report)
+    /// JSON, or CSV when the client asks for it.
+    func render<R: TabularReport>(_ request: Request, _ report: R) async throws -> Response {
+        guard Self.accepts(request, "text/csv") else { return try jsonResponse(report) }
+        let (lang, unit) = try Self.presentation(request)
+        return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(string: report.table(unit: unit).csv(lang, unit: unit))))
     }
-}
 
-extension FundReportLine {
-    static let csvHeaders = ["license", "mineral_class", "region_code", "opening", "deposits", "conversions", "withdrawals",
-                             "transfers_in", "transfers_out", "releases", "closing", "assessed", "shortfall"]
-    var csvCells: [String] {
-        [license, mineralClass, regionCode] + [opening, deposits, conversions, withdrawals, transfersIn, transfersOut, releases,
-                                               closing, assessed, shortfall].map(\.description)
+    static func accepts(_ request: Request, _ type: String) -> Bool {
+        request.headers[.accept]?.contains(type) == true
+    }
+
+    static func requiredYear(_ request: Request) throws -> Int {
+        guard let year = try AnnualPlanController.queryYear(request) else {
+            throw Problem.badRequest("year is required", errors: [.init(field: "year", detail: "is required")])
+        }
+        return year
+    }
+
+    static func scope(_ context: AppContext) throws -> [String]? {
+        MinePolicy.scope(for: try context.requirePrincipal())
+    }
+
+    /// `lang` and `unit` query parameters, for CSV and HTML.
+    static func presentation(_ request: Request) throws -> (ReportLanguage, Money.Unit) {
+        let q = request.uri.queryParameters
+        let lang = try q[Substring("lang")].map { text in
+            guard let l = ReportLanguage(rawValue: String(text)) else {
+                throw Problem.badRequest("lang must be en or zh", errors: [.init(field: "lang", detail: "must be en or zh")])
+            }
+            return l
+        } ?? .en
+        let unit = try q[Substring("unit")].map { text in
+            guard let u = Money.Unit(rawValue: String(text)) else {
+                throw Problem.badRequest("unit must be yuan or wan", errors: [.init(field: "unit", detail: "must be yuan or wan")])
+            }
+            return u
+        } ?? .yuan
+        return (lang, unit)
     }
 }

@@ -1,0 +1,139 @@
+import Foundation
+public import PQKit
+
+/// One work of the annual plan as disclosed: what was planned and what was done.
+public struct DisclosedWork: Sendable, Equatable, Codable {
+    public var work: Int
+    public var type: WorkType
+    public var location: String
+    /// "12.5000 hm²" or "3000.000 m3"
+    public var planned: String
+    public var budget: Money
+    /// What the year-end report says was done; nil when not reported.
+    public var done: String?
+    public var spent: Money?
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(work, forKey: .work)
+        try c.encode(type, forKey: .type)
+        try c.encode(location, forKey: .location)
+        try c.encode(planned, forKey: .planned)
+        try c.encode(budget, forKey: .budget)
+        try c.encode(done, forKey: .done)
+        try c.encode(spent, forKey: .spent)
+    }
+}
+
+/// The annual plan's execution as disclosed.
+public struct DisclosedAnnualPlan: Sendable, Equatable, Codable {
+    public var state: AnnualPlanState
+    public var budget: Money
+    public var withdrawn: Money
+    public var remaining: Money
+    public var planned: Area
+    public var reported: Area
+    public var reportedSpent: Money
+    public var works: [DisclosedWork]
+
+    enum CodingKeys: String, CodingKey {
+        case state, budget, withdrawn, remaining
+        case planned = "planned_hm2"
+        case reported = "reported_hm2"
+        case reportedSpent = "reported_spent"
+        case works
+    }
+}
+
+/// The yearly public summary a company publishes (基金计提、使用及年度治理计划
+/// 执行情况公示): the fund's accrual, use and balance, and the annual plan's
+/// execution. Its fund figures are the fund report's line for the mine, read
+/// in the same snapshot.
+public struct DisclosureReport: Sendable, Equatable, Codable {
+    public var license: String
+    public var name: String
+    public var holder: String
+    public var mineral: String
+    public var year: Int
+    public var fund: FundReportLine
+    /// Nil when the mine filed no annual plan for the year.
+    public var annualPlan: DisclosedAnnualPlan?
+
+    enum CodingKeys: String, CodingKey {
+        case license, name, holder, mineral, year, fund
+        case annualPlan = "annual_plan"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(license, forKey: .license)
+        try c.encode(name, forKey: .name)
+        try c.encode(holder, forKey: .holder)
+        try c.encode(mineral, forKey: .mineral)
+        try c.encode(year, forKey: .year)
+        try c.encode(fund, forKey: .fund)
+        try c.encode(annualPlan, forKey: .annualPlan)
+    }
+
+    /// The money items in the order a reader follows them.
+    var fundItems: [(String, Money)] {
+        [("opening", fund.opening), ("assessed", fund.assessed), ("deposits", fund.deposits),
+         ("conversions", fund.conversions), ("withdrawals", fund.withdrawals), ("transfers_in", fund.transfersIn),
+         ("transfers_out", fund.transfersOut), ("releases", fund.releases), ("closing", fund.closing),
+         ("shortfall", fund.shortfall)]
+    }
+}
+
+extension DisclosureReport: TabularReport {
+    /// Item and value, one per line; the works as `work:N` lines.
+    public func table(unit: Money.Unit) -> ReportTable {
+        var rows: [[String]] = [["license", license], ["name", name], ["holder", holder], ["mineral", mineral],
+                                ["year", String(year)]]
+        rows += fundItems.map { [$0.0, $0.1.text(unit)] }
+        if let p = annualPlan {
+            rows += [["state", p.state.rawValue], ["budget", p.budget.text(unit)], ["withdrawn", p.withdrawn.text(unit)],
+                     ["planned_hm2", p.planned.hectares], ["reported_hm2", p.reported.hectares],
+                     ["reported_spent", p.reportedSpent.text(unit)]]
+            rows += p.works.map {
+                ["work:\($0.work)", "\($0.type.rawValue) @ \($0.location): planned \($0.planned), budget \($0.budget.text(unit))"
+                    + ($0.done.map { ", done \($0)" } ?? "") + ($0.spent.map { ", spent \($0.text(unit))" } ?? "")]
+            }
+        } else {
+            rows.append(["state", "none"])
+        }
+        return ReportTable([("item", .text), ("value", .text)], rows: rows)
+    }
+}
+
+extension Reports {
+    public static func disclosure(_ license: String, year: Int, on conn: Connection) throws -> DisclosureReport {
+        try OutputReports.checkYear(year)
+        let license = try Identifier.license(license)
+        return try snapshot(on: conn) { conn in
+            let mine = try MineRegistry.find(license, on: conn)
+            guard let fund = try fundLines(year: year, only: [license], on: conn).first else {
+                throw MineRegistry.notFound(license)
+            }
+            var plan: DisclosedAnnualPlan?
+            do {
+                let a = try AnnualPlans.find(license, year: year, on: conn)
+                let works = a.works.map { w in
+                    DisclosedWork(
+                        work: w.work, type: w.planned.type, location: w.planned.location,
+                        planned: w.planned.area.map { "\($0.hectares) hm²" } ?? "\(w.planned.quantity?.description ?? "0") \(w.planned.unit ?? "")",
+                        budget: w.planned.budget,
+                        done: w.done.map { d in d.area.map { "\($0.hectares) hm²" } ?? "\(d.quantity?.description ?? "0") \(w.planned.unit ?? "")" },
+                        spent: w.done?.spent)
+                }
+                plan = DisclosedAnnualPlan(
+                    state: a.state, budget: a.budget, withdrawn: a.withdrawn, remaining: a.remaining, planned: a.area,
+                    reported: Area(squareMetres: a.works.reduce(0) { $0 + ($1.done?.area?.squareMetres ?? 0) }),
+                    reportedSpent: Money(fen: a.works.reduce(0) { $0 + ($1.done?.spent.fen ?? 0) }), works: works)
+            } catch let e as ReclaimError where e.kind == .notFound {
+                plan = nil
+            }
+            return DisclosureReport(license: license, name: mine.name, holder: mine.holder, mineral: mine.mineral, year: year,
+                                    fund: fund, annualPlan: plan)
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+public import PQKit
+
+/// Which registered minerals count as sand and gravel (砂石) for the master
+/// plan's targets: construction sand and gravel and building stone, matched
+/// on the registry's `mineral` text, trimmed and lower-cased, English or
+/// Chinese. Foundry sand and glass sand are industrial minerals, not 砂石.
+/// The 2020 baseline of 38 such mines is Dalad's 35 construction-sand
+/// mines plus its 3 building-stone limestone quarries (plan ch. 2).
+public enum SandAndGravel {
+    public static let minerals: [String] = [
+        "construction sand", "construction gravel", "sand and gravel", "construction sand and gravel", "gravel",
+        "building stone", "building-stone limestone", "construction stone",
+        "建筑用砂", "建筑用砂石", "砂石", "砂砾石", "建筑石料", "建筑用石料", "建筑石料用灰岩",
+    ]
+
+    /// Output is reported in tonnes; the target is in m³. Converted at this
+    /// bulk density, 1.5 t/m³, the figure commonly used for sand and gravel
+    /// in Chinese output statistics: an assumption the figure's note states.
+    public static let tonnesPerCubicMetre = "1.5"
+
+    /// Tonnes (thousandths) to m³ (thousandths) at 1.5 t/m³, rounded half up.
+    static func cubicMetres(fromTonnes t: Int64) -> Int64 { Int64((Int128(t) * 4 + 3) / 6) }
+
+    public static func matches(_ mineral: String) -> Bool {
+        minerals.contains(mineral.trimmingCharacters(in: .whitespaces).lowercased())
+    }
+}
+
+/// One master-plan target (规划指标) with the registry's current figure.
+public struct TargetFigure: Sendable, Equatable, Codable {
+    public var name: String
+    /// Exact decimal text (a count, a percent with two decimals, m³ with three).
+    public var value: String
+    public var target: String
+    /// `at_most` or `at_least`.
+    public var comparison: String
+    public var met: Bool
+    public var baseline2020: String?
+    /// The output year, for figures computed from output reports.
+    public var year: Int?
+    /// What the figure leaves out, when it does.
+    public var note: String?
+
+    enum CodingKeys: String, CodingKey {
+        case name, value, target, comparison, met
+        case baseline2020 = "baseline_2020"
+        case year, note
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(value, forKey: .value)
+        try c.encode(target, forKey: .target)
+        try c.encode(comparison, forKey: .comparison)
+        try c.encode(met, forKey: .met)
+        try c.encode(baseline2020, forKey: .baseline2020)
+        try c.encode(year, forKey: .year)
+        try c.encode(note, forKey: .note)
+    }
+}
+
+/// The master plan's 2025 targets (达拉特旗矿产资源总体规划 2021–2025, 主要指标).
+public struct TargetsReport: Sendable, Equatable, Codable {
+    public var targets: [TargetFigure]
+
+    public init(from decoder: any Decoder) throws { targets = try [TargetFigure](from: decoder) }
+    public func encode(to encoder: any Encoder) throws { try targets.encode(to: encoder) }
+    init(targets: [TargetFigure]) { self.targets = targets }
+}
+
+extension TargetsReport: TabularReport {
+    public func table(unit: Money.Unit) -> ReportTable {
+        ReportTable([("name", .text), ("value", .text), ("target", .text), ("met", .text), ("baseline_2020", .text),
+                     ("year", .text)],
+                    rows: targets.map {
+                        [$0.name, $0.value, ($0.comparison == "at_most" ? "<= " : ">= ") + $0.target, String($0.met),
+                         $0.baseline2020 ?? "", $0.year.map(String.init) ?? ""]
+                    })
+    }
+}
+
+extension Reports {
+    /// The targets as the registry stands now; sand-and-gravel output from
+    /// the latest output report of each such mine for `year` (default: the
+    /// latest year any output was reported), tonnes converted to m³ at
+    /// `SandAndGravel.tonnesPerCubicMetre`.
+    public static func targets(year: Int? = nil, on conn: Connection) throws -> TargetsReport {
+        if let year { try OutputReports.checkYear(year) }
+        return try snapshot(on: conn) { conn in
+            guard let row = try conn.queryFirst("""
+                SELECT count(*) FILTER (WHERE status <> 'closed') AS mines,
+                       count(*) FILTER (WHERE status <> 'closed' AND scale IN ('large', 'medium')) AS large_medium,
+                       count(*) FILTER (WHERE status <> 'closed' AND lower(btrim(mineral)) = ANY (\(SandAndGravel.minerals)))
+                           AS sand_gravel
+                FROM mines
+                """) else { throw ReclaimError(.internal, "the registry could not be counted") }
+            let mines: Int64 = try row.decode("mines")
+            let largeMedium: Int64 = try row.decode("large_medium")
+            let sandGravel: Int64 = try row.decode("sand_gravel")
+            let outputYear: Int? = try year ?? conn.queryFirst("SELECT max(year) AS y FROM output_reports")?
+                .decode("y", as: Int32?.self).map(Int.init)
+            // the latest report of each mine for the year (corrections supersede)
+            let output = try conn.queryFirst("""
+                SELECT coalesce(sum(o.quantity) FILTER (WHERE o.unit = 'm3'), 0)::text AS m3,
+                       coalesce(sum(o.quantity) FILTER (WHERE o.unit = 't'), 0)::text AS t
+                FROM mines m JOIN LATERAL (SELECT quantity, unit FROM output_reports r
+                                           WHERE r.mine_id = m.id AND r.year = \(outputYear.map(Int64.init))
+                                           ORDER BY r.id DESC LIMIT 1) o ON true
+                WHERE lower(btrim(m.mineral)) = ANY (\(SandAndGravel.minerals))
+                """)
+            let tonnes = try Quantity.parse(try output?.decode("t", as: String.self) ?? "0")
+            let m3 = Quantity(thousandths: try Quantity.parse(try output?.decode("m3", as: String.self) ?? "0").thousandths
+                              + SandAndGravel.cubicMetres(fromTonnes: tonnes.thousandths))
+            let share = basisPoints(largeMedium * 100, of: mines * 100) ?? 0
+            return TargetsReport(targets: [
+                TargetFigure(name: "mine_count", value: String(mines), target: "68", comparison: "at_most", met: mines <= 68,
+                             baseline2020: "78", year: nil, note: nil),
+                TargetFigure(name: "sand_gravel_mines", value: String(sandGravel), target: "21", comparison: "at_most",
+                             met: sandGravel <= 21, baseline2020: "38", year: nil, note: nil),
+                TargetFigure(name: "large_medium_share_percent", value: ExactDecimal.format(share, scale: 2), target: "60.00",
+                             comparison: "at_least", met: share >= 6000, baseline2020: "20.4", year: nil, note: nil),
+                TargetFigure(name: "sand_gravel_output_m3", value: m3.description, target: "1280000.000",
+                             comparison: "at_most", met: m3.thousandths <= 1_280_000_000, baseline2020: nil, year: outputYear,
+                             note: tonnes.thousandths == 0 ? nil
+                                 : "\(tonnes) t converted at \(SandAndGravel.tonnesPerCubicMetre) t/m³"),
+            ])
+        }
+    }
+}
