@@ -194,3 +194,33 @@ import Testing
         try await pool.shutdown()
     }
 }
+
+@Suite struct ReportAPITests {
+    @Test func reportsAsJSONCSVAndHTML() async throws {
+        let s = try TestService.make()
+        try await s.application().test(.router) { client in
+            let r = try await client.execute(uri: "/v1/mines/A/fund/deposits", method: .post, headers: s.headers("li"),
+                                             body: body(#"{"amount":"100","value_date":"2025-03-01"}"#))
+            #expect(r.status == .created)
+            let csv = try await client.execute(uri: "/v1/reports/fund?year=2025&lang=zh&unit=wan", method: .get,
+                                               headers: s.headers("aud", accept: "text/csv"))
+            #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)
+            #expect(csv.text.hasPrefix("\u{FEFF}采矿许可证号,") && csv.text.contains("A,solid-energy,150621,0.000000,0.010000,"))
+            let page = try await client.execute(uri: "/v1/reports/disclosure/A/2025", method: .get,
+                                                headers: s.headers("opA", accept: "text/html"))
+            #expect(page.status == .ok && page.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(page.text.contains("<td class=\"n\">100.00</td>") && page.text.hasSuffix("</html>\n"))
+            try await client.execute(uri: "/v1/reports/disclosure/B/2025", method: .get, headers: s.headers("opA"))
+                .problem(.forbidden)
+            try await client.execute(uri: "/v1/reports/disclosure/NOPE/2025", method: .get, headers: s.headers("aud"))
+                .problem(.notFound)
+            try await client.execute(uri: "/v1/reports/targets", method: .get, headers: s.headers("opA")).problem(.forbidden)
+            try await client.execute(uri: "/v1/reports/restoration", method: .get, headers: s.headers("aud")).problem(.badRequest)
+            try await client.execute(uri: "/v1/reports/closure?lang=fr", method: .get, headers: s.headers("aud", accept: "text/csv"))
+                .problem(.badRequest)
+            let closure = try await client.execute(uri: "/v1/reports/closure", method: .get, headers: s.headers("rev")).json()
+            #expect((closure["counts"] as? [String: Any])?["filed"] as? Int == 0)
+        }
+        try await s.pool.shutdown()
+    }
+}

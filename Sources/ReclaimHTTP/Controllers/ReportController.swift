@@ -54,10 +54,11 @@ struct ReportController {
         }
     }
 
-    /// JSON, or CSV when the client asks for it.
+    /// JSON, or CSV when the client asks for it. `lang` and `unit` are
+    /// checked either way: a wrong one is a 400, never silently ignored.
     func render<R: TabularReport>(_ request: Request, _ report: R) async throws -> Response {
-        guard Self.accepts(request, "text/csv") else { return try jsonResponse(report) }
         let (lang, unit) = try Self.presentation(request)
+        guard Self.accepts(request, "text/csv") else { return try jsonResponse(report) }
         return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"],
                         body: .init(byteBuffer: ByteBuffer(string: report.table(unit: unit).csv(lang, unit: unit))))
     }

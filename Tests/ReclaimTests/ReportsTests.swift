@@ -1,0 +1,275 @@
+import Foundation
+import PQKit
+import Reclaim
+import TestSupport
+import Testing
+
+/// The reports besides the fund's, each against figures this test computes
+/// from the rows it wrote, never from the report's own queries.
+@Suite struct ReportsTests {
+    /// A's works: 2.5 hm² of revegetation and a 1200 m³ regrading per year.
+    func reportYear(_ year: Int, area: String, spent: String, on conn: Connection) throws {
+        let done = Data(#"{"works": [{"work": 1, "area_hm2": "\#(area)", "spent": "\#(spent)"}, {"work": 2, "quantity": "1200", "spent": "1"}]}"#.utf8)
+        _ = try AnnualPlans.report("A", year: year, file: done, by: try op(), on: conn)
+    }
+
+    func approvedYear(_ year: Int, license: String = "A", on conn: Connection) throws {
+        _ = try AnnualPlans.draft(license, year: year, try works(["300.00", "200.00"], year: year), by: try op(), on: conn)
+        _ = try AnnualPlans.decide(license, year: year, .submit, by: try op(), on: conn)
+        _ = try AnnualPlans.decide(license, year: year, .approve, by: try rv(), on: conn)
+    }
+
+    @Test func restorationAndTheReclamationRate() throws {
+        let (_, conn) = try annualDatabase()  // A and B with approved plans: 15 hm² due for reclamation each
+        try approvedYear(2024, on: conn)
+        try reportYear(2024, area: "2.5", spent: "250", on: conn)
+        try approvedYear(2025, on: conn)
+        try reportYear(2025, area: "1.2345", spent: "100", on: conn)
+        // a legacy project treating 3 hm² in 2025 (and 1 hm² in 2020, before the baseline's end: not added)
+        _ = try LegacySites.add(NewSite(code: "L1", township: "t", area: try Area.parseHectares("10")), by: try manager(), on: conn)
+        _ = try LegacySites.openNotice("L1", days: 1, start: CalendarDate(iso: "2020-01-01"), by: try manager(), on: conn)
+        _ = try LegacySites.closeNotice("L1", outcome: "ownerless", owner: nil, by: try manager(), on: conn)
+        let p = try LegacyProjects.add(name: "p", approval: "a", contractor: "c", budget: [.city: try yuan("1")], by: try manager(), on: conn)
+        _ = try LegacyProjects.addSite(p.id, code: "L1", by: try manager(), on: conn)
+        _ = try LegacyProjects.step(p.id, .approve, by: try rv(), on: conn)
+        _ = try LegacyProjects.step(p.id, .start, by: try manager(), on: conn)
+        for (date, area) in [("2020-06-01", "1"), ("2025-06-01", "3")] {
+            _ = try LegacyProjects.progress(p.id, code: "L1", area: try Area.parseHectares(area), on: try #require(CalendarDate(iso: date)),
+                                            evidence: [], by: try manager(), on: conn)
+        }
+
+        let r = try Reports.restoration(year: 2025, on: conn)
+        let a = try #require(r.mines.first { $0.license == "A" })
+        // planned: the approved works' area (one 2.5 hm² work); treated 1.2345; cumulative 3.7345 of 15 due
+        #expect(a.planned?.hectares == "2.5000" && a.treated.hectares == "1.2345" && a.cumulativeTreated.hectares == "3.7345")
+        #expect(a.dueForReclamation?.hectares == "15.0000")
+        #expect(a.reclamationRatePercent == "24.90")  // 3.7345 / 15 = 24.8966… %
+        let b = try #require(r.mines.first { $0.license == "B" })
+        #expect(b.planned == nil && b.treated.squareMetres == 0 && b.reclamationRatePercent == "0.00")
+        // totals: 3.7345 of 30 hm² due; the banner: 2650.90 + 3.7345 by mines + 3 by the project since 2021
+        #expect(r.totals.reclamationRatePercent == "12.45" && !r.totals.met)
+        #expect(r.totals.legacyTreated.hectares == "3.0000")
+        #expect(r.totals.bannerCumulativeTreated.hectares == "2657.6345")
+        // 2024 alone: the year's own figures
+        let r24 = try Reports.restoration(year: 2024, on: conn)
+        #expect(r24.mines.first { $0.license == "A" }?.cumulativeTreated.hectares == "2.5000")
+        #expect(r24.totals.bannerCumulativeTreated.hectares == "2653.4000")
+        // an operator's mines only
+        #expect(try Reports.restoration(year: 2025, only: ["B"], on: conn).mines.map(\.license) == ["B"])
+    }
+
+    @Test func annualPlansByStateWithBudgetsAndMoney() throws {
+        let (_, conn) = try annualDatabase()
+        _ = try MineRegistry.add(try sampleMine("C"), by: try Actor("admin"), on: conn)  // producing, no plan: missing
+        var suspended = try sampleMine("D")
+        suspended.status = .suspended  // owes no plan
+        _ = try MineRegistry.add(suspended, by: try Actor("admin"), on: conn)
+        try approvedYear(2025, on: conn)
+        _ = try withdraw("120.50", on: conn)
+        let wrong = try withdraw("30", on: conn)
+        _ = try FundLedger.reverse(wrong.entry.id, reason: "wrong", valueDate: nil, idempotencyKey: nil, by: try clerk(), on: conn)
+        try reportYear(2025, area: "2", spent: "99.99", on: conn)
+        _ = try AnnualPlans.draft("B", year: 2025, try works(["10.00"]), by: try op(), on: conn)
+
+        let r = try Reports.annualPlans(year: 2025, on: conn)
+        #expect(r.plans.map { "\($0.license) \($0.state)" } == ["A reported", "B draft", "C missing"])
+        #expect(r.counts["missing"] == 1 && r.counts["draft"] == 1 && r.counts["reported"] == 1 && r.counts["approved"] == 0)
+        let a = try #require(r.plans.first)
+        // 500 approved; 120.50 withdrawn (the 30 reversed); 99.99 + 1 reported
+        #expect(a.budgetApproved.fen == 50_000 && a.withdrawn.fen == 12_050 && a.reportedSpent.fen == 10_099)
+        #expect(a.planned.hectares == "2.5000" && a.reported.hectares == "2.0000")
+        #expect(r.plans[1].budgetApproved.fen == 0)  // a draft has no approved budget
+        #expect(r.totals.budgetApproved.fen == 50_000 && r.totals.withdrawn.fen == 12_050)
+        #expect(r.summary.hasPrefix("missing 1, draft 1, submitted 0"))
+    }
+
+    @Test func targetsOnAHandBuiltRegistry() throws {
+        let db = try TestDatabase.make()
+        let conn = try db.connect()
+        let admin = try Actor("admin")
+        func mine(_ license: String, _ mineral: String, _ scale: MineScale, _ status: MineStatus) throws {
+            var m = try sampleMine(license)
+            m.mineral = mineral
+            m.mineralClass = mineral == "coal" ? .solidEnergy : .buildingNonmetal
+            m.scale = scale
+            m.status = status
+            _ = try MineRegistry.add(m, by: admin, on: conn)
+        }
+        try mine("K1", "coal", .large, .producing)
+        try mine("K2", "construction sand", .small, .producing)
+        try mine("K3", " Construction Sand ", .medium, .suspended)
+        try mine("K4", "建筑用砂", .micro, .closed)  // closed: not counted
+        try mine("K5", "foundry sand", .small, .producing)  // industrial sand: not 砂石
+        // 2025 output: K2 1500 t, corrected to 3000 t; K3 1.5 t; the coal mine's tonnes are not sand
+        for (license, t) in [("K2", "1500"), ("K2", "3000"), ("K3", "1.5"), ("K1", "999999")] {
+            _ = try OutputReports.report(license, year: 2025, quantity: try Quantity.parse(t), by: try clerk(), on: conn)
+        }
+        let figures = Dictionary(uniqueKeysWithValues: try Reports.targets(on: conn).targets.map { ($0.name, $0) })
+        #expect(figures["mine_count"]?.value == "4" && figures["mine_count"]?.met == true && figures["mine_count"]?.baseline2020 == "78")
+        #expect(figures["sand_gravel_mines"]?.value == "2" && figures["sand_gravel_mines"]?.met == true)
+        // large + medium: K1 and K3 of 4 → 50.00 %, below 60
+        #expect(figures["large_medium_share_percent"]?.value == "50.00" && figures["large_medium_share_percent"]?.met == false)
+        // (3000 + 1.5) t at 1.5 t/m³ = 2001 m³, from the latest report of the latest year
+        let output = try #require(figures["sand_gravel_output_m3"])
+        #expect(output.value == "2001.000" && output.met && output.year == 2025 && output.note?.contains("1.5 t/m³") == true)
+        #expect(try Reports.targets(year: 2024, on: conn).targets.last?.value == "0.000")
+        #expect(Set(figures.keys) == ["mine_count", "sand_gravel_mines", "large_medium_share_percent", "sand_gravel_output_m3"])
+    }
+
+    @Test func closureReportListsOverdueFirst() throws {
+        let (db, conn) = try closureDatabase()
+        let first = try file(conn)
+        // a second mine's application filed 70 working days ago is overdue
+        _ = try MineRegistry.add(try sampleMine("Z"), by: try Actor("admin"), on: conn)
+        _ = try Users.add("opZ", role: .operator, mines: ["Z"], by: try Actor("setup"), on: conn)
+        let late = try Closures.apply("Z", evidence: ["e"], note: nil, by: try Actor("opZ", role: "operator"), on: conn)
+        try conn.execute("ALTER TABLE closure_applications DISABLE TRIGGER USER")
+        try conn.execute("UPDATE closure_applications SET filed_on = filed_on - 120 WHERE id = \(late.id)")
+        try conn.execute("ALTER TABLE closure_applications ENABLE TRIGGER USER")
+        let r = try Reports.closure(on: conn)
+        #expect(r.applications.map(\.id) == [late.id, first.id])
+        #expect(r.applications[0].overdue && r.applications[0].workingDaysLeft == 0 && !r.applications[1].overdue)
+        #expect(r.applications[1].workingDaysLeft == first.workingDaysLeft && r.applications[1].dueDate == first.dueDate)
+        #expect(r.counts["filed"] == 2 && r.counts["accepted"] == 0)
+        #expect(try Reports.closure(only: ["A"], on: conn).applications.map(\.id) == [first.id])
+        _ = db
+    }
+
+    @Test func legacyReportByStateAndSource() throws {
+        let (_, conn, p) = try legacyDatabase()
+        _ = try LegacySites.add(NewSite(code: "S3", township: "t", area: try Area.parseHectares("1")), by: try manager(), on: conn)
+        _ = try LegacyProjects.step(p.id, .approve, by: try rv(), on: conn)
+        _ = try legacy(.legacyCommit, p.id, .central, "60000", on: conn)
+        _ = try legacy(.legacyCommit, p.id, .banner, "5000", on: conn)
+        _ = try LegacyProjects.step(p.id, .start, by: try manager(), on: conn)
+        _ = try legacy(.legacySpend, p.id, .central, "12345.67", on: conn)
+        _ = try LegacyProjects.progress(p.id, code: "S2", area: try Area.parseHectares("4.5"), on: try #require(CalendarDate(iso: "2026-05-03")),
+                                        evidence: [], by: try manager(), on: conn)
+        let r = try Reports.legacy(on: conn)
+        #expect(r.siteCounts == ["none": 1, "open": 0, "ownerless": 2, "owner-found": 0])
+        #expect(r.projectCounts["in-works"] == 1 && r.projectCounts["draft"] == 0)
+        let central = try #require(r.bySource.first { $0.source == .central })
+        #expect(central.planned.fen == 10_000_000 && central.committed.fen == 6_000_000 && central.spent.fen == 1_234_567)
+        #expect(r.committed.fen == 6_500_000 && r.spent.fen == 1_234_567 && r.treated.hectares == "4.5000")
+    }
+
+    @Test func disclosureEqualsTheFundReportAndRendersSafely() throws {
+        let (_, conn) = try annualDatabase()
+        try approvedYear(2025, on: conn)
+        _ = try withdraw("120.50", on: conn)
+        try reportYear(2025, area: "2", spent: "99.99", on: conn)
+        _ = try MineRegistry.update("A", MineUpdate(name: "<b>示范</b> & 矿"), by: try Actor("boss"), on: conn)
+        let d = try Reports.disclosure("a", year: 2025, on: conn)
+        let fund = try #require(try Reports.fund(year: 2025, on: conn).mines.first { $0.license == "A" })
+        #expect(d.license == "A" && d.fund == fund)
+        #expect(d.annualPlan?.withdrawn.fen == 12_050 && d.annualPlan?.reportedSpent.fen == 10_099)
+        #expect(d.annualPlan?.works.first?.done == "2.0000 hm²" && d.annualPlan?.works.last?.done == "1200.000 m3")
+        let page = d.html(lang: .zh, unit: .yuan)
+        #expect(page.contains("&lt;b&gt;示范&lt;/b&gt; &amp; 矿") && !page.contains("<b>示范"))
+        #expect(page.contains("期末余额（元）") && page.contains(fund.closing.description))
+        #expect(!page.contains("<script") && !page.contains("http"))
+        // the table and its Chinese CSV
+        let csv = d.table(unit: .wan).csv(.zh, unit: .wan)
+        #expect(csv.hasPrefix("\u{FEFF}项目,") && csv.contains("closing,\(fund.closing.wan)"))
+        // no annual plan for 2024: disclosed as none
+        #expect(try Reports.disclosure("A", year: 2024, on: conn).annualPlan == nil)
+        #expect(throws: ReclaimError.self) { try Reports.disclosure("NOPE", year: 2025, on: conn) }
+    }
+
+    /// Every column of every report has a Chinese heading.
+    @Test func everyHeadingHasAChineseName() throws {
+        let (_, conn) = try annualDatabase()
+        let tables = [
+            try Reports.fund(year: 2025, on: conn).table(unit: .yuan), try Reports.restoration(year: 2025, on: conn).table(unit: .yuan),
+            try Reports.annualPlans(year: 2025, on: conn).table(unit: .yuan), try Reports.closure(on: conn).table(unit: .yuan),
+            try Reports.legacy(on: conn).table(unit: .yuan), try Reports.targets(on: conn).table(unit: .yuan),
+            try Reports.disclosure("A", year: 2025, on: conn).table(unit: .yuan),
+        ]
+        for t in tables {
+            for key in t.columns.map(\.key) { #expect(ReportHeadings.zh[key] != nil, "\(key)") }
+            #expect(t.rows.allSatisfy { $0.count == t.columns.count })
+        }
+    }
+
+    /// A report taken while eight clients book deposits still adds up, and
+    /// once they stop it counts every deposit exactly.
+    @Test func reportsAddUpWhileBookingsArrive() async throws {
+        let (db, conn) = try ledgerDatabase(annualPlans: false)
+        let perClient = 25
+        let today = CalendarDate.today(in: FundLedger.bureauTimeZone)
+        let clients = (0..<8).map { n in
+            Task.detached { () throws -> Void in
+                let c = try db.connect()
+                defer { c.close() }
+                for i in 0..<perClient {
+                    _ = try FundLedger.deposit(n % 2 == 0 ? "A" : "B", Booking(amount: try yuan("1.01"), idempotencyKey: "k-\(n)-\(i)"),
+                                               by: try clerk(), on: c)
+                }
+            }
+        }
+        var taken = 0
+        while taken < 20 {
+            let r = try Reports.fund(year: today.year, on: conn)
+            #expect(r.mines.allSatisfy(\.addsUp) && r.totals.addsUp)
+            #expect(r.totals.closing.fen == r.mines.reduce(0) { $0 + $1.closing.fen })
+            #expect(r.totals.deposits.fen % 101 == 0)
+            taken += 1
+        }
+        for c in clients { try await c.value }
+        let r = try Reports.fund(year: today.year, on: conn)
+        #expect(r.totals.deposits.fen == 8 * Int64(perClient) * 101 && r.totals.closing == r.totals.deposits)
+    }
+}
+
+/// The reports from the CLI, the same both ways: formats, languages, units and who may read what.
+@Suite struct ReportCLITests {
+    @Test(arguments: CLIMode.allCases)
+    func reportsThroughTheCLI(mode: CLIMode) throws {
+        let h = try CLIHarness(mode)
+        let conn = try h.db.connect()
+        defer { conn.close() }
+        _ = try FundLedger.deposit("A", Booking(amount: try yuan("1500"), valueDate: CalendarDate(iso: "2025-02-01")),
+                                   by: try clerk(), on: conn)
+        try approvedAnnualPlan("A", year: 2025, budget: "800.00", on: conn)
+
+        // Chinese headings: the CSV starts with a BOM, money headings carry the unit
+        let zh = try h.run(["report", "fund", "--year", "2025", "--format", "csv", "--lang", "zh", "--unit", "wan"], as: "aud")
+        #expect(zh.status == 0 && zh.stdout.hasPrefix("\u{FEFF}采矿许可证号,矿种类别,行政区划代码,期初余额（万元）,"), "\(zh.stdout)")
+        let en = try h.run(["report", "fund", "--year", "2025", "--format", "csv"], as: "aud")
+        #expect(en.stdout.hasPrefix("license,mineral_class,"))
+
+        let targets = try h.run(["report", "targets", "--format", "json"], as: "rev")
+        let list = try #require(try JSONSerialization.jsonObject(with: Data(targets.stdout.utf8)) as? [[String: Any]])
+        #expect(list.map { $0["name"] as? String } == ["mine_count", "sand_gravel_mines", "large_medium_share_percent",
+                                                       "sand_gravel_output_m3"])
+        #expect(list.first?["value"] as? String == "2" && list.first?["met"] as? Bool == true)
+
+        let plans = try json(try h.run(["report", "annual-plans", "--year", "2025", "--format", "json"], as: "li").stdout)
+        #expect((plans["counts"] as? [String: Any])?["approved"] as? Int == 1)
+        #expect((plans["counts"] as? [String: Any])?["missing"] as? Int == 1)  // B
+        let table = try h.run(["report", "annual-plans", "--year", "2025"], as: "li")
+        #expect(table.stdout.contains("missing 1, draft 0, submitted 0, approved 1"), "\(table.stdout)")
+
+        let restoration = try json(try h.run(["report", "restoration", "--year", "2025", "--format", "json"], as: "aud").stdout)
+        #expect((restoration["totals"] as? [String: Any])?["banner_cumulative_treated_hm2"] as? String == "2650.9000")
+
+        // an operator: their own mine only; the bureau-wide reports refused, naming why
+        let own = try json(try h.run(["report", "restoration", "--year", "2025", "--format", "json"], as: "opA").stdout)
+        #expect((own["mines"] as? [[String: Any]])?.map { $0["license"] as? String } == ["A"])
+        for args in [["report", "targets"], ["report", "legacy"], ["report", "disclosure", "B", "--year", "2025"]] {
+            let refused = try h.run(args, as: "opA")
+            #expect(refused.status == 65 && refused.stdout.isEmpty, "\(args) \(refused.stderr)")
+        }
+
+        // the disclosure: the fund report's figures, as JSON and as the printable page
+        let d = try json(try h.run(["report", "disclosure", "A", "--year", "2025", "--format", "json"], as: "opA").stdout)
+        #expect((d["fund"] as? [String: Any])?["closing"] as? String == "1500.00")
+        #expect((d["annual_plan"] as? [String: Any])?["budget"] as? String == "800.00")
+        let page = try h.run(["report", "disclosure", "A", "--year", "2025", "--format", "html", "--lang", "zh"], as: "aud")
+        #expect(page.stdout.hasPrefix("<!DOCTYPE html>") && page.stdout.contains("1500.00") && page.stdout.contains("期末余额"))
+        let missing = try h.run(["report", "disclosure", "NOPE", "--year", "2025"], as: "aud")
+        #expect(missing.status == 65 && missing.stderr.contains("NOPE"))
+        let badYear = try h.run(["report", "closure", "--lang", "fr"], as: "aud")
+        #expect(badYear.status != 0 && badYear.stdout.isEmpty)
+    }
+}
