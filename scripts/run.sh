@@ -21,6 +21,10 @@ echo "PostgreSQL: $url   (stop it with: scripts/pg.sh stop)"
 echo "The service connects as: $app_url"
 cat <<MSG
 The CLI ($bin) uses this database by default (direct mode, as its owner).
+New here? Load the fictional demo (78 mines shaped like Dalad Banner, five years
+of funds and plans; it prints a token for each demo user) in another shell:
+    $bin demo seed
+    $bin report fund --year 2025 --unit wan
 Staff use it through the service instead, as themselves. In another shell:
     $bin user add li --role finance
     $bin token issue li > li.token

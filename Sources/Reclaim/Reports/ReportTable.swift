@@ -58,7 +58,7 @@ public enum ReportHeadings {
         "opening": "期初余额", "deposits": "存入", "conversions": "保证金转入", "withdrawals": "使用",
         "transfers_in": "转入", "transfers_out": "转出", "releases": "闭坑返还", "closing": "期末余额",
         "assessed": "核定计提额", "shortfall": "欠提额",
-        "planned_hm2": "计划治理面积", "treated_hm2": "本年治理面积", "cumulative_treated_hm2": "累计治理面积",
+        "planned_hm2": "计划治理面积", "treated_hm2": "治理面积", "cumulative_treated_hm2": "累计治理面积",
         "due_for_reclamation_hm2": "应复垦面积", "reclamation_rate_percent": "土地复垦率",
         "state": "状态", "count": "数量", "budget_approved": "批准预算", "withdrawn": "已使用", "reported_spent": "报告支出",
         "reported_hm2": "报告治理面积", "id": "编号", "filed_on": "申请日期", "due_date": "验收期限",

@@ -1,0 +1,405 @@
+import Foundation
+public import PQKit
+
+/// A fictional data set (演示数据) shaped like Dalad Banner at the end of 2020,
+/// for a newcomer to explore the CLI, the API and the reports at once. It is
+/// written through the product's own workflows (registry, plans, output
+/// reports, assessments, annual plans, bookings, closure, legacy projects),
+/// so every rule the real data obeys holds for it too. Every mine, holder,
+/// user, site and project says it is fictional.
+public enum DemoSeed {
+    /// What a run did.
+    public struct Result: Sendable {
+        /// False when the demo was already there: nothing was changed.
+        public var seeded: Bool
+        public var mines: Int
+        /// Each demo user with a fresh token (empty when nothing was seeded).
+        public var tokens: [(user: String, role: Role, token: String)]
+    }
+
+    public static let licensePrefix = "DEMO-"
+    public static let userPrefix = "demo-"
+    public static let fictional = "（虚构演示数据）"
+
+    /// The 2020 split of the master plan (ch. 2 §1): 78 mines.
+    struct Kind {
+        var mineral: String
+        var mineralClass: MineralClass
+        var scale: MineScale
+        var count: Int
+    }
+
+    static let kinds: [Kind] = [
+        Kind(mineral: "coal", mineralClass: .solidEnergy, scale: .large, count: 4),
+        Kind(mineral: "coal", mineralClass: .solidEnergy, scale: .medium, count: 10),
+        Kind(mineral: "coal", mineralClass: .solidEnergy, scale: .small, count: 12),
+        Kind(mineral: "glass quartzite", mineralClass: .buildingNonmetal, scale: .medium, count: 1),
+        Kind(mineral: "building-stone limestone", mineralClass: .buildingNonmetal, scale: .medium, count: 1),
+        Kind(mineral: "construction sand", mineralClass: .buildingNonmetal, scale: .small, count: 10),
+        Kind(mineral: "glass quartzite", mineralClass: .buildingNonmetal, scale: .small, count: 3),
+        Kind(mineral: "foundry sand", mineralClass: .otherNonmetal, scale: .small, count: 2),
+        Kind(mineral: "refractory clay", mineralClass: .otherNonmetal, scale: .small, count: 2),
+        Kind(mineral: "building-stone limestone", mineralClass: .buildingNonmetal, scale: .small, count: 1),
+        Kind(mineral: "construction sand", mineralClass: .buildingNonmetal, scale: .micro, count: 25),
+        Kind(mineral: "glass quartzite", mineralClass: .buildingNonmetal, scale: .micro, count: 1),
+        Kind(mineral: "foundry sand", mineralClass: .otherNonmetal, scale: .micro, count: 2),
+        Kind(mineral: "building-stone limestone", mineralClass: .buildingNonmetal, scale: .micro, count: 1),
+        Kind(mineral: "refractory clay", mineralClass: .otherNonmetal, scale: .micro, count: 1),
+        Kind(mineral: "glass sand", mineralClass: .buildingNonmetal, scale: .micro, count: 1),
+        Kind(mineral: "kaolin", mineralClass: .otherNonmetal, scale: .micro, count: 1),
+    ]
+
+    /// One demo mine as registered.
+    struct DemoMine {
+        var index: Int
+        var mine: NewMine
+        /// Yearly output in tonnes while producing.
+        var output: Int64
+        var license: String { mine.license }
+    }
+
+    /// The 78 mines: coal first (5 of them underground), then the others;
+    /// statuses in that order: 28 producing, 10 under construction, 38
+    /// suspended, 2 closed.
+    static func mines() throws -> [DemoMine] {
+        let statuses: [MineStatus] = Array(repeating: .producing, count: 28) + Array(repeating: .underConstruction, count: 10)
+            + Array(repeating: .suspended, count: 38) + Array(repeating: .closed, count: 2)
+        var out: [DemoMine] = []
+        var n = 0
+        for kind in kinds {
+            for _ in 0..<kind.count {
+                let i = n
+                n += 1
+                let coal = kind.mineralClass == .solidEnergy
+                let underground = coal && kind.scale == .small && i >= 21  // the last 5 small coal mines
+                let detail: MethodDetail = underground ? .undergroundSubsidence
+                    : coal ? (i % 2 == 0 ? .openPitLayered : .openPitOther) : (i % 3 == 0 ? .pitDepthOver30m : .pitDepth30mOrLess)
+                let (hectares, output): (Int64, Int64) = switch kind.scale {
+                case .large: (1800 + Int64(i) * 37, 4_000_000 + Int64(i) * 250_000)
+                case .medium: (420 + Int64(i) * 11, 900_000 + Int64(i) * 20_000)
+                case .small: (60 + Int64(i % 9) * 7, 150_000 + Int64(i % 7) * 10_000)
+                case .micro: (3 + Int64(i % 5), 20_000 + Int64(i % 4) * 2_500)
+                }
+                let license = licensePrefix + "150621-" + String(format: "%03d", i + 1)
+                let what = coal ? "煤矿" : "矿"
+                out.append(DemoMine(index: i, mine: NewMine(
+                    license: license, name: "演示\(what)\(String(format: "%02d", i + 1))号\(fictional)",
+                    holder: "演示矿业有限公司\(String(format: "%02d", i % 40 + 1))\(fictional)", mineral: kind.mineral,
+                    mineralClass: kind.mineralClass, scale: kind.scale, method: detail.method, status: statuses[i],
+                    area: Area(squareMetres: hectares * 10_000), landType: coal ? .grassland : (i % 4 == 0 ? .forest : .other),
+                    methodDetail: detail), output: output))
+            }
+        }
+        return out
+    }
+
+    /// The demo's users: an admin, finance, five reviewers, an auditor and
+    /// two operators (one for each half of the mines).
+    static func users(_ mines: [DemoMine]) -> [(String, Role, [String])] {
+        [("demo-admin", .admin, []), ("demo-finance", .finance, [])]
+            + (1...5).map { ("demo-reviewer-\($0)", Role.reviewer, [String]()) }
+            + [("demo-auditor", .auditor, []),
+               ("demo-operator-1", .operator, mines.prefix(39).map(\.license)),
+               ("demo-operator-2", .operator, mines.dropFirst(39).map(\.license))]
+    }
+
+    /// Refuses a database holding anything that is not demo data; answers
+    /// whether the demo is already there.
+    static func alreadySeeded(on conn: Connection) throws -> Bool {
+        guard let row = try conn.queryFirst("""
+            SELECT (SELECT count(*) FROM mines WHERE license NOT LIKE \(licensePrefix + "%")) AS mines,
+                   (SELECT count(*) FROM users WHERE name NOT LIKE \(userPrefix + "%")) AS users,
+                   (SELECT count(*) FROM legacy_sites WHERE code NOT LIKE \(licensePrefix + "%")) AS sites,
+                   (SELECT count(*) FROM legacy_projects WHERE position(\(fictional) IN name) = 0) AS projects,
+                   (SELECT count(*) FROM mines WHERE license LIKE \(licensePrefix + "%")) AS demo
+            """) else { throw ReclaimError(.internal, "the database could not be checked") }
+        let real: [(String, Int64)] = try ["mines", "users", "sites", "projects"].map { ($0, try row.decode($0)) }
+        let held = real.filter { $0.1 > 0 }
+        guard held.isEmpty else {
+            throw ReclaimError(.conflict, field: "database",
+                               "this database holds data that is not demo data (\(held.map { "\($0.1) \($0.0)" }.joined(separator: ", "))); the demo seed fills an empty installation only")
+        }
+        return try row.decode("demo", as: Int64.self) > 0
+    }
+
+    /// Seeds the demo in one transaction: all of it or nothing. Run by the
+    /// database owner's session, which may act in the demo users' names.
+    public static func seed(on conn: Connection) throws -> Result {
+        try conn.transactionally { conn in
+            // one seed at a time: a second run waits, then finds the demo there
+            try conn.execute("SELECT pg_advisory_xact_lock(hashtext('reclaim-demo-seed'))")
+            if try alreadySeeded(on: conn) { return Result(seeded: false, mines: 78, tokens: []) }
+            var s = try Seeder(conn: conn)
+            try s.run()
+            return Result(seeded: true, mines: s.mines.count, tokens: s.tokens)
+        }
+    }
+}
+
+/// The seed's steps, in the order a bureau would have lived them.
+struct Seeder {
+    let conn: Connection
+    let mines: [DemoSeed.DemoMine]
+    var tokens: [(user: String, role: Role, token: String)] = []
+    let admin, finance, auditor: Actor
+    let reviewers: [Actor]
+
+    init(conn: Connection) throws {
+        self.conn = conn
+        mines = try DemoSeed.mines()
+        admin = try Actor("demo-admin", role: "admin")
+        finance = try Actor("demo-finance", role: "finance")
+        auditor = try Actor("demo-auditor", role: "auditor")
+        reviewers = try (1...5).map { try Actor("demo-reviewer-\($0)", role: "reviewer") }
+    }
+
+    func operatorOf(_ m: DemoSeed.DemoMine) throws -> Actor {
+        try Actor(m.index < 39 ? "demo-operator-1" : "demo-operator-2", role: "operator")
+    }
+
+    func date(_ y: Int, _ m: Int, _ d: Int) throws -> CalendarDate {
+        guard let c = CalendarDate(year: y, month: m, day: d) else { throw ReclaimError(.internal, "bad demo date") }
+        return c
+    }
+
+    static let years = 2021...2025
+
+    mutating func run() throws {
+        for m in mines { _ = try MineRegistry.add(m.mine, by: admin, on: conn) }
+        for (name, role, bound) in DemoSeed.users(mines) {
+            _ = try Users.add(name, role: role, mines: bound, by: admin, on: conn)
+            tokens.append((name, role, try Users.issueToken(for: name, expiresInDays: 90, by: admin, on: conn).token))
+        }
+        try loadRules()
+        let producing = mines.filter { $0.mine.status == .producing }
+        try plans()
+        for (k, m) in producing.enumerated() { try years(of: m, behind: k % 7 == 3) }
+        for (k, m) in producing.enumerated() { try currentYear(of: m, k) }
+        try closures()
+        try legacy()
+    }
+
+    /// Demo coefficient sets for 150621 with the region and coal-price
+    /// tables filled (fictional values; the Ordos 2025 annex leaves them to the bureau).
+    func loadRules() throws {
+        for (name, from, coal) in [("demo-dalad-2021", "2021-01-01", ["2021": "1.1", "2022": "1.3", "2023": "1.2", "2024": "1.1"]),
+                                   ("demo-dalad-2025", "2025-01-01", ["2025": "1.0", "2026": "1.0"])] {
+            let coalTable = coal.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \"\($0.value)\"" }.joined(separator: ", ")
+            let document = """
+                {"name": "\(name)", "jurisdiction": "150621", "effective_from": "\(from)",
+                 "source": "演示数据：地区与煤价系数为虚构值 (demo data: the region and coal-price coefficients are fictional)",
+                 "base_rate": {"solid-energy": "5.5", "metal": "1.0", "building-nonmetal": "3.0", "other-nonmetal": "2.0", "non-solid-energy": "2.5"},
+                 "method": {"open-pit-layered": "2.0", "open-pit-other": "2.5", "pit-depth-30m-or-less": "2.0", "pit-depth-over-30m": "2.5",
+                            "underground-backfill": "0.5", "underground-no-subsidence": "0.8", "underground-subsidence": "1.2", "non-solid": "1.0"},
+                 "land": {"cropland": "1.4", "forest": "1.2", "grassland": "1.0", "other": "0.8"},
+                 "region": {"150621": "1.0"}, "coal_price": {\(coalTable)}}
+                """
+            _ = try RuleSets.load(try RuleSet.parse(Data(document.utf8)), by: admin, on: conn)
+        }
+    }
+
+    /// The yearly restoration cost a mine's plan schedules, in yuan.
+    static func yearlyCost(_ m: DemoSeed.DemoMine) -> Int64 {
+        switch m.mine.scale {
+        case .large: return 2_000_000
+        case .medium: return 600_000
+        case .small: return 150_000
+        case .micro: return 30_000
+        }
+    }
+
+    /// Plans (service 2021–2030): approved for the producing mines and most
+    /// others; one submitted and one returned among those under construction.
+    func plans() throws {
+        let planned = mines.filter { $0.mine.status == .producing || $0.mine.status == .underConstruction }
+            + mines.filter { $0.mine.status == .suspended }.prefix(10)
+        for (k, m) in planned.enumerated() {
+            let due = m.mine.area.squareMetres / 2
+            let cost = Self.yearlyCost(m)
+            let byYear = (2021...2030).map { "\"\($0)\": \"\(cost).00\"" }.joined(separator: ", ")
+            let document = """
+                {"service_period": {"from": 2021, "to": 2030},
+                 "damaged_land": [{"land_type": "\(m.mine.landType.rawValue)", "existing_hm2": "\(Area(squareMetres: due / 2).hectares)",
+                                   "predicted_hm2": "\(Area(squareMetres: due - due / 2).hectares)"}],
+                 "responsibility_area_hm2": "\(Area(squareMetres: due).hectares)", "planned_reclaimed_hm2": "\(Area(squareMetres: due).hectares)",
+                 "target_rate_percent": "100.00", "cost": {"total": "\(cost * 10).00", "by_year": {\(byYear)}},
+                 "letter_signed_on": "2021-01-05"}
+                """
+            let v = try Plans.submit(m.license, try PlanDocument.parse(Data(document.utf8)), by: try operatorOf(m), on: conn)
+            switch (m.mine.status, k % 10) {
+            case (.underConstruction, 4): break  // left submitted, awaiting review
+            case (.underConstruction, 7):
+                _ = try Plans.decide(m.license, version: v.version, .return, reason: "复垦责任范围与损毁预测不一致，请补充（演示）",
+                                     by: reviewers[0], on: conn)
+            default:
+                _ = try Plans.decide(m.license, version: v.version, .approve, reason: nil, by: reviewers[0], on: conn)
+            }
+        }
+    }
+
+    /// The works of a year: revegetation (an area) and slope regrading (m³).
+    func works(_ m: DemoSeed.DemoMine, year: Int, budget: Int64, scale: Int64 = 1) throws -> AnnualWorks {
+        let area = Area(squareMetres: max(10_000, m.mine.area.squareMetres / 40) * scale)
+        let revegetation = budget * 2 / 3
+        let file = """
+            {"works": [
+              {"type": "revegetation", "location": "排土场北坡（演示）", "area_hm2": "\(area.hectares)",
+               "budget": "\(Money(fen: revegetation * 100))", "start_month": "\(year)-04", "end_month": "\(year)-09",
+               "geometry": {"type": "Point", "coordinates": [110.0\(m.index % 10), 40.3\(m.index % 7)]}},
+              {"type": "slope-regrading", "location": "采坑边坡（演示）", "quantity": "\(1000 + m.index * 50)", "unit": "m3",
+               "budget": "\(Money(fen: (budget - revegetation) * 100))", "start_month": "\(year)-05", "end_month": "\(year)-08"}
+            ]}
+            """
+        return try AnnualWorks.parse(Data(file.utf8), year: year)
+    }
+
+    func reportFile(_ w: AnnualWorks, spent: Money) -> Data {
+        let first = Money(fen: spent.fen * 2 / 3)
+        let lines = [
+            #"{"work": 1, "area_hm2": "\#(w.works[0].area?.hectares ?? "0")", "spent": "\#(first)", "evidence": ["DEMO-PHOTO"]}"#,
+            #"{"work": 2, "quantity": "\#(w.works[1].quantity?.description ?? "0")", "spent": "\#(spent - first)"}"#,
+        ]
+        return Data(#"{"works": [\#(lines.joined(separator: ", "))]}"#.utf8)
+    }
+
+    /// 2021–2025 for a producing mine: last year's output, the assessment,
+    /// the deposit (short in 2025 for some), the annual plan approved, a
+    /// withdrawal bound to it, the year-end report and its acceptance.
+    func years(of m: DemoSeed.DemoMine, behind: Bool) throws {
+        let op = try operatorOf(m)
+        let tonnes = Quantity(thousandths: m.output * 1000)
+        _ = try OutputReports.report(m.license, year: 2020, quantity: tonnes, by: finance, on: conn)
+        for year in Self.years {
+            _ = try OutputReports.report(m.license, year: year, quantity: Quantity(thousandths: (m.output + Int64(year - 2020) * m.output / 50) * 1000),
+                                         by: finance, on: conn)
+            let assessed = try Accruals.assess(m.license, year: year, by: finance, on: conn).amount
+            let deposit = behind && year == 2025 ? Money(fen: assessed.fen * 85 / 100) : assessed
+            _ = try FundLedger.deposit(m.license, Booking(amount: deposit, valueDate: try date(year, 3, 31),
+                                                          reference: "DEMO-SLIP-\(m.index + 1)-\(year)", memo: "演示存入",
+                                                          idempotencyKey: "demo-deposit-\(m.index)-\(year)"), by: finance, on: conn)
+            let budget = assessed.fen / 100 * 6 / 10
+            let w = try works(m, year: year, budget: budget)
+            _ = try AnnualPlans.draft(m.license, year: year, w, by: op, on: conn)
+            _ = try AnnualPlans.decide(m.license, year: year, .submit, by: op, on: conn)
+            _ = try AnnualPlans.decide(m.license, year: year, .approve, by: reviewers[year % 2], on: conn)
+            let withdrawn = Money(fen: budget * 100 * 9 / 10)
+            _ = try FundLedger.withdraw(m.license, Booking(amount: withdrawn, valueDate: try date(year, 10, 15),
+                                                           reference: "DEMO-PAY-\(m.index + 1)-\(year)", memo: "演示治理工程款",
+                                                           idempotencyKey: "demo-withdrawal-\(m.index)-\(year)",
+                                                           annualPlanYear: year), by: finance, on: conn)
+            _ = try AnnualPlans.report(m.license, year: year, file: reportFile(w, spent: withdrawn), by: op, on: conn)
+            _ = try AnnualPlans.decide(m.license, year: year, .accept, by: reviewers[2 + year % 2], on: conn)
+        }
+    }
+
+    /// 2026, the year under way: annual plans in every state of the workflow.
+    func currentYear(of m: DemoSeed.DemoMine, _ k: Int) throws {
+        let op = try operatorOf(m)
+        let year = 2026
+        let budget = Self.yearlyCost(m)
+        let w = try works(m, year: year, budget: budget)
+        _ = try AnnualPlans.draft(m.license, year: year, w, by: op, on: conn)
+        func step(_ a: AnnualPlanAction, by actor: Actor, reason: String? = nil, items: [String] = []) throws {
+            _ = try AnnualPlans.decide(m.license, year: year, a, reason: reason, items: items, by: actor, on: conn)
+        }
+        let report = reportFile(w, spent: Money(fen: budget * 100 / 2))
+        switch k % 9 {
+        case 0: break  // draft
+        case 1: try step(.submit, by: op)
+        case 3:
+            try step(.submit, by: op)
+            try step(.return, by: reviewers[1], reason: "工程量与预算不符，请核实（演示）")
+        case 4, 5:
+            try step(.submit, by: op)
+            try step(.approve, by: reviewers[0])
+            _ = try AnnualPlans.revise(m.license, year: year, try works(m, year: year, budget: budget + budget / 5, scale: 2),
+                                       by: op, on: conn)
+            if k % 9 == 5 { try step(.return, by: reviewers[1], reason: "追加预算依据不足（演示）") }
+        case 6, 7, 8:
+            try step(.submit, by: op)
+            try step(.approve, by: reviewers[0])
+            _ = try AnnualPlans.report(m.license, year: year, file: report, by: op, on: conn)
+            if k % 9 == 7 { try step(.accept, by: reviewers[2]) }
+            if k % 9 == 8 { try step(.fail, by: reviewers[2], items: ["补植苗木成活率不足（演示）", "边坡排水沟未完工（演示）"]) }
+        default:  // 2: approved
+            try step(.submit, by: op)
+            try step(.approve, by: reviewers[0])
+        }
+    }
+
+    /// The two closed mines: one accepted and its fund released, one under review.
+    func closures() throws {
+        let closed = mines.filter { $0.mine.status == .closed }
+        for (k, m) in closed.enumerated() {
+            _ = try FundLedger.convertDeposit(m.license, Booking(amount: Money(fen: 8_000_000 + Int64(k) * 1_500_000),
+                                                                 valueDate: try date(2019, 6, 30), reference: "DEMO-BOND-\(m.index + 1)",
+                                                                 memo: "原保证金转存基金（演示）",
+                                                                 idempotencyKey: "demo-conversion-\(m.index)"),
+                                              by: finance, on: conn)
+            let app = try Closures.apply(m.license, evidence: ["DEMO-复垦验收报告", "DEMO-现场照片"],
+                                         note: "已完成治理与复垦，申请闭坑验收（演示）", by: try operatorOf(m), on: conn)
+            _ = try Closures.assignPanel(app.id, reviewers: reviewers.prefix(3).map(\.name), by: reviewers[4], on: conn)
+            if k == 0 {
+                for r in reviewers.prefix(3) {
+                    _ = try Closures.vote(app.id, pass: true, opinion: "复垦达标，同意通过（演示）", by: r, on: conn)
+                }
+                _ = try FundLedger.release(m.license, by: finance, on: conn)
+            } else {
+                _ = try Closures.vote(app.id, pass: true, opinion: "资料齐全（演示）", by: reviewers[0], on: conn)
+            }
+        }
+    }
+
+    /// Two legacy projects of 2016–2020 treating 5.31 km² (331 and 200 hm²),
+    /// funded by source; one more site ownerless and unassigned, one under notice.
+    func legacy() throws {
+        let sites: [(String, String, Int64)] = [("DEMO-L01", "树林召镇", 200), ("DEMO-L02", "树林召镇", 131), ("DEMO-L03", "白泥井镇", 200),
+                                                ("DEMO-L04", "王爱召镇", 45), ("DEMO-L05", "展旦召苏木", 12)]
+        for (code, township, hectares) in sites {
+            _ = try LegacySites.add(NewSite(code: code, township: "\(township)（演示）", area: Area(squareMetres: hectares * 10_000),
+                                            formerMine: "废弃采石场\(DemoSeed.fictional)",
+                                            problems: [try SiteProblem.parse("open-pit=\(hectares * 3000)"),
+                                                       try SiteProblem.parse("waste-dump=\(hectares * 800)")]),
+                                    by: admin, on: conn)
+            if code == "DEMO-L05" {
+                _ = try LegacySites.openNotice(code, days: 30, start: FundLedger.today, by: admin, on: conn)
+            } else {
+                _ = try LegacySites.openNotice(code, days: 30, start: try date(2017, 3, 1), by: admin, on: conn)
+                _ = try LegacySites.closeNotice(code, outcome: "ownerless", owner: nil, by: admin, on: conn)
+            }
+        }
+        let projects: [(String, [String], [FundingSource: Int64])] = [
+            ("树林召镇历史遗留矿山治理示范工程\(DemoSeed.fictional)", ["DEMO-L01", "DEMO-L02"],
+             [.central: 30_000_000, .region: 8_000_000, .banner: 4_000_000]),
+            ("白泥井镇废弃采坑综合治理项目\(DemoSeed.fictional)", ["DEMO-L03"], [.city: 6_000_000, .banner: 2_000_000, .social: 10_000_000]),
+        ]
+        for (k, (name, codes, budget)) in projects.enumerated() {
+            let p = try LegacyProjects.add(name: name, approval: "达自然资发〔201\(7 + k)〕\(12 + k)号（演示）", contractor: "演示建设工程有限公司\(DemoSeed.fictional)",
+                                           budget: budget.mapValues { Money(fen: $0 * 100) }, by: admin, on: conn)
+            for code in codes { _ = try LegacyProjects.addSite(p.id, code: code, by: admin, on: conn) }
+            _ = try LegacyProjects.step(p.id, .approve, opinion: "同意立项（演示）", by: reviewers[3], on: conn)
+            for (source, planned) in budget.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                _ = try LegacyProjects.book(.legacyCommit, project: p.id, source: source,
+                                            Booking(amount: Money(fen: planned * 100), valueDate: try date(2018, 3, 1),
+                                                    idempotencyKey: "demo-legacy-commit-\(k)-\(source.rawValue)"),
+                                            work: nil, by: finance, on: conn)
+            }
+            _ = try LegacyProjects.step(p.id, .start, by: admin, on: conn)
+            for (source, planned) in budget.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                _ = try LegacyProjects.book(.legacySpend, project: p.id, source: source,
+                                            Booking(amount: Money(fen: planned * 95), valueDate: try date(2019, 11, 20),
+                                                    idempotencyKey: "demo-legacy-spend-\(k)-\(source.rawValue)"),
+                                            work: "削坡整形、覆土绿化（演示）", by: finance, on: conn)
+            }
+            for code in codes {
+                let hectares = sites.first { $0.0 == code }?.2 ?? 0
+                for (year, share) in [(2018, 40), (2019, 40), (2020, 20)] {
+                    _ = try LegacyProjects.progress(p.id, code: code, area: Area(squareMetres: hectares * 100 * Int64(share)),
+                                                    on: try date(year, 9, 30), evidence: ["DEMO-进度照片-\(year)"], by: admin, on: conn)
+                }
+            }
+            _ = try LegacyProjects.step(p.id, .complete, by: admin, on: conn)
+            _ = try LegacyProjects.step(p.id, .accept, opinion: "治理达到设计要求，同意验收（演示）", by: reviewers[4], on: conn)
+        }
+    }
+}
