@@ -12,12 +12,19 @@ struct ReportOptions: ParsableArguments {
     @Option(help: "Column headings: en (the JSON field names) or zh (Chinese; CSV then starts with a BOM).")
     var lang: ReportLanguage = .en
 
-    /// JSON as the API answers it; else the report's table. `summary`: a
-    /// line under a text table (counts), never in CSV.
-    func print<R: TabularReport>(_ report: R, summary: String? = nil) throws {
-        try Self.print(report, unit: unit, format: format, lang: lang, summary: summary)
+    /// Fetches a report through `target` and prints it; `summary` gives a
+    /// line for under a text table (counts), never in CSV.
+    func show<R: TabularReport>(via target: BackendOptions, summary: (R) -> String? = { _ in nil },
+                                _ fetch: (any ReclaimAPI) async throws -> R) async throws {
+        try await reportingFailures {
+            try await target.with { api in
+                let report = try await fetch(api)
+                try Self.print(report, unit: unit, format: format, lang: lang, summary: summary(report))
+            }
+        }
     }
 
+    /// JSON as the API answers it; else the report's table.
     static func print<R: TabularReport>(_ report: R, unit: Money.Unit, format: OutputFormat, lang: ReportLanguage,
                                         summary: String? = nil) throws {
         if format == .json { return try Output.json(report) }
@@ -41,10 +48,8 @@ struct ReportCommand: AsyncParsableCommand {
         @OptionGroup var output: ReportOptions
 
         func run() async throws {
-            try await reportingFailures {
-                let year = try parseYear(self.year)
-                try await target.with { api in try output.print(try await api.fundReport(year: year)) }
-            }
+            let year = self.year
+            try await output.show(via: target) { api in try await api.fundReport(year: try parseYear(year)) }
         }
     }
 
@@ -56,10 +61,8 @@ struct ReportCommand: AsyncParsableCommand {
         @OptionGroup var output: ReportOptions
 
         func run() async throws {
-            try await reportingFailures {
-                let year = try parseYear(self.year)
-                try await target.with { api in try output.print(try await api.restorationReport(year: year)) }
-            }
+            let year = self.year
+            try await output.show(via: target) { api in try await api.restorationReport(year: try parseYear(year)) }
         }
     }
 
@@ -72,12 +75,9 @@ struct ReportCommand: AsyncParsableCommand {
         @OptionGroup var output: ReportOptions
 
         func run() async throws {
-            try await reportingFailures {
-                let year = try parseYear(self.year)
-                try await target.with { api in
-                    let r = try await api.annualPlansReport(year: year)
-                    try output.print(r, summary: r.summary)
-                }
+            let year = self.year
+            try await output.show(via: target, summary: \.summary) { api in
+                try await api.annualPlansReport(year: try parseYear(year))
             }
         }
     }
@@ -89,12 +89,7 @@ struct ReportCommand: AsyncParsableCommand {
         @OptionGroup var output: ReportOptions
 
         func run() async throws {
-            try await reportingFailures {
-                try await target.with { api in
-                    let r = try await api.closureReport()
-                    try output.print(r, summary: r.summary)
-                }
-            }
+            try await output.show(via: target, summary: \.summary) { api in try await api.closureReport() }
         }
     }
 
@@ -105,9 +100,7 @@ struct ReportCommand: AsyncParsableCommand {
         @OptionGroup var output: ReportOptions
 
         func run() async throws {
-            try await reportingFailures {
-                try await target.with { api in try output.print(try await api.legacyReport()) }
-            }
+            try await output.show(via: target) { api in try await api.legacyReport() }
         }
     }
 
@@ -119,12 +112,9 @@ struct ReportCommand: AsyncParsableCommand {
         @OptionGroup var output: ReportOptions
 
         func run() async throws {
-            try await reportingFailures {
-                let year = try self.year.map { try parseYear($0) }
-                try await target.with { api in
-                    let r = try await api.targetsReport(year: year)
-                    try output.print(r, summary: r.targets.compactMap(\.note).joined(separator: "\n").nilIfEmpty)
-                }
+            let year = self.year
+            try await output.show(via: target, summary: { $0.targets.compactMap(\.note).joined(separator: "\n").nilIfEmpty }) { api in
+                try await api.targetsReport(year: try year.map { try parseYear($0) })
             }
         }
     }
