@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         // The CLI's client of the service's own API (already resolved for HummingbirdTesting).
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // The dashboard's templates (server-rendered HTML).
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // The C module: libpq, found through pkg-config, never a hard-coded path.
@@ -45,20 +47,29 @@ let package = Package(
         // The domain: mines, the fund ledger, migrations, and later plans and closures.
         .target(
             name: "Reclaim",
-            dependencies: ["PQKit", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "PQKit",
+                .product(name: "Crypto", package: "swift-crypto"),
+                // PBKDF2 for dashboard passwords (BoringSSL underneath).
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
-        // The HTTP service: Hummingbird over the same domain module.
+        // The HTTP service: Hummingbird over the same domain module; the API
+        // under /v1 and, beside it, the dashboard (Dashboard/, its templates
+        // and stylesheet as files, read at start-up).
         .target(
             name: "ReclaimHTTP",
             dependencies: [
                 "Reclaim",
                 "PQKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            exclude: ["Dashboard/Templates", "Dashboard/Static"],
             swiftSettings: strict
         ),
         // One interface to everything the API offers, with two backends: the

@@ -45,10 +45,21 @@ struct LoginCommand: AsyncParsableCommand {
 
     /// One line from standard input; at a terminal, asked for without echo.
     static func readToken() throws -> String {
+        guard let token = Terminal.readSecret(prompt: "token: ")?.trimmingCharacters(in: .whitespaces), !token.isEmpty else {
+            throw ReclaimError.invalid("token", "give the token on standard input, e.g. reclaim login --server URL < token.txt")
+        }
+        return token
+    }
+}
+
+/// Secrets typed at a terminal.
+enum Terminal {
+    /// One line from standard input; at a terminal, `prompt` on stderr and no echo.
+    static func readSecret(prompt: String) -> String? {
         let terminal = isatty(0) == 1
         var saved = termios()
         if terminal {
-            FileHandle.standardError.write(Data("token: ".utf8))
+            FileHandle.standardError.write(Data(prompt.utf8))
             tcgetattr(0, &saved)
             var quiet = saved
             quiet.c_lflag &= ~tcflag_t(ECHO)
@@ -59,10 +70,7 @@ struct LoginCommand: AsyncParsableCommand {
             tcsetattr(0, TCSANOW, &saved)
             FileHandle.standardError.write(Data("\n".utf8))
         }
-        guard let token = line?.trimmingCharacters(in: .whitespaces), !token.isEmpty else {
-            throw ReclaimError.invalid("token", "give the token on standard input, e.g. reclaim login --server URL < token.txt")
-        }
-        return token
+        return line
     }
 }
 

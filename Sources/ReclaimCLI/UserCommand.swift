@@ -6,7 +6,7 @@ import ReclaimClient
 
 struct UserCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "user", abstract: "Users and their roles.", subcommands: [Add.self, List.self, Disable.self])
+        commandName: "user", abstract: "Users and their roles.", subcommands: [Add.self, List.self, Disable.self, Password.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a user with one role (operators: with their mines).")
@@ -48,6 +48,45 @@ struct UserCommand: ParsableCommand {
                 let (who, conn) = try actor.connect(database, for: UserPolicy.manage)
                 try Users.disable(name, by: who, on: conn)
                 Output.write("disabled user \(name)\n")
+            }
+        }
+    }
+}
+
+extension UserCommand {
+    /// `reclaim user password NAME`: the dashboard password, typed twice at a
+    /// terminal, or one line from standard input with `--password-stdin`
+    /// (as `docker login` reads it); never from the command line.
+    struct Password: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set a user's dashboard password (PBKDF2-SHA256; at least 10 characters).")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var actor: ActorOptions
+        @Argument(help: "User name.") var name: String
+        @Flag(help: "Read the password from standard input (one line) instead of the terminal.") var passwordStdin = false
+
+        func run() throws {
+            try reportingFailures {
+                let password: String
+                if passwordStdin {
+                    guard let line = readLine(strippingNewline: true), !line.isEmpty else {
+                        throw ReclaimError.invalid("password", "give the password as one line on standard input")
+                    }
+                    password = line
+                } else {
+                    guard isatty(0) == 1 else {
+                        throw ReclaimError.invalid("password", "standard input is no terminal: use --password-stdin")
+                    }
+                    let first = Terminal.readSecret(prompt: "new password for \(name): ") ?? ""
+                    try Passwords.check(first)
+                    guard Terminal.readSecret(prompt: "again: ") == first else {
+                        throw ReclaimError.invalid("password", "the two passwords differ")
+                    }
+                    password = first
+                }
+                let (who, conn) = try actor.connect(database, for: UserPolicy.manage)
+                try Passwords.set(name, password: password, by: who, on: conn)
+                Output.write("password set for \(name)\n")
             }
         }
     }

@@ -62,6 +62,19 @@ public func buildRouter(pool: ConnectionPool, metrics: ServiceMetrics, openAPIPa
     LegacyController(pool: pool).register(routes)
     ReportController(pool: pool).register(routes)
     routes.answerUnknownMethods()
+    // The dashboard, beside the API: its own group, sessions and HTML errors;
+    // not in `routes`, so the OpenAPI drift test keeps to the API.
+    let logger = Logger(label: "reclaim.dashboard")
+    if let folder = DashboardAssets.locate() {
+        do {
+            let pages = Pages(assets: try DashboardAssets.load(from: folder), logger: logger)
+            DashboardController(pool: pool, pages: pages).register(on: router)
+        } catch {
+            logger.error("dashboard: templates in \(folder.path) could not be read: \(error)")
+        }
+    } else {
+        logger.warning("dashboard: no templates found (set RECLAIM_DASHBOARD); serving the API only")
+    }
     return (router, routes.registered)
 }
 

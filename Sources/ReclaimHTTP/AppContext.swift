@@ -6,6 +6,9 @@ public struct AppContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by `AuthMiddleware` on /v1 routes.
     public var principal: Principal?
+    /// Set by `DashboardMiddleware` on the dashboard's pages.
+    var dashboard: DashboardSession?
+    var language: DashboardLanguage = .zh
 
     public init(source: Source) {
         coreContext = .init(source: source)

@@ -51,6 +51,9 @@ public struct Policy: Sendable {
         Policy(verb) { roles.contains($0.role) }
     }
 
+    /// Whether `p` may: for showing or hiding a page's links and forms.
+    public func permits(_ p: Principal) -> Bool { allows(p) }
+
     public func check(_ p: Principal) throws {
         guard allows(p) else {
             throw ReclaimError(.forbidden, "\(p.name) (\(p.role.rawValue)) may not \(verb)")

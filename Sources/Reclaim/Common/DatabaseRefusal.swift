@@ -36,6 +36,8 @@ extension SQLState {
     public static let unknownReviewRecord = SQLState("RCNOR")
     /// RCACT: the actor named is no enabled user allowed to do this.
     public static let actorNotAllowed = SQLState("RCACT")
+    /// RCLCK: a sign-in while the name is locked, or a session that did not follow one (0018).
+    public static let signInLocked = SQLState("RCLCK")
 }
 
 /// What a user is told when the database refuses something: a field and a
@@ -123,6 +125,7 @@ enum DatabaseRefusal {
         case .fundClosed: return ReclaimError(.ruleViolation, field: "license", e.message)
         case .releaseRefused: return ReclaimError(.ruleViolation, field: "license", e.message)
         case .legacyRefused: return ReclaimError(.ruleViolation, field: "amount", e.message)
+        case .signInLocked: return ReclaimError(.unauthenticated, field: "name", e.message)
         default: return nil
         }
     }

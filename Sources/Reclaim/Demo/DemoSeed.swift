@@ -13,8 +13,9 @@ public enum DemoSeed {
         /// False when the demo was already there: nothing was changed.
         public var seeded: Bool
         public var mines: Int
-        /// Each demo user with a fresh token (empty when nothing was seeded).
-        public var tokens: [(user: String, role: Role, token: String)]
+        /// Each demo user with a fresh API token and dashboard password
+        /// (empty when nothing was seeded).
+        public var tokens: [(user: String, role: Role, token: String, password: String)]
     }
 
     public static let licensePrefix = "DEMO-"
@@ -140,7 +141,7 @@ public enum DemoSeed {
 struct Seeder {
     let conn: Connection
     let mines: [DemoSeed.DemoMine]
-    var tokens: [(user: String, role: Role, token: String)] = []
+    var tokens: [(user: String, role: Role, token: String, password: String)] = []
     let admin, finance, auditor: Actor
     let reviewers: [Actor]
 
@@ -168,7 +169,11 @@ struct Seeder {
         for m in mines { _ = try MineRegistry.add(m.mine, by: admin, on: conn) }
         for (name, role, bound) in DemoSeed.users(mines) {
             _ = try Users.add(name, role: role, mines: bound, by: admin, on: conn)
-            tokens.append((name, role, try Users.issueToken(for: name, expiresInDays: 90, by: admin, on: conn).token))
+            // a password for the dashboard too: random, printed once like the token
+            var random = SystemRandomNumberGenerator()
+            let password = "demo-" + String((0..<12).map { _ in "abcdefghjkmnpqrstuvwxyz23456789".randomElement(using: &random) ?? "x" })
+            try Passwords.set(name, password: password, by: admin, on: conn)
+            tokens.append((name, role, try Users.issueToken(for: name, expiresInDays: 90, by: admin, on: conn).token, password))
         }
         try loadRules()
         let producing = mines.filter { $0.mine.status == .producing }

@@ -157,6 +157,23 @@ public enum MineRegistry {
             """).rows.map(Mine.init(row:))
     }
 
+    /// A page of the mines whose licence or name contains `text` (any case),
+    /// by licence, with how many match in all; `only` as for `list`.
+    public static func search(_ text: String?, page: Int, pageSize: Int = 20, only licenses: [String]? = nil,
+                              on conn: Connection) throws -> (mines: [Mine], total: Int) {
+        let text = try Text.optional(text, field: "q", maxLength: 100)
+        guard page >= 1, page <= 100_000 else { throw ReclaimError.invalid("page", "must be a page number from 1") }
+        let needle = text?.lowercased()
+        let rows = try conn.query("""
+            SELECT \(unescaped: Mine.columns), count(*) OVER () AS total FROM mines
+            WHERE (\(licenses) IS NULL OR license = ANY(\(licenses)))
+              AND (\(needle) IS NULL OR position(\(needle) IN lower(license || ' ' || name)) > 0)
+            ORDER BY license LIMIT \(Int64(pageSize)) OFFSET \(Int64((page - 1) * pageSize))
+            """).rows
+        let total = try rows.first.map { Int(try $0.decode("total", as: Int64.self)) } ?? 0
+        return (try rows.map(Mine.init(row:)), total)
+    }
+
     public static func find(_ license: String, on conn: Connection) throws -> Mine {
         let license = try Identifier.license(license)
         guard let row = try conn.queryFirst(

@@ -1,0 +1,92 @@
+import Foundation
+public import PQKit
+
+/// One year's deposits, withdrawals and treated area, for the yearly chart.
+public struct YearFigures: Sendable, Equatable, Codable {
+    public var year: Int
+    /// Deposits and deposit conversions, net of their reversals.
+    public var deposits: Money
+    /// Withdrawals, net of their reversals.
+    public var withdrawals: Money
+    /// Treated area by the year's latest year-end reports.
+    public var treated: Area
+}
+
+/// The figures at a glance (总览) that the dashboard's home page shows, for
+/// the mines a principal may see, in one snapshot.
+public struct Overview: Sendable, Equatable, Codable {
+    public var year: Int
+    /// Every fund's balance now.
+    public var fundTotal: Money
+    public var deposits: Money
+    public var withdrawals: Money
+    /// Mines whose deposits of the year are below the year's assessment.
+    public var shortfalls: Int
+    /// Plans, annual plans and closure applications waiting for a reviewer.
+    public var waiting: Int
+    public var closuresOverdue: Int
+    public var restoration: RestorationTotals
+    /// The last six years, oldest first.
+    public var years: [YearFigures]
+}
+
+extension Reports {
+    public static func overview(year: Int, only: [String]? = nil, on conn: Connection) throws -> Overview {
+        try OutputReports.checkYear(year)
+        return try snapshot(on: conn) { conn in
+            let fund = try fundLines(year: year, only: only, on: conn)
+            let total: Int64 = try conn.queryFirst("""
+                SELECT coalesce(sum(a.balance), 0)::bigint AS t FROM fund_accounts a JOIN mines m ON m.id = a.mine_id
+                WHERE a.kind = 'fund' AND (\(only) IS NULL OR m.license = ANY (\(only)))
+                """)?.decode("t") ?? 0
+            let first = year - 5
+            var years = Dictionary(uniqueKeysWithValues: (first...year).map {
+                ($0, YearFigures(year: $0, deposits: .zero, withdrawals: .zero, treated: Area(squareMetres: 0)))
+            })
+            for r in try conn.query("""
+                SELECT extract(year FROM p.value_date)::integer AS y,
+                       coalesce(sum(p.amount) FILTER (WHERE coalesce(o.kind, e.kind) IN ('deposit', 'deposit-conversion')), 0)::bigint AS d,
+                       coalesce(-sum(p.amount) FILTER (WHERE coalesce(o.kind, e.kind) = 'withdrawal'), 0)::bigint AS w
+                FROM ledger_postings p JOIN fund_accounts a ON a.id = p.account_id AND a.kind = 'fund'
+                JOIN mines m ON m.id = a.mine_id
+                JOIN ledger_entries e ON e.id = p.entry_id LEFT JOIN ledger_entries o ON o.id = e.reverses
+                WHERE p.value_date >= make_date(\(Int32(first)), 1, 1) AND p.value_date <= make_date(\(Int32(year)), 12, 31)
+                  AND (\(only) IS NULL OR m.license = ANY (\(only)))
+                GROUP BY 1
+                """).rows {
+                let y = Int(try r.decode("y", as: Int32.self))
+                years[y]?.deposits = Money(fen: try r.decode("d"))
+                years[y]?.withdrawals = Money(fen: try r.decode("w"))
+            }
+            for r in try conn.query("""
+                SELECT a.year AS y, coalesce(sum(l.area_m2), 0)::bigint AS t
+                FROM annual_plans a JOIN mines m ON m.id = a.mine_id
+                JOIN annual_plan_report_lines l
+                  ON l.report_id = (SELECT max(r.id) FROM annual_plan_reports r WHERE r.annual_plan_id = a.id)
+                WHERE a.year BETWEEN \(Int32(first)) AND \(Int32(year)) AND (\(only) IS NULL OR m.license = ANY (\(only)))
+                GROUP BY a.year
+                """).rows {
+                years[Int(try r.decode("y", as: Int32.self))]?.treated = Area(squareMetres: try r.decode("t"))
+            }
+            let waiting: Int64 = try conn.queryFirst("""
+                SELECT count(*) AS n FROM review_records r
+                LEFT JOIN plans p ON r.record_type = 'plan' AND p.id = r.record_id
+                LEFT JOIN annual_plans a ON r.record_type = 'annual-plan' AND a.id = r.record_id
+                LEFT JOIN closure_applications c ON r.record_type = 'closure-application' AND c.id = r.record_id
+                JOIN mines m ON m.id = coalesce(p.mine_id, a.mine_id, c.mine_id)
+                WHERE ((r.record_type = 'plan' AND r.state = 'submitted')
+                    OR (r.record_type = 'annual-plan' AND r.state IN ('submitted', 'revision-submitted', 'reported'))
+                    OR (r.record_type = 'closure-application' AND r.state IN ('filed', 'under-review')))
+                  AND (\(only) IS NULL OR m.license = ANY (\(only)))
+                """)?.decode("n") ?? 0
+            return Overview(
+                year: year, fundTotal: Money(fen: total),
+                deposits: Money(fen: fund.reduce(0) { $0 + $1.deposits.fen + $1.conversions.fen }),
+                withdrawals: Money(fen: fund.reduce(0) { $0 + $1.withdrawals.fen }),
+                shortfalls: fund.filter { $0.shortfall.fen > 0 }.count, waiting: Int(waiting),
+                closuresOverdue: try Closures.list(only: only, on: conn).filter(\.overdue).count,
+                restoration: try restoration(year: year, only: only, on: conn).totals,
+                years: years.values.sorted { $0.year < $1.year })
+        }
+    }
+}

@@ -1,0 +1,295 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import PQKit
+import Reclaim
+
+/// The dashboard (看板): server-rendered pages under `/` for the bureau's staff
+/// and the mines' operators, on the same domain rules and policies as the
+/// API. Sign-in by password, a server-side session behind an opaque cookie,
+/// a CSRF token in every form; errors are HTML pages in the user's language.
+struct DashboardController {
+    let pool: ConnectionPool
+    let pages: Pages
+
+    func register(on router: Router<AppContext>) {
+        let group = router.group("").add(middleware: DashboardMiddleware(pool: pool, pages: pages))
+        group.get("/static/dashboard.css") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
+                     body: .init(byteBuffer: ByteBuffer(string: pages.assets.stylesheet)))
+        }
+        group.get("/signin", use: signInPage)
+        group.post("/signin", use: signIn)
+        group.post("/signout", use: signOut)
+        group.post("/language", use: language)
+        group.get("/", use: home)
+        group.get("/mines", use: mines)
+        group.get("/mines/{license}", use: mine)
+        group.get("/mines/{license}/statement.csv", use: statementCSV)
+        group.get("/queue", use: queue)
+        group.post("/queue/plans/{license}/{version}", use: decidePlan)
+        group.post("/queue/annual-plans/{license}/{year}", use: decideAnnualPlan)
+        group.post("/queue/closures/{id}", use: voteClosure)
+        group.get("/fund/{kind}") { request, context in try await moneyForm(request, context, form: nil) }
+        group.post("/fund/{kind}", use: book)
+        group.get("/annual/{license}/{year}") { request, context in try await annualEditor(request, context, form: nil) }
+        group.post("/annual/{license}/{year}", use: saveAnnualPlan)
+        group.get("/annual/{license}/{year}/report") { request, context in try await annualReport(request, context, form: nil) }
+        group.post("/annual/{license}/{year}/report", use: sendAnnualReport)
+        group.get("/legacy", use: legacy)
+        group.get("/reports", use: reports)
+        group.get("/reports/{name}", use: reportCSV)
+        group.get("/audit", use: audit)
+    }
+
+    func t(_ context: AppContext) -> [String: String] { Messages.strings(context.language) }
+
+    func db<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        try await pool.withConnection(body)
+    }
+
+    static func random() -> String { UUID().uuidString.lowercased() }
+
+    /// Cookies are Secure when the page came over TLS (directly, or through
+    /// a proxy that says so).
+    static func secure(_ request: Request) -> Bool {
+        request.uri.scheme == .https || request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
+    }
+
+    // MARK: Signing in and out, language
+
+    @Sendable func signInPage(_ request: Request, _ context: AppContext) async throws -> Response {
+        if context.dashboard != nil { return pages.redirect("/") }
+        let q = request.uri.queryParameters
+        let notice = q["out"] != nil ? t(context)["signed_out"] : q["expired"] != nil ? t(context)["session_expired"] : nil
+        return signInForm(request, context, status: .ok, name: "", error: nil, notice: notice)
+    }
+
+    /// The sign-in form carries its own CSRF token, matched against a cookie
+    /// set with it (there is no session yet).
+    func signInForm(_ request: Request, _ context: AppContext, status: HTTPResponse.Status, name: String, error: String?,
+                    notice: String?) -> Response {
+        let token = Self.random()
+        var response = pages.render("signin", title: t(context)["sign_in"] ?? "", request, context, status: status, csrf: token, [
+            "form_csrf": token, "typed_name": name, "error": error ?? false, "notice": notice ?? false,
+        ])
+        response.setCookie(Cookie(name: Pages.signInCookie, value: token, path: "/", secure: Self.secure(request),
+                                  httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    @Sendable func signIn(_ request: Request, _ context: AppContext) async throws -> Response {
+        let form = try await Form.read(request, context)
+        guard let sent = form["csrf"], let cookie = request.cookies[Pages.signInCookie]?.value, sent == cookie else {
+            throw CSRFRefusal()
+        }
+        let name = form["name"] ?? "", password = form["password"] ?? ""
+        let outcome = try await db { try Sessions.signIn(name: name, password: password, on: $0) }
+        switch outcome {
+        case .signedIn(let cookie, _):
+            var response = pages.redirect("/")
+            response.setCookie(Cookie(name: Pages.sessionCookie, value: cookie, path: "/", secure: Self.secure(request),
+                                      httpOnly: true, sameSite: .strict))
+            response.setCookie(Cookie(name: Pages.signInCookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .strict))
+            return response
+        case .wrongNameOrPassword:
+            return signInForm(request, context, status: .unauthorized, name: name, error: t(context)["wrong_password"], notice: nil)
+        case .locked:
+            return signInForm(request, context, status: .tooManyRequests, name: name, error: t(context)["locked"], notice: nil)
+        }
+    }
+
+    @Sendable func signOut(_ request: Request, _ context: AppContext) async throws -> Response {
+        let form = try await Form.read(request, context)
+        _ = try context.requireSession(form)
+        if let cookie = request.cookies[Pages.sessionCookie]?.value {
+            try await db { try Sessions.end(cookie: cookie, on: $0) }
+        }
+        var response = pages.redirect("/signin?out=1")
+        response.setCookie(Cookie(name: Pages.sessionCookie, value: "", maxAge: 0, path: "/", secure: Self.secure(request),
+                                  httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    @Sendable func language(_ request: Request, _ context: AppContext) async throws -> Response {
+        let form = try await Form.read(request, context)
+        if context.dashboard != nil {
+            _ = try context.requireSession(form)
+        } else {
+            guard let sent = form["csrf"], sent == request.cookies[Pages.signInCookie]?.value else { throw CSRFRefusal() }
+        }
+        let lang = DashboardLanguage(rawValue: form["to"] ?? "") ?? .zh
+        // back to the page it came from: a local path only, never another site
+        var back = form["back"] ?? "/"
+        if !back.hasPrefix("/") || back.hasPrefix("//") || back.contains("\\") || back.contains("\r") || back.contains("\n") {
+            back = "/"
+        }
+        var response = pages.redirect(back)
+        response.setCookie(Cookie(name: Pages.languageCookie, value: lang.rawValue, maxAge: 365 * 24 * 3600, path: "/",
+                                  secure: Self.secure(request), httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    // MARK: Home
+
+    @Sendable func home(_ request: Request, _ context: AppContext) async throws -> Response {
+        let session = try context.requireSession()
+        let only = MinePolicy.scope(for: session.principal)
+        let year = FundLedger.today.year
+        let o = try await db { try Reports.overview(year: year, only: only, on: $0) }
+        let t = t(context)
+        let yuan = t["yuan"] ?? ""
+        let cards: [[String: Any]] = [
+            ["id": "fund-total", "label": t["fund_total"] ?? "", "value": "\(o.fundTotal) \(yuan)"],
+            ["id": "deposits", "label": "\(t["deposits_year"] ?? "") (\(year))", "value": "\(o.deposits) \(yuan)"],
+            ["id": "withdrawals", "label": "\(t["withdrawals_year"] ?? "") (\(year))", "value": "\(o.withdrawals) \(yuan)"],
+            ["id": "shortfalls", "label": t["shortfall_count"] ?? "", "value": String(o.shortfalls)],
+            ["id": "waiting", "label": t["waiting"] ?? "", "value": String(o.waiting)],
+            ["id": "overdue", "label": t["closures_overdue"] ?? "", "value": String(o.closuresOverdue)],
+            ["id": "reclamation", "label": t["treated_vs_target"] ?? "",
+             "value": "\(o.restoration.reclamationRatePercent ?? "—") % · \(o.restoration.cumulativeTreated.hectares) \(t["hm2"] ?? "")"],
+        ]
+        let table = Show.table(t, [("year", false), ("deposits_year", true), ("withdrawals_year", true), ("treated_area", true)],
+                               o.years.map { [Show.cell(String($0.year)), Show.number($0.deposits.description),
+                                              Show.number($0.withdrawals.description), Show.number($0.treated.hectares)] })
+        return pages.render("home", title: t["home"] ?? "", request, context, [
+            "cards": cards, "chart": Chart.yearly(o.years, t), "years_table": table,
+        ])
+    }
+
+    // MARK: Mines
+
+    @Sendable func mines(_ request: Request, _ context: AppContext) async throws -> Response {
+        let session = try context.requireSession()
+        let q = request.uri.queryParameters
+        let text = q["q"].map(String.init)
+        let page = try q["page"].map { p -> Int in
+            guard let n = Int(String(p)), n >= 1 else { throw ReclaimError.invalid("page", "must be a page number") }
+            return n
+        } ?? 1
+        let only = MinePolicy.scope(for: session.principal)
+        let (found, total) = try await db { conn in
+            try MineRegistry.search(text, page: page, only: only, on: conn)
+        }
+        let balances = try await db { conn in
+            try Dictionary(uniqueKeysWithValues: found.map { ($0.license, try FundLedger.balance($0.license, on: conn).balance) })
+        }
+        let t = t(context)
+        let table = Show.table(t, [("license", false), ("name", false), ("mineral", false), ("scale", false), ("status", false),
+                                   ("balance", true)],
+                               found.map { m in
+                                   [Show.link(m.license, "/mines/\(Show.segment(m.license))"), Show.cell(m.name),
+                                    Show.cell(m.mineral), Show.cell(m.scale.rawValue), Show.cell(m.status.rawValue),
+                                    Show.number(balances[m.license]?.description ?? "")]
+                               })
+        let pages = max(1, (total + 19) / 20)
+        let query = text.map { "q=\($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&" } ?? ""
+        return self.pages.render("mines", title: t["mines"] ?? "", request, context, [
+            "q": text ?? "", "mines_table": found.isEmpty ? false : table, "has_mines": !found.isEmpty,
+            "previous": page > 1 ? "/mines?\(query)page=\(page - 1)" : false,
+            "next": page < pages ? "/mines?\(query)page=\(page + 1)" : false,
+            "page_text": "\(page) / \(pages)",
+        ])
+    }
+
+    static func dateParameter(_ request: Request, _ name: String) throws -> CalendarDate? {
+        guard let text = request.uri.queryParameters[Substring(name)].map(String.init), !text.isEmpty else { return nil }
+        return try FundLedger.parseDate(text, field: name)
+    }
+
+    @Sendable func mine(_ request: Request, _ context: AppContext) async throws -> Response {
+        let session = try context.requireSession()
+        let license = try context.license()
+        try MinePolicy.read(license).check(session.principal)
+        let t = t(context)
+        var dateErrors: [String: String] = [:]
+        func date(_ name: String) -> CalendarDate? {
+            do { return try Self.dateParameter(request, name) } catch {
+                dateErrors[name] = Pages.explain(ReclaimError.wrap(error), context.language)
+                return nil
+            }
+        }
+        let from = date("from"), to = date("to")
+        let (f, tt) = (from, to)
+        let (detail, statement, plans, annual, closures) = try await db { conn in
+            let detail = try MineRegistry.show(license, on: conn)
+            let statement = try FundLedger.statement(license, from: f, to: tt, on: conn)
+            let plans = try Plans.list(only: [license], on: conn)
+            let annual = try AnnualPlans.list(only: [license], on: conn)
+            let closures = try Closures.list(only: [license], on: conn)
+            return (detail, statement, plans, annual, closures)
+        }
+        let m = detail.mine
+        let registry = Show.table(t, [("field", false), ("new_value", false)], [
+            [Show.cell(t["license"] ?? ""), Show.cell(m.license)], [Show.cell(t["name"] ?? ""), Show.cell(m.name)],
+            [Show.cell(t["holder"] ?? ""), Show.cell(m.holder)], [Show.cell(t["mineral"] ?? ""), Show.cell(m.mineral)],
+            [Show.cell(t["scale"] ?? ""), Show.cell(m.scale.rawValue)], [Show.cell(t["method"] ?? ""), Show.cell(m.method.rawValue)],
+            [Show.cell(t["status"] ?? ""), Show.cell(m.status.rawValue)], [Show.cell(t["area"] ?? ""), Show.number(m.area.hectares)],
+        ])
+        let obligations = Show.table(t, [("kind", false), ("reason", false), ("changed_at", false)],
+                                     detail.obligations.map { [Show.cell($0.kind.rawValue), Show.cell($0.reason), Show.cell(Show.time($0.openedAt))] })
+        let lines = Show.table(t, [("entry", true), ("kind", false), ("value_date", false), ("amount", true), ("balance_after", true),
+                                   ("reference", false), ("memo", false), ("annual_plan", false)],
+                               statement.entries.map { l in
+                                   [Show.number(String(l.id)), Show.cell(l.kind.rawValue), Show.cell(l.valueDate.description),
+                                    Show.number(l.amount.description), Show.number(l.balanceAfter.description),
+                                    Show.cell(l.reference ?? ""), Show.cell(l.memo ?? ""), Show.cell(l.annualPlanYear.map(String.init) ?? "")]
+                               })
+        let plansTable = Show.table(t, [("version", true), ("state", false), ("service_period", false), ("cost_total", true)],
+                                    plans.map { [Show.number(String($0.version)), Show.cell($0.state.rawValue + ($0.current ? " ✓" : "")),
+                                                 Show.cell("\($0.serviceFrom)–\($0.serviceTo)"), Show.number($0.costTotal.description)] })
+        let segment = Show.segment(license)
+        let canAct = AnnualPlanPolicy.act(license).permits(session.principal)
+        let annualTable = Show.table(t, [("year", false), ("state", false), ("budget", true), ("waiting_since", false)],
+                                     annual.map { a in
+                                         [canAct ? Show.link(String(a.year), "/annual/\(segment)/\(a.year)") : Show.cell(String(a.year)),
+                                          Show.cell(a.state.rawValue), Show.number(a.budget.description), Show.cell(Show.time(a.since))]
+                                     })
+        let closureTable = Show.table(t, [("entry", true), ("state", false), ("filed_on", false), ("due_date", false),
+                                          ("working_days_left", true)],
+                                      closures.map { [Show.number(String($0.id)), Show.cell($0.state.rawValue),
+                                                      Show.cell($0.filedOn.description), Show.cell($0.dueDate.description),
+                                                      Show.number(String($0.workingDaysLeft))] })
+        let history = Show.table(t, [("field", false), ("old_value", false), ("new_value", false), ("changed_at", false),
+                                     ("changed_by", false)],
+                                 detail.history.map { [Show.cell($0.field), Show.cell($0.oldValue ?? ""), Show.cell($0.newValue ?? ""),
+                                                       Show.cell(Show.time($0.changedAt)), Show.cell($0.changedBy)] })
+        var csv = "/mines/\(segment)/statement.csv"
+        let range = [from.map { "from=\($0)" }, to.map { "to=\($0)" }].compactMap { $0 }
+        if !range.isEmpty { csv += "?" + range.joined(separator: "&") }
+        return pages.render("mine", title: "\(m.name) (\(m.license))", request, context, [
+            "registry_table": registry, "obligations_table": detail.obligations.isEmpty ? false : obligations,
+            "statement_table": lines, "from": from?.description ?? "", "to": to?.description ?? "",
+            "from_error": dateErrors["from"] ?? false, "to_error": dateErrors["to"] ?? false, "csv_href": csv,
+            "notice": Self.bookingNotice(request, t) ?? false,
+            "opening": statement.openingBalance.description, "closing": statement.closingBalance.description,
+            "plans_table": plans.isEmpty ? false : plansTable, "annual_table": annual.isEmpty ? false : annualTable,
+            "closure_table": closures.isEmpty ? false : closureTable, "history_table": detail.history.isEmpty ? false : history,
+            "can_edit": canAct, "license_path": segment, "edit_year": FundLedger.today.year,
+        ])
+    }
+
+    /// "Booked as entry 12" after a form booked, or that it was a replay.
+    static func bookingNotice(_ request: Request, _ t: [String: String]) -> String? {
+        let q = request.uri.queryParameters
+        if let id = q["booked"].flatMap({ Int64(String($0)) }) { return "\(t["booked"] ?? "") \(id)" }
+        if let id = q["replayed"].flatMap({ Int64(String($0)) }) { return "\(t["replayed"] ?? "") \(id)" }
+        return nil
+    }
+
+    @Sendable func statementCSV(_ request: Request, _ context: AppContext) async throws -> Response {
+        let session = try context.requireSession()
+        let license = try context.license()
+        try MinePolicy.read(license).check(session.principal)
+        let (from, to) = (try Self.dateParameter(request, "from"), try Self.dateParameter(request, "to"))
+        let buffer = try await db { conn in
+            var out = ByteBuffer()
+            try FundLedger.statementCSV(license, from: from, to: to, on: conn) { out.writeBytes($0) }
+            return out
+        }
+        return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8",
+                                               .contentDisposition: "attachment; filename=\"statement.csv\""],
+                        body: .init(byteBuffer: buffer))
+    }
+}

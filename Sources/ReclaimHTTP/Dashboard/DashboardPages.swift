@@ -1,0 +1,262 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import PQKit
+import Reclaim
+
+/// One row of the annual plan editor, as typed.
+struct WorkRow {
+    var n: Int
+    var values: [String: String]
+
+    static let fields = ["location", "area_hm2", "quantity", "unit", "budget", "start_month", "end_month"]
+    static let sizes = ["location": 18, "area_hm2": 8, "quantity": 8, "unit": 4, "budget": 10, "start_month": 7, "end_month": 7]
+
+    /// The works file's object for this row: what was typed, empty cells left out.
+    var document: [String: String] {
+        var d: [String: String] = ["type": values["type"] ?? ""]
+        for f in Self.fields { if let v = values[f]?.trimmingCharacters(in: .whitespaces), !v.isEmpty { d[f] = v } }
+        return d
+    }
+}
+
+extension DashboardController {
+    // MARK: The operator's annual plan editor and report
+
+    func annualTarget(_ context: AppContext) throws -> (DashboardSession, String, Int) {
+        let session = try context.requireSession()
+        let license = try context.license()
+        try AnnualPlanPolicy.act(license).check(session.principal)
+        let year = try AccrualController.year(context)
+        try OutputReports.checkYear(year)
+        return (session, license, year)
+    }
+
+    func annualEditor(_ request: Request, _ context: AppContext, form: Form?, rows given: [WorkRow]? = nil,
+                      errors: [String: String] = [:], status: HTTPResponse.Status = .ok) async throws -> Response {
+        let (_, license, year) = try annualTarget(context)
+        let t = t(context)
+        let plan: AnnualPlan? = try await db { conn in
+            do { return try AnnualPlans.find(license, year: year, on: conn) } catch let e as ReclaimError where e.kind == .notFound {
+                _ = try MineRegistry.find(license, on: conn)  // an unknown mine is a 404, not a new plan
+                return nil
+            }
+        }
+        let editable = plan.map { $0.state == .draft || $0.state == .returned } ?? true
+        let rows = given ?? (plan?.works.enumerated().map { i, w in
+            WorkRow(n: i + 1, values: [
+                "type": w.planned.type.rawValue, "location": w.planned.location, "area_hm2": w.planned.area?.hectares ?? "",
+                "quantity": w.planned.quantity?.description ?? "", "unit": w.planned.unit ?? "", "budget": w.planned.budget.description,
+                "start_month": w.planned.startMonth.description, "end_month": w.planned.endMonth.description,
+            ])
+        } ?? [WorkRow(n: 1, values: ["type": WorkType.revegetation.rawValue, "start_month": "\(year)-04", "end_month": "\(year)-09"])])
+        let q = request.uri.queryParameters
+        let notice = q["saved"] != nil ? t["saved"] : q["submitted"] != nil ? t["submitted"] : q["reported"] != nil ? t["reported"] : nil
+        return pages.render("annual", title: "\(t["annual_plans"] ?? "") · \(license) · \(year)", request, context, status: status, [
+            "editable": editable, "state": plan?.state.rawValue ?? "", "row_count": rows.count,
+            "reportable": plan.map { [.approved, .revisionReturned, .failed].contains($0.state) } ?? false,
+            "has_errors": !errors.isEmpty, "works_error": errors["works"] ?? false, "notice": notice ?? false,
+            "rows": rows.map { row in
+                [
+                    "n": row.n,
+                    "types": WorkType.allCases.map { ["value": $0.rawValue, "selected": $0.rawValue == row.values["type"]] as [String: Any] },
+                    "cells": WorkRow.fields.map { f in
+                        ["name": f, "label": t[f] ?? f, "value": row.values[f] ?? "", "size": WorkRow.sizes[f] ?? 8,
+                         "error": errors["\(f)_\(row.n)"] ?? false] as [String: Any]
+                    },
+                ] as [String: Any]
+            },
+        ])
+    }
+
+    /// Save, submit, or add a row. The works go through `AnnualWorks.parse`,
+    /// the rules the CLI's works file and the API's body meet; a refusal
+    /// naming `works[i].field` is shown beside that cell.
+    @Sendable func saveAnnualPlan(_ request: Request, _ context: AppContext) async throws -> Response {
+        let form = try await Form.read(request, context)
+        let session = try context.requireSession(form)
+        let (_, license, year) = try annualTarget(context)
+        let count = min(max(Int(form["rows"] ?? "") ?? 0, 0), 200)
+        var rows = (1...max(count, 1)).map { n in
+            WorkRow(n: n, values: Dictionary(uniqueKeysWithValues: (["type"] + WorkRow.fields).map { ($0, form["\($0)_\(n)"] ?? "") }))
+        }.filter { form["remove_\($0.n)"] == nil }
+        for i in rows.indices { rows[i].n = i + 1 }
+        if form["op"] == "add" || rows.isEmpty {
+            rows.append(WorkRow(n: rows.count + 1, values: ["type": WorkType.revegetation.rawValue]))
+            return try await annualEditor(request, context, form: form, rows: rows)
+        }
+        let submit = form["op"] == "submit"
+        let document = ["works": rows.map(\.document)]
+        let actor = try session.principal.actor(requestID: context.id)
+        do {
+            let data = try JSONSerialization.data(withJSONObject: document)
+            let works = try AnnualWorks.parse(data, year: year)
+            try await db { conn in
+                try conn.transactionally { conn in
+                    _ = try AnnualPlans.draft(license, year: year, works, by: actor, on: conn)
+                    if submit { _ = try AnnualPlans.decide(license, year: year, .submit, by: actor, on: conn) }
+                }
+            }
+            return pages.redirect("/annual/\(Show.segment(license))/\(year)?\(submit ? "submitted" : "saved")=1")
+        } catch let e as ReclaimError where e.kind != .unavailable && e.kind != .internal && e.kind != .forbidden {
+            var errors: [String: String] = [:]
+            if let field = e.field, let (n, name) = Self.cell(field) {
+                errors["\(name)_\(n)"] = Pages.explain(e, context.language)
+            }
+            errors["works"] = Pages.explain(e, context.language)
+            return try await annualEditor(request, context, form: form, rows: rows, errors: errors, status: .unprocessableContent)
+        }
+    }
+
+    /// `works[2].budget` → (2, "budget").
+    static func cell(_ field: String) -> (Int, String)? {
+        guard field.hasPrefix("works["), let close = field.firstIndex(of: "]"),
+              let n = Int(field[field.index(field.startIndex, offsetBy: 6)..<close]) else { return nil }
+        let rest = field[field.index(after: close)...]
+        return rest.hasPrefix(".") ? (n, String(rest.dropFirst())) : (n, "location")
+    }
+
+    func annualReport(_ request: Request, _ context: AppContext, form: Form?, errors: [String: String] = [:],
+                      status: HTTPResponse.Status = .ok) async throws -> Response {
+        let (_, license, year) = try annualTarget(context)
+        let t = t(context)
+        let plan = try await db { try AnnualPlans.find(license, year: year, on: $0) }
+        let rows: [[String: Any]] = plan.works.map { w in
+            let measure = w.planned.area != nil ? "area_hm2" : "quantity"
+            let planned = w.planned.area.map { "\($0.hectares) hm²" } ?? "\(w.planned.quantity?.description ?? "") \(w.planned.unit ?? "")"
+            return [
+                "n": w.work, "type": w.planned.type.rawValue, "location": "\(w.planned.location) (\(planned))",
+                "cells": [measure, "spent", "evidence"].map { f in
+                    ["name": f, "label": t[f] ?? f, "value": form?["\(f)_\(w.work)"] ?? "", "error": errors["\(f)_\(w.work)"] ?? false]
+                        as [String: Any]
+                },
+            ]
+        }
+        return pages.render("annual_report", title: "\(t["report_annual_plan"] ?? "") · \(license) · \(year)", request, context,
+                            status: status, ["rows": rows, "has_errors": !errors.isEmpty])
+    }
+
+    @Sendable func sendAnnualReport(_ request: Request, _ context: AppContext) async throws -> Response {
+        let form = try await Form.read(request, context)
+        let session = try context.requireSession(form)
+        let (_, license, year) = try annualTarget(context)
+        let plan = try await db { try AnnualPlans.find(license, year: year, on: $0) }
+        let lines: [[String: Any]] = plan.works.map { w in
+            let measure = w.planned.area != nil ? "area_hm2" : "quantity"
+            var line: [String: Any] = ["work": w.work, measure: form["\(measure)_\(w.work)"] ?? "", "spent": form["spent_\(w.work)"] ?? ""]
+            let evidence = (form["evidence_\(w.work)"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty }
+            if !evidence.isEmpty { line["evidence"] = evidence }
+            return line
+        }
+        let actor = try session.principal.actor(requestID: context.id)
+        do {
+            let data = try JSONSerialization.data(withJSONObject: ["works": lines])
+            _ = try await db { try AnnualPlans.report(license, year: year, file: data, by: actor, on: $0) }
+            return pages.redirect("/annual/\(Show.segment(license))/\(year)?reported=1")
+        } catch let e as ReclaimError where e.kind != .unavailable && e.kind != .internal && e.kind != .forbidden {
+            var errors: [String: String] = ["works": Pages.explain(e, context.language)]
+            if let field = e.field, let (n, name) = Self.cell(field) { errors["\(name)_\(n)"] = Pages.explain(e, context.language) }
+            return try await annualReport(request, context, form: form, errors: errors, status: .unprocessableContent)
+        }
+    }
+
+    // MARK: Read-only pages
+
+    @Sendable func legacy(_ request: Request, _ context: AppContext) async throws -> Response {
+        let session = try context.requireSession()
+        try LegacyPolicy.read.check(session.principal)
+        let t = t(context)
+        let (sites, projects) = try await db { (try LegacySites.list(on: $0), try LegacyProjects.list(on: $0)) }
+        let sitesTable = Show.table(t, [("code", false), ("township", false), ("area", true), ("notice_state", false), ("projects", false)],
+                                    sites.map { [Show.cell($0.code), Show.cell($0.township), Show.number($0.area.hectares),
+                                                 Show.cell($0.noticeState), Show.cell($0.project.map { "#\($0)" } ?? "")] })
+        let projectsTable = Show.table(t, [("entry", true), ("name", false), ("state", false), ("area", true), ("treated", true),
+                                           ("planned", true), ("committed", true), ("spent", true)],
+                                       projects.map { [Show.number(String($0.id)), Show.cell($0.name), Show.cell($0.state.rawValue),
+                                                       Show.number($0.area.hectares), Show.number($0.treated.hectares),
+                                                       Show.number($0.planned.description), Show.number($0.committed.description),
+                                                       Show.number($0.spent.description)] })
+        return pages.render("listing", title: t["legacy"] ?? "", request, context, [
+            "intro": false, "links": false, "older": false,
+            "sections": [["heading": t["sites"] ?? "", "table": sites.isEmpty ? false : sitesTable],
+                         ["heading": t["projects"] ?? "", "table": projects.isEmpty ? false : projectsTable]] as [[String: Any]],
+        ])
+    }
+
+    static let reportNames = ["fund", "restoration", "annual-plans", "closure", "legacy", "targets"]
+
+    @Sendable func reports(_ request: Request, _ context: AppContext) async throws -> Response {
+        let session = try context.requireSession()
+        let t = t(context)
+        let year = FundLedger.today.year
+        let operatorOnly = session.principal.role == .operator
+        let names = Self.reportNames.filter { !operatorOnly || !["legacy", "targets"].contains($0) }
+        let items: [[String: Any]] = names.flatMap { name -> [[String: Any]] in
+            let yearly = ["fund", "restoration", "annual-plans"].contains(name)
+            let years = yearly ? [year - 1, year] : [nil]
+            return years.map { y in
+                let q = y.map { "year=\($0)&" } ?? ""
+                return ["label": (t["report_" + name.replacingOccurrences(of: "-", with: "_")] ?? name) + (y.map { " \($0)" } ?? ""),
+                        "downloads": [["href": "/reports/\(name).csv?\(q)lang=zh", "text": t["download_zh"] ?? ""],
+                                      ["href": "/reports/\(name).csv?\(q)lang=en", "text": t["download_en"] ?? ""]]]
+            }
+        }
+        return pages.render("listing", title: t["reports"] ?? "", request, context, [
+            "intro": false, "links": ["items": items], "sections": [] as [Any], "older": false,
+        ])
+    }
+
+    /// A report's CSV, as the API's: the same `ReportTable`, headings in the
+    /// language asked for (Chinese with a byte-order mark).
+    @Sendable func reportCSV(_ request: Request, _ context: AppContext) async throws -> Response {
+        let session = try context.requireSession()
+        let p = session.principal
+        let file = try context.path("name")
+        guard file.hasSuffix(".csv"), Self.reportNames.contains(String(file.dropLast(4))) else {
+            throw ReclaimError(.notFound, "no such report")
+        }
+        let name = String(file.dropLast(4))
+        let (lang, unit) = try ReportController.presentation(request)
+        let year = try AnnualPlanController.queryYear(request) ?? FundLedger.today.year
+        let only = MinePolicy.scope(for: p)
+        if name == "legacy" { try LegacyPolicy.read.check(p) }
+        if name == "targets" { try ReportPolicy.targets.check(p) }
+        let table: ReportTable = try await db { conn in
+            switch name {
+            case "fund": return try Reports.fund(year: year, only: only, on: conn).table(unit: unit)
+            case "restoration": return try Reports.restoration(year: year, only: only, on: conn).table(unit: unit)
+            case "annual-plans": return try Reports.annualPlans(year: year, only: only, on: conn).table(unit: unit)
+            case "closure": return try Reports.closure(only: only, on: conn).table(unit: unit)
+            case "legacy": return try Reports.legacy(on: conn).table(unit: unit)
+            default: return try Reports.targets(on: conn).table(unit: unit)
+            }
+        }
+        return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8",
+                                               .contentDisposition: "attachment; filename=\"\(name)-\(year).csv\""],
+                        body: .init(byteBuffer: ByteBuffer(string: table.csv(lang, unit: unit))))
+    }
+
+    @Sendable func audit(_ request: Request, _ context: AppContext) async throws -> Response {
+        let session = try context.requireSession()
+        try AuditPolicy.read.check(session.principal)
+        let t = t(context)
+        let before = try request.uri.queryParameters["before"].map { s -> Int64 in
+            guard let n = Int64(String(s)), n >= 1 else { throw ReclaimError.invalid("before", "must be an audit row id") }
+            return n
+        }
+        let records = try await db { conn -> [AuditRecord] in
+            let top: Int64 = try before ?? ((try conn.queryFirst("SELECT coalesce(max(id), 0) + 1 AS m FROM audit_log")?.decode("m")) ?? 1)
+            return try AuditLog.list(AuditLog.Filter(afterID: max(0, top - 101), limit: 100), on: conn).filter { $0.id < top }.reversed()
+        }
+        let table = Show.table(t, [("entry", true), ("at", false), ("actor", false), ("action", false), ("target", false)],
+                               records.map { [Show.number(String($0.id)), Show.cell(Show.time($0.at)), Show.cell($0.actor),
+                                              Show.cell($0.action), Show.cell($0.target)] })
+        let oldest = records.last?.id ?? 0
+        return pages.render("listing", title: t["audit"] ?? "", request, context, [
+            "intro": false, "links": false, "sections": [["heading": t["audit"] ?? "", "table": records.isEmpty ? false : table]] as [[String: Any]],
+            "older": oldest > 1 ? "/audit?before=\(oldest)" : false,
+        ])
+    }
+}

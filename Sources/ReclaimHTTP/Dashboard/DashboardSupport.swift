@@ -1,0 +1,277 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Mustache
+import NIOCore
+import PQKit
+import Reclaim
+
+/// The dashboard's templates and stylesheet, read from files at start-up.
+struct DashboardAssets: Sendable {
+    let library: MustacheLibrary
+    let stylesheet: String
+
+    /// `RECLAIM_DASHBOARD`, the checkout this binary was built from, or
+    /// /usr/share/reclaim/dashboard (the container); nil when none holds them.
+    static func locate() -> URL? {
+        let fm = FileManager.default
+        var candidates: [URL] = []
+        if let env = ProcessInfo.processInfo.environment["RECLAIM_DASHBOARD"], !env.isEmpty {
+            candidates.append(URL(fileURLWithPath: env))
+        }
+        candidates.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent())
+        candidates.append(URL(fileURLWithPath: "/usr/share/reclaim/dashboard"))
+        return candidates.first { fm.fileExists(atPath: $0.appendingPathComponent("Templates/head.mustache").path) }
+    }
+
+    static func load(from folder: URL) throws -> DashboardAssets {
+        let fm = FileManager.default
+        let templates = folder.appendingPathComponent("Templates")
+        var library = MustacheLibrary()
+        for file in try fm.contentsOfDirectory(atPath: templates.path) where file.hasSuffix(".mustache") {
+            let text = try String(contentsOf: templates.appendingPathComponent(file), encoding: .utf8)
+            try library.register(text, named: String(file.dropLast(".mustache".count)))
+        }
+        let css = try String(contentsOf: folder.appendingPathComponent("Static/dashboard.css"), encoding: .utf8)
+        return DashboardAssets(library: library, stylesheet: css)
+    }
+}
+
+/// A form's fields (application/x-www-form-urlencoded), in order.
+struct Form: Sendable {
+    var pairs: [(String, String)]
+
+    subscript(_ name: String) -> String? { pairs.first { $0.0 == name }?.1 }
+
+    static func parse(_ text: String) -> Form {
+        func decode(_ s: Substring) -> String {
+            String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+        }
+        return Form(pairs: text.split(separator: "&").map { part in
+            let kv = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            return (decode(kv[0]), kv.count > 1 ? decode(kv[1]) : "")
+        })
+    }
+
+    /// The body of a POST: a form of at most 1 MiB, never anything else.
+    static func read(_ request: Request, _ context: AppContext) async throws -> Form {
+        let type = request.headers[.contentType] ?? ""
+        guard type.hasPrefix("application/x-www-form-urlencoded") else {
+            throw ReclaimError.invalid("form", "send the form as application/x-www-form-urlencoded")
+        }
+        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        guard let text = buffer.getString(at: buffer.readerIndex, length: buffer.readableBytes) else {
+            throw ReclaimError.invalid("form", "is not UTF-8")
+        }
+        return parse(text)
+    }
+}
+
+/// Raised for a POST whose CSRF token is missing or wrong.
+struct CSRFRefusal: Error {}
+
+/// Turns a request into the dashboard's view of it: the language from its
+/// cookie, the session from its cookie, and any error into an HTML page.
+struct DashboardMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    let pool: ConnectionPool
+    let pages: Pages
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response)
+        async throws -> Response
+    {
+        var context = context
+        context.language = request.cookies[Pages.languageCookie].flatMap { DashboardLanguage(rawValue: $0.value) } ?? .zh
+        var response: Response
+        do {
+            if let cookie = request.cookies[Pages.sessionCookie]?.value {
+                context.dashboard = try await pool.withConnection { try Sessions.find(cookie: cookie, on: $0) }
+            }
+            response = try await next(request, context)
+        } catch {
+            response = pages.failure(error, request, context)
+        }
+        // No page is cached, framed, or allowed to load anything from elsewhere.
+        response.headers[.contentSecurityPolicy] =
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        response.headers[.xContentTypeOptions] = "nosniff"
+        response.headers[.cacheControl] = "no-store"
+        response.headers[.referrerPolicy] = "same-origin"
+        return response
+    }
+}
+
+extension HTTPField.Name {
+    static let contentSecurityPolicy = HTTPField.Name("Content-Security-Policy")!
+    static let xContentTypeOptions = HTTPField.Name("X-Content-Type-Options")!
+    static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
+}
+
+/// Renders pages: the frame (navigation for the role, language switch,
+/// sign-out) around each template, in the user's language.
+struct Pages: Sendable {
+    let assets: DashboardAssets
+    let logger: Logger
+
+    static let sessionCookie = "reclaim_session"
+    static let languageCookie = "reclaim_lang"
+    static let signInCookie = "reclaim_signin"
+
+    func render(_ template: String, title: String, _ request: Request, _ context: AppContext,
+                status: HTTPResponse.Status = .ok, csrf: String? = nil, _ values: [String: Any] = [:]) -> Response {
+        let lang = context.language
+        let t = Messages.strings(lang)
+        let other: DashboardLanguage = lang == .zh ? .en : .zh
+        var object: [String: Any] = [
+            "t": t, "title": title, "lang_tag": lang.htmlTag, "other_lang": other.rawValue, "other_lang_tag": other.htmlTag,
+            "path": request.uri.path, "csrf": csrf ?? context.dashboard?.csrf ?? "", "user": false, "notice": false, "alert": false,
+        ]
+        if let session = context.dashboard {
+            let p = session.principal
+            object["user"] = [
+                "name": p.name, "role_label": t["role_\(p.role.rawValue)"] ?? p.role.rawValue,
+                "nav": Self.navigation(for: p).map { item in
+                    ["href": item.href, "label": t[item.key] ?? item.key,
+                     "current": item.href == "/" ? request.uri.path == "/" : request.uri.path.hasPrefix(item.href)] as [String: Any]
+                },
+            ] as [String: Any]
+        }
+        for (k, v) in values { object[k] = v }
+        let html = assets.library.render(object, withTemplate: template) ?? ""
+        return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// The pages a role reaches from the menu; each page checks the same
+    /// policy again, so a typed URL gets no further.
+    static func navigation(for p: Principal) -> [(href: String, key: String)] {
+        var items: [(String, String)] = [("/", "home"), ("/mines", "mines")]
+        if p.role == .reviewer { items.append(("/queue", "queue")) }
+        if p.role == .finance { items += [("/fund/deposit", "deposit"), ("/fund/withdrawal", "withdrawal")] }
+        if p.role != .operator { items.append(("/legacy", "legacy")) }
+        items.append(("/reports", "reports"))
+        if p.role == .admin || p.role == .auditor { items.append(("/audit", "audit")) }
+        return items
+    }
+
+    func redirect(_ location: String) -> Response {
+        Response(status: .seeOther, headers: [.location: location])
+    }
+
+    /// The HTML page for an error: sign-in for no session, 403/404/400/503
+    /// pages in the user's language; nothing internal is shown.
+    func failure(_ error: any Error, _ request: Request, _ context: AppContext) -> Response {
+        let t = Messages.strings(context.language)
+        if error is CSRFRefusal {
+            return render("error", title: t["error"] ?? "", request, context, status: .forbidden, ["message": t["csrf"] ?? ""])
+        }
+        if let h = error as? any HTTPResponseError, !(error is Problem) {
+            let key = h.status == .notFound ? "not_found" : h.status.code < 500 ? "bad_request" : "unavailable"
+            return render("error", title: t["error"] ?? "", request, context, status: h.status, ["message": t[key] ?? ""])
+        }
+        let e = ReclaimError.wrap(error)
+        let (status, key): (HTTPResponse.Status, String) = switch e.kind {
+        case .unauthenticated: (.unauthorized, "session_expired")
+        case .forbidden: (.forbidden, "forbidden")
+        case .notFound: (.notFound, "not_found")
+        case .invalidInput, .unreadableInput, .ruleViolation, .conflict: (.badRequest, "bad_request")
+        case .unavailable: (.serviceUnavailable, "unavailable")
+        default: (.internalServerError, "error")
+        }
+        if e.kind == .unauthenticated {
+            // a cookie that opens nothing any more: the session ended or expired
+            return redirect(request.cookies[Pages.sessionCookie] == nil ? "/signin" : "/signin?expired=1")
+        }
+        if status == .internalServerError {
+            logger.error("dashboard: \(String(describing: error))")
+        }
+        var message = t[key] ?? ""
+        if e.kind == .notFound || e.kind == .invalidInput || e.kind == .ruleViolation || e.kind == .conflict {
+            message += " " + Pages.explain(e, context.language)
+        }
+        return render("error", title: t["error"] ?? "", request, context, status: status, ["message": message])
+    }
+
+    /// A refusal in the user's language: the domain's own sentence in
+    /// English; in Chinese, what is wrong with the field, by kind.
+    static func explain(_ e: ReclaimError, _ lang: DashboardLanguage) -> String {
+        guard lang == .zh else { return e.description }
+        let message = e.message.lowercased()
+        switch (e.field, e.kind) {
+        case ("amount", .ruleViolation) where message.contains("budget"): return "超出该年度计划的剩余预算。"
+        case ("amount", .ruleViolation): return "基金余额不足。"
+        case ("amount", _): return "请输入大于零、最多两位小数的金额（元）。"
+        case ("value_date", _): return "请输入有效日期（年-月-日）。"
+        case ("annual_plan_year", _): return "请选择一份已批准的年度计划。"
+        case ("license", .notFound), ("mine", .notFound): return "没有该许可证号的矿山。"
+        case ("reason", _): return "请填写退回理由。"
+        case (_, .conflict): return "该事项已被处理或状态已变化，请刷新页面。"
+        case (_, .forbidden): return "您无权执行此操作。"
+        case (let field?, .invalidInput) where field.contains("budget"): return "请输入最多两位小数的金额（元）。"
+        case (let field?, .invalidInput) where field.contains("area"): return "请输入最多四位小数的面积（公顷）。"
+        case (let field?, .invalidInput) where field.contains("month"): return "请输入年度内的月份（年-月）。"
+        case (let field?, .invalidInput) where field.contains("quantity"): return "请输入最多三位小数的工程量。"
+        case (.some, .invalidInput): return "该项填写不正确或未填写。"
+        case (_, .ruleViolation): return "不符合规则：请检查所填内容。"
+        default: return "请检查所填内容。"
+        }
+    }
+}
+
+extension AppContext {
+    /// The signed-in session, or a redirect to the sign-in page.
+    func requireSession() throws -> DashboardSession {
+        guard let dashboard else { throw ReclaimError(.unauthenticated, "sign in") }
+        return dashboard
+    }
+
+    /// The session, after checking the form's CSRF token against it.
+    func requireSession(_ form: Form) throws -> DashboardSession {
+        let session = try requireSession()
+        guard Sessions.csrfMatches(form["csrf"], session) else { throw CSRFRefusal() }
+        return session
+    }
+}
+
+/// Display helpers shared by the pages.
+enum Show {
+    static let beijing = TimeZone(identifier: "Asia/Shanghai") ?? .current
+
+    static func time(_ date: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = beijing
+        f.dateFormat = "yyyy-MM-dd HH:mm"
+        return f.string(from: date)
+    }
+
+    /// A path segment for a licence (which may hold a slash or a space).
+    static func segment(_ text: String) -> String {
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "/?#%")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+
+    /// A table for the `table` partial: headings by message key, rows of
+    /// cells (numbers right-aligned, optional links).
+    static func table(_ t: [String: String], _ headings: [(String, Bool)], _ rows: [[Cell]], caption: String? = nil) -> [String: Any] {
+        [
+            "caption": caption ?? false,
+            "headings": headings.map { ["label": t[$0.0] ?? $0.0, "n": $0.1] as [String: Any] },
+            "rows": rows.map { ["cells": $0.map(\.object)] },
+        ]
+    }
+
+    struct Cell {
+        var text: String
+        var numeric = false
+        var href: String?
+
+        var object: [String: Any] { ["text": text, "n": numeric, "href": href ?? false] }
+    }
+
+    static func cell(_ text: String) -> Cell { Cell(text: text) }
+    static func number(_ text: String) -> Cell { Cell(text: text, numeric: true) }
+    static func link(_ text: String, _ href: String) -> Cell { Cell(text: text, href: href) }
+}

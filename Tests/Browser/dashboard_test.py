@@ -1,0 +1,208 @@
+"""The dashboard in a real headless Chromium, over WebDriver (selenium).
+
+Run by scripts/browser.sh (part of `make test`) against a `reclaim serve`
+over the demo data set, with known passwords for the users it signs in as.
+Each step asserts what the user would see; any failure exits non-zero.
+"""
+import os
+import sys
+import unittest
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+BASE = os.environ["RECLAIM_URL"].rstrip("/")
+SHOTS = os.environ.get("RECLAIM_SCREENSHOTS", "")
+PASSWORD = os.environ["RECLAIM_PASSWORD"]
+MINE = "DEMO-150621-001"
+YEAR = "2027"
+
+
+def browser():
+    options = webdriver.ChromeOptions()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1400",
+                "--disable-gpu", "--lang=zh-CN"):
+        options.add_argument(arg)
+    options.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    driver = webdriver.Chrome(service=Service(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")), options=options)
+    driver.set_page_load_timeout(30)
+    return driver
+
+
+class Session:
+    """One user's browser."""
+
+    def __init__(self, user):
+        self.user = user
+        self.d = browser()
+        self.wait = WebDriverWait(self.d, 15)
+        self.sign_in()
+
+    def close(self):
+        self.d.quit()
+
+    def go(self, path):
+        self.d.get(BASE + path)
+
+    def h1(self):
+        return self.d.find_element(By.TAG_NAME, "h1").text
+
+    def click_and_wait(self, element):
+        """Clicks a submit button and waits for the next page."""
+        old = self.d.find_element(By.TAG_NAME, "html")
+        element.click()
+        self.wait.until(EC.staleness_of(old))
+
+    def sign_in(self):
+        self.go("/signin")
+        self.d.find_element(By.ID, "name").send_keys(self.user)
+        self.d.find_element(By.ID, "password").send_keys(PASSWORD)
+        self.click_and_wait(self.d.find_element(By.ID, "sign-in"))
+        assert self.d.current_url == BASE + "/", self.d.current_url
+
+    def fill(self, element_id, text):
+        e = self.d.find_element(By.ID, element_id)
+        e.clear()
+        e.send_keys(text)
+
+    def shot(self, name):
+        if SHOTS:
+            os.makedirs(SHOTS, exist_ok=True)
+            self.d.save_screenshot(os.path.join(SHOTS, name))
+
+
+class DashboardInABrowser(unittest.TestCase):
+    def test_1_operator_drafts_fills_and_submits_an_annual_plan(self):
+        op = Session("demo-operator-1")
+        try:
+            op.go(f"/annual/{MINE}/{YEAR}")
+            self.assertIn(MINE, op.h1())
+            Select(op.d.find_element(By.ID, "type_1")).select_by_value("revegetation")
+            op.fill("location_1", "北坡排土场")
+            op.fill("area_hm2_1", "1.5")
+            op.fill("budget_1", "800.00")
+            op.fill("start_month_1", f"{YEAR}-04")
+            op.fill("end_month_1", f"{YEAR}-09")
+            # a second row, added and then removed again
+            op.click_and_wait(op.d.find_element(By.ID, "add-work"))
+            self.assertEqual(op.d.find_element(By.ID, "location_1").get_attribute("value"), "北坡排土场")
+            op.fill("location_2", "临时行")
+            op.d.find_element(By.ID, "remove_2").click()
+            op.click_and_wait(op.d.find_element(By.ID, "save-draft"))
+            self.assertIn("saved=1", op.d.current_url)
+            self.assertEqual(len(op.d.find_elements(By.ID, "location_2")), 0)
+            # a bad budget is refused beside its cell, what was typed kept
+            op.fill("budget_1", "8o0")
+            op.click_and_wait(op.d.find_element(By.ID, "submit-plan"))
+            self.assertTrue(op.d.find_element(By.ID, "budget_1-error").text)
+            self.assertEqual(op.d.find_element(By.ID, "budget_1").get_attribute("value"), "8o0")
+            self.assertEqual(op.d.find_element(By.ID, "budget_1").get_attribute("aria-invalid"), "true")
+            op.fill("budget_1", "800.00")
+            op.click_and_wait(op.d.find_element(By.ID, "submit-plan"))
+            self.assertIn("submitted=1", op.d.current_url)
+        finally:
+            op.close()
+
+    def test_2_reviewer_returns_then_approves_the_resubmission(self):
+        item = f"annual-{MINE}-{YEAR}"
+        rv = Session("demo-reviewer-1")
+        try:
+            rv.go("/queue")
+            rv.shot("queue.png")
+            rv.fill(f"text-return-{item}", "请补充治理位置的坐标")
+            rv.click_and_wait(rv.d.find_element(By.ID, f"return-{item}"))
+            self.assertIn("done=1", rv.d.current_url)
+            self.assertEqual(len(rv.d.find_elements(By.ID, f"approve-{item}")), 0)
+        finally:
+            rv.close()
+        op = Session("demo-operator-1")
+        try:
+            op.go(f"/annual/{MINE}/{YEAR}")
+            op.fill("location_1", "北坡排土场（坐标见附件）")
+            op.click_and_wait(op.d.find_element(By.ID, "submit-plan"))
+            self.assertIn("submitted=1", op.d.current_url)
+        finally:
+            op.close()
+        rv = Session("demo-reviewer-2")
+        try:
+            rv.go("/queue")
+            rv.click_and_wait(rv.d.find_element(By.ID, f"approve-{item}"))
+            self.assertIn("done=1", rv.d.current_url)
+            rv.go(f"/mines/{MINE}")
+            self.assertIn("approved", rv.d.find_element(By.TAG_NAME, "main").text)
+        finally:
+            rv.close()
+
+    def test_3_finance_books_a_deposit_and_sees_it_on_the_statement(self):
+        fin = Session("demo-finance")
+        try:
+            fin.shot("home.png")
+            fin.go("/fund/deposit")
+            fin.fill("license", MINE)
+            fin.fill("amount", "4321.09")
+            fin.fill("reference", "BROWSER-SLIP-1")
+            fin.click_and_wait(fin.d.find_element(By.ID, "save"))
+            self.assertIn(f"/mines/{MINE}?booked=", fin.d.current_url)
+            statement = fin.d.find_element(By.TAG_NAME, "main").text
+            self.assertIn("4321.09", statement)
+            self.assertIn("BROWSER-SLIP-1", statement)
+        finally:
+            fin.close()
+
+    def test_4_a_withdrawal_over_budget_is_refused_beside_the_amount(self):
+        fin = Session("demo-finance")
+        try:
+            fin.go("/fund/withdrawal")
+            select = Select(fin.d.find_element(By.ID, "annual_plan"))
+            option = next(o for o in select.options if o.get_attribute("value") == f"{MINE}|{YEAR}")
+            self.assertIn("800.00", option.text)  # what is left of its budget
+            select.select_by_value(f"{MINE}|{YEAR}")
+            fin.fill("amount", "800.01")
+            fin.click_and_wait(fin.d.find_element(By.ID, "save"))
+            error = fin.d.find_element(By.ID, "amount-error").text
+            self.assertIn("预算", error)
+            self.assertEqual(fin.d.find_element(By.ID, "amount").get_attribute("value"), "800.01")
+            self.assertEqual(Select(fin.d.find_element(By.ID, "annual_plan")).first_selected_option.get_attribute("value"),
+                             f"{MINE}|{YEAR}")
+        finally:
+            fin.close()
+
+    def test_5_language_switch_is_remembered(self):
+        s = Session("demo-auditor")
+        try:
+            self.assertEqual(s.h1(), "总览")
+            s.click_and_wait(s.d.find_element(By.ID, "switch-language"))
+            self.assertEqual(s.h1(), "Overview")
+            self.assertEqual(s.d.find_element(By.TAG_NAME, "html").get_attribute("lang"), "en")
+            s.go("/mines")
+            self.assertEqual(s.h1(), "Mines")
+            s.click_and_wait(s.d.find_element(By.ID, "switch-language"))
+            self.assertEqual(s.h1(), "矿山")
+        finally:
+            s.close()
+
+    def test_6_sign_out_ends_the_session(self):
+        s = Session("demo-auditor")
+        try:
+            cookie = s.d.get_cookie("reclaim_session")
+            self.assertTrue(cookie and cookie.get("httpOnly"))
+            self.assertEqual(cookie.get("sameSite"), "Strict")
+            s.click_and_wait(s.d.find_element(By.ID, "sign-out"))
+            self.assertIn("/signin", s.d.current_url)
+            self.assertIn("您已退出", s.d.find_element(By.TAG_NAME, "main").text)
+            s.go("/")
+            self.assertIn("/signin", s.d.current_url)
+            # the old cookie opens nothing any more
+            s.d.add_cookie({"name": "reclaim_session", "value": cookie["value"], "path": "/"})
+            s.go("/mines")
+            self.assertIn("/signin", s.d.current_url)
+        finally:
+            s.close()
+
+
+if __name__ == "__main__":
+    result = unittest.main(verbosity=2, exit=False).result
+    sys.exit(0 if result.wasSuccessful() else 1)

@@ -1,0 +1,251 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import PQKit
+import Reclaim
+@testable import ReclaimHTTP
+import TestSupport
+import Testing
+
+/// The dashboard without a browser: sign-in rules, sessions, CSRF, and every
+/// page of every role well-formed, with a CSRF token in every form and no
+/// other mine's data. (The browser suite is Tests/Browser, run by make test.)
+@Suite struct DashboardTests {
+    static let password = "correct horse battery"
+
+    /// A signed-in browser: its cookies, and the CSRF token of its pages.
+    struct Browser {
+        var cookies: [String: String] = [:]
+        var csrf = ""
+
+        var header: HTTPFields {
+            var h: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+            h[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ")
+            return h
+        }
+
+        mutating func keep(_ response: TestResponse) {
+            for field in response.headers where field.name == .setCookie {
+                let pair = field.value.split(separator: ";")[0].split(separator: "=", maxSplits: 1).map(String.init)
+                if pair.count == 2 { cookies[pair[0]] = pair[1].isEmpty ? nil : pair[1] }
+            }
+            if let token = Self.token(in: response.text) { csrf = token }
+        }
+
+        static func token(in html: String) -> String? {
+            guard let r = html.range(of: #"name="csrf" value="[^"]+""#, options: .regularExpression) else { return nil }
+            return String(html[r].dropFirst(#"name="csrf" value=""#.count).dropLast())
+        }
+    }
+
+    static func form(_ pairs: [(String, String)]) -> ByteBuffer {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return ByteBuffer(string: pairs.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }
+            .joined(separator: "&"))
+    }
+
+    static func signIn(_ user: String, _ client: some TestClientProtocol) async throws -> Browser {
+        var b = Browser()
+        b.keep(try await client.execute(uri: "/signin", method: .get))
+        let r = try await client.execute(uri: "/signin", method: .post, headers: b.header,
+                                         body: form([("csrf", b.csrf), ("name", user), ("password", password)]))
+        #expect(r.status == .seeOther && r.headers[.location] == "/", "\(user): \(r.status) \(r.text)")
+        let cookie = r.headers[values: .setCookie].first { $0.hasPrefix("reclaim_session=") } ?? ""
+        #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"))
+        b.keep(r)
+        b.keep(try await client.execute(uri: "/", method: .get, headers: b.header))
+        return b
+    }
+
+    static func service() throws -> TestService {
+        let s = try TestService.make()
+        let conn = try s.db.connect()
+        defer { conn.close() }
+        _ = try MineRegistry.add(try sampleMine("SECRET-7788"), by: try Actor("setup"), on: conn)
+        for (name, _, _) in TestService.users {
+            try Passwords.set(name, password: password, by: try Actor("setup"), on: conn)
+        }
+        return s
+    }
+
+    /// Well-formed as XML (the templates write void elements as `<x />`).
+    static func wellFormed(_ html: String) -> Bool {
+        XMLParser(data: Data(html.replacingOccurrences(of: "<!DOCTYPE html>", with: "").utf8)).parse()
+    }
+
+    @Test func everyPageOfEveryRoleIsWellFormedWithCSRFAndNoOtherMine() async throws {
+        let s = try Self.service()
+        let conn = try s.db.connect()
+        defer { conn.close() }
+        try approvedAnnualPlan("A", year: 2026, budget: "500.00", on: conn)
+        _ = try FundLedger.deposit("SECRET-7788", Booking(amount: try Money.parse("77.88"), reference: "SECRET-SLIP"),
+                                   by: try Actor("li", role: "finance"), on: conn)
+        let pages = ["/", "/mines", "/mines?q=a&page=1", "/mines/A", "/mines/A?from=2025-01-01&to=2026-12-31", "/queue",
+                     "/fund/deposit", "/fund/withdrawal", "/annual/A/2027", "/annual/A/2026/report", "/legacy", "/reports",
+                     "/audit", "/mines/NOPE", "/mines/A?from=bad"]
+        try await s.application().test(.router) { client in
+            for (user, role, _) in TestService.users {
+                let b = try await Self.signIn(user, client)
+                for path in pages {
+                    let r = try await client.execute(uri: path, method: .get, headers: b.header)
+                    #expect([.ok, .forbidden, .notFound, .badRequest].contains(r.status), "\(user) \(path): \(r.status)")
+                    #expect(r.headers[.contentType] == "text/html; charset=utf-8", "\(user) \(path)")
+                    #expect(Self.wellFormed(r.text), "\(user) \(path) is not well-formed")
+                    // every form carries the session's CSRF token
+                    let forms = r.text.components(separatedBy: "<form").dropFirst()
+                    for f in forms where f.contains(#"method="post""#) {
+                        #expect(f.contains(#"name="csrf" value="\#(b.csrf)""#), "\(user) \(path): a form without the token")
+                    }
+                    if role == .operator {
+                        #expect(!r.text.contains("SECRET-7788") && !r.text.contains("SECRET-SLIP"), "\(user) \(path) leaks")
+                    }
+                }
+                // what an operator may not see, by a typed URL
+                if role == .operator {
+                    for path in ["/mines/SECRET-7788", "/mines/SECRET-7788/statement.csv", "/annual/SECRET-7788/2026", "/queue",
+                                 "/fund/deposit", "/legacy", "/audit", "/reports/targets.csv", "/reports/legacy.csv"] {
+                        let r = try await client.execute(uri: path, method: .get, headers: b.header)
+                        #expect(r.status == .forbidden, "\(path): \(r.status)")
+                        #expect(!r.text.contains("SECRET-SLIP"))
+                    }
+                    let csv = try await client.execute(uri: "/reports/fund.csv?year=2026&lang=zh", method: .get, headers: b.header)
+                    #expect(csv.text.hasPrefix("\u{FEFF}采矿许可证号") && !csv.text.contains("SECRET-7788"))
+                }
+            }
+            // the sign-in page and an anonymous visit
+            let anonymous = try await client.execute(uri: "/mines", method: .get)
+            #expect(anonymous.status == .seeOther && anonymous.headers[.location] == "/signin")
+            let signin = try await client.execute(uri: "/signin", method: .get)
+            #expect(Self.wellFormed(signin.text) && signin.text.contains(#"<html lang="zh-CN">"#))
+        }
+        try await s.pool.shutdown()
+    }
+
+    @Test func formsNeedTheTokenBookOnceAndKeepWhatWasTyped() async throws {
+        let s = try Self.service()
+        try await s.application().test(.router) { client in
+            var b = try await Self.signIn("li", client)
+            let page = try await client.execute(uri: "/fund/deposit", method: .get, headers: b.header)
+            let key = try #require(page.text.range(of: #"name="idempotency_key" value="[^"]+""#, options: .regularExpression)
+                .map { String(page.text[$0].dropFirst(#"name="idempotency_key" value=""#.count).dropLast()) })
+            func deposit(_ amount: String, csrf: String) async throws -> TestResponse {
+                try await client.execute(uri: "/fund/deposit", method: .post, headers: b.header, body: Self.form([
+                    ("csrf", csrf), ("idempotency_key", key), ("license", "a"), ("amount", amount), ("value_date", "2026-03-01"),
+                    ("reference", "SLIP <1>"),
+                ]))
+            }
+            // without the session's token: refused, nothing booked
+            let forged = try await deposit("10.00", csrf: "forged")
+            #expect(forged.status == .forbidden && forged.text.contains("表单已过期"))
+            // a bad amount: shown beside the field, in Chinese, with what was typed
+            let bad = try await deposit("10.001", csrf: b.csrf)
+            #expect(bad.status == .unprocessableContent && bad.text.contains(#"id="amount-error""#))
+            #expect(bad.text.contains(#"value="10.001""#) && bad.text.contains("最多两位小数"))
+            #expect(try s.count("SELECT count(*) FROM ledger_entries") == 0)
+            // sent twice: booked once, the second told so
+            let first = try await deposit("10.00", csrf: b.csrf)
+            let second = try await deposit("10.00", csrf: b.csrf)
+            #expect(first.headers[.location]?.hasPrefix("/mines/A?booked=") == true)
+            #expect(second.headers[.location]?.hasPrefix("/mines/A?replayed=") == true)
+            #expect(try s.count("SELECT count(*) FROM ledger_entries") == 1)
+            let shown = try await client.execute(uri: try #require(first.headers[.location]), method: .get, headers: b.header)
+            #expect(shown.text.contains("SLIP &lt;1&gt;") && shown.text.contains("10.00"))
+            // English remembered by a cookie; refusals then in English
+            let switched = try await client.execute(uri: "/language", method: .post, headers: b.header,
+                                                    body: Self.form([("csrf", b.csrf), ("to", "en"), ("back", "//evil.example/")]))
+            #expect(switched.headers[.location] == "/")
+            b.keep(switched)
+            let english = try await client.execute(uri: "/fund/deposit", method: .get, headers: b.header)
+            #expect(english.text.contains(#"<html lang="en">"#) && english.text.contains("Record a deposit"))
+            // signing out ends the row: the cookie opens nothing any more
+            let cookie = b.cookies["reclaim_session"] ?? ""
+            _ = try await client.execute(uri: "/signout", method: .post, headers: b.header, body: Self.form([("csrf", b.csrf)]))
+            let after = try await client.execute(uri: "/", method: .get, headers: [.cookie: "reclaim_session=\(cookie)"])
+            #expect(after.status == .seeOther && after.headers[.location] == "/signin?expired=1")
+        }
+        #expect(try s.count("SELECT count(*) FROM dashboard_sessions WHERE ended_at IS NOT NULL") == 1)
+        try await s.pool.shutdown()
+    }
+
+    @Test func fiveFailuresLockTheNameEvenTwentyAtOnce() async throws {
+        let s = try Self.service()
+        let conn = try s.db.connect()
+        defer { conn.close() }
+        // twenty wrong guesses at once, through the service's own role
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<20 {
+                group.addTask { _ = try await s.pool.withConnection { try Sessions.signIn(name: "li", password: "wrong password", on: $0) } }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try s.count("SELECT count(*) FROM sign_in_attempts WHERE user_name = 'li' AND NOT ok") == 5)
+        // now even the right password is refused, and no session opens
+        let locked = try await s.pool.withConnection { try Sessions.signIn(name: "li", password: Self.password, on: $0) }
+        guard case .locked = locked else { Issue.record("not locked: \(locked)"); return }
+        #expect(try s.count("SELECT count(*) FROM dashboard_sessions") == 0)
+        // after 15 minutes (moved back by the owner, with the guard off), it opens again
+        try conn.execute("ALTER TABLE sign_in_attempts DISABLE TRIGGER USER")
+        try conn.execute("UPDATE sign_in_attempts SET at = at - interval '16 minutes'")
+        try conn.execute("ALTER TABLE sign_in_attempts ENABLE TRIGGER USER")
+        let again = try await s.pool.withConnection { try Sessions.signIn(name: "li", password: Self.password, on: $0) }
+        guard case .signedIn(let cookie, let session) = again else { Issue.record("not signed in: \(again)"); return }
+        #expect(session.principal.name == "li" && session.principal.role == .finance)
+        // idle for longer than the limit: the session is over
+        #expect(try await s.pool.withConnection { try Sessions.find(cookie: cookie, on: $0) } != nil)
+        try conn.execute("ALTER TABLE dashboard_sessions DISABLE TRIGGER USER")
+        try conn.execute("UPDATE dashboard_sessions SET last_seen_at = last_seen_at - interval '31 minutes'")
+        try conn.execute("ALTER TABLE dashboard_sessions ENABLE TRIGGER USER")
+        #expect(try await s.pool.withConnection { try Sessions.find(cookie: cookie, on: $0) } == nil)
+        try await s.pool.shutdown()
+    }
+
+    @Test func theDatabaseHoldsTheSignInRules() throws {
+        let s = try Self.service()
+        let app = try s.db.connectAsApp()
+        defer { app.close() }
+        // no session without a successful attempt just before; no rewriting of passwords or attempts
+        #expect(throws: PQError.self) {
+            try app.execute("INSERT INTO dashboard_sessions (token_hash, user_name, csrf) VALUES (sha256('x'), 'li', repeat('c', 40))")
+        }
+        for sql in ["UPDATE user_passwords SET hash = hash", "DELETE FROM sign_in_attempts", "DELETE FROM dashboard_sessions",
+                    "INSERT INTO user_passwords (user_name, hash, set_by) VALUES ('li', 'plain', 'li')"] {
+            #expect(throws: PQError.self, "\(sql)") { try app.execute(Query(stringLiteral: sql)) }
+        }
+        // a stored hash is PBKDF2-SHA256 with at least 600,000 iterations, never the password
+        let hash = try #require(try s.db.connect().queryFirst("SELECT hash FROM user_passwords WHERE user_name = 'li'")?
+            .decode("hash", as: String.self))
+        #expect(hash.hasPrefix("pbkdf2-sha256$600000$") && !hash.contains(Self.password))
+        #expect(Passwords.verify(Self.password, against: hash) && !Passwords.verify("correct horse batterz", against: hash))
+        #expect(throws: ReclaimError.self) { try Passwords.check("short") }
+        #expect(throws: ReclaimError.self) { try Passwords.check("ten chars\u{7}!") }
+    }
+}
+
+/// Every label a template asks for is in the message table, in both languages.
+@Suite struct DashboardMessagesTests {
+    @Test func everyTemplateLabelHasBothLanguages() throws {
+        let folder = TestEnvironment.repositoryRoot.appendingPathComponent("Sources/ReclaimHTTP/Dashboard/Templates")
+        var keys: Set<String> = []
+        for file in try FileManager.default.contentsOfDirectory(atPath: folder.path) where file.hasSuffix(".mustache") {
+            let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+            var rest = Substring(text)
+            while let r = rest.range(of: #"\{\{t\.[a-z_0-9]+\}\}"#, options: .regularExpression) {
+                keys.insert(String(rest[r].dropFirst(4).dropLast(2)))
+                rest = rest[r.upperBound...]
+            }
+        }
+        #expect(keys.count > 30)
+        for key in keys.sorted() {
+            #expect(Messages.table[key] != nil, "\(key) is not in the message table")
+        }
+        for (key, entry) in Messages.table {
+            #expect(!entry.zh.isEmpty && !entry.en.isEmpty, "\(key)")
+            #expect(entry.zh.unicodeScalars.contains { $0.value >= 0x3000 } || key == "switch_language", "\(key): no Chinese")
+        }
+    }
+}
