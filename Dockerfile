@@ -17,8 +17,12 @@ RUN apt-get update && apt-get install -y --no-install-recommends libpq5 ca-certi
 COPY --from=build /reclaim /usr/local/bin/reclaim
 COPY sql /usr/share/reclaim/sql
 COPY openapi.yaml /usr/share/reclaim/openapi.yaml
+# The dashboard's templates and stylesheet, read at start-up.
+COPY Sources/ReclaimHTTP/Dashboard/Templates /usr/share/reclaim/dashboard/Templates
+COPY Sources/ReclaimHTTP/Dashboard/Static /usr/share/reclaim/dashboard/Static
 ENV RECLAIM_SQL_DIR=/usr/share/reclaim/sql \
-    RECLAIM_OPENAPI=/usr/share/reclaim/openapi.yaml
+    RECLAIM_OPENAPI=/usr/share/reclaim/openapi.yaml \
+    RECLAIM_DASHBOARD=/usr/share/reclaim/dashboard
 USER reclaim
 EXPOSE 8080
 # Migrate as the owner (RECLAIM_MIGRATE_URL; safe to repeat, advisory-locked),

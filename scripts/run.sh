@@ -22,14 +22,16 @@ echo "The service connects as: $app_url"
 cat <<MSG
 The CLI ($bin) uses this database by default (direct mode, as its owner).
 New here? Load the fictional demo (78 mines shaped like Dalad Banner, five years
-of funds and plans; it prints a token for each demo user) in another shell:
+of funds and plans; it prints a dashboard password and an API token for each
+demo user) in another shell, then sign in to the dashboard as demo-finance:
     $bin demo seed
     $bin report fund --year 2025 --unit wan
 Staff use it through the service instead, as themselves. In another shell:
     $bin user add li --role finance
-    $bin token issue li > li.token
+    $bin user password li                 # for the dashboard
+    $bin token issue li > li.token        # for the API and the CLI
     $bin login --server http://${RECLAIM_HOST:-127.0.0.1}:${RECLAIM_PORT:-8080} < li.token && rm li.token
     $bin whoami
 MSG
-echo "Reclaim API on http://${RECLAIM_HOST:-127.0.0.1}:${RECLAIM_PORT:-8080} (Ctrl-C stops it; contract at /openapi.yaml)"
+echo "Reclaim on http://${RECLAIM_HOST:-127.0.0.1}:${RECLAIM_PORT:-8080}: the dashboard at /, the API under /v1 (contract at /openapi.yaml); Ctrl-C stops it"
 exec "$bin" serve --database-url "$app_url" --host "${RECLAIM_HOST:-127.0.0.1}" --port "${RECLAIM_PORT:-8080}"

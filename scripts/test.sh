@@ -34,7 +34,9 @@ fi
 swift build --build-tests
 swift test --skip-build "$@"
 
-# The contract: the service held to openapi.yaml by schemathesis (a full run only).
+# A full run only: the contract (the service held to openapi.yaml by
+# schemathesis), then the dashboard in a real headless Chromium.
 if [ $# -eq 0 ]; then
     "$here/contract.sh" "$RECLAIM_TEST_DATABASE_URL"
+    "$here/browser.sh" "$RECLAIM_TEST_DATABASE_URL"
 fi
