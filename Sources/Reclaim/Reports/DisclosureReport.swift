@@ -10,19 +10,8 @@ public struct DisclosedWork: Sendable, Equatable, Codable {
     public var planned: String
     public var budget: Money
     /// What the year-end report says was done; nil when not reported.
-    public var done: String?
-    public var spent: Money?
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(work, forKey: .work)
-        try c.encode(type, forKey: .type)
-        try c.encode(location, forKey: .location)
-        try c.encode(planned, forKey: .planned)
-        try c.encode(budget, forKey: .budget)
-        try c.encode(done, forKey: .done)
-        try c.encode(spent, forKey: .spent)
-    }
+    @Nullable public var done: String?
+    @Nullable public var spent: Money?
 }
 
 /// The annual plan's execution as disclosed.
@@ -57,22 +46,11 @@ public struct DisclosureReport: Sendable, Equatable, Codable {
     public var year: Int
     public var fund: FundReportLine
     /// Nil when the mine filed no annual plan for the year.
-    public var annualPlan: DisclosedAnnualPlan?
+    @Nullable public var annualPlan: DisclosedAnnualPlan?
 
     enum CodingKeys: String, CodingKey {
         case license, name, holder, mineral, year, fund
         case annualPlan = "annual_plan"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(license, forKey: .license)
-        try c.encode(name, forKey: .name)
-        try c.encode(holder, forKey: .holder)
-        try c.encode(mineral, forKey: .mineral)
-        try c.encode(year, forKey: .year)
-        try c.encode(fund, forKey: .fund)
-        try c.encode(annualPlan, forKey: .annualPlan)
     }
 
     /// The money items in the order a reader follows them.

@@ -7,16 +7,16 @@ public import PQKit
 public struct RestorationLine: Sendable, Equatable, Codable {
     public var license: String
     /// The approved annual plan's area for the year; nil without an approved plan.
-    public var planned: Area?
+    @Nullable public var planned: Area?
     /// The year's latest year-end report; zero when none.
     public var treated: Area
     /// Every year's latest report up to and including the year.
     public var cumulativeTreated: Area
     /// The current (last approved) plan's planned reclamation area: the land
     /// due for reclamation in its responsibility area. Nil without a plan.
-    public var dueForReclamation: Area?
+    @Nullable public var dueForReclamation: Area?
     /// cumulative treated ÷ due for reclamation, in percent with two decimals.
-    public var reclamationRatePercent: String?
+    @Nullable public var reclamationRatePercent: String?
 
     enum CodingKeys: String, CodingKey {
         case license
@@ -26,16 +26,6 @@ public struct RestorationLine: Sendable, Equatable, Codable {
         case dueForReclamation = "due_for_reclamation_hm2"
         case reclamationRatePercent = "reclamation_rate_percent"
     }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(license, forKey: .license)
-        try c.encode(planned, forKey: .planned)
-        try c.encode(treated, forKey: .treated)
-        try c.encode(cumulativeTreated, forKey: .cumulativeTreated)
-        try c.encode(dueForReclamation, forKey: .dueForReclamation)
-        try c.encode(reclamationRatePercent, forKey: .reclamationRatePercent)
-    }
 }
 
 public struct RestorationTotals: Sendable, Equatable, Codable {
@@ -44,7 +34,7 @@ public struct RestorationTotals: Sendable, Equatable, Codable {
     public var cumulativeTreated: Area
     public var dueForReclamation: Area
     /// Over the mines with a plan: their treated area ÷ their land due.
-    public var reclamationRatePercent: String?
+    @Nullable public var reclamationRatePercent: String?
     /// The master plan's target for 2025: 100 %.
     public var targetRatePercent: String
     public var met: Bool
@@ -66,20 +56,6 @@ public struct RestorationTotals: Sendable, Equatable, Codable {
         case legacyTreated = "legacy_treated_hm2"
         case bannerBaseline2020 = "banner_baseline_2020_hm2"
         case bannerCumulativeTreated = "banner_cumulative_treated_hm2"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(planned, forKey: .planned)
-        try c.encode(treated, forKey: .treated)
-        try c.encode(cumulativeTreated, forKey: .cumulativeTreated)
-        try c.encode(dueForReclamation, forKey: .dueForReclamation)
-        try c.encode(reclamationRatePercent, forKey: .reclamationRatePercent)
-        try c.encode(targetRatePercent, forKey: .targetRatePercent)
-        try c.encode(met, forKey: .met)
-        try c.encode(legacyTreated, forKey: .legacyTreated)
-        try c.encode(bannerBaseline2020, forKey: .bannerBaseline2020)
-        try c.encode(bannerCumulativeTreated, forKey: .bannerCumulativeTreated)
     }
 }
 

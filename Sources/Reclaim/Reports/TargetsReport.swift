@@ -36,28 +36,16 @@ public struct TargetFigure: Sendable, Equatable, Codable {
     /// `at_most` or `at_least`.
     public var comparison: String
     public var met: Bool
-    public var baseline2020: String?
+    @Nullable public var baseline2020: String?
     /// The output year, for figures computed from output reports.
-    public var year: Int?
-    /// What the figure leaves out, when it does.
-    public var note: String?
+    @Nullable public var year: Int?
+    /// An assumption the figure rests on, when it does.
+    @Nullable public var note: String?
 
     enum CodingKeys: String, CodingKey {
         case name, value, target, comparison, met
         case baseline2020 = "baseline_2020"
         case year, note
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(name, forKey: .name)
-        try c.encode(value, forKey: .value)
-        try c.encode(target, forKey: .target)
-        try c.encode(comparison, forKey: .comparison)
-        try c.encode(met, forKey: .met)
-        try c.encode(baseline2020, forKey: .baseline2020)
-        try c.encode(year, forKey: .year)
-        try c.encode(note, forKey: .note)
     }
 }
 
