@@ -5,6 +5,30 @@ import TestSupport
 import Testing
 
 @Suite struct UserCLITests {
+    /// Dashboard passwords: from standard input only with --password-stdin,
+    /// never the command line; checked; only hashed; admins only.
+    @Test func passwordsFromStandardInputOnly() throws {
+        let db = try TestDatabase.make()
+        #expect(try CLI.run(["user", "add", "li", "--role", "finance"], database: db).status == 0)
+        #expect(try CLI.run(["user", "add", "wang", "--role", "finance"], database: db).status == 0)
+        let set = try CLI.run(["user", "password", "li", "--password-stdin"], database: db, stdin: "a long enough secret\n")
+        #expect(set.status == 0 && set.stdout == "password set for li\n", "\(set.stderr)")
+        #expect(try db.count("SELECT count(*) FROM user_passwords WHERE user_name = 'li' AND hash LIKE 'pbkdf2-sha256$600000$%'") == 1)
+        #expect(try db.count("SELECT count(*) FROM user_passwords WHERE hash LIKE '%secret%'") == 0)
+        // no terminal and no flag: refused, as is a short one or an unknown user
+        let noTerminal = try CLI.run(["user", "password", "li"], database: db, stdin: "a long enough secret\n")
+        #expect(noTerminal.status == 65 && noTerminal.stderr.contains("--password-stdin"))
+        let short = try CLI.run(["user", "password", "li", "--password-stdin"], database: db, stdin: "short\n")
+        #expect(short.status == 65 && short.stderr.contains("at least 10 characters"))
+        #expect(try CLI.run(["user", "password", "nobody", "--password-stdin"], database: db, stdin: "a long enough secret\n").status == 65)
+        // a finance user may not set anyone's password
+        let asFinance = try CLI.run(["user", "password", "wang", "--password-stdin", "--as", "li"], database: db,
+                                    stdin: "a long enough secret\n")
+        #expect(asFinance.status == 65 && asFinance.stderr.contains("may not manage users"))
+        #expect(try db.count("SELECT count(*) FROM user_passwords") == 1)
+        #expect(try db.count("SELECT count(*) FROM audit_log WHERE action = 'user.password'") == 1)
+    }
+
     @Test func knownUsersAreHeldToTheirRole() throws {
         let db = try TestDatabase.make()
         // The OS user (no Reclaim user of that name) sets things up.
