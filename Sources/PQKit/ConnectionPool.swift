@@ -17,11 +17,16 @@ public final class ConnectionPool: Sendable {
         public var conninfo: String
         public var maxConnections: Int
         public var applicationName: String
+        /// How long a checkout waits for a connection to come free before it
+        /// fails with `PQError.Kind.timeout`; nil waits as long as it takes.
+        public var acquireTimeout: Duration?
 
-        public init(conninfo: String, maxConnections: Int = 10, applicationName: String = "reclaim") {
+        public init(conninfo: String, maxConnections: Int = 10, applicationName: String = "reclaim",
+                    acquireTimeout: Duration? = nil) {
             self.conninfo = conninfo
             self.maxConnections = max(1, maxConnections)
             self.applicationName = applicationName
+            self.acquireTimeout = acquireTimeout
         }
     }
 
@@ -138,6 +143,7 @@ public final class ConnectionPool: Sendable {
     /// A connection to use: an idle one (checked on the pool thread by
     /// `withConnection`), a new one, or one handed over by a release.
     private func acquire() async throws -> Connection {
+        let deadline = configuration.acquireTimeout.map { ContinuousClock.now + $0 }
         while true {
             try Task.checkCancellation()
             let next: Next = state.withLock { s in
@@ -165,10 +171,25 @@ public final class ConnectionPool: Sendable {
                     throw error
                 }
             case .wait:
+                if let deadline, ContinuousClock.now >= deadline {
+                    throw PQError(kind: .timeout, message: "no database connection came free in time")
+                }
                 let id = state.withLock { s in
                     defer { s.nextWaiterID += 1 }
                     return s.nextWaiterID
                 }
+                // at the deadline the waiter leaves the queue, woken with nil like a cancelled one
+                let timer = deadline.map { deadline in
+                    Task { [self] in
+                        try? await Task.sleep(until: deadline, clock: .continuous)
+                        let waiter = state.withLock { s -> CheckedContinuation<Connection?, Never>? in
+                            guard let i = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                            return s.waiters.remove(at: i).continuation
+                        }
+                        waiter?.resume(returning: nil)
+                    }
+                }
+                defer { timer?.cancel() }
                 let handed: Connection? = await withTaskCancellationHandler {
                     await withCheckedContinuation { continuation in
                         let parked: Bool = state.withLock { s in

@@ -43,6 +43,8 @@ public struct PQError: Error, Sendable, CustomStringConvertible, CustomDebugStri
         case decoding
         /// The caller misused the API (wrong column name, nested transaction, ...).
         case client
+        /// No pooled connection came free within the pool's acquire timeout.
+        case timeout
     }
 
     public var kind: Kind
@@ -89,6 +91,7 @@ public struct PQError: Error, Sendable, CustomStringConvertible, CustomDebugStri
         case .server: return "PQError(server error \(sqlState?.code ?? "?"))"
         case .decoding: return "PQError(decoding failure)"
         case .client: return "PQError(client misuse)"
+        case .timeout: return "PQError(no pooled connection in time)"
         }
     }
 

@@ -12,15 +12,18 @@ public struct ServiceConfiguration: Sendable {
     public var port: Int
     public var conninfo: String
     public var poolSize: Int
+    /// Seconds a request waits for a pooled connection before a 503.
+    public var poolTimeout: Double
     /// `openapi.yaml`, served at /openapi.yaml.
     public var openAPIPath: String?
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, conninfo: String, poolSize: Int = 16,
+    public init(host: String = "127.0.0.1", port: Int = 8080, conninfo: String, poolSize: Int = 16, poolTimeout: Double = 5,
                 openAPIPath: String? = ServiceConfiguration.locateOpenAPI()) {
         self.host = host
         self.port = port
         self.conninfo = conninfo
         self.poolSize = poolSize
+        self.poolTimeout = poolTimeout
         self.openAPIPath = openAPIPath
     }
 
@@ -107,7 +110,8 @@ struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
 /// connections and let in-flight requests finish; then closes the pool.
 public func runService(_ config: ServiceConfiguration, logger: Logger) async throws {
     let pool = ConnectionPool(.init(conninfo: config.conninfo, maxConnections: config.poolSize,
-                                    applicationName: "reclaim-service"))
+                                    applicationName: "reclaim-service",
+                                    acquireTimeout: .milliseconds(Int64(config.poolTimeout * 1000))))
     let app = buildApplication(config, pool: pool, logger: logger) { port in
         // The line scripts and tests wait for: the port is the real one, also for --port 0.
         logger.notice("Reclaim listening on http://\(config.host):\(port) (pool \(config.poolSize))")

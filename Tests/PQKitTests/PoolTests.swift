@@ -10,6 +10,22 @@ final class Peak: Sendable {
 }
 
 @Suite struct PoolTests {
+    /// With every connection busy, a checkout waits up to the acquire
+    /// timeout, then fails with `.timeout`, leaves the queue, and the pool
+    /// serves the next caller once a connection is free again.
+    @Test func aCheckoutGivesUpAtTheAcquireTimeout() async throws {
+        let db = try TestDatabase.make(migrated: false)
+        let pool = ConnectionPool(.init(conninfo: db.url, maxConnections: 1, acquireTimeout: .milliseconds(200)))
+        let holder = Task { try await pool.withConnection { try $0.execute("SELECT pg_sleep(1.5)") } }
+        try await Task.sleep(for: .milliseconds(300))  // the holder has the only connection
+        let e = await #expect(throws: PQError.self) { try await pool.withConnection { _ in 1 } }
+        #expect(e?.kind == .timeout)
+        #expect(pool.stats.waiting == 0)
+        try await holder.value
+        #expect(try await pool.withConnection { conn in try conn.queryFirst("SELECT 7 AS n")?.decode("n", as: Int32.self) } == 7)
+        try await pool.shutdown()
+    }
+
     @Test func fiftyConcurrentTasksShareFiveConnections() async throws {
         let db = try TestDatabase.make(migrated: false)
         let setup = try db.connect()

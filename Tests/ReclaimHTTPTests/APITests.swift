@@ -224,3 +224,25 @@ import Testing
         try await s.pool.shutdown()
     }
 }
+
+@Suite struct PoolExhaustionTests {
+    /// Every pooled connection busy: a request waits the pool's timeout, then
+    /// gets 503 problem+json, and nothing hangs; the next one is served.
+    @Test func aRequestThatFindsNoConnectionIsA503() async throws {
+        let base = try TestService.make()
+        try await base.pool.shutdown()
+        let pool = ConnectionPool(.init(conninfo: base.db.appURL, maxConnections: 1, acquireTimeout: .milliseconds(300)))
+        let s = TestService(db: base.db, pool: pool, tokens: base.tokens)
+        try await s.application().test(.router) { client in
+            let holder = Task { try await pool.withConnection { try $0.execute("SELECT pg_sleep(1.5)") } }
+            try await Task.sleep(for: .milliseconds(200))
+            let busy = try await client.execute(uri: "/v1/mines", method: .get, headers: s.headers("aud"))
+            let problem = try busy.problem(.serviceUnavailable)
+            #expect((problem["detail"] as? String)?.contains("busy") == true)
+            try await holder.value
+            let served = try await client.execute(uri: "/v1/mines", method: .get, headers: s.headers("aud"))
+            #expect(served.status == .ok)
+        }
+        try await pool.shutdown()
+    }
+}

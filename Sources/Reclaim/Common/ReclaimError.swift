@@ -52,6 +52,9 @@ public struct ReclaimError: Error, Sendable, Equatable, CustomStringConvertible 
     public static func wrap(_ error: any Error) -> ReclaimError {
         if let e = error as? ReclaimError { return e }
         if let e = error as? PQError {
+            if e.kind == .timeout {
+                return ReclaimError(.unavailable, "the service is busy: no database connection came free in time")
+            }
             if e.isConnectionFailure {
                 return ReclaimError(.unavailable, "the database is unreachable")
             }
