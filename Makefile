@@ -1,5 +1,5 @@
 # Reclaim. `make run` and `make test` each do their own set-up.
-.PHONY: run test bench build migrate db-start db-stop db-status clean
+.PHONY: run test bench faults backup restore ha-demo build migrate db-start db-stop db-status clean
 
 run:
 	@scripts/run.sh
@@ -9,6 +9,22 @@ test:
 
 bench:
 	@scripts/bench.sh
+
+# The slow fault scenarios; writes faults-results.json (SOAK_SECONDS shortens the soak).
+faults:
+	@scripts/faults.sh
+
+# A pg_dump archive of the database in backups/; `make restore FILE=backups/….dump` into a fresh cluster.
+backup:
+	@scripts/backup.sh
+
+restore:
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/reclaim-….dump" >&2; exit 64; }
+	@scripts/restore.sh "$(FILE)"
+
+# A primary and a synchronous standby on this machine, and the service's multi-host URL.
+ha-demo:
+	@scripts/ha.sh start --dir .data-ha --ports 54341,54342
 
 build:
 	swift build

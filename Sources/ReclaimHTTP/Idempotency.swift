@@ -128,6 +128,11 @@ struct Paging {
     init(_ request: Request) throws {
         let q = request.uri.queryParameters
         cursor = q[Substring("cursor")].map(String.init)
+        // a cursor is the last licence of the page before: 64 characters at most
+        if let c = cursor, c.unicodeScalars.count > 64 || c.contains("\0") {
+            throw Problem.badRequest("cursor must be the next_cursor of the previous page",
+                                     errors: [.init(field: "cursor", detail: "is not a cursor this service gave")])
+        }
         if let l = q[Substring("limit")] {
             guard let n = Int(String(l)), (1...1000).contains(n) else {
                 throw Problem.badRequest("limit must be a whole number from 1 to 1000",
