@@ -4,15 +4,23 @@ public import Foundation
 /// folder), for tests that stop and restart the server.
 public final class PrivateCluster: @unchecked Sendable {
     public let directory: URL
-    public let port: Int
+    public private(set) var port: Int
     public var url: String { "postgresql://reclaim@127.0.0.1:\(port)/reclaim" }
 
     public init() throws {
         directory = URL(fileURLWithPath: NSTemporaryDirectory())
             .appendingPathComponent("reclaim-private-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // a random port may be taken by another test's server: try a few
         port = Int.random(in: 40_000...60_000)
-        try control("start")
+        for attempt in 1...5 {
+            do {
+                try control("start")
+                return
+            } catch where attempt < 5 {
+                port = Int.random(in: 40_000...60_000)
+            }
+        }
     }
 
     public func start() throws { try control("start") }

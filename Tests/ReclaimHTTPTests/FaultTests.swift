@@ -1,0 +1,79 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import PQKit
+import Reclaim
+import ReclaimHTTP
+import Synchronization
+import TestSupport
+import Testing
+
+/// The fast fault scenario of make test (the slow ones are `make faults`):
+/// PostgreSQL stopped and started again while clients book deposits under
+/// idempotency keys. Every request is answered (503 problem+json while the
+/// database is down, never another 5xx), each client retries an unanswered
+/// key until it is acknowledged, and the ledger holds every acknowledged
+/// deposit exactly once; the service recovers without a restart.
+@Suite struct FaultTests {
+    final class Tally: Sendable {
+        let counts = Mutex((acknowledged: 0, unavailable: 0, other5xx: 0, retried: 0))
+    }
+
+    @Test func postgresRestartUnderLoadLosesAndDoublesNothing() async throws {
+        let cluster = try PrivateCluster()
+        defer { cluster.destroy() }
+        let setup = try Connection(cluster.url)
+        try Migrator(directory: TestEnvironment.sqlDirectory).migrate(on: setup)
+        for license in ["A", "B", "C", "D"] { _ = try MineRegistry.add(try sampleMine(license), by: try Actor("setup"), on: setup) }
+        _ = try Users.add("li", role: .finance, mines: [], by: try Actor("setup"), on: setup)
+        let token = try Users.issueToken(for: "li", expiresInDays: 1, by: try Actor("setup"), on: setup).token
+        setup.close()
+        let app = cluster.url.replacingOccurrences(of: "reclaim@", with: "reclaim_app@")
+        let pool = ConnectionPool(.init(conninfo: app, maxConnections: 4, acquireTimeout: .seconds(2)))
+        let tally = Tally()
+        let perClient = 30
+        try await buildApplication(ServiceConfiguration(conninfo: app), pool: pool).test(.router) { client in
+            let clients = (0..<4).map { n in
+                Task {
+                    for i in 0..<perClient {
+                        var attempts = 0
+                        while true {
+                            attempts += 1
+                            let r = try await client.execute(
+                                uri: "/v1/mines/\(["A", "B", "C", "D"][n])/fund/deposits", method: .post,
+                                headers: [.authorization: "Bearer \(token)", .contentType: "application/json",
+                                          HTTPField.Name("Idempotency-Key")!: "k-\(n)-\(i)"],
+                                body: ByteBuffer(string: #"{"amount": "1.00", "reference": "k-\#(n)-\#(i)"}"#))
+                            if r.status.code < 300 {
+                                tally.counts.withLock { $0.acknowledged += 1 }
+                                break
+                            }
+                            tally.counts.withLock {
+                                if r.status == .serviceUnavailable { $0.unavailable += 1 } else { $0.other5xx += 1 }
+                            }
+                            if r.status != .serviceUnavailable { break }
+                            try await Task.sleep(for: .milliseconds(50))
+                        }
+                        if attempts > 1 { tally.counts.withLock { $0.retried += 1 } }
+                    }
+                }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            try cluster.stop()
+            try await Task.sleep(for: .milliseconds(500))
+            try cluster.start()
+            for c in clients { try await c.value }
+        }
+        try await pool.shutdown()
+        let t = tally.counts.withLock { $0 }
+        #expect(t.acknowledged == 4 * perClient && t.other5xx == 0)
+        #expect(t.unavailable > 0, "the restart came too late to be seen")
+        let check = try Connection(cluster.url)
+        defer { check.close() }
+        #expect(try check.queryFirst("SELECT count(*) AS n FROM ledger_entries")?.decode("n", as: Int64.self) == Int64(4 * perClient))
+        #expect(try check.queryFirst("SELECT count(DISTINCT reference) AS n FROM ledger_entries")?.decode("n", as: Int64.self)
+                    == Int64(4 * perClient))
+        #expect(try FundLedger.verify(on: check).isIntact)
+    }
+}
