@@ -108,6 +108,8 @@ def prepare(cluster, mines=16):
                     "--status", "producing", "--area-hm2", "1", "--land-type", "grassland", url=cluster.url)
         assert r.returncode == 0, r.stderr
     reclaim("user", "add", "fin", "--role", "finance", url=cluster.url)
+    reclaim("user", "add", "adm", "--role", "admin", url=cluster.url)
+    cluster.admin_token = reclaim("token", "issue", "adm", url=cluster.url).stdout.strip()
     return reclaim("token", "issue", "fin", url=cluster.url).stdout.strip()
 
 
@@ -150,10 +152,15 @@ class Service:
 class Load:
     """Clients booking 1.00 deposits, each under its own idempotency key
     (also the entry's reference). An unanswered request or a 5xx is retried
-    with the same key until it is answered; a 2xx is acknowledged."""
+    with the same key until it is answered; a 2xx is acknowledged.
 
-    def __init__(self, port, token, tag, clients=16, licenses=16, pause=0.0, per_client=None):
-        self.port, self.token, self.tag = port, token, tag
+    kind="site": clients registering legacy sites instead, a workflow record
+    with no idempotency key but a natural one (its code): a retry answered
+    409 means the unanswered first attempt was written, so it counts as
+    acknowledged, and the ledger of sites must hold each code once."""
+
+    def __init__(self, port, token, tag, clients=16, licenses=16, pause=0.0, per_client=None, kind="deposit"):
+        self.port, self.token, self.tag, self.kind = port, token, tag, kind
         self.clients, self.licenses, self.pause, self.per_client = clients, licenses, pause, per_client
         self.stop = threading.Event()
         self.lock = threading.Lock()
@@ -164,10 +171,13 @@ class Load:
         self.threads = [threading.Thread(target=self.client, args=(i,), daemon=True) for i in range(clients)]
 
     def post(self, key, license):
-        body = json.dumps({"amount": "1.00", "reference": key})
+        if self.kind == "site":
+            path, body = "/v1/legacy-projects/sites", json.dumps({"code": key, "township": "演练镇", "area_hm2": "1"})
+        else:
+            path, body = f"/v1/mines/{license}/fund/deposits", json.dumps({"amount": "1.00", "reference": key})
         try:
             c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-            c.request("POST", f"/v1/mines/{license}/fund/deposits", body=body, headers={
+            c.request("POST", path, body=body, headers={
                 "Authorization": f"Bearer {self.token}", "Content-Type": "application/json", "Idempotency-Key": key})
             r = c.getresponse()
             r.read()
@@ -199,7 +209,8 @@ class Load:
                     elif 400 <= status < 500:
                         self.other_4xx += 1
                 if status is not None and status < 500:
-                    if 200 <= status < 300:
+                    written_before = self.kind == "site" and status == 409 and attempts > 1
+                    if 200 <= status < 300 or written_before:
                         with self.lock:
                             self.acknowledged += 1
                             self.acked.add(key)
@@ -232,8 +243,8 @@ class Load:
 
 def account(cluster, load, url=None):
     """What the ledger holds for the load's keys, against what was acknowledged."""
-    rows = cluster.psql(f"SELECT reference, count(*) FROM ledger_entries WHERE reference LIKE '{load.tag}-%' GROUP BY 1",
-                        url=url)
+    table, column = ("legacy_sites", "code") if load.kind == "site" else ("ledger_entries", "reference")
+    rows = cluster.psql(f"SELECT {column}, count(*) FROM {table} WHERE {column} LIKE '{load.tag}-%' GROUP BY 1", url=url)
     booked = {}
     for line in rows.splitlines():
         ref, n = line.split("|")
@@ -266,7 +277,9 @@ def sigkill():
     token = prepare(c)
     svc = Service(c.app_url)
     load = Load(svc.port, token, "kill")
+    sites = Load(svc.port, c.admin_token, "site", clients=2, kind="site")
     load.start()
+    sites.start()
     for _ in range(5):
         time.sleep(2)
         svc.kill()
@@ -274,10 +287,13 @@ def sigkill():
         svc.start()
     time.sleep(2)
     load.finish()
+    sites.finish()
     counts = account(c, load)
-    ok = verified(c.url) and counts["booked"] == counts["acknowledged"]
+    site_counts = account(c, sites)
+    ok = verified(c.url) and counts["booked"] == counts["acknowledged"] and site_counts["lost"] == 0 \
+        and site_counts["doubled"] == 0 and site_counts["errors_5xx"] == 0 and site_counts["booked"] == site_counts["acknowledged"]
     svc.stop(); c.stop()
-    return result("sigkill", counts, ok, kills=5)
+    return result("sigkill", counts, ok, kills=5, legacy_sites=site_counts)
 
 
 def postgres_restart():
