@@ -15,7 +15,6 @@ admin_url=$1
 bin="$root/.build/debug/reclaim"
 
 need_packages chromium chromium-driver fonts-wqy-zenhei  # a CJK font, so the pages render in Chinese
-python3 -m venv --help >/dev/null 2>&1 || need_packages python3-venv
 work=$(mktemp -d "${TMPDIR:-/tmp}/reclaim-browser.XXXXXX")
 service_pid=""
 cleanup() {
@@ -25,10 +24,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 venv=${RECLAIM_BROWSER_VENV:-$work/venv}
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import selenium" 2>/dev/null; then
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install -q --disable-pip-version-check "selenium==4.51.0"
-fi
+pip_venv "$venv" selenium "selenium==4.51.0"
 
 db="browser_$$"
 PGOPTIONS='-c client_min_messages=warning' psql "$admin_url" -qAt -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null

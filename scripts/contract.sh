@@ -14,7 +14,6 @@ admin_url=$1
 examples=${2:-25}
 bin="$root/.build/debug/reclaim"
 
-python3 -m venv --help >/dev/null 2>&1 || need_packages python3-venv
 work=$(mktemp -d "${TMPDIR:-/tmp}/reclaim-contract.XXXXXX")
 service_pid=""
 cleanup() {
@@ -24,10 +23,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 venv=${RECLAIM_CONTRACT_VENV:-$work/venv}
-if [ ! -x "$venv/bin/schemathesis" ]; then
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install -q --disable-pip-version-check "schemathesis==4.32.5"
-fi
+pip_venv "$venv" schemathesis "schemathesis==4.32.5"
 
 # A database of its own, with a mine for each path parameter and a user of each role.
 db="contract_$$"
