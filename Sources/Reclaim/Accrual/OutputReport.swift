@@ -11,7 +11,7 @@ public struct OutputReport: Sendable, Equatable, Codable {
     /// t, or m3 for mineral water and geothermal (non-solid-energy mines)
     public var unit: String
     /// The report this one corrects.
-    public var supersedes: Int64?
+    @Nullable public var supersedes: Int64?
     public var reportedAt: Date
     public var reportedBy: String
 
@@ -19,18 +19,6 @@ public struct OutputReport: Sendable, Equatable, Codable {
         case id, license, year, quantity, unit, supersedes
         case reportedAt = "reported_at"
         case reportedBy = "reported_by"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(license, forKey: .license)
-        try c.encode(year, forKey: .year)
-        try c.encode(quantity, forKey: .quantity)
-        try c.encode(unit, forKey: .unit)
-        try c.encode(supersedes, forKey: .supersedes)
-        try c.encode(reportedAt, forKey: .reportedAt)
-        try c.encode(reportedBy, forKey: .reportedBy)
     }
 }
 

@@ -21,8 +21,8 @@ public enum AnnualPlanAction: String, WorkflowAction {
 /// A report line: what was done for one work.
 public struct AnnualReportLine: Sendable, Equatable, Codable {
     public var work: Int
-    public var area: Area?
-    public var quantity: Quantity?
+    @Nullable public var area: Area?
+    @Nullable public var quantity: Quantity?
     public var spent: Money
     public var evidence: [String]
 
@@ -30,15 +30,6 @@ public struct AnnualReportLine: Sendable, Equatable, Codable {
         case work
         case area = "area_hm2"
         case quantity, spent, evidence
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(work, forKey: .work)
-        try c.encode(area, forKey: .area)
-        try c.encode(quantity, forKey: .quantity)
-        try c.encode(spent, forKey: .spent)
-        try c.encode(evidence, forKey: .evidence)
     }
 
     /// Reads a report file (`annual report --file DONE.json`): one line per
@@ -132,7 +123,7 @@ public struct AnnualPlan: Sendable, Equatable, Codable {
     public var remaining: Money
     public var works: [AnnualWorkView]
     /// A revision awaiting review or returned: its works and budget (not yet in force).
-    public var pendingRevision: AnnualWorks?
+    @Nullable public var pendingRevision: AnnualWorks?
     public var rectifications: [String]
     public var decisions: [ReviewDecision]
 
@@ -142,22 +133,6 @@ public struct AnnualPlan: Sendable, Equatable, Codable {
         case withdrawn, remaining, works
         case pendingRevision = "pending_revision"
         case rectifications, decisions
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(license, forKey: .license)
-        try c.encode(year, forKey: .year)
-        try c.encode(state, forKey: .state)
-        try c.encode(version, forKey: .version)
-        try c.encode(budget, forKey: .budget)
-        try c.encode(area, forKey: .area)
-        try c.encode(withdrawn, forKey: .withdrawn)
-        try c.encode(remaining, forKey: .remaining)
-        try c.encode(works, forKey: .works)
-        try c.encode(pendingRevision, forKey: .pendingRevision)
-        try c.encode(rectifications, forKey: .rectifications)
-        try c.encode(decisions, forKey: .decisions)
     }
 }
 

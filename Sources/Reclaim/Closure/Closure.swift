@@ -56,13 +56,13 @@ public struct ClosureApplication: Sendable, Equatable, Codable {
     public var workingDaysLeft: Int
     public var overdue: Bool
     public var evidence: [String]
-    public var note: String?
+    @Nullable public var note: String?
     public var filedBy: String
     /// What was checked at filing, each passed.
     public var checks: [String]
     public var panel: [String]
     public var votes: [ClosureVote]
-    public var decision: ClosureDecision?
+    @Nullable public var decision: ClosureDecision?
 
     enum CodingKeys: String, CodingKey {
         case id, license, state
@@ -72,24 +72,6 @@ public struct ClosureApplication: Sendable, Equatable, Codable {
         case overdue, evidence, note
         case filedBy = "filed_by"
         case checks, panel, votes, decision
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(license, forKey: .license)
-        try c.encode(state, forKey: .state)
-        try c.encode(filedOn, forKey: .filedOn)
-        try c.encode(dueDate, forKey: .dueDate)
-        try c.encode(workingDaysLeft, forKey: .workingDaysLeft)
-        try c.encode(overdue, forKey: .overdue)
-        try c.encode(evidence, forKey: .evidence)
-        try c.encode(note, forKey: .note)
-        try c.encode(filedBy, forKey: .filedBy)
-        try c.encode(checks, forKey: .checks)
-        try c.encode(panel, forKey: .panel)
-        try c.encode(votes, forKey: .votes)
-        try c.encode(decision, forKey: .decision)
     }
 }
 

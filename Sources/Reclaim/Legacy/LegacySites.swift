@@ -78,15 +78,15 @@ public struct SiteNotice: Sendable, Equatable, Codable {
 public struct LegacySite: Sendable, Equatable, Codable {
     public var code: String
     public var township: String
-    public var geometry: String?
+    @Nullable public var geometry: String?
     public var area: Area
-    public var formerMine: String?
+    @Nullable public var formerMine: String?
     public var problems: [SiteProblem]
     /// none, open, ownerless or owner-found
     public var noticeState: String
-    public var notice: SiteNotice?
+    @Nullable public var notice: SiteNotice?
     /// The live or accepted project it is in.
-    public var project: Int64?
+    @Nullable public var project: Int64?
     /// Restored: its project was accepted.
     public var restored: Bool
 
@@ -97,20 +97,6 @@ public struct LegacySite: Sendable, Equatable, Codable {
         case problems
         case noticeState = "notice_state"
         case notice, project, restored
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(code, forKey: .code)
-        try c.encode(township, forKey: .township)
-        try c.encode(geometry, forKey: .geometry)
-        try c.encode(area, forKey: .area)
-        try c.encode(formerMine, forKey: .formerMine)
-        try c.encode(problems, forKey: .problems)
-        try c.encode(noticeState, forKey: .noticeState)
-        try c.encode(notice, forKey: .notice)
-        try c.encode(project, forKey: .project)
-        try c.encode(restored, forKey: .restored)
     }
 }
 

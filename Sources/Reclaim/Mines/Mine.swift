@@ -111,7 +111,7 @@ public struct Mine: Sendable, Equatable, Codable {
     /// Administrative division code; Dalad Banner is 150621.
     public var regionCode: String
     /// Nil until set; an accrual assessment needs it.
-    public var methodDetail: MethodDetail?
+    @Nullable public var methodDetail: MethodDetail?
     public var createdAt: Date
     public var createdBy: String
     public var updatedAt: Date
@@ -132,25 +132,6 @@ public struct Mine: Sendable, Equatable, Codable {
     }
 
     /// Every key always present (`method_detail` as null until set).
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(license, forKey: .license)
-        try c.encode(name, forKey: .name)
-        try c.encode(holder, forKey: .holder)
-        try c.encode(mineral, forKey: .mineral)
-        try c.encode(mineralClass, forKey: .mineralClass)
-        try c.encode(scale, forKey: .scale)
-        try c.encode(method, forKey: .method)
-        try c.encode(status, forKey: .status)
-        try c.encode(area, forKey: .area)
-        try c.encode(landType, forKey: .landType)
-        try c.encode(regionCode, forKey: .regionCode)
-        try c.encode(methodDetail, forKey: .methodDetail)
-        try c.encode(createdAt, forKey: .createdAt)
-        try c.encode(createdBy, forKey: .createdBy)
-        try c.encode(updatedAt, forKey: .updatedAt)
-        try c.encode(updatedBy, forKey: .updatedBy)
-    }
 
     static let columns = """
         license, name, holder, mineral, mineral_class, scale, method, status, area_m2, land_type,
