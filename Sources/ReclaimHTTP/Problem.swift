@@ -115,6 +115,13 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch {
             let problem = Problem.from(error)
+            // a browser's unknown page outside the API: the dashboard's 404, in its language
+            if problem.status == .notFound, !request.uri.path.hasPrefix("/v1"),
+               request.headers[.accept]?.contains("text/html") == true {
+                let lang = request.cookies[Pages.languageCookie].flatMap { DashboardLanguage(rawValue: $0.value) } ?? .zh
+                return Response(status: .notFound, headers: [.contentType: "text/html; charset=utf-8"],
+                                body: .init(byteBuffer: ByteBuffer(string: Pages.notFoundPage(lang))))
+            }
             if problem.status.code >= 500 {
                 // debugDescription of a PQError has the server's fields; never the token or body.
                 context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])

@@ -117,6 +117,12 @@ import Testing
                     #expect(csv.text.hasPrefix("\u{FEFF}采矿许可证号") && !csv.text.contains("SECRET-7788"))
                 }
             }
+            // an unknown page: HTML for a browser, problem+json for the API
+            let nowhere = try await client.execute(uri: "/nowhere", method: .get, headers: [.accept: "text/html"])
+            #expect(nowhere.status == .notFound && nowhere.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(Self.wellFormed(nowhere.text) && nowhere.text.contains("页面不存在"))
+            let api = try await client.execute(uri: "/v1/nowhere", method: .get, headers: [.accept: "text/html"])
+            #expect(api.headers[.contentType] == "application/problem+json")
             // the sign-in page and an anonymous visit
             let anonymous = try await client.execute(uri: "/mines", method: .get)
             #expect(anonymous.status == .seeOther && anonymous.headers[.location] == "/signin")

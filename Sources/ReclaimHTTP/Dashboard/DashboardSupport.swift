@@ -155,6 +155,20 @@ struct Pages: Sendable {
         return items
     }
 
+    /// The page for a path nobody serves, asked for by a browser: plain, as
+    /// it needs no session, in the language of the user's cookie.
+    static func notFoundPage(_ lang: DashboardLanguage) -> String {
+        let t = Messages.strings(lang)
+        return """
+            <!DOCTYPE html>
+            <html lang="\(lang.htmlTag)"><head><meta charset="utf-8" /><title>\(t["error"] ?? "")</title>
+            <link rel="stylesheet" href="/static/dashboard.css" /></head>
+            <body><main id="main"><h1>\(t["error"] ?? "")</h1><p>\(t["not_found"] ?? "")</p>
+            <p><a href="/">\(t["back_home"] ?? "")</a></p></main></body></html>
+
+            """
+    }
+
     func redirect(_ location: String) -> Response {
         Response(status: .seeOther, headers: [.location: location])
     }
