@@ -133,6 +133,35 @@ for _ in range(100):
         time.sleep(0.1)
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid, children=False):
+    """User plus system CPU of a process (and of its reaped children), from /proc."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    used = int(fields[11]) + int(fields[12])  # utime, stime
+    if children:
+        used += int(fields[13]) + int(fields[14])  # cutime, cstime
+    return used / TICK
+
+
+def postgres_cpu():
+    """The cluster's CPU: the postmaster, its reaped children, and its live ones (the backends)."""
+    with open(os.path.join(args.work, "pgdata", "postmaster.pid")) as f:
+        master = int(f.readline())
+    total = cpu_seconds(master, children=True)
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == master:
+                        total += cpu_seconds(int(d))
+            except (OSError, ValueError, IndexError):
+                pass
+    return total
+
+
 def wrk(clients, seconds, run_id):
     threads = min(clients, 2)
     out = subprocess.run(["wrk", "-t", str(threads), "-c", str(clients), "-d", f"{seconds}s", "--latency",
@@ -155,7 +184,9 @@ def pgbench(clients, seconds, script="bench/pgbench-deposit.sql", prepared=False
 
 wrk(8, 3, "warmup")
 for clients in (1, 8, 32):
+    service_cpu, database_cpu = cpu_seconds(server.pid), postgres_cpu()
     r = wrk(clients, args.duration, f"c{clients}-{random.randrange(1 << 30)}")
+    service_cpu, database_cpu = cpu_seconds(server.pid) - service_cpu, postgres_cpu() - database_cpu
     tps, avg_ms = pgbench(clients, args.duration)
     bad = r["errors"] + r["non2xx"]
     figure(f"http_deposits_c{clients}_rps", r["rps"], "req/s", tps, r["rps"] / tps,
@@ -166,6 +197,10 @@ for clients in (1, 8, 32):
     figure(f"http_deposits_c{clients}_p99", p99_ms, "ms", avg_ms, p99_ms / avg_ms,
            "<= 3x pgbench average latency at 32 clients" if clients == 32 else "report",
            p99_ms <= 3 * avg_ms if clients == 32 else True, f"p50 {r['p50_us'] / 1000:.2f} ms")
+    # Where the time goes, on any machine: CPU per deposit of the service and of PostgreSQL, over the run.
+    figure(f"http_deposit_cpu_c{clients}_us", service_cpu / r["requests"] * 1e6, "us", database_cpu / r["requests"] * 1e6,
+           service_cpu / max(database_cpu, 1e-9), "report", True,
+           f"service CPU per deposit; baseline: PostgreSQL's CPU per deposit (all its processes), from /proc over the run")
     # The database's share alone: the same booking function, called by pgbench.
     db_tps, db_avg_ms = pgbench(clients, args.duration, "bench/pgbench-fund-post.sql", prepared=True)
     figure(f"db_booking_c{clients}_tps", db_tps, "tps", tps, db_tps / tps, "report (the ceiling for HTTP)", True,
