@@ -147,16 +147,20 @@ def cpu_seconds(pid, children=False):
 
 
 def postgres_cpu():
-    """The cluster's CPU: the postmaster, its reaped children, and its live ones (the backends)."""
+    """The cluster's CPU: its live processes (backends, including the
+    service's pooled connections, which stay for the whole run, and the
+    background workers). Reaped children are left out: a process that ended
+    before the first look but was reaped after it would count whole."""
     with open(os.path.join(args.work, "pgdata", "postmaster.pid")) as f:
         master = int(f.readline())
-    total = cpu_seconds(master, children=True)
+    total = cpu_seconds(master)
     for d in os.listdir("/proc"):
         if d.isdigit():
             try:
                 with open(f"/proc/{d}/stat") as f:
-                    if int(f.read().rsplit(")", 1)[1].split()[1]) == master:
-                        total += cpu_seconds(int(d))
+                    fields = f.read().rsplit(")", 1)[1].split()
+                if int(fields[1]) == master and fields[0] != "Z":
+                    total += (int(fields[11]) + int(fields[12])) / TICK
             except (OSError, ValueError, IndexError):
                 pass
     return total
@@ -184,6 +188,7 @@ def pgbench(clients, seconds, script="bench/pgbench-deposit.sql", prepared=False
 
 wrk(8, 3, "warmup")
 for clients in (1, 8, 32):
+    time.sleep(1)  # the last pgbench's backends have ended
     service_cpu, database_cpu = cpu_seconds(server.pid), postgres_cpu()
     r = wrk(clients, args.duration, f"c{clients}-{random.randrange(1 << 30)}")
     service_cpu, database_cpu = cpu_seconds(server.pid) - service_cpu, postgres_cpu() - database_cpu
