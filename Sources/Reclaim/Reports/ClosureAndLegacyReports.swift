@@ -65,21 +65,14 @@ public struct LegacyProjectReportLine: Sendable, Equatable, Codable {
     }
 }
 
-/// One funding source across every project.
-public struct SourceTotals: Sendable, Equatable, Codable {
-    public var source: FundingSource
-    public var planned: Money
-    public var committed: Money
-    public var spent: Money
-}
-
 /// The legacy report (历史遗留矿山治理情况): sites by notice state; projects by
 /// state with their treated area and money by source.
 public struct LegacyReport: Sendable, Equatable, Codable {
     public var siteCounts: [String: Int]
     public var projectCounts: [String: Int]
     public var projects: [LegacyProjectReportLine]
-    public var bySource: [SourceTotals]
+    /// Each funding source across every project (the projects' own per-source shape).
+    public var bySource: [SourceFunding]
     public var treated: Area
     public var committed: Money
     public var spent: Money
@@ -137,11 +130,12 @@ extension Reports {
             }
             var projectCounts = Dictionary(uniqueKeysWithValues: LegacyProjectState.allCases.map { ($0.rawValue, 0) })
             for p in projects { projectCounts[p.state.rawValue, default: 0] += 1 }
-            let bySource = FundingSource.allCases.compactMap { source -> SourceTotals? in
+            let bySource = FundingSource.allCases.compactMap { source -> SourceFunding? in
                 let f = projects.flatMap(\.funding).filter { $0.source == source }
                 guard !f.isEmpty else { return nil }
                 func sum(_ k: KeyPath<SourceFunding, Money>) -> Money { Money(fen: f.reduce(0) { $0 + $1[keyPath: k].fen }) }
-                return SourceTotals(source: source, planned: sum(\.planned), committed: sum(\.committed), spent: sum(\.spent))
+                return SourceFunding(source: source, planned: sum(\.planned), committed: sum(\.committed), spent: sum(\.spent),
+                                     remaining: sum(\.remaining))
             }
             return LegacyReport(
                 siteCounts: siteCounts, projectCounts: projectCounts, projects: projects, bySource: bySource,

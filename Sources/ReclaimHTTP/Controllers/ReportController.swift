@@ -13,51 +13,55 @@ struct ReportController {
     func register(_ routes: Routes) {
         routes.api(.get, "/reports/fund") { request, context in
             let (year, only) = (try Self.requiredYear(request), try Self.scope(context))
-            return try await render(request, try await pool.withConnection { try Reports.fund(year: year, only: only, on: $0) })
+            return try await render(request) { try Reports.fund(year: year, only: only, on: $0) }
         }
         routes.api(.get, "/reports/restoration") { request, context in
             let (year, only) = (try Self.requiredYear(request), try Self.scope(context))
-            return try await render(request, try await pool.withConnection {
+            return try await render(request) {
                 try Reports.restoration(year: year, only: only, on: $0)
-            })
+            }
         }
         routes.api(.get, "/reports/annual-plans") { request, context in
             let (year, only) = (try Self.requiredYear(request), try Self.scope(context))
-            return try await render(request, try await pool.withConnection {
+            return try await render(request) {
                 try Reports.annualPlans(year: year, only: only, on: $0)
-            })
+            }
         }
         routes.api(.get, "/reports/closure") { request, context in
             let only = try Self.scope(context)
-            return try await render(request, try await pool.withConnection { try Reports.closure(only: only, on: $0) })
+            return try await render(request) { try Reports.closure(only: only, on: $0) }
         }
         routes.api(.get, "/reports/legacy") { request, context in
             try LegacyPolicy.read.check(try context.requirePrincipal())
-            return try await render(request, try await pool.withConnection { try Reports.legacy(on: $0) })
+            return try await render(request) { try Reports.legacy(on: $0) }
         }
         routes.api(.get, "/reports/targets") { request, context in
             try ReportPolicy.targets.check(try context.requirePrincipal())
             let year = try AnnualPlanController.queryYear(request)
-            return try await render(request, try await pool.withConnection { try Reports.targets(year: year, on: $0) })
+            return try await render(request) { try Reports.targets(year: year, on: $0) }
         }
         routes.api(.get, "/reports/disclosure/{license}/{year}") { request, context in
             let license = try context.license()
             try ReportPolicy.disclosure(license).check(try context.requirePrincipal())
             let year = try AccrualController.year(context)
-            let report = try await pool.withConnection { try Reports.disclosure(license, year: year, on: $0) }
             if Self.accepts(request, "text/html") {
                 let (lang, unit) = try Self.presentation(request)
+                let report = try await pool.withConnection { try Reports.disclosure(license, year: year, on: $0) }
                 return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
                                 body: .init(byteBuffer: ByteBuffer(string: report.html(lang: lang, unit: unit))))
             }
-            return try await render(request, report)
+            return try await render(request) { try Reports.disclosure(license, year: year, on: $0) }
         }
     }
 
-    /// JSON, or CSV when the client asks for it. `lang` and `unit` are
-    /// checked either way: a wrong one is a 400, never silently ignored.
-    func render<R: TabularReport>(_ request: Request, _ report: R) async throws -> Response {
+    /// Reads the report and answers JSON, or CSV when the client asks for
+    /// it. `lang` and `unit` are checked first, either way: a wrong one is a
+    /// 400 before any report is read, never silently ignored.
+    func render<R: TabularReport>(_ request: Request, _ read: @escaping @Sendable (Connection) throws -> R) async throws
+        -> Response
+    {
         let (lang, unit) = try Self.presentation(request)
+        let report = try await pool.withConnection(read)
         guard Self.accepts(request, "text/csv") else { return try jsonResponse(report) }
         return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"],
                         body: .init(byteBuffer: ByteBuffer(string: report.table(unit: unit).csv(lang, unit: unit))))

@@ -169,11 +169,10 @@ struct DashboardController {
             return n
         } ?? 1
         let only = MinePolicy.scope(for: session.principal)
-        let (found, total) = try await db { conn in
-            try MineRegistry.search(text, page: page, only: only, on: conn)
-        }
-        let balances = try await db { conn in
-            try Dictionary(uniqueKeysWithValues: found.map { ($0.license, try FundLedger.balance($0.license, on: conn).balance) })
+        let (found, total, balances) = try await db { conn in
+            let (found, total) = try MineRegistry.search(text, page: page, only: only, on: conn)
+            let balances = try Dictionary(uniqueKeysWithValues: found.map { ($0.license, try FundLedger.balance($0.license, on: conn).balance) })
+            return (found, total, balances)
         }
         let t = t(context)
         let table = Show.table(t, [("license", false), ("name", false), ("mineral", false), ("scale", false), ("status", false),

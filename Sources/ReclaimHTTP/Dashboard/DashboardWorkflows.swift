@@ -195,12 +195,13 @@ extension DashboardController {
             }
         }
         let amount = attempt("amount") { try Money.parse(form["amount"] ?? "") }
-        let date = attempt("value_date") { try (form["value_date"]).flatMap { $0.isEmpty ? nil : $0 }.map { try FundLedger.parseDate($0, field: "value_date") } }
+        let typedDate = form["value_date"].flatMap { $0.isEmpty ? nil : $0 }
+        let date = typedDate.flatMap { text in attempt("value_date") { try FundLedger.parseDate(text, field: "value_date") } }
         let key = form["idempotency_key"] ?? ""
         guard errors.isEmpty, let amount, key.count >= 8, key.count <= 100 else {
             return try await moneyForm(request, context, form: form, errors: errors, status: .unprocessableContent)
         }
-        let booking = Booking(amount: amount, valueDate: date ?? nil, reference: form["reference"].flatMap { $0.isEmpty ? nil : $0 },
+        let booking = Booking(amount: amount, valueDate: date, reference: form["reference"].flatMap { $0.isEmpty ? nil : $0 },
                               memo: form["memo"].flatMap { $0.isEmpty ? nil : $0 }, idempotencyKey: "dashboard:\(key)",
                               annualPlanYear: year)
         let actor = try session.principal.actor(requestID: context.id)
