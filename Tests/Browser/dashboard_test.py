@@ -10,6 +10,7 @@ import unittest
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -51,10 +52,21 @@ class Session:
         return self.d.find_element(By.TAG_NAME, "h1").text
 
     def click_and_wait(self, element):
-        """Clicks a submit button and waits for the next page."""
+        """Clicks a submit button and waits for the next page. Chromium may
+        report the old page's node as not belonging to the document rather
+        than as stale: either way the old page is gone."""
         old = self.d.find_element(By.TAG_NAME, "html")
         element.click()
-        self.wait.until(EC.staleness_of(old))
+
+        def gone(_):
+            try:
+                old.is_enabled()
+                return False
+            except WebDriverException:
+                return True
+
+        self.wait.until(gone)
+        self.wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
 
     def sign_in(self):
         self.go("/signin")
