@@ -12,6 +12,7 @@ CREATE OR REPLACE FUNCTION ledger_import(p_actor text, p_dry_run boolean)
 DECLARE
     v_booked timestamptz := now();
 BEGIN
+    ANALYZE fund_import;
     -- Lock the file's mines' accounts (id order) before deciding any row:
     -- an import of the same file that committed while this one waited is
     -- then seen, and its rows are skipped rather than booked twice.
@@ -62,8 +63,23 @@ BEGIN
         WINDOW k AS (PARTITION BY f.idempotency_key ORDER BY f.line)
     ) c;
 
+    -- A temporary table has no statistics until analysed: planned as one
+    -- row, the checks below ran a per-plan lookup once per row.
+    ANALYZE fund_import_result;
+
     -- every bad row; a withdrawal may not overdraw at its point in the file
     RETURN QUERY
+    -- each paying plan's budget and what the ledger already paid from it: once per plan, not per row
+    WITH plan_budget AS MATERIALIZED (
+        SELECT p.plan_id, v.budget,
+               coalesce((SELECT sum(CASE WHEN e.kind = 'withdrawal' THEN e.amount ELSE -e.amount END)
+                         FROM ledger_entries e WHERE e.annual_plan_id = p.plan_id), 0) AS spent
+        FROM (SELECT DISTINCT x.plan_id FROM fund_import_result x
+              WHERE x.kind = 'withdrawal' AND x.problem IS NULL AND NOT x.skip) p
+        CROSS JOIN LATERAL (SELECT v.budget FROM annual_plan_approvals ap
+                            JOIN annual_plan_versions v ON v.id = ap.version_id
+                            WHERE ap.annual_plan_id = p.plan_id ORDER BY ap.decision_seq DESC LIMIT 1) v
+    )
     SELECT r.line, r.problem FROM fund_import_result r WHERE r.problem IS NOT NULL
     UNION ALL
     SELECT o.line, 'amount: withdrawal would overdraw the fund of ' || o.license
@@ -79,14 +95,9 @@ BEGIN
     SELECT b.line, 'amount: over the budget of the annual plan ' || b.annual_plan_year || ' of mine ' || b.license
            || ': ' || fen_text(b.budget - b.before) || ' yuan of ' || fen_text(b.budget) || ' yuan left, '
            || fen_text(b.amount) || ' yuan asked'
-    FROM (SELECT r.line, r.license, r.annual_plan_year, r.amount, v.budget,
-                 (coalesce((SELECT sum(CASE WHEN e.kind = 'withdrawal' THEN e.amount ELSE -e.amount END)
-                            FROM ledger_entries e WHERE e.annual_plan_id = r.plan_id), 0)
-                  + sum(r.amount) OVER (PARTITION BY r.plan_id ORDER BY r.line) - r.amount)::bigint AS before
-          FROM fund_import_result r
-          CROSS JOIN LATERAL (SELECT v.budget FROM annual_plan_approvals ap
-                              JOIN annual_plan_versions v ON v.id = ap.version_id
-                              WHERE ap.annual_plan_id = r.plan_id ORDER BY ap.decision_seq DESC LIMIT 1) v
+    FROM (SELECT r.line, r.license, r.annual_plan_year, r.amount, s.budget,
+                 (s.spent + sum(r.amount) OVER (PARTITION BY r.plan_id ORDER BY r.line) - r.amount)::bigint AS before
+          FROM fund_import_result r JOIN plan_budget s ON s.plan_id = r.plan_id
           WHERE r.kind = 'withdrawal' AND r.problem IS NULL AND NOT r.skip) b
     WHERE b.before + b.amount > b.budget
     ORDER BY 1;
