@@ -51,7 +51,7 @@ public func buildRouter(pool: ConnectionPool, metrics: ServiceMetrics, openAPIPa
     router.add(middleware: LogRequestsMiddleware(.info, includeHeaders: .none))
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: ProblemMiddleware())
-    let routes = Routes(router: router, auth: AuthMiddleware(pool: pool))
+    let routes = Routes(router: router, auth: AuthMiddleware(pool: pool, principals: PrincipalCache()))
     let openAPI = openAPIPath.flatMap { FileManager.default.contents(atPath: $0) }
     HealthController(pool: pool, metrics: metrics, openAPI: openAPI).register(routes)
     MineController(pool: pool).register(routes)

@@ -6,6 +6,9 @@ public struct AppContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by `AuthMiddleware` on /v1 routes.
     public var principal: Principal?
+    /// The bearer token the principal came from, when `AuthMiddleware` took
+    /// it from its cache: the booking statement must prove it.
+    var proof: String?
     /// Set by `DashboardMiddleware` on the dashboard's pages.
     var dashboard: DashboardSession?
     var language: DashboardLanguage = .zh
@@ -26,6 +29,8 @@ public struct AppContext: RequestContext {
 
     /// The actor recorded for this request's mutations.
     func actor() throws -> Actor {
-        try requirePrincipal().actor(requestID: id)
+        var actor = try requirePrincipal().actor(requestID: id)
+        actor.proof = proof
+        return actor
     }
 }

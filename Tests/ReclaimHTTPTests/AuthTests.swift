@@ -37,6 +37,49 @@ import Testing
         try await s.pool.shutdown()
     }
 
+    /// A booking may take its principal from the service's cache, but the
+    /// token still has to prove it in the booking's own statement: revoking
+    /// the token, or disabling its user, refuses the very next booking (401,
+    /// 403) and books nothing, on every booking route.
+    @Test func aCachedPrincipalDoesNotOutliveItsToken() async throws {
+        let s = try TestService.make()
+        let conn = try s.db.connect()
+        let setup = try Actor("setup")
+        try approvedAnnualPlan("A", on: conn)
+        _ = try Users.add("zhao", role: .finance, mines: [], by: setup, on: conn)
+        _ = try Users.add("qian", role: .finance, mines: [], by: setup, on: conn)
+        let zhao = try Users.issueToken(for: "zhao", expiresInDays: nil, by: setup, on: conn)
+        let qian = try Users.issueToken(for: "qian", expiresInDays: nil, by: setup, on: conn).token
+        let routes = [("/v1/mines/A/fund/deposits", #"{"amount":"5.00"}"#),
+                      ("/v1/mines/A/fund/withdrawals", #"{"amount":"1.00","annual_plan_year":2025}"#),
+                      ("/v1/mines/A/fund/deposit-conversions", #"{"amount":"1.00"}"#),
+                      ("/v1/fund/transfers", #"{"from_license":"A","to_license":"B","amount":"1.00"}"#)]
+        try await s.application().test(.router) { client in
+            func book(_ token: String, _ uri: String, _ json: String) async throws -> TestResponse {
+                try await client.execute(uri: uri, method: .post,
+                                         headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
+                                         body: body(json))
+            }
+            // twice each: the second goes through the cache
+            for (uri, json) in routes + routes {
+                let r = try await book(zhao.token, uri, json)
+                #expect(r.status == .created, "\(uri): \(r.text)")
+                _ = try await book(qian, uri, json)
+            }
+            let entries = try s.count("SELECT count(*) FROM ledger_entries")
+            #expect(entries == 16)
+            try Users.revokeToken(zhao.id, by: setup, on: conn)
+            try Users.disable("qian", by: setup, on: conn)
+            for (uri, json) in routes {
+                try await book(zhao.token, uri, json).problem(.unauthorized)
+                let refused = try await book(qian, uri, json)
+                #expect(refused.status == .unauthorized || refused.status == .forbidden, "\(uri): \(refused.text)")
+            }
+            #expect(try s.count("SELECT count(*) FROM ledger_entries") == entries)
+        }
+        try await s.pool.shutdown()
+    }
+
     /// Every mutation, by every role: allowed ones succeed, the others are
     /// 403 and write nothing, and each success leaves one audit record.
     @Test func eachRoleOnEachMutation() async throws {

@@ -25,9 +25,25 @@ BEGIN
 END
 $$;
 
--- The token check. Every API request resolves its bearer token; inside
--- PL/pgSQL the plan is cached per session instead of re-planned at every
--- bind. Only the token's SHA-256 is ever compared. An operator's mines come
+-- The token rule, in one place: the enabled user a valid (unrevoked,
+-- unexpired) token belongs to, else NULL. Only the token's SHA-256 is ever
+-- compared. PL/pgSQL, so its plan is cached per session instead of
+-- re-planned at every bind.
+CREATE OR REPLACE FUNCTION api_token_user(p_token text) RETURNS text LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    v_user text;
+BEGIN
+    SELECT u.name INTO v_user
+    FROM api_tokens t JOIN users u ON u.name = t.user_name
+    WHERE t.token_hash = sha256(convert_to(p_token, 'UTF8'))
+      AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
+      AND u.disabled_at IS NULL;
+    RETURN v_user;
+END
+$$;
+
+-- The token check of every API request that looks its token up (a
+-- booking may instead prove it inside fund_post). An operator's mines come
 -- back as an array, never as a joined string: a licence may hold a comma.
 DROP FUNCTION IF EXISTS api_principal(text);
 CREATE FUNCTION api_principal(p_token text)
@@ -37,10 +53,8 @@ BEGIN
     SELECT u.name, u.role,
            coalesce((SELECT array_agg(m.license ORDER BY m.license) FROM user_mines um
                      JOIN mines m ON m.id = um.mine_id WHERE um.user_name = u.name), '{}')
-    FROM api_tokens t JOIN users u ON u.name = t.user_name
-    WHERE t.token_hash = sha256(convert_to(p_token, 'UTF8'))
-      AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
-      AND u.disabled_at IS NULL;
+    FROM users u WHERE u.name = api_token_user(p_token);
 END
 $$;
 GRANT EXECUTE ON FUNCTION api_principal(text) TO reclaim_app;
+GRANT EXECUTE ON FUNCTION api_token_user(text) TO reclaim_app;

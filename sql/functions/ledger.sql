@@ -150,19 +150,31 @@ DECLARE
     v_accounts bigint;
     v_advanced bigint;
     v_backdated boolean;
+    v_whole boolean;
 BEGIN
-    SELECT n.entry_id, bool_or(e.id IS NULL) AS missing INTO bad
-    FROM new_postings n
-    LEFT JOIN LATERAL (SELECT x.id FROM ledger_entries x WHERE x.id = n.entry_id LIMIT 1) e ON true
-    GROUP BY n.entry_id
-    HAVING bool_or(e.id IS NULL) OR sum(n.amount) <> 0
-    ORDER BY n.entry_id LIMIT 1;
-    IF FOUND AND bad.missing THEN
-        RAISE EXCEPTION 'posting names entry % that does not exist', bad.entry_id
-            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'ledger_postings_references';
-    ELSIF FOUND THEN
-        RAISE EXCEPTION 'entry % does not balance: its postings must sum to zero', bad.entry_id
-            USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_double_entry';
+    -- The common case in one look: the entries are numbered without a gap
+    -- (one booking, or an import's entries from one sequence run) and all
+    -- of them exist: one range count on the primary key instead of a probe
+    -- per posting (an import of a million rows: 1 s instead of 6).
+    SELECT g.n = g.hi - g.lo + 1 AND NOT g.unbalanced
+           AND g.n = (SELECT count(*) FROM ledger_entries x WHERE x.id BETWEEN g.lo AND g.hi)
+    INTO v_whole
+    FROM (SELECT count(*) AS n, min(t.entry_id) AS lo, max(t.entry_id) AS hi, bool_or(t.total <> 0) AS unbalanced
+          FROM (SELECT n.entry_id, sum(n.amount) AS total FROM new_postings n GROUP BY n.entry_id) t) g;
+    IF NOT v_whole THEN
+        SELECT n.entry_id, bool_or(e.id IS NULL) AS missing INTO bad
+        FROM new_postings n
+        LEFT JOIN LATERAL (SELECT x.id FROM ledger_entries x WHERE x.id = n.entry_id LIMIT 1) e ON true
+        GROUP BY n.entry_id
+        HAVING bool_or(e.id IS NULL) OR sum(n.amount) <> 0
+        ORDER BY n.entry_id LIMIT 1;
+        IF FOUND AND bad.missing THEN
+            RAISE EXCEPTION 'posting names entry % that does not exist', bad.entry_id
+                USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'ledger_postings_references';
+        ELSIF FOUND THEN
+            RAISE EXCEPTION 'entry % does not balance: its postings must sum to zero', bad.entry_id
+                USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_double_entry';
+        END IF;
     END IF;
 
     WITH w AS (
@@ -419,6 +431,7 @@ DROP FUNCTION IF EXISTS ledger_verify();
 -- An entry with its postings, one row per posting (debit first). Every step
 -- is a LATERAL probe with LIMIT, which no cached plan can turn into a scan.
 DROP FUNCTION IF EXISTS fund_post(text, text, text, bigint, date, date, text, text, text, text, text, text, text);
+DROP FUNCTION IF EXISTS fund_post(text, text, text, bigint, date, date, text, text, text, text, text, text, text, integer);
 DROP FUNCTION IF EXISTS fund_reverse_post(bigint, date, date, text, text, text, text, text);
 DROP FUNCTION IF EXISTS ledger_entry_rows(bigint);
 CREATE OR REPLACE FUNCTION ledger_entry_rows(p_id bigint)
@@ -488,7 +501,7 @@ $$;
 CREATE OR REPLACE FUNCTION fund_post(
     p_kind text, p_license text, p_to_license text, p_amount bigint, p_value_date date, p_value_date_given date,
     p_reference text, p_memo text, p_key text, p_actor text, p_role text, p_request_id text, p_audit_input text,
-    p_annual_plan_year integer DEFAULT NULL
+    p_annual_plan_year integer DEFAULT NULL, p_token text DEFAULT NULL
 ) RETURNS TABLE (replayed boolean, id bigint, kind text, amount bigint, value_date date, booked_at timestamptz,
                  reference text, memo text, actor text, idempotency_key text, reverses bigint, reason text,
                  annual_plan_year integer, license text, account text, seq bigint, posting_amount bigint,
@@ -506,6 +519,12 @@ DECLARE
     v_plan bigint;
     v_replay bigint;
 BEGIN
+    -- p_token: the bearer token the service took the actor from without a
+    -- lookup of its own (a booking's proof travels in its statement): it
+    -- must still be valid and be the actor's, or nothing is booked (RCTOK).
+    IF p_token IS NOT NULL AND api_token_user(p_token) IS DISTINCT FROM p_actor THEN
+        RAISE EXCEPTION 'the token is unknown, expired or revoked' USING ERRCODE = 'RCTOK';
+    END IF;
     PERFORM reclaim_check_actor(p_actor, '{finance}');
     CASE p_kind
         WHEN 'deposit' THEN v_credit_kind := 'contributions';
@@ -641,7 +660,7 @@ $$;
 
 -- What the service may call; the booking core runs only inside these.
 GRANT EXECUTE ON FUNCTION fund_post(text, text, text, bigint, date, date, text, text, text, text, text, text, text,
-                                   integer) TO reclaim_app;
+                                   integer, text) TO reclaim_app;
 GRANT EXECUTE ON FUNCTION fund_reverse_post(bigint, date, date, text, text, text, text, text) TO reclaim_app;
 GRANT EXECUTE ON FUNCTION ledger_entry_rows(bigint) TO reclaim_app;
 GRANT EXECUTE ON FUNCTION fund_release(text, date, text, text, text) TO reclaim_app;

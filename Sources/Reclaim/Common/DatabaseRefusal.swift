@@ -36,6 +36,8 @@ extension SQLState {
     public static let unknownReviewRecord = SQLState("RCNOR")
     /// RCACT: the actor named is no enabled user allowed to do this.
     public static let actorNotAllowed = SQLState("RCACT")
+    /// RCTOK: the bearer token a booking carried no longer proves its actor.
+    public static let tokenRefused = SQLState("RCTOK")
     /// RCLCK: a sign-in while the name is locked, or a session that did not follow one (0018).
     public static let signInLocked = SQLState("RCLCK")
 }
@@ -126,6 +128,7 @@ enum DatabaseRefusal {
         case .releaseRefused: return ReclaimError(.ruleViolation, field: "license", e.message)
         case .legacyRefused: return ReclaimError(.ruleViolation, field: "amount", e.message)
         case .signInLocked: return ReclaimError(.unauthenticated, field: "name", e.message)
+        case .tokenRefused: return ReclaimError(.unauthenticated, e.message)
         default: return nil
         }
     }

@@ -79,6 +79,10 @@ public struct Actor: Sendable, Equatable {
     public var role: String?
     /// The HTTP request id, when the action came over HTTP.
     public var requestID: String?
+    /// The bearer token this actor was taken from when the service did not
+    /// look it up for this request: the statement that writes must prove it
+    /// (still valid, still this user's) before it writes anything.
+    public var proof: String?
 
     public init(_ name: String, role: String? = nil, requestID: String? = nil) throws {
         let trimmed = name.trimmingCharacters(in: .whitespaces)

@@ -120,7 +120,7 @@ public enum FundLedger {
                 SELECT * FROM fund_post(\(kind.rawValue), \(license), \(toLicense), \(booking.amount.fen), \(date),
                                         \(booking.valueDate), \(reference), \(memo), \(key), \(actor.name),
                                         \(actor.role), \(actor.requestID), \(input),
-                                        \(booking.annualPlanYear.map(Int32.init)))
+                                        \(booking.annualPlanYear.map(Int32.init)), \(actor.proof))
                 """).rows
         }
         return try BookingResult(rows: rows)

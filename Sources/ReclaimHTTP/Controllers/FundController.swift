@@ -24,6 +24,18 @@ struct FundController {
 
     static let bookingFields: Set<String> = ["amount", "value_date", "reference", "memo"]
 
+    /// The booking routes above, whose statement proves a cached principal's
+    /// token itself (`fund_post`'s p_token), so `AuthMiddleware` may skip
+    /// its lookup. Every other route has its token looked up.
+    static func provesItsToken(_ request: Request) -> Bool {
+        guard request.method == .post else { return false }
+        let path = request.uri.path
+        if path == "/v1/fund/transfers" { return true }
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        return parts.count == 6 && parts[0].isEmpty && parts[1] == "v1" && parts[2] == "mines" && parts[4] == "fund"
+            && ["deposits", "withdrawals", "deposit-conversions"].contains(parts[5])
+    }
+
     func book(_ kind: EntryKind, _ request: Request, _ context: AppContext) async throws -> Response {
         try FundPolicy.book.check(try context.requirePrincipal())
         var allowed = Self.bookingFields
