@@ -14,16 +14,19 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Database connections in the pool (RECLAIM_POOL_SIZE).") var poolSize: Int?
     @Option(help: "Seconds a request waits for a free database connection before it is answered 503 (RECLAIM_POOL_TIMEOUT, default 5).")
     var poolTimeout: Double?
+    @Option(help: "A streaming replica for reports, statements, balances as of a date and the dashboard's pages (DATABASE_READ_URL); the primary when unset.")
+    var readURL: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error (RECLAIM_LOG_LEVEL).") var logLevel: String?
 
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
-        let config = ServiceConfiguration(
+        var config = ServiceConfiguration(
             host: host ?? env["RECLAIM_HOST"] ?? "127.0.0.1",
             port: port ?? env["RECLAIM_PORT"].flatMap(Int.init) ?? 8080,
             conninfo: database.conninfo,
             poolSize: poolSize ?? env["RECLAIM_POOL_SIZE"].flatMap(Int.init) ?? 16,
             poolTimeout: poolTimeout ?? env["RECLAIM_POOL_TIMEOUT"].flatMap(Double.init) ?? 5)
+        config.readConninfo = (readURL ?? env["DATABASE_READ_URL"]).flatMap { $0.isEmpty ? nil : $0 }
         guard (0...65535).contains(config.port) else { throw ValidationError("port must be 0 to 65535") }
         guard config.poolTimeout > 0, config.poolTimeout <= 600 else { throw ValidationError("pool timeout must be above 0 and at most 600 seconds") }
         guard (1...500).contains(config.poolSize) else { throw ValidationError("pool size must be 1 to 500") }

@@ -16,6 +16,8 @@ public struct ServiceConfiguration: Sendable {
     public var poolTimeout: Double
     /// `openapi.yaml`, served at /openapi.yaml.
     public var openAPIPath: String?
+    /// A streaming replica for read-only work (`DATABASE_READ_URL`); nil: the primary does all.
+    public var readConninfo: String?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, conninfo: String, poolSize: Int = 16, poolTimeout: Double = 5,
                 openAPIPath: String? = ServiceConfiguration.locateOpenAPI()) {
@@ -44,18 +46,21 @@ public struct ServiceConfiguration: Sendable {
 }
 
 /// The router with every route, plus the list of routes it holds.
-public func buildRouter(pool: ConnectionPool, metrics: ServiceMetrics, openAPIPath: String?) -> (Router<AppContext>, [String]) {
+public func buildRouter(pool: ConnectionPool, metrics: ServiceMetrics, openAPIPath: String?, reads: ReadRouting? = nil)
+    -> (Router<AppContext>, [String])
+{
+    let reads = reads ?? ReadRouting(primary: pool)
     let router = Router(context: AppContext.self)
     router.add(middleware: MetricsMiddleware(metrics: metrics))
     // One line per request with its request id; never headers (tokens) or bodies.
     router.add(middleware: LogRequestsMiddleware(.info, includeHeaders: .none))
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: ProblemMiddleware())
-    let routes = Routes(router: router, auth: AuthMiddleware(pool: pool, principals: PrincipalCache()))
+    let routes = Routes(router: router, auth: AuthMiddleware(pool: pool, principals: PrincipalCache()), reads: reads)
     let openAPI = openAPIPath.flatMap { FileManager.default.contents(atPath: $0) }
-    HealthController(pool: pool, metrics: metrics, openAPI: openAPI).register(routes)
+    HealthController(pool: pool, metrics: metrics, reads: reads, openAPI: openAPI).register(routes)
     MineController(pool: pool).register(routes)
-    FundController(pool: pool, metrics: metrics).register(routes)
+    FundController(pool: pool, metrics: metrics, reads: reads).register(routes)
     AuditController(pool: pool).register(routes)
     IdentityController().register(routes)
     AccrualController(pool: pool).register(routes)
@@ -63,7 +68,7 @@ public func buildRouter(pool: ConnectionPool, metrics: ServiceMetrics, openAPIPa
     AnnualPlanController(pool: pool).register(routes)
     ClosureController(pool: pool).register(routes)
     LegacyController(pool: pool).register(routes)
-    ReportController(pool: pool).register(routes)
+    ReportController(reads: reads).register(routes)
     routes.answerUnknownMethods()
     // The dashboard, beside the API: its own group, sessions and HTML errors;
     // not in `routes`, so the OpenAPI drift test keeps to the API.
@@ -71,7 +76,7 @@ public func buildRouter(pool: ConnectionPool, metrics: ServiceMetrics, openAPIPa
     if let folder = DashboardAssets.locate() {
         do {
             let pages = Pages(assets: try DashboardAssets.load(from: folder), logger: logger)
-            DashboardController(pool: pool, pages: pages).register(on: router)
+            DashboardController(pool: pool, pages: pages, reads: reads).register(on: router)
         } catch {
             logger.error("dashboard: templates in \(folder.path) could not be read: \(error)")
         }
@@ -84,10 +89,11 @@ public func buildRouter(pool: ConnectionPool, metrics: ServiceMetrics, openAPIPa
 /// The whole service, ready for `runService()` or HummingbirdTesting.
 /// `onListening` gets the port it listens on (the one chosen, for port 0).
 public func buildApplication(
-    _ config: ServiceConfiguration, pool: ConnectionPool, metrics: ServiceMetrics = ServiceMetrics(),
-    logger: Logger = Logger(label: "reclaim"), onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    _ config: ServiceConfiguration, pool: ConnectionPool, reads: ReadRouting? = nil,
+    metrics: ServiceMetrics = ServiceMetrics(), logger: Logger = Logger(label: "reclaim"),
+    onListening: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let (router, _) = buildRouter(pool: pool, metrics: metrics, openAPIPath: config.openAPIPath)
+    let (router, _) = buildRouter(pool: pool, metrics: metrics, openAPIPath: config.openAPIPath, reads: reads)
     return Application(
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "reclaim"),
@@ -112,15 +118,26 @@ public func runService(_ config: ServiceConfiguration, logger: Logger) async thr
     let pool = ConnectionPool(.init(conninfo: config.conninfo, maxConnections: config.poolSize,
                                     applicationName: "reclaim-service",
                                     acquireTimeout: .milliseconds(Int64(config.poolTimeout * 1000))))
-    let app = buildApplication(config, pool: pool, logger: logger) { port in
-        // The line scripts and tests wait for: the port is the real one, also for --port 0.
-        logger.notice("Reclaim listening on http://\(config.host):\(port) (pool \(config.poolSize))")
+    let replica = config.readConninfo.map {
+        ConnectionPool(.init(conninfo: $0, maxConnections: config.poolSize, applicationName: "reclaim-service-reads",
+                             acquireTimeout: .milliseconds(Int64(config.poolTimeout * 1000))))
     }
+    let reads = ReadRouting(primary: pool, replica: replica)
+    let monitor = Task { await reads.monitor() }
+    let app = buildApplication(config, pool: pool, reads: reads, logger: logger) { port in
+        // The line scripts and tests wait for: the port is the real one, also for --port 0.
+        logger.notice("Reclaim listening on http://\(config.host):\(port) (pool \(config.poolSize)\(replica == nil ? "" : ", reads on a replica"))")
+    }
+    defer { monitor.cancel() }
     do {
         try await app.runService()
     } catch {
+        monitor.cancel()
+        try? await replica?.shutdown()
         try? await pool.shutdown()
         throw error
     }
+    monitor.cancel()
+    try await replica?.shutdown()
     try await pool.shutdown()
 }

@@ -39,7 +39,7 @@ public final class ServiceMetrics: Sendable {
         state.withLock { $0.booked += 1 }
     }
 
-    func render(pool: ConnectionPool.Stats) -> String {
+    func render(pool: ConnectionPool.Stats, replica: ReadRouting.Status? = nil) -> String {
         let (requests, booked) = state.withLock { ($0.requests, $0.booked) }
         var out = "# HELP reclaim_http_requests_total HTTP requests by route and status.\n"
         out += "# TYPE reclaim_http_requests_total counter\n"
@@ -65,6 +65,18 @@ public final class ServiceMetrics: Sendable {
         out += "# TYPE reclaim_db_pool_waiting gauge\nreclaim_db_pool_waiting \(pool.waiting)\n"
         out += "# HELP reclaim_ledger_entries_booked_total Ledger entries booked by this process.\n"
         out += "# TYPE reclaim_ledger_entries_booked_total counter\nreclaim_ledger_entries_booked_total \(booked)\n"
+        if let replica {
+            out += "# HELP reclaim_replica_up Whether the read replica (DATABASE_READ_URL) answered its last look.\n"
+            out += "# TYPE reclaim_replica_up gauge\nreclaim_replica_up \(replica.up ? 1 : 0)\n"
+            out += "# HELP reclaim_replica_lag_bytes WAL the read replica has still to replay.\n"
+            out += "# TYPE reclaim_replica_lag_bytes gauge\nreclaim_replica_lag_bytes \(replica.lagBytes.map(String.init) ?? "NaN")\n"
+            out += "# HELP reclaim_replica_lag_seconds Seconds since the read replica last held all the primary had.\n"
+            out += "# TYPE reclaim_replica_lag_seconds gauge\nreclaim_replica_lag_seconds \(replica.lagSeconds.map { String($0) } ?? "NaN")\n"
+            out += "# HELP reclaim_reads_total Read-only requests by the server that answered them.\n"
+            out += "# TYPE reclaim_reads_total counter\n"
+            out += "reclaim_reads_total{server=\"replica\"} \(replica.readsOnReplica)\n"
+            out += "reclaim_reads_total{server=\"primary\"} \(replica.readsOnPrimary)\n"
+        }
         return out
     }
 }

@@ -10,9 +10,9 @@ final class Routes: @unchecked Sendable {
     let router: Router<AppContext>
     let v1: RouterGroup<AppContext>
 
-    init(router: Router<AppContext>, auth: AuthMiddleware) {
+    init(router: Router<AppContext>, auth: AuthMiddleware, reads: ReadRouting) {
         self.router = router
-        v1 = router.group("v1").add(middleware: auth)
+        v1 = router.group("v1").add(middleware: auth).add(middleware: ReadYourWritesMiddleware(reads: reads))
     }
 
     typealias Handler = @Sendable (Request, AppContext) async throws -> Response

@@ -9,6 +9,8 @@ import Reclaim
 struct FundController {
     let pool: ConnectionPool
     let metrics: ServiceMetrics
+    /// Statements and balances as of a date may read from the replica.
+    let reads: ReadRouting
 
     func register(_ routes: Routes) {
         routes.api(.post, "/mines/{license}/fund/deposits") { try await self.book(.deposit, $0, $1) }
@@ -114,7 +116,9 @@ struct FundController {
         let license = try context.license()
         try MinePolicy.read(license).check(try context.requirePrincipal())
         let asOf = try request.queryDate("as_of")
-        return try jsonResponse(try await pool.withConnection { try FundLedger.balance(license, asOf: asOf, on: $0) })
+        // the balance now is the primary's; as of a date it may come from the replica
+        let source = asOf == nil ? pool : reads.pool(for: context.principal?.name)
+        return try jsonResponse(try await source.withConnection { try FundLedger.balance(license, asOf: asOf, on: $0) })
     }
 
     @Sendable func statement(_ request: Request, _ context: AppContext) async throws -> Response {
@@ -122,8 +126,9 @@ struct FundController {
         try MinePolicy.read(license).check(try context.requirePrincipal())
         let from = try request.queryDate("from")
         let to = try request.queryDate("to")
+        let source = reads.pool(for: context.principal?.name)
         if request.headers[.accept]?.contains("text/csv") == true {
-            let csv = try await pool.withConnection { conn in
+            let csv = try await source.withConnection { conn in
                 var data = Data()
                 try FundLedger.statementCSV(license, from: from, to: to, on: conn) { data.append(contentsOf: $0) }
                 return data
@@ -131,7 +136,7 @@ struct FundController {
             return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(bytes: csv)))
         }
-        let s = try await pool.withConnection { try FundLedger.statement(license, from: from, to: to, on: $0) }
+        let s = try await source.withConnection { try FundLedger.statement(license, from: from, to: to, on: $0) }
         return try jsonResponse(s)
     }
 
@@ -140,7 +145,8 @@ struct FundController {
         let paging = try Paging(request)
         let asOf = try request.queryDate("as_of")
         let only = MinePolicy.scope(for: principal)
-        let visible = try await pool.withConnection { conn in
+        let source = asOf == nil ? pool : reads.pool(for: principal.name)
+        let visible = try await source.withConnection { conn in
             try FundLedger.balances(asOf: asOf, after: paging.cursor, limit: paging.limit + 1, only: only, on: conn)
         }
         let items = Array(visible.prefix(paging.limit))

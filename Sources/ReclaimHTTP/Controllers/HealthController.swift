@@ -7,6 +7,7 @@ import Reclaim
 struct HealthController {
     let pool: ConnectionPool
     let metrics: ServiceMetrics
+    let reads: ReadRouting
     let openAPI: Data?
 
     func register(_ routes: Routes) {
@@ -14,7 +15,7 @@ struct HealthController {
         routes.open(.get, "/readyz", ready)
         routes.open(.get, "/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                     body: .init(byteBuffer: ByteBuffer(string: metrics.render(pool: pool.stats))))
+                     body: .init(byteBuffer: ByteBuffer(string: metrics.render(pool: pool.stats, replica: reads.status))))
         }
         routes.open(.get, "/openapi.yaml") { _, _ in
             guard let openAPI else {

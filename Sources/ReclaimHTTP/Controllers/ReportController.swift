@@ -8,37 +8,38 @@ import Reclaim
 /// byte-order mark). The disclosure also renders as HTML by `Accept: text/html`.
 /// Operators see their own mines; the legacy and targets reports are the bureau's.
 struct ReportController {
-    let pool: ConnectionPool
+    /// Reports read from the replica when there is one (`ReadRouting`).
+    let reads: ReadRouting
 
     func register(_ routes: Routes) {
         routes.api(.get, "/reports/fund") { request, context in
             let (year, only) = (try Self.requiredYear(request), try Self.scope(context))
-            return try await render(request) { try Reports.fund(year: year, only: only, on: $0) }
+            return try await render(request, context) { try Reports.fund(year: year, only: only, on: $0) }
         }
         routes.api(.get, "/reports/restoration") { request, context in
             let (year, only) = (try Self.requiredYear(request), try Self.scope(context))
-            return try await render(request) {
+            return try await render(request, context) {
                 try Reports.restoration(year: year, only: only, on: $0)
             }
         }
         routes.api(.get, "/reports/annual-plans") { request, context in
             let (year, only) = (try Self.requiredYear(request), try Self.scope(context))
-            return try await render(request) {
+            return try await render(request, context) {
                 try Reports.annualPlans(year: year, only: only, on: $0)
             }
         }
         routes.api(.get, "/reports/closure") { request, context in
             let only = try Self.scope(context)
-            return try await render(request) { try Reports.closure(only: only, on: $0) }
+            return try await render(request, context) { try Reports.closure(only: only, on: $0) }
         }
         routes.api(.get, "/reports/legacy") { request, context in
             try LegacyPolicy.read.check(try context.requirePrincipal())
-            return try await render(request) { try Reports.legacy(on: $0) }
+            return try await render(request, context) { try Reports.legacy(on: $0) }
         }
         routes.api(.get, "/reports/targets") { request, context in
             try ReportPolicy.targets.check(try context.requirePrincipal())
             let year = try AnnualPlanController.queryYear(request)
-            return try await render(request) { try Reports.targets(year: year, on: $0) }
+            return try await render(request, context) { try Reports.targets(year: year, on: $0) }
         }
         routes.api(.get, "/reports/disclosure/{license}/{year}") { request, context in
             let license = try context.license()
@@ -46,22 +47,24 @@ struct ReportController {
             let year = try AccrualController.year(context)
             if Self.accepts(request, "text/html") {
                 let (lang, unit) = try Self.presentation(request)
-                let report = try await pool.withConnection { try Reports.disclosure(license, year: year, on: $0) }
+                let report = try await reads.pool(for: context.principal?.name).withConnection {
+                    try Reports.disclosure(license, year: year, on: $0)
+                }
                 return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
                                 body: .init(byteBuffer: ByteBuffer(string: report.html(lang: lang, unit: unit))))
             }
-            return try await render(request) { try Reports.disclosure(license, year: year, on: $0) }
+            return try await render(request, context) { try Reports.disclosure(license, year: year, on: $0) }
         }
     }
 
     /// Reads the report and answers JSON, or CSV when the client asks for
     /// it. `lang` and `unit` are checked first, either way: a wrong one is a
     /// 400 before any report is read, never silently ignored.
-    func render<R: TabularReport>(_ request: Request, _ read: @escaping @Sendable (Connection) throws -> R) async throws
-        -> Response
-    {
+    func render<R: TabularReport>(
+        _ request: Request, _ context: AppContext, _ read: @escaping @Sendable (Connection) throws -> R
+    ) async throws -> Response {
         let (lang, unit) = try Self.presentation(request)
-        let report = try await pool.withConnection(read)
+        let report = try await reads.pool(for: context.principal?.name).withConnection(read)
         guard Self.accepts(request, "text/csv") else { return try jsonResponse(report) }
         return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"],
                         body: .init(byteBuffer: ByteBuffer(string: report.table(unit: unit).csv(lang, unit: unit))))

@@ -12,9 +12,11 @@ import Reclaim
 struct DashboardController {
     let pool: ConnectionPool
     let pages: Pages
+    /// The pages that only show may read from the replica (`ReadRouting`).
+    let reads: ReadRouting
 
     func register(on router: Router<AppContext>) {
-        let group = router.group("").add(middleware: DashboardMiddleware(pool: pool, pages: pages))
+        let group = router.group("").add(middleware: DashboardMiddleware(pool: pool, pages: pages, reads: reads))
         group.get("/static/dashboard.css") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
                      body: .init(byteBuffer: ByteBuffer(string: pages.assets.stylesheet)))
@@ -47,6 +49,11 @@ struct DashboardController {
 
     func db<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         try await pool.withConnection(body)
+    }
+
+    /// For a page that only shows: the replica when it holds the user's own writes.
+    func read<T: Sendable>(_ context: AppContext, _ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        try await reads.pool(for: context.dashboard?.principal.name).withConnection(body)
     }
 
     static func random() -> String { UUID().uuidString.lowercased() }
@@ -137,7 +144,7 @@ struct DashboardController {
         let session = try context.requireSession()
         let only = MinePolicy.scope(for: session.principal)
         let year = FundLedger.today.year
-        let o = try await db { try Reports.overview(year: year, only: only, on: $0) }
+        let o = try await read(context) { try Reports.overview(year: year, only: only, on: $0) }
         let t = t(context)
         let yuan = t["yuan"] ?? ""
         let cards: [[String: Any]] = [
@@ -169,7 +176,7 @@ struct DashboardController {
             return n
         } ?? 1
         let only = MinePolicy.scope(for: session.principal)
-        let (found, total, balances) = try await db { conn in
+        let (found, total, balances) = try await read(context) { conn in
             let (found, total) = try MineRegistry.search(text, page: page, only: only, on: conn)
             let balances = try Dictionary(uniqueKeysWithValues: found.map { ($0.license, try FundLedger.balance($0.license, on: conn).balance) })
             return (found, total, balances)
@@ -211,7 +218,7 @@ struct DashboardController {
         }
         let from = date("from"), to = date("to")
         let (f, tt) = (from, to)
-        let (detail, statement, plans, annual, closures) = try await db { conn in
+        let (detail, statement, plans, annual, closures) = try await read(context) { conn in
             let detail = try MineRegistry.show(license, on: conn)
             let statement = try FundLedger.statement(license, from: f, to: tt, on: conn)
             let plans = try Plans.list(only: [license], on: conn)
@@ -282,7 +289,7 @@ struct DashboardController {
         let license = try context.license()
         try MinePolicy.read(license).check(session.principal)
         let (from, to) = (try Self.dateParameter(request, "from"), try Self.dateParameter(request, "to"))
-        let buffer = try await db { conn in
+        let buffer = try await read(context) { conn in
             var out = ByteBuffer()
             try FundLedger.statementCSV(license, from: from, to: to, on: conn) { out.writeBytes($0) }
             return out

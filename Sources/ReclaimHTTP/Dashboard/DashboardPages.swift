@@ -168,7 +168,7 @@ extension DashboardController {
         let session = try context.requireSession()
         try LegacyPolicy.read.check(session.principal)
         let t = t(context)
-        let (sites, projects) = try await db { (try LegacySites.list(on: $0), try LegacyProjects.list(on: $0)) }
+        let (sites, projects) = try await read(context) { (try LegacySites.list(on: $0), try LegacyProjects.list(on: $0)) }
         let sitesTable = Show.table(t, [("code", false), ("township", false), ("area", true), ("notice_state", false), ("projects", false)],
                                     sites.map { [Show.cell($0.code), Show.cell($0.township), Show.number($0.area.hectares),
                                                  Show.cell($0.noticeState), Show.cell($0.project.map { "#\($0)" } ?? "")] })
@@ -223,7 +223,7 @@ extension DashboardController {
         let only = MinePolicy.scope(for: p)
         if name == "legacy" { try LegacyPolicy.read.check(p) }
         if name == "targets" { try ReportPolicy.targets.check(p) }
-        let table: ReportTable = try await db { conn in
+        let table: ReportTable = try await read(context) { conn in
             switch name {
             case "fund": return try Reports.fund(year: year, only: only, on: conn).table(unit: unit)
             case "restoration": return try Reports.restoration(year: year, only: only, on: conn).table(unit: unit)
@@ -246,7 +246,7 @@ extension DashboardController {
             guard let n = Int64(String(s)), n >= 1 else { throw ReclaimError.invalid("before", "must be an audit row id") }
             return n
         }
-        let records = try await db { conn -> [AuditRecord] in
+        let records = try await read(context) { conn -> [AuditRecord] in
             let top: Int64 = try before ?? ((try conn.queryFirst("SELECT coalesce(max(id), 0) + 1 AS m FROM audit_log")?.decode("m")) ?? 1)
             return try AuditLog.list(AuditLog.Filter(afterID: max(0, top - 101), limit: 100), on: conn).filter { $0.id < top }.reversed()
         }

@@ -77,6 +77,7 @@ struct DashboardMiddleware: RouterMiddleware {
     typealias Context = AppContext
     let pool: ConnectionPool
     let pages: Pages
+    let reads: ReadRouting
 
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response)
         async throws -> Response
@@ -92,6 +93,8 @@ struct DashboardMiddleware: RouterMiddleware {
         } catch {
             response = pages.failure(error, request, context)
         }
+        // a form sent may have written: the user's next pages read the primary until the replica has it
+        if request.method == .post, let user = context.dashboard?.principal.name { reads.wrote(user) }
         // No page is cached, framed, or allowed to load anything from elsewhere.
         response.headers[.contentSecurityPolicy] =
             "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"

@@ -15,7 +15,7 @@ extension DashboardController {
         try PlanPolicy.review.check(session.principal)
         let me = session.principal.name
         let t = t(context)
-        let (plans, annual, closures) = try await db { conn in
+        let (plans, annual, closures) = try await read(context) { conn in
             (try Plans.list(state: .submitted, on: conn),
              try [AnnualPlanState.submitted, .revisionSubmitted, .reported].flatMap { state -> [AnnualPlanSummary] in
                  try AnnualPlans.list(state: state, on: conn)
