@@ -188,29 +188,34 @@ def pgbench(clients, seconds, script="bench/pgbench-deposit.sql", prepared=False
 
 wrk(8, 3, "warmup")
 for clients in (1, 8, 32):
-    time.sleep(1)  # the last pgbench's backends have ended
+    # The ceiling: the booking function the service calls, straight from pgbench.
+    time.sleep(1)  # the last run's backends have ended
+    db_tps, db_avg_ms = pgbench(clients, args.duration, "bench/pgbench-fund-post.sql", prepared=True)
     service_cpu, database_cpu = cpu_seconds(server.pid), postgres_cpu()
     r = wrk(clients, args.duration, f"c{clients}-{random.randrange(1 << 30)}")
     service_cpu, database_cpu = cpu_seconds(server.pid) - service_cpu, postgres_cpu() - database_cpu
-    tps, avg_ms = pgbench(clients, args.duration)
     bad = r["errors"] + r["non2xx"]
-    figure(f"http_deposits_c{clients}_rps", r["rps"], "req/s", tps, r["rps"] / tps,
-           ">= 0.6 of pgbench tps at 32 clients" if clients == 32 else "report",
-           (r["rps"] / tps >= 0.6 and bad == 0) if clients == 32 else bad == 0,
-           f"{clients} keep-alive clients, {args.duration}s, 1000 mines, default pool, errors {bad}")
+    goal = clients in (8, 32)
+    figure(f"http_deposits_c{clients}_rps", r["rps"], "req/s", db_tps, r["rps"] / db_tps,
+           ">= 0.8 of db_booking tps" if goal else "report",
+           (r["rps"] / db_tps >= 0.8 and bad == 0) if goal else bad == 0,
+           f"{clients} keep-alive clients, {args.duration}s, 1000 mines, default pool, errors {bad}; "
+           f"baseline: db_booking_c{clients}_tps")
     p99_ms = r["p99_us"] / 1000
-    figure(f"http_deposits_c{clients}_p99", p99_ms, "ms", avg_ms, p99_ms / avg_ms,
-           "<= 3x pgbench average latency at 32 clients" if clients == 32 else "report",
-           p99_ms <= 3 * avg_ms if clients == 32 else True, f"p50 {r['p50_us'] / 1000:.2f} ms")
+    figure(f"http_deposits_c{clients}_p99", p99_ms, "ms", db_avg_ms, p99_ms / db_avg_ms,
+           "<= 3x db_booking average latency" if goal else "report",
+           p99_ms <= 3 * db_avg_ms if goal else True,
+           f"p50 {r['p50_us'] / 1000:.2f} ms; baseline: fund_post() average latency from pgbench")
     # Where the time goes, on any machine: CPU per deposit of the service and of PostgreSQL, over the run.
     figure(f"http_deposit_cpu_c{clients}_us", service_cpu / r["requests"] * 1e6, "us", database_cpu / r["requests"] * 1e6,
            service_cpu / max(database_cpu, 1e-9), "report", True,
            f"service CPU per deposit; baseline: PostgreSQL's CPU per deposit (all its processes), from /proc over the run")
-    # The database's share alone: the same booking function, called by pgbench.
-    db_tps, db_avg_ms = pgbench(clients, args.duration, "bench/pgbench-fund-post.sql", prepared=True)
-    figure(f"db_booking_c{clients}_tps", db_tps, "tps", tps, db_tps / tps, "report (the ceiling for HTTP)", True,
-           f"fund_post() from pgbench, {clients} clients, average {db_avg_ms:.2f} ms; HTTP reaches "
-           f"{r['rps'] / db_tps:.2f} of it")
+    figure(f"db_booking_c{clients}_tps", db_tps, "tps", None, None, "report (the ceiling for HTTP)", True,
+           f"fund_post() from pgbench -M prepared, {clients} clients, average {db_avg_ms:.2f} ms")
+    # For the record: PostgreSQL's bare update-and-insert (no ledger rules), as earlier rounds compared with.
+    tps, avg_ms = pgbench(clients, args.duration)
+    figure(f"pgbench_deposit_c{clients}_tps", tps, "tps", None, None, "report", True,
+           f"bench/pgbench-deposit.sql, {clients} clients, average {avg_ms:.2f} ms; HTTP reaches {r['rps'] / tps:.2f} of it")
 server.terminate()
 server.wait()
 
@@ -247,10 +252,6 @@ copy_time = statistics.median(timed(["psql", "-X", "-q", "-d", args.url, "-c",
 last_before_import = int(psql("SELECT coalesce(max(id), 0) FROM ledger_entries"))
 imp_time, imp_rss = timed([args.bin, "fund", "import", big_csv])
 rows_s, copy_rows_s = args.import_rows / imp_time, args.import_rows / copy_time
-figure("import_rows_per_s", rows_s, "rows/s", copy_rows_s, rows_s / copy_rows_s, ">= 0.3 of plain COPY",
-       rows_s / copy_rows_s >= 0.3, f"{args.import_rows:,} rows ({size_mb:.0f} MiB) over 1000 mines in {imp_time:.1f} s")
-figure("import_peak_rss", imp_rss / 1024, "MiB", 500, imp_rss / 1024 / 500, "< 500 MiB", imp_rss / 1024 < 500,
-       "peak resident memory of the import process")
 # The floor under any import: COPY of the rows this import wrote (entries and
 # postings, already computed) into tables shaped like the ledger's, with the
 # same indexes and no triggers.
@@ -268,10 +269,14 @@ psql("DROP TABLE floor_entries, floor_postings")
 os.remove(entries_file)
 os.remove(postings_file)
 floor_rows_s = args.import_rows / statistics.median(floor_times)
+figure("import_rows_per_s", rows_s, "rows/s", floor_rows_s, rows_s / floor_rows_s, ">= 0.5 of import_floor_rows_per_s",
+       rows_s / floor_rows_s >= 0.5, f"{args.import_rows:,} rows ({size_mb:.0f} MiB) over 1000 mines in {imp_time:.1f} s; "
+       f"{rows_s / copy_rows_s:.2f} of plain COPY of the file")
+figure("import_peak_rss", imp_rss / 1024, "MiB", 500, imp_rss / 1024 / 500, "< 500 MiB", imp_rss / 1024 < 500,
+       "peak resident memory of the import process")
 figure("import_floor_rows_per_s", floor_rows_s, "rows/s", copy_rows_s, floor_rows_s / copy_rows_s,
        "report (the ceiling for import)", True,
-       f"COPY of the finished entries and postings into ledger-shaped tables with their indexes; the import reaches "
-       f"{rows_s / floor_rows_s:.2f} of it")
+       "COPY of the finished entries and postings into ledger-shaped tables with their indexes; baseline: plain COPY of the file")
 reimp_time, _ = timed([args.bin, "fund", "import", big_csv])
 figure("reimport_rows_per_s", args.import_rows / reimp_time, "rows/s", copy_rows_s,
        (args.import_rows / reimp_time) / copy_rows_s, "report", True, "second import of the same file: books nothing")
