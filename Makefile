@@ -1,5 +1,5 @@
 # Reclaim. `make run` and `make test` each do their own set-up.
-.PHONY: run test bench faults backup restore ha-demo build migrate db-start db-stop db-status clean
+.PHONY: run test bench bench-scale faults backup restore ha-demo build migrate db-start db-stop db-status clean
 
 run:
 	@scripts/run.sh
@@ -9,6 +9,11 @@ test:
 
 bench:
 	@scripts/bench.sh
+
+# A national-size ledger (40,000 mines, 10 M entries) against a small one, with a read replica;
+# writes bench-scale-results.json. Most of an hour and about 20 GB of disk.
+bench-scale:
+	@scripts/bench-scale.sh
 
 # The slow fault scenarios; writes faults-results.json (SOAK_SECONDS shortens the soak).
 faults:

@@ -1,8 +1,9 @@
--- wrk script: each request a deposit of 1.00 yuan on one of 1000 mines,
+-- wrk script: each request a deposit of 1.00 yuan on one of MINES mines (default 1000),
 -- with its own Idempotency-Key, over keep-alive connections.
 local counter = 0
 local token = os.getenv("RECLAIM_TOKEN")
 local run = os.getenv("RUN_ID") or "run"
+local mines = tonumber(os.getenv("MINES") or "1000")
 local threads = {}
 
 function setup(thread)
@@ -13,7 +14,7 @@ end
 request = function()
    counter = counter + 1
    local t = tid or 0
-   local mine = string.format("M%04d", (counter * 7 + t * 131) % 1000 + 1)
+   local mine = string.format("M%04d", (counter * 7 + t * 131) % mines + 1)
    local headers = {
       ["Authorization"] = "Bearer " .. token,
       ["Content-Type"] = "application/json",

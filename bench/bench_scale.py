@@ -1,0 +1,275 @@
+#!/usr/bin/env python3
+"""make bench-scale: a national-size ledger against a small one, in one run.
+
+Started by scripts/bench-scale.sh, which provides a primary with an
+asynchronous streaming read replica, a release build and free ports. Two
+databases on the primary: `small` (40 mines, 10,000 entries) and `reclaim`
+(40,000 mines booking monthly for 250 months: 10,000,000 entries), each
+with an approved plan and annual plan per mine, the entries booked through
+`reclaim fund import`. Every per-mine figure is measured on both, so the
+ratio is what the size of the ledger costs. Writes bench-scale-results.json
+in bench-results.json's shape.
+"""
+import argparse, datetime, http.cookiejar, json, os, re, statistics, subprocess, sys, threading, time
+import urllib.parse, urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import Bench  # noqa: E402
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--bin", required=True)
+ap.add_argument("--url", required=True, help="the primary's reclaim database")
+ap.add_argument("--read-url", required=True, help="the same database on the replica")
+ap.add_argument("--work", required=True)
+ap.add_argument("--http-port", type=int, required=True)
+ap.add_argument("--mines", type=int, default=40_000)
+ap.add_argument("--months", type=int, default=250)
+ap.add_argument("--small-mines", type=int, default=40)
+ap.add_argument("--chunk-months", type=int, default=25, help="months per import file")
+ap.add_argument("--output", default="bench-scale-results.json")
+args = ap.parse_args()
+
+started = time.perf_counter()
+large_url = args.url
+small_url = re.sub(r"/reclaim(\?|$)", r"/small\1", args.url)
+b = Bench(args.bin, large_url)
+print(f"machine: {b.machine['cores']} cores, {b.machine['memory_gib']} GiB, {b.machine['date']}", flush=True)
+b.psql("CREATE DATABASE small", url=re.sub(r"/reclaim(\?|$)", r"/postgres\1", args.url))
+b.cli("migrate", url=small_url)
+b.cli("migrate", url=large_url)
+
+# The same shape in both: mines M0001…, each with an approved plan and an
+# approved 2025 annual plan (a budget nothing reaches) through the review
+# workflow's functions, as make bench sets up its mines.
+SETUP = """
+INSERT INTO mines (license, name, holder, mineral, mineral_class, scale, method, status, area_m2, land_type,
+                   created_by, updated_by)
+SELECT 'M' || lpad(i::text, 4, '0'), 'scale ' || i, 'holder', 'coal', 'solid-energy', 'large', 'open-pit',
+       'producing', 1000000, 'grassland', 'bench', 'bench'
+FROM generate_series(1, {mines}) i;
+DO $$
+DECLARE
+    m record; p bigint; ap bigint; v bigint; seq integer;
+BEGIN
+    FOR m IN SELECT id FROM mines ORDER BY id LOOP
+        INSERT INTO plans (mine_id, version, service_from, service_to, responsibility_area_m2, planned_reclaimed_m2,
+                           target_rate_bp, cost_total, letter_signed_on, submitted_by)
+        VALUES (m.id, 1, 2025, 2025, 1, 1, 10000, 100000000000000, '2025-01-01', 'bench-op') RETURNING id INTO p;
+        INSERT INTO plan_costs (plan_id, year, cost) VALUES (p, 2025, 100000000000000);
+        PERFORM review_open('plan', p, 'draft', 'bench-op');
+        PERFORM review_apply('plan', p, 'draft', 'submit', 'submitted', false, true, 'bench-op', NULL, NULL, NULL);
+        PERFORM review_apply('plan', p, 'submitted', 'approve', 'approved', true, false, 'bench-rev', NULL, NULL, NULL);
+        INSERT INTO annual_plans (mine_id, year, plan_id, created_by) VALUES (m.id, 2025, p, 'bench-op') RETURNING id INTO ap;
+        INSERT INTO annual_plan_versions (annual_plan_id, version, kind, budget, area_m2, created_by)
+        VALUES (ap, 1, 'draft', 100000000000000, 10000, 'bench-op') RETURNING id INTO v;
+        INSERT INTO annual_plan_works (version_id, n, type, location, area_m2, budget, start_month, end_month)
+        VALUES (v, 1, 'revegetation', 'bench', 10000, 100000000000000, '2025-04-01', '2025-09-01');
+        PERFORM review_open('annual-plan', ap, 'draft', 'bench-op');
+        PERFORM review_apply('annual-plan', ap, 'draft', 'submit', 'submitted', false, true, 'bench-op', NULL, NULL, NULL);
+        seq := review_apply('annual-plan', ap, 'submitted', 'approve', 'approved', true, false, 'bench-rev', NULL, NULL, NULL);
+        INSERT INTO annual_plan_approvals (annual_plan_id, decision_seq, version_id) VALUES (ap, seq, v);
+    END LOOP;
+END
+$$;
+"""
+FIRST = datetime.date(2006, 1, 15)
+
+
+def month(m):
+    y, mo = divmod(FIRST.month - 1 + m, 12)
+    return FIRST.replace(year=FIRST.year + y, month=mo + 1)
+
+
+def load(url, mines, name):
+    """Every mine books once a month for args.months months, one import file
+    per args.chunk_months months: three deposits of 100 yuan, then a
+    withdrawal of 50 paying for the 2025 annual plan."""
+    t = time.perf_counter()
+    b.psql(SETUP.format(mines=mines), url=url)
+    setup_s = time.perf_counter() - t
+    chunks = []
+    for first in range(0, args.months, args.chunk_months):
+        path = os.path.join(args.work, f"{name}-{first}.csv")
+        with open(path, "w") as f:
+            f.write("license,kind,amount,value_date,reference,idempotency_key,memo,annual_plan_year\n")
+            for m in range(first, min(first + args.chunk_months, args.months)):
+                day = month(m).isoformat()
+                withdrawal = m % 4 == 3
+                kind, amount, plan = ("withdrawal", "50.00", "2025") if withdrawal else ("deposit", "100.00", "")
+                for i in range(1, mines + 1):
+                    f.write(f"M{i:04d},{kind},{amount},{day},S{m}-{i},{name}-{m}-{i},,{plan}\n")
+        rows = min(args.chunk_months, args.months - first) * mines
+        seconds, rss = b.timed([args.bin, "fund", "import", path], url=url)
+        os.remove(path)
+        chunks.append((rows, seconds, rss))
+        print(f"  {name}: imported {rows:,} rows in {seconds:.1f} s ({rows / seconds:,.0f} rows/s, "
+              f"peak {rss / 1024:.0f} MiB)", flush=True)
+    b.psql("VACUUM ANALYZE", url=url)  # as autovacuum would have by now
+    return setup_s, chunks
+
+
+print(f"loading small: {args.small_mines} mines", flush=True)
+load(small_url, args.small_mines, "small")
+print(f"loading large: {args.mines:,} mines × {args.months} months", flush=True)
+setup_s, chunks = load(large_url, args.mines, "large")
+entries = int(b.psql("SELECT count(*) FROM ledger_entries"))
+small_entries = int(b.psql("SELECT count(*) FROM ledger_entries", url=small_url))
+total_rows = sum(c[0] for c in chunks)
+load_s = sum(c[1] for c in chunks)
+b.figure("scale_entries", entries, "entries", small_entries, entries / small_entries, "report", True,
+         f"{args.mines:,} mines, {args.months} months; baseline: the small ledger's entries")
+b.figure("scale_import_rows_per_s", total_rows / load_s, "rows/s", chunks[0][0] / chunks[0][1],
+         (total_rows / load_s) / (chunks[0][0] / chunks[0][1]), "report", True,
+         f"{total_rows:,} rows in {len(chunks)} imports, {load_s:.0f} s; baseline: the first import (empty ledger); "
+         f"last import {chunks[-1][0] / chunks[-1][1]:,.0f} rows/s; peak {max(c[2] for c in chunks) / 1024:.0f} MiB; "
+         f"{args.mines:,} mines with plans and annual plans set up in {setup_s:.0f} s")
+
+# ------------------------------------------------------------- per-mine reads
+for user, role in (("scale-fin", "finance"), ("scale-aud", "auditor")):
+    for url in (small_url, large_url):
+        b.cli("user", "add", user, "--role", role, url=url)
+tokens = {url: b.cli("token", "issue", "scale-fin", url=url) for url in (small_url, large_url)}
+auditor = {url: b.cli("token", "issue", "scale-aud", url=url) for url in (small_url, large_url)}
+for url in (small_url, large_url):
+    b.cli("user", "password", "scale-aud", "--password-stdin", url=url, stdin="scale-bench-password\n")
+
+
+def ratio_figure(name, cmd, runs, goal_ratio, unit="ms", absolute_goal=None, detail=""):
+    """goal_ratio None: only the absolute goal (ms) counts; the ratio is reported."""
+    small = b.median_time(cmd, runs, url=small_url) * 1000
+    large = b.median_time(cmd, runs, url=large_url) * 1000
+    met = (goal_ratio is None or large / small <= goal_ratio) and (absolute_goal is None or large <= absolute_goal)
+    goal = " and ".join(([f"<= {goal_ratio}x the small ledger"] if goal_ratio else [])
+                        + ([f"under {absolute_goal / 1000:g} s"] if absolute_goal else []))
+    b.figure(name, large, unit, small, large / small, goal, met, detail or f"median of {runs}, process start to exit")
+
+
+ratio_figure("scale_balance_ms", [args.bin, "fund", "balance", "M0020"], 20, 1.2)
+ratio_figure("scale_balance_as_of_ms", [args.bin, "fund", "balance", "M0020", "--as-of", "2016-06-30"], 20, 2)
+ratio_figure("scale_statement_ms", [args.bin, "fund", "statement", "M0020", "--format", "csv"], 10, 2,
+             detail=f"one mine's {args.months} entries as CSV; median of 10, process start to exit")
+for report in ("fund", "restoration"):
+    ratio_figure(f"scale_report_{report}_ms", [args.bin, "report", report, "--year", "2025", "--format", "csv"], 3,
+                 None, absolute_goal=2000,
+                 detail=f"the {report} report for 2025 across all mines as CSV; median of 3, process start to exit")
+
+
+# ------------------------------------------------------------ the service
+def serve(url, read_url=None):
+    env = dict(b.env, DATABASE_URL=url)
+    if read_url:
+        env["DATABASE_READ_URL"] = read_url
+    p = subprocess.Popen([args.bin, "serve", "--port", str(args.http_port), "--log-level", "warning"],
+                         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{args.http_port}/readyz", timeout=1)
+            return p
+        except Exception:
+            time.sleep(0.1)
+    sys.exit("the service did not start")
+
+
+def wrk(token, clients, seconds, mines):
+    out = subprocess.run(["wrk", "-t", str(min(clients, 2)), "-c", str(clients), "-d", f"{seconds}s", "--latency",
+                          "-s", "bench/deposit.lua", f"http://127.0.0.1:{args.http_port}"],
+                         env=dict(b.env, RECLAIM_TOKEN=token, RUN_ID=f"w{time.time_ns()}", MINES=str(mines)),
+                         capture_output=True, text=True, check=True)
+    r = json.loads(next(l for l in out.stdout.splitlines() if l.startswith("RESULT "))[len("RESULT "):])
+    r["rps"] = r["requests"] / (r["duration_us"] / 1e6)
+    return r
+
+
+def dashboard_home(times):
+    """Signs in as the auditor and times GET / (the home page's figures and chart)."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    base = f"http://127.0.0.1:{args.http_port}"
+    page = opener.open(base + "/signin").read().decode()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    opener.open(base + "/signin", data=urllib.parse.urlencode(
+        {"csrf": csrf, "name": "scale-aud", "password": "scale-bench-password"}).encode()).read()
+    for _ in range(2):
+        opener.open(base + "/").read()
+    spent = []
+    for _ in range(times):
+        t = time.perf_counter()
+        body = opener.open(base + "/").read()
+        spent.append(time.perf_counter() - t)
+    assert b"<svg" in body, "the home page did not render its chart"
+    return statistics.median(spent) * 1000
+
+
+latency, home = {}, {}
+for url, mines in ((small_url, args.small_mines), (large_url, args.mines)):
+    server = serve(url)
+    wrk(tokens[url], 1, 2, mines)
+    latency[url] = wrk(tokens[url], 1, 10, mines)
+    home[url] = dashboard_home(10)
+    server.terminate()
+    server.wait()
+s, l = latency[small_url], latency[large_url]
+b.figure("scale_http_deposit_ms", l["p50_us"] / 1000, "ms", s["p50_us"] / 1000, l["p50_us"] / s["p50_us"],
+         "<= 1.2x the small ledger", l["p50_us"] / s["p50_us"] <= 1.2,
+         f"p50 of one client's deposits for 10 s; p99 {l['p99_us'] / 1000:.2f} ms (small {s['p99_us'] / 1000:.2f} ms)")
+b.figure("scale_dashboard_home_ms", home[large_url], "ms", home[small_url], home[large_url] / home[small_url],
+         "<= 2x the small ledger", home[large_url] / home[small_url] <= 2, "median of 10 GET / as the auditor")
+
+# ------------------------------------------------------------------ verify
+verify_s, verify_rss = b.timed([args.bin, "fund", "verify"])
+b.figure("scale_verify_entries_per_s", entries / verify_s, "entries/s", None, None, "report", True,
+         f"{entries:,} entries in {verify_s:.0f} s, peak {verify_rss / 1024:.0f} MiB")
+digest = b.cli("fund", "checkpoint").splitlines()[-1].strip()
+day = os.path.join(args.work, "day.csv")
+with open(day, "w") as f:  # a day's bookings: 40,000 mines monthly is about 1,300 a day
+    f.write("license,kind,amount,value_date,reference,idempotency_key,memo,annual_plan_year\n")
+    for i in range(1, 1301):
+        f.write(f"M{i * 30 % args.mines + 1:04d},deposit,100.00,{datetime.date.today().isoformat()},D-{i},day-{i},,\n")
+b.cli("fund", "import", day)
+incremental_s, _ = b.timed([args.bin, "fund", "verify", "--checkpoint", digest, "--incremental"])
+b.figure("scale_verify_incremental_s", incremental_s, "s", verify_s, incremental_s / verify_s,
+         "seconds, not minutes (under 60 s)", incremental_s < 60,
+         "verify --checkpoint --incremental after a day's 1,300 bookings; baseline: the full verify")
+
+# ------------------------------------------------------------------ on disk
+sizes = b.psql("SELECT pg_total_relation_size('ledger_entries'), pg_total_relation_size('ledger_postings'), "
+               "pg_database_size(current_database())").split("|")
+ledger_bytes = int(sizes[0]) + int(sizes[1])
+b.figure("scale_bytes_per_entry", ledger_bytes / entries, "bytes", None, None, "report", True,
+         f"ledger_entries and ledger_postings with their indexes: {ledger_bytes / 2**30:.2f} GiB; "
+         f"the whole database {int(sizes[2]) / 2**30:.2f} GiB")
+
+# --------------------------------------------- reports on the read replica
+server = serve(large_url, args.read_url)
+time.sleep(1)  # the monitor has looked
+alone = wrk(tokens[large_url], 8, 10, args.mines)
+stop, report_ms = threading.Event(), []
+
+
+def reports_on_replica():
+    request = urllib.request.Request(f"http://127.0.0.1:{args.http_port}/v1/reports/fund?year=2025",
+                                     headers={"Authorization": f"Bearer {auditor[large_url]}", "Accept": "text/csv"})
+    while not stop.is_set():
+        t = time.perf_counter()
+        urllib.request.urlopen(request, timeout=60).read()
+        report_ms.append((time.perf_counter() - t) * 1000)
+
+
+reader = threading.Thread(target=reports_on_replica)
+reader.start()
+together = wrk(tokens[large_url], 8, 10, args.mines)
+stop.set()
+reader.join()
+metrics = urllib.request.urlopen(f"http://127.0.0.1:{args.http_port}/metrics").read().decode()
+on_replica = int(re.search(r'reclaim_reads_total\{server="replica"\} (\d+)', metrics).group(1))
+server.terminate()
+server.wait()
+b.figure("scale_deposits_with_replica_report_rps", together["rps"], "req/s", alone["rps"],
+         together["rps"] / alone["rps"], "report", True,
+         f"8 clients' deposits on the primary while the fund report for all mines runs on the replica in a loop "
+         f"({len(report_ms)} reports, median {statistics.median(report_ms):,.0f} ms, {on_replica} reads on the replica); "
+         f"baseline: the same deposits without the report")
+
+total_s = time.perf_counter() - started
+b.figure("scale_run_s", total_s, "s", None, None, "report", True, "the whole make bench-scale after its build")
+b.write(args.output)
