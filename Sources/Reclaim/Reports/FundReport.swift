@@ -82,26 +82,46 @@ public enum Reports {
     static func fundLines(year: Int, only: [String]?, on conn: Connection) throws -> [FundReportLine] {
         guard let jan1 = CalendarDate(year: year, month: 1, day: 1), let dec31 = CalendarDate(year: year, month: 12, day: 31)
         else { throw ReclaimError.invalid("year", "must be a year") }
+        // Only the postings dated from 1 January on are read, never the
+        // whole history: the opening and closing balances are the account's
+        // balance now less what is dated from 1 January (after 31 December)
+        // on, in the same snapshot. The year's postings are the ones whose
+        // entry's kind counts, each found by one primary-key probe.
         let lines = try conn.query("""
-            WITH moves AS (
-                SELECT a.mine_id, p.amount, p.value_date,
-                       coalesce(o.kind, e.kind) AS kind,
+            WITH since AS (
+                SELECT a.mine_id, p.amount, p.value_date, p.entry_id
+                FROM fund_accounts a JOIN ledger_postings p ON p.account_id = a.id AND p.value_date >= \(jan1)
+                WHERE a.kind = 'fund'
+            ), moves AS (
+                SELECT s.mine_id, s.amount, coalesce(o.kind, e.kind) AS kind,
                        -- a transfer's direction on this account: its original posting's sign
-                       (p.amount > 0) <> (e.kind = 'reversal') AS inward
-                FROM ledger_postings p JOIN fund_accounts a ON a.id = p.account_id AND a.kind = 'fund'
-                JOIN ledger_entries e ON e.id = p.entry_id LEFT JOIN ledger_entries o ON o.id = e.reverses
-                WHERE p.value_date <= \(dec31)
+                       (s.amount > 0) <> (e.kind = 'reversal') AS inward
+                FROM since s
+                CROSS JOIN LATERAL (SELECT x.kind, x.reverses FROM ledger_entries x WHERE x.id = s.entry_id LIMIT 1) e
+                LEFT JOIN LATERAL (SELECT x.kind FROM ledger_entries x WHERE x.id = e.reverses LIMIT 1) o ON true
+                WHERE s.value_date <= \(dec31)
+            ), later AS (
+                SELECT mine_id, sum(amount) AS from_jan1, coalesce(sum(amount) FILTER (WHERE value_date > \(dec31)), 0) AS after_dec31
+                FROM since GROUP BY mine_id
             ), per_mine AS (
-                SELECT mine_id,
-                       coalesce(sum(amount) FILTER (WHERE value_date < \(jan1)), 0) AS opening,
-                       coalesce(sum(amount) FILTER (WHERE value_date >= \(jan1) AND kind = 'deposit'), 0) AS deposits,
-                       coalesce(sum(amount) FILTER (WHERE value_date >= \(jan1) AND kind = 'deposit-conversion'), 0) AS conversions,
-                       coalesce(-sum(amount) FILTER (WHERE value_date >= \(jan1) AND kind = 'withdrawal'), 0) AS withdrawals,
-                       coalesce(sum(amount) FILTER (WHERE value_date >= \(jan1) AND kind = 'transfer' AND inward), 0) AS transfers_in,
-                       coalesce(-sum(amount) FILTER (WHERE value_date >= \(jan1) AND kind = 'transfer' AND NOT inward), 0) AS transfers_out,
-                       coalesce(-sum(amount) FILTER (WHERE value_date >= \(jan1) AND kind = 'closure-release'), 0) AS releases,
-                       coalesce(sum(amount), 0) AS closing
-                FROM moves GROUP BY mine_id
+                SELECT a.mine_id,
+                       a.balance - coalesce(l.from_jan1, 0) AS opening,
+                       coalesce(y.deposits, 0) AS deposits, coalesce(y.conversions, 0) AS conversions,
+                       coalesce(y.withdrawals, 0) AS withdrawals, coalesce(y.transfers_in, 0) AS transfers_in,
+                       coalesce(y.transfers_out, 0) AS transfers_out, coalesce(y.releases, 0) AS releases,
+                       a.balance - coalesce(l.after_dec31, 0) AS closing
+                FROM fund_accounts a LEFT JOIN later l ON l.mine_id = a.mine_id
+                LEFT JOIN (
+                    SELECT mine_id,
+                           sum(amount) FILTER (WHERE kind = 'deposit') AS deposits,
+                           sum(amount) FILTER (WHERE kind = 'deposit-conversion') AS conversions,
+                           -sum(amount) FILTER (WHERE kind = 'withdrawal') AS withdrawals,
+                           sum(amount) FILTER (WHERE kind = 'transfer' AND inward) AS transfers_in,
+                           -sum(amount) FILTER (WHERE kind = 'transfer' AND NOT inward) AS transfers_out,
+                           -sum(amount) FILTER (WHERE kind = 'closure-release') AS releases
+                    FROM moves GROUP BY mine_id
+                ) y ON y.mine_id = a.mine_id
+                WHERE a.kind = 'fund'
             )
             SELECT m.license, m.mineral_class, m.region_code,
                    coalesce(pm.opening, 0)::bigint AS opening, coalesce(pm.deposits, 0)::bigint AS deposits,

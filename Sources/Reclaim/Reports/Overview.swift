@@ -43,14 +43,19 @@ extension Reports {
             var years = Dictionary(uniqueKeysWithValues: (first...year).map {
                 ($0, YearFigures(year: $0, deposits: .zero, withdrawals: .zero, treated: Area(squareMetres: 0)))
             })
+            // A deposit's other leg is the mine's contributions (or converted
+            // deposits) account, a withdrawal's its works account, and a
+            // reversal posts back to the same account: so the year's deposits
+            // and withdrawals, reversals netted, are those accounts' postings,
+            // read from the (account, value date) index without the entries.
             for r in try conn.query("""
                 SELECT extract(year FROM p.value_date)::integer AS y,
-                       coalesce(sum(p.amount) FILTER (WHERE coalesce(o.kind, e.kind) IN ('deposit', 'deposit-conversion')), 0)::bigint AS d,
-                       coalesce(-sum(p.amount) FILTER (WHERE coalesce(o.kind, e.kind) = 'withdrawal'), 0)::bigint AS w
-                FROM ledger_postings p JOIN fund_accounts a ON a.id = p.account_id AND a.kind = 'fund'
-                JOIN mines m ON m.id = a.mine_id
-                JOIN ledger_entries e ON e.id = p.entry_id LEFT JOIN ledger_entries o ON o.id = e.reverses
-                WHERE p.value_date >= make_date(\(Int32(first)), 1, 1) AND p.value_date <= make_date(\(Int32(year)), 12, 31)
+                       coalesce(-sum(p.amount) FILTER (WHERE a.kind IN ('contributions', 'converted-deposits')), 0)::bigint AS d,
+                       coalesce(sum(p.amount) FILTER (WHERE a.kind = 'works'), 0)::bigint AS w
+                FROM fund_accounts a JOIN mines m ON m.id = a.mine_id
+                JOIN ledger_postings p ON p.account_id = a.id
+                WHERE a.kind IN ('contributions', 'converted-deposits', 'works')
+                  AND p.value_date >= make_date(\(Int32(first)), 1, 1) AND p.value_date <= make_date(\(Int32(year)), 12, 31)
                   AND (\(only) IS NULL OR m.license = ANY (\(only)))
                 GROUP BY 1
                 """).rows {

@@ -103,6 +103,11 @@ extension Reports {
                                      WHERE l.report_id = (SELECT max(r.id) FROM annual_plan_reports r
                                                           WHERE r.annual_plan_id = a.id)), 0) AS area
                     FROM annual_plans a WHERE a.year <= \(y)
+                ), per_mine AS (
+                    -- once per mine, not a scan of every plan's report for each mine
+                    SELECT r.mine_id, sum(r.area) FILTER (WHERE r.year = \(y)) AS treated, sum(r.area) AS cumulative,
+                           sum(r.area) FILTER (WHERE r.year >= 2021) AS since_2021
+                    FROM reported r GROUP BY r.mine_id
                 )
                 SELECT m.license,
                        (SELECT v.area_m2 FROM annual_plans a
@@ -110,13 +115,12 @@ extension Reports {
                         JOIN annual_plan_versions v ON v.id = ap.version_id
                         WHERE a.mine_id = m.id AND a.year = \(y)
                         ORDER BY ap.decision_seq DESC LIMIT 1) AS planned,
-                       coalesce((SELECT sum(area) FROM reported r WHERE r.mine_id = m.id AND r.year = \(y)), 0)::bigint AS treated,
-                       coalesce((SELECT sum(area) FROM reported r WHERE r.mine_id = m.id), 0)::bigint AS cumulative,
-                       coalesce((SELECT sum(area) FROM reported r WHERE r.mine_id = m.id AND r.year >= 2021), 0)::bigint AS since_2021,
+                       coalesce(pm.treated, 0)::bigint AS treated, coalesce(pm.cumulative, 0)::bigint AS cumulative,
+                       coalesce(pm.since_2021, 0)::bigint AS since_2021,
                        (SELECT p.planned_reclaimed_m2 FROM plans p
                         JOIN review_records rr ON rr.record_type = 'plan' AND rr.record_id = p.id AND rr.state = 'approved'
                         WHERE p.mine_id = m.id ORDER BY p.version DESC LIMIT 1) AS due
-                FROM mines m
+                FROM mines m LEFT JOIN per_mine pm ON pm.mine_id = m.id
                 WHERE (\(only) IS NULL OR m.license = ANY (\(only)))
                 ORDER BY m.license
                 """).rows.map { r -> (RestorationLine, Int64) in
