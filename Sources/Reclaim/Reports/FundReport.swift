@@ -82,35 +82,33 @@ public enum Reports {
     static func fundLines(year: Int, only: [String]?, on conn: Connection) throws -> [FundReportLine] {
         guard let jan1 = CalendarDate(year: year, month: 1, day: 1), let dec31 = CalendarDate(year: year, month: 12, day: 31)
         else { throw ReclaimError.invalid("year", "must be a year") }
-        // Only the postings dated from 1 January on are read, never the
-        // whole history: the opening and closing balances are the account's
-        // balance now less what is dated from 1 January (after 31 December)
-        // on, in the same snapshot. The year's postings are the ones whose
-        // entry's kind counts, each found by one primary-key probe.
+        // Never the whole history: the opening and closing balances are the
+        // account's balance now less what is dated from 1 January (after 31
+        // December) on, in the same snapshot, summed from the (account, value
+        // date) index that carries the amount. Only the year's own postings
+        // are read with their entries' kinds, one primary-key probe each.
+        // (OFFSET 0 keeps each lookup a per-account index range scan.)
         let lines = try conn.query("""
-            WITH since AS (
-                SELECT a.mine_id, p.amount, p.value_date, p.entry_id
-                FROM fund_accounts a JOIN ledger_postings p ON p.account_id = a.id AND p.value_date >= \(jan1)
-                WHERE a.kind = 'fund'
-            ), moves AS (
-                SELECT s.mine_id, s.amount, coalesce(o.kind, e.kind) AS kind,
+            WITH moves AS (
+                SELECT a.mine_id, p.amount, coalesce(o.kind, e.kind) AS kind,
                        -- a transfer's direction on this account: its original posting's sign
-                       (s.amount > 0) <> (e.kind = 'reversal') AS inward
-                FROM since s
-                CROSS JOIN LATERAL (SELECT x.kind, x.reverses FROM ledger_entries x WHERE x.id = s.entry_id LIMIT 1) e
+                       (p.amount > 0) <> (e.kind = 'reversal') AS inward
+                FROM fund_accounts a
+                CROSS JOIN LATERAL (SELECT q.amount, q.entry_id FROM ledger_postings q WHERE q.account_id = a.id
+                                    AND q.value_date >= \(jan1) AND q.value_date <= \(dec31) OFFSET 0) p
+                CROSS JOIN LATERAL (SELECT x.kind, x.reverses FROM ledger_entries x WHERE x.id = p.entry_id LIMIT 1) e
                 LEFT JOIN LATERAL (SELECT x.kind FROM ledger_entries x WHERE x.id = e.reverses LIMIT 1) o ON true
-                WHERE s.value_date <= \(dec31)
-            ), later AS (
-                SELECT mine_id, sum(amount) AS from_jan1, coalesce(sum(amount) FILTER (WHERE value_date > \(dec31)), 0) AS after_dec31
-                FROM since GROUP BY mine_id
+                WHERE a.kind = 'fund'
             ), per_mine AS (
                 SELECT a.mine_id,
-                       a.balance - coalesce(l.from_jan1, 0) AS opening,
+                       a.balance - (SELECT coalesce(sum(q.amount), 0) FROM ledger_postings q
+                                    WHERE q.account_id = a.id AND q.value_date >= \(jan1)) AS opening,
                        coalesce(y.deposits, 0) AS deposits, coalesce(y.conversions, 0) AS conversions,
                        coalesce(y.withdrawals, 0) AS withdrawals, coalesce(y.transfers_in, 0) AS transfers_in,
                        coalesce(y.transfers_out, 0) AS transfers_out, coalesce(y.releases, 0) AS releases,
-                       a.balance - coalesce(l.after_dec31, 0) AS closing
-                FROM fund_accounts a LEFT JOIN later l ON l.mine_id = a.mine_id
+                       a.balance - (SELECT coalesce(sum(q.amount), 0) FROM ledger_postings q
+                                    WHERE q.account_id = a.id AND q.value_date > \(dec31)) AS closing
+                FROM fund_accounts a
                 LEFT JOIN (
                     SELECT mine_id,
                            sum(amount) FILTER (WHERE kind = 'deposit') AS deposits,
