@@ -147,19 +147,27 @@ struct ChainCheck {
         var after: Int64 = 0
         var count: Int64 = 0
         while true {
-            let rows = try conn.query("""
+            let columns = """
                 SELECT id, kind, (value_date - DATE '2000-01-01') AS day,
                        floor(extract(epoch FROM booked_at) * 1000000)::bigint AS micros, amount, reference, memo,
                        actor, idempotency_key, reverses, reason, request_digest, entry_hash, hash_version,
                        annual_plan_id
                 FROM ledger_entries e
-                WHERE id > \(after)
-                  AND (\(since)::bigint IS NULL OR EXISTS (
-                      SELECT 1 FROM ledger_postings p
-                      LEFT JOIN ledger_checkpoint_heads h ON h.checkpoint_id = \(since) AND h.account_id = p.account_id
-                      WHERE p.entry_id = e.id AND p.seq > coalesce(h.seq, 0)))
-                ORDER BY id LIMIT \(page)
-                """).rows
+                """
+            // Incremental: only the entries with a posting after its account's
+            // checkpoint head, found from the accounts (one range scan of each
+            // account's postings past its head), never by a look at every entry.
+            let rows = try since.map { since in
+                try conn.query("""
+                    \(unescaped: columns) WHERE id > \(after) AND id IN (
+                        SELECT p.entry_id FROM fund_accounts a
+                        LEFT JOIN LATERAL (SELECT x.seq FROM ledger_checkpoint_heads x
+                                           WHERE x.checkpoint_id = \(since) AND x.account_id = a.id LIMIT 1) h ON true
+                        CROSS JOIN LATERAL (SELECT q.entry_id FROM ledger_postings q
+                                            WHERE q.account_id = a.id AND q.seq > coalesce(h.seq, 0) OFFSET 0) p)
+                    ORDER BY id LIMIT \(page)
+                    """).rows
+            } ?? conn.query("\(unescaped: columns) WHERE id > \(after) ORDER BY id LIMIT \(page)").rows
             for r in rows {
                 let id: Int64 = try r.decode("id")
                 let version: Int16 = try r.decode("hash_version")
@@ -205,19 +213,38 @@ struct ChainCheck {
         var afterAccount: Int64 = 0
         var afterSeq: Int64 = 0
         while true {
-            let rows = try conn.query("""
+            let columns = """
                 SELECT p.account_id, p.seq, p.amount, p.balance_after, p.value_date = e.value_date AS same_day,
                        p.prev_hash, p.hash, p.entry_id, e.entry_hash, e.hash_version, a.kind,
                        coalesce(m.license, 'legacy-project:' || a.project_id) AS license,
                        a.balance AS account_balance, a.seq AS account_seq, a.last_hash AS account_last_hash,
                        coalesce(h.seq, 0) AS start_seq, coalesce(h.balance, 0) AS start_balance,
-                       coalesce(h.last_hash, \(ByteA(LedgerHash.zero))) AS start_hash
-                FROM ledger_postings p
+                       coalesce(h.last_hash, decode(repeat('00', 32), 'hex')) AS start_hash
+                """
+            // Without a checkpoint: every posting, in key order. Incremental:
+            // each account's postings past its checkpoint head, one range scan
+            // of the account's own postings (never a pass over all of them).
+            let rows = try since.map { since in
+                try conn.query("""
+                    \(unescaped: columns) FROM fund_accounts a
+                    -- a probe per account: a checkpoint's heads are written just before, unanalysed
+                    LEFT JOIN LATERAL (SELECT x.seq, x.balance, x.last_hash FROM ledger_checkpoint_heads x
+                                       WHERE x.checkpoint_id = \(since) AND x.account_id = a.id LIMIT 1) h ON true
+                    CROSS JOIN LATERAL (SELECT q.* FROM ledger_postings q
+                                        WHERE q.account_id = a.id AND q.seq > coalesce(h.seq, 0)
+                                          AND (q.account_id, q.seq) > (\(afterAccount), \(afterSeq)) OFFSET 0) p
+                    JOIN ledger_entries e ON e.id = p.entry_id
+                    LEFT JOIN mines m ON m.id = a.mine_id  -- a legacy project's account has no mine
+                    WHERE a.id >= \(afterAccount)
+                    ORDER BY p.account_id, p.seq LIMIT \(page)
+                    """).rows
+            } ?? conn.query("""
+                \(unescaped: columns) FROM ledger_postings p
                 JOIN ledger_entries e ON e.id = p.entry_id
                 JOIN fund_accounts a ON a.id = p.account_id
-                LEFT JOIN mines m ON m.id = a.mine_id  -- a legacy project's account has no mine
-                LEFT JOIN ledger_checkpoint_heads h ON h.checkpoint_id = \(since) AND h.account_id = p.account_id
-                WHERE (p.account_id, p.seq) > (\(afterAccount), \(afterSeq)) AND p.seq > coalesce(h.seq, 0)
+                LEFT JOIN mines m ON m.id = a.mine_id
+                LEFT JOIN ledger_checkpoint_heads h ON false
+                WHERE (p.account_id, p.seq) > (\(afterAccount), \(afterSeq))
                 ORDER BY p.account_id, p.seq LIMIT \(page)
                 """).rows
             for r in rows {
