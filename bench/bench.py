@@ -5,7 +5,10 @@ which provides a fresh cluster, a release build and free ports.
 
 Prints one line per figure, a summary table, and writes bench-results.json.
 """
-import argparse, datetime, json, os, random, re, statistics, subprocess, sys, tempfile, time, urllib.request
+import argparse, datetime, json, os, random, re, statistics, subprocess, sys, time, urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import Bench  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--bin", required=True)
@@ -19,54 +22,9 @@ ap.add_argument("--duration", type=int, default=10, help="seconds per HTTP / pgb
 ap.add_argument("--output", default="bench-results.json")
 args = ap.parse_args()
 
-ENV = {k: v for k, v in dict(os.environ, DATABASE_URL=args.url).items() if k != "RECLAIM_USER"}
-results = []
-machine = {
-    "cores": os.cpu_count(),
-    "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
-    "date": datetime.date.today().isoformat(),
-}
-
-
-def psql(sql, capture=True):
-    r = subprocess.run(["psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", args.url, "-c", sql],
-                       capture_output=capture, text=True, check=True)
-    return r.stdout.strip() if capture else ""
-
-
-def cli(*a, stdout=subprocess.DEVNULL):
-    return subprocess.run([args.bin, *a], env=ENV, stdout=stdout, stderr=subprocess.PIPE, text=True)
-
-
-def timed(cmd, stdout_path="/dev/null"):
-    """Wall time and peak RSS (KiB) of one process, start to exit."""
-    with open(stdout_path, "wb") as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        p = subprocess.Popen(cmd, env=ENV, stdout=out, stderr=err)
-        _, status, usage = os.wait4(p.pid, 0)
-        elapsed = time.perf_counter() - start
-        p.returncode = os.waitstatus_to_exitcode(status)
-        if p.returncode != 0:
-            err.seek(0)
-            sys.exit(f"failed: {' '.join(cmd)}: {err.read().decode()[:500]}")
-    return elapsed, usage.ru_maxrss
-
-
-def median_time(cmd, runs, warmup=2):
-    for _ in range(warmup):
-        timed(cmd)
-    return statistics.median(timed(cmd)[0] for _ in range(runs))
-
-
-def figure(name, value, unit, baseline, ratio, goal, met, detail=""):
-    """baseline and ratio are None for a figure that has no PostgreSQL counterpart."""
-    results.append(dict(name=name, value=round(value, 3), unit=unit,
-                        baseline=None if baseline is None else round(baseline, 3),
-                        ratio=None if ratio is None else round(ratio, 3), goal=goal, met=bool(met), detail=detail))
-    b = "-" if baseline is None else f"{baseline:,.2f}"
-    q = "-" if ratio is None else f"{ratio:.2f}"
-    print(f"{name}: {value:,.2f} {unit} | baseline {b} | ratio {q} | goal {goal} | "
-          f"{'met' if met else 'NOT met'}{' | ' + detail if detail else ''}", flush=True)
+b = Bench(args.bin, args.url)
+ENV, machine = b.env, b.machine
+psql, cli, timed, median_time, figure = b.psql, b.cli, b.timed, b.median_time, b.figure
 
 
 # ---------------------------------------------------------------- data set
@@ -116,7 +74,7 @@ $$;
 """)
 psql("ANALYZE")  # as autovacuum would have on a running system
 cli("user", "add", "bench-fin", "--role", "finance")
-token = cli("token", "issue", "bench-fin", stdout=subprocess.PIPE).stdout.strip()
+token = cli("token", "issue", "bench-fin")
 
 # ------------------------------------------------------- 1. HTTP deposits
 # The service as deployed: its default pool (16 connections). More
@@ -309,13 +267,4 @@ figure("verify_entries_per_s", entries / ver_time, "entries/s", None, None, "rep
        f"{entries:,} entries in {ver_time:.1f} s")
 
 # ----------------------------------------------------------------- summary
-print()
-print(f"{'figure':<28} {'value':>14} {'unit':<10} {'baseline':>12} {'ratio':>7}  goal")
-for r in results:
-    b = "-" if r["baseline"] is None else f"{r['baseline']:,.2f}"
-    q = "-" if r["ratio"] is None else f"{r['ratio']:.2f}"
-    print(f"{r['name']:<28} {r['value']:>14,.2f} {r['unit']:<10} {b:>12} {q:>7}  "
-          f"{r['goal']} [{'met' if r['met'] else 'NOT met'}]")
-with open(args.output, "w") as f:
-    json.dump([dict(r, machine=machine) for r in results], f, indent=2)
-print(f"\nwrote {args.output}")
+b.write(args.output)
