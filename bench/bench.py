@@ -8,7 +8,7 @@ Prints one line per figure, a summary table, and writes bench-results.json.
 import argparse, datetime, json, os, random, re, statistics, subprocess, sys, time, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import Bench  # noqa: E402
+from benchlib import APPROVED_PLANS, Bench  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--bin", required=True)
@@ -43,35 +43,8 @@ CREATE TABLE bench_entries (id bigserial PRIMARY KEY, account_id int NOT NULL, a
 CREATE TABLE bench_import (license text, kind text, amount numeric, value_date date, reference text,
                            idempotency_key text, memo text, annual_plan_year integer);
 """)
-# Withdrawals pay for an approved annual plan's works: every bench mine (BIG and SMALL too) gets an
-# approved plan and an approved 2021 annual plan with a budget nothing reaches,
-# through the same workflow functions the service calls (as the owner).
-psql("""
-DO $$
-DECLARE
-    m record; p bigint; ap bigint; v bigint; seq integer;
-BEGIN
-    FOR m IN SELECT id FROM mines ORDER BY id LOOP
-        INSERT INTO plans (mine_id, version, service_from, service_to, responsibility_area_m2, planned_reclaimed_m2,
-                           target_rate_bp, cost_total, letter_signed_on, submitted_by)
-        VALUES (m.id, 1, 2021, 2021, 1, 1, 10000, 100000000000000, '2021-01-01', 'bench-op') RETURNING id INTO p;
-        INSERT INTO plan_costs (plan_id, year, cost) VALUES (p, 2021, 100000000000000);
-        PERFORM review_open('plan', p, 'draft', 'bench-op');
-        PERFORM review_apply('plan', p, 'draft', 'submit', 'submitted', false, true, 'bench-op', NULL, NULL, NULL);
-        PERFORM review_apply('plan', p, 'submitted', 'approve', 'approved', true, false, 'bench-rev', NULL, NULL, NULL);
-        INSERT INTO annual_plans (mine_id, year, plan_id, created_by) VALUES (m.id, 2021, p, 'bench-op') RETURNING id INTO ap;
-        INSERT INTO annual_plan_versions (annual_plan_id, version, kind, budget, area_m2, created_by)
-        VALUES (ap, 1, 'draft', 100000000000000, 10000, 'bench-op') RETURNING id INTO v;
-        INSERT INTO annual_plan_works (version_id, n, type, location, area_m2, budget, start_month, end_month)
-        VALUES (v, 1, 'revegetation', 'bench', 10000, 100000000000000, '2021-04-01', '2021-09-01');
-        PERFORM review_open('annual-plan', ap, 'draft', 'bench-op');
-        PERFORM review_apply('annual-plan', ap, 'draft', 'submit', 'submitted', false, true, 'bench-op', NULL, NULL, NULL);
-        seq := review_apply('annual-plan', ap, 'submitted', 'approve', 'approved', true, false, 'bench-rev', NULL, NULL, NULL);
-        INSERT INTO annual_plan_approvals (annual_plan_id, decision_seq, version_id) VALUES (ap, seq, v);
-    END LOOP;
-END
-$$;
-""")
+# Every bench mine (BIG and SMALL too) gets an approved 2021 annual plan to pay withdrawals from.
+psql(APPROVED_PLANS.format(where="true", year=2021))
 psql("ANALYZE")  # as autovacuum would have on a running system
 cli("user", "add", "bench-fin", "--role", "finance")
 token = cli("token", "issue", "bench-fin")

@@ -14,7 +14,7 @@ import argparse, datetime, http.cookiejar, json, os, re, statistics, subprocess,
 import urllib.parse, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import Bench  # noqa: E402
+from benchlib import APPROVED_PLANS, Bench  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--bin", required=True)
@@ -46,43 +46,13 @@ if args.carry:
         b.results.extend(json.load(f))
 
 # The same shape in both: mines M0001…, each with an approved plan and an
-# approved 2025 annual plan (a budget nothing reaches) through the review
-# workflow's functions, as make bench sets up its mines.
+# approved 2025 annual plan (benchlib.APPROVED_PLANS), as make bench sets up its mines.
 SETUP = """
 INSERT INTO mines (license, name, holder, mineral, mineral_class, scale, method, status, area_m2, land_type,
                    created_by, updated_by)
-SELECT 'M' || CASE WHEN i < 10000 THEN lpad(i::text, 4, '0') ELSE i::text END, 'scale ' || i, 'holder', 'coal', 'solid-energy', 'large', 'open-pit',
-       'producing', 1000000, 'grassland', 'bench', 'bench'
+SELECT 'M' || CASE WHEN i < 10000 THEN lpad(i::text, 4, '0') ELSE i::text END, 'scale ' || i,
+       'holder', 'coal', 'solid-energy', 'large', 'open-pit', 'producing', 1000000, 'grassland', 'bench', 'bench'
 FROM generate_series(1, {mines}) i;
-"""
-# Plans and annual plans in batches, each its own session after an ANALYZE:
-# the foreign-key checks' plans are made once per session, and made on
-# near-empty tables they scan them whole, ever longer as they grow.
-PLANS = """
-DO $$
-DECLARE
-    m record; p bigint; ap bigint; v bigint; seq integer;
-BEGIN
-    FOR m IN SELECT id FROM mines WHERE id > {after} ORDER BY id LIMIT {batch} LOOP
-        INSERT INTO plans (mine_id, version, service_from, service_to, responsibility_area_m2, planned_reclaimed_m2,
-                           target_rate_bp, cost_total, letter_signed_on, submitted_by)
-        VALUES (m.id, 1, 2025, 2025, 1, 1, 10000, 100000000000000, '2025-01-01', 'bench-op') RETURNING id INTO p;
-        INSERT INTO plan_costs (plan_id, year, cost) VALUES (p, 2025, 100000000000000);
-        PERFORM review_open('plan', p, 'draft', 'bench-op');
-        PERFORM review_apply('plan', p, 'draft', 'submit', 'submitted', false, true, 'bench-op', NULL, NULL, NULL);
-        PERFORM review_apply('plan', p, 'submitted', 'approve', 'approved', true, false, 'bench-rev', NULL, NULL, NULL);
-        INSERT INTO annual_plans (mine_id, year, plan_id, created_by) VALUES (m.id, 2025, p, 'bench-op') RETURNING id INTO ap;
-        INSERT INTO annual_plan_versions (annual_plan_id, version, kind, budget, area_m2, created_by)
-        VALUES (ap, 1, 'draft', 100000000000000, 10000, 'bench-op') RETURNING id INTO v;
-        INSERT INTO annual_plan_works (version_id, n, type, location, area_m2, budget, start_month, end_month)
-        VALUES (v, 1, 'revegetation', 'bench', 10000, 100000000000000, '2025-04-01', '2025-09-01');
-        PERFORM review_open('annual-plan', ap, 'draft', 'bench-op');
-        PERFORM review_apply('annual-plan', ap, 'draft', 'submit', 'submitted', false, true, 'bench-op', NULL, NULL, NULL);
-        seq := review_apply('annual-plan', ap, 'submitted', 'approve', 'approved', true, false, 'bench-rev', NULL, NULL, NULL);
-        INSERT INTO annual_plan_approvals (annual_plan_id, decision_seq, version_id) VALUES (ap, seq, v);
-    END LOOP;
-END
-$$;
 """
 FIRST = datetime.date(2006, 1, 15)
 
@@ -98,9 +68,12 @@ def load(url, mines, name):
     withdrawal of 50 paying for the 2025 annual plan."""
     t = time.perf_counter()
     b.psql(SETUP.format(mines=mines), url=url)
-    for after in range(0, mines, 2000):
+    # in batches, each its own session after an ANALYZE: the foreign-key
+    # checks' plans are made once per session, and made on near-empty
+    # tables they scan them whole, ever longer as the tables grow
+    for first in range(1, mines + 1, 2000):
         b.psql("ANALYZE", url=url)
-        b.psql(PLANS.format(after=b.psql(f"SELECT coalesce(max(mine_id), 0) FROM plans", url=url), batch=2000), url=url)
+        b.psql(APPROVED_PLANS.format(where=f"id >= {first} AND id < {first + 2000}", year=2025), url=url)
     setup_s = time.perf_counter() - t
     chunks = []
     for first in range(0, args.months, args.chunk_months):

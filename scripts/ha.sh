@@ -56,14 +56,20 @@ case "$cmd" in
             | as_pg tee -a "$dir/standby/postgresql.auto.conf" >/dev/null
         as_pg "$bindir/pg_ctl" -D "$dir/standby" -l "$dir/standby.log" -w -t 60 start \
             -o "-p $p2 -k $dir/run2 -c listen_addresses=127.0.0.1 -c max_connections=100 $opts" >/dev/null
-        if [ "$async" = 1 ]; then
+        # waits up to 10 s until the standby's COLUMN in pg_stat_replication is VALUE
+        wait_for_standby() {
+            local state=""
             for _ in $(seq 1 100); do
                 state=$(as_pg "$bindir/psql" -X -qAt -h "$dir/run1" -p "$p1" -U reclaim -d postgres \
-                    -c "SELECT state FROM pg_stat_replication WHERE application_name = 'reclaim_standby'")
-                [ "$state" = streaming ] && break
+                    -c "SELECT $1 FROM pg_stat_replication WHERE application_name = 'reclaim_standby'")
+                [ "$state" = "$2" ] && return 0
                 sleep 0.1
             done
-            [ "$state" = streaming ] || { echo "error: the replica is not streaming; see $dir/standby.log" >&2; exit 1; }
+            echo "error: the standby's $1 is not $2; see $dir/standby.log" >&2
+            exit 1
+        }
+        if [ "$async" = 1 ]; then
+            wait_for_standby state streaming
             echo "$p1,$p2" > "$dir/ports"
             echo "primary 127.0.0.1:$p1, read replica 127.0.0.1:$p2 (logs in $dir)" >&2
             echo "DATABASE_URL=postgresql://reclaim@127.0.0.1:$p1/reclaim"
@@ -74,13 +80,7 @@ case "$cmd" in
         as_pg "$bindir/psql" -X -q -h "$dir/run1" -p "$p1" -U reclaim -d postgres \
             -c "ALTER SYSTEM SET synchronous_standby_names = 'reclaim_standby'" -c "ALTER SYSTEM SET synchronous_commit = on" \
             -c "SELECT pg_reload_conf()" >/dev/null
-        for _ in $(seq 1 100); do
-            state=$(as_pg "$bindir/psql" -X -qAt -h "$dir/run1" -p "$p1" -U reclaim -d postgres \
-                -c "SELECT sync_state FROM pg_stat_replication WHERE application_name = 'reclaim_standby'")
-            [ "$state" = sync ] && break
-            sleep 0.1
-        done
-        [ "$state" = sync ] || { echo "error: the standby did not become synchronous; see $dir/standby.log" >&2; exit 1; }
+        wait_for_standby sync_state sync
         echo "$p1,$p2" > "$dir/ports"
         echo "primary 127.0.0.1:$p1, synchronous standby 127.0.0.1:$p2 (logs in $dir)" >&2
         echo "postgresql://reclaim@127.0.0.1:$p1,127.0.0.1:$p2/reclaim?target_session_attrs=read-write"
