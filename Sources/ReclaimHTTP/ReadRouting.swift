@@ -28,12 +28,12 @@ public final class ReadRouting: Sendable {
     public let primary: ConnectionPool
     public let replica: ConnectionPool?
 
-    /// Beyond this lag nobody reads from the replica.
-    public static let maxLag: Duration = .seconds(10)
+    /// Beyond this lag nobody reads from the replica (default 10 s).
+    public let maxLag: Duration
+    /// A replica whose last look failed, or is older than this, is down (default 2 s).
+    public let stale: Duration
     /// How often the monitor looks.
     public static let interval: Duration = .milliseconds(200)
-    /// A replica whose last look failed, or is older than this, is down.
-    static let stale: Duration = .seconds(2)
 
     public struct Status: Sendable {
         public var up: Bool
@@ -56,9 +56,12 @@ public final class ReadRouting: Sendable {
 
     private let state = Mutex(State())
 
-    public init(primary: ConnectionPool, replica: ConnectionPool? = nil) {
+    public init(primary: ConnectionPool, replica: ConnectionPool? = nil, maxLag: Duration = .seconds(10),
+                stale: Duration = .seconds(2)) {
         self.primary = primary
         self.replica = replica
+        self.maxLag = maxLag
+        self.stale = stale
     }
 
     /// The pool for read-only work on behalf of `user` (nil: nobody's own
@@ -67,8 +70,8 @@ public final class ReadRouting: Sendable {
         guard let replica else { return primary }
         let now = ContinuousClock.now
         return state.withLock { s in
-            guard let look = s.lastLook, now - look < Self.stale, let caughtUp = s.caughtUpAt,
-                  now - caughtUp < Self.maxLag
+            guard let look = s.lastLook, now - look < stale, let caughtUp = s.caughtUpAt,
+                  now - caughtUp < maxLag
             else {
                 s.readsOnPrimary += 1
                 return primary
@@ -94,7 +97,7 @@ public final class ReadRouting: Sendable {
         guard replica != nil else { return nil }
         let now = ContinuousClock.now
         return state.withLock { s in
-            let up = s.lastLook.map { now - $0 < Self.stale } ?? false
+            let up = s.lastLook.map { now - $0 < stale } ?? false
             return Status(up: up, lagBytes: s.lagBytes, lagSeconds: s.caughtUpAt.map { Self.seconds(now - $0) },
                           readsOnReplica: s.readsOnReplica, readsOnPrimary: s.readsOnPrimary)
         }

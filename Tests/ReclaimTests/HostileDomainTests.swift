@@ -134,7 +134,7 @@ import Testing
     /// a generic sentence, never "unreachable" and never SQL.
     @Test func anUnexpectedDatabaseErrorIsInternalNotAnOutage() throws {
         let db = try cliLedger()
-        try db.connect().execute("DROP FUNCTION fund_post(text, text, text, bigint, date, date, text, text, text, text, text, text, text, integer)")
+        try db.connect().execute("DROP FUNCTION fund_post(text, text, text, bigint, date, date, text, text, text, text, text, text, text, integer, text)")
         let r = try CLI.run(["fund", "deposit", "A", "1"], database: db)
         #expect(r.status == 70)
         #expect(r.stderr == "error: an internal error occurred\n")
