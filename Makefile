@@ -11,7 +11,7 @@ bench:
 	@scripts/bench.sh
 
 # A national-size ledger (40,000 mines, 10 M entries) against a small one, with a read replica;
-# writes bench-scale-results.json. Most of an hour and about 20 GB of disk.
+# writes bench-scale-results.json. About 30 minutes here and about 20 GB of disk.
 bench-scale:
 	@scripts/bench-scale.sh
 

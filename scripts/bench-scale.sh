@@ -3,7 +3,7 @@
 # entries) against a small one, on a primary with a streaming read replica,
 # a release build; bench/bench_scale.py prints each figure and writes
 # bench-scale-results.json. Needs about 20 GB of free disk (the ledger on
-# the primary and on the replica, and their WAL) and most of an hour here.
+# the primary and on the replica, and their WAL) and about 30 minutes here.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
