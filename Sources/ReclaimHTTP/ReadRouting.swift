@@ -17,10 +17,11 @@ import Synchronization
 /// ("caught up at t"). That holds with `synchronous_commit` on (Reclaim's
 /// setting: a commit is acknowledged once flushed). The insert position
 /// would not do: an idle primary keeps a record inserted but unflushed,
-/// which no replica receives, and the replica would never seem caught up. A caller whose
-/// last write in this process came after the replica last caught up reads
-/// from the primary, so a statement right after a booking shows the
-/// booking. A replica that does not answer, or has not caught up for
+/// which no replica receives, and the replica would never seem caught up.
+///
+/// A caller whose last write in this process came after the replica last
+/// caught up reads from the primary, so a statement right after a booking
+/// shows the booking. A replica that does not answer, or has not caught up for
 /// `maxLag`, takes no reads at all. (The memory of who wrote when is this
 /// process's: behind a load balancer, give a user's requests one service
 /// instance, or accept up to the replica's lag across instances.)

@@ -30,6 +30,7 @@ import Testing
         let li = try Users.issueToken(for: "li", expiresInDays: 1, by: admin, on: setup).token
         let zhou = try Users.issueToken(for: "zhou", expiresInDays: 1, by: admin, on: setup).token
         _ = try FundLedger.deposit("A", Booking(amount: try Money.parse("10")), by: admin, on: setup)
+        try Passwords.set("zhou", password: DashboardTests.password, by: admin, on: setup)
         setup.close()
         let app = { (url: String) in url.replacingOccurrences(of: "reclaim@", with: "reclaim_app@") }
         let pool = ConnectionPool(.init(conninfo: app(cluster.primaryURL), maxConnections: 4))
@@ -57,6 +58,7 @@ import Testing
                     return try JSONDecoder().decode(Lines.self, from: Data(r.text.utf8)).entries.map(\.id)
                 }
                 #expect(try await statement(zhou) == [1])
+                let browser = try await DashboardTests.signIn("zhou", client)
                 _ = try replay.query("SELECT pg_wal_replay_pause()")
                 let booked = try await client.execute(
                     uri: "/v1/mines/A/fund/deposits", method: .post,
@@ -71,6 +73,9 @@ import Testing
                 // the writer sees their deposit (the primary); someone else, not yet (the paused replica)
                 #expect(try await statement(li) == [1, 2])
                 #expect(try await statement(zhou) == [1])
+                // the dashboard's pages too: the mine's page shows the replica's balance
+                let page = try await client.execute(uri: "/mines/A", method: .get, headers: browser.header)
+                #expect(page.status == .ok && page.text.contains("10.00") && !page.text.contains("15.00"), "\(page.text)")
                 let before = try #require(reads.status)
                 _ = try replay.query("SELECT pg_wal_replay_resume()")
                 try await caughtUp()

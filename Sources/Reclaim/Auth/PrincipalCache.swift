@@ -8,7 +8,7 @@ import Synchronization
 /// token as the booking's `Actor.proof`, and the booking statement checks
 /// the token (valid, unrevoked, this user's) and the user's role before it
 /// writes, so a revoked token fails on its very next request. Only
-/// principals who book (finance) are kept; a refusal drops the entry.
+/// principals `FundPolicy.book` allows are kept; a refusal drops the entry.
 /// Keys are the tokens' SHA-256, never the tokens.
 public final class PrincipalCache: Sendable {
     private let entries = Mutex<[Data: Principal]>([:])
@@ -25,7 +25,7 @@ public final class PrincipalCache: Sendable {
     }
 
     public func keep(_ principal: Principal, for token: String) {
-        guard principal.role == .finance else { return }
+        guard FundPolicy.book.permits(principal) else { return }
         let key = Self.key(token)
         entries.withLock { e in
             if e.count >= capacity { e.removeAll(keepingCapacity: true) }
