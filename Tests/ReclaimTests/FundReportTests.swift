@@ -38,6 +38,45 @@ import Testing
         #expect(a.opening == (try FundLedger.balance("A", asOf: d("2024-12-31"), on: conn)).balance)
         // an operator's report is their own mine's
         #expect(try Reports.fund(year: 2025, only: ["B"], on: conn).mines.map(\.license) == ["B"])
+        // the yearly summary it reads is the postings' own, as fund verify recomputes it from them
+        #expect(try FundLedger.verify(on: conn).isIntact)
+        #expect(try Reports.fund(year: 2024, on: conn).mines.first { $0.license == "A" }?.closing == a.opening)
+    }
+
+    /// The report reads each account's year at a glance (ledger_account_years):
+    /// only the ledger's own functions write it, and fund verify names one
+    /// that no longer matches the postings, whole or from a checkpoint.
+    @Test func verifyNamesAYearlySummaryThatDiffersFromThePostings() throws {
+        let (db, conn) = try ledgerDatabase()
+        let c = try clerk()
+        let feb = CalendarDate(iso: "2025-02-01")
+        _ = try FundLedger.deposit("A", Booking(amount: try yuan("100"), valueDate: feb), by: c, on: conn)
+        _ = try FundLedger.deposit("B", Booking(amount: try yuan("40"), valueDate: feb), by: c, on: conn)
+        #expect(try db.count("SELECT count(*) FROM ledger_account_years WHERE year = 2025 AND kind = 'deposit'") == 4)
+        let app = try db.connectAsApp()
+        let refused = #expect(throws: PQError.self) { try app.execute("UPDATE ledger_account_years SET amount = 0") }
+        #expect(refused?.sqlState == .insufficientPrivilege)
+        #expect(try FundLedger.verify(on: conn).isIntact)
+
+        // moved from one year to another: the totals still add up, the years do not
+        let cp = try FundLedger.checkpoint(by: c, on: conn)
+        try conn.execute("""
+            UPDATE ledger_account_years SET year = 2024 WHERE account_id =
+                (SELECT a.id FROM fund_accounts a JOIN mines m ON m.id = a.mine_id WHERE m.license = 'A' AND a.kind = 'fund')
+            """)
+        let whole = try FundLedger.verify(on: conn).problems
+        #expect(whole.map { [$0.license, $0.account, $0.problem] }
+                == [["A", "fund", "the account's yearly summary differs from its postings"]])
+        // incremental: A, untouched since the checkpoint, still adds up to its balance (not seen) ...
+        #expect(try FundLedger.verify(on: conn, checkpoint: cp.digest, incremental: true).isIntact)
+        // ... but an account booked on since is checked whole, and a changed total on any account is named
+        _ = try FundLedger.deposit("A", Booking(amount: try yuan("1"), valueDate: feb), by: c, on: conn)
+        try conn.execute("""
+            UPDATE ledger_account_years SET amount = amount + 1 WHERE account_id =
+                (SELECT a.id FROM fund_accounts a JOIN mines m ON m.id = a.mine_id WHERE m.license = 'B' AND a.kind = 'fund')
+            """)
+        let since = try FundLedger.verify(on: conn, checkpoint: cp.digest, incremental: true).problems
+        #expect(since.map { [$0.license, $0.account] } == [["A", "fund"], ["B", "fund"]])
     }
 
     @Test(arguments: CLIMode.allCases)

@@ -124,7 +124,8 @@ CREATE OR REPLACE FUNCTION ledger_request_digest(p_kind text, p_license text, p_
 $$;
 
 -- Every INSERT into ledger_postings, by any path, is checked as a whole, in
--- two statements in the common case:
+-- two statements in the common case (a third adds the postings to each
+-- account's year, ledger_account_years):
 --   1. every entry touched exists and its new postings sum to zero. Every
 --      earlier statement's postings summed to zero too, so the whole entry
 --      still balances; and as no posting is zero, a zero sum means at least
@@ -212,9 +213,7 @@ BEGIN
     INTO v_advanced, v_backdated
     FROM u;
     SELECT count(DISTINCT n.account_id) INTO v_accounts FROM new_postings n;
-    IF v_advanced = v_accounts AND NOT v_backdated THEN
-        RETURN NULL;
-    ELSIF v_advanced = v_accounts THEN
+    IF v_advanced = v_accounts AND v_backdated THEN
         -- No fund overdrawn at the end of any value date from the earliest
         -- paid-out posting on (the accounts are advanced and locked by now).
         SELECT s.account_id, s.value_date, s.eod INTO bad
@@ -240,6 +239,23 @@ BEGIN
                 bad.value_date, fen_text(bad.eod)
                 USING ERRCODE = 'check_violation', CONSTRAINT = 'fund_no_backdated_overdraft', COLUMN = 'value_date';
         END IF;
+    END IF;
+    IF v_advanced = v_accounts THEN
+        -- Each account's year at a glance (0020), in this statement: a
+        -- reversal counts against its original's kind, a transfer by its
+        -- direction on the account. Only this account's lock holder writes
+        -- its rows, so two bookings never race for one.
+        INSERT INTO ledger_account_years AS t (account_id, year, kind, amount, postings)
+        SELECT n.account_id, extract(year FROM n.value_date)::integer,
+               CASE WHEN coalesce(o.kind, e.kind) <> 'transfer' THEN coalesce(o.kind, e.kind)
+                    WHEN (n.amount > 0) <> (e.kind = 'reversal') THEN 'transfer-in' ELSE 'transfer-out' END,
+               sum(n.amount), count(*)
+        FROM new_postings n
+        CROSS JOIN LATERAL (SELECT x.kind, x.reverses FROM ledger_entries x WHERE x.id = n.entry_id LIMIT 1) e
+        LEFT JOIN LATERAL (SELECT x.kind FROM ledger_entries x WHERE x.id = e.reverses LIMIT 1) o ON true
+        GROUP BY 1, 2, 3
+        ON CONFLICT (account_id, year, kind)
+            DO UPDATE SET amount = t.amount + excluded.amount, postings = t.postings + excluded.postings;
         RETURN NULL;
     END IF;
 

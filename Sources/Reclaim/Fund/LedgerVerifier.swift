@@ -84,6 +84,7 @@ extension FundLedger {
             let entries = try check.entries(on: conn)
             let (postings, accounts) = try check.postings(on: conn)
             try check.balancedEntries(on: conn)
+            try check.accountYears(on: conn)
             let audit = try check.audit(on: conn)
             let ledger = check.ledgerProblems.sorted {
                 ($0.entryID ?? .max, $0.license ?? "", $0.account ?? "") < ($1.entryID ?? .max, $1.license ?? "", $1.account ?? "")
@@ -318,6 +319,52 @@ struct ChainCheck {
             ORDER BY e.id LIMIT \(Int64(limit))
             """).rows {
             ledger(try r.decode("id"), "postings do not sum to zero over at least two accounts")
+        }
+    }
+
+    /// Each account's year at a glance (ledger_account_years) is what its
+    /// postings add up to, by year and kind, recomputed here from the
+    /// postings and their entries. Incremental: the accounts booked on since
+    /// the checkpoint, whole (the checkpoint does not anchor the summary),
+    /// and every other account's summary still adds up to its balance.
+    mutating func accountYears(on conn: Connection) throws {
+        let kind = """
+            CASE WHEN coalesce(o.kind, e.kind) <> 'transfer' THEN coalesce(o.kind, e.kind)
+                 WHEN (p.amount > 0) <> (e.kind = 'reversal') THEN 'transfer-in' ELSE 'transfer-out' END
+            """
+        for r in try conn.query("""
+            WITH checked AS (
+                SELECT a.id FROM fund_accounts a
+                WHERE \(since) IS NULL OR EXISTS (
+                    SELECT 1 FROM ledger_postings q
+                    WHERE q.account_id = a.id AND q.seq > coalesce((SELECT h.seq FROM ledger_checkpoint_heads h
+                                                                      WHERE h.checkpoint_id = \(since) AND h.account_id = a.id), 0))
+            ), computed AS (
+                SELECT p.account_id, extract(year FROM p.value_date)::integer AS year, \(unescaped: kind) AS kind,
+                       sum(p.amount) AS amount, count(*) AS postings
+                FROM checked c JOIN ledger_postings p ON p.account_id = c.id
+                JOIN ledger_entries e ON e.id = p.entry_id
+                LEFT JOIN ledger_entries o ON o.id = e.reverses
+                GROUP BY 1, 2, 3
+            ), stored AS (
+                SELECT s.* FROM ledger_account_years s JOIN checked c ON c.id = s.account_id
+            ), wrong AS (
+                SELECT coalesce(c.account_id, s.account_id) AS account_id
+                FROM computed c FULL JOIN stored s USING (account_id, year, kind)
+                WHERE c.amount IS DISTINCT FROM s.amount OR c.postings IS DISTINCT FROM s.postings
+                UNION
+                -- the others: their years still add up to the balance
+                SELECT a.id FROM fund_accounts a
+                LEFT JOIN (SELECT s.account_id, sum(s.amount) AS total FROM ledger_account_years s GROUP BY 1) t
+                       ON t.account_id = a.id
+                WHERE \(since) IS NOT NULL AND a.balance <> coalesce(t.total, 0)
+            )
+            SELECT w.account_id, a.kind, coalesce(m.license, 'legacy-project:' || a.project_id) AS license
+            FROM wrong w JOIN fund_accounts a ON a.id = w.account_id LEFT JOIN mines m ON m.id = a.mine_id
+            ORDER BY w.account_id LIMIT \(Int64(limit))
+            """).rows {
+            ledger(nil, "the account's yearly summary differs from its postings", license: try r.decode("license"),
+                   account: try r.decode("kind"))
         }
     }
 

@@ -80,45 +80,31 @@ public enum Reports {
 
     /// The fund lines of `year`, in the caller's snapshot.
     static func fundLines(year: Int, only: [String]?, on conn: Connection) throws -> [FundReportLine] {
-        guard let jan1 = CalendarDate(year: year, month: 1, day: 1), let dec31 = CalendarDate(year: year, month: 12, day: 31)
-        else { throw ReclaimError.invalid("year", "must be a year") }
-        // Never the whole history: the opening and closing balances are the
-        // account's balance now less what is dated from 1 January (after 31
-        // December) on, in the same snapshot, summed from the (account, value
-        // date) index that carries the amount. Only the year's own postings
-        // are read with their entries' kinds, one primary-key probe each.
-        // (OFFSET 0 keeps each lookup a per-account index range scan.)
+        let y = Int32(year)
+        // Never the whole history, nor the year's postings: each fund
+        // account's year at a glance (ledger_account_years, kept by the
+        // postings trigger) holds the year's movements by kind, and the
+        // opening and closing balances are the balance now less what is
+        // dated in later years, in the same snapshot. One range of the
+        // summary's primary key per account.
         let lines = try conn.query("""
-            WITH moves AS (
-                SELECT a.mine_id, p.amount, coalesce(o.kind, e.kind) AS kind,
-                       -- a transfer's direction on this account: its original posting's sign
-                       (p.amount > 0) <> (e.kind = 'reversal') AS inward
-                FROM fund_accounts a
-                CROSS JOIN LATERAL (SELECT q.amount, q.entry_id FROM ledger_postings q WHERE q.account_id = a.id
-                                    AND q.value_date >= \(jan1) AND q.value_date <= \(dec31) OFFSET 0) p
-                CROSS JOIN LATERAL (SELECT x.kind, x.reverses FROM ledger_entries x WHERE x.id = p.entry_id LIMIT 1) e
-                LEFT JOIN LATERAL (SELECT x.kind FROM ledger_entries x WHERE x.id = e.reverses LIMIT 1) o ON true
-                WHERE a.kind = 'fund'
-            ), per_mine AS (
-                SELECT a.mine_id,
-                       a.balance - (SELECT coalesce(sum(q.amount), 0) FROM ledger_postings q
-                                    WHERE q.account_id = a.id AND q.value_date >= \(jan1)) AS opening,
+            WITH per_mine AS (
+                SELECT a.mine_id, a.balance - coalesce(y.from_year, 0) AS opening, a.balance - coalesce(y.after_year, 0) AS closing,
                        coalesce(y.deposits, 0) AS deposits, coalesce(y.conversions, 0) AS conversions,
                        coalesce(y.withdrawals, 0) AS withdrawals, coalesce(y.transfers_in, 0) AS transfers_in,
-                       coalesce(y.transfers_out, 0) AS transfers_out, coalesce(y.releases, 0) AS releases,
-                       a.balance - (SELECT coalesce(sum(q.amount), 0) FROM ledger_postings q
-                                    WHERE q.account_id = a.id AND q.value_date > \(dec31)) AS closing
+                       coalesce(y.transfers_out, 0) AS transfers_out, coalesce(y.releases, 0) AS releases
                 FROM fund_accounts a
-                LEFT JOIN (
-                    SELECT mine_id,
-                           sum(amount) FILTER (WHERE kind = 'deposit') AS deposits,
-                           sum(amount) FILTER (WHERE kind = 'deposit-conversion') AS conversions,
-                           -sum(amount) FILTER (WHERE kind = 'withdrawal') AS withdrawals,
-                           sum(amount) FILTER (WHERE kind = 'transfer' AND inward) AS transfers_in,
-                           -sum(amount) FILTER (WHERE kind = 'transfer' AND NOT inward) AS transfers_out,
-                           -sum(amount) FILTER (WHERE kind = 'closure-release') AS releases
-                    FROM moves GROUP BY mine_id
-                ) y ON y.mine_id = a.mine_id
+                CROSS JOIN LATERAL (
+                    SELECT sum(s.amount) AS from_year,
+                           sum(s.amount) FILTER (WHERE s.year > \(y)) AS after_year,
+                           sum(s.amount) FILTER (WHERE s.year = \(y) AND s.kind = 'deposit') AS deposits,
+                           sum(s.amount) FILTER (WHERE s.year = \(y) AND s.kind = 'deposit-conversion') AS conversions,
+                           -sum(s.amount) FILTER (WHERE s.year = \(y) AND s.kind = 'withdrawal') AS withdrawals,
+                           sum(s.amount) FILTER (WHERE s.year = \(y) AND s.kind = 'transfer-in') AS transfers_in,
+                           -sum(s.amount) FILTER (WHERE s.year = \(y) AND s.kind = 'transfer-out') AS transfers_out,
+                           -sum(s.amount) FILTER (WHERE s.year = \(y) AND s.kind = 'closure-release') AS releases
+                    FROM ledger_account_years s WHERE s.account_id = a.id AND s.year >= \(y)
+                ) y
                 WHERE a.kind = 'fund'
             )
             SELECT m.license, m.mineral_class, m.region_code,
@@ -126,7 +112,7 @@ public enum Reports {
                    coalesce(pm.conversions, 0)::bigint AS conversions, coalesce(pm.withdrawals, 0)::bigint AS withdrawals,
                    coalesce(pm.transfers_in, 0)::bigint AS transfers_in, coalesce(pm.transfers_out, 0)::bigint AS transfers_out,
                    coalesce(pm.releases, 0)::bigint AS releases, coalesce(pm.closing, 0)::bigint AS closing,
-                   coalesce((SELECT a.amount FROM accrual_assessments a WHERE a.mine_id = m.id AND a.year = \(Int64(year))
+                   coalesce((SELECT a.amount FROM accrual_assessments a WHERE a.mine_id = m.id AND a.year = \(y)
                              ORDER BY a.version DESC LIMIT 1), 0) AS assessed
             FROM mines m LEFT JOIN per_mine pm ON pm.mine_id = m.id
             WHERE (\(only) IS NULL OR m.license = ANY (\(only)))

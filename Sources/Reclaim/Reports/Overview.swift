@@ -46,16 +46,16 @@ extension Reports {
             // A deposit's other leg is the mine's contributions (or converted
             // deposits) account, a withdrawal's its works account, and a
             // reversal posts back to the same account: so the year's deposits
-            // and withdrawals, reversals netted, are those accounts' postings,
-            // read from the (account, value date) index without the entries.
+            // and withdrawals, reversals netted, are what those accounts'
+            // years add up to (ledger_account_years), whatever their kinds.
             for r in try conn.query("""
-                SELECT extract(year FROM p.value_date)::integer AS y,
-                       coalesce(-sum(p.amount) FILTER (WHERE a.kind IN ('contributions', 'converted-deposits')), 0)::bigint AS d,
-                       coalesce(sum(p.amount) FILTER (WHERE a.kind = 'works'), 0)::bigint AS w
+                SELECT s.year AS y,
+                       coalesce(-sum(s.amount) FILTER (WHERE a.kind IN ('contributions', 'converted-deposits')), 0)::bigint AS d,
+                       coalesce(sum(s.amount) FILTER (WHERE a.kind = 'works'), 0)::bigint AS w
                 FROM fund_accounts a JOIN mines m ON m.id = a.mine_id
-                JOIN ledger_postings p ON p.account_id = a.id
+                JOIN ledger_account_years s ON s.account_id = a.id
                 WHERE a.kind IN ('contributions', 'converted-deposits', 'works')
-                  AND p.value_date >= make_date(\(Int32(first)), 1, 1) AND p.value_date <= make_date(\(Int32(year)), 12, 31)
+                  AND s.year BETWEEN \(Int32(first)) AND \(Int32(year))
                   AND (\(only) IS NULL OR m.license = ANY (\(only)))
                 GROUP BY 1
                 """).rows {
