@@ -43,6 +43,33 @@ import Testing
         #expect(try Reports.fund(year: 2024, on: conn).mines.first { $0.license == "A" }?.closing == a.opening)
     }
 
+    /// The dashboard's figures at a glance, from the same yearly summary:
+    /// conversions count as deposits, a transfer as neither, a reversal
+    /// nets out its original in the year of each.
+    @Test func theOverviewsYearsComeFromTheBookings() throws {
+        let (_, conn) = try ledgerDatabase()
+        let c = try clerk()
+        func d(_ s: String) -> CalendarDate? { CalendarDate(iso: s) }
+        _ = try FundLedger.deposit("A", Booking(amount: try yuan("1000"), valueDate: d("2024-06-01")), by: c, on: conn)
+        _ = try FundLedger.deposit("A", Booking(amount: try yuan("500"), valueDate: d("2025-02-01")), by: c, on: conn)
+        _ = try FundLedger.withdraw("A", Booking(amount: try yuan("200"), valueDate: d("2025-03-01"), annualPlanYear: 2025), by: c, on: conn)
+        _ = try FundLedger.transfer(from: "A", to: "B", Booking(amount: try yuan("100"), valueDate: d("2025-04-01")), by: c, on: conn)
+        _ = try FundLedger.convertDeposit("B", Booking(amount: try yuan("50"), valueDate: d("2025-05-01")), by: c, on: conn)
+        let wrong = try FundLedger.deposit("B", Booking(amount: try yuan("30"), valueDate: d("2024-12-30")), by: c, on: conn)
+        _ = try FundLedger.reverse(wrong.entry.id, reason: "wrong mine", valueDate: d("2025-01-02"), idempotencyKey: nil, by: c, on: conn)
+        _ = try FundLedger.deposit("A", Booking(amount: try yuan("9"), valueDate: d("2026-01-01")), by: c, on: conn)
+
+        let o = try Reports.overview(year: 2025, on: conn)
+        #expect(o.years.map(\.year) == Array(2020...2025))
+        let byYear = Dictionary(uniqueKeysWithValues: o.years.map { ($0.year, ($0.deposits.fen, $0.withdrawals.fen)) })
+        // 2024: 1000 and the 30 booked in error; 2025: 500 + 50 converted − the 30 reversed
+        #expect(byYear[2024]! == (103_000, 0) && byYear[2025]! == (52_000, 20_000) && byYear[2023]! == (0, 0))
+        // the year's cards: the fund lines', where the reversal counts against its original's kind
+        #expect(o.deposits.fen == 52_000 && o.withdrawals.fen == 20_000)
+        #expect(o.fundTotal.fen == 120_900 + 15_000)
+        #expect(try Reports.overview(year: 2025, only: ["B"], on: conn).years.last.map { ($0.deposits.fen, $0.withdrawals.fen) }! == (2_000, 0))
+    }
+
     /// The report reads each account's year at a glance (ledger_account_years):
     /// only the ledger's own functions write it, and fund verify names one
     /// that no longer matches the postings, whole or from a checkpoint.
