@@ -80,7 +80,7 @@ public enum Reports {
 
     /// The fund lines of `year`, in the caller's snapshot.
     static func fundLines(year: Int, only: [String]?, on conn: Connection) throws -> [FundReportLine] {
-        let y = Int32(year)
+        guard let y = Int32(exactly: year) else { throw ReclaimError.invalid("year", "must be a year") }
         // Never the whole history, nor the year's postings: each fund
         // account's year at a glance (ledger_account_years, kept by the
         // postings trigger) holds the year's movements by kind, and the
