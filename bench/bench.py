@@ -5,7 +5,7 @@ which provides a fresh cluster, a release build and free ports.
 
 Prints one line per figure, a summary table, and writes bench-results.json.
 """
-import argparse, datetime, json, os, random, re, statistics, subprocess, sys, time, urllib.request
+import argparse, datetime, json, os, random, re, statistics, subprocess, sys, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import APPROVED_PLANS, Bench  # noqa: E402
@@ -53,15 +53,8 @@ token = cli("token", "issue", "bench-fin")
 # The service as deployed: its default pool (16 connections). More
 # connections than that only add PostgreSQL backends contending for the
 # same cores (pool 32: fewer requests/s and a p99 several times longer).
-server = subprocess.Popen([args.bin, "serve", "--port", str(args.http_port), "--log-level", "warning"],
-                          env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+server = b.serve(args.http_port)
 open(args.pid_file, "w").write(str(server.pid))
-for _ in range(100):
-    try:
-        urllib.request.urlopen(f"http://127.0.0.1:{args.http_port}/readyz", timeout=1)
-        break
-    except Exception:
-        time.sleep(0.1)
 
 
 TICK = os.sysconf("SC_CLK_TCK")

@@ -127,18 +127,7 @@ auditor = {url: b.cli("token", "issue", "scale-aud", url=url) for url in (small_
 
 
 def serve(url, read_url=None):
-    env = dict(b.env, DATABASE_URL=url)
-    if read_url:
-        env["DATABASE_READ_URL"] = read_url
-    p = subprocess.Popen([args.bin, "serve", "--port", str(args.http_port), "--log-level", "warning"],
-                         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{args.http_port}/readyz", timeout=1)
-            return p
-        except Exception:
-            time.sleep(0.1)
-    sys.exit("the service did not start")
+    return b.serve(args.http_port, url=url, read_url=read_url)
 
 
 def assess_all(url, mines, token):

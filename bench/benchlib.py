@@ -1,6 +1,6 @@
 """What make bench and make bench-scale share: running psql and the CLI,
 timing a process, and writing a figure in bench-results.json's shape."""
-import datetime, os, statistics, subprocess, sys, tempfile, time
+import datetime, os, statistics, subprocess, sys, tempfile, time, urllib.request
 
 # Withdrawals pay for an approved annual plan's works: each mine chosen by
 # WHERE (a condition on mines, e.g. "true") gets an approved plan and an
@@ -44,6 +44,22 @@ class Bench:
             "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
             "date": datetime.date.today().isoformat(),
         }
+
+    def serve(self, port, url=None, read_url=None):
+        """Starts `reclaim serve` on `port` and returns once /readyz answers."""
+        env = dict(self.env, DATABASE_URL=url or self.url)
+        if read_url:
+            env["DATABASE_READ_URL"] = read_url
+        p = subprocess.Popen([self.bin, "serve", "--port", str(port), "--log-level", "warning"],
+                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1)
+                return p
+            except Exception:
+                time.sleep(0.1)
+        p.terminate()
+        sys.exit("the service did not start")
 
     def psql(self, sql, url=None):
         r = subprocess.run(["psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", url or self.url, "-c", sql],

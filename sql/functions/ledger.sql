@@ -213,34 +213,34 @@ BEGIN
     INTO v_advanced, v_backdated
     FROM u;
     SELECT count(DISTINCT n.account_id) INTO v_accounts FROM new_postings n;
-    IF v_advanced = v_accounts AND v_backdated THEN
-        -- No fund overdrawn at the end of any value date from the earliest
-        -- paid-out posting on (the accounts are advanced and locked by now).
-        SELECT s.account_id, s.value_date, s.eod INTO bad
-        FROM (SELECT p.account_id, min(p.value_date) AS since FROM new_postings p
-              WHERE p.amount < 0 GROUP BY p.account_id) n
-        CROSS JOIN LATERAL (SELECT a.balance FROM fund_accounts a
-                            WHERE a.id = n.account_id AND a.kind = 'fund' LIMIT 1) a
-        CROSS JOIN LATERAL (
-            -- the end of a day is the balance less what is dated after it;
-            -- only postings dated after `since` are read (none, for a
-            -- booking dated on or after the account's latest value date)
-            SELECT n.account_id, d.value_date,
-                   a.balance - coalesce(sum(d.total) OVER (ORDER BY d.value_date DESC
-                                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)::bigint AS eod
-            FROM (SELECT q.value_date, sum(q.amount) AS total FROM ledger_postings q
-                  WHERE q.account_id = n.account_id AND q.value_date > n.since GROUP BY q.value_date
-                  UNION ALL SELECT n.since, 0) d
-        ) s
-        WHERE s.eod < 0
-        ORDER BY s.value_date LIMIT 1;
-        IF FOUND THEN
-            RAISE EXCEPTION 'the fund would be overdrawn at the end of % (balance % yuan): a payment cannot be dated before the money it pays with arrived',
-                bad.value_date, fen_text(bad.eod)
-                USING ERRCODE = 'check_violation', CONSTRAINT = 'fund_no_backdated_overdraft', COLUMN = 'value_date';
-        END IF;
-    END IF;
     IF v_advanced = v_accounts THEN
+        IF v_backdated THEN
+            -- No fund overdrawn at the end of any value date from the earliest
+            -- paid-out posting on (the accounts are advanced and locked by now).
+            SELECT s.account_id, s.value_date, s.eod INTO bad
+            FROM (SELECT p.account_id, min(p.value_date) AS since FROM new_postings p
+                  WHERE p.amount < 0 GROUP BY p.account_id) n
+            CROSS JOIN LATERAL (SELECT a.balance FROM fund_accounts a
+                                WHERE a.id = n.account_id AND a.kind = 'fund' LIMIT 1) a
+            CROSS JOIN LATERAL (
+                -- the end of a day is the balance less what is dated after it;
+                -- only postings dated after `since` are read (none, for a
+                -- booking dated on or after the account's latest value date)
+                SELECT n.account_id, d.value_date,
+                       a.balance - coalesce(sum(d.total) OVER (ORDER BY d.value_date DESC
+                                            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)::bigint AS eod
+                FROM (SELECT q.value_date, sum(q.amount) AS total FROM ledger_postings q
+                      WHERE q.account_id = n.account_id AND q.value_date > n.since GROUP BY q.value_date
+                      UNION ALL SELECT n.since, 0) d
+            ) s
+            WHERE s.eod < 0
+            ORDER BY s.value_date LIMIT 1;
+            IF FOUND THEN
+                RAISE EXCEPTION 'the fund would be overdrawn at the end of % (balance % yuan): a payment cannot be dated before the money it pays with arrived',
+                    bad.value_date, fen_text(bad.eod)
+                    USING ERRCODE = 'check_violation', CONSTRAINT = 'fund_no_backdated_overdraft', COLUMN = 'value_date';
+            END IF;
+        END IF;
         -- Each account's year at a glance (0020), in this statement: a
         -- reversal counts against its original's kind, a transfer by its
         -- direction on the account. Only this account's lock holder writes
