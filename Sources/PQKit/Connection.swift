@@ -16,6 +16,10 @@ public final class Connection: @unchecked Sendable {
     /// parameters. The types are part of the key: the same text bound with
     /// other types is another statement (`$1` as text or as bigint).
     private var prepared: [PreparedKey: String] = [:]
+    /// Set when the server sent FATAL or PANIC while no command was running:
+    /// it is ending this session (a terminated backend, a shutdown), and the
+    /// socket may not show the close yet.
+    private var endedByServer = false
 
     struct PreparedKey: Hashable {
         var sql: String
@@ -46,7 +50,16 @@ public final class Connection: @unchecked Sendable {
         }
         handle = conn
         // libpq prints NOTICEs on stderr by default; a CLI's output is its own.
-        PQsetNoticeProcessor(conn, { _, _ in }, nil)
+        // The receiver only remembers a FATAL that arrived between commands,
+        // which libpq reports as a notice. It runs inside this connection's
+        // own libpq calls, so `self` is alive and on the calling thread.
+        PQsetNoticeReceiver(conn, { arg, result in
+            guard let arg, let result, let p = PQresultErrorField(result, CLibPQ_DIAG_SEVERITY) else { return }
+            let severity = String(cString: p)
+            if severity == "FATAL" || severity == "PANIC" {
+                Unmanaged<Connection>.fromOpaque(arg).takeUnretainedValue().endedByServer = true
+            }
+        }, Unmanaged.passUnretained(self).toOpaque())
         // Fixed session settings so text values parse the same everywhere.
         try execute("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'")
     }
@@ -67,11 +80,15 @@ public final class Connection: @unchecked Sendable {
     /// connection is used.
     public var isHealthy: Bool {
         guard let handle, PQstatus(handle) == CONNECTION_OK else { return false }
-        // A terminated backend sends its FATAL message and then closes: the
-        // first read takes the message, only the second sees the end of the
-        // stream. Each read returns at once when nothing is waiting.
-        for _ in 0..<2 where PQconsumeInput(handle) == 1 && PQstatus(handle) == CONNECTION_OK {}
-        return PQstatus(handle) == CONNECTION_OK && PQtransactionStatus(handle) == PQTRANS_IDLE
+        // A terminated backend sends its FATAL message and then closes. The
+        // first read takes the message, and PQisBusy parses it (PQconsumeInput
+        // only buffers), which hands it to the notice receiver; the second
+        // read sees the end of the stream, or not yet, as the backend may
+        // still be exiting. Each read returns at once when nothing waits.
+        for _ in 0..<2 where PQconsumeInput(handle) == 1 && PQstatus(handle) == CONNECTION_OK {
+            _ = PQisBusy(handle)
+        }
+        return PQstatus(handle) == CONNECTION_OK && !endedByServer && PQtransactionStatus(handle) == PQTRANS_IDLE
     }
 
     /// True inside BEGIN ... COMMIT.

@@ -16,12 +16,11 @@ final class Peak: Sendable {
     @Test func aCheckoutGivesUpAtTheAcquireTimeout() async throws {
         let db = try TestDatabase.make(migrated: false)
         let pool = ConnectionPool(.init(conninfo: db.url, maxConnections: 1, acquireTimeout: .milliseconds(200)))
-        let holder = Task { try await pool.withConnection { try $0.execute("SELECT pg_sleep(1.5)") } }
-        try await Task.sleep(for: .milliseconds(300))  // the holder has the only connection
+        let hold = await ConnectionHold(on: pool)  // the only connection
         let e = await #expect(throws: PQError.self) { try await pool.withConnection { _ in 1 } }
         #expect(e?.kind == .timeout)
         #expect(pool.stats.waiting == 0)
-        try await holder.value
+        try await hold.release()
         #expect(try await pool.withConnection { conn in try conn.queryFirst("SELECT 7 AS n")?.decode("n", as: Int32.self) } == 7)
         try await pool.shutdown()
     }
@@ -103,24 +102,14 @@ final class Peak: Sendable {
     @Test func aCancelledWaiterLeavesTheQueue() async throws {
         let db = try TestDatabase.make(migrated: false)
         let pool = ConnectionPool(.init(conninfo: db.url, maxConnections: 1))
-        let holding = AsyncStream<Void>.makeStream()
-        let release = Mutex(false)
-        let holder = Task {
-            try await pool.withConnection { conn in
-                holding.continuation.yield()
-                while !release.withLock({ $0 }) { try conn.execute("SELECT pg_sleep(0.01)") }
-            }
-        }
-        var it = holding.stream.makeAsyncIterator()
-        _ = await it.next()
+        let hold = await ConnectionHold(on: pool)
         let waiter = Task { try await pool.withConnection { _ in 1 } }
         while pool.stats.waiting == 0 { try await Task.sleep(for: .milliseconds(5)) }
         waiter.cancel()
         let outcome = await waiter.result
         #expect(throws: CancellationError.self) { try outcome.get() }
         #expect(pool.stats.waiting == 0)
-        release.withLock { $0 = true }
-        try await holder.value
+        try await hold.release()
         #expect(try await pool.withConnection { conn in try conn.queryFirst("SELECT 2 AS n")?.decode("n", as: Int32.self) } == 2)
         try await pool.shutdown()
     }
@@ -131,8 +120,14 @@ final class Peak: Sendable {
         let db = try TestDatabase.make(migrated: false)
         let pool = ConnectionPool(.init(conninfo: db.url, maxConnections: 1))
         let first = try await pool.withConnection { $0.backendPID }
-        try db.connect().execute("SELECT pg_terminate_backend(\(first))")
-        try await Task.sleep(for: .milliseconds(100))
+        let admin = try db.connect()
+        defer { admin.close() }
+        // pg_terminate_backend only signals; wait until the backend is gone
+        // rather than sleeping and hoping, which a busy CI machine outruns.
+        try admin.execute("SELECT pg_terminate_backend(\(first))")
+        while try admin.queryFirst("SELECT count(*) AS n FROM pg_stat_activity WHERE pid = \(first)")?.decode("n", as: Int64.self) != 0 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         let second = try await pool.withConnection { $0.backendPID }
         #expect(second != first && second != 0)
         #expect(pool.stats.idle == 1 && pool.stats.inUse == 0)

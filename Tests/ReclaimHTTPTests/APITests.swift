@@ -234,12 +234,11 @@ import Testing
         let pool = ConnectionPool(.init(conninfo: base.db.appURL, maxConnections: 1, acquireTimeout: .milliseconds(300)))
         let s = TestService(db: base.db, pool: pool, tokens: base.tokens)
         try await s.application().test(.router) { client in
-            let holder = Task { try await pool.withConnection { try $0.execute("SELECT pg_sleep(1.5)") } }
-            try await Task.sleep(for: .milliseconds(200))
+            let hold = await ConnectionHold(on: pool)
             let busy = try await client.execute(uri: "/v1/mines", method: .get, headers: s.headers("aud"))
             let problem = try busy.problem(.serviceUnavailable)
             #expect((problem["detail"] as? String)?.contains("busy") == true)
-            try await holder.value
+            try await hold.release()
             let served = try await client.execute(uri: "/v1/mines", method: .get, headers: s.headers("aud"))
             #expect(served.status == .ok)
         }
