@@ -46,7 +46,8 @@ public struct ServiceConfiguration: Sendable {
 }
 
 /// The router with every route, plus the list of routes it holds.
-public func buildRouter(pool: ConnectionPool, metrics: ServiceMetrics, openAPIPath: String?, reads: ReadRouting? = nil)
+public func buildRouter(pool: ConnectionPool, metrics: ServiceMetrics, openAPIPath: String?, reads: ReadRouting? = nil,
+                        overviews: OverviewCache = OverviewCache())
     -> (Router<AppContext>, [String])
 {
     let reads = reads ?? ReadRouting(primary: pool)
@@ -76,7 +77,7 @@ public func buildRouter(pool: ConnectionPool, metrics: ServiceMetrics, openAPIPa
     if let folder = DashboardAssets.locate() {
         do {
             let pages = Pages(assets: try DashboardAssets.load(from: folder), logger: logger)
-            DashboardController(pool: pool, pages: pages, reads: reads).register(on: router)
+            DashboardController(pool: pool, pages: pages, reads: reads, overviews: overviews).register(on: router)
         } catch {
             logger.error("dashboard: templates in \(folder.path) could not be read: \(error)")
         }
@@ -90,10 +91,11 @@ public func buildRouter(pool: ConnectionPool, metrics: ServiceMetrics, openAPIPa
 /// `onListening` gets the port it listens on (the one chosen, for port 0).
 public func buildApplication(
     _ config: ServiceConfiguration, pool: ConnectionPool, reads: ReadRouting? = nil,
-    metrics: ServiceMetrics = ServiceMetrics(), logger: Logger = Logger(label: "reclaim"),
-    onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    metrics: ServiceMetrics = ServiceMetrics(), overviews: OverviewCache = OverviewCache(),
+    logger: Logger = Logger(label: "reclaim"), onListening: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let (router, _) = buildRouter(pool: pool, metrics: metrics, openAPIPath: config.openAPIPath, reads: reads)
+    let (router, _) = buildRouter(pool: pool, metrics: metrics, openAPIPath: config.openAPIPath, reads: reads,
+                                  overviews: overviews)
     return Application(
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "reclaim"),

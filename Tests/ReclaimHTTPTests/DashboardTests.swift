@@ -132,6 +132,63 @@ import Testing
         try await s.pool.shutdown()
     }
 
+    /// The fund-total card's figure on a home page.
+    static func fundTotal(_ html: String) -> String? {
+        guard let r = html.range(of: #"id="card-fund-total"><span class="label">[^<]*</span><span class="value">[^<]*<"#,
+                                 options: .regularExpression) else { return nil }
+        return html[r].split(separator: ">").last.map { String($0.dropLast()) }
+    }
+
+    /// With a banner of many mines (here: from one), the home page shows the
+    /// latest computed figures with the time they are as of, and takes a
+    /// booking in once a visit has started a refresh and it has finished;
+    /// below the threshold, and for an operator's own mines, it stays live.
+    @Test func aLargeBannersFiguresAreShownWithTheirTime() async throws {
+        let s = try Self.service()
+        let conn = try s.db.connect()
+        defer { conn.close() }
+        let finance = try Actor("li", role: "finance")
+        _ = try FundLedger.deposit("A", Booking(amount: try Money.parse("100.00"), reference: "first"), by: finance, on: conn)
+        enum Expect { case kept, refreshed, live }
+        for (n, (cache, expect)) in [(OverviewCache(backgroundFrom: 1, refreshAfter: .seconds(3600)), Expect.kept),
+                                     (OverviewCache(backgroundFrom: 1, refreshAfter: .zero), .refreshed),
+                                     (OverviewCache(backgroundFrom: 1_000, refreshAfter: .zero), .live)].enumerated() {
+            let app = buildApplication(ServiceConfiguration(conninfo: s.db.url, openAPIPath: nil), pool: s.pool, overviews: cache)
+            try await app.test(.router) { client in
+                let aud = try await Self.signIn("aud", client)  // its first visit computes the figures
+                let before = try await client.execute(uri: "/", method: .get, headers: aud.header).text
+                #expect(before.contains(#"id="as-of""#) == (expect != .live), "\(expect)")
+                #expect(Self.wellFormed(before))
+                let total = try #require(Self.fundTotal(before))
+                _ = try FundLedger.deposit("A", Booking(amount: try Money.parse("0.01"), reference: "t\(n)"), by: finance, on: conn)
+                let now = try conn.queryFirst("SELECT sum(balance)::text AS t FROM fund_accounts WHERE kind = 'fund'")?
+                    .decode("t", as: String.self)
+                let expected = try #require(now.map { "\(Money(fen: Int64($0) ?? -1)) 元" })
+                #expect(total != expected)
+                var seen: [String] = []
+                let deadline = ContinuousClock.now + .seconds(60)
+                repeat {
+                    let page = try await client.execute(uri: "/", method: .get, headers: aud.header).text
+                    #expect(page.contains(#"id="as-of""#) == (expect != .live), "\(expect)")
+                    seen.append(Self.fundTotal(page) ?? "none")
+                    if seen.last != expected { try await Task.sleep(for: .milliseconds(20)) }
+                } while expect == .refreshed && seen.last != expected && ContinuousClock.now < deadline
+                switch expect {
+                case .kept: #expect(seen == [total], "figures kept for an hour are the ones computed before the booking")
+                case .refreshed:
+                    #expect(seen.last == expected, "\(seen.suffix(3))")
+                    #expect(seen.allSatisfy { $0 == total || $0 == expected }, "\(Set(seen))")
+                case .live: #expect(seen == [expected])
+                }
+                // an operator's own mines are always computed afresh
+                let op = try await Self.signIn("opA", client)
+                let mine = try await client.execute(uri: "/", method: .get, headers: op.header).text
+                #expect(!mine.contains(#"id="as-of""#) && Self.fundTotal(mine) != nil)
+            }
+        }
+        try await s.pool.shutdown()
+    }
+
     @Test func formsNeedTheTokenBookOnceAndKeepWhatWasTyped() async throws {
         let s = try Self.service()
         try await s.application().test(.router) { client in

@@ -16,6 +16,8 @@ public struct YearFigures: Sendable, Equatable, Codable {
 /// the mines a principal may see, in one snapshot.
 public struct Overview: Sendable, Equatable, Codable {
     public var year: Int
+    /// The mines the figures cover (each has one fund).
+    public var mines: Int
     /// Every fund's balance now.
     public var fundTotal: Money
     public var deposits: Money
@@ -85,7 +87,7 @@ extension Reports {
                   AND (\(only) IS NULL OR m.license = ANY (\(only)))
                 """)?.decode("n") ?? 0
             return Overview(
-                year: year, fundTotal: Money(fen: total),
+                year: year, mines: fund.count, fundTotal: Money(fen: total),
                 deposits: Money(fen: fund.reduce(0) { $0 + $1.deposits.fen + $1.conversions.fen }),
                 withdrawals: Money(fen: fund.reduce(0) { $0 + $1.withdrawals.fen }),
                 shortfalls: fund.filter { $0.shortfall.fen > 0 }.count, waiting: Int(waiting),

@@ -14,6 +14,8 @@ struct DashboardController {
     let pages: Pages
     /// The pages that only show may read from the replica (`ReadRouting`).
     let reads: ReadRouting
+    /// The whole banner's figures at a glance, kept once they are slow to compute.
+    let overviews: OverviewCache
 
     func register(on router: Router<AppContext>) {
         let group = router.group("").add(middleware: DashboardMiddleware(pool: pool, pages: pages, reads: reads))
@@ -144,7 +146,11 @@ struct DashboardController {
         let session = try context.requireSession()
         let only = MinePolicy.scope(for: session.principal)
         let year = FundLedger.today.year
-        let o = try await read(context) { try Reports.overview(year: year, only: only, on: $0) }
+        let pool = reads.pool(for: context.dashboard?.principal.name)
+        let compute: @Sendable () async throws -> Overview = {
+            try await pool.withConnection { try Reports.overview(year: year, only: only, on: $0) }
+        }
+        let (o, asOf) = only == nil ? try await overviews.overview(year: year, compute: compute) : (try await compute(), nil)
         let t = t(context)
         let yuan = t["yuan"] ?? ""
         let cards: [[String: Any]] = [
@@ -162,6 +168,8 @@ struct DashboardController {
                                               Show.number($0.withdrawals.description), Show.number($0.treated.hectares)] })
         return pages.render("home", title: t["home"] ?? "", request, context, [
             "cards": cards, "chart": Chart.yearly(o.years, t), "years_table": table,
+            "as_of": asOf.map { (t["overview_as_of"] ?? "").replacingOccurrences(of: "{time}", with: Show.time($0, seconds: true)) }
+                ?? false,
         ])
     }
 

@@ -255,11 +255,11 @@ extension AppContext {
 enum Show {
     static let beijing = TimeZone(identifier: "Asia/Shanghai") ?? .current
 
-    static func time(_ date: Date) -> String {
+    static func time(_ date: Date, seconds: Bool = false) -> String {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = beijing
-        f.dateFormat = "yyyy-MM-dd HH:mm"
+        f.dateFormat = seconds ? "yyyy-MM-dd HH:mm:ss" : "yyyy-MM-dd HH:mm"
         return f.string(from: date)
     }
 

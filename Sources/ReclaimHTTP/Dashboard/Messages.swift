@@ -17,6 +17,8 @@ enum Messages {
         "skip": ("跳到正文", "Skip to content"),
         "nav": ("主菜单", "Main menu"),
         "home": ("总览", "Overview"),
+        "overview_as_of": ("以下为全旗截至 {time}（北京时间）的数据：矿山数量多，总览在后台计算，至多每 30 秒更新一次；报表为实时数据。",
+                           "Figures as of {time} (Beijing time): with this many mines the overview is computed in the background and refreshed at most every 30 seconds; the reports are live."),
         "mines": ("矿山", "Mines"),
         "queue": ("待审队列", "Review queue"),
         "deposit": ("存入", "Deposit"),

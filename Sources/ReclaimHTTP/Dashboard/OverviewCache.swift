@@ -1,0 +1,76 @@
+import Foundation
+import Reclaim
+import Synchronization
+
+/// The whole banner's figures at a glance (总览), kept between visits once
+/// computing them is slow.
+///
+/// The home page's figures cover every mine: each fund line, every balance,
+/// six years of bookings, the restoration totals. Each is linear in the
+/// number of mines: about 10 ms for a county's 40, about 2 s for a
+/// country's 40,000 (docs/scaling.md). Below `backgroundFrom` mines every
+/// visit computes them afresh, as it always did. From there on, a visit
+/// gets the latest computed figures at once, with the time they are as of,
+/// which the page shows; a refresh starts in the background when they are
+/// older than `refreshAfter`. The page stays fast and never passes old
+/// figures off as current; the reports stay live. The switch is by the
+/// number of mines, not by a measured time, so that a busy machine never
+/// turns a county's live page into a delayed one. Figures limited to some
+/// mines (an operator's) are always computed afresh: they are few.
+public final class OverviewCache: Sendable {
+    struct Figures: Sendable {
+        var overview: Overview
+        /// When the computation began: its snapshot is of then or later.
+        var asOf: Date
+        var started: ContinuousClock.Instant
+    }
+
+    private struct State {
+        var latest: [Int: Figures] = [:]
+        var refreshing: Set<Int> = []
+    }
+
+    public let backgroundFrom: Int
+    public let refreshAfter: Duration
+    private let state = Mutex(State())
+
+    public init(backgroundFrom mines: Int = 2_000, refreshAfter: Duration = .seconds(30)) {
+        self.backgroundFrom = mines
+        self.refreshAfter = refreshAfter
+    }
+
+    /// The banner's figures for `year`; `asOf` is nil when they were computed
+    /// for this visit, else the time they are as of.
+    func overview(year: Int, compute: @escaping @Sendable () async throws -> Overview) async throws
+        -> (overview: Overview, asOf: Date?)
+    {
+        let now = ContinuousClock.now
+        let (kept, refresh) = state.withLock { s -> (Figures?, Bool) in
+            guard let f = s.latest[year], f.overview.mines >= backgroundFrom else { return (nil, false) }
+            let refresh = now - f.started >= refreshAfter && !s.refreshing.contains(year)
+            if refresh { s.refreshing.insert(year) }
+            return (f, refresh)
+        }
+        guard let kept else { return (try await computeAndKeep(year: year, compute).overview, nil) }
+        if refresh {
+            Task {
+                defer { _ = state.withLock { $0.refreshing.remove(year) } }
+                // A failed refresh keeps the figures there are; the next visit tries again.
+                _ = try? await computeAndKeep(year: year, compute)
+            }
+        }
+        return (kept.overview, kept.asOf)
+    }
+
+    private func computeAndKeep(year: Int, _ compute: @Sendable () async throws -> Overview) async throws -> Figures {
+        let asOf = Date()
+        let started = ContinuousClock.now
+        let overview = try await compute()
+        let figures = Figures(overview: overview, asOf: asOf, started: started)
+        state.withLock { s in
+            // a slower computation that began earlier never replaces a later one
+            if s.latest[year].map({ $0.started < started }) ?? true { s.latest[year] = figures }
+        }
+        return figures
+    }
+}
