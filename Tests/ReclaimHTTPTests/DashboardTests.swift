@@ -158,6 +158,7 @@ import Testing
                 let aud = try await Self.signIn("aud", client)  // its first visit computes the figures
                 let before = try await client.execute(uri: "/", method: .get, headers: aud.header).text
                 #expect(before.contains(#"id="as-of""#) == (expect != .live), "\(expect)")
+                if expect == .kept { #expect(before.contains("至多每 3600 秒更新一次")) }
                 #expect(Self.wellFormed(before))
                 let total = try #require(Self.fundTotal(before))
                 _ = try FundLedger.deposit("A", Booking(amount: try Money.parse("0.01"), reference: "t\(n)"), by: finance, on: conn)

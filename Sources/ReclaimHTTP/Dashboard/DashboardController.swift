@@ -168,8 +168,10 @@ struct DashboardController {
                                               Show.number($0.withdrawals.description), Show.number($0.treated.hectares)] })
         return pages.render("home", title: t["home"] ?? "", request, context, [
             "cards": cards, "chart": Chart.yearly(o.years, t), "years_table": table,
-            "as_of": asOf.map { (t["overview_as_of"] ?? "").replacingOccurrences(of: "{time}", with: Show.time($0, seconds: true)) }
-                ?? false,
+            "as_of": asOf.map {
+                (t["overview_as_of"] ?? "").replacingOccurrences(of: "{time}", with: Show.time($0, seconds: true))
+                    .replacingOccurrences(of: "{seconds}", with: String(overviews.refreshAfter.components.seconds))
+            } ?? false,
         ])
     }
 
