@@ -53,6 +53,53 @@ let planHeader = "license,kind,amount,value_date,reference,idempotency_key,memo,
         #expect(try FundLedger.verify(on: conn).isIntact)
     }
 
+    /// An import of 10,000 entries or more adds to each account's year at a
+    /// glance (ledger_account_years) in one pass planned for its size rather
+    /// than a probe per posting: the sums must be the same, and a booking
+    /// after it adds to the same rows.
+    @Test func aLargeImportKeepsEachAccountsYearRight() throws {
+        let (db, conn) = try ledgerDatabase()
+        var lines: [String] = []
+        // [license: [year: (deposits, withdrawals)]] in fen, on the fund account
+        var expected: [String: [Int: (deposits: Int64, withdrawals: Int64)]] = [:]
+        for i in 0..<12_000 {
+            let license = i % 2 == 0 ? "A" : "B"
+            if i % 10 == 9 {
+                lines.append("\(license),withdrawal,1.00,2025-03-01,,big-\(i),,2025")
+                expected[license, default: [:]][2025, default: (0, 0)].withdrawals += 100
+            } else {
+                let year = i % 3 == 0 ? 2024 : 2025
+                lines.append("\(license),deposit,5.00,\(year == 2024 ? "2024-06-01" : "2025-01-10"),,big-\(i),,")
+                expected[license, default: [:]][year, default: (0, 0)].deposits += 500
+            }
+        }
+        let path = try writeCSV(planHeader + lines.joined(separator: "\n"))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(try FundLedger.importCSV(path: path, by: try Actor("clerk"), on: conn).booked == 12_000)
+
+        func summary(_ license: String, _ year: Int, _ kind: String) throws -> Int64 {
+            try db.count("""
+                SELECT coalesce(sum(y.amount), 0) FROM ledger_account_years y
+                JOIN fund_accounts a ON a.id = y.account_id JOIN mines m ON m.id = a.mine_id
+                WHERE m.license = \(license) AND a.kind = 'fund' AND y.year = \(year) AND y.kind = \(kind)
+                """)
+        }
+        for (license, years) in expected {
+            for (year, sums) in years {
+                #expect(try summary(license, year, "deposit") == sums.deposits, "\(license) \(year) deposits")
+                #expect(try summary(license, year, "withdrawal") == -sums.withdrawals, "\(license) \(year) withdrawals")
+            }
+        }
+        #expect(try db.count("SELECT sum(postings) FROM ledger_account_years") == 24_000)
+        #expect(try FundLedger.verify(on: conn).isIntact)
+
+        // a single booking afterwards adds to the same row
+        _ = try FundLedger.deposit("A", Booking(amount: try Money.parse("2"), valueDate: CalendarDate(iso: "2025-01-10")),
+                                   by: try Actor("clerk"), on: conn)
+        #expect(try summary("A", 2025, "deposit") == (expected["A"]?[2025]?.deposits ?? 0) + 200)
+        #expect(try FundLedger.verify(on: conn).isIntact)
+    }
+
     @Test func anyBadRowRefusesTheWholeFileAndNamesEveryLine() throws {
         let (db, conn) = try ledgerDatabase()
         _ = try FundLedger.deposit("A", Booking(amount: try Money.parse("5"), idempotencyKey: "old"), by: try Actor("c"), on: conn)

@@ -5,10 +5,12 @@
 -- Each row's verdict is left in the temporary table fund_import_result
 -- (line, skip, problem): a row whose idempotency key is already booked with
 -- the same content, or used on an earlier line with the same content, is
--- skipped. Sorts of a million-row file stay in memory (work_mem); the
--- session is the import's alone.
+-- skipped. The session is the import's alone, and its sorts of a
+-- million-row file stay in memory: at 128 MB four of them went to disk
+-- (180-280 MB each) and the import took 5 s longer. work_mem bounds each
+-- sort, so a larger file still spills rather than growing without limit.
 CREATE OR REPLACE FUNCTION ledger_import(p_actor text, p_dry_run boolean)
-    RETURNS TABLE (line bigint, problem text) LANGUAGE plpgsql SET work_mem = '128MB' AS $$
+    RETURNS TABLE (line bigint, problem text) LANGUAGE plpgsql SET work_mem = '512MB' AS $$
 DECLARE
     v_booked timestamptz := now();
 BEGIN
