@@ -9,6 +9,7 @@ import PQKit
 import Reclaim
 @testable import ReclaimHTTP
 import TestSupport
+import Synchronization
 import Testing
 
 /// The dashboard without a browser: sign-in rules, sessions, CSRF, and every
@@ -188,6 +189,53 @@ import Testing
                 #expect(!mine.contains(#"id="as-of""#) && Self.fundTotal(mine) != nil)
             }
         }
+        try await s.pool.shutdown()
+    }
+
+    /// A refresh that fails (here: its database refuses the connection)
+    /// keeps the figures there are, and the next visit starts another.
+    @Test func aFailedRefreshKeepsTheFiguresAndTheNextVisitTriesAgain() async throws {
+        let s = try Self.service()
+        let conn = try s.db.connect()
+        defer { conn.close() }
+        let finance = try Actor("li", role: "finance")
+        _ = try FundLedger.deposit("A", Booking(amount: try Money.parse("100.00")), by: finance, on: conn)
+        let year = FundLedger.today.year
+        let live: @Sendable () async throws -> Overview = {
+            try await s.pool.withConnection { try Reports.overview(year: year, on: $0) }
+        }
+        let nowhere = ConnectionPool(.init(conninfo: "postgresql://reclaim@127.0.0.1:1/nowhere", maxConnections: 1))
+        let failures = Mutex(0)
+        let failing: @Sendable () async throws -> Overview = {
+            do {
+                return try await nowhere.withConnection { try Reports.overview(year: year, on: $0) }
+            } catch {
+                failures.withLock { $0 += 1 }
+                throw error
+            }
+        }
+        let cache = OverviewCache(backgroundFrom: 1, refreshAfter: .zero)
+        let first = try await cache.overview(year: year, compute: live)
+        #expect(first.asOf == nil && first.overview.fundTotal.fen == 10_000)
+        _ = try FundLedger.deposit("A", Booking(amount: try Money.parse("0.01")), by: finance, on: conn)
+
+        // this visit gets the kept figures and starts a refresh that fails
+        let during = try await cache.overview(year: year, compute: failing)
+        #expect(during.asOf != nil && during.overview.fundTotal.fen == 10_000)
+        // every later visit gets the kept figures until a refresh succeeds;
+        // one does only if the failed refresh left the way open for it
+        var seen: [Int64] = []
+        let deadline = ContinuousClock.now + .seconds(300)
+        repeat {
+            let visit = try await cache.overview(year: year, compute: live)
+            #expect(visit.asOf != nil)
+            seen.append(visit.overview.fundTotal.fen)
+            if seen.last != 10_001 { try await Task.sleep(for: .milliseconds(20)) }
+        } while seen.last != 10_001 && ContinuousClock.now < deadline
+        #expect(failures.withLock { $0 } == 1, "the failing refresh ran, once")
+        #expect(seen.last == 10_001, "\(seen.suffix(3))")
+        #expect(seen.allSatisfy { $0 == 10_000 || $0 == 10_001 })
+        try await nowhere.shutdown()
         try await s.pool.shutdown()
     }
 
