@@ -133,14 +133,16 @@ BEGIN
         FROM legs l JOIN fund_accounts a ON a.id = l.account_id JOIN mines m ON m.id = a.mine_id
         WINDOW w AS (PARTITION BY l.account_id ORDER BY l.entry_id)
     ), hashed AS (
+        -- in an account, entry order is sequence order (numbered above):
+        -- ordered so, the three windows share one sort
         SELECT n.*, ledger_chain(n.start_hash, ledger_posting_content_v2(n.entry_hash, n.account_id, n.seq, n.amount,
                                                                          n.balance_after, n.license, n.account_kind))
-                        OVER (PARTITION BY n.account_id ORDER BY n.seq) AS hash
+                        OVER (PARTITION BY n.account_id ORDER BY n.entry_id) AS hash
         FROM numbered n
     )
     INSERT INTO ledger_postings (entry_id, account_id, seq, amount, balance_after, value_date, prev_hash, hash)
     SELECT h.entry_id, h.account_id, h.seq, h.amount, h.balance_after, h.value_date,
-           coalesce(lag(h.hash) OVER (PARTITION BY h.account_id ORDER BY h.seq), h.start_hash), h.hash
+           coalesce(lag(h.hash) OVER (PARTITION BY h.account_id ORDER BY h.entry_id), h.start_hash), h.hash
     FROM hashed h;
 END
 $$;
