@@ -71,23 +71,30 @@ def cpu_seconds(pid, children=False):
 
 
 def postgres_cpu():
-    """The cluster's CPU: its live processes (backends, including the
-    service's pooled connections, which stay for the whole run, and the
-    background workers). Reaped children are left out: a process that ended
-    before the first look but was reaped after it would count whole."""
+    """All the CPU the cluster has used so far: the postmaster's own, its
+    reaped children's (which it adds to its own count when it reaps them),
+    and each child's not yet reaped, running or ended. A backend that ends
+    during a run moves from the last to the second, so it is neither lost
+    (a live-only sum went negative when a backend of the previous pgbench
+    run ended during the measured run) nor counted twice. Read again if a
+    child was reaped during the look."""
     with open(os.path.join(args.work, "pgdata", "postmaster.pid")) as f:
         master = int(f.readline())
-    total = cpu_seconds(master)
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                with open(f"/proc/{d}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-                if int(fields[1]) == master and fields[0] != "Z":
-                    total += (int(fields[11]) + int(fields[12])) / TICK
-            except (OSError, ValueError, IndexError):
-                pass
-    return total
+    for _ in range(5):
+        reaped = cpu_seconds(master, children=True)
+        unreaped = 0.0
+        for d in os.listdir("/proc"):
+            if d.isdigit():
+                try:
+                    with open(f"/proc/{d}/stat") as f:
+                        fields = f.read().rsplit(")", 1)[1].split()
+                    if int(fields[1]) == master:
+                        unreaped += (int(fields[11]) + int(fields[12])) / TICK
+                except (OSError, ValueError, IndexError):
+                    pass
+        if cpu_seconds(master, children=True) == reaped:
+            break
+    return reaped + unreaped
 
 
 def wrk(clients, seconds, run_id):
