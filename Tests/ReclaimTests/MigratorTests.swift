@@ -83,7 +83,7 @@ import Testing
         for name in ["fund_post", "ledger_book", "ledger_entry_rows", "review_apply"] {
             #expect(try db.count("SELECT count(*) FROM pg_proc WHERE proname = \(name) AND 'enable_seqscan=off' = ANY(proconfig)") == 1, "\(name)")
         }
-        #expect(try db.count("SELECT count(*) FROM pg_proc WHERE proname = 'ledger_import' AND 'work_mem=128MB' = ANY(proconfig)") == 1)
+        #expect(try db.count("SELECT count(*) FROM pg_proc WHERE proname = 'ledger_import' AND 'work_mem=512MB' = ANY(proconfig)") == 1)
     }
 
     /// A changed definition file is applied again, and nothing else is; a

@@ -44,7 +44,10 @@ $$;
 -- -, @, a tab or a carriage return) gets a leading apostrophe, as OWASP
 -- recommends; a plain number such as -12.50 is no formula and stays as it
 -- is. The same rule as CSV.neutralised in Swift (Sources/Reclaim/Common/CSV.swift).
-CREATE OR REPLACE FUNCTION csv_text(t text) RETURNS text IMMUTABLE LANGUAGE sql AS $$
+-- PARALLEL SAFE: a query calling a function not marked so is never run in
+-- parallel, and a mine's statement of 100,000 entries (COPY) joins them
+-- with a scan of every entry (0.85 s serial, 0.6 s with two workers).
+CREATE OR REPLACE FUNCTION csv_text(t text) RETURNS text IMMUTABLE PARALLEL SAFE LANGUAGE sql AS $$
     SELECT CASE WHEN t ~ '^[=+@\t\r-]' AND t !~ '^-?[0-9]+(\.[0-9]+)?$' THEN '''' || t ELSE t END
 $$;
 GRANT EXECUTE ON FUNCTION csv_text(text) TO reclaim_app;
