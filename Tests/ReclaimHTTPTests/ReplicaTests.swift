@@ -49,7 +49,10 @@ import Testing
         let replay = try Connection(cluster.replicaURL)
         defer { replay.close() }
 
-        try await buildApplication(ServiceConfiguration(conninfo: app(cluster.primaryURL)), pool: pool, reads: reads)
+        // the home page keeps its figures (as at national scale): a visit that shows kept figures reads nothing
+        let overviews = OverviewCache(backgroundFrom: 1, refreshAfter: .seconds(3600))
+        try await buildApplication(ServiceConfiguration(conninfo: app(cluster.primaryURL)), pool: pool, reads: reads,
+                                   overviews: overviews)
             .test(.router) { client in
                 func statement(_ token: String) async throws -> [Int64] {
                     let r = try await client.execute(uri: "/v1/mines/A/fund/statement", method: .get,
@@ -85,6 +88,13 @@ import Testing
                 let after = try #require(reads.status)
                 #expect(after.readsOnReplica == before.readsOnReplica + 2)
                 #expect(after.readsOnPrimary == before.readsOnPrimary)
+                // signing in computed the home page's figures; showing them again reads from neither server
+                for _ in 0..<2 {
+                    let home = try await client.execute(uri: "/", method: .get, headers: browser.header)
+                    #expect(home.status == .ok && home.text.contains(#"id="as-of""#), "\(home.text)")
+                }
+                let shown = try #require(reads.status)
+                #expect(shown.readsOnReplica == after.readsOnReplica && shown.readsOnPrimary == after.readsOnPrimary)
             }
         try await replicaPool.shutdown()
         try await pool.shutdown()

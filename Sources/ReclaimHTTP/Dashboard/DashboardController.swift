@@ -146,9 +146,10 @@ struct DashboardController {
         let session = try context.requireSession()
         let only = MinePolicy.scope(for: session.principal)
         let year = FundLedger.today.year
-        let pool = reads.pool(for: context.dashboard?.principal.name)
-        let compute: @Sendable () async throws -> Overview = {
-            try await pool.withConnection { try Reports.overview(year: year, only: only, on: $0) }
+        // The server is chosen when the figures are computed, not at a visit
+        // that shows kept ones: such a visit reads nothing (reads_total).
+        let compute: @Sendable () async throws -> Overview = { [self] in
+            try await read(context) { try Reports.overview(year: year, only: only, on: $0) }
         }
         let (o, asOf) = only == nil ? try await overviews.overview(year: year, compute: compute) : (try await compute(), nil)
         let t = t(context)
