@@ -49,10 +49,18 @@ port=$(free_port)
 "$bin" serve --port "$port" --log-level error > "$work/service.log" 2>&1 &
 service_pid=$!
 # wait for the port with bash alone: nothing here installs curl
-for _ in $(seq 1 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+listening=0
+for _ in $(seq 1 600); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then listening=1; break; fi
+    kill -0 "$service_pid" 2>/dev/null || break
     sleep 0.1
 done
+if [ "$listening" != 1 ]; then
+    # without a service every generated request fails alike: say why once instead
+    echo "error: the service did not start listening on port $port; its log:" >&2
+    cat "$work/service.log" >&2
+    exit 1
+fi
 
 status=0
 for role in admin finance operator reviewer auditor; do
@@ -62,6 +70,7 @@ for role in admin finance operator reviewer auditor; do
         --seed 1 --generation-deterministic --workers 1 --no-color > "$work/$role.txt" 2>&1; then
         status=1
         cat "$work/$role.txt"
+        kill -0 "$service_pid" 2>/dev/null || { echo "error: the service has exited; its log:" >&2; cat "$work/service.log" >&2; }
     else
         grep -E "^ +[0-9]+ generated" "$work/$role.txt" | tr -s " "
     fi
