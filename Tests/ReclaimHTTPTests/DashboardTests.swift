@@ -239,6 +239,63 @@ import Testing
         try await s.pool.shutdown()
     }
 
+    /// Twenty visits that find no figures (just after a start) share one
+    /// computation. A large banner's joiners get its figures with their time;
+    /// a county's compute afresh, and so see a booking made meanwhile.
+    @Test func firstVisitsAtOnceShareOneComputation() async throws {
+        let s = try Self.service()
+        let conn = try s.db.connect()
+        defer { conn.close() }
+        let finance = try Actor("li", role: "finance")
+        _ = try FundLedger.deposit("A", Booking(amount: try Money.parse("100.00")), by: finance, on: conn)
+        let year = FundLedger.today.year
+        for (n, large) in [true, false].enumerated() {
+            let calls = Mutex(0), released = Mutex(false)
+            // The first computation reads its figures, then waits for the test's
+            // booking and release: every visit arrives while it runs.
+            let compute: @Sendable () async throws -> Overview = {
+                let o = try await s.pool.withConnection { try Reports.overview(year: year, on: $0) }
+                let call = calls.withLock { c in
+                    c += 1
+                    return c
+                }
+                while call == 1 && !released.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+                return o
+            }
+            let before = try #require(try conn.queryFirst("SELECT sum(balance)::bigint AS t FROM fund_accounts WHERE kind = 'fund'")?
+                .decode("t", as: Int64.self))
+            let cache = OverviewCache(backgroundFrom: large ? 1 : 1_000, refreshAfter: .seconds(3600))
+            let visits = try await withThrowingTaskGroup(of: (Int64, Date?).self) { group in
+                for _ in 0..<20 {
+                    group.addTask {
+                        let v = try await cache.overview(year: year, compute: compute)
+                        return (v.overview.fundTotal.fen, v.asOf)
+                    }
+                }
+                // let them all arrive (on the old code: until all twenty compute), book, release
+                let deadline = ContinuousClock.now + .seconds(2)
+                while calls.withLock({ $0 }) < 20 && ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                _ = try FundLedger.deposit("A", Booking(amount: try Money.parse("0.01"), reference: "at once \(n)"),
+                                           by: finance, on: conn)
+                released.withLock { $0 = true }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(visits.count == 20)
+            #expect(visits.filter { $0.1 == nil }.count == (large ? 1 : 20), "only the visit that computed is live")
+            if large {
+                #expect(calls.withLock { $0 } == 1, "one computation for twenty visits")
+                #expect(visits.allSatisfy { $0.0 == before }, "\(visits.map(\.0))")
+            } else {
+                // the first visit's figures are from before the booking; every other visit's from after it
+                #expect(visits.filter { $0.0 == before }.count == 1 && visits.filter { $0.0 == before + 1 }.count == 19,
+                        "\(visits.map(\.0))")
+            }
+        }
+        try await s.pool.shutdown()
+    }
+
     @Test func formsNeedTheTokenBookOnceAndKeepWhatWasTyped() async throws {
         let s = try Self.service()
         try await s.application().test(.router) { client in

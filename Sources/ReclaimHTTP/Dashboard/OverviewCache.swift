@@ -17,6 +17,13 @@ import Synchronization
 /// number of mines, not by a measured time, so that a busy machine never
 /// turns a county's live page into a delayed one. Figures limited to some
 /// mines (an operator's) are always computed afresh: they are few.
+///
+/// Visits that find no figures yet (the first ones after a start) share one
+/// computation: twenty people opening a country's page at once after a
+/// restart cost one computation, not twenty, each holding a connection the
+/// bookings need. A visit that joined a computation begun before it came
+/// gets the figures with their time, as it would kept ones, if they are a
+/// large banner's; a county's it computes afresh, so its page stays live.
 public final class OverviewCache: Sendable {
     struct Figures: Sendable {
         var overview: Overview
@@ -28,6 +35,8 @@ public final class OverviewCache: Sendable {
     private struct State {
         var latest: [Int: Figures] = [:]
         var refreshing: Set<Int> = []
+        /// The computation that visits finding no figures for the year wait for.
+        var first: [Int: Task<Figures, any Error>] = [:]
     }
 
     public let backgroundFrom: Int
@@ -45,21 +54,47 @@ public final class OverviewCache: Sendable {
         -> (overview: Overview, asOf: Date?)
     {
         let now = ContinuousClock.now
-        let (kept, refresh) = state.withLock { s -> (Figures?, Bool) in
-            guard let f = s.latest[year], f.overview.mines >= backgroundFrom else { return (nil, false) }
+        enum Next {
+            case kept(Figures, refresh: Bool)
+            case compute
+            case first(Task<Figures, any Error>, joined: Bool)
+        }
+        let next = state.withLock { s -> Next in
+            guard let f = s.latest[year] else {
+                if let running = s.first[year] { return .first(running, joined: true) }
+                let task = Task { [self] in
+                    defer { _ = state.withLock { $0.first.removeValue(forKey: year) } }
+                    return try await computeAndKeep(year: year, compute)
+                }
+                s.first[year] = task
+                return .first(task, joined: false)
+            }
+            guard f.overview.mines >= backgroundFrom else { return .compute }
             let refresh = now - f.started >= refreshAfter && !s.refreshing.contains(year)
             if refresh { s.refreshing.insert(year) }
-            return (f, refresh)
+            return .kept(f, refresh: refresh)
         }
-        guard let kept else { return (try await computeAndKeep(year: year, compute).overview, nil) }
-        if refresh {
-            Task {
-                defer { _ = state.withLock { $0.refreshing.remove(year) } }
-                // A failed refresh keeps the figures there are; the next visit tries again.
-                _ = try? await computeAndKeep(year: year, compute)
+        switch next {
+        case .compute:
+            return (try await computeAndKeep(year: year, compute).overview, nil)
+        case .first(let task, let joined):
+            let figures = try await task.value
+            guard joined else { return (figures.overview, nil) }
+            // begun before this visit: a county's page is computed afresh (live)
+            guard figures.overview.mines >= backgroundFrom else {
+                return (try await computeAndKeep(year: year, compute).overview, nil)
             }
+            return (figures.overview, figures.asOf)
+        case .kept(let figures, let refresh):
+            if refresh {
+                Task {
+                    defer { _ = state.withLock { $0.refreshing.remove(year) } }
+                    // A failed refresh keeps the figures there are; the next visit tries again.
+                    _ = try? await computeAndKeep(year: year, compute)
+                }
+            }
+            return (figures.overview, figures.asOf)
         }
-        return (kept.overview, kept.asOf)
     }
 
     private func computeAndKeep(year: Int, _ compute: @Sendable () async throws -> Overview) async throws -> Figures {
