@@ -207,8 +207,10 @@ import Testing
         return (s, conn, finance)
     }
 
-    /// A refresh that fails (here: its database refuses the connection)
-    /// keeps the figures there are, and the next visit starts another.
+    /// A first computation that fails leaves the way open for the next
+    /// visit's. A refresh that fails (here: its database refuses the
+    /// connection) keeps the figures there are, and the next visit starts
+    /// another.
     @Test func aFailedRefreshKeepsTheFiguresAndTheNextVisitTriesAgain() async throws {
         let (s, conn, finance) = try Self.serviceWithADeposit()
         defer { conn.close() }
@@ -227,6 +229,10 @@ import Testing
             }
         }
         let cache = OverviewCache(backgroundFrom: 1, refreshAfter: .zero)
+        // a first computation that fails fails its visit and leaves nothing behind: the next visit computes
+        await #expect(throws: PQError.self) {
+            try await cache.overview(year: year) { try await nowhere.withConnection { try Reports.overview(year: year, on: $0) } }
+        }
         let first = try await cache.overview(year: year, compute: live)
         #expect(first.asOf == nil && first.overview.fundTotal.fen == 10_000)
         _ = try FundLedger.deposit("A", Booking(amount: try Money.parse("0.01")), by: finance, on: conn)
