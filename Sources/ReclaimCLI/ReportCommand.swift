@@ -55,14 +55,23 @@ struct ReportCommand: AsyncParsableCommand {
 
     struct Restoration: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Per mine: planned and treated area, cumulative treated area and the land reclamation rate; the banner's total since 2020.")
+            abstract: "Per mine: the year's planned and treated area, 应复垦面积, 已复垦面积 and 复垦率 against the plan's target; mines without a plan counted; the banner's total since 2020.")
         @OptionGroup var target: BackendOptions
-        @Option(help: "The year.") var year: String
+        @Option(help: "The year (its rates as of 31 December).") var year: String?
+        @Option(name: .customLong("as-of"), help: "Measure the rates on this day, YYYY-MM-DD (its year's figures).")
+        var asOf: String?
         @OptionGroup var output: ReportOptions
 
+        func validate() throws {
+            if (year == nil) == (asOf == nil) { throw ValidationError("give --year or --as-of") }
+        }
+
         func run() async throws {
-            let year = self.year
-            try await output.show(via: target) { api in try await api.restorationReport(year: try parseYear(year)) }
+            let (year, asOf) = (self.year, self.asOf)
+            try await output.show(via: target) { api in
+                let day = try asOf.map { try FundLedger.parseDate($0, field: "as-of") }
+                return try await api.restorationReport(year: try day.map(\.year) ?? parseYear(year ?? ""), asOf: day)
+            }
         }
     }
 

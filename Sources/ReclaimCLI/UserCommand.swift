@@ -13,13 +13,14 @@ struct UserCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var actor: ActorOptions
         @Argument(help: "User name.") var name: String
-        @Option(help: "admin, finance, operator, reviewer or auditor.") var role: Role
+        @Option(help: "admin, finance, operator, reviewer, auditor or expert.") var role: Role
         @Option(name: .customLong("mine"), help: "A licence the operator acts for (repeatable).") var mines: [String] = []
+        @Option(help: "The organisation an expert comes from (required for experts).") var org: String?
 
         func run() throws {
             try reportingFailures {
                 let (who, conn) = try actor.connect(database, for: UserPolicy.manage)
-                let user = try Users.add(name, role: role, mines: mines, by: who, on: conn)
+                let user = try Users.add(name, role: role, mines: mines, org: org, by: who, on: conn)
                 Output.write("added user \(user.name) (\(user.role.rawValue))\n")
             }
         }

@@ -247,24 +247,58 @@ public final class DatabaseBackend: ReclaimAPI {
         return try Closures.apply(license, evidence: evidence, note: note, by: actor, on: connection)
     }
 
-    public func assignClosurePanel(_ id: Int64, reviewers: [String]) async throws -> ClosureApplication {
+    public func assignClosurePanel(_ id: Int64, members: [String]) async throws -> ClosureApplication {
         try check(ClosurePolicy.review)
-        return try Closures.assignPanel(id, reviewers: reviewers, by: actor, on: connection)
+        return try Closures.assignPanel(id, members: members, by: actor, on: connection)
+    }
+
+    public func recordClosureVisit(_ id: Int64, date: CalendarDate, participants: [String], checked: Area, finding: String)
+        async throws -> ClosureApplication
+    {
+        try check(ClosurePolicy.review)
+        return try Closures.recordVisit(id, date: date, participants: participants, checked: checked, finding: finding,
+                                        by: actor, on: connection)
     }
 
     public func voteOnClosure(_ id: Int64, pass: Bool, opinion: String) async throws -> ClosureApplication {
-        try check(ClosurePolicy.review)
+        try check(ClosurePolicy.vote)
         return try Closures.vote(id, pass: pass, opinion: opinion, by: actor, on: connection)
     }
 
+    public func objectToClosure(_ id: Int64, name: String, contact: String, text: String) async throws -> ClosureApplication {
+        try check(ClosurePolicy.object)
+        return try Closures.object(id, raisedBy: name, contact: contact, text: text, by: actor, on: connection)
+    }
+
+    public func resolveClosureObjection(_ id: Int64, objection: Int64, upheld: Bool, reason: String) async throws
+        -> ClosureApplication
+    {
+        try check(ClosurePolicy.review)
+        return try Closures.resolve(id, objection: objection, upheld: upheld, reason: reason, by: actor, on: connection)
+    }
+
+    public func confirmClosure(_ id: Int64, number: String) async throws -> ClosureApplication {
+        try check(ClosurePolicy.review)
+        return try Closures.confirm(id, number: number, by: actor, on: connection)
+    }
+
     public func closureApplication(_ id: Int64) async throws -> ClosureApplication {
-        let app = try Closures.find(id, on: connection)
-        try check(MinePolicy.read(app.license))
-        return app
+        guard let principal else { return try Closures.find(id, on: connection) }
+        return try Closures.find(id, for: principal, on: connection)
     }
 
     public func closureApplications(state: ClosureState?, overdue: Bool) async throws -> [ClosureApplication] {
-        try Closures.list(state: state, overdue: overdue, only: principal.flatMap(MinePolicy.scope(for:)), on: connection)
+        guard let principal else { return try Closures.list(state: state, overdue: overdue, on: connection) }
+        return try Closures.list(state: state, overdue: overdue, for: principal, on: connection)
+    }
+
+    public func settings() async throws -> [Setting] {
+        try Settings.list(on: connection)
+    }
+
+    public func setSetting(_ key: String, _ value: String) async throws -> Setting {
+        try check(SettingsPolicy.manage)
+        return try Settings.set(key, value, by: actor, on: connection)
     }
 
     public func releaseFund(_ license: String) async throws -> BookingResult {
@@ -364,8 +398,8 @@ public final class DatabaseBackend: ReclaimAPI {
         try Reports.fund(year: year, only: scope, on: connection)
     }
 
-    public func restorationReport(year: Int) async throws -> RestorationReport {
-        try Reports.restoration(year: year, only: scope, on: connection)
+    public func restorationReport(year: Int, asOf: CalendarDate?) async throws -> RestorationReport {
+        try Reports.restoration(year: year, asOf: asOf, only: scope, on: connection)
     }
 
     public func annualPlansReport(year: Int) async throws -> AnnualPlansReport {

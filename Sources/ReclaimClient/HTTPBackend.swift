@@ -146,7 +146,7 @@ public final class HTTPBackend: ReclaimAPI {
         case 403: return ReclaimError(.forbidden, detail)
         case 404: return ReclaimError(.notFound, detail)
         case 409: return ReclaimError(.conflict, detail)
-        case 422: return ReclaimError(.ruleViolation, detail)
+        case 422: return ReclaimError(.ruleViolation, detail, unmet: problem?.unmet ?? [])
         case 502, 503, 504: return ReclaimError(.unavailable, detail)
         case 400..<500: return ReclaimError(.invalidInput, detail)
         default: return ReclaimError(.internal, "the service failed (\(status)): \(detail)")
@@ -415,14 +415,50 @@ extension HTTPBackend {
         request(.POST, path, data: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))
     }
 
+    func put(_ path: String, _ body: [String: Any]) throws -> HTTPClientRequest {
+        request(.PUT, path, data: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))
+    }
+
     public func applyForClosure(_ license: String, evidence: [String], note: String?) async throws -> ClosureApplication {
         var body: [String: Any] = ["evidence": evidence]
         if let note { body["note"] = note }
         return try await fetch(ClosureApplication.self, try post("/mines/\(Self.segment(license))/closure-applications", body)).0
     }
 
-    public func assignClosurePanel(_ id: Int64, reviewers: [String]) async throws -> ClosureApplication {
-        try await fetch(ClosureApplication.self, try post("/closure-applications/\(id)/panel", ["reviewers": reviewers])).0
+    public func assignClosurePanel(_ id: Int64, members: [String]) async throws -> ClosureApplication {
+        try await fetch(ClosureApplication.self, try post("/closure-applications/\(id)/panel", ["members": members])).0
+    }
+
+    public func recordClosureVisit(_ id: Int64, date: CalendarDate, participants: [String], checked: Area, finding: String)
+        async throws -> ClosureApplication
+    {
+        let body: [String: Any] = ["date": date.description, "participants": participants, "checked_hm2": checked.hectares,
+                                   "finding": finding]
+        return try await fetch(ClosureApplication.self, try post("/closure-applications/\(id)/visits", body)).0
+    }
+
+    public func objectToClosure(_ id: Int64, name: String, contact: String, text: String) async throws -> ClosureApplication {
+        try await fetch(ClosureApplication.self, try post("/closure-applications/\(id)/objections",
+                                                          ["name": name, "contact": contact, "text": text])).0
+    }
+
+    public func resolveClosureObjection(_ id: Int64, objection: Int64, upheld: Bool, reason: String) async throws
+        -> ClosureApplication
+    {
+        try await fetch(ClosureApplication.self, try post("/closure-applications/\(id)/objections/\(objection)/outcome",
+                                                          ["upheld": upheld, "reason": reason])).0
+    }
+
+    public func confirmClosure(_ id: Int64, number: String) async throws -> ClosureApplication {
+        try await fetch(ClosureApplication.self, try post("/closure-applications/\(id)/confirmation", ["number": number])).0
+    }
+
+    public func settings() async throws -> [Setting] {
+        try await all(Setting.self, "/settings", [])
+    }
+
+    public func setSetting(_ key: String, _ value: String) async throws -> Setting {
+        try await fetch(Setting.self, try put("/settings/\(Self.segment(key))", ["value": value])).0
     }
 
     public func voteOnClosure(_ id: Int64, pass: Bool, opinion: String) async throws -> ClosureApplication {
@@ -564,8 +600,9 @@ extension HTTPBackend {
         try await fetch(FundReport.self, request(.GET, "/reports/fund?year=\(year)")).0
     }
 
-    public func restorationReport(year: Int) async throws -> RestorationReport {
-        try await fetch(RestorationReport.self, request(.GET, "/reports/restoration?year=\(year)")).0
+    public func restorationReport(year: Int, asOf: CalendarDate?) async throws -> RestorationReport {
+        let query = asOf.map { "as_of=\($0)" } ?? "year=\(year)"
+        return try await fetch(RestorationReport.self, request(.GET, "/reports/restoration?\(query)")).0
     }
 
     public func annualPlansReport(year: Int) async throws -> AnnualPlansReport {
@@ -610,4 +647,5 @@ struct Page<Item: Decodable>: Decodable {
 struct ProblemDocument: Decodable {
     var status: Int?
     var detail: String?
+    var unmet: [Unmet]?
 }

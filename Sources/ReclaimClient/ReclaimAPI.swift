@@ -71,14 +71,24 @@ public protocol ReclaimAPI {
 
     // MARK: Closure (闭坑验收)
     func applyForClosure(_ license: String, evidence: [String], note: String?) async throws -> ClosureApplication
-    func assignClosurePanel(_ id: Int64, reviewers: [String]) async throws -> ClosureApplication
+    func assignClosurePanel(_ id: Int64, members: [String]) async throws -> ClosureApplication
+    func recordClosureVisit(_ id: Int64, date: CalendarDate, participants: [String], checked: Area, finding: String)
+        async throws -> ClosureApplication
     func voteOnClosure(_ id: Int64, pass: Bool, opinion: String) async throws -> ClosureApplication
+    func objectToClosure(_ id: Int64, name: String, contact: String, text: String) async throws -> ClosureApplication
+    func resolveClosureObjection(_ id: Int64, objection: Int64, upheld: Bool, reason: String) async throws
+        -> ClosureApplication
+    func confirmClosure(_ id: Int64, number: String) async throws -> ClosureApplication
     func closureApplication(_ id: Int64) async throws -> ClosureApplication
     func closureApplications(state: ClosureState?, overdue: Bool) async throws -> [ClosureApplication]
     /// What is left in the fund, released after acceptance; the fund closes.
     func releaseFund(_ license: String) async throws -> BookingResult
     func addCalendarDay(_ day: CalendarDate, _ kind: CalendarDay.Kind, name: String?) async throws -> CalendarDay
     func calendar(year: Int) async throws -> [CalendarDay]
+
+    // MARK: Settings
+    func settings() async throws -> [Setting]
+    func setSetting(_ key: String, _ value: String) async throws -> Setting
 
     // MARK: Legacy restoration (历史遗留/废弃矿山治理)
     func addLegacySite(_ site: NewSite) async throws -> LegacySite
@@ -103,7 +113,8 @@ public protocol ReclaimAPI {
 
     // MARK: Reports
     func fundReport(year: Int) async throws -> FundReport
-    func restorationReport(year: Int) async throws -> RestorationReport
+    /// The year's report, its rates as of `asOf` (default: the year's last day).
+    func restorationReport(year: Int, asOf: CalendarDate?) async throws -> RestorationReport
     func annualPlansReport(year: Int) async throws -> AnnualPlansReport
     func closureReport() async throws -> ClosureReport
     func legacyReport() async throws -> LegacyReport

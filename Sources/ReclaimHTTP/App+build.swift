@@ -68,6 +68,7 @@ public func buildRouter(pool: ConnectionPool, metrics: ServiceMetrics, openAPIPa
     PlanController(pool: pool).register(routes)
     AnnualPlanController(pool: pool).register(routes)
     ClosureController(pool: pool).register(routes)
+    SettingsController(pool: pool).register(routes)
     LegacyController(pool: pool).register(routes)
     ReportController(reads: reads).register(routes)
     routes.answerUnknownMethods()

@@ -17,6 +17,8 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     public var title: String
     public var detail: String
     public var errors: [FieldError]
+    /// A rule's unmet conditions, each named (closure acceptance).
+    public var unmet: [Unmet] = []
     /// For 405: the methods the path serves.
     public var allow: String?
 
@@ -68,8 +70,10 @@ public struct Problem: Error, HTTPResponseError, Sendable {
             return Problem(.conflict, type: "urn:reclaim:problem:conflict", title: "Conflict", detail: e.description,
                            errors: fieldErrors)
         case .ruleViolation:
-            return Problem(.unprocessableContent, type: "urn:reclaim:problem:rule-violation", title: "Refused by a rule",
-                           detail: e.description, errors: fieldErrors)
+            var p = Problem(.unprocessableContent, type: "urn:reclaim:problem:rule-violation", title: "Refused by a rule",
+                            detail: e.description, errors: fieldErrors)
+            p.unmet = e.unmet
+            return p
         case .unauthenticated:
             return Problem(.unauthorized, type: "urn:reclaim:problem:unauthenticated", title: "Unauthenticated",
                            detail: e.description)
@@ -91,12 +95,14 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         var status: Int
         var detail: String
         var errors: [FieldError]?
+        var unmet: [Unmet]?
         var instance: String
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let body = Body(type: type, title: title, status: status.code, detail: detail,
-                        errors: errors.isEmpty ? nil : errors, instance: request.uri.path)
+                        errors: errors.isEmpty ? nil : errors, unmet: unmet.isEmpty ? nil : unmet,
+                        instance: request.uri.path)
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
         if let allow { headers[.allow] = allow }

@@ -681,10 +681,19 @@ BEGIN
         RETURN QUERY SELECT true, r.* FROM ledger_entry_rows(v_replay) r;
         RETURN;
     END IF;
+    -- no money leaves supervision before the land is restored: an accepted
+    -- application with its confirmation (验收合格确认书, 土地复垦条例 art. 29)
     IF NOT EXISTS (SELECT 1 FROM closure_applications c
                    JOIN review_records r ON r.record_type = 'closure-application' AND r.record_id = c.id
+                   JOIN closure_confirmations k ON k.application_id = c.id
                    WHERE c.mine_id = v_fund.mine_id AND r.state = 'accepted') THEN
-        RAISE EXCEPTION 'the closure of mine % is not accepted: its fund is released only after acceptance', p_license
+        RAISE EXCEPTION 'the closure of mine % is not accepted: %', p_license,
+            coalesce((SELECT format('its application %s is %s; the fund is released only once it is accepted with a confirmation number',
+                                    c.id, r.state)
+                      FROM closure_applications c
+                      JOIN review_records r ON r.record_type = 'closure-application' AND r.record_id = c.id
+                      WHERE c.mine_id = v_fund.mine_id ORDER BY c.id DESC LIMIT 1),
+                     'no closure application; the fund is released only once one is accepted with a confirmation number')
             USING ERRCODE = 'RCREL';
     END IF;
     IF v_fund.balance <= 0 THEN

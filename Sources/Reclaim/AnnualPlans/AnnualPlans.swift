@@ -38,8 +38,8 @@ public struct AnnualReportLine: Sendable, Equatable, Codable {
         guard let object = try? JSONSerialization.jsonObject(with: data), let top = object as? [String: Any] else {
             throw ReclaimError.invalid("works", "the file is not a JSON object")
         }
-        if let unknown = top.keys.sorted().first(where: { $0 != "works" }) {
-            throw ReclaimError.invalid(unknown, "is not a field of a report (it has works only)")
+        if let unknown = top.keys.sorted().first(where: { $0 != "works" && $0 != "land" }) {
+            throw ReclaimError.invalid(unknown, "is not a field of a report (it has works and land)")
         }
         guard let list = top["works"] as? [Any] else { throw ReclaimError.invalid("works", "must be a list") }
         guard list.count == works.count else {
@@ -56,7 +56,8 @@ public struct AnnualReportLine: Sendable, Equatable, Codable {
         }
         let raws: [Raw]
         do {
-            raws = try JSONDecoder().decode([String: [Raw]].self, from: data)["works"] ?? []
+            struct File: Decodable { var works: [Raw] }
+            raws = try JSONDecoder().decode(File.self, from: data).works
         } catch let DecodingError.typeMismatch(_, c), let DecodingError.valueNotFound(_, c) {
             throw ReclaimError.invalid(PlanDocument.path(c.codingPath), "has the wrong type")
         } catch let DecodingError.keyNotFound(key, c) {
@@ -98,6 +99,56 @@ public struct AnnualReportLine: Sendable, Equatable, Codable {
             lines.append(AnnualReportLine(work: n, area: area, quantity: quantity, spent: Money(fen: fen), evidence: ids))
         }
         return lines
+    }
+}
+
+/// A year-end report's land of one type (`land` in the report file): the
+/// new damage found in the year (新增损毁) and the land reclaimed (已复垦).
+/// 应复垦面积 adds up the plan's existing damage and every report's new
+/// damage; 已复垦面积 the reclaimed land of accepted reports.
+public struct ReportLand: Sendable, Equatable, Codable {
+    public var landType: LandType
+    public var damaged: Area
+    public var reclaimed: Area
+
+    public init(landType: LandType, damaged: Area, reclaimed: Area) {
+        self.landType = landType
+        self.damaged = damaged
+        self.reclaimed = reclaimed
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case landType = "land_type"
+        case damaged = "damaged_hm2"
+        case reclaimed = "reclaimed_hm2"
+    }
+
+    /// The report file's `land`, one entry per land type; nil when it has none.
+    public static func parse(_ data: Data) throws -> [ReportLand]? {
+        guard let top = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any], let raw = top["land"] else {
+            return nil
+        }
+        guard let list = raw as? [Any], (1...4).contains(list.count) else {
+            throw ReclaimError.invalid("land", "must be a list of one to four land types")
+        }
+        var seen: Set<LandType> = []
+        return try list.enumerated().map { i, item in
+            let at = "land[\(i + 1)]"
+            guard let o = item as? [String: Any] else { throw ReclaimError.invalid(at, "must be an object") }
+            if let unknown = o.keys.sorted().first(where: { !["land_type", "damaged_hm2", "reclaimed_hm2"].contains($0) }) {
+                throw ReclaimError.invalid("\(at).\(unknown)", "is not a field of a report's land")
+            }
+            guard let t = o["land_type"] as? String, let type = LandType(rawValue: t) else {
+                throw ReclaimError.invalid("\(at).land_type", "must be one of \(LandType.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            guard seen.insert(type).inserted else { throw ReclaimError.invalid("\(at).land_type", "names \(t) twice") }
+            guard let d = o["damaged_hm2"] as? String else { throw ReclaimError.invalid("\(at).damaged_hm2", "is required, as a string") }
+            guard let r = o["reclaimed_hm2"] as? String else {
+                throw ReclaimError.invalid("\(at).reclaimed_hm2", "is required, as a string")
+            }
+            return ReportLand(landType: type, damaged: try Area.parseHectares(d, field: "\(at).damaged_hm2"),
+                              reclaimed: try Area.parseHectares(r, field: "\(at).reclaimed_hm2"))
+        }
     }
 }
 
@@ -339,6 +390,12 @@ public enum AnnualPlans {
                 throw ReclaimError(.internal, "an approved annual plan without approved works")
             }
             let lines = try AnnualReportLine.parse(file, for: try worksOf(version: versionID, on: conn))
+            // without a `land` list, the works' treated area is reclaimed land of the mine's own type
+            let land = try ReportLand.parse(file) ?? [ReportLand(
+                landType: try conn.queryFirst("SELECT m.land_type FROM mines m WHERE m.license = \(license)")?
+                    .decodeEnum("land_type") ?? .other,
+                damaged: Area(squareMetres: 0),
+                reclaimed: Area(squareMetres: lines.reduce(0) { $0 + ($1.area?.squareMetres ?? 0) }))]
             guard let row = try conn.queryFirst("""
                 INSERT INTO annual_plan_reports (annual_plan_id, version_id, created_by)
                 VALUES (\(record.id), \(versionID), \(actor.name)) RETURNING id
@@ -350,6 +407,12 @@ public enum AnnualPlans {
                     INSERT INTO annual_plan_report_lines (report_id, work, area_m2, quantity, spent, evidence)
                     VALUES (\(reportID), \(Int32(l.work)), \(l.area?.squareMetres), \(l.quantity?.description)::numeric,
                             \(l.spent.fen), \(l.evidence))
+                    """)
+            }
+            for l in land {
+                try conn.execute("""
+                    INSERT INTO annual_plan_report_land (report_id, land_type, damaged_m2, reclaimed_m2)
+                    VALUES (\(reportID), \(l.landType.rawValue), \(l.damaged.squareMetres), \(l.reclaimed.squareMetres))
                     """)
             }
             try Review.apply(workflow, id: record.id, .report, note: "report \(reportID)", by: actor, on: conn)

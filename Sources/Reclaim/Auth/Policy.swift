@@ -12,6 +12,8 @@ public enum Role: String, Sendable, CaseIterable, Codable {
     case reviewer
     /// 审计 / 社会公众: reads everything, writes nothing
     case auditor
+    /// 专家: sits on closure panels; sees and votes on those applications only
+    case expert
 }
 
 /// Who is asking, as far as rights go.

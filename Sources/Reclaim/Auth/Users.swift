@@ -5,12 +5,14 @@ public struct User: Sendable, Equatable, Encodable {
     public var name: String
     public var role: Role
     public var mines: [String]
+    /// An expert's organisation (the department or institute they come from).
+    public var org: String?
     public var disabled: Bool
     public var createdAt: Date
     public var createdBy: String
 
     enum CodingKeys: String, CodingKey {
-        case name, role, mines, disabled
+        case name, role, mines, org, disabled
         case createdAt = "created_at"
         case createdBy = "created_by"
     }
@@ -31,10 +33,14 @@ public struct IssuedToken: Sendable, Encodable {
 
 /// Users, their roles and mines, and their API tokens.
 public enum Users {
-    public static func add(_ name: String, role: Role, mines: [String], by actor: Actor, on conn: Connection) throws
-        -> User
+    public static func add(_ name: String, role: Role, mines: [String], org: String? = nil, by actor: Actor,
+                           on conn: Connection) throws -> User
     {
         let name = try Identifier.userName(name)
+        let org = try Text.optional(org, field: "org", maxLength: 200)
+        if role == .expert, org == nil {
+            throw ReclaimError.invalid("org", "an expert is recorded with their organisation (--org TEXT)")
+        }
         let mines = try mines.map { try Identifier.license($0, field: "mine") }
         if role == .operator, mines.isEmpty {
             throw ReclaimError.invalid("mine", "an operator must be bound to at least one mine (--mine LICENSE)")
@@ -44,7 +50,7 @@ public enum Users {
         }
         return try conn.transactionally { conn in
             let inserted = try conn.execute("""
-                INSERT INTO users (name, role, created_by) VALUES (\(name), \(role.rawValue), \(actor.name))
+                INSERT INTO users (name, role, org, created_by) VALUES (\(name), \(role.rawValue), \(org), \(actor.name))
                 ON CONFLICT (name) DO NOTHING
                 """)
             guard inserted == 1 else { throw ReclaimError(.conflict, field: "name", "user \(name) already exists") }
@@ -55,14 +61,14 @@ public enum Users {
                 guard bound == 1 else { throw MineRegistry.notFound(license, field: "mine") }
             }
             try AuditLog.record(action: "user.add", target: "user:\(name)",
-                                input: ([role.rawValue] + mines.sorted()).joined(separator: "\n"), by: actor, on: conn)
+                                input: ([role.rawValue] + mines.sorted() + (org.map { ["org \($0)"] } ?? [])).joined(separator: "\n"), by: actor, on: conn)
             return try find(name, on: conn)
         }
     }
 
     public static func list(on conn: Connection) throws -> [User] {
         try conn.query("""
-            SELECT u.name, u.role, u.disabled_at IS NOT NULL AS disabled, u.created_at, u.created_by,
+            SELECT u.name, u.role, u.org, u.disabled_at IS NOT NULL AS disabled, u.created_at, u.created_by,
                    coalesce(array_agg(m.license ORDER BY m.license) FILTER (WHERE m.license IS NOT NULL), '{}') AS mines
             FROM users u LEFT JOIN user_mines um ON um.user_name = u.name LEFT JOIN mines m ON m.id = um.mine_id
             GROUP BY u.name ORDER BY u.name
@@ -71,7 +77,7 @@ public enum Users {
 
     public static func find(_ name: String, on conn: Connection) throws -> User {
         guard let row = try conn.queryFirst("""
-            SELECT u.name, u.role, u.disabled_at IS NOT NULL AS disabled, u.created_at, u.created_by,
+            SELECT u.name, u.role, u.org, u.disabled_at IS NOT NULL AS disabled, u.created_at, u.created_by,
                    coalesce(array_agg(m.license ORDER BY m.license) FILTER (WHERE m.license IS NOT NULL), '{}') AS mines
             FROM users u LEFT JOIN user_mines um ON um.user_name = u.name LEFT JOIN mines m ON m.id = um.mine_id
             WHERE u.name = \(name) GROUP BY u.name
@@ -177,6 +183,7 @@ extension User {
         name = try row.decode("name")
         role = try row.decodeEnum("role")
         mines = try row.decode("mines")
+        org = try row.decode("org")
         disabled = try row.decode("disabled")
         createdAt = try row.decode("created_at")
         createdBy = try row.decode("created_by")

@@ -5,11 +5,17 @@ public import PQKit
 public enum ClosureState: String, WorkflowState, Codable {
     case draft, filed
     case underReview = "under-review"
-    case accepted, rejected
+    /// A majority of the panel passed it (初步验收通过): its public notice runs.
+    case noticed
+    /// Confirmed (验收合格确认书): the mine is closed and its fund may be released.
+    case accepted
+    /// A written rectification opinion (书面整改意见) was issued: the operator
+    /// rectifies and applies again.
+    case rejected
 }
 
 public enum ClosureAction: String, WorkflowAction {
-    case file, assign, accept, reject
+    case file, assign, notice, reject, confirm
 }
 
 /// One panel member's vote: once, never changed.
@@ -25,13 +31,65 @@ public struct ClosureVote: Sendable, Equatable, Codable {
     }
 }
 
-/// The panel's decision, made when the last member votes.
+/// The site visit (现场踏勘) that votes wait for.
+public struct ClosureVisit: Sendable, Equatable, Codable {
+    public var date: CalendarDate
+    public var participants: [String]
+    public var checked: Area
+    public var finding: String
+    public var recordedBy: String
+
+    enum CodingKeys: String, CodingKey {
+        case date, participants
+        case checked = "checked_hm2"
+        case finding
+        case recordedBy = "recorded_by"
+    }
+}
+
+/// How an objection was resolved.
+public struct ObjectionOutcome: Sendable, Equatable, Codable {
+    public var upheld: Bool
+    public var reason: String
+    public var resolvedBy: String
+    public var resolvedAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case upheld, reason
+        case resolvedBy = "resolved_by"
+        case resolvedAt = "resolved_at"
+    }
+}
+
+/// An objection to the noticed preliminary result (异议), recorded by an
+/// administrator for the person who raised it.
+public struct ClosureObjection: Sendable, Equatable, Codable {
+    public var id: Int64
+    public var raisedBy: String
+    public var contact: String
+    public var text: String
+    public var recordedBy: String
+    public var recordedAt: Date
+    @Nullable public var outcome: ObjectionOutcome?
+
+    enum CodingKeys: String, CodingKey {
+        case id
+        case raisedBy = "raised_by"
+        case contact, text
+        case recordedBy = "recorded_by"
+        case recordedAt = "recorded_at"
+        case outcome
+    }
+}
+
+/// The decision: a confirmation, or a rectification opinion.
 public struct ClosureDecision: Sendable, Equatable, Codable {
     /// accepted or rejected
     public var outcome: ClosureState
     /// The acceptance opinion (验收意见): the pass votes' opinions.
     public var opinion: [String]
-    /// On rejection: the fail votes' opinions, to be dealt with before applying again.
+    /// On rejection: the items to rectify before applying again (the fail
+    /// votes' opinions, or the upheld objection with its reason).
     public var rectificationItems: [String]
     public var decidedBy: String
     public var decidedAt: Date
@@ -44,7 +102,8 @@ public struct ClosureDecision: Sendable, Equatable, Codable {
     }
 }
 
-/// A closure application (闭坑验收申请) with its clock, panel, votes and decision.
+/// A closure application (闭坑验收申请) with its clock, panel, visits, votes,
+/// notice, objections and decision.
 public struct ClosureApplication: Sendable, Equatable, Codable {
     public var id: Int64
     public var license: String
@@ -52,95 +111,99 @@ public struct ClosureApplication: Sendable, Equatable, Codable {
     public var filedOn: CalendarDate
     /// The 60th working day after filing.
     public var dueDate: CalendarDate
-    /// Working days from today through the due date (0 once it has passed).
+    /// Working days from filing to the decision (or to today while open).
+    public var workingDaysUsed: Int
+    /// Working days from today through the due date (0 once decided or past).
     public var workingDaysLeft: Int
     public var overdue: Bool
     public var evidence: [String]
     @Nullable public var note: String?
     public var filedBy: String
-    /// What was checked at filing, each passed.
+    /// What was checked at filing, each met.
     public var checks: [String]
     public var panel: [String]
+    public var visits: [ClosureVisit]
     public var votes: [ClosureVote]
+    /// The public notice of the preliminary pass: its last day.
+    @Nullable public var noticeEndsOn: CalendarDate?
+    public var objections: [ClosureObjection]
+    /// The confirmation (验收合格确认书).
+    @Nullable public var confirmationNumber: String?
+    @Nullable public var confirmedOn: CalendarDate?
     @Nullable public var decision: ClosureDecision?
 
     enum CodingKeys: String, CodingKey {
         case id, license, state
         case filedOn = "filed_on"
         case dueDate = "due_date"
+        case workingDaysUsed = "working_days_used"
         case workingDaysLeft = "working_days_left"
         case overdue, evidence, note
         case filedBy = "filed_by"
-        case checks, panel, votes, decision
+        case checks, panel, visits, votes
+        case noticeEndsOn = "notice_ends_on"
+        case objections
+        case confirmationNumber = "confirmation_number"
+        case confirmedOn = "confirmed_on"
+        case decision
     }
 }
 
-/// Closure acceptance: an operator applies once nothing is outstanding, a
-/// reviewer assigns a panel, each member votes once, and the last vote
-/// decides (a majority pass accepts and closes the mine). Acceptance is due
-/// within 60 working days of filing (土地复垦条例 art. 28).
+/// Closure acceptance as the land-reclamation rules run it (土地复垦条例
+/// arts. 28–29 and its 实施办法):
+/// 1. the operator applies once nothing is unmet (`unmet`, the database's
+///    `closure_unmet`: an approved plan, the reclamation rate at the plan's
+///    target overall and per land type, every annual plan accepted, no §6.2
+///    obligation open, the accrual covered, output reported, not closed yet);
+/// 2. a reviewer assigns a panel of the bureau's reviewers and experts;
+/// 3. a panel reviewer records the site visit (现场踏勘);
+/// 4. each member votes once; the last vote decides: a majority pass is a
+///    preliminary result, anything else a rectification opinion;
+/// 5. the preliminary result is publicly noticed for `closure.notice_days`;
+///    objections are recorded and resolved, an upheld one sends the mine to
+///    rectification;
+/// 6. after the notice, with no objection open or upheld, a reviewer issues
+///    the confirmation (验收合格确认书) and the mine is closed;
+/// 7. only then may finance release the fund (`FundLedger.release`).
+/// The whole is due within 60 working days of filing (art. 29). Each step is
+/// checked again by the database (sql/functions/closure.sql).
 public enum Closures {
     public static let workflow = Workflow<ClosureState, ClosureAction>(
         recordType: "closure-application", noun: "closure application", initial: .draft, submit: .file, [
             .init(.draft, .file, .filed),
             .init(.filed, .assign, .underReview, reviewed: true),
-            .init(.underReview, .accept, .accepted, reviewed: true),
+            .init(.underReview, .notice, .noticed, reviewed: true),
             .init(.underReview, .reject, .rejected, reviewed: true),
+            .init(.noticed, .reject, .rejected, reviewed: true),
+            .init(.noticed, .confirm, .accepted, reviewed: true),
         ])
 
-    /// The clock's length, in working days.
+    /// The clock's length, in working days (土地复垦条例 art. 29).
     public static let workingDaysAllowed = 60
 
-    /// The smallest panel: RECLAIM_CLOSURE_PANEL_MIN, else 3.
-    public static var panelMinimum: Int {
-        ProcessInfo.processInfo.environment["RECLAIM_CLOSURE_PANEL_MIN"].flatMap(Int.init).map { max(1, $0) } ?? 3
+    /// What the filing checks, each one of `closure_unmet`'s kinds.
+    public static let checked = [
+        "an approved protection and land-reclamation plan (no-approved-plan)",
+        "reclamation rate at the plan's target, overall and per land type (reclamation-rate)",
+        "every annual plan accepted (annual-plan-not-accepted)",
+        "no open §6.2 obligation (obligation-open)",
+        "deposits up to the filing date cover every assessed accrual (accrual-shortfall)",
+        "output reported for every year produced (output-missing)",
+        "not accepted or released already (already-closed)",
+    ]
+
+    /// What keeps the mine from applying on `day`: nothing when it may.
+    public static func unmet(mineID: Int64, on day: CalendarDate, on conn: Connection) throws -> [Unmet] {
+        try conn.query("SELECT kind, detail FROM closure_unmet(\(mineID), \(day))").rows.map {
+            Unmet(kind: try $0.decode("kind"), detail: try $0.decode("detail"))
+        }
     }
 
-    /// What must be settled before a mine may apply, each named when it is not.
-    static func outstanding(mineID: Int64, on conn: Connection) throws -> [String] {
-        var open: [String] = []
-        for r in try conn.query("""
-            SELECT kind, reason FROM mine_obligations WHERE mine_id = \(mineID) AND closed_at IS NULL ORDER BY id
-            """).rows {
-            open.append("open obligation \(try r.decode("kind", as: String.self)) (\(try r.decode("reason", as: String.self)))")
-        }
-        for r in try conn.query("""
-            SELECT a.year, r.state FROM annual_plans a
-            JOIN review_records r ON r.record_type = 'annual-plan' AND r.record_id = a.id
-            WHERE a.mine_id = \(mineID) AND r.state IN ('failed', 'approved', 'revision-submitted', 'revision-returned')
-            ORDER BY a.year
-            """).rows {
-            let year = try r.decode("year", as: Int32.self)
-            let state: String = try r.decode("state")
-            open.append(state == "failed" ? "annual plan \(year) failed its acceptance and is not since accepted"
-                                          : "annual plan \(year) is approved but not reported")
-        }
-        for r in try conn.query("""
-            WITH latest AS (
-                SELECT DISTINCT ON (year) year, amount FROM accrual_assessments WHERE mine_id = \(mineID)
-                ORDER BY year, version DESC
-            )
-            SELECT l.year, l.amount,
-                   coalesce((SELECT sum(p.amount) FROM ledger_postings p
-                             JOIN fund_accounts a ON a.id = p.account_id AND a.kind = 'fund' AND a.mine_id = \(mineID)
-                             JOIN ledger_entries e ON e.id = p.entry_id LEFT JOIN ledger_entries o ON o.id = e.reverses
-                             WHERE (e.kind = 'deposit' OR (e.kind = 'reversal' AND o.kind = 'deposit'))
-                               AND extract(year FROM p.value_date) = l.year), 0)::bigint AS deposited
-            FROM latest l ORDER BY l.year
-            """).rows {
-            let amount = Money(fen: try r.decode("amount"))
-            let deposited = Money(fen: try r.decode("deposited"))
-            if deposited < amount {
-                open.append("accrual \(try r.decode("year", as: Int32.self)): \(amount) yuan assessed, \(deposited) yuan deposited")
-            }
-        }
-        return open
-    }
-
-    /// Files an application: refused, listing everything outstanding, unless
+    /// Files an application: refused, listing every unmet condition, unless
     /// nothing is; a mine has one open application at most.
-    public static func apply(_ license: String, evidence: [String], note: String?, by actor: Actor, on conn: Connection)
-        throws -> ClosureApplication
+    /// `day` is today's, but for the installation's owner recording a past filing (the database refuses others).
+    public static func apply(_ license: String, evidence: [String], note: String?, dated day: CalendarDate? = nil,
+                             by actor: Actor, on conn: Connection) throws -> ClosureApplication
     {
         let license = try Identifier.license(license)
         let evidence = try evidence.map { try Text.required($0, field: "evidence", maxLength: 200) }
@@ -156,23 +219,23 @@ public enum Closures {
             if let open = try conn.queryFirst("""
                 SELECT c.id, r.state FROM closure_applications c
                 JOIN review_records r ON r.record_type = 'closure-application' AND r.record_id = c.id
-                WHERE c.mine_id = \(mineID) AND r.state IN ('filed', 'under-review')
+                WHERE c.mine_id = \(mineID) AND r.state IN ('filed', 'under-review', 'noticed')
                 """) {
                 throw ReclaimError(.conflict, field: "license",
                                    "mine \(license) has an open closure application (\(try open.decode("id", as: Int64.self)), \(try open.decode("state", as: String.self)))")
             }
-            let outstanding = try outstanding(mineID: mineID, on: conn)
-            guard outstanding.isEmpty else {
-                throw ReclaimError(.ruleViolation, field: "obligations",
-                                   "mine \(license) cannot apply for closure while: \(outstanding.joined(separator: "; "))")
+            let today = day ?? FundLedger.today
+            // checked with what is known now, when the filing is recorded
+            let unmet = try unmet(mineID: mineID, on: max(today, FundLedger.today), on: conn)
+            guard unmet.isEmpty else {
+                throw ReclaimError(.ruleViolation, field: "unmet",
+                                   "mine \(license) cannot apply for closure: \(unmet.map(\.detail).joined(separator: "; "))",
+                                   unmet: unmet)
             }
-            let checks = ["no open §6.2 obligation", "no failed annual acceptance outstanding",
-                          "no approved annual plan unreported", "every assessed accrual covered by deposits"]
-            let today = FundLedger.today
             guard let row = try DatabaseRefusal.mapping({
                 try conn.queryFirst("""
                     INSERT INTO closure_applications (mine_id, filed_on, evidence, note, checks, filed_by)
-                    VALUES (\(mineID), \(today), \(evidence), \(note), \(checks), \(actor.name)) RETURNING id
+                    VALUES (\(mineID), \(today), \(evidence), \(note), \(checked), \(actor.name)) RETURNING id
                     """)
             }) else { throw ReclaimError(.internal, "the application was not stored") }
             let id: Int64 = try row.decode("id")
@@ -189,33 +252,51 @@ public enum Closures {
         return (try row.decode("mine_id"), try row.decode("license"), try row.decodeEnum("state"))
     }
 
-    /// A reviewer assigns the panel: at least `panelMinimum` enabled
-    /// reviewers, none the applicant nor bound to the mine.
-    public static func assignPanel(_ id: Int64, reviewers: [String], by actor: Actor, on conn: Connection) throws
+    static func panel(of id: Int64, on conn: Connection) throws -> [String] {
+        try conn.query("SELECT reviewer FROM closure_panel WHERE application_id = \(id) ORDER BY reviewer")
+            .rows.map { try $0.decode("reviewer") }
+    }
+
+    /// A reviewer assigns the panel (评审组): at least `closure.panel_min`
+    /// enabled reviewers and experts, `closure.experts_min` of them experts
+    /// (the rules call for the bureau with other departments and experts),
+    /// none the applicant nor bound to the mine.
+    public static func assignPanel(_ id: Int64, members: [String], by actor: Actor, on conn: Connection) throws
         -> ClosureApplication
     {
-        // a name that cannot be a user is no reviewer either: refused by the panel rule (422)
-        let names = try reviewers.map { name in
-            do { return try Identifier.userName(name, field: "reviewer") } catch {
-                throw ReclaimError(.ruleViolation, field: "reviewer", "'\(name)' is not an enabled reviewer")
+        // a name that cannot be a user is no member either: refused by the panel rule (422)
+        let names = try members.map { name in
+            do { return try Identifier.userName(name, field: "members") } catch {
+                throw ReclaimError(.ruleViolation, field: "members", "'\(name)' is not an enabled reviewer or expert")
             }
         }
-        guard Set(names).count == names.count else { throw ReclaimError.invalid("reviewer", "names a reviewer twice") }
-        guard names.count >= panelMinimum else {
-            throw ReclaimError(.ruleViolation, field: "reviewer", "a panel has at least \(panelMinimum) reviewers")
-        }
+        guard Set(names).count == names.count else { throw ReclaimError.invalid("members", "names a member twice") }
         return try conn.transactionally { conn in
             let app = try lock(id, on: conn)
             _ = try workflow.transition(from: app.state, .assign)
+            let minimum = try Settings.int("closure.panel_min", on: conn)
+            let experts = try Settings.int("closure.experts_min", on: conn)
             guard let filedBy = try conn.queryFirst("SELECT filed_by FROM closure_applications WHERE id = \(id)")?
                 .decode("filed_by", as: String.self) else { throw ReclaimError(.internal, "application vanished") }
+            var expertCount = 0
             for name in names {
-                guard let principal = try Users.principal(named: name, on: conn), principal.role == .reviewer else {
-                    throw ReclaimError(.ruleViolation, field: "reviewer", "\(name) is not an enabled reviewer")
+                let principal: Principal?
+                do { principal = try Users.principal(named: name, on: conn) } catch {
+                    throw ReclaimError(.ruleViolation, field: "members", "\(name) is disabled")
+                }
+                guard let principal, principal.role == .reviewer || principal.role == .expert else {
+                    throw ReclaimError(.ruleViolation, field: "members", "\(name) is not an enabled reviewer or expert")
                 }
                 guard name != filedBy, !principal.mines.contains(app.license) else {
-                    throw ReclaimError(.ruleViolation, field: "reviewer", "\(name) applied for or acts for mine \(app.license)")
+                    throw ReclaimError(.ruleViolation, field: "members", "\(name) applied for or acts for mine \(app.license)")
                 }
+                if principal.role == .expert { expertCount += 1 }
+            }
+            guard names.count >= minimum, expertCount >= experts else {
+                throw ReclaimError(.ruleViolation, field: "members",
+                                   "a panel has at least \(minimum) members, \(experts) of them experts (closure.panel_min, closure.experts_min); this one has \(names.count), \(expertCount)")
+            }
+            for name in names {
                 _ = try DatabaseRefusal.mapping {
                     try conn.execute("""
                         INSERT INTO closure_panel (application_id, reviewer, assigned_by) VALUES (\(id), \(name), \(actor.name))
@@ -227,12 +308,45 @@ public enum Closures {
         }
     }
 
-    /// A member's vote, once. The last vote decides: a majority pass accepts
-    /// (and the mine's status becomes closed), anything else rejects with the
-    /// fail votes' opinions as rectification items. Votes at once queue on the
+    /// The site visit (现场踏勘), by a reviewer on the panel: its date (from
+    /// the filing to today), who took part, the area checked and the finding.
+    public static func recordVisit(_ id: Int64, date: CalendarDate, participants: [String], checked: Area,
+                                   finding: String, by actor: Actor, on conn: Connection) throws -> ClosureApplication
+    {
+        let participants = try participants.map { try Text.required($0, field: "participants", maxLength: 100) }
+        guard (1...50).contains(participants.count) else {
+            throw ReclaimError.invalid("participants", "name who took part (1 to 50)")
+        }
+        let finding = try Text.required(finding, field: "finding", maxLength: 2000)
+        return try conn.transactionally { conn in
+            let app = try lock(id, on: conn)
+            guard app.state == .underReview else {
+                throw ReclaimError(.conflict, field: "state",
+                                   "closure application \(id) is \(app.state.rawValue): a site visit is recorded while it is under-review")
+            }
+            guard try panel(of: id, on: conn).contains(actor.name) else {
+                throw ReclaimError(.forbidden, field: "reviewer", "\(actor.name) is not on the panel of closure application \(id)")
+            }
+            _ = try DatabaseRefusal.mapping {
+                try conn.execute("""
+                    INSERT INTO closure_visits (application_id, visited_on, participants, checked_m2, finding, recorded_by)
+                    VALUES (\(id), \(date), \(participants), \(checked.squareMetres), \(finding), \(actor.name))
+                    """)
+            }
+            try AuditLog.record(action: "closure-application.visit", target: "closure-application:\(id)",
+                                input: "\(date) \(checked.hectares) hm²\n\(participants.joined(separator: ", "))\n\(finding)",
+                                by: actor, on: conn)
+            return try find(id, on: conn)
+        }
+    }
+
+    /// A member's vote, once, after the site visit. The last vote decides: a
+    /// majority pass is the preliminary result, publicly noticed from today
+    /// for `closure.notice_days`; anything else issues the rectification
+    /// opinion (the fail votes' opinions). Votes at once queue on the
     /// application's lock: each counts once, the decision is made once.
-    public static func vote(_ id: Int64, pass: Bool, opinion: String, by actor: Actor, on conn: Connection) throws
-        -> ClosureApplication
+    public static func vote(_ id: Int64, pass: Bool, opinion: String, dated day: CalendarDate? = nil, by actor: Actor,
+                            on conn: Connection) throws -> ClosureApplication
     {
         let opinion = try Text.required(opinion, field: "opinion", maxLength: 2000)
         return try conn.transactionally { conn in
@@ -241,8 +355,7 @@ public enum Closures {
                 throw ReclaimError(.conflict, field: "state",
                                    "closure application \(id) is \(app.state.rawValue): votes are cast while it is under-review")
             }
-            let members: [String] = try conn.query("SELECT reviewer FROM closure_panel WHERE application_id = \(id)")
-                .rows.map { try $0.decode("reviewer") }
+            let members = try panel(of: id, on: conn)
             guard members.contains(actor.name) else {
                 throw ReclaimError(.forbidden, field: "reviewer", "\(actor.name) is not on the panel of closure application \(id)")
             }
@@ -262,20 +375,14 @@ public enum Closures {
             if votes.count == members.count {
                 let passes = votes.filter(\.0).count
                 if passes * 2 > members.count {
-                    try Review.apply(workflow, id: id, .accept, note: votes.filter(\.0).map(\.1).joined(separator: "\n"),
-                                     by: actor, on: conn)
-                    let old = try conn.queryFirst("SELECT status FROM mines WHERE id = \(app.mineID)")?
-                        .decode("status", as: String.self) ?? ""
-                    if old != MineStatus.closed.rawValue {
-                        try conn.execute("""
-                            UPDATE mines SET status = 'closed', updated_at = now(), updated_by = \(actor.name)
-                            WHERE id = \(app.mineID)
-                            """)
-                        try conn.execute("""
-                            INSERT INTO mine_history (mine_id, field, old_value, new_value, changed_by)
-                            VALUES (\(app.mineID), 'status', \(old), 'closed', \(actor.name))
-                            """)
-                    }
+                    let days = try Settings.int("closure.notice_days", on: conn)
+                    let today = day ?? FundLedger.today
+                    try conn.execute("""
+                        INSERT INTO closure_notices (application_id, starts_on, days, ends_on)
+                        VALUES (\(id), \(today), \(Int32(days)), \(today.adding(days: days - 1)))
+                        """)
+                    try Review.apply(workflow, id: id, .notice,
+                                     note: "preliminary pass, noticed until \(today.adding(days: days - 1))", by: actor, on: conn)
                 } else {
                     try Review.apply(workflow, id: id, .reject, note: votes.filter { !$0.0 }.map(\.1).joined(separator: "\n"),
                                      by: actor, on: conn)
@@ -285,18 +392,132 @@ public enum Closures {
         }
     }
 
+    /// An objection to the noticed preliminary result, recorded by an
+    /// administrator for the person who raised it (name and contact), while
+    /// the notice runs.
+    public static func object(_ id: Int64, raisedBy: String, contact: String, text: String, by actor: Actor,
+                              on conn: Connection) throws -> ClosureApplication
+    {
+        let raisedBy = try Text.required(raisedBy, field: "name", maxLength: 100)
+        let contact = try Text.required(contact, field: "contact", maxLength: 200)
+        let text = try Text.required(text, field: "text", maxLength: 2000)
+        return try conn.transactionally { conn in
+            let app = try lock(id, on: conn)
+            guard app.state == .noticed else {
+                throw ReclaimError(.conflict, field: "state",
+                                   "closure application \(id) is \(app.state.rawValue): objections are raised while its preliminary result is noticed")
+            }
+            guard let row = try DatabaseRefusal.mapping({
+                try conn.queryFirst("""
+                    INSERT INTO closure_objections (application_id, raised_by, contact, text, recorded_by)
+                    VALUES (\(id), \(raisedBy), \(contact), \(text), \(actor.name)) RETURNING id
+                    """)
+            }) else { throw ReclaimError(.internal, "the objection was not stored") }
+            let objection: Int64 = try row.decode("id")
+            try AuditLog.record(action: "closure-application.object", target: "closure-application:\(id)",
+                                input: "objection \(objection) by \(raisedBy)\n\(text)", by: actor, on: conn)
+            return try find(id, on: conn)
+        }
+    }
+
+    /// A panel reviewer resolves an objection, with the reason. An upheld one
+    /// issues the rectification opinion with the objection as its item.
+    public static func resolve(_ id: Int64, objection: Int64, upheld: Bool, reason: String, by actor: Actor,
+                               on conn: Connection) throws -> ClosureApplication
+    {
+        let reason = try Text.required(reason, field: "reason", maxLength: 2000)
+        return try conn.transactionally { conn in
+            let app = try lock(id, on: conn)
+            guard app.state == .noticed else {
+                throw ReclaimError(.conflict, field: "state",
+                                   "closure application \(id) is \(app.state.rawValue): objections are resolved while it is noticed")
+            }
+            guard try panel(of: id, on: conn).contains(actor.name) else {
+                throw ReclaimError(.forbidden, field: "reviewer", "\(actor.name) is not on the panel of closure application \(id)")
+            }
+            guard let text = try conn.queryFirst("""
+                SELECT text FROM closure_objections WHERE id = \(objection) AND application_id = \(id)
+                """)?.decode("text", as: String.self) else {
+                throw ReclaimError(.notFound, field: "objection", "closure application \(id) has no objection \(objection)")
+            }
+            let inserted = try DatabaseRefusal.mapping {
+                try conn.execute("""
+                    INSERT INTO closure_objection_outcomes (objection_id, upheld, reason, resolved_by)
+                    VALUES (\(objection), \(upheld), \(reason), \(actor.name)) ON CONFLICT DO NOTHING
+                    """)
+            }
+            guard inserted == 1 else {
+                throw ReclaimError(.conflict, field: "objection", "objection \(objection) is resolved already")
+            }
+            try AuditLog.record(action: "closure-application.resolve", target: "closure-application:\(id)",
+                                input: "objection \(objection) \(upheld ? "upheld" : "dismissed")\n\(reason)", by: actor, on: conn)
+            if upheld {
+                try Review.apply(workflow, id: id, .reject, note: "\(text)\n\(reason)", by: actor, on: conn)
+            }
+            return try find(id, on: conn)
+        }
+    }
+
+    /// The confirmation (验收合格确认书, 土地复垦条例 art. 29): after the notice
+    /// has ended with every objection resolved and none upheld. The mine's
+    /// status becomes closed; only now may its fund be released. Two
+    /// reviewers at once: one confirms, the other is told it is decided.
+    public static func confirm(_ id: Int64, number: String, dated day: CalendarDate? = nil, by actor: Actor,
+                               on conn: Connection) throws -> ClosureApplication
+    {
+        let number = try Text.required(number, field: "number", maxLength: 100)
+        return try conn.transactionally { conn in
+            let app = try lock(id, on: conn)
+            _ = try workflow.transition(from: app.state, .confirm)
+            let today = day ?? FundLedger.today
+            if let ends = try conn.queryFirst("SELECT ends_on FROM closure_notices WHERE application_id = \(id)")?
+                .decode("ends_on", as: CalendarDate.self), today <= ends {
+                throw ReclaimError(.ruleViolation, field: "notice_ends_on",
+                                   "the public notice of closure application \(id) runs until \(ends): confirm after it ends")
+            }
+            if let open = try conn.queryFirst("""
+                SELECT o.id, x.upheld FROM closure_objections o LEFT JOIN closure_objection_outcomes x ON x.objection_id = o.id
+                WHERE o.application_id = \(id) AND (x.objection_id IS NULL OR x.upheld) ORDER BY o.id LIMIT 1
+                """) {
+                throw ReclaimError(.ruleViolation, field: "objections",
+                                   "objection \(try open.decode("id", as: Int64.self)) of closure application \(id) is not resolved")
+            }
+            _ = try DatabaseRefusal.mapping {
+                try conn.execute("""
+                    INSERT INTO closure_confirmations (application_id, number, confirmed_on, confirmed_by)
+                    VALUES (\(id), \(number), \(today), \(actor.name))
+                    """)
+            }
+            try Review.apply(workflow, id: id, .confirm, note: "验收合格确认书 \(number)", by: actor, on: conn)
+            let old = try conn.queryFirst("SELECT status FROM mines WHERE id = \(app.mineID)")?
+                .decode("status", as: String.self) ?? ""
+            if old != MineStatus.closed.rawValue {
+                try conn.execute("""
+                    UPDATE mines SET status = 'closed', updated_at = now(), updated_by = \(actor.name) WHERE id = \(app.mineID)
+                    """)
+                try conn.execute("""
+                    INSERT INTO mine_history (mine_id, field, old_value, new_value, changed_by)
+                    VALUES (\(app.mineID), 'status', \(old), 'closed', \(actor.name))
+                    """)
+            }
+            return try find(id, on: conn)
+        }
+    }
+
     public static func find(_ id: Int64, on conn: Connection) throws -> ClosureApplication {
         guard let row = try conn.queryFirst("""
-            SELECT c.id, m.license, r.state, c.filed_on, c.evidence, c.note, c.filed_by, c.checks
+            SELECT c.id, m.license, r.state, c.filed_on, c.evidence, c.note, c.filed_by, c.checks,
+                   n.ends_on, k.number, k.confirmed_on
             FROM closure_applications c JOIN mines m ON m.id = c.mine_id
             JOIN review_records r ON r.record_type = 'closure-application' AND r.record_id = c.id
+            LEFT JOIN closure_notices n ON n.application_id = c.id
+            LEFT JOIN closure_confirmations k ON k.application_id = c.id
             WHERE c.id = \(id)
             """)
         else { throw ReclaimError(.notFound, field: "id", "no closure application \(id)") }
         let filed: CalendarDate = try row.decode("filed_on")
-        // One read of the calendar serves both the due date and the days left: the days
-        // counted for "left", (today, due], lie within (filed, due], and 60 working days
-        // fit well inside 200 calendar days.
+        // One read of the calendar serves the due date and the days used and
+        // left: 60 working days fit well inside 200 calendar days.
         let listed = try WorkCalendar.listed(from: filed, days: 200, on: conn)
         let due = WorkCalendar.workingDay(workingDaysAllowed, after: filed, listed: listed)
         let today = FundLedger.today
@@ -307,36 +528,88 @@ public enum Closures {
             ClosureVote(reviewer: try $0.decode("reviewer"), pass: try $0.decode("pass"), opinion: try $0.decode("opinion"),
                         votedAt: try $0.decode("voted_at"))
         }
+        let visits = try conn.query("""
+            SELECT visited_on, participants, checked_m2, finding, recorded_by FROM closure_visits
+            WHERE application_id = \(id) ORDER BY id
+            """).rows.map {
+            ClosureVisit(date: try $0.decode("visited_on"), participants: try $0.decode("participants"),
+                         checked: Area(squareMetres: try $0.decode("checked_m2")), finding: try $0.decode("finding"),
+                         recordedBy: try $0.decode("recorded_by"))
+        }
+        let objections = try conn.query("""
+            SELECT o.id, o.raised_by, o.contact, o.text, o.recorded_by, o.recorded_at,
+                   x.upheld, x.reason, x.resolved_by, x.resolved_at
+            FROM closure_objections o LEFT JOIN closure_objection_outcomes x ON x.objection_id = o.id
+            WHERE o.application_id = \(id) ORDER BY o.id
+            """).rows.map { r in
+            var outcome: ObjectionOutcome?
+            if let upheld = try r.decode("upheld", as: Bool?.self) {
+                outcome = ObjectionOutcome(upheld: upheld, reason: try r.decode("reason"), resolvedBy: try r.decode("resolved_by"),
+                                           resolvedAt: try r.decode("resolved_at"))
+            }
+            return ClosureObjection(id: try r.decode("id"), raisedBy: try r.decode("raised_by"), contact: try r.decode("contact"),
+                                    text: try r.decode("text"), recordedBy: try r.decode("recorded_by"),
+                                    recordedAt: try r.decode("recorded_at"), outcome: outcome)
+        }
         var decision: ClosureDecision?
+        var decidedOn: CalendarDate?
         if state == .accepted || state == .rejected,
            let d = try Review.history(workflow, id: id, on: conn).last {
+            let upheld = objections.filter { $0.outcome?.upheld == true }
+            let items = upheld.isEmpty ? votes.filter { !$0.pass }.map(\.opinion)
+                : upheld.map { "\($0.text)（\($0.outcome?.reason ?? "")）" }
             decision = ClosureDecision(outcome: state, opinion: votes.filter(\.pass).map(\.opinion),
-                                       rectificationItems: state == .rejected ? votes.filter { !$0.pass }.map(\.opinion) : [],
+                                       rectificationItems: state == .rejected ? items : [],
                                        decidedBy: d.actor, decidedAt: d.decidedAt)
+            decidedOn = try row.decode("confirmed_on", as: CalendarDate?.self)
+                ?? CalendarDate.today(in: FundLedger.bureauTimeZone, now: d.decidedAt)
         }
-        let open = state == .filed || state == .underReview
+        let open = decision == nil
+        let usedThrough = min(decidedOn ?? today, today)
         return ClosureApplication(
             id: id, license: try row.decode("license"), state: state, filedOn: filed, dueDate: due,
+            workingDaysUsed: usedThrough > filed ? WorkCalendar.workingDays(after: filed, through: usedThrough, listed: listed) : 0,
             workingDaysLeft: open ? WorkCalendar.workingDays(after: today, through: due, listed: listed) : 0,
             overdue: open && today > due, evidence: try row.decode("evidence"), note: try row.decode("note"),
             filedBy: try row.decode("filed_by"), checks: try row.decode("checks"),
-            panel: try conn.query("SELECT reviewer FROM closure_panel WHERE application_id = \(id) ORDER BY reviewer")
-                .rows.map { try $0.decode("reviewer") },
-            votes: votes, decision: decision)
+            panel: try panel(of: id, on: conn), visits: visits, votes: votes,
+            noticeEndsOn: try row.decode("ends_on"), objections: objections,
+            confirmationNumber: try row.decode("number"), confirmedOn: try row.decode("confirmed_on"),
+            decision: decision)
     }
 
-    /// Applications, oldest first; `overdue` only those past their due date.
+    /// Applications, oldest first; `overdue` only those past their due date;
+    /// `member` only those whose panel the user sits on (an expert's view).
     public static func list(state: ClosureState? = nil, overdue: Bool = false, only: [String]? = nil,
-                            on conn: Connection) throws -> [ClosureApplication]
+                            member: String? = nil, on conn: Connection) throws -> [ClosureApplication]
     {
         let ids: [Int64] = try conn.query("""
             SELECT c.id FROM closure_applications c JOIN mines m ON m.id = c.mine_id
             JOIN review_records r ON r.record_type = 'closure-application' AND r.record_id = c.id
             WHERE (\(state?.rawValue) IS NULL OR r.state = \(state?.rawValue))
               AND (\(only) IS NULL OR m.license = ANY (\(only)))
+              AND (\(member) IS NULL OR EXISTS (SELECT 1 FROM closure_panel p WHERE p.application_id = c.id
+                                                 AND p.reviewer = \(member)))
             ORDER BY c.id
             """).rows.map { try $0.decode("id") }
         return try ids.map { try find($0, on: conn) }.filter { !overdue || $0.overdue }
+    }
+
+    /// The list `p` may see: an operator their mines', an expert their panels', others all.
+    public static func list(state: ClosureState? = nil, overdue: Bool = false, for p: Principal, on conn: Connection)
+        throws -> [ClosureApplication]
+    {
+        if p.role == .expert { return try list(state: state, overdue: overdue, only: nil, member: p.name, on: conn) }
+        return try list(state: state, overdue: overdue, only: MinePolicy.scope(for: p), on: conn)
+    }
+
+    /// One application, as `p` may see it: 404 (as if it did not exist) to an
+    /// operator of another mine and to an expert not on its panel.
+    public static func find(_ id: Int64, for p: Principal, on conn: Connection) throws -> ClosureApplication {
+        let app = try find(id, on: conn)
+        let visible = p.role == .expert ? app.panel.contains(p.name) : MinePolicy.read(app.license).permits(p)
+        guard visible else { throw ReclaimError(.notFound, field: "id", "no closure application \(id)") }
+        return app
     }
 }
 
@@ -346,8 +619,12 @@ public enum ClosurePolicy {
     public static func apply(_ license: String) -> Policy {
         Policy("apply for the closure of mine \(license)") { $0.role == .operator && $0.mines.contains(license) }
     }
-    /// Reviewers assign panels and vote (a vote only as a panel member).
+    /// Reviewers assign panels, record visits, resolve objections and confirm.
     public static let review = Policy.roles("review closure applications", .reviewer)
+    /// Reviewers and experts vote (only as members of the panel).
+    public static let vote = Policy.roles("vote on closure applications", .reviewer, .expert)
+    /// Administrators record objections for the people who raise them.
+    public static let object = Policy.roles("record objections to closure results", .admin)
     /// The bureau's calendar is the administrator's.
     public static let calendar = Policy.roles("maintain the working-day calendar", .admin)
 }

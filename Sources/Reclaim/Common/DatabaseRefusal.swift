@@ -38,6 +38,10 @@ extension SQLState {
     public static let actorNotAllowed = SQLState("RCACT")
     /// RCTOK: the bearer token a booking carried no longer proves its actor.
     public static let tokenRefused = SQLState("RCTOK")
+    /// RCCLS: a step of closure acceptance the rules refuse (0021; COLUMN names the field).
+    public static let closureRefused = SQLState("RCCLS")
+    /// RCSET: a setting unknown or out of its bounds (COLUMN names the field).
+    public static let settingRefused = SQLState("RCSET")
     /// RCLCK: a sign-in while the name is locked, or a session that did not follow one (0018).
     public static let signInLocked = SQLState("RCLCK")
 }
@@ -126,6 +130,8 @@ enum DatabaseRefusal {
         case .overBudget: return ReclaimError(.ruleViolation, field: "amount", e.message)
         case .fundClosed: return ReclaimError(.ruleViolation, field: "license", e.message)
         case .releaseRefused: return ReclaimError(.ruleViolation, field: "license", e.message)
+        case .closureRefused: return ReclaimError(.ruleViolation, field: e.column, e.message)
+        case .settingRefused: return ReclaimError(.invalidInput, field: e.column, e.message)
         case .legacyRefused: return ReclaimError(.ruleViolation, field: "amount", e.message)
         case .signInLocked: return ReclaimError(.unauthenticated, field: "name", e.message)
         case .tokenRefused: return ReclaimError(.unauthenticated, e.message)

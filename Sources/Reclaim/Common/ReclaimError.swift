@@ -29,11 +29,16 @@ public struct ReclaimError: Error, Sendable, Equatable, CustomStringConvertible 
     public var kind: Kind
     public var field: String?
     public var message: String
+    /// Each condition a rule found unmet, when it lists them (closure
+    /// acceptance): the JSON field `unmet` of the problem and of the CLI's
+    /// `--format json` refusal.
+    public var unmet: [Unmet]
 
-    public init(_ kind: Kind, field: String? = nil, _ message: String) {
+    public init(_ kind: Kind, field: String? = nil, _ message: String, unmet: [Unmet] = []) {
         self.kind = kind
         self.field = field
         self.message = message
+        self.unmet = unmet
     }
 
     public static func invalid(_ field: String, _ message: String) -> ReclaimError {
@@ -69,6 +74,17 @@ public struct ReclaimError: Error, Sendable, Equatable, CustomStringConvertible 
             }
         }
         return ReclaimError(.internal, "an internal error occurred")
+    }
+}
+
+/// One unmet condition of a rule: its kind (`reclamation-rate`) and a sentence.
+public struct Unmet: Sendable, Equatable, Codable {
+    public var kind: String
+    public var detail: String
+
+    public init(kind: String, detail: String) {
+        self.kind = kind
+        self.detail = detail
     }
 }
 

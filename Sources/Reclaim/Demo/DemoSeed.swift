@@ -94,11 +94,12 @@ public enum DemoSeed {
         return out
     }
 
-    /// The demo's users: an admin, finance, five reviewers, an auditor and
-    /// two operators (one for each half of the mines).
+    /// The demo's users: an admin, finance, five reviewers, two experts, an
+    /// auditor and two operators (one for each half of the mines).
     static func users(_ mines: [DemoMine]) -> [(String, Role, [String])] {
         [("demo-admin", .admin, []), ("demo-finance", .finance, [])]
             + (1...5).map { ("demo-reviewer-\($0)", Role.reviewer, [String]()) }
+            + (1...2).map { ("demo-expert-\($0)", Role.expert, [String]()) }
             + [("demo-auditor", .auditor, []),
                ("demo-operator-1", .operator, mines.prefix(39).map(\.license)),
                ("demo-operator-2", .operator, mines.dropFirst(39).map(\.license))]
@@ -144,6 +145,7 @@ struct Seeder {
     var tokens: [(user: String, role: Role, token: String, password: String)] = []
     let admin, finance, auditor: Actor
     let reviewers: [Actor]
+    let experts: [Actor]
 
     init(conn: Connection) throws {
         self.conn = conn
@@ -152,6 +154,7 @@ struct Seeder {
         finance = try Actor("demo-finance", role: "finance")
         auditor = try Actor("demo-auditor", role: "auditor")
         reviewers = try (1...5).map { try Actor("demo-reviewer-\($0)", role: "reviewer") }
+        experts = try (1...2).map { try Actor("demo-expert-\($0)", role: "expert") }
     }
 
     func operatorOf(_ m: DemoSeed.DemoMine) throws -> Actor {
@@ -168,7 +171,8 @@ struct Seeder {
     mutating func run() throws {
         for m in mines { _ = try MineRegistry.add(m.mine, by: admin, on: conn) }
         for (name, role, bound) in DemoSeed.users(mines) {
-            _ = try Users.add(name, role: role, mines: bound, by: admin, on: conn)
+            _ = try Users.add(name, role: role, mines: bound,
+                              org: role == .expert ? "旗农牧局、林草局外聘专家（演示）" : nil, by: admin, on: conn)
             // a password for the dashboard too: random, printed once like the token
             var random = SystemRandomNumberGenerator()
             let password = "demo-" + String((0..<12).map { _ in "abcdefghjkmnpqrstuvwxyz23456789".randomElement(using: &random) ?? "x" })
@@ -332,24 +336,70 @@ struct Seeder {
         }
     }
 
-    /// The two closed mines: one accepted and its fund released, one under review.
+    /// The two closed mines, each restored under an approved plan (4 hm² of
+    /// damaged land, reclaimed over 2021–2024 and accepted each year). The
+    /// first went through every step of closure acceptance, as the owner
+    /// records a past application with its dates: filed 100 days ago, the
+    /// site visit, a majority pass, 30 days of public notice, the
+    /// confirmation, then the release. The second is filed today, with its
+    /// panel, its visit and one vote: the reviewers' queue.
     func closures() throws {
         let closed = mines.filter { $0.mine.status == .closed }
+        let today = FundLedger.today
         for (k, m) in closed.enumerated() {
+            let op = try operatorOf(m)
             _ = try FundLedger.convertDeposit(m.license, Booking(amount: Money(fen: 8_000_000 + Int64(k) * 1_500_000),
                                                                  valueDate: try date(2019, 6, 30), reference: "DEMO-BOND-\(m.index + 1)",
                                                                  memo: "原保证金转存基金（演示）",
                                                                  idempotencyKey: "demo-conversion-\(m.index)"),
                                               by: finance, on: conn)
-            let app = try Closures.apply(m.license, evidence: ["DEMO-复垦验收报告", "DEMO-现场照片"],
-                                         note: "已完成治理与复垦，申请闭坑验收（演示）", by: try operatorOf(m), on: conn)
-            _ = try Closures.assignPanel(app.id, reviewers: reviewers.prefix(3).map(\.name), by: reviewers[4], on: conn)
+            let land = m.mine.landType.rawValue
+            let plan = """
+                {"service_period": {"from": 2021, "to": 2024},
+                 "damaged_land": [{"land_type": "\(land)", "existing_hm2": "4.0000", "predicted_hm2": "0"}],
+                 "responsibility_area_hm2": "4.0000", "planned_reclaimed_hm2": "4.0000",
+                 "target_rate_percent": "100.00", "cost": {"total": "120000.00",
+                 "by_year": {"2021": "30000.00", "2022": "30000.00", "2023": "30000.00", "2024": "30000.00"}},
+                 "letter_signed_on": "2021-01-05"}
+                """
+            let v = try Plans.submit(m.license, try PlanDocument.parse(Data(plan.utf8)), by: op, on: conn)
+            _ = try Plans.decide(m.license, version: v.version, .approve, reason: nil, by: reviewers[0], on: conn)
+            for year in 2021...2024 {
+                let works = """
+                    {"works": [{"type": "revegetation", "location": "闭坑矿区排土场（演示）", "area_hm2": "1.0000",
+                                "budget": "30000.00", "start_month": "\(year)-04", "end_month": "\(year)-09"}]}
+                    """
+                _ = try AnnualPlans.draft(m.license, year: year, try AnnualWorks.parse(Data(works.utf8), year: year), by: op, on: conn)
+                _ = try AnnualPlans.decide(m.license, year: year, .submit, by: op, on: conn)
+                _ = try AnnualPlans.decide(m.license, year: year, .approve, by: reviewers[1], on: conn)
+                let done = """
+                    {"works": [{"work": 1, "area_hm2": "1.0000", "spent": "28000.00", "evidence": ["DEMO-PHOTO"]}],
+                     "land": [{"land_type": "\(land)", "damaged_hm2": "0", "reclaimed_hm2": "1.0000"}]}
+                    """
+                _ = try AnnualPlans.report(m.license, year: year, file: Data(done.utf8), by: op, on: conn)
+                _ = try AnnualPlans.decide(m.license, year: year, .accept, by: reviewers[2], on: conn)
+            }
+            let panel = [reviewers[0].name, reviewers[1].name, experts[k].name]
+            let evidence = ["DEMO-复垦验收报告", "DEMO-现场照片"]
+            let note = "已完成治理与复垦，申请闭坑验收（演示）"
             if k == 0 {
-                for r in reviewers.prefix(3) {
-                    _ = try Closures.vote(app.id, pass: true, opinion: "复垦达标，同意通过（演示）", by: r, on: conn)
+                let app = try Closures.apply(m.license, evidence: evidence, note: note, dated: today.adding(days: -100), by: op, on: conn)
+                _ = try Closures.assignPanel(app.id, members: panel, by: reviewers[4], on: conn)
+                _ = try Closures.recordVisit(app.id, date: today.adding(days: -95), participants: panel + ["旗农牧局（演示）"],
+                                             checked: Area(squareMetres: 40_000), finding: "复垦植被覆盖达标，边坡稳定（演示）",
+                                             by: reviewers[0], on: conn)
+                for name in panel {
+                    _ = try Closures.vote(app.id, pass: true, opinion: "复垦达标，同意通过（演示）", dated: today.adding(days: -90),
+                                          by: try Actor(name, role: name.contains("expert") ? "expert" : "reviewer"), on: conn)
                 }
+                _ = try Closures.confirm(app.id, number: "达自然资复验〔2026〕1号（演示）", dated: today.adding(days: -50),
+                                         by: reviewers[3], on: conn)
                 _ = try FundLedger.release(m.license, by: finance, on: conn)
             } else {
+                let app = try Closures.apply(m.license, evidence: evidence, note: note, by: op, on: conn)
+                _ = try Closures.assignPanel(app.id, members: panel, by: reviewers[4], on: conn)
+                _ = try Closures.recordVisit(app.id, date: today, participants: panel, checked: Area(squareMetres: 40_000),
+                                             finding: "复垦基本完成，待评审（演示）", by: reviewers[0], on: conn)
                 _ = try Closures.vote(app.id, pass: true, opinion: "资料齐全（演示）", by: reviewers[0], on: conn)
             }
         }

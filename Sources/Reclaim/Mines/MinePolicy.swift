@@ -6,11 +6,11 @@ public enum MinePolicy {
 
     /// Reading one mine (its record, balance, statement).
     public static func read(_ license: String) -> Policy {
-        Policy("read mine \(license)") { $0.role != .operator || $0.mines.contains(license) }
+        Policy("read mine \(license)") { ($0.role != .operator && $0.role != .expert) || $0.mines.contains(license) }
     }
 
     /// The licences a list may show `p`: nil for every mine.
     public static func scope(for p: Principal) -> [String]? {
-        p.role == .operator ? p.mines.sorted() : nil
+        p.role == .operator || p.role == .expert ? p.mines.sorted() : nil
     }
 }

@@ -12,7 +12,11 @@ struct ClosureController {
         routes.api(.get, "/closure-applications", list)
         routes.api(.get, "/closure-applications/{id}", show)
         routes.api(.post, "/closure-applications/{id}/panel", panel)
+        routes.api(.post, "/closure-applications/{id}/visits", visit)
         routes.api(.post, "/closure-applications/{id}/votes", vote)
+        routes.api(.post, "/closure-applications/{id}/objections", object)
+        routes.api(.post, "/closure-applications/{id}/objections/{objection}/outcome", resolve)
+        routes.api(.post, "/closure-applications/{id}/confirmation", confirm)
         routes.api(.post, "/mines/{license}/fund/release", release)
         routes.api(.get, "/calendar", calendar)
         routes.api(.post, "/calendar/holidays") { try await self.addDay(.holiday, $0, $1) }
@@ -58,32 +62,51 @@ struct ClosureController {
             overdue = text == "true"
         }
         let asked = (state, overdue)
-        let only = MinePolicy.scope(for: principal)
-        let items = try await pool.withConnection { try Closures.list(state: asked.0, overdue: asked.1, only: only, on: $0) }
+        let items = try await pool.withConnection { try Closures.list(state: asked.0, overdue: asked.1, for: principal, on: $0) }
         return try jsonResponse(Page(items: items, nextCursor: nil))
     }
 
     @Sendable func show(_ request: Request, _ context: AppContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let id = try Self.id(context)
-        let app = try await pool.withConnection { try Closures.find(id, on: $0) }
-        do {
-            try MinePolicy.read(app.license).check(principal)
-        } catch {
-            throw ReclaimError(.notFound, field: "id", "no closure application \(id)")  // as if it did not exist
-        }
+        let app = try await pool.withConnection { try Closures.find(id, for: principal, on: $0) }
         return try jsonResponse(app)
     }
 
     @Sendable func panel(_ request: Request, _ context: AppContext) async throws -> Response {
         try ClosurePolicy.review.check(try context.requirePrincipal())
         let id = try Self.id(context)
-        var body = try await JSONBody.read(request, context: context, allowed: ["reviewers"])
-        let reviewers = body.strings("reviewers") ?? []
+        // `reviewers` is the field's name before experts sat on panels; either, not both
+        var body = try await JSONBody.read(request, context: context, allowed: ["members", "reviewers"])
+        let members = body.strings("members")
+        let reviewers = body.strings("reviewers")
         try body.finish()
+        if members != nil, reviewers != nil {
+            throw Problem.badRequest("give members only", errors: [.init(field: "reviewers", detail: "give members only")])
+        }
+        let names = members ?? reviewers ?? []
         let actor = try context.actor()
         return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            (.ok, try ReclaimJSON.encode(try Closures.assignPanel(id, reviewers: reviewers, by: actor, on: conn)))
+            (.ok, try ReclaimJSON.encode(try Closures.assignPanel(id, members: names, by: actor, on: conn)))
+        }
+    }
+
+    @Sendable func visit(_ request: Request, _ context: AppContext) async throws -> Response {
+        try ClosurePolicy.review.check(try context.requirePrincipal())
+        let id = try Self.id(context)
+        var body = try await JSONBody.read(request, context: context, allowed: ["date", "participants", "checked_hm2", "finding"])
+        let date = body.parse("date", body.string("date", required: true)) { try FundLedger.parseDate($0, field: "date") }
+        let participants = body.strings("participants") ?? []
+        let checked = body.parse("checked_hm2", body.string("checked_hm2", required: true)) {
+            try Area.parseHectares($0, field: "checked_hm2")
+        }
+        let finding = body.string("finding", required: true)
+        try body.finish()
+        guard let date, let checked, let finding else { throw Problem.badRequest("date, checked_hm2 and finding are required") }
+        let actor = try context.actor()
+        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
+            (.created, try ReclaimJSON.encode(try Closures.recordVisit(id, date: date, participants: participants, checked: checked,
+                                                                       finding: finding, by: actor, on: conn)))
         }
     }
 
@@ -93,13 +116,62 @@ struct ClosureController {
     }
 
     @Sendable func vote(_ request: Request, _ context: AppContext) async throws -> Response {
-        try ClosurePolicy.review.check(try context.requirePrincipal())
+        try ClosurePolicy.vote.check(try context.requirePrincipal())
         let id = try Self.id(context)
         let body = try await JSONBody.read(request, context: context, allowed: ["pass", "opinion"])
         let v = try body.decode(VoteBody.self)
         let actor = try context.actor()
         return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
             (.created, try ReclaimJSON.encode(try Closures.vote(id, pass: v.pass, opinion: v.opinion, by: actor, on: conn)))
+        }
+    }
+
+    @Sendable func object(_ request: Request, _ context: AppContext) async throws -> Response {
+        try ClosurePolicy.object.check(try context.requirePrincipal())
+        let id = try Self.id(context)
+        var body = try await JSONBody.read(request, context: context, allowed: ["name", "contact", "text"])
+        let name = body.string("name", required: true)
+        let contact = body.string("contact", required: true)
+        let text = body.string("text", required: true)
+        try body.finish()
+        guard let name, let contact, let text else { throw Problem.badRequest("name, contact and text are required") }
+        let actor = try context.actor()
+        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
+            (.created, try ReclaimJSON.encode(try Closures.object(id, raisedBy: name, contact: contact, text: text,
+                                                                  by: actor, on: conn)))
+        }
+    }
+
+    struct OutcomeBody: Decodable {
+        var upheld: Bool
+        var reason: String
+    }
+
+    @Sendable func resolve(_ request: Request, _ context: AppContext) async throws -> Response {
+        try ClosurePolicy.review.check(try context.requirePrincipal())
+        let id = try Self.id(context)
+        guard let objection = Int64(try context.path("objection")), objection > 0 else {
+            throw Problem.badRequest("objection must be a number", errors: [.init(field: "objection", detail: "must be a number")])
+        }
+        let body = try await JSONBody.read(request, context: context, allowed: ["upheld", "reason"])
+        let o = try body.decode(OutcomeBody.self)
+        let actor = try context.actor()
+        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
+            (.created, try ReclaimJSON.encode(try Closures.resolve(id, objection: objection, upheld: o.upheld, reason: o.reason,
+                                                                   by: actor, on: conn)))
+        }
+    }
+
+    @Sendable func confirm(_ request: Request, _ context: AppContext) async throws -> Response {
+        try ClosurePolicy.review.check(try context.requirePrincipal())
+        let id = try Self.id(context)
+        var body = try await JSONBody.read(request, context: context, allowed: ["number"])
+        let number = body.string("number", required: true)
+        try body.finish()
+        guard let number else { throw Problem.badRequest("number is required") }
+        let actor = try context.actor()
+        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
+            (.created, try ReclaimJSON.encode(try Closures.confirm(id, number: number, by: actor, on: conn)))
         }
     }
 

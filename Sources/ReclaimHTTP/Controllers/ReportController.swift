@@ -17,9 +17,18 @@ struct ReportController {
             return try await render(request, context) { try Reports.fund(year: year, only: only, on: $0) }
         }
         routes.api(.get, "/reports/restoration") { request, context in
-            let (year, only) = (try Self.requiredYear(request), try Self.scope(context))
+            // ?as_of=DATE measures the rates on that day (its year's figures); else ?year=Y as of its last day
+            let only = try Self.scope(context)
+            var asOf: CalendarDate?
+            if let text = request.uri.queryParameters[Substring("as_of")].map(String.init) {
+                do { asOf = try FundLedger.parseDate(text, field: "as_of") } catch let e as ReclaimError {
+                    throw Problem.badRequest(e.description, errors: [.init(field: "as_of", detail: e.message)])
+                }
+            }
+            let year = try asOf.map { $0.year } ?? Self.requiredYear(request)
+            let day = asOf
             return try await render(request, context) {
-                try Reports.restoration(year: year, only: only, on: $0)
+                try Reports.restoration(year: year, asOf: day, only: only, on: $0)
             }
         }
         routes.api(.get, "/reports/annual-plans") { request, context in

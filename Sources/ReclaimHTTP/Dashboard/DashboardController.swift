@@ -162,7 +162,7 @@ struct DashboardController {
             ["id": "waiting", "label": t["waiting"] ?? "", "value": String(o.waiting)],
             ["id": "overdue", "label": t["closures_overdue"] ?? "", "value": String(o.closuresOverdue)],
             ["id": "reclamation", "label": t["treated_vs_target"] ?? "",
-             "value": "\(o.restoration.reclamationRatePercent ?? "—") % · \(o.restoration.cumulativeTreated.hectares) \(t["hm2"] ?? "")"],
+             "value": "\(o.restoration.reclamationRatePercent ?? "—") % · \(o.restoration.reclaimed.hectares) \(t["hm2"] ?? "")"],
         ]
         let table = Show.table(t, [("year", false), ("deposits_year", true), ("withdrawals_year", true), ("treated_area", true)],
                                o.years.map { [Show.cell(String($0.year)), Show.number($0.deposits.description),

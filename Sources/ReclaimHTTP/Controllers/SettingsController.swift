@@ -1,0 +1,33 @@
+import Foundation
+import Hummingbird
+import PQKit
+import Reclaim
+
+/// The bureau's settings over HTTP: everyone signed in reads them, an administrator sets them.
+struct SettingsController {
+    let pool: ConnectionPool
+
+    func register(_ routes: Routes) {
+        routes.api(.get, "/settings", list)
+        routes.api(.put, "/settings/{key}", set)
+    }
+
+    @Sendable func list(_ request: Request, _ context: AppContext) async throws -> Response {
+        _ = try context.requirePrincipal()
+        let items = try await pool.withConnection { try Settings.list(on: $0) }
+        return try jsonResponse(Page(items: items, nextCursor: nil))
+    }
+
+    @Sendable func set(_ request: Request, _ context: AppContext) async throws -> Response {
+        try SettingsPolicy.manage.check(try context.requirePrincipal())
+        let key = try context.path("key")
+        var body = try await JSONBody.read(request, context: context, allowed: ["value"])
+        let value = body.string("value", required: true)
+        try body.finish()
+        guard let value else { throw Problem.badRequest("value is required") }
+        let actor = try context.actor()
+        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
+            (.ok, try ReclaimJSON.encode(try Settings.set(key, value, by: actor, on: conn)))
+        }
+    }
+}
