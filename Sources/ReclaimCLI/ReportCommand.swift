@@ -57,7 +57,7 @@ struct ReportCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Per mine: the year's planned and treated area, 应复垦面积, 已复垦面积 and 复垦率 against the plan's target; mines without a plan counted; the banner's total since 2020.")
         @OptionGroup var target: BackendOptions
-        @Option(help: "The year (its rates as of 31 December).") var year: String?
+        @Option(help: "The year (its rates as of today).") var year: String?
         @Option(name: .customLong("as-of"), help: "Measure the rates on this day, YYYY-MM-DD (its year's figures).")
         var asOf: String?
         @OptionGroup var output: ReportOptions

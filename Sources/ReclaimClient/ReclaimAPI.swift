@@ -113,7 +113,7 @@ public protocol ReclaimAPI {
 
     // MARK: Reports
     func fundReport(year: Int) async throws -> FundReport
-    /// The year's report, its rates as of `asOf` (default: the year's last day).
+    /// The year's report, its rates as of `asOf` (default: today).
     func restorationReport(year: Int, asOf: CalendarDate?) async throws -> RestorationReport
     func annualPlansReport(year: Int) async throws -> AnnualPlansReport
     func closureReport() async throws -> ClosureReport

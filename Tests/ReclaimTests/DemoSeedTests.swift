@@ -21,7 +21,7 @@ import Testing
         let db = try TestDatabase.make()
         let conn = try db.connect()
         let first = try DemoSeed.seed(on: conn)
-        #expect(first.seeded && first.mines == 78 && first.tokens.count == 10)
+        #expect(first.seeded && first.mines == 78 && first.tokens.count == 12)
 
         // the seed's split, from the rows themselves
         #expect(try counts("scale", on: db) == ["large": 4, "medium": 12, "small": 30, "micro": 32])
@@ -40,13 +40,20 @@ import Testing
         #expect(try db.count("""
             SELECT count(*) FROM annual_plans a JOIN review_records r ON r.record_type = 'annual-plan' AND r.record_id = a.id
             WHERE a.year BETWEEN 2021 AND 2025 AND r.state = 'accepted'
-            """) == 28 * 5)
+            """) == 28 * 5 + 2 * 4)  // and the two closed mines' 2021–2024
         #expect(try db.count("SELECT count(DISTINCT state) FROM review_records WHERE record_type = 'plan'") == 3)
         #expect(try db.count("SELECT count(*) FROM accrual_assessments WHERE year BETWEEN 2021 AND 2025") == 28 * 5)
 
         // closure: one accepted and released, one under review
         let closure = try Reports.closure(on: conn)
         #expect(closure.counts["accepted"] == 1 && closure.counts["under-review"] == 1)
+        // the released mine went through every step, its land restored to the plan's target
+        let line = try #require(closure.applications.first { $0.state == .accepted })
+        let accepted = try Closures.find(line.id, on: conn)
+        #expect(accepted.confirmationNumber != nil && !accepted.visits.isEmpty && accepted.noticeEndsOn != nil)
+        #expect(accepted.votes.count == 3 && accepted.panel.contains { $0.hasPrefix("demo-expert") })
+        let restored = try #require(try Reports.restoration(year: 2025, only: [accepted.license], on: conn).mines.first)
+        #expect(restored.reclamationRatePercent == "100.00" && restored.targetRatePercent == "100.00")
         #expect(try db.count("SELECT count(*) FROM ledger_entries WHERE kind = 'closure-release'") == 1)
         // legacy: two accepted projects treating 5.31 km²
         let legacy = try Reports.legacy(on: conn)

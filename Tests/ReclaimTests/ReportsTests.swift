@@ -25,6 +25,7 @@ import Testing
         try reportYear(2024, area: "2.5", spent: "250", on: conn)
         try approvedYear(2025, on: conn)
         try reportYear(2025, area: "1.2345", spent: "100", on: conn)
+        _ = try AnnualPlans.decide("A", year: 2025, .accept, by: try rv(2), on: conn)
         // a legacy project treating 3 hm² in 2025 (and 1 hm² in 2020, before the baseline's end: not added)
         _ = try LegacySites.add(NewSite(code: "L1", township: "t", area: try Area.parseHectares("10")), by: try manager(), on: conn)
         _ = try LegacySites.openNotice("L1", days: 1, start: CalendarDate(iso: "2020-01-01"), by: try manager(), on: conn)
@@ -40,20 +41,38 @@ import Testing
 
         let r = try Reports.restoration(year: 2025, on: conn)
         let a = try #require(r.mines.first { $0.license == "A" })
-        // planned: the approved works' area (one 2.5 hm² work); treated 1.2345; cumulative 3.7345 of 15 due
+        // planned: the approved works' area (one 2.5 hm² work); treated 1.2345; cumulative 3.7345 reported
         #expect(a.planned?.hectares == "2.5000" && a.treated.hectares == "1.2345" && a.cumulativeTreated.hectares == "3.7345")
-        #expect(a.dueForReclamation?.hectares == "15.0000")
-        #expect(a.reclamationRatePercent == "24.90")  // 3.7345 / 15 = 24.8966… %
+        // 应复垦面积: the plan's existing damage (10 hm², service from 2025); 已复垦面积: the accepted 2025
+        // report's land (2024 is before the plan, and only reported)
+        #expect(a.toReclaim?.hectares == "10.0000" && a.reclaimed?.hectares == "1.2345")
+        #expect(a.reclamationRatePercent == "12.35" && a.targetRatePercent == "100.00")  // 12.345 % half up
         let b = try #require(r.mines.first { $0.license == "B" })
         #expect(b.planned == nil && b.treated.squareMetres == 0 && b.reclamationRatePercent == "0.00")
-        // totals: 3.7345 of 30 hm² due; the banner: 2650.90 + 3.7345 by mines + 3 by the project since 2021
-        #expect(r.totals.reclamationRatePercent == "12.45" && !r.totals.met)
+        // totals: 1.2345 of 20 hm²; the banner: 2650.90 + 3.7345 by mines + 3 by the project since 2021
+        #expect(r.totals.reclamationRatePercent == "6.17" && !r.totals.met && r.totals.withoutPlan == 0)
+        #expect(r.totals.toReclaim.hectares == "20.0000" && r.totals.reclaimed.hectares == "1.2345")
         #expect(r.totals.legacyTreated.hectares == "3.0000")
         #expect(r.totals.bannerCumulativeTreated.hectares == "2657.6345")
         // 2024 alone: the year's own figures
         let r24 = try Reports.restoration(year: 2024, on: conn)
         #expect(r24.mines.first { $0.license == "A" }?.cumulativeTreated.hectares == "2.5000")
         #expect(r24.totals.bannerCumulativeTreated.hectares == "2653.4000")
+        // as of yesterday nothing was approved yet: both mines without a plan, null rates, never dropped
+        let before = try Reports.restoration(year: 2025, asOf: FundLedger.today.adding(days: -1), on: conn)
+        #expect(before.mines.map(\.license) == ["A", "B"] && before.mines.allSatisfy { $0.reclamationRatePercent == nil })
+        #expect(before.totals.withoutPlan == 2 && before.totals.reclamationRatePercent == nil)
+        // new damage reported in a year-end report adds to the land to reclaim
+        _ = try AnnualPlans.draft("B", year: 2025, try works(["10.00"]), by: try op(), on: conn)
+        _ = try AnnualPlans.decide("B", year: 2025, .submit, by: try op(), on: conn)
+        _ = try AnnualPlans.decide("B", year: 2025, .approve, by: try rv(), on: conn)
+        let land = #"{"works": [{"work": 1, "area_hm2": "2.5", "spent": "5"}], "land": [{"land_type": "forest", "damaged_hm2": "2.0000", "reclaimed_hm2": "2.0000"}, {"land_type": "grassland", "damaged_hm2": "0", "reclaimed_hm2": "0.5000"}]}"#
+        _ = try AnnualPlans.report("B", year: 2025, file: Data(land.utf8), by: try op(), on: conn)
+        var rb = try #require(try Reports.restoration(year: 2025, only: ["B"], on: conn).mines.first)
+        #expect(rb.toReclaim?.hectares == "12.0000" && rb.reclaimed?.hectares == "0.0000")  // reported, not yet accepted
+        _ = try AnnualPlans.decide("B", year: 2025, .accept, by: try rv(2), on: conn)
+        rb = try #require(try Reports.restoration(year: 2025, only: ["B"], on: conn).mines.first)
+        #expect(rb.reclaimed?.hectares == "2.5000" && rb.reclamationRatePercent == "20.83")
         // an operator's mines only
         #expect(try Reports.restoration(year: 2025, only: ["B"], on: conn).mines.map(\.license) == ["B"])
     }
@@ -118,14 +137,15 @@ import Testing
 
     @Test func closureReportListsOverdueFirst() throws {
         let (db, conn) = try closureDatabase()
+        try restore(conn)
         let first = try file(conn)
-        // a second mine's application filed 70 working days ago is overdue
+        // a second mine's application, recorded by the owner as filed 120 days ago, is overdue
         _ = try MineRegistry.add(try sampleMine("Z"), by: try Actor("admin"), on: conn)
         _ = try Users.add("opZ", role: .operator, mines: ["Z"], by: try Actor("setup"), on: conn)
-        let late = try Closures.apply("Z", evidence: ["e"], note: nil, by: try Actor("opZ", role: "operator"), on: conn)
-        try conn.execute("ALTER TABLE closure_applications DISABLE TRIGGER USER")
-        try conn.execute("UPDATE closure_applications SET filed_on = filed_on - 120 WHERE id = \(late.id)")
-        try conn.execute("ALTER TABLE closure_applications ENABLE TRIGGER USER")
+        let opZ = try Actor("opZ", role: "operator")
+        try restore(conn, "Z", by: opZ)
+        let late = try Closures.apply("Z", evidence: ["e"], note: nil, dated: FundLedger.today.adding(days: -120), by: opZ,
+                                      on: conn)
         let r = try Reports.closure(on: conn)
         #expect(r.applications.map(\.id) == [late.id, first.id])
         #expect(r.applications[0].overdue && r.applications[0].workingDaysLeft == 0 && !r.applications[1].overdue)

@@ -95,15 +95,23 @@ extension CalendarDate {
         return h == 0 || h == 1
     }
 
-    /// The day `n` days later.
+    /// The day `n` days later (earlier, for a negative `n`).
     public func adding(days n: Int) -> CalendarDate {
         var y = year, m = month, d = day
-        for _ in 0..<n {
+        for _ in 0..<max(n, 0) {
             d += 1
             if d > CalendarDate.daysIn(month: m, year: y) {
                 d = 1
                 m += 1
                 if m > 12 { m = 1; y += 1 }
+            }
+        }
+        for _ in 0..<max(-n, 0) {
+            d -= 1
+            if d < 1 {
+                m -= 1
+                if m < 1 { m = 12; y -= 1 }
+                d = CalendarDate.daysIn(month: m, year: y)
             }
         }
         return CalendarDate(year: y, month: m, day: d) ?? self

@@ -281,7 +281,9 @@ public enum MineRegistry {
             }
 
             var opened: [ObligationKind] = []
-            let obliging = diffs.filter { obligingFields.contains($0.0) }
+            // a first filling-in of a field never recorded (method_detail of an older
+            // record) completes the registry; it changes nothing the plan was made for
+            let obliging = diffs.filter { obligingFields.contains($0.0) && !$0.1.isEmpty }
             if !obliging.isEmpty {
                 let reason = obliging.map { "\($0.0) changed from \($0.1) to \($0.2)" }.joined(separator: "; ")
                 for kind in ObligationKind.allCases {

@@ -77,7 +77,7 @@ public struct RestorationTotals: Sendable, Equatable, Codable {
 /// The restoration report of a year (矿山地质环境治理恢复年度报告).
 public struct RestorationReport: Sendable, Equatable, Codable {
     public var year: Int
-    /// The date the rates are measured on (the year's last day unless asked).
+    /// The date the rates are measured on (today unless asked).
     public var asOf: CalendarDate
     public var mines: [RestorationLine]
     public var totals: RestorationTotals
@@ -117,13 +117,13 @@ extension Reports {
     /// 矿区土地应复垦率 target for 2025, in percent.
     public static let reclamationRateTarget: Int64 = 100
 
-    /// The year's report, its rates as of `asOf` (default: the year's last day).
+    /// The year's report, its rates as of `asOf` (default: today), rebuilt
+    /// from the decisions recorded by that day.
     public static func restoration(year: Int, asOf: CalendarDate? = nil, only: [String]? = nil, on conn: Connection) throws
         -> RestorationReport
     {
         try OutputReports.checkYear(year)
-        guard let yearEnd = CalendarDate(year: year, month: 12, day: 31) else { throw ReclaimError.invalid("year", "is not a year") }
-        let asOf = asOf ?? yearEnd
+        let asOf = asOf ?? FundLedger.today
         return try snapshot(on: conn) { conn in
             let y = Int64(year)
             let lines = try conn.query("""
