@@ -6,13 +6,32 @@ import Testing
 
 /// Closure acceptance from the CLI, both ways (see `MineCLITests`).
 @Suite struct ClosureCLITests {
+    /// What was seen: a mine with nothing restored applied and was accepted. Now the refusal lists
+    /// every unmet condition, as JSON on stdout with --format json, the same in both modes.
     @Test(arguments: CLIMode.allCases)
-    func applyPanelVoteReleaseAndTheClosedFund(mode: CLIMode) throws {
+    func anApplicationNamesEveryUnmetCondition(mode: CLIMode) throws {
+        let h = try CLIHarness(mode)
+        let refused = try h.run(["closure", "apply", "A", "--evidence", "photo-1", "--format", "json"], as: "opA")
+        #expect(refused.status == 65 && refused.stderr.hasPrefix("error: unmet: mine A cannot apply for closure"), "\(refused.stderr)")
+        let body = try json(refused.stdout)
+        let unmet = try #require(body["unmet"] as? [[String: Any]])
+        #expect(unmet.map { $0["kind"] as? String } == ["no-approved-plan"])
+        #expect(unmet.first?["detail"] as? String == "the mine has no approved protection and land-reclamation plan")
+        let table = try h.run(["closure", "apply", "A", "--evidence", "photo-1"], as: "opA")
+        #expect(table.status == 65 && table.stdout.isEmpty)
+        #expect(try h.db.count("SELECT count(*) FROM closure_applications") == 0)
+    }
+
+    @Test(arguments: CLIMode.allCases)
+    func panelVisitVoteNoticeConfirmAndRelease(mode: CLIMode) throws {
         let h = try CLIHarness(mode)
         let conn = try h.db.connect()
-        for n in 1...3 { _ = try Users.add("r\(n)", role: .reviewer, mines: [], by: try Actor("setup"), on: conn) }
-        for n in 1...3 { h.addToken("r\(n)", try Users.issueToken(for: "r\(n)", by: try Actor("setup"), on: conn).token) }
+        let setup = try Actor("setup")
+        for n in 1...3 { _ = try Users.add("r\(n)", role: .reviewer, mines: [], by: setup, on: conn) }
+        _ = try Users.add("e1", role: .expert, mines: [], org: "旗林草局", by: setup, on: conn)
+        for name in ["r1", "r2", "r3", "e1"] { h.addToken(name, try Users.issueToken(for: name, by: setup, on: conn).token) }
         _ = try FundLedger.deposit("A", Booking(amount: try yuan("2500")), by: try Actor("li"), on: conn)
+        try restore(conn)
 
         #expect(try h.run(["calendar", "holiday", "add", "2026-10-01", "--name", "国庆节"], as: "boss").stdout
                 == "listed 2026-10-01 as a holiday (国庆节)\n")
@@ -20,25 +39,57 @@ import Testing
         let cal = try h.run(["calendar", "list", "--year", "2026", "--format", "csv"], as: "aud")
         #expect(cal.stdout == "day,kind,name\n2026-10-01,holiday,国庆节\n")
 
-        #expect(try h.run(["closure", "apply", "B", "--evidence", "p1"], as: "opA").status == 65)
         let applied = try h.run(["closure", "apply", "A", "--evidence", "photo-1", "report-2", "--format", "json"], as: "opA")
         #expect(applied.status == 0, "\(applied.stderr)")
         let a = try json(applied.stdout)
         let id = try #require(a["id"] as? Int)
-        #expect(a["license"] as? String == "A" && a["state"] as? String == "filed")
+        #expect(a["license"] as? String == "A" && a["state"] as? String == "filed" && a["working_days_used"] as? Int == 0)
         #expect(a["working_days_left"] as? Int == 60 && a["due_date"] is String && a["panel"] as? [String] == [])
-        #expect(a["decision"] is NSNull && (a["votes"] as? [Any])?.isEmpty == true && a["filed_on"] is String)
+        #expect(a["decision"] is NSNull && a["confirmation_number"] is NSNull && a["notice_ends_on"] is NSNull)
         let early = try h.run(["fund", "release", "A"], as: "li")
         #expect(early.status == 65 && early.stderr.contains("not accepted"), "\(early.stderr)")
-        #expect(try h.run(["closure", "panel", String(id), "--reviewer", "r1", "r2", "r3"], as: "rev").status == 0)
+        // a panel without an expert is refused; with one it is assigned
+        let noExpert = try h.run(["closure", "panel", String(id), "--member", "r1", "r2", "r3"], as: "rev")
+        #expect(noExpert.status == 65 && noExpert.stderr.hasPrefix("error: members: a panel has at least 3 members, 1 of them experts"),
+                "\(noExpert.stderr)")
+        #expect(try h.run(["closure", "panel", String(id), "--member", "r1", "r2", "e1"], as: "rev").status == 0)
+        // no vote before the visit
+        let blind = try h.run(["closure", "vote", String(id), "--pass", "--opinion", "ok"], as: "r1")
+        #expect(blind.status == 65 && blind.stderr.contains("site visit"), "\(blind.stderr)")
+        let visit = try h.run(["closure", "visit", String(id), "--date", FundLedger.today.description, "--participant", "r1", "e1",
+                               "旗农牧局", "--checked-hm2", "10", "--finding", "植被恢复达标"], as: "r1")
+        #expect(visit.status == 0, "\(visit.stderr)")
         #expect(try h.run(["closure", "vote", String(id), "--pass", "--opinion", "ok"], as: "rev").status == 65)  // not a member
-        for n in 1...3 {
-            let v = try h.run(["closure", "vote", String(id), n == 3 ? "--fail" : "--pass", "--opinion", "意见 \(n)"], as: "r\(n)")
+        for (n, name) in ["r1", "r2", "e1"].enumerated() {
+            let v = try h.run(["closure", "vote", String(id), n == 1 ? "--fail" : "--pass", "--opinion", "意见 \(n)"], as: name)
             #expect(v.status == 0, "\(v.stderr)")
         }
-        let shown = try json(try h.run(["closure", "show", String(id), "--format", "json"], as: "aud").stdout)
-        #expect(shown["state"] as? String == "accepted" && (shown["votes"] as? [Any])?.count == 3)
-        #expect((shown["decision"] as? [String: Any])?["opinion"] as? [String] == ["意见 1", "意见 2"])
+        var shown = try json(try h.run(["closure", "show", String(id), "--format", "json"], as: "aud").stdout)
+        #expect(shown["state"] as? String == "noticed" && shown["notice_ends_on"] as? String == FundLedger.today.adding(days: 29).description)
+        // the notice runs: no confirmation, no release
+        let running = try h.run(["closure", "confirm", String(id), "--number", "N-1"], as: "r3")
+        #expect(running.status == 65 && running.stderr.hasPrefix("error: notice_ends_on:"), "\(running.stderr)")
+        #expect(try h.run(["fund", "release", "A"], as: "li").status == 65)
+        // an objection, dismissed
+        #expect(try h.run(["closure", "object", String(id), "--name", "王某", "--contact", "138", "--text", "x"], as: "rev").status == 65)
+        let objected = try h.run(["closure", "object", String(id), "--name", "王某", "--contact", "13800000000",
+                                  "--text", "排土场有裸露", "--format", "json"], as: "boss")
+        #expect(objected.status == 0, "\(objected.stderr)")
+        let objection = try #require((try json(objected.stdout)["objections"] as? [[String: Any]])?.first?["id"] as? Int)
+        let dismissed = try h.run(["closure", "resolve", String(id), String(objection), "--dismissed", "--reason", "已补植"], as: "r1")
+        #expect(dismissed.status == 0, "\(dismissed.stderr)")
+        let table = try h.run(["closure", "show", String(id)], as: "aud").stdout
+        #expect(table.contains("public notice (初步验收结果公告) until") && table.contains("dismissed by r1: 已补植"), "\(table)")
+
+        // the notice has run (moved back here as the owner would record an old notice), then the confirmation
+        try conn.execute("ALTER TABLE closure_notices DISABLE TRIGGER USER")
+        try conn.execute("UPDATE closure_notices SET starts_on = starts_on - 40, ends_on = ends_on - 40")
+        try conn.execute("ALTER TABLE closure_notices ENABLE TRIGGER USER")
+        let confirmed = try h.run(["closure", "confirm", String(id), "--number", "达自然资复验〔2026〕3号", "--format", "json"], as: "r3")
+        #expect(confirmed.status == 0, "\(confirmed.stderr)")
+        shown = try json(confirmed.stdout)
+        #expect(shown["state"] as? String == "accepted" && shown["confirmation_number"] as? String == "达自然资复验〔2026〕3号")
+        #expect((shown["decision"] as? [String: Any])?["opinion"] as? [String] == ["意见 0", "意见 2"])
         #expect(try h.run(["closure", "list", "--overdue", "--format", "csv"], as: "rev").stdout == "id,license,state,filed_on,due_date,working_days_left,overdue\n")
 
         let released = try h.run(["fund", "release", "A", "--format", "json"], as: "li")
@@ -50,5 +101,21 @@ import Testing
         #expect(late.status == 65 && late.stderr.contains("the fund of mine A is closed"), "\(late.stderr)")
         #expect(try h.run(["fund", "balance", "A", "--format", "csv"], as: "aud").stdout.contains("A,0.00,"))
         #expect(try CLI.run(["fund", "verify"], database: h.db).status == 0)
+    }
+
+    /// Settings: everyone reads them, an administrator sets them within their bounds.
+    @Test(arguments: CLIMode.allCases)
+    func settings(mode: CLIMode) throws {
+        let h = try CLIHarness(mode)
+        let list = try h.run(["settings", "list", "--format", "csv"], as: "aud")
+        #expect(list.status == 0 && list.stdout.contains("closure.notice_days,30,30,30,365,calendar days,"), "\(list.stdout)")
+        #expect(try h.run(["settings", "set", "closure.notice_days", "45"], as: "rev").status == 65)
+        let low = try h.run(["settings", "set", "closure.notice_days", "10"], as: "boss")
+        #expect(low.status == 65 && low.stderr.hasPrefix("error: value: closure.notice_days must be a whole number from 30 to 365"),
+                "\(low.stderr)")
+        #expect(try h.run(["settings", "set", "closure.nope", "10"], as: "boss").status == 65)
+        let set = try h.run(["settings", "set", "closure.notice_days", "45"], as: "boss")
+        #expect(set.status == 0 && set.stdout == "closure.notice_days = 45 (calendar days)\n", "\(set.stderr)")
+        #expect(try h.db.count("SELECT count(*) FROM audit_log WHERE action = 'setting.set'") == 1)
     }
 }

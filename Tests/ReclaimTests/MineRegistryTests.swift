@@ -61,6 +61,18 @@ import Testing
         #expect(shown.mine.updatedBy == "x")
     }
 
+    /// What was seen: filling in method_detail for the first time opened all three §6.2 obligations.
+    /// A first filling-in completes the record; a later change of it is a real change of method.
+    @Test func aFirstFillingInObligesNothing() throws {
+        let db = try TestDatabase.make()
+        let conn = try db.connect()
+        let mine = try MineRegistry.add(try sampleMine(), by: try Actor("clerk"), on: conn)
+        let first = try MineRegistry.update(mine.license, MineUpdate(methodDetail: .openPitLayered), by: try Actor("x"), on: conn)
+        #expect(first.obligationsOpened.isEmpty && first.changes.map(\.field) == ["method_detail"])
+        let real = try MineRegistry.update(mine.license, MineUpdate(methodDetail: .openPitOther), by: try Actor("x"), on: conn)
+        #expect(Set(real.obligationsOpened) == Set(ObligationKind.allCases))
+    }
+
     @Test func sameValueIsNoChange() throws {
         let db = try TestDatabase.make()
         let conn = try db.connect()
