@@ -111,6 +111,13 @@ func withdraw(_ amount: String, year: Int? = 2025, license: String = "A", on con
         plan = try AnnualPlans.find("A", year: 2025, on: conn)
         #expect(plan.withdrawn.description == "60000.00" && plan.remaining.description == "40000.00")
         #expect(try FundLedger.entry(last.entry.id, on: conn).annualPlanYear == 2025)
+        // what was seen: a revision approved below what was withdrawn left a negative remainder
+        _ = try AnnualPlans.revise("A", year: 2025, try works(["50000.00"]), by: try op(), on: conn)
+        let below = #expect(throws: ReclaimError.self) { try AnnualPlans.decide("A", year: 2025, .approve, by: try rv(2), on: conn) }
+        #expect(below?.field == "budget" && below?.description.contains("below the 60000.00 yuan already withdrawn") == true,
+                "\(String(describing: below))")
+        plan = try AnnualPlans.decide("A", year: 2025, .return, reason: "低于已使用金额", by: try rv(2), on: conn)
+        #expect(plan.budget.description == "100000.00" && plan.remaining.description == "40000.00")
 
         // the year-end report, one line per work in order; a failed acceptance lists its items
         let shortReport = #expect(throws: ReclaimError.self) {
@@ -138,8 +145,8 @@ func withdraw(_ amount: String, year: Int? = 2025, license: String = "A", on con
         #expect(after?.kind == .conflict && after?.description.contains("accepted") == true)
 
         // every transition audited; the ledger verifies
-        #expect(try db.count("SELECT count(*) FROM review_decisions WHERE record_type = 'annual-plan'") == 10)
-        #expect(try db.count("SELECT count(*) FROM audit_log WHERE target LIKE 'annual-plan:%'") == 13)  // 10 decisions, 3 drafts
+        #expect(try db.count("SELECT count(*) FROM review_decisions WHERE record_type = 'annual-plan'") == 12)  // with the refused revision and its return
+        #expect(try db.count("SELECT count(*) FROM audit_log WHERE target LIKE 'annual-plan:%'") == 15)  // 12 decisions, 3 drafts
         #expect(try FundLedger.verify(on: conn).isIntact)
         #expect(try FundLedger.statement("A", on: conn).entries.filter { $0.annualPlanYear == 2025 }.count == 5)  // 4 withdrawals, 1 reversal
     }

@@ -20,10 +20,21 @@ import Testing
         // operators see nothing of the programme
         #expect(try h.run(["legacy", "site", "list"], as: "opA").status == 65)
 
-        for code in ["L1", "L2"] {
-            #expect(try h.run(["legacy", "notice", "open", code, "--days", "10", "--start", "2026-01-01"], as: "boss").status == 0)
+        // what was seen: a notice started in the past for one day declared a site ownerless at once
+        if mode == .service {
+            let past = try h.run(["legacy", "notice", "open", "L1", "--days", "30", "--start", "2026-01-01"], as: "boss")
+            #expect(past.status == 65 && past.stderr.hasPrefix("error: start: a public notice starts today"), "\(past.stderr)")
+            let short = try h.run(["legacy", "notice", "open", "L1", "--days", "1"], as: "boss")
+            #expect(short.status == 65 && short.stderr.hasPrefix("error: days: a public notice runs at least 30 days"), "\(short.stderr)")
         }
-        let late = try h.run(["legacy", "notice", "objection", "L1", "--text", "有主"], as: "aud")
+        // notices of the past, recorded by the owner with their dates
+        let conn = try h.db.connect()
+        for code in ["L1", "L2"] {
+            _ = try LegacySites.openNotice(code, days: 10, start: CalendarDate(iso: "2026-01-01"), by: try Actor("boss", role: "admin"),
+                                           on: conn)
+        }
+        #expect(try h.run(["legacy", "notice", "objection", "L1", "--text", "有主"], as: "aud").status == 65)  // an auditor writes nothing
+        let late = try h.run(["legacy", "notice", "objection", "L1", "--text", "有主"], as: "boss")
         #expect(late.status == 65 && late.stderr.contains("2026-01-10"), "\(late.stderr)")
         #expect(try h.run(["legacy", "notice", "close", "L1", "--outcome", "ownerless"], as: "boss").status == 0)
         #expect(try h.run(["legacy", "notice", "close", "L2", "--outcome", "owner-found", "--owner", "某公司"], as: "boss").status == 0)

@@ -59,7 +59,7 @@ func legacy(_ kind: EntryKind, _ p: Int64, _ source: FundingSource, _ amount: St
         // N1: open today, so objections are taken and it cannot close yet
         var s = try LegacySites.openNotice("N1", days: nil, start: nil, by: try manager(), on: conn)
         #expect(s.notice?.days == 30 && s.noticeState == "open")
-        s = try LegacySites.objection("N1", text: "此地有主", by: try Actor("aud", role: "auditor"), on: conn)
+        s = try LegacySites.objection("N1", text: "此地有主", by: try manager(), on: conn)
         #expect(s.notice?.objections == ["此地有主"])
         let early = #expect(throws: ReclaimError.self) {
             try LegacySites.closeNotice("N1", outcome: "ownerless", owner: nil, by: try manager(), on: conn)
@@ -68,7 +68,7 @@ func legacy(_ kind: EntryKind, _ p: Int64, _ source: FundingSource, _ amount: St
         // N2: a period that has ended: no more objections; closed as owner-found it leaves the programme
         _ = try LegacySites.openNotice("N2", days: 10, start: CalendarDate(iso: "2026-01-01"), by: try manager(), on: conn)
         let late = #expect(throws: ReclaimError.self) {
-            try LegacySites.objection("N2", text: "too late", by: try Actor("aud"), on: conn)
+            try LegacySites.objection("N2", text: "too late", by: try manager(), on: conn)
         }
         #expect(late?.kind == .ruleViolation && late?.description.contains("2026-01-10") == true)
         s = try LegacySites.closeNotice("N2", outcome: "owner-found", owner: "某公司", by: try manager(), on: conn)
@@ -125,6 +125,12 @@ func legacy(_ kind: EntryKind, _ p: Int64, _ source: FundingSource, _ amount: St
                                         evidence: [], by: try manager(), on: conn)
         }
         #expect(tooMuch?.description.contains("4.0000 hm² left") == true)
+        // what was seen: progress dated 2099 was accepted
+        let future = #expect(throws: ReclaimError.self) {
+            try LegacyProjects.progress(p.id, code: "S1", area: try Area.parseHectares("1"), on: FundLedger.today.adding(days: 1),
+                                        evidence: [], by: try manager(), on: conn)
+        }
+        #expect(future?.field == "date")
         _ = try LegacyProjects.progress(p.id, code: "S2", area: try Area.parseHectares("5"), on: try #require(CalendarDate(iso: "2026-05-03")),
                                         evidence: [], by: try manager(), on: conn)
         _ = try LegacyProjects.step(p.id, .suspend, by: try manager(), on: conn)
@@ -135,6 +141,16 @@ func legacy(_ kind: EntryKind, _ p: Int64, _ source: FundingSource, _ amount: St
         #expect(accepted.state == .accepted && accepted.treated.hectares == "11.0000")
         #expect(try LegacySites.find("S1", on: conn).restored)
         #expect(throws: ReclaimError.self) { try legacy(.legacyCommit, p.id, .city, "1", on: conn) }  // books closed
+        // what was seen: reversing a payment of an accepted project booked and reopened its money
+        let banked = try #require(try conn.queryFirst("""
+            SELECT max(id) AS id FROM ledger_entries WHERE kind = 'legacy-spend' AND id NOT IN
+                (SELECT reverses FROM ledger_entries WHERE reverses IS NOT NULL)
+            """)?.decode("id", as: Int64.self))
+        let reopened = #expect(throws: ReclaimError.self) {
+            try FundLedger.reverse(banked, reason: "undo", valueDate: nil, idempotencyKey: nil, by: try clerk(), on: conn)
+        }
+        #expect(reopened?.kind == .ruleViolation && reopened?.description.contains("accepted legacy project") == true,
+                "\(String(describing: reopened))")
         #expect(try FundLedger.verify(on: conn).isIntact)
         #expect(try db.count("SELECT count(*) FROM audit_log WHERE target = \("legacy-project:\(p.id)")") >= 12)
     }

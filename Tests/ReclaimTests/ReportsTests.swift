@@ -28,7 +28,7 @@ import Testing
         _ = try AnnualPlans.decide("A", year: 2025, .accept, by: try rv(2), on: conn)
         // a legacy project treating 3 hm² in 2025 (and 1 hm² in 2020, before the baseline's end: not added)
         _ = try LegacySites.add(NewSite(code: "L1", township: "t", area: try Area.parseHectares("10")), by: try manager(), on: conn)
-        _ = try LegacySites.openNotice("L1", days: 1, start: CalendarDate(iso: "2020-01-01"), by: try manager(), on: conn)
+        _ = try LegacySites.openNotice("L1", days: 30, start: CalendarDate(iso: "2020-01-01"), by: try manager(), on: conn)
         _ = try LegacySites.closeNotice("L1", outcome: "ownerless", owner: nil, by: try manager(), on: conn)
         let p = try LegacyProjects.add(name: "p", approval: "a", contractor: "c", budget: [.city: try yuan("1")], by: try manager(), on: conn)
         _ = try LegacyProjects.addSite(p.id, code: "L1", by: try manager(), on: conn)

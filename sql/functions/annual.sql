@@ -43,6 +43,20 @@ BEGIN
                      AND d.action = CASE TG_TABLE_NAME WHEN 'annual_plan_approvals' THEN 'approve' ELSE 'fail' END) THEN
         RAISE EXCEPTION 'no such decision on annual plan %', NEW.annual_plan_id USING ERRCODE = 'insufficient_privilege';
     END IF;
+    -- an approval (a revision's too) never puts in force a budget below what
+    -- has already been withdrawn for the plan, net of reversals
+    IF TG_TABLE_NAME = 'annual_plan_approvals' THEN
+        DECLARE
+            v_budget bigint := (SELECT v.budget FROM annual_plan_versions v WHERE v.id = NEW.version_id);
+            v_withdrawn bigint := coalesce((SELECT sum(CASE WHEN e.kind = 'withdrawal' THEN e.amount ELSE -e.amount END)
+                                            FROM ledger_entries e WHERE e.annual_plan_id = NEW.annual_plan_id), 0);
+        BEGIN
+            IF v_budget < v_withdrawn THEN
+                RAISE EXCEPTION 'the budget of % yuan is below the % yuan already withdrawn for this annual plan',
+                    fen_text(v_budget), fen_text(v_withdrawn) USING ERRCODE = 'RCBUD', COLUMN = 'budget';
+            END IF;
+        END;
+    END IF;
     RETURN NEW;
 END
 $$;

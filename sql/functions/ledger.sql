@@ -445,6 +445,18 @@ BEGIN
     IF v_orig.kind = 'closure-release' THEN
         RAISE EXCEPTION 'entry % released the fund at closure and cannot be reversed', p_original USING ERRCODE = 'RCREV';
     END IF;
+    -- nothing is booked on an accepted legacy project, reversals included: its
+    -- books are closed (the lock orders this against the acceptance)
+    IF v_orig.kind IN ('legacy-commit', 'legacy-spend') AND EXISTS (
+        SELECT 1 FROM legacy_projects lp
+        JOIN review_records r ON r.record_type = 'legacy-project' AND r.record_id = lp.id
+        WHERE lp.id = (SELECT a.project_id FROM ledger_postings p JOIN fund_accounts a ON a.id = p.account_id
+                       WHERE p.entry_id = p_original AND a.project_id IS NOT NULL LIMIT 1)
+          AND r.state = 'accepted'
+        FOR UPDATE OF lp) THEN
+        RAISE EXCEPTION 'entry % belongs to an accepted legacy project: its books are closed, reversals included',
+            p_original USING ERRCODE = 'RCLEG', COLUMN = 'entry_id';
+    END IF;
     IF EXISTS (SELECT 1 FROM ledger_entries WHERE reverses = p_original) THEN
         -- The same request may have committed since the check above (each
         -- statement sees what committed before it): then it is a replay.

@@ -14,18 +14,36 @@ CALL protect_rows('legacy_project_budgets');
 CALL protect_rows('legacy_project_sites');
 CALL protect_rows('legacy_progress');
 
--- Sites, notices, outcomes and projects are the programme managers' (admins
--- and reviewers); objections may be recorded by any registered user.
+-- Sites, notices, outcomes, projects and the objections they record for the
+-- people who raise them are the programme managers' (admins and reviewers);
+-- an auditor or an operator writes none of them. A notice starts today or
+-- later and runs at least legacy.notice_days (the owner may record an old
+-- one with its dates); progress is never dated in the future.
 CREATE OR REPLACE FUNCTION legacy_guard() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     CASE TG_TABLE_NAME
         WHEN 'legacy_sites' THEN PERFORM reclaim_check_actor(NEW.created_by, ARRAY['admin', 'reviewer']);
-        WHEN 'legacy_notices' THEN PERFORM reclaim_check_actor(NEW.opened_by, ARRAY['admin', 'reviewer']);
+        WHEN 'legacy_notices' THEN
+            PERFORM reclaim_check_actor(NEW.opened_by, ARRAY['admin', 'reviewer']);
+            IF NOT reclaim_session_is_owner() AND NEW.start_on < bureau_date(now()) THEN
+                RAISE EXCEPTION 'a public notice starts today (%) or later, not on %', bureau_date(now()), NEW.start_on
+                    USING ERRCODE = 'RCRUL', COLUMN = 'start';
+            END IF;
+            IF NOT reclaim_session_is_owner() AND NEW.days < setting_int('legacy.notice_days') THEN
+                RAISE EXCEPTION 'a public notice runs at least % days (legacy.notice_days)', setting_int('legacy.notice_days')
+                    USING ERRCODE = 'RCRUL', COLUMN = 'days';
+            END IF;
         WHEN 'legacy_notice_outcomes' THEN PERFORM reclaim_check_actor(NEW.closed_by, ARRAY['admin', 'reviewer']);
         WHEN 'legacy_projects' THEN PERFORM reclaim_check_actor(NEW.created_by, ARRAY['admin', 'reviewer']);
         WHEN 'legacy_project_sites' THEN PERFORM reclaim_check_actor(NEW.added_by, ARRAY['admin', 'reviewer']);
-        WHEN 'legacy_progress' THEN PERFORM reclaim_check_actor(NEW.created_by, ARRAY['admin', 'reviewer']);
+        WHEN 'legacy_progress' THEN
+            PERFORM reclaim_check_actor(NEW.created_by, ARRAY['admin', 'reviewer']);
+            IF NEW.on_date > bureau_date(now()) THEN
+                RAISE EXCEPTION 'progress is reported for a day that has come, not %', NEW.on_date
+                    USING ERRCODE = 'RCRUL', COLUMN = 'date';
+            END IF;
+        WHEN 'legacy_objections' THEN PERFORM reclaim_check_actor(NEW.created_by, ARRAY['admin', 'reviewer']);
         ELSE PERFORM reclaim_check_actor(NEW.created_by, NULL);
     END CASE;
     RETURN NEW;

@@ -346,11 +346,11 @@ public enum AnnualPlans {
             let note = action == .fail ? items.joined(separator: "\n") : reason
             let decision = try Review.apply(workflow, id: record.id, action, note: note, by: actor, on: conn)
             if action == .approve {
-                try conn.execute("""
+                try DatabaseRefusal.mapping { try conn.execute("""
                     INSERT INTO annual_plan_approvals (annual_plan_id, decision_seq, version_id)
                     SELECT \(record.id), \(Int32(decision.seq)), max(id) FROM annual_plan_versions
                     WHERE annual_plan_id = \(record.id)
-                    """)
+                    """) }
             }
             for (i, item) in items.enumerated() where action == .fail {
                 try conn.execute("""

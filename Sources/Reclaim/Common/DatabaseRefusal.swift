@@ -40,6 +40,8 @@ extension SQLState {
     public static let tokenRefused = SQLState("RCTOK")
     /// RCCLS: a step of closure acceptance the rules refuse (0021; COLUMN names the field).
     public static let closureRefused = SQLState("RCCLS")
+    /// RCRUL: a rule refused a value (COLUMN names the field).
+    public static let ruleRefused = SQLState("RCRUL")
     /// RCSET: a setting unknown or out of its bounds (COLUMN names the field).
     public static let settingRefused = SQLState("RCSET")
     /// RCLCK: a sign-in while the name is locked, or a session that did not follow one (0018).
@@ -127,12 +129,13 @@ enum DatabaseRefusal {
         case .unknownReviewRecord: return ReclaimError(.notFound, e.message)
         case .actorNotAllowed: return ReclaimError(.forbidden, e.message)
         case .annualPlanRefused: return ReclaimError(.ruleViolation, field: "annual_plan_year", e.message)
-        case .overBudget: return ReclaimError(.ruleViolation, field: "amount", e.message)
+        case .overBudget: return ReclaimError(.ruleViolation, field: e.column ?? "amount", e.message)
         case .fundClosed: return ReclaimError(.ruleViolation, field: "license", e.message)
         case .releaseRefused: return ReclaimError(.ruleViolation, field: "license", e.message)
         case .closureRefused: return ReclaimError(.ruleViolation, field: e.column, e.message)
         case .settingRefused: return ReclaimError(.invalidInput, field: e.column, e.message)
-        case .legacyRefused: return ReclaimError(.ruleViolation, field: "amount", e.message)
+        case .ruleRefused: return ReclaimError(.ruleViolation, field: e.column, e.message)
+        case .legacyRefused: return ReclaimError(.ruleViolation, field: e.column ?? "amount", e.message)
         case .signInLocked: return ReclaimError(.unauthenticated, field: "name", e.message)
         case .tokenRefused: return ReclaimError(.unauthenticated, e.message)
         default: return nil

@@ -143,6 +143,9 @@ public enum LegacyProjects {
                                 by actor: Actor, on conn: Connection) throws -> LegacyProject
     {
         guard area.squareMetres > 0 else { throw ReclaimError.invalid("area-hm2", "must be greater than zero") }
+        guard date <= FundLedger.today else {
+            throw ReclaimError.invalid("date", "progress is reported for a day that has come, not \(date)")
+        }
         let evidence = try evidence.map { try Text.required($0, field: "evidence", maxLength: 200) }
         return try conn.transactionally { conn in
             let state = try lock(id, on: conn)
@@ -251,8 +254,8 @@ public enum LegacyPolicy {
     public static let manage = Policy.roles("manage the legacy programme", .admin, .reviewer)
     /// Approving and accepting a project: reviewers (never its manager).
     public static let review = Policy.roles("approve or accept legacy projects", .reviewer)
-    /// Reading: everyone but operators.
-    public static let read = Policy("read the legacy programme") { $0.role != .operator }
-    /// Objections during a notice: any registered user but operators.
-    public static let object = read
+    /// Reading: everyone but operators and experts.
+    public static let read = Policy("read the legacy programme") { $0.role != .operator && $0.role != .expert }
+    /// Objections during a notice, recorded for the people who raise them: the programme's managers.
+    public static let object = manage
 }

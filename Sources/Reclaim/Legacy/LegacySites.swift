@@ -140,10 +140,6 @@ public struct NewSite: Sendable {
 
 /// Surveyed sites and their public notices.
 public enum LegacySites {
-    /// The notice period when none is given: RECLAIM_NOTICE_DAYS, else 30.
-    public static var defaultNoticeDays: Int {
-        ProcessInfo.processInfo.environment["RECLAIM_NOTICE_DAYS"].flatMap(Int.init).map { min(365, max(1, $0)) } ?? 30
-    }
 
     public static func add(_ new: NewSite, by actor: Actor, on conn: Connection) throws -> LegacySite {
         let s = try new.checked()
@@ -265,22 +261,27 @@ public enum LegacySites {
         return try codes.map { try find($0, on: conn) }.filter { noticeState == nil || $0.noticeState == noticeState }
     }
 
-    /// Opens the site's public notice: `days` long (default 30), from `start` (default today).
+    /// Opens the site's public notice: `days` long (default and least: the
+    /// setting legacy.notice_days), from `start` (default today; never
+    /// earlier, but for the owner recording an old notice: the database
+    /// refuses the rest, so a site cannot be declared ownerless at once).
     public static func openNotice(_ code: String, days: Int?, start: CalendarDate?, by actor: Actor, on conn: Connection)
         throws -> LegacySite
     {
-        let days = days ?? defaultNoticeDays
-        guard (1...365).contains(days) else { throw ReclaimError.invalid("days", "must be 1 to 365") }
+        if let days { guard (1...365).contains(days) else { throw ReclaimError.invalid("days", "must be 1 to 365") } }
         let start = start ?? FundLedger.today
         return try conn.transactionally { conn in
+            let days = try days ?? Settings.int("legacy.notice_days", on: conn)
             let site = try find(code, on: conn)
             guard site.noticeState == "none" else {
                 throw ReclaimError(.conflict, field: "code", "site \(site.code) has a notice already (\(site.noticeState))")
             }
-            try conn.execute("""
-                INSERT INTO legacy_notices (site_id, start_on, days, opened_by)
-                SELECT id, \(start), \(Int32(days)), \(actor.name) FROM legacy_sites WHERE code = \(site.code)
-                """)
+            _ = try DatabaseRefusal.mapping {
+                try conn.execute("""
+                    INSERT INTO legacy_notices (site_id, start_on, days, opened_by)
+                    SELECT id, \(start), \(Int32(days)), \(actor.name) FROM legacy_sites WHERE code = \(site.code)
+                    """)
+            }
             try AuditLog.record(action: "legacy.notice.open", target: "legacy-site:\(site.code)", input: "\(start) \(days)",
                                 by: actor, on: conn)
             return try find(site.code, on: conn)
