@@ -213,7 +213,8 @@ struct ClosureCommand: AsyncParsableCommand {
         static func render(_ a: ClosureApplication) -> String {
             var out = Output.keyValues([
                 ("id", String(a.id)), ("license", a.license), ("state", a.state.rawValue),
-                ("filed_on", a.filedOn.description), ("filed_by", a.filedBy), ("due_date", a.dueDate.description),
+                ("filed_on", a.filedOn.description), ("filed_by", a.filedBy),
+                ("due_date", a.dueDate.description + (a.dueProvisional ? " (provisional: no holiday schedule loaded)" : "")),
                 ("working_days_used", String(a.workingDaysUsed)),
                 ("working_days_left", String(a.workingDaysLeft) + (a.overdue ? " (overdue)" : "")),
                 ("evidence", a.evidence.joined(separator: ", ")), ("note", a.note ?? ""),
@@ -261,7 +262,8 @@ struct ClosureCommand: AsyncParsableCommand {
 extension ClosureApplication: Tabular {
     static var headers: [String] { ["id", "license", "state", "filed_on", "due_date", "working_days_left", "overdue"] }
     var cells: [String] {
-        [String(id), license, state.rawValue, filedOn.description, dueDate.description, String(workingDaysLeft),
+        [String(id), license, state.rawValue, filedOn.description, dueDate.description + (dueProvisional ? " (provisional)" : ""),
+         String(workingDaysLeft),
          overdue ? "yes" : "no"]
     }
 }
@@ -270,7 +272,7 @@ extension ClosureApplication: Tabular {
 struct CalendarCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "calendar", abstract: "The working-day calendar the closure clock runs on.",
-        subcommands: [Holiday.self, Workday.self, List.self])
+        subcommands: [Holiday.self, Workday.self, Load.self, List.self])
 
     struct DayOptions: ParsableArguments {
         @OptionGroup var target: BackendOptions
@@ -301,6 +303,28 @@ struct CalendarCommand: AsyncParsableCommand {
             abstract: "List a Saturday or Sunday worked (调休): `calendar workday add DATE`.")
         @OptionGroup var options: DayOptions
         func run() async throws { try await options.add(.workday) }
+    }
+
+    struct Load: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Load a published holiday schedule (国务院办公厅…部分节假日安排): CSV day,kind,name, as examples/calendar-2026.csv.",
+            discussion: "2021–2026 are loaded by `reclaim migrate`. A due date in a year with no schedule loaded is marked provisional.")
+        @OptionGroup var target: BackendOptions
+        @Argument(help: "The CSV file.") var file: String
+        @Option(help: "Where the schedule was published.") var source: String
+
+        func run() async throws {
+            try await reportingFailures {
+                guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+                    throw ReclaimError(.unreadableInput, field: "file", "cannot read \(file) as UTF-8 text")
+                }
+                let days = try WorkCalendar.parse(csv: text)
+                try await target.with { api in
+                    let years = try await api.loadCalendar(days, source: source)
+                    Output.write("loaded \(days.count) days of \(years.map(String.init).joined(separator: ", "))\n")
+                }
+            }
+        }
     }
 
     struct List: AsyncParsableCommand {

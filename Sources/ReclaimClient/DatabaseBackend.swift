@@ -311,6 +311,11 @@ public final class DatabaseBackend: ReclaimAPI {
         return try WorkCalendar.add(day, kind, name: name, by: actor, on: connection)
     }
 
+    public func loadCalendar(_ days: [CalendarDay], source: String) async throws -> [Int] {
+        try check(ClosurePolicy.calendar)
+        return try WorkCalendar.load(days, source: source, by: actor, on: connection)
+    }
+
     public func calendar(year: Int) async throws -> [CalendarDay] {
         try WorkCalendar.list(year: year, on: connection)
     }

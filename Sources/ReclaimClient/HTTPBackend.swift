@@ -484,6 +484,16 @@ extension HTTPBackend {
         return try await fetch(CalendarDay.self, try post(kind == .holiday ? "/calendar/holidays" : "/calendar/workdays", body)).0
     }
 
+    public func loadCalendar(_ days: [CalendarDay], source: String) async throws -> [Int] {
+        struct Loaded: Decodable { var years: [Int] }
+        let body: [String: Any] = ["source": source, "days": days.map { d -> [String: Any] in
+            var o: [String: Any] = ["day": d.day.description, "kind": d.kind.rawValue]
+            if let name = d.name { o["name"] = name }
+            return o
+        }]
+        return try await fetch(Loaded.self, try post("/calendar/schedules", body)).0.years
+    }
+
     public func calendar(year: Int) async throws -> [CalendarDay] {
         try await all(CalendarDay.self, "/calendar", [("year", String(year))])
     }

@@ -85,6 +85,8 @@ public protocol ReclaimAPI {
     func releaseFund(_ license: String) async throws -> BookingResult
     func addCalendarDay(_ day: CalendarDate, _ kind: CalendarDay.Kind, name: String?) async throws -> CalendarDay
     func calendar(year: Int) async throws -> [CalendarDay]
+    /// A published holiday schedule; the years it covers.
+    func loadCalendar(_ days: [CalendarDay], source: String) async throws -> [Int]
 
     // MARK: Settings
     func settings() async throws -> [Setting]

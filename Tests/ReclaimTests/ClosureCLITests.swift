@@ -33,11 +33,15 @@ import Testing
         _ = try FundLedger.deposit("A", Booking(amount: try yuan("2500")), by: try Actor("li"), on: conn)
         try restore(conn)
 
-        #expect(try h.run(["calendar", "holiday", "add", "2026-10-01", "--name", "国庆节"], as: "boss").stdout
-                == "listed 2026-10-01 as a holiday (国庆节)\n")
-        #expect(try h.run(["calendar", "holiday", "add", "2026-10-02"], as: "li").status == 65)
-        let cal = try h.run(["calendar", "list", "--year", "2026", "--format", "csv"], as: "aud")
-        #expect(cal.stdout == "day,kind,name\n2026-10-01,holiday,国庆节\n")
+        #expect(try h.run(["calendar", "holiday", "add", "2027-10-01", "--name", "国庆节"], as: "boss").stdout
+                == "listed 2027-10-01 as a holiday (国庆节)\n")
+        #expect(try h.run(["calendar", "holiday", "add", "2027-10-02"], as: "li").status == 65)
+        let schedule = try writeCSV("day,kind,name\n2027-01-01,holiday,元旦（测试）\n2027-10-01,holiday,国庆节\n")
+        defer { try? FileManager.default.removeItem(atPath: schedule) }
+        let loaded = try h.run(["calendar", "load", schedule, "--source", "测试"], as: "boss")
+        #expect(loaded.stdout == "loaded 2 days of 2027\n", "\(loaded.stderr)")
+        let cal = try h.run(["calendar", "list", "--year", "2027", "--format", "csv"], as: "aud")
+        #expect(cal.stdout == "day,kind,name\n2027-01-01,holiday,元旦（测试）\n2027-10-01,holiday,国庆节\n")
 
         let applied = try h.run(["closure", "apply", "A", "--evidence", "photo-1", "report-2", "--format", "json"], as: "opA")
         #expect(applied.status == 0, "\(applied.stderr)")

@@ -390,12 +390,44 @@ func preliminaryPass(_ conn: Connection, daysAgo: Int = 0) throws -> ClosureAppl
 
     @Test func theCalendarIsTheBureaus() throws {
         let (_, conn) = try closureDatabase()
-        _ = try WorkCalendar.add(try #require(CalendarDate(iso: "2026-10-01")), .holiday, name: "国庆节", by: try Actor("boss"), on: conn)
-        _ = try WorkCalendar.add(try #require(CalendarDate(iso: "2026-10-10")), .workday, name: "调休", by: try Actor("boss"), on: conn)
+        _ = try WorkCalendar.add(try #require(CalendarDate(iso: "2027-10-01")), .holiday, name: "国庆节", by: try Actor("boss"), on: conn)
+        _ = try WorkCalendar.add(try #require(CalendarDate(iso: "2027-10-09")), .workday, name: "调休", by: try Actor("boss"), on: conn)
         let twice = #expect(throws: ReclaimError.self) {
-            try WorkCalendar.add(try #require(CalendarDate(iso: "2026-10-01")), .workday, name: nil, by: try Actor("boss"), on: conn)
+            try WorkCalendar.add(try #require(CalendarDate(iso: "2027-10-01")), .workday, name: nil, by: try Actor("boss"), on: conn)
         }
         #expect(twice?.kind == .conflict)
-        #expect(try WorkCalendar.list(year: 2026, on: conn).map(\.kind) == [.holiday, .workday])
+        #expect(try WorkCalendar.list(year: 2027, on: conn).map(\.kind) == [.holiday, .workday])
+        // the State Council's schedules of 2021–2026 come with the migrations
+        let y2026 = try WorkCalendar.list(year: 2026, on: conn)
+        #expect(y2026.count == 39 && y2026.filter { $0.kind == .workday }.count == 6 && y2026.first { $0.day == CalendarDate(iso: "2026-02-14") }?.kind == .workday)
+        #expect(try (2021...2025).allSatisfy { !(try WorkCalendar.list(year: $0, on: conn)).isEmpty })
+    }
+
+    /// The clock across a holiday week (2026's National Day, with its two Saturdays and Sundays worked),
+    /// and into a year with no schedule: provisional until its schedule is loaded, then counted with it.
+    @Test func theClockRunsOnThePublishedSchedules() throws {
+        let (_, conn) = try closureDatabase()
+        try restore(conn)
+        let listed = Dictionary(uniqueKeysWithValues: try WorkCalendar.list(year: 2026, on: conn).map { ($0.day, $0.kind) })
+        let start = try #require(CalendarDate(iso: "2026-09-18"))
+        // from Friday 18 September: 9-20 (a Sunday worked) counts; 9-25 (中秋) and 10-1…10-7 do not; 10-10 (a Saturday) counts
+        #expect(WorkCalendar.workingDays(after: start, through: try #require(CalendarDate(iso: "2026-10-12")), listed: listed) == 12)
+        #expect(WorkCalendar.workingDay(12, after: start, listed: listed).description == "2026-10-12")
+
+        let app = try file(conn, dated: try #require(CalendarDate(iso: "2026-11-02")))
+        #expect(app.dueProvisional && app.dueDate.year == 2027, "\(app.dueDate)")
+        let csv = "day,kind,name\n2027-01-01,holiday,元旦（测试用，非公布安排）\n"
+        let days = try WorkCalendar.parse(csv: csv)
+        #expect(try WorkCalendar.load(days, source: "测试", by: try Actor("boss"), on: conn) == [2027])
+        let after = try Closures.find(app.id, on: conn)
+        #expect(!after.dueProvisional && after.dueDate > app.dueDate, "\(after.dueDate) \(app.dueDate)")
+        // a day listed otherwise is refused, and nothing of the file is kept
+        let clash = #expect(throws: ReclaimError.self) {
+            try WorkCalendar.load(try WorkCalendar.parse(csv: "day,kind,name\n2027-02-01,holiday,\n2027-01-01,workday,\n"),
+                                  source: "x", by: try Actor("boss"), on: conn)
+        }
+        #expect(clash?.field == "day")
+        #expect(try WorkCalendar.list(year: 2027, on: conn).count == 1)
+        #expect(throws: ReclaimError.self) { try WorkCalendar.parse(csv: "date,kind\n") }
     }
 }

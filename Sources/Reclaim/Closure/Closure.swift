@@ -111,6 +111,9 @@ public struct ClosureApplication: Sendable, Equatable, Codable {
     public var filedOn: CalendarDate
     /// The 60th working day after filing.
     public var dueDate: CalendarDate
+    /// The due date falls in (or past) a year whose holiday schedule is not
+    /// loaded yet (`calendar load`): it may move when it is.
+    public var dueProvisional: Bool
     /// Working days from filing to the decision (or to today while open).
     public var workingDaysUsed: Int
     /// Working days from today through the due date (0 once decided or past).
@@ -136,6 +139,7 @@ public struct ClosureApplication: Sendable, Equatable, Codable {
         case id, license, state
         case filedOn = "filed_on"
         case dueDate = "due_date"
+        case dueProvisional = "due_provisional"
         case workingDaysUsed = "working_days_used"
         case workingDaysLeft = "working_days_left"
         case overdue, evidence, note
@@ -568,6 +572,7 @@ public enum Closures {
         let usedThrough = min(decidedOn ?? today, today)
         return ClosureApplication(
             id: id, license: try row.decode("license"), state: state, filedOn: filed, dueDate: due,
+            dueProvisional: !(try WorkCalendar.scheduled(from: filed, to: due, on: conn)),
             workingDaysUsed: usedThrough > filed ? WorkCalendar.workingDays(after: filed, through: usedThrough, listed: listed) : 0,
             workingDaysLeft: open ? WorkCalendar.workingDays(after: today, through: due, listed: listed) : 0,
             overdue: open && today > due, evidence: try row.decode("evidence"), note: try row.decode("note"),

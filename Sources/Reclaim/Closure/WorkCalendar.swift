@@ -8,6 +8,12 @@ public struct CalendarDay: Sendable, Equatable, Codable {
     public var day: CalendarDate
     public var kind: Kind
     public var name: String?
+
+    public init(day: CalendarDate, kind: Kind, name: String?) {
+        self.day = day
+        self.kind = kind
+        self.name = name
+    }
 }
 
 /// The working-day calendar closure acceptance's 60-day clock runs on:
@@ -30,6 +36,71 @@ public enum WorkCalendar {
                                 by: actor, on: conn)
             return CalendarDay(day: day, kind: kind, name: name)
         }
+    }
+
+    /// Loads published schedules (`calendar load FILE`: CSV `day,kind,name`,
+    /// as `examples/calendar-2026.csv`), all or nothing: each year in the file
+    /// is marked as loaded from `source`. A day listed already keeps its row
+    /// when it agrees; one listed otherwise is refused, named.
+    public static func load(_ days: [CalendarDay], source: String, by actor: Actor, on conn: Connection) throws -> [Int] {
+        let source = try Text.required(source, field: "source", maxLength: 200)
+        guard !days.isEmpty else { throw ReclaimError.invalid("file", "lists no day") }
+        guard Set(days.map(\.day)).count == days.count else { throw ReclaimError.invalid("file", "lists a day twice") }
+        let years = Set(days.map(\.day.year)).sorted()
+        try years.forEach { try OutputReports.checkYear($0, field: "day") }
+        return try conn.transactionally { conn in
+            for d in days {
+                let name = try Text.optional(d.name, field: "name", maxLength: 100)
+                let inserted = try conn.execute("""
+                    INSERT INTO work_calendar (day, kind, name, created_by) VALUES (\(d.day), \(d.kind.rawValue), \(name), \(actor.name))
+                    ON CONFLICT (day) DO NOTHING
+                    """)
+                if inserted == 0, let kind = try conn.queryFirst("SELECT kind FROM work_calendar WHERE day = \(d.day)")?
+                    .decode("kind", as: String.self), kind != d.kind.rawValue {
+                    throw ReclaimError(.conflict, field: "day", "\(d.day) is listed as a \(kind) already, not a \(d.kind.rawValue)")
+                }
+            }
+            for year in years {
+                _ = try DatabaseRefusal.mapping {
+                    try conn.execute("""
+                        INSERT INTO work_calendar_years (year, source, loaded_by) VALUES (\(Int32(year)), \(source), \(actor.name))
+                        ON CONFLICT (year) DO NOTHING
+                        """)
+                }
+            }
+            try AuditLog.record(action: "calendar.load", target: "calendar:\(years.map(String.init).joined(separator: ","))",
+                                input: "\(source)\n\(days.count) days", by: actor, on: conn)
+            return years
+        }
+    }
+
+    /// Reads a schedule file: CSV with the header `day,kind,name`.
+    public static func parse(csv: String) throws -> [CalendarDay] {
+        var lines = csv.split(whereSeparator: \.isNewline).map(String.init)
+        if lines.first?.hasPrefix("\u{FEFF}") == true { lines[0].removeFirst() }
+        guard lines.first?.trimmingCharacters(in: .whitespaces) == "day,kind,name" else {
+            throw ReclaimError.invalid("file", "must begin with the header day,kind,name")
+        }
+        return try lines.dropFirst().enumerated().compactMap { i, line in
+            if line.trimmingCharacters(in: .whitespaces).isEmpty { return nil }
+            let cells = line.split(separator: ",", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+            let at = "line \(i + 2)"
+            guard cells.count >= 2 else { throw ReclaimError.invalid(at, "needs day,kind[,name]") }
+            let day = try FundLedger.parseDate(cells[0].trimmingCharacters(in: .whitespaces), field: "\(at) day")
+            guard let kind = CalendarDay.Kind(rawValue: cells[1].trimmingCharacters(in: .whitespaces)) else {
+                throw ReclaimError.invalid("\(at) kind", "must be holiday or workday")
+            }
+            let name = cells.count > 2 ? cells[2].trimmingCharacters(in: .whitespaces) : ""
+            return CalendarDay(day: day, kind: kind, name: name.isEmpty ? nil : name)
+        }
+    }
+
+    /// Whether every year from `from` to `to` has a published schedule loaded.
+    static func scheduled(from: CalendarDate, to: CalendarDate, on conn: Connection) throws -> Bool {
+        let n = try conn.queryFirst("""
+            SELECT count(*) AS n FROM work_calendar_years WHERE year BETWEEN \(Int32(from.year)) AND \(Int32(to.year))
+            """)?.decode("n", as: Int64.self) ?? 0
+        return n == Int64(to.year - from.year + 1)
     }
 
     public static func list(year: Int, on conn: Connection) throws -> [CalendarDay] {

@@ -21,6 +21,7 @@ struct ClosureController {
         routes.api(.get, "/calendar", calendar)
         routes.api(.post, "/calendar/holidays") { try await self.addDay(.holiday, $0, $1) }
         routes.api(.post, "/calendar/workdays") { try await self.addDay(.workday, $0, $1) }
+        routes.api(.post, "/calendar/schedules", loadSchedule)
     }
 
     static func id(_ context: AppContext) throws -> Int64 {
@@ -194,6 +195,34 @@ struct ClosureController {
         }
         let days = try await pool.withConnection { try WorkCalendar.list(year: year, on: $0) }
         return try jsonResponse(Page(items: days, nextCursor: nil))
+    }
+
+    struct ScheduleBody: Decodable {
+        struct Day: Decodable {
+            var day: String
+            var kind: String
+            var name: String?
+        }
+        var source: String
+        var days: [Day]
+    }
+
+    @Sendable func loadSchedule(_ request: Request, _ context: AppContext) async throws -> Response {
+        try ClosurePolicy.calendar.check(try context.requirePrincipal())
+        let body = try await JSONBody.read(request, context: context, allowed: ["source", "days"])
+        let s = try body.decode(ScheduleBody.self)
+        guard s.days.count <= 400 else { throw Problem.badRequest("days: at most 400 days") }
+        let days = try s.days.enumerated().map { i, d in
+            guard let kind = CalendarDay.Kind(rawValue: d.kind) else {
+                throw ReclaimError.invalid("days[\(i + 1)].kind", "must be holiday or workday")
+            }
+            return CalendarDay(day: try FundLedger.parseDate(d.day, field: "days[\(i + 1)].day"), kind: kind, name: d.name)
+        }
+        let actor = try context.actor()
+        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
+            struct Loaded: Encodable { var years: [Int] }
+            return (.created, try ReclaimJSON.encode(Loaded(years: try WorkCalendar.load(days, source: s.source, by: actor, on: conn))))
+        }
     }
 
     func addDay(_ kind: CalendarDay.Kind, _ request: Request, _ context: AppContext) async throws -> Response {
