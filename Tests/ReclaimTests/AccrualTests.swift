@@ -186,19 +186,28 @@ func accrualMine(_ license: String, _ mineralClass: MineralClass, _ detail: Meth
         try accrualMine("M", .metal, .pitDepth30mOrLess, .grassland, output: "1000", on: conn)
         _ = try MineRegistry.update("M", MineUpdate(methodDetail: .pitDepthOver30m), by: try Actor("boss"), on: conn)
         #expect(try db.count("SELECT count(*) FROM mine_obligations WHERE kind = 'reassess-fund' AND closed_at IS NULL") == 1)
+        // what was seen: an assessment on the old plan closed re-assess while re-plan was open
+        let early = try Accruals.assess("M", year: 2026, by: try fin(), on: conn)
+        #expect(try db.count("SELECT count(*) FROM mine_obligations WHERE kind = 'reassess-fund' AND closed_at IS NULL") == 1)
+        // the re-compiled plan approved (its letter signed today), then the re-assessment closes it
+        let today = CalendarDate.today(in: FundLedger.bureauTimeZone).description
+        let v = try Plans.submit("M", try PlanDocument.parse(try plan("letter_signed_on", "\"\(today)\"")),
+                                 by: try Actor("opM", role: "operator"), on: conn)
+        _ = try Plans.decide("M", version: v.version, .approve, reason: nil, by: try Actor("rv", role: "reviewer"), on: conn)
         let first = try Accruals.assess("M", year: 2026, by: try fin(), on: conn)
-        #expect(first.amount.description == "2750.00")  // 1.0 × 2.5 × 1.0 × 1.1 × 1000
+        #expect(early.amount.description == "2750.00" && first.version == 2)  // 1.0 × 2.5 × 1.0 × 1.1 × 1000, then the floor
         #expect(try db.count("""
             SELECT count(*) FROM mine_obligations
             WHERE kind = 'reassess-fund' AND closed_by = 'fin' AND closed_by_assessment = \(first.id)
             """) == 1)
+        #expect(try db.count("SELECT count(*) FROM mine_obligations WHERE closed_at IS NULL") == 0)
         // a corrected output, re-assessed: version 2 counts, version 1 is kept
         _ = try OutputReports.report("M", year: 2025, quantity: try Quantity.parse("2000"), by: try fin(), on: conn)
         let second = try Accruals.assess("M", year: 2026, by: try fin(), on: conn)
-        #expect(second.version == 2 && second.amount.description == "5500.00")
-        #expect(try Accruals.assessment("M", year: 2026, on: conn).version == 2)
+        #expect(second.version == 3 && second.formulaAmount.description == "5500.00")
+        #expect(try Accruals.assessment("M", year: 2026, on: conn).version == 3)
         #expect(try Accruals.assessment("M", year: 2026, version: 1, on: conn).amount.description == "2750.00")
-        #expect(try db.count("SELECT count(*) FROM accrual_assessments") == 2)
+        #expect(try db.count("SELECT count(*) FROM accrual_assessments") == 3)
         #expect(throws: PQError.self) { try conn.execute("UPDATE accrual_assessments SET amount = 0") }
     }
 

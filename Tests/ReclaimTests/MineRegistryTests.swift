@@ -69,8 +69,12 @@ import Testing
         let mine = try MineRegistry.add(try sampleMine(), by: try Actor("clerk"), on: conn)
         let first = try MineRegistry.update(mine.license, MineUpdate(methodDetail: .openPitLayered), by: try Actor("x"), on: conn)
         #expect(first.obligationsOpened.isEmpty && first.changes.map(\.field) == ["method_detail"])
+        // what was seen: renaming coal to 煤炭 opened all three; another name of the same mineral obliges nothing
+        let renamed = try MineRegistry.update(mine.license, MineUpdate(mineral: "煤炭"), by: try Actor("x"), on: conn)
+        #expect(renamed.obligationsOpened.isEmpty && renamed.changes.map(\.field) == ["mineral"])
         let real = try MineRegistry.update(mine.license, MineUpdate(methodDetail: .openPitOther), by: try Actor("x"), on: conn)
         #expect(Set(real.obligationsOpened) == Set(ObligationKind.allCases))
+        #expect(Minerals.same("Coal", "煤") && !Minerals.same("coal", "kaolin") && Minerals.same("ore", " ORE"))
     }
 
     @Test func sameValueIsNoChange() throws {

@@ -341,10 +341,14 @@ public enum Accruals {
             }) else { throw ReclaimError(.internal, "the assessment was not stored") }
             assessment.id = try stored.decode("id")
             assessment.assessedAt = try stored.decode("assessed_at")
+            // the fund is re-assessed against the re-compiled plan: while the
+            // re-plan is open, an assessment (on the old plan's floor) closes nothing
             try conn.execute("""
                 UPDATE mine_obligations SET closed_at = now(), closed_by = \(actor.name),
                     closed_by_assessment = \(assessment.id)
                 WHERE mine_id = \(mineID) AND kind = 'reassess-fund' AND closed_at IS NULL
+                  AND NOT EXISTS (SELECT 1 FROM mine_obligations o WHERE o.mine_id = \(mineID)
+                                  AND o.kind = 'recompile-plan' AND o.closed_at IS NULL)
                 """)
             try AuditLog.record(action: "accrual.assess", target: "mine:\(license)",
                                 input: assessment.explanation.joined(separator: "\n"), by: actor, on: conn)

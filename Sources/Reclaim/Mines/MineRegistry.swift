@@ -283,7 +283,10 @@ public enum MineRegistry {
             var opened: [ObligationKind] = []
             // a first filling-in of a field never recorded (method_detail of an older
             // record) completes the registry; it changes nothing the plan was made for
-            let obliging = diffs.filter { obligingFields.contains($0.0) && !$0.1.isEmpty }
+            // and another name of the same mineral (coal, 煤炭) is no change of main mineral
+            let obliging = diffs.filter {
+                obligingFields.contains($0.0) && !$0.1.isEmpty && !($0.0 == "mineral" && Minerals.same($0.1, $0.2))
+            }
             if !obliging.isEmpty {
                 let reason = obliging.map { "\($0.0) changed from \($0.1) to \($0.2)" }.joined(separator: "; ")
                 for kind in ObligationKind.allCases {

@@ -20,7 +20,9 @@ extension DashboardController {
              try [AnnualPlanState.submitted, .revisionSubmitted, .reported].flatMap { state -> [AnnualPlanSummary] in
                  try AnnualPlans.list(state: state, on: conn)
              },
-             try Closures.list(state: .underReview, on: conn) + (try Closures.list(state: .filed, on: conn)))
+             try [ClosureState.filed, .underReview, .noticed].flatMap { state -> [ClosureApplication] in
+                 try Closures.list(state: state, on: conn)
+             })
         }
         func form(_ action: String, _ decision: String, _ label: String, _ id: String, text: String? = nil,
                   required: Bool = false, secondary: Bool = false) -> [String: Any] {
