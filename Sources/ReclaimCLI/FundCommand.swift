@@ -81,18 +81,20 @@ struct FundCommand: AsyncParsableCommand {
     }
 
     struct Transfer: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Move money between two mines' funds (e.g. 整合重组).")
+        static let configuration = CommandConfiguration(
+            abstract: "Move money between two mines' funds, for their merger (整合重组, `mine merge`) only.")
         @OptionGroup var target: BackendOptions
         @Argument(help: "Licence the money leaves.") var fromLicense: String
         @Argument(help: "Licence the money goes to.") var toLicense: String
         @Argument(help: "Amount, e.g. 1500.50.") var amount: String
+        @Option(help: "The merger of the two mines (its number from `mine merge`).") var merger: Int64
         @OptionGroup var options: BookingOptions
 
         func run() async throws {
             try await reportingFailures {
                 let booking = try options.booking(amount: amount)
                 try await target.with { api in
-                    try FundCommand.print(try await api.transfer(from: fromLicense, to: toLicense, booking),
+                    try FundCommand.print(try await api.transfer(from: fromLicense, to: toLicense, merger: merger, booking),
                                       format: options.format)
                 }
             }

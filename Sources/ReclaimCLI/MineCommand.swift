@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PQKit
 import Reclaim
 import ReclaimClient
 
@@ -8,7 +9,7 @@ struct MineCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mine",
         abstract: "The mine registry (矿山登记).",
-        subcommands: [Add.self, List.self, Show.self, Update.self])
+        subcommands: [Add.self, List.self, Show.self, Update.self, Merge.self, Mergers.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register a mine under its licence number (采矿许可证号).")
@@ -96,6 +97,38 @@ struct MineCommand: AsyncParsableCommand {
         }
     }
 
+    struct Merge: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record an approved merger of mining rights (整合重组): --from's into --into's. Transfers between the two name it.")
+        @OptionGroup var target: BackendOptions
+        @Option(name: .customLong("from"), help: "The licence merged away.") var from: String
+        @Option(name: .customLong("into"), help: "The licence it is merged into.") var into: String
+        @Option(name: .customLong("approved-on"), help: "The approval's date, YYYY-MM-DD.") var approvedOn: String
+        @Option(help: "The approval's document number.") var document: String
+
+        func run() async throws {
+            try await reportingFailures {
+                let day = try FundLedger.parseDate(approvedOn, field: "approved-on")
+                try await target.with { api in
+                    let m = try await api.recordMerger(from: from, into: into, approvedOn: day, document: document)
+                    Output.write("merger \(m.id): \(m.from) into \(m.into), approved \(m.approvedOn) (\(m.document))\n")
+                }
+            }
+        }
+    }
+
+    struct Mergers: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "mergers", abstract: "The recorded mergers.")
+        @OptionGroup var target: BackendOptions
+        @Option(help: "Output format.") var format: OutputFormat = .table
+
+        func run() async throws {
+            try await reportingFailures {
+                try await target.with { api in try Output.rows(try await api.mergers(), format: format) }
+            }
+        }
+    }
+
     struct Update: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Change a mine. A change of method, area, scale or mineral opens the plan-§6.2 obligations.")
@@ -144,4 +177,9 @@ struct MineCommand: AsyncParsableCommand {
             }
         }
     }
+}
+
+extension Merger: Tabular {
+    static var headers: [String] { ["id", "from_license", "into_license", "approved_on", "document", "recorded_by"] }
+    var cells: [String] { [String(id), from, into, approvedOn.description, document, recordedBy] }
 }

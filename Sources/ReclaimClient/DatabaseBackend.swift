@@ -105,9 +105,18 @@ public final class DatabaseBackend: ReclaimAPI {
         }
     }
 
-    public func transfer(from: String, to: String, _ booking: Booking) async throws -> BookingResult {
+    public func transfer(from: String, to: String, merger: Int64, _ booking: Booking) async throws -> BookingResult {
         try check(FundPolicy.book)
-        return try FundLedger.transfer(from: from, to: to, booking, by: actor, on: connection)
+        return try FundLedger.transfer(from: from, to: to, merger: merger, booking, by: actor, on: connection)
+    }
+
+    public func recordMerger(from: String, into: String, approvedOn: CalendarDate, document: String) async throws -> Merger {
+        try check(MinePolicy.manage)
+        return try Mergers.record(from: from, into: into, approvedOn: approvedOn, document: document, by: actor, on: connection)
+    }
+
+    public func mergers() async throws -> [Merger] {
+        try Mergers.list(on: connection)
     }
 
     public func reverse(_ entryID: Int64, reason: String, valueDate: CalendarDate?, idempotencyKey: String?)

@@ -201,7 +201,7 @@ public final class HTTPBackend: ReclaimAPI {
     }
 
     /// A booking's JSON: only the fields given; the annual plan's year as a number.
-    private func bookingBody(_ b: Booking, _ extra: [String: String] = [:]) throws -> Data {
+    private func bookingBody(_ b: Booking, _ extra: [String: Any] = [:]) throws -> Data {
         var body: [String: Any] = ["amount": b.amount.description]
         if let v = b.valueDate { body["value_date"] = v.description }
         if let r = b.reference { body["reference"] = r }
@@ -219,9 +219,18 @@ public final class HTTPBackend: ReclaimAPI {
                                         idempotencyKey: b.idempotencyKey))
     }
 
-    public func transfer(from: String, to: String, _ b: Booking) async throws -> BookingResult {
-        let body = try bookingBody(b, ["from_license": from, "to_license": to])
+    public func transfer(from: String, to: String, merger: Int64, _ b: Booking) async throws -> BookingResult {
+        let body = try bookingBody(b, ["from_license": from, "to_license": to, "merger_id": merger])
         return try await booked(request(.POST, "/fund/transfers", data: body, idempotencyKey: b.idempotencyKey))
+    }
+
+    public func recordMerger(from: String, into: String, approvedOn: CalendarDate, document: String) async throws -> Merger {
+        try await fetch(Merger.self, try post("/mergers", ["from_license": from, "into_license": into,
+                                                            "approved_on": approvedOn.description, "document": document])).0
+    }
+
+    public func mergers() async throws -> [Merger] {
+        try await all(Merger.self, "/mergers", [])
     }
 
     public func reverse(_ entryID: Int64, reason: String, valueDate: CalendarDate?, idempotencyKey: String?)

@@ -43,8 +43,8 @@ import Testing
         let conn = try s.db.connect()
         let clerk = try Actor("li", role: "finance")
         _ = try FundLedger.deposit("B", Booking(amount: try Money.parse("100")), by: clerk, on: conn)  // entry 1
-        let transfer = try FundLedger.transfer(from: "B", to: "A", Booking(amount: try Money.parse("40")), by: clerk,
-                                               on: conn)
+        let transfer = try FundLedger.transfer(from: "B", to: "A", merger: try merger("B", into: "A", on: conn),
+                                               Booking(amount: try Money.parse("40")), by: clerk, on: conn)
         try await s.application().test(.router) { client in
             let own = try await client.execute(uri: "/v1/fund/entries/\(transfer.entry.id)", method: .get,
                                                headers: s.headers("opA")).json()
@@ -131,9 +131,17 @@ import Testing
             #expect(fund["license"] as? String == license)
             let statement = try await client.execute(uri: path + "/fund/statement", method: .get, headers: s.headers("aud"))
             #expect(statement.status == .ok)
-            let transfer = try await client.execute(
+            // a transfer names the merger of the two mines, recorded over the API too
+            let unmerged = try await client.execute(
                 uri: "/v1/fund/transfers", method: .post, headers: s.headers("li"),
                 body: body(#"{"from_license":"\#(license)","to_license":"A","amount":"1"}"#))
+            try unmerged.problem(.badRequest)
+            let merged = try await client.execute(uri: "/v1/mergers", method: .post, headers: s.headers("boss"), body: body(
+                #"{"from_license":"\#(license)","into_license":"A","approved_on":"2025-01-02","document":"整合批复"}"#)).json()
+            let m = try #require(merged["id"] as? Int)
+            let transfer = try await client.execute(
+                uri: "/v1/fund/transfers", method: .post, headers: s.headers("li"),
+                body: body(#"{"from_license":"\#(license)","to_license":"A","amount":"1","merger_id":\#(m)}"#))
             #expect(transfer.status == .created, "\(transfer.text)")
             // a broken escape is a 400, not a 404 or 500
             try await client.execute(uri: "/v1/mines/C%E9%8", method: .get, headers: s.headers("aud")).problem(.badRequest)

@@ -343,7 +343,8 @@ func preliminaryPass(_ conn: Connection, daysAgo: Int = 0) throws -> ClosureAppl
         #expect(try FundLedger.release("A", by: try clerk(), on: conn).replayed)
         for attempt: () throws -> Void in [
             { _ = try FundLedger.deposit("A", Booking(amount: try yuan("1")), by: try clerk(), on: conn) },
-            { _ = try FundLedger.transfer(from: "B", to: "A", Booking(amount: try yuan("1")), by: try clerk(), on: conn) },
+            { _ = try FundLedger.transfer(from: "B", to: "A", merger: try merger("B", into: "A", on: conn),
+                                          Booking(amount: try yuan("1")), by: try clerk(), on: conn) },
             { _ = try FundLedger.convertDeposit("A", Booking(amount: try yuan("1")), by: try clerk(), on: conn) },
             { _ = try FundLedger.reverse(released.entry.id, reason: "undo", valueDate: nil, idempotencyKey: nil, by: try clerk(), on: conn) },
         ] {

@@ -56,8 +56,16 @@ func json(_ text: String) throws -> [String: Any] {
         #expect(entry["actor"] as? String == "li")
         #expect((entry["postings"] as? [Any])?.count == 2)
 
-        let transferred = try li(["fund", "transfer", "A", "B", "500", "--value-date", "2025-03-10"])
-        #expect(transferred.status == 0)
+        let noMerger = try li(["fund", "transfer", "A", "B", "500", "--value-date", "2025-03-10", "--merger", "7"])
+        #expect(noMerger.status == 65 && noMerger.stderr.hasPrefix("error: merger_id: a transfer from A to B names a merger"),
+                "\(noMerger.stderr)")
+        #expect(try h.run(["mine", "merge", "--from", "A", "--into", "B", "--approved-on", "2025-03-01", "--document", "批复1"],
+                          as: "li").status == 65)  // an administrator's record
+        let merged = try h.run(["mine", "merge", "--from", "A", "--into", "B", "--approved-on", "2025-03-01", "--document", "批复1"],
+                               as: "boss")
+        #expect(merged.stdout == "merger 1: A into B, approved 2025-03-01 (批复1)\n", "\(merged.stderr)")
+        let transferred = try li(["fund", "transfer", "A", "B", "500", "--value-date", "2025-03-10", "--merger", "1"])
+        #expect(transferred.status == 0, "\(transferred.stderr)")
         let transferID = transferred.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(try li(["fund", "convert-deposit", "B", "20", "--value-date", "2025-03-11"]).status == 0)
 

@@ -43,15 +43,17 @@ import Testing
         let (db, conn) = try ledgerDatabase()
         _ = try FundLedger.deposit("A", Booking(amount: try Money.parse("10000")), by: try Actor("clerk"), on: conn)
         _ = try FundLedger.deposit("B", Booking(amount: try Money.parse("10000")), by: try Actor("clerk"), on: conn)
+        let aIntoB = try merger("A", into: "B", on: conn)
+        let bIntoA = try merger("B", into: "A", on: conn)
         let pool = ConnectionPool(.init(conninfo: db.url, maxConnections: 16))
         try await withThrowingTaskGroup(of: Void.self) { group in
             for i in 0..<16 {
                 group.addTask {
-                    let (from, to) = i % 2 == 0 ? ("A", "B") : ("B", "A")
+                    let (from, to, m) = i % 2 == 0 ? ("A", "B", aIntoB) : ("B", "A", bIntoA)
                     for n in 0..<25 {
                         _ = try await pool.withConnection { c in
                             try FundLedger.transfer(
-                                from: from, to: to, Booking(amount: try Money.parse("1.\(n % 10)0")),
+                                from: from, to: to, merger: m, Booking(amount: try Money.parse("1.\(n % 10)0")),
                                 by: try Actor("clerk"), on: c)
                         }
                     }

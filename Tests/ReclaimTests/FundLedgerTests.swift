@@ -36,7 +36,19 @@ func yuan(_ text: String) throws -> Money { try Money.parse(text) }
         #expect(try db.count("SELECT count(*) FROM audit_log WHERE action = 'fund.deposit'") == 1)
 
         _ = try FundLedger.withdraw("A", Booking(amount: try yuan("500"), annualPlanYear: 2025), by: try Actor("clerk"), on: conn)
-        _ = try FundLedger.transfer(from: "A", to: "B", Booking(amount: try yuan("0.50")), by: try Actor("clerk"), on: conn)
+        // what was seen: a transfer moved money between two unrelated holders; now only for their merger
+        let unrelated = #expect(throws: ReclaimError.self) {
+            try FundLedger.transfer(from: "A", to: "B", merger: 999, Booking(amount: try yuan("0.50")), by: try Actor("clerk"), on: conn)
+        }
+        #expect(unrelated?.field == "merger_id" && unrelated?.kind == .ruleViolation)
+        let m = try merger("A", into: "B", on: conn)
+        let backwards = #expect(throws: ReclaimError.self) {
+            try FundLedger.transfer(from: "B", to: "A", merger: m, Booking(amount: try yuan("0.50")), by: try Actor("clerk"), on: conn)
+        }
+        #expect(backwards?.field == "merger_id")
+        let moved = try FundLedger.transfer(from: "A", to: "B", merger: m, Booking(amount: try yuan("0.50"), reference: "SLIP-9"),
+                                            by: try Actor("clerk"), on: conn)
+        #expect(moved.entry.reference == "merger:\(m) SLIP-9")
         _ = try FundLedger.convertDeposit("B", Booking(amount: try Money.parse("1", unit: .wan)), by: try Actor("clerk"), on: conn)
         #expect(try FundLedger.balance("A", on: conn).balance.fen == 100_000)
         #expect(try FundLedger.balance("B", on: conn).balance.fen == 1_000_050)
@@ -300,15 +312,15 @@ func yuan(_ text: String) throws -> Money { try Money.parse(text) }
         }
         #expect(e?.kind == .notFound)
         let t = #expect(throws: ReclaimError.self) {
-            try FundLedger.transfer(from: "A", to: "NOPE", Booking(amount: try yuan("1")), by: try Actor("clerk"), on: conn)
+            try FundLedger.transfer(from: "A", to: "NOPE", merger: 1, Booking(amount: try yuan("1")), by: try Actor("clerk"), on: conn)
         }
         #expect(t?.field == "to_license")
         let same = #expect(throws: ReclaimError.self) {
-            try FundLedger.transfer(from: "A", to: "A", Booking(amount: try yuan("1")), by: try Actor("clerk"), on: conn)
+            try FundLedger.transfer(from: "A", to: "A", merger: 1, Booking(amount: try yuan("1")), by: try Actor("clerk"), on: conn)
         }
         #expect(same?.field == "to_license")
         let from = #expect(throws: ReclaimError.self) {
-            try FundLedger.transfer(from: "NOPE", to: "A", Booking(amount: try yuan("1")), by: try Actor("clerk"), on: conn)
+            try FundLedger.transfer(from: "NOPE", to: "A", merger: 1, Booking(amount: try yuan("1")), by: try Actor("clerk"), on: conn)
         }
         #expect(from?.field == "from_license")
         // the booking function itself, with no Swift check in front of it

@@ -14,7 +14,8 @@ import Testing
         _ = try FundLedger.deposit("A", Booking(amount: try yuan("1000"), valueDate: d("2024-06-01")), by: c, on: conn)
         _ = try FundLedger.deposit("A", Booking(amount: try yuan("500"), valueDate: d("2025-02-01")), by: c, on: conn)
         _ = try FundLedger.withdraw("A", Booking(amount: try yuan("200"), valueDate: d("2025-03-01"), annualPlanYear: 2025), by: c, on: conn)
-        let t = try FundLedger.transfer(from: "A", to: "B", Booking(amount: try yuan("100"), valueDate: d("2025-04-01")), by: c, on: conn)
+        let t = try FundLedger.transfer(from: "A", to: "B", merger: try merger("A", into: "B", on: conn),
+                                        Booking(amount: try yuan("100"), valueDate: d("2025-04-01")), by: c, on: conn)
         _ = try FundLedger.convertDeposit("B", Booking(amount: try yuan("50"), valueDate: d("2025-05-01")), by: c, on: conn)
         let wrong = try FundLedger.deposit("B", Booking(amount: try yuan("30"), valueDate: d("2025-06-01")), by: c, on: conn)
         _ = try FundLedger.reverse(wrong.entry.id, reason: "wrong mine", valueDate: d("2025-06-02"), idempotencyKey: nil, by: c, on: conn)
@@ -53,7 +54,8 @@ import Testing
         _ = try FundLedger.deposit("A", Booking(amount: try yuan("1000"), valueDate: d("2024-06-01")), by: c, on: conn)
         _ = try FundLedger.deposit("A", Booking(amount: try yuan("500"), valueDate: d("2025-02-01")), by: c, on: conn)
         _ = try FundLedger.withdraw("A", Booking(amount: try yuan("200"), valueDate: d("2025-03-01"), annualPlanYear: 2025), by: c, on: conn)
-        _ = try FundLedger.transfer(from: "A", to: "B", Booking(amount: try yuan("100"), valueDate: d("2025-04-01")), by: c, on: conn)
+        _ = try FundLedger.transfer(from: "A", to: "B", merger: try merger("A", into: "B", on: conn),
+                                    Booking(amount: try yuan("100"), valueDate: d("2025-04-01")), by: c, on: conn)
         _ = try FundLedger.convertDeposit("B", Booking(amount: try yuan("50"), valueDate: d("2025-05-01")), by: c, on: conn)
         let wrong = try FundLedger.deposit("B", Booking(amount: try yuan("30"), valueDate: d("2024-12-30")), by: c, on: conn)
         _ = try FundLedger.reverse(wrong.entry.id, reason: "wrong mine", valueDate: d("2025-01-02"), idempotencyKey: nil, by: c, on: conn)

@@ -25,7 +25,8 @@ import Testing
         #expect(early?.description.contains("2025-01-15") == true)
         // the same through a transfer out, and through an import
         #expect(throws: ReclaimError.self) {
-            _ = try FundLedger.transfer(from: "A", to: "B", Booking(amount: try yuan("1"), valueDate: date("2025-02-01")),
+            _ = try FundLedger.transfer(from: "A", to: "B", merger: try merger("A", into: "B", on: conn),
+                                        Booking(amount: try yuan("1"), valueDate: date("2025-02-01")),
                                         by: clerk, on: conn)
         }
         let path = try writeCSV(planHeader + "A,withdrawal,10,2025-02-01,,imp-1,,2025\n")

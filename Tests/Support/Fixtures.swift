@@ -35,3 +35,12 @@ public func approvedAnnualPlan(_ license: String, year: Int = 2025, budget: Stri
     _ = try AnnualPlans.decide(license, year: year, .submit, by: op, on: conn)
     _ = try AnnualPlans.decide(license, year: year, .approve, by: reviewer, on: conn)
 }
+
+/// Records a merger of `from`'s mining right into `into`'s (as the owner, in
+/// an administrator's name) and returns its number: transfers between two
+/// mines name one.
+@discardableResult
+public func merger(_ from: String, into: String, on conn: Connection) throws -> Int64 {
+    try Mergers.record(from: from, into: into, approvedOn: CalendarDate(year: 2025, month: 1, day: 2) ?? FundLedger.today,
+                       document: "整合重组批复（测试）", by: try Actor("boss", role: "admin"), on: conn).id
+}

@@ -604,6 +604,11 @@ BEGIN
         RAISE EXCEPTION 'no mine with licence %', v_credit_license USING ERRCODE = 'RCNOM',
             COLUMN = CASE WHEN p_kind = 'transfer' THEN 'from_license' ELSE 'license' END;
     END IF;
+    -- fund money moves between mines only for a merger (整合重组) of the two
+    IF p_kind = 'transfer' AND p_license <> p_to_license AND transfer_merger(p_reference, p_license, p_to_license) IS NULL THEN
+        RAISE EXCEPTION 'a transfer from % to % names a merger of the two (merger_id): fund money moves between mines only for one',
+            p_license, p_to_license USING ERRCODE = 'RCRUL', COLUMN = 'merger_id';
+    END IF;
 
     v_digest := ledger_request_digest(p_kind, p_license, p_to_license, p_amount, p_value_date_given, p_reference,
                                       p_memo, p_annual_plan_year);

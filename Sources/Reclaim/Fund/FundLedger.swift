@@ -63,14 +63,21 @@ public enum FundLedger {
         try book(.depositConversion, license: license, booking, by: actor, on: conn)
     }
 
-    public static func transfer(from: String, to: String, _ booking: Booking, by actor: Actor, on conn: Connection)
-        throws -> BookingResult
+    /// Moves money from one mine's fund to another's, for the merger
+    /// (整合重组) `merger` of the two only; its reference is `merger:ID`
+    /// followed by the clerk's own, so the merger is part of the entry.
+    public static func transfer(from: String, to: String, merger: Int64, _ booking: Booking, by actor: Actor,
+                                on conn: Connection) throws -> BookingResult
     {
         let from = try Identifier.license(from, field: "from_license")
         let to = try Identifier.license(to, field: "to_license")
         guard from != to else {
             throw ReclaimError(.ruleViolation, field: "to_license", "must differ from from_license")
         }
+        guard merger > 0 else { throw ReclaimError.invalid("merger_id", "must be a merger's number") }
+        var booking = booking
+        let own = try Text.optional(booking.reference, field: "reference", maxLength: 80)
+        booking.reference = "merger:\(merger)" + (own.map { " " + $0 } ?? "")
         return try book(.transfer, license: from, toLicense: to, booking, by: actor, on: conn)
     }
 

@@ -41,7 +41,7 @@ struct FundController {
     func book(_ kind: EntryKind, _ request: Request, _ context: AppContext) async throws -> Response {
         try FundPolicy.book.check(try context.requirePrincipal())
         var allowed = Self.bookingFields
-        if kind == .transfer { allowed.formUnion(["from_license", "to_license"]) }
+        if kind == .transfer { allowed.formUnion(["from_license", "to_license", "merger_id"]) }
         if kind == .withdrawal { allowed.insert("annual_plan_year") }
         var body = try await JSONBody.read(request, context: context, allowed: allowed)
         let from = kind == .transfer ? body.string("from_license", required: true) : try context.license()
@@ -53,6 +53,7 @@ struct FundController {
         let reference = body.string("reference", nullable: true)
         let memo = body.string("memo", nullable: true)
         let planYear = kind == .withdrawal ? try body.decode(AnnualPlanField.self).annualPlanYear : nil
+        let merger = kind == .transfer ? try body.decode(MergerField.self).mergerID : nil
         try body.finish()
         guard let from, let amount else { throw Problem.badRequest("missing fields") }
         let booking = Booking(amount: amount, valueDate: valueDate, reference: reference, memo: memo,
@@ -65,7 +66,9 @@ struct FundController {
             case .deposit: return try FundLedger.deposit(from, booking, by: actor, on: conn)
             case .withdrawal: return try FundLedger.withdraw(from, booking, by: actor, on: conn)
             case .depositConversion: return try FundLedger.convertDeposit(from, booking, by: actor, on: conn)
-            case .transfer: return try FundLedger.transfer(from: from, to: to ?? "", booking, by: actor, on: conn)
+            case .transfer:
+                guard let merger else { throw ReclaimError.invalid("merger_id", "a transfer names the merger (整合重组) of the two mines") }
+                return try FundLedger.transfer(from: from, to: to ?? "", merger: merger, booking, by: actor, on: conn)
             case .reversal, .closureRelease, .legacyCommit, .legacySpend:
                 throw ReclaimError.invalid("kind", "use its own route")
             }
@@ -158,4 +161,10 @@ struct FundController {
 struct AnnualPlanField: Decodable {
     var annualPlanYear: Int?
     enum CodingKeys: String, CodingKey { case annualPlanYear = "annual_plan_year" }
+}
+
+/// A transfer's merger, as a number (a string or a fraction is refused by the decoder).
+struct MergerField: Decodable {
+    var mergerID: Int64?
+    enum CodingKeys: String, CodingKey { case mergerID = "merger_id" }
 }

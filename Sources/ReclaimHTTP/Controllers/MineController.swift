@@ -12,6 +12,36 @@ struct MineController {
         routes.api(.post, "/mines", create)
         routes.api(.get, "/mines/{license}", show)
         routes.api(.patch, "/mines/{license}", update)
+        routes.api(.get, "/mergers", mergers)
+        routes.api(.post, "/mergers", merge)
+    }
+
+    @Sendable func mergers(_ request: Request, _ context: AppContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        guard principal.role != .operator, principal.role != .expert else {
+            throw ReclaimError(.forbidden, "\(principal.name) (\(principal.role.rawValue)) may not read the mergers of every mine")
+        }
+        let items = try await pool.withConnection { try Mergers.list(on: $0) }
+        return try jsonResponse(Page(items: items, nextCursor: nil))
+    }
+
+    @Sendable func merge(_ request: Request, _ context: AppContext) async throws -> Response {
+        try MinePolicy.manage.check(try context.requirePrincipal())
+        var body = try await JSONBody.read(request, context: context,
+                                           allowed: ["from_license", "into_license", "approved_on", "document"])
+        let from = body.string("from_license", required: true)
+        let into = body.string("into_license", required: true)
+        let approved = body.parse("approved_on", body.string("approved_on", required: true)) {
+            try FundLedger.parseDate($0, field: "approved_on")
+        }
+        let document = body.string("document", required: true)
+        try body.finish()
+        guard let from, let into, let approved, let document else { throw Problem.badRequest("missing fields") }
+        let actor = try context.actor()
+        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
+            (.created, try ReclaimJSON.encode(try Mergers.record(from: from, into: into, approvedOn: approved, document: document,
+                                                                 by: actor, on: conn)))
+        }
     }
 
     @Sendable func list(_ request: Request, _ context: AppContext) async throws -> Response {
