@@ -60,9 +60,13 @@ public enum Settings {
             guard let known = try list(on: conn).first(where: { $0.key == key }) else {
                 throw ReclaimError(.notFound, field: "key", "no setting \(key)")
             }
-            guard value.utf8.count <= 9, value.allSatisfy(\.isASCII), let n = Int(value),
-                  (known.floor...known.ceiling).contains(n) else {
-                throw ReclaimError.invalid("value", "\(key) must be a whole number from \(known.floor) to \(known.ceiling) (\(known.unit))")
+            guard (1...9).contains(value.utf8.count), value.unicodeScalars.allSatisfy { ("0"..."9").contains($0) }, let n = Int(value) else {
+                throw ReclaimError.invalid("value", "\(key) must be a whole number (\(known.unit))")
+            }
+            // below its floor or above its ceiling: a rule refuses it
+            guard (known.floor...known.ceiling).contains(n) else {
+                throw ReclaimError(.ruleViolation, field: "value",
+                                   "\(key) must be a whole number from \(known.floor) to \(known.ceiling) (\(known.unit))")
             }
             _ = try DatabaseRefusal.mapping {
                 try conn.execute("INSERT INTO settings (key, value, set_by) VALUES (\(key), \(String(n)), \(actor.name))")

@@ -25,7 +25,9 @@ struct ReportController {
                     throw Problem.badRequest(e.description, errors: [.init(field: "as_of", detail: e.message)])
                 }
             }
-            let year = try asOf.map { $0.year } ?? Self.requiredYear(request)
+            // neither given: this year, as of today
+            let year = try asOf?.year ?? (request.uri.queryParameters[Substring("year")] == nil ? FundLedger.today.year
+                                          : Self.requiredYear(request))
             let day = asOf
             return try await render(request, context) {
                 try Reports.restoration(year: year, asOf: day, only: only, on: $0)
