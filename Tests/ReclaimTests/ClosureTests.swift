@@ -21,19 +21,9 @@ func closureDatabase() throws -> (TestDatabase, Connection) {
     return (db, conn)
 }
 
-/// Restores A as its plan requires: the example plan (10 hm² of grassland
-/// damaged, target 100 %) approved, and the 2025 annual plan reported with
-/// all 10 hm² reclaimed and accepted.
+/// Restores A (or `license`) as its plan requires (`restoreMine`).
 func restore(_ conn: Connection, _ license: String = "A", by op: Actor? = nil) throws {
-    let op = try op ?? operatorA()
-    let v = try Plans.submit(license, try PlanDocument.parse(try examplePlan()), by: op, on: conn)
-    _ = try Plans.decide(license, version: v.version, .approve, reason: nil, by: try reviewerNamed("r1"), on: conn)
-    _ = try AnnualPlans.draft(license, year: 2025, try works(["10.00"]), by: op, on: conn)
-    _ = try AnnualPlans.decide(license, year: 2025, .submit, by: op, on: conn)
-    _ = try AnnualPlans.decide(license, year: 2025, .approve, by: try reviewerNamed("r1"), on: conn)
-    let done = #"{"works": [{"work": 1, "area_hm2": "2.5", "spent": "10"}], "land": [{"land_type": "grassland", "damaged_hm2": "0", "reclaimed_hm2": "10.0000"}]}"#
-    _ = try AnnualPlans.report(license, year: 2025, file: Data(done.utf8), by: op, on: conn)
-    _ = try AnnualPlans.decide(license, year: 2025, .accept, by: try reviewerNamed("r2"), on: conn)
+    try restoreMine(license, by: try op ?? operatorA(), reviewers: (try reviewerNamed("r1"), try reviewerNamed("r2")), on: conn)
 }
 
 func file(_ conn: Connection, dated day: CalendarDate? = nil) throws -> ClosureApplication {

@@ -44,3 +44,20 @@ public func merger(_ from: String, into: String, on conn: Connection) throws -> 
     try Mergers.record(from: from, into: into, approvedOn: CalendarDate(year: 2025, month: 1, day: 2) ?? FundLedger.today,
                        document: "整合重组批复（测试）", by: try Actor("boss", role: "admin"), on: conn).id
 }
+
+/// Restores `license` as its plan requires, as the owner in the names of
+/// `op` (its operator) and two reviewers: examples/plan.json (10 hm² of
+/// grassland damaged, target 100 %) approved, and the 2025 annual plan
+/// reported with all 10 hm² reclaimed and accepted. Closure may then be applied for.
+public func restoreMine(_ license: String, by op: Actor, reviewers: (Actor, Actor), on conn: Connection) throws {
+    let plan = try Data(contentsOf: TestEnvironment.repositoryRoot.appendingPathComponent("examples/plan.json"))
+    let v = try Plans.submit(license, try PlanDocument.parse(plan), by: op, on: conn)
+    _ = try Plans.decide(license, version: v.version, .approve, reason: nil, by: reviewers.0, on: conn)
+    let works = #"{"works": [{"type": "revegetation", "location": "north waste dump", "area_hm2": "2.5000", "budget": "10.00", "start_month": "2025-04", "end_month": "2025-09"}]}"#
+    _ = try AnnualPlans.draft(license, year: 2025, try AnnualWorks.parse(Data(works.utf8), year: 2025), by: op, on: conn)
+    _ = try AnnualPlans.decide(license, year: 2025, .submit, by: op, on: conn)
+    _ = try AnnualPlans.decide(license, year: 2025, .approve, by: reviewers.0, on: conn)
+    let done = #"{"works": [{"work": 1, "area_hm2": "2.5", "spent": "10"}], "land": [{"land_type": "grassland", "damaged_hm2": "0", "reclaimed_hm2": "10.0000"}]}"#
+    _ = try AnnualPlans.report(license, year: 2025, file: Data(done.utf8), by: op, on: conn)
+    _ = try AnnualPlans.decide(license, year: 2025, .accept, by: reviewers.1, on: conn)
+}
