@@ -246,6 +246,18 @@ CREATE OR REPLACE FUNCTION closure_state(p_id bigint) RETURNS text STABLE LANGUA
     SELECT r.state FROM review_records r WHERE r.record_type = 'closure-application' AND r.record_id = p_id
 $$;
 
+-- The actor sits on the application's panel (the owner's own session
+-- records in anyone's name, as reclaim_check_actor lets it).
+CREATE OR REPLACE FUNCTION closure_check_member(p_app bigint, p_actor text) RETURNS void
+    LANGUAGE plpgsql STABLE SET search_path = public, pg_temp AS $$
+BEGIN
+    IF NOT reclaim_session_is_owner() AND NOT EXISTS (SELECT 1 FROM closure_panel p
+                   WHERE p.application_id = p_app AND p.reviewer = p_actor) THEN
+        RAISE EXCEPTION '% is not on the panel of closure application %', p_actor, p_app USING ERRCODE = 'RCACT';
+    END IF;
+END
+$$;
+
 -- A site visit: by a reviewer on the panel, while under review, dated
 -- between the filing and today.
 CREATE OR REPLACE FUNCTION closure_visits_guard() RETURNS trigger
@@ -255,11 +267,7 @@ BEGIN
     IF closure_state(NEW.application_id) IS DISTINCT FROM 'under-review' THEN
         RAISE EXCEPTION 'closure application % is not under review', NEW.application_id USING ERRCODE = 'RCSTA';
     END IF;
-    IF session_user <> current_user AND NOT EXISTS (SELECT 1 FROM closure_panel p
-                   WHERE p.application_id = NEW.application_id AND p.reviewer = NEW.recorded_by) THEN
-        RAISE EXCEPTION '% is not on the panel of closure application %', NEW.recorded_by, NEW.application_id
-            USING ERRCODE = 'RCACT';
-    END IF;
+    PERFORM closure_check_member(NEW.application_id, NEW.recorded_by);
     IF NEW.visited_on > bureau_date(now())
        OR NEW.visited_on < (SELECT c.filed_on FROM closure_applications c WHERE c.id = NEW.application_id) THEN
         RAISE EXCEPTION 'a site visit is dated between the filing and today' USING ERRCODE = 'RCCLS', COLUMN = 'date';
@@ -314,10 +322,7 @@ BEGIN
     IF closure_state(v_app) IS DISTINCT FROM 'noticed' THEN
         RAISE EXCEPTION 'closure application % is not under public notice', v_app USING ERRCODE = 'RCSTA';
     END IF;
-    IF session_user <> current_user AND NOT EXISTS (SELECT 1 FROM closure_panel p
-                   WHERE p.application_id = v_app AND p.reviewer = NEW.resolved_by) THEN
-        RAISE EXCEPTION '% is not on the panel of closure application %', NEW.resolved_by, v_app USING ERRCODE = 'RCACT';
-    END IF;
+    PERFORM closure_check_member(v_app, NEW.resolved_by);
     RETURN NEW;
 END
 $$;
