@@ -379,18 +379,26 @@ import Testing
         let locked = try await s.pool.withConnection { try Sessions.signIn(name: "li", password: Self.password, on: $0) }
         guard case .locked = locked else { Issue.record("not locked: \(locked)"); return }
         #expect(try s.count("SELECT count(*) FROM dashboard_sessions") == 0)
-        // after 15 minutes (moved back by the owner, with the guard off), it opens again
-        try conn.execute("ALTER TABLE sign_in_attempts DISABLE TRIGGER USER")
-        try conn.execute("UPDATE sign_in_attempts SET at = at - interval '16 minutes'")
-        try conn.execute("ALTER TABLE sign_in_attempts ENABLE TRIGGER USER")
+        // the lock lasts the setting dashboard.lock_minutes (raised here to 30): 16 minutes later (moved back
+        // by the owner, with the guard off) it holds, 31 minutes later it opens again
+        _ = try Settings.set("dashboard.lock_minutes", "30", by: try Actor("setup"), on: conn)
+        func moveBack(_ table: String, _ column: String, minutes: Int) throws {
+            try conn.execute("ALTER TABLE \(unescaped: table) DISABLE TRIGGER USER")
+            try conn.execute("UPDATE \(unescaped: table) SET \(unescaped: column) = \(unescaped: column) - make_interval(mins => \(Int32(minutes)))")
+            try conn.execute("ALTER TABLE \(unescaped: table) ENABLE TRIGGER USER")
+        }
+        try moveBack("sign_in_attempts", "at", minutes: 16)
+        let still = try await s.pool.withConnection { try Sessions.signIn(name: "li", password: Self.password, on: $0) }
+        guard case .locked = still else { Issue.record("not locked for the setting's 30 minutes: \(still)"); return }
+        try moveBack("sign_in_attempts", "at", minutes: 15)
         let again = try await s.pool.withConnection { try Sessions.signIn(name: "li", password: Self.password, on: $0) }
         guard case .signedIn(let cookie, let session) = again else { Issue.record("not signed in: \(again)"); return }
         #expect(session.principal.name == "li" && session.principal.role == .finance)
-        // idle for longer than the limit: the session is over
+        // idle for longer than dashboard.idle_minutes (30; lowered here to 10): the session is over
+        try moveBack("dashboard_sessions", "last_seen_at", minutes: 11)
         #expect(try await s.pool.withConnection { try Sessions.find(cookie: cookie, on: $0) } != nil)
-        try conn.execute("ALTER TABLE dashboard_sessions DISABLE TRIGGER USER")
-        try conn.execute("UPDATE dashboard_sessions SET last_seen_at = last_seen_at - interval '31 minutes'")
-        try conn.execute("ALTER TABLE dashboard_sessions ENABLE TRIGGER USER")
+        _ = try Settings.set("dashboard.idle_minutes", "10", by: try Actor("setup"), on: conn)
+        try moveBack("dashboard_sessions", "last_seen_at", minutes: 11)
         #expect(try await s.pool.withConnection { try Sessions.find(cookie: cookie, on: $0) } == nil)
         try await s.pool.shutdown()
     }

@@ -1,20 +1,26 @@
 -- Dashboard sign-in's rules (tables in 0018_dashboard_sign_in.sql), held by
 -- the database so that no client, however it calls, gets past them:
 -- passwords and attempts are never changed; five failed attempts in a row
--- lock a name for 15 minutes, during which no attempt is recorded and no
--- session opens; a session opens only right after a successful attempt.
+-- lock a name for the setting dashboard.lock_minutes (default 15), during
+-- which no attempt is recorded and no session opens; a session opens only
+-- right after a successful attempt.
 
 CALL protect_rows('user_passwords');
 CALL protect_rows('sign_in_attempts');
 CALL protect_rows('dashboard_sessions', true);
 
 -- When the name's lock ends, or NULL when it is not locked: the last five
--- attempts all failed, the latest less than 15 minutes ago.
+-- attempts all failed, the latest less than dashboard.lock_minutes ago.
+-- PL/pgSQL: the setting's function is defined in a file applied after this one.
 CREATE OR REPLACE FUNCTION sign_in_locked_until(p_name text) RETURNS timestamptz
-    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-    SELECT CASE WHEN count(*) = 5 AND NOT bool_or(ok) AND max(at) + interval '15 minutes' > clock_timestamp()
-                THEN max(at) + interval '15 minutes' END
-    FROM (SELECT ok, at FROM sign_in_attempts WHERE user_name = p_name ORDER BY id DESC LIMIT 5) last
+    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    v_lock interval := make_interval(mins => setting_int('dashboard.lock_minutes'));
+BEGIN
+    RETURN (SELECT CASE WHEN count(*) = 5 AND NOT bool_or(ok) AND max(at) + v_lock > clock_timestamp()
+                        THEN max(at) + v_lock END
+            FROM (SELECT ok, at FROM sign_in_attempts WHERE user_name = p_name ORDER BY id DESC LIMIT 5) last);
+END
 $$;
 GRANT EXECUTE ON FUNCTION sign_in_locked_until(text) TO reclaim_app;
 

@@ -17,7 +17,11 @@ CREATE OR REPLACE FUNCTION setting_catalogue()
         ('closure.notice_days', 30, 30, 365, 'calendar days',
          'how long the preliminary closure result is publicly noticed (初步验收结果公告)'),
         ('legacy.notice_days', 30, 30, 365, 'calendar days',
-         'the shortest public notice for an ownerless legacy site (无主认定公告)')
+         'the shortest public notice for an ownerless legacy site (无主认定公告)'),
+        ('dashboard.idle_minutes', 30, 5, 480, 'minutes',
+         'a dashboard session ends after this long unused'),
+        ('dashboard.lock_minutes', 15, 15, 1440, 'minutes',
+         'how long five failed sign-ins in a row lock a name')
 $$;
 GRANT EXECUTE ON FUNCTION setting_catalogue() TO reclaim_app;
 

@@ -70,11 +70,11 @@ public struct DashboardSession: Sendable {
 }
 
 /// Dashboard sessions (会话): server-side rows behind an opaque cookie. Only
-/// the cookie's SHA-256 is stored. A session ends after `idleMinutes`
-/// without use, or when its user signs out or is disabled.
+/// the cookie's SHA-256 is stored. A session ends after the setting
+/// `dashboard.idle_minutes` (default 30) without use, or when its user signs
+/// out or is disabled; five failures in a row lock a name for
+/// `dashboard.lock_minutes` (default 15), both read by the database.
 public enum Sessions {
-    public static let idleMinutes = 30
-    public static let lockMinutes = 15
     public static let failuresBeforeLock = 5
 
     /// What a sign-in came to.
@@ -141,7 +141,7 @@ public enum Sessions {
             UPDATE dashboard_sessions s SET last_seen_at = clock_timestamp()
             FROM users u
             WHERE s.token_hash = sha256(convert_to(\(cookie), 'UTF8')) AND s.ended_at IS NULL
-              AND s.last_seen_at > clock_timestamp() - make_interval(mins => \(Int32(idleMinutes)))
+              AND s.last_seen_at > clock_timestamp() - make_interval(mins => setting_int('dashboard.idle_minutes'))
               AND u.name = s.user_name AND u.disabled_at IS NULL
             RETURNING s.user_name, s.csrf
             """) else { return nil }
