@@ -42,6 +42,18 @@ import Testing
         #expect(notTheirs.stderr == "error: opA (operator) may not report output for mine B\n")
         let badQuantity = try h.run(["output", "report", "A", "2025", "1e3"], as: "opA")
         #expect(badQuantity.status == 65 && badQuantity.stderr.hasPrefix("error: quantity:"))
+        // what was seen: output for a year that has not ended was accepted
+        let thisYear = String(FundLedger.today.year)
+        let early = try h.run(["output", "report", "A", thisYear, "1000"], as: "opA")
+        #expect(early.status == 65 && early.stderr == "error: year: \(thisYear) has not ended: output is reported for a finished year\n",
+                "\(early.stderr)")
+        let direct = #expect(throws: PQError.self) {
+            try h.db.connectAsApp().execute("""
+                INSERT INTO output_reports (mine_id, year, quantity, unit, reported_by)
+                SELECT id, \(Int32(FundLedger.today.year)), 1, 't', 'opA' FROM mines WHERE license = 'A'
+                """)
+        }
+        #expect(direct?.sqlState?.code == "RCRUL")
 
         #expect(try h.run(["accrual", "assess", "A", "2026"], as: "opA").stderr == "error: opA (operator) may not assess accruals\n")
         let assess = try h.run(["accrual", "assess", "A", "2026", "--format", "json"], as: "li")

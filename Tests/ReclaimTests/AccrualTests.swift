@@ -101,16 +101,19 @@ func accrualMine(_ license: String, _ mineralClass: MineralClass, _ detail: Meth
         let e = #expect(throws: ReclaimError.self) { try Accruals.assess("M", year: 2025, by: try fin(), on: conn) }
         #expect(e?.description == "region coefficient for 150621 is not in rule set ordos-2025")
         #expect(e?.kind == .ruleViolation)
-        // coal in 2027: test-2025 has no coal price for 2027
+        // coal in 2026 under a set whose coal-price table stops at 2025
+        let noCoal = testRules.replacingOccurrences(of: "\"test-2025\"", with: "\"test-2026c\"")
+            .replacingOccurrences(of: "2025-07-01", with: "2026-01-01")
+            .replacingOccurrences(of: "\"coal_price\": {\"2026\": \"1.2\"}", with: "\"coal_price\": {\"2025\": \"1.2\"}")
+        _ = try RuleSets.load(try RuleSet.parse(Data(noCoal.utf8)), by: try Actor("boss"), on: conn)
         try accrualMine("C", .solidEnergy, .openPitLayered, .grassland, mineral: "coal", output: "1", on: conn)
-        _ = try OutputReports.report("C", year: 2026, quantity: try Quantity.parse("5"), by: try fin(), on: conn)
-        let coal = #expect(throws: ReclaimError.self) { try Accruals.assess("C", year: 2027, by: try fin(), on: conn) }
-        #expect(coal?.description == "coal-price coefficient for 2027 is not in rule set test-2025")
+        let coal = #expect(throws: ReclaimError.self) { try Accruals.assess("C", year: 2026, by: try fin(), on: conn) }
+        #expect(coal?.description == "coal-price coefficient for 2026 is not in rule set test-2026c")
         // no method detail, no output: each named
         _ = try MineRegistry.add(try sampleMine("N"), by: try Actor("boss"), on: conn)
         let noDetail = #expect(throws: ReclaimError.self) { try Accruals.assess("N", year: 2026, by: try fin(), on: conn) }
         #expect(noDetail?.field == "method_detail")
-        let noOutput = #expect(throws: ReclaimError.self) { try Accruals.assess("M", year: 2028, by: try fin(), on: conn) }
+        let noOutput = #expect(throws: ReclaimError.self) { try Accruals.assess("M", year: 2027, by: try fin(), on: conn) }
         #expect(noOutput?.field == "output")
         #expect(try db.count("SELECT count(*) FROM accrual_assessments") == 0)
     }
@@ -118,16 +121,17 @@ func accrualMine(_ license: String, _ mineralClass: MineralClass, _ detail: Meth
     /// A set with a later effective date applies from its year on, never before.
     @Test func aLaterRuleSetIsPickedForLaterYearsOnly() throws {
         let (_, conn) = try accrualDatabase()
-        let later = testRules.replacingOccurrences(of: "\"test-2025\"", with: "\"test-2027\"")
-            .replacingOccurrences(of: "2025-07-01", with: "2027-01-01")
+        // test-2026 (from 2026-01-01, metal 1.5) holds 2026, over test-2025, and never 2025 (ordos-2025's)
+        let later = testRules.replacingOccurrences(of: "\"test-2025\"", with: "\"test-2026\"")
+            .replacingOccurrences(of: "2025-07-01", with: "2026-01-01")
             .replacingOccurrences(of: "\"metal\": \"1.0\"", with: "\"metal\": \"1.5\"")
         _ = try RuleSets.load(try RuleSet.parse(Data(later.utf8)), by: try Actor("boss"), on: conn)
         try accrualMine("M", .metal, .pitDepth30mOrLess, .grassland, output: "1000", on: conn)
-        _ = try OutputReports.report("M", year: 2026, quantity: try Quantity.parse("1000"), by: try fin(), on: conn)
+        _ = try OutputReports.report("M", year: 2024, quantity: try Quantity.parse("1000"), by: try fin(), on: conn)
+        let y2025 = #expect(throws: ReclaimError.self) { try Accruals.assess("M", year: 2025, by: try fin(), on: conn) }
+        #expect(y2025?.description.hasSuffix("rule set ordos-2025") == true)
         let y2026 = try Accruals.assess("M", year: 2026, by: try fin(), on: conn)
-        let y2027 = try Accruals.assess("M", year: 2027, by: try fin(), on: conn)
-        #expect(y2026.ruleSet == "test-2025" && y2026.amount.description == "2200.00")
-        #expect(y2027.ruleSet == "test-2027" && y2027.amount.description == "3300.00")
+        #expect(y2026.ruleSet == "test-2026" && y2026.amount.description == "3300.00")
     }
 
     /// Rule sets are immutable: loaded twice is a conflict; no coefficient is
@@ -175,9 +179,12 @@ func accrualMine(_ license: String, _ mineralClass: MineralClass, _ detail: Meth
         #expect(a.floorAmount?.description == "100000.00" && a.planVersion == 1)
         #expect(a.amount.description == "100000.00" && a.basis == "floor")
         #expect(try Accruals.assessment("M", year: 2026, on: conn).explanation.last == "amount: 100000.00 yuan (the plan's cost counts)")
-        // a year outside the plan's service period has no floor
-        _ = try OutputReports.report("M", year: 2027, quantity: try Quantity.parse("3000"), by: try fin(), on: conn)
-        #expect(try Accruals.assess("M", year: 2028, by: try fin(), on: conn).floorAmount == nil)
+        // a year outside the plan's service period (2025–2027) has no floor: 2024, under a set in force then
+        let earlier = testRules.replacingOccurrences(of: "\"test-2025\"", with: "\"test-2024\"")
+            .replacingOccurrences(of: "2025-07-01", with: "2024-01-01")
+        _ = try RuleSets.load(try RuleSet.parse(Data(earlier.utf8)), by: try Actor("boss"), on: conn)
+        _ = try OutputReports.report("M", year: 2023, quantity: try Quantity.parse("3000"), by: try fin(), on: conn)
+        #expect(try Accruals.assess("M", year: 2024, by: try fin(), on: conn).floorAmount == nil)
     }
 
     /// Re-assessing makes a new version, keeps the old, and closes the open reassess-fund obligation.

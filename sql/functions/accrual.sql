@@ -56,6 +56,10 @@ CREATE OR REPLACE FUNCTION output_reports_guard() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     PERFORM reclaim_check_actor_for_mine(NEW.reported_by, ARRAY['operator', 'finance'], NEW.mine_id);
+    IF NEW.year >= extract(year FROM bureau_date(now())) THEN
+        RAISE EXCEPTION '% has not ended: output is reported for a finished year', NEW.year
+            USING ERRCODE = 'RCRUL', COLUMN = 'year';
+    END IF;
     IF NEW.supersedes IS NOT NULL AND NOT EXISTS (
         SELECT 1 FROM output_reports o WHERE o.id = NEW.supersedes AND o.mine_id = NEW.mine_id AND o.year = NEW.year)
     THEN

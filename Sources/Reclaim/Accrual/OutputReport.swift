@@ -39,6 +39,10 @@ public enum OutputReports {
         throws -> OutputReport
     {
         try checkYear(year)
+        // what was seen: output for a year under way was accepted; a year's output is known once it has ended
+        guard year < FundLedger.today.year else {
+            throw ReclaimError.invalid("year", "\(year) has not ended: output is reported for a finished year")
+        }
         let license = try Identifier.license(license)
         return try conn.transactionally { conn in
             guard let mine = try conn.queryFirst("""
