@@ -125,6 +125,7 @@ import Testing
         }
         let figures = Dictionary(uniqueKeysWithValues: try Reports.targets(on: conn).targets.map { ($0.name, $0) })
         #expect(figures["mine_count"]?.value == "4" && figures["mine_count"]?.met == true && figures["mine_count"]?.baseline2020 == "78")
+        #expect(figures.values.allSatisfy { !$0.binding })  // indicative (预期性), every one
         #expect(figures["sand_gravel_mines"]?.value == "2" && figures["sand_gravel_mines"]?.met == true)
         // large + medium: K1 and K3 of 4 → 50.00 %, below 60
         #expect(figures["large_medium_share_percent"]?.value == "50.00" && figures["large_medium_share_percent"]?.met == false)

@@ -41,11 +41,13 @@ public struct TargetFigure: Sendable, Equatable, Codable {
     @Nullable public var year: Int?
     /// An assumption the figure rests on, when it does.
     @Nullable public var note: String?
+    /// The master plan's targets are indicative (预期性), not binding (约束性).
+    public var binding = false
 
     enum CodingKeys: String, CodingKey {
         case name, value, target, comparison, met
         case baseline2020 = "baseline_2020"
-        case year, note
+        case year, note, binding
     }
 }
 
@@ -61,10 +63,11 @@ public struct TargetsReport: Sendable, Equatable, Codable {
 extension TargetsReport: TabularReport {
     public func table(unit: Money.Unit) -> ReportTable {
         ReportTable([("name", .text), ("value", .text), ("target", .text), ("met", .text), ("baseline_2020", .text),
-                     ("year", .text)],
+                     ("year", .text), ("binding", .text), ("note", .text)],
                     rows: targets.map {
                         [$0.name, $0.value, ($0.comparison == "at_most" ? "<= " : ">= ") + $0.target, String($0.met),
-                         $0.baseline2020 ?? "", $0.year.map(String.init) ?? ""]
+                         $0.baseline2020 ?? "", $0.year.map(String.init) ?? "", $0.binding ? "binding" : "indicative",
+                         $0.note ?? ""]
                     })
     }
 }
