@@ -215,7 +215,11 @@ import Testing
             try await client.execute(uri: "/v1/reports/disclosure/NOPE/2025", method: .get, headers: s.headers("aud"))
                 .problem(.notFound)
             try await client.execute(uri: "/v1/reports/targets", method: .get, headers: s.headers("opA")).problem(.forbidden)
-            try await client.execute(uri: "/v1/reports/restoration", method: .get, headers: s.headers("aud")).problem(.badRequest)
+            // neither year nor as_of: this year's, as of today; a malformed one is a 400
+            let thisYear = try await client.execute(uri: "/v1/reports/restoration", method: .get, headers: s.headers("aud")).json()
+            #expect(thisYear["year"] as? Int == FundLedger.today.year && thisYear["as_of"] as? String == FundLedger.today.description)
+            try await client.execute(uri: "/v1/reports/restoration?as_of=2025-02-30", method: .get, headers: s.headers("aud"))
+                .problem(.badRequest)
             try await client.execute(uri: "/v1/reports/closure?lang=fr", method: .get, headers: s.headers("aud", accept: "text/csv"))
                 .problem(.badRequest)
             let closure = try await client.execute(uri: "/v1/reports/closure", method: .get, headers: s.headers("rev")).json()

@@ -46,6 +46,7 @@ import Testing
         let conn = try s.db.connect()
         let setup = try Actor("setup")
         try approvedAnnualPlan("A", on: conn)
+        let merged = try merger("A", into: "B", on: conn)
         _ = try Users.add("zhao", role: .finance, mines: [], by: setup, on: conn)
         _ = try Users.add("qian", role: .finance, mines: [], by: setup, on: conn)
         let zhao = try Users.issueToken(for: "zhao", expiresInDays: nil, by: setup, on: conn)
@@ -53,7 +54,7 @@ import Testing
         let routes = [("/v1/mines/A/fund/deposits", #"{"amount":"5.00"}"#),
                       ("/v1/mines/A/fund/withdrawals", #"{"amount":"1.00","annual_plan_year":2025}"#),
                       ("/v1/mines/A/fund/deposit-conversions", #"{"amount":"1.00"}"#),
-                      ("/v1/fund/transfers", #"{"from_license":"A","to_license":"B","amount":"1.00"}"#)]
+                      ("/v1/fund/transfers", #"{"from_license":"A","to_license":"B","amount":"1.00","merger_id":\#(merged)}"#)]
         try await s.application().test(.router) { client in
             func book(_ token: String, _ uri: String, _ json: String) async throws -> TestResponse {
                 try await client.execute(uri: uri, method: .post,
@@ -88,6 +89,7 @@ import Testing
         _ = try FundLedger.deposit("A", Booking(amount: try Money.parse("100000")), by: try Actor("seed"), on: try s.db.connect())
         let seedEntry: Int64 = 1
         try approvedAnnualPlan("A", on: try s.db.connect())
+        let merged = try merger("A", into: "B", on: try s.db.connect())
         struct Call {
             var method: HTTPRequest.Method
             var uri: String
@@ -101,7 +103,7 @@ import Testing
             Call(method: .post, uri: "/v1/mines/A/fund/deposits", body: #"{"amount":"10.00"}"#, allowed: "li", ok: .created),
             Call(method: .post, uri: "/v1/mines/A/fund/withdrawals", body: #"{"amount":"1.00","annual_plan_year":2025}"#, allowed: "li", ok: .created),
             Call(method: .post, uri: "/v1/mines/A/fund/deposit-conversions", body: #"{"amount":"2"}"#, allowed: "li", ok: .created),
-            Call(method: .post, uri: "/v1/fund/transfers", body: #"{"from_license":"A","to_license":"B","amount":"3"}"#, allowed: "li", ok: .created),
+            Call(method: .post, uri: "/v1/fund/transfers", body: #"{"from_license":"A","to_license":"B","amount":"3","merger_id":\#(merged)}"#, allowed: "li", ok: .created),
             Call(method: .post, uri: "/v1/fund/entries/\(seedEntry)/reversal", body: #"{"reason":"test"}"#, allowed: "li", ok: .created),
         ]
         try await s.application().test(.router) { client in
