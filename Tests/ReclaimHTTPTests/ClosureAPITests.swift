@@ -72,6 +72,12 @@ import Testing
             let objected = try await client.execute(uri: path + "/objections", method: .post, headers: s.headers("boss"),
                                                     body: body(#"{"name": "王某", "contact": "13800000000", "text": "排土场裸露"}"#)).json()
             let objection = try #require((objected["objections"] as? [[String: Any]])?.first?["id"] as? Int)
+            // the objector's contact is the bureau's to see, not the operator's nor the public's
+            #expect((objected["objections"] as? [[String: Any]])?.first?["contact"] as? String == "13800000000")
+            for user in ["opA", "aud"] {
+                let seen = try await client.execute(uri: path, method: .get, headers: s.headers(user)).json()
+                #expect((seen["objections"] as? [[String: Any]])?.first?["contact"] is NSNull, "\(user)")
+            }
             try await client.execute(uri: path + "/confirmation", method: .post, headers: try #require(as_["r3"]),
                                      body: body(#"{"number": "N-1"}"#)).problem(.unprocessableContent)
             try await client.execute(uri: "/v1/mines/A/fund/release", method: .post, headers: s.headers("li"),

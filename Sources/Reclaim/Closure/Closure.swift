@@ -66,7 +66,9 @@ public struct ObjectionOutcome: Sendable, Equatable, Codable {
 public struct ClosureObjection: Sendable, Equatable, Codable {
     public var id: Int64
     public var raisedBy: String
-    public var contact: String
+    /// How to reach whoever objected: the bureau's (administrators and
+    /// reviewers) to see; null to everyone else.
+    @Nullable public var contact: String?
     public var text: String
     public var recordedBy: String
     public var recordedAt: Date
@@ -604,8 +606,9 @@ public enum Closures {
     public static func list(state: ClosureState? = nil, overdue: Bool = false, for p: Principal, on conn: Connection)
         throws -> [ClosureApplication]
     {
-        if p.role == .expert { return try list(state: state, overdue: overdue, only: nil, member: p.name, on: conn) }
-        return try list(state: state, overdue: overdue, only: MinePolicy.scope(for: p), on: conn)
+        let apps = p.role == .expert ? try list(state: state, overdue: overdue, only: nil, member: p.name, on: conn)
+            : try list(state: state, overdue: overdue, only: MinePolicy.scope(for: p), on: conn)
+        return apps.map { $0.seen(by: p) }
     }
 
     /// One application, as `p` may see it: 404 (as if it did not exist) to an
@@ -614,7 +617,17 @@ public enum Closures {
         let app = try find(id, on: conn)
         let visible = p.role == .expert ? app.panel.contains(p.name) : MinePolicy.read(app.license).permits(p)
         guard visible else { throw ReclaimError(.notFound, field: "id", "no closure application \(id)") }
-        return app
+        return app.seen(by: p)
+    }
+}
+
+extension ClosureApplication {
+    /// As `p` may see it: an objector's contact is the bureau's only.
+    func seen(by p: Principal) -> ClosureApplication {
+        guard p.role != .admin, p.role != .reviewer else { return self }
+        var a = self
+        for i in a.objections.indices { a.objections[i].contact = nil }
+        return a
     }
 }
 
