@@ -266,7 +266,8 @@ struct DashboardController {
         let closureTable = Show.table(t, [("entry", true), ("state", false), ("filed_on", false), ("due_date", false),
                                           ("working_days_left", true)],
                                       closures.map { [Show.number(String($0.id)), Show.cell($0.state.rawValue),
-                                                      Show.cell($0.filedOn.description), Show.cell($0.dueDate.description),
+                                                      Show.cell($0.filedOn.description),
+                                                      Show.cell($0.dueDate.description + ($0.dueProvisional ? " (\(t["due_provisional"] ?? ""))" : "")),
                                                       Show.number(String($0.workingDaysLeft))] })
         let history = Show.table(t, [("field", false), ("old_value", false), ("new_value", false), ("changed_at", false),
                                      ("changed_by", false)],

@@ -60,7 +60,7 @@ extension DashboardController {
             items.append((c.filedOn.description, [
                 "id": id, "heading": "\(t["closure"] ?? "") · \(c.license) #\(c.id) (\(c.state.rawValue))", "since": c.filedOn.description,
                 "license": c.license, "license_path": Show.segment(c.license),
-                "details": "\(t["due_date"] ?? "") \(c.dueDate) · \(t["working_days_left"] ?? "") \(c.workingDaysLeft)",
+                "details": "\(t["due_date"] ?? "") \(c.dueDate)\(c.dueProvisional ? " (\(t["due_provisional"] ?? ""))" : "") · \(t["working_days_left"] ?? "") \(c.workingDaysLeft)",
                 "forms": mayVote ? [form(action, "pass", "vote_pass", id, text: "opinion", required: true),
                                     form(action, "fail", "vote_fail", id, text: "opinion", required: true, secondary: true)] : [],
             ]))

@@ -93,6 +93,7 @@ enum Messages {
         "year": ("年度", "Year"), "budget": ("预算（元）", "Budget (yuan)"),
         "closure": ("闭坑验收", "Closure acceptance"),
         "filed_on": ("申请日期", "Filed on"), "due_date": ("验收期限", "Due date"),
+        "due_provisional": ("暂定：当年节假日安排未载入", "provisional: no holiday schedule loaded"),
         "working_days_left": ("剩余工作日", "Working days left"),
         "edit_annual_plan": ("编辑年度计划", "Edit annual plan"),
         "report_annual_plan": ("填报完成情况", "Report the work done"),
