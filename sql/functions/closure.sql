@@ -339,7 +339,7 @@ DECLARE
 BEGIN
     PERFORM reclaim_check_actor(NEW.confirmed_by, ARRAY['reviewer']);
     IF closure_state(NEW.application_id) IS DISTINCT FROM 'noticed' THEN
-        RAISE EXCEPTION 'closure application % is % : only a noticed preliminary pass is confirmed', NEW.application_id,
+        RAISE EXCEPTION 'closure application % is %: only a noticed preliminary pass is confirmed', NEW.application_id,
             closure_state(NEW.application_id) USING ERRCODE = 'RCSTA';
     END IF;
     IF NEW.confirmed_on > bureau_date(now()) OR NEW.confirmed_on <= v_ends
