@@ -131,7 +131,12 @@ import Testing
         #expect(figures["large_medium_share_percent"]?.value == "50.00" && figures["large_medium_share_percent"]?.met == false)
         // (3000 + 1.5) t at 1.5 t/m³ = 2001 m³, from the latest report of the latest year
         let output = try #require(figures["sand_gravel_output_m3"])
-        #expect(output.value == "2001.000" && output.met && output.year == 2025 && output.note?.contains("1.5 t/m³") == true)
+        #expect(output.value == "2001.000" && output.met && output.year == 2025
+                && output.note == "3001.500 t converted at 1.500 t/m³ (conversion.kg_per_m3.construction-sand)", "\(String(describing: output.note))")
+        // the bulk density is a setting per mineral, and the note says which was used
+        _ = try Settings.set("conversion.kg_per_m3.construction-sand", "2000", by: try Actor("boss"), on: conn)
+        let dense = try #require(try Reports.targets(on: conn).targets.first { $0.name == "sand_gravel_output_m3" })
+        #expect(dense.value == "1500.750" && dense.note?.contains("at 2.000 t/m³") == true)
         #expect(try Reports.targets(year: 2024, on: conn).targets.last?.value == "0.000")
         #expect(Set(figures.keys) == ["mine_count", "sand_gravel_mines", "large_medium_share_percent", "sand_gravel_output_m3"])
     }

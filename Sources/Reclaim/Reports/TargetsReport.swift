@@ -8,19 +8,25 @@ public import PQKit
 /// The 2020 baseline of 38 such mines is Dalad's 35 construction-sand
 /// mines plus its 3 building-stone limestone quarries (plan ch. 2).
 public enum SandAndGravel {
-    public static let minerals: [String] = [
-        "construction sand", "construction gravel", "sand and gravel", "construction sand and gravel", "gravel",
-        "building stone", "building-stone limestone", "construction stone",
-        "建筑用砂", "建筑用砂石", "砂石", "砂砾石", "建筑石料", "建筑用石料", "建筑石料用灰岩",
+    /// The minerals that count, by the conversion setting each one's output takes.
+    public static let groups: [(setting: String, minerals: [String])] = [
+        ("conversion.kg_per_m3.construction-sand", ["construction sand", "建筑用砂"]),
+        ("conversion.kg_per_m3.sand-and-gravel", ["construction gravel", "sand and gravel", "construction sand and gravel",
+                                                  "gravel", "建筑用砂石", "砂石", "砂砾石"]),
+        ("conversion.kg_per_m3.building-stone", ["building stone", "building-stone limestone", "construction stone",
+                                                 "建筑石料", "建筑用石料", "建筑石料用灰岩"]),
     ]
+    public static let minerals: [String] = groups.flatMap(\.minerals)
 
-    /// Output is reported in tonnes; the target is in m³. Converted at this
-    /// bulk density, 1.5 t/m³, the figure commonly used for sand and gravel
-    /// in Chinese output statistics: an assumption the figure's note states.
-    public static let tonnesPerCubicMetre = "1.5"
-
-    /// Tonnes (thousandths) to m³ (thousandths) at 1.5 t/m³, rounded half up.
-    static func cubicMetres(fromTonnes t: Int64) -> Int64 { Int64((Int128(t) * 4 + 3) / 6) }
+    /// Output is reported in tonnes; the target is in m³. Each group converts
+    /// at its bulk density, a setting (default 1,500 kg/m³, the figure commonly
+    /// used for sand and gravel in Chinese output statistics) that every
+    /// figure using it states in its note.
+    /// Tonnes (thousandths) to m³ (thousandths) at `kgPerM3`, rounded half up.
+    static func cubicMetres(fromTonnes t: Int64, kgPerM3: Int) -> Int64 {
+        let density = Int128(kgPerM3)
+        return Int64((Int128(t) * 1000 * 2 + density) / (2 * density))
+    }
 
     public static func matches(_ mineral: String) -> Bool {
         minerals.contains(mineral.trimmingCharacters(in: .whitespaces).lowercased())
@@ -92,18 +98,27 @@ extension Reports {
             let sandGravel: Int64 = try row.decode("sand_gravel")
             let outputYear: Int? = try year ?? conn.queryFirst("SELECT max(year) AS y FROM output_reports")?
                 .decode("y", as: Int32?.self).map(Int.init)
-            // the latest report of each mine for the year (corrections supersede)
-            let output = try conn.queryFirst("""
-                SELECT coalesce(sum(o.quantity) FILTER (WHERE o.unit = 'm3'), 0)::text AS m3,
-                       coalesce(sum(o.quantity) FILTER (WHERE o.unit = 't'), 0)::text AS t
-                FROM mines m JOIN LATERAL (SELECT quantity, unit FROM output_reports r
-                                           WHERE r.mine_id = m.id AND r.year = \(outputYear.map(Int64.init))
-                                           ORDER BY r.id DESC LIMIT 1) o ON true
-                WHERE lower(btrim(m.mineral)) = ANY (\(SandAndGravel.minerals))
-                """)
-            let tonnes = try Quantity.parse(try output?.decode("t", as: String.self) ?? "0")
-            let m3 = Quantity(thousandths: try Quantity.parse(try output?.decode("m3", as: String.self) ?? "0").thousandths
-                              + SandAndGravel.cubicMetres(fromTonnes: tonnes.thousandths))
+            // the latest report of each mine for the year (corrections supersede), by conversion group
+            var m3 = Int64(0)
+            var converted: [String] = []
+            for group in SandAndGravel.groups {
+                let output = try conn.queryFirst("""
+                    SELECT coalesce(sum(o.quantity) FILTER (WHERE o.unit = 'm3'), 0)::text AS m3,
+                           coalesce(sum(o.quantity) FILTER (WHERE o.unit = 't'), 0)::text AS t
+                    FROM mines m JOIN LATERAL (SELECT quantity, unit FROM output_reports r
+                                               WHERE r.mine_id = m.id AND r.year = \(outputYear.map(Int64.init))
+                                               ORDER BY r.id DESC LIMIT 1) o ON true
+                    WHERE lower(btrim(m.mineral)) = ANY (\(group.minerals))
+                    """)
+                let tonnes = try Quantity.parse(try output?.decode("t", as: String.self) ?? "0")
+                let density = try Settings.int(group.setting, on: conn)
+                m3 += try Quantity.parse(try output?.decode("m3", as: String.self) ?? "0").thousandths
+                    + SandAndGravel.cubicMetres(fromTonnes: tonnes.thousandths, kgPerM3: density)
+                if tonnes.thousandths > 0 {
+                    converted.append("\(tonnes) t converted at \(ExactDecimal.format(Int64(density), scale: 3)) t/m³ (\(group.setting))")
+                }
+            }
+            let total = Quantity(thousandths: m3)
             let share = basisPoints(largeMedium * 100, of: mines * 100) ?? 0
             return TargetsReport(targets: [
                 TargetFigure(name: "mine_count", value: String(mines), target: "68", comparison: "at_most", met: mines <= 68,
@@ -112,10 +127,9 @@ extension Reports {
                              met: sandGravel <= 21, baseline2020: "38", year: nil, note: nil),
                 TargetFigure(name: "large_medium_share_percent", value: ExactDecimal.format(share, scale: 2), target: "60.00",
                              comparison: "at_least", met: share >= 6000, baseline2020: "20.4", year: nil, note: nil),
-                TargetFigure(name: "sand_gravel_output_m3", value: m3.description, target: "1280000.000",
-                             comparison: "at_most", met: m3.thousandths <= 1_280_000_000, baseline2020: nil, year: outputYear,
-                             note: tonnes.thousandths == 0 ? nil
-                                 : "\(tonnes) t converted at \(SandAndGravel.tonnesPerCubicMetre) t/m³"),
+                TargetFigure(name: "sand_gravel_output_m3", value: total.description, target: "1280000.000",
+                             comparison: "at_most", met: total.thousandths <= 1_280_000_000, baseline2020: nil, year: outputYear,
+                             note: converted.isEmpty ? nil : converted.joined(separator: "; ")),
             ])
         }
     }
