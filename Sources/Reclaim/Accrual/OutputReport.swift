@@ -41,7 +41,7 @@ public enum OutputReports {
         try checkYear(year)
         // what was seen: output for a year under way was accepted; a year's output is known once it has ended
         guard year < FundLedger.today.year else {
-            throw ReclaimError.invalid("year", "\(year) has not ended: output is reported for a finished year")
+            throw ReclaimError(.ruleViolation, field: "year", "\(year) has not ended: output is reported for a finished year")
         }
         let license = try Identifier.license(license)
         return try conn.transactionally { conn in

@@ -45,7 +45,9 @@ public enum WorkCalendar {
     public static func load(_ days: [CalendarDay], source: String, by actor: Actor, on conn: Connection) throws -> [Int] {
         let source = try Text.required(source, field: "source", maxLength: 200)
         guard !days.isEmpty else { throw ReclaimError.invalid("file", "lists no day") }
-        guard Set(days.map(\.day)).count == days.count else { throw ReclaimError.invalid("file", "lists a day twice") }
+        guard Set(days.map(\.day)).count == days.count else {
+            throw ReclaimError(.ruleViolation, field: "day", "a schedule lists each day once")
+        }
         let years = Set(days.map(\.day.year)).sorted()
         try years.forEach { try OutputReports.checkYear($0, field: "day") }
         return try conn.transactionally { conn in

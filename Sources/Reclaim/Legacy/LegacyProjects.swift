@@ -144,7 +144,7 @@ public enum LegacyProjects {
     {
         guard area.squareMetres > 0 else { throw ReclaimError.invalid("area-hm2", "must be greater than zero") }
         guard date <= FundLedger.today else {
-            throw ReclaimError.invalid("date", "progress is reported for a day that has come, not \(date)")
+            throw ReclaimError(.ruleViolation, field: "date", "progress is reported for a day that has come, not \(date)")
         }
         let evidence = try evidence.map { try Text.required($0, field: "evidence", maxLength: 200) }
         return try conn.transactionally { conn in

@@ -31,10 +31,10 @@ public enum Mergers {
     {
         let from = try Identifier.license(from, field: "from_license")
         let into = try Identifier.license(into, field: "into_license")
-        guard from != into else { throw ReclaimError.invalid("into_license", "must differ from from_license") }
+        guard from != into else { throw ReclaimError(.ruleViolation, field: "into_license", "must differ from from_license") }
         let document = try Text.required(document, field: "document", maxLength: 200)
         guard approvedOn <= FundLedger.today else {
-            throw ReclaimError.invalid("approved_on", "a merger is recorded once approved, not for \(approvedOn)")
+            throw ReclaimError(.ruleViolation, field: "approved_on", "a merger is recorded once approved, not for \(approvedOn)")
         }
         return try conn.transactionally { conn in
             for (license, field) in [(from, "from_license"), (into, "into_license")] {
