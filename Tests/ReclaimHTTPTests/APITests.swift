@@ -220,6 +220,11 @@ import Testing
             #expect(thisYear["year"] as? Int == FundLedger.today.year && thisYear["as_of"] as? String == FundLedger.today.description)
             try await client.execute(uri: "/v1/reports/restoration?as_of=2025-02-30", method: .get, headers: s.headers("aud"))
                 .problem(.badRequest)
+            try await client.execute(uri: "/v1/reports/restoration?year=0&as_of=2000-01-01", method: .get, headers: s.headers("aud"))
+                .problem(.badRequest)
+            let both = try await client.execute(uri: "/v1/reports/restoration?year=2024&as_of=2025-03-01", method: .get,
+                                                headers: s.headers("aud")).json()
+            #expect(both["year"] as? Int == 2024 && both["as_of"] as? String == "2025-03-01")
             try await client.execute(uri: "/v1/reports/closure?lang=fr", method: .get, headers: s.headers("aud", accept: "text/csv"))
                 .problem(.badRequest)
             let closure = try await client.execute(uri: "/v1/reports/closure", method: .get, headers: s.headers("rev")).json()

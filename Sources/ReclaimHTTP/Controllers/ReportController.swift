@@ -25,9 +25,9 @@ struct ReportController {
                     throw Problem.badRequest(e.description, errors: [.init(field: "as_of", detail: e.message)])
                 }
             }
-            // neither given: this year, as of today
-            let year = try asOf?.year ?? (request.uri.queryParameters[Substring("year")] == nil ? FundLedger.today.year
-                                          : Self.requiredYear(request))
+            // the year's figures (default: as_of's year, else this year), their rates as of as_of (default: today)
+            let asked = request.uri.queryParameters[Substring("year")] == nil ? nil : try Self.requiredYear(request)
+            let year = asked ?? asOf?.year ?? FundLedger.today.year
             let day = asOf
             return try await render(request, context) {
                 try Reports.restoration(year: year, asOf: day, only: only, on: $0)
