@@ -18,42 +18,38 @@ CALL protect_rows('closure_objection_outcomes');
 CALL protect_rows('closure_confirmations');
 CALL protect_rows('annual_plan_report_land');
 
--- Whether this session is the installation's owner (or a superuser): the
--- owner may record a closure's past steps with their dates (the demo's
--- history, or an application decided on paper before Reclaim); the
--- service's role records every step on the day it is taken.
-CREATE OR REPLACE FUNCTION reclaim_session_is_owner() RETURNS boolean STABLE LANGUAGE sql AS $$
-    SELECT session_user = (SELECT pg_get_userbyid(d.datdba) FROM pg_database d WHERE d.datname = current_database())
-        OR coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = session_user), false)
-$$;
-
 -- The bureau's calendar day of a moment (Inner Mongolia keeps Beijing time).
 CREATE OR REPLACE FUNCTION bureau_date(t timestamptz) RETURNS date STABLE LANGUAGE sql AS $$
     SELECT (t AT TIME ZONE 'Asia/Shanghai')::date
 $$;
 GRANT EXECUTE ON FUNCTION bureau_date(timestamptz) TO reclaim_app;
 
--- Each mine's plan in force on a date: the highest version approved by then.
-CREATE OR REPLACE FUNCTION plans_in_force(p_as_of date)
+-- Each mine's plan in force on a date: the highest version approved by
+-- then; one mine's only when p_mine_id is given (the closure rule's case,
+-- which must not measure the whole banner to judge one mine).
+DROP FUNCTION IF EXISTS plans_in_force(date);
+CREATE OR REPLACE FUNCTION plans_in_force(p_as_of date, p_mine_id bigint DEFAULT NULL)
     RETURNS TABLE (mine_id bigint, plan_id bigint, service_from integer, target_rate_bp integer)
     STABLE LANGUAGE sql SET search_path = public, pg_temp AS $$
     SELECT DISTINCT ON (p.mine_id) p.mine_id, p.id, p.service_from, p.target_rate_bp
     FROM plans p JOIN review_decisions d ON d.record_type = 'plan' AND d.record_id = p.id AND d.action = 'approve'
-    WHERE bureau_date(d.decided_at) <= p_as_of
+    WHERE bureau_date(d.decided_at) <= p_as_of AND (p_mine_id IS NULL OR p.mine_id = p_mine_id)
     ORDER BY p.mine_id, p.version DESC
 $$;
-GRANT EXECUTE ON FUNCTION plans_in_force(date) TO reclaim_app;
+GRANT EXECUTE ON FUNCTION plans_in_force(date, bigint) TO reclaim_app;
 
 -- The land to reclaim (应复垦面积) and the land reclaimed (已复垦面积) of
 -- every mine with a plan in force on a date, by land type: the plan's
 -- existing damage plus the new damage of each year-end report filed by the
 -- date, and the reclaimed land of the reports accepted by the date — both
 -- for the plan's years only (its existing damage already holds the years
--- before). The restoration report and the closure rule both read this.
-CREATE OR REPLACE FUNCTION restoration_land(p_as_of date)
+-- before). The restoration report and the closure rule both read this; the
+-- rule for one mine (p_mine_id), the report for all.
+DROP FUNCTION IF EXISTS restoration_land(date);
+CREATE OR REPLACE FUNCTION restoration_land(p_as_of date, p_mine_id bigint DEFAULT NULL)
     RETURNS TABLE (mine_id bigint, land_type text, to_reclaim_m2 bigint, reclaimed_m2 bigint)
     STABLE LANGUAGE sql SET search_path = public, pg_temp AS $$
-    WITH plan AS (SELECT * FROM plans_in_force(p_as_of)),
+    WITH plan AS (SELECT * FROM plans_in_force(p_as_of, p_mine_id)),
     latest_report AS (
         SELECT DISTINCT ON (r.annual_plan_id) r.annual_plan_id, r.id, a.mine_id
         FROM annual_plan_reports r JOIN annual_plans a ON a.id = r.annual_plan_id
@@ -77,7 +73,7 @@ CREATE OR REPLACE FUNCTION restoration_land(p_as_of date)
     SELECT p.mine_id, p.land_type, sum(p.damaged)::bigint, sum(p.reclaimed)::bigint FROM parts p
     GROUP BY p.mine_id, p.land_type
 $$;
-GRANT EXECUTE ON FUNCTION restoration_land(date) TO reclaim_app;
+GRANT EXECUTE ON FUNCTION restoration_land(date, bigint) TO reclaim_app;
 
 -- What keeps a mine from applying for closure acceptance on p_on, each as a
 -- kind and a sentence; no rows when nothing does. The one statement of the
@@ -88,8 +84,10 @@ CREATE OR REPLACE FUNCTION closure_unmet(p_mine_id bigint, p_on date)
 DECLARE
     v_plan record;
     r record;
-    v_to bigint;
-    v_done bigint;
+    v_to bigint := 0;
+    v_done bigint := 0;
+    v_lands text[] := '{}';
+    v_land text;
     v_assessed bigint;
     v_paid bigint;
     v_created int;
@@ -102,13 +100,23 @@ BEGIN
         kind := 'already-closed'; detail := 'the mine''s closure is already accepted or its fund released';
         RETURN NEXT;
     END IF;
-    SELECT * INTO v_plan FROM plans_in_force(p_on) p WHERE p.mine_id = p_mine_id;
+    SELECT * INTO v_plan FROM plans_in_force(p_on, p_mine_id);
     IF NOT FOUND THEN
         kind := 'no-approved-plan'; detail := 'the mine has no approved protection and land-reclamation plan';
         RETURN NEXT;
     ELSE
-        SELECT coalesce(sum(l.to_reclaim_m2), 0), coalesce(sum(l.reclaimed_m2), 0) INTO v_to, v_done
-        FROM restoration_land(p_on) l WHERE l.mine_id = p_mine_id;
+        -- one pass over the mine's land: the overall rate and each land type's
+        FOR r IN SELECT l.land_type, l.to_reclaim_m2, l.reclaimed_m2 FROM restoration_land(p_on, p_mine_id) l
+                 ORDER BY l.land_type LOOP
+            v_to := v_to + r.to_reclaim_m2;
+            v_done := v_done + r.reclaimed_m2;
+            IF r.reclaimed_m2 * 10000 < r.to_reclaim_m2 * v_plan.target_rate_bp THEN
+                v_lands := v_lands || format('%s: reclamation rate %s %% (%s of %s hm²) is below the plan''s target of %s %%',
+                                             r.land_type, round(r.reclaimed_m2 * 100.0 / r.to_reclaim_m2, 2),
+                                             round(r.reclaimed_m2 / 10000.0, 2), round(r.to_reclaim_m2 / 10000.0, 2),
+                                             round(v_plan.target_rate_bp / 100.0, 2));
+            END IF;
+        END LOOP;
         IF v_done * 10000 < v_to * v_plan.target_rate_bp THEN
             kind := 'reclamation-rate';
             detail := format('reclamation rate %s %% (%s of %s hm²) is below the plan''s target of %s %%',
@@ -116,15 +124,9 @@ BEGIN
                              round(v_plan.target_rate_bp / 100.0, 2));
             RETURN NEXT;
         END IF;
-        FOR r IN SELECT l.land_type, l.to_reclaim_m2, l.reclaimed_m2 FROM restoration_land(p_on) l
-                 WHERE l.mine_id = p_mine_id AND l.to_reclaim_m2 > 0
-                   AND l.reclaimed_m2 * 10000 < l.to_reclaim_m2 * v_plan.target_rate_bp
-                 ORDER BY l.land_type LOOP
+        FOREACH v_land IN ARRAY v_lands LOOP
             kind := 'reclamation-rate';
-            detail := format('%s: reclamation rate %s %% (%s of %s hm²) is below the plan''s target of %s %%',
-                             r.land_type, round(r.reclaimed_m2 * 100.0 / r.to_reclaim_m2, 2),
-                             round(r.reclaimed_m2 / 10000.0, 2), round(r.to_reclaim_m2 / 10000.0, 2),
-                             round(v_plan.target_rate_bp / 100.0, 2));
+            detail := v_land;
             RETURN NEXT;
         END LOOP;
     END IF;
@@ -182,17 +184,25 @@ GRANT EXECUTE ON FUNCTION closure_unmet(bigint, date) TO reclaim_app;
 
 CREATE OR REPLACE FUNCTION closure_applications_guard() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    v_text text;
+    v_unmet jsonb;
 BEGIN
     PERFORM reclaim_check_actor_for_mine(NEW.filed_by, ARRAY['operator'], NEW.mine_id);
     IF NEW.filed_on > bureau_date(now()) OR (NEW.filed_on < bureau_date(now()) AND NOT reclaim_session_is_owner()) THEN
         RAISE EXCEPTION 'an application is filed today (%), not on %', bureau_date(now()), NEW.filed_on
             USING ERRCODE = 'RCCLS', COLUMN = 'filed_on';
     END IF;
-    -- checked with what is known now, when the filing is recorded
-    IF EXISTS (SELECT 1 FROM closure_unmet(NEW.mine_id, bureau_date(now()))) THEN
-        RAISE EXCEPTION 'mine % cannot apply for closure: %', (SELECT m.license FROM mines m WHERE m.id = NEW.mine_id),
-            (SELECT string_agg(u.detail, '; ') FROM closure_unmet(NEW.mine_id, bureau_date(now())) u)
-            USING ERRCODE = 'RCCLS', COLUMN = 'unmet';
+    -- checked once, with what is known now, when the filing is recorded; the
+    -- refusal carries every unmet condition (DETAIL, as JSON [{kind, detail}])
+    -- for the caller to list: the service does not evaluate the rule itself
+    SELECT string_agg(u.detail, '; ' ORDER BY u.n),
+           jsonb_agg(jsonb_build_object('kind', u.kind, 'detail', u.detail) ORDER BY u.n)
+    INTO v_text, v_unmet
+    FROM closure_unmet(NEW.mine_id, bureau_date(now())) WITH ORDINALITY u (kind, detail, n);
+    IF v_unmet IS NOT NULL THEN
+        RAISE EXCEPTION 'mine % cannot apply for closure: %', (SELECT m.license FROM mines m WHERE m.id = NEW.mine_id), v_text
+            USING ERRCODE = 'RCCLS', COLUMN = 'unmet', DETAIL = v_unmet::text;
     END IF;
     IF EXISTS (SELECT 1 FROM closure_applications c
                JOIN review_records r ON r.record_type = 'closure-application' AND r.record_id = c.id
@@ -206,16 +216,22 @@ $$;
 CREATE OR REPLACE TRIGGER closure_applications_guard BEFORE INSERT ON closure_applications
     FOR EACH ROW EXECUTE FUNCTION closure_applications_guard();
 
+-- Whether p_user applied for the application or acts for its mine: such a
+-- user neither sits on its panel nor confirms it.
+CREATE OR REPLACE FUNCTION closure_interested(p_app bigint, p_user text) RETURNS boolean
+    STABLE LANGUAGE sql SET search_path = public, pg_temp AS $$
+    SELECT EXISTS (SELECT 1 FROM closure_applications c WHERE c.id = p_app
+                   AND (c.filed_by = p_user
+                        OR EXISTS (SELECT 1 FROM user_mines um WHERE um.user_name = p_user AND um.mine_id = c.mine_id)))
+$$;
+
 -- Panel members are enabled reviewers or experts, neither the applicant nor bound to the mine.
 CREATE OR REPLACE FUNCTION closure_panel_guard() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     PERFORM reclaim_check_actor(NEW.assigned_by, ARRAY['reviewer']);
     IF NOT EXISTS (SELECT 1 FROM users u WHERE u.name = NEW.reviewer AND u.role IN ('reviewer', 'expert') AND u.disabled_at IS NULL)
-       OR EXISTS (SELECT 1 FROM closure_applications c WHERE c.id = NEW.application_id
-                  AND (c.filed_by = NEW.reviewer
-                       OR EXISTS (SELECT 1 FROM user_mines um WHERE um.user_name = NEW.reviewer
-                                  AND um.mine_id = c.mine_id))) THEN
+       OR closure_interested(NEW.application_id, NEW.reviewer) THEN
         RAISE EXCEPTION '% may not sit on this panel', NEW.reviewer USING ERRCODE = 'RCACT';
     END IF;
     RETURN NEW;
@@ -352,9 +368,7 @@ BEGIN
         RAISE EXCEPTION 'closure application % has an objection unresolved or upheld', NEW.application_id
             USING ERRCODE = 'RCCLS', COLUMN = 'objections';
     END IF;
-    IF EXISTS (SELECT 1 FROM closure_applications c WHERE c.id = NEW.application_id
-               AND (c.filed_by = NEW.confirmed_by
-                    OR EXISTS (SELECT 1 FROM user_mines um WHERE um.user_name = NEW.confirmed_by AND um.mine_id = c.mine_id))) THEN
+    IF closure_interested(NEW.application_id, NEW.confirmed_by) THEN
         RAISE EXCEPTION '% applied for or acts for this mine', NEW.confirmed_by USING ERRCODE = 'RCACT';
     END IF;
     RETURN NEW;

@@ -157,8 +157,8 @@ public struct ClosureApplication: Sendable, Equatable, Codable {
 
 /// Closure acceptance as the land-reclamation rules run it (土地复垦条例
 /// arts. 28–29 and its 实施办法):
-/// 1. the operator applies once nothing is unmet (`unmet`, the database's
-///    `closure_unmet`: an approved plan, the reclamation rate at the plan's
+/// 1. the operator applies once nothing is unmet (the database's
+///    `closure_unmet`, whose refusal lists each in `unmet`: an approved plan, the reclamation rate at the plan's
 ///    target overall and per land type, every annual plan accepted, no §6.2
 ///    obligation open, the accrual covered, output reported, not closed yet);
 /// 2. a reviewer assigns a panel of the bureau's reviewers and experts;
@@ -198,15 +198,9 @@ public enum Closures {
         "not accepted or released already (already-closed)",
     ]
 
-    /// What keeps the mine from applying on `day`: nothing when it may.
-    public static func unmet(mineID: Int64, on day: CalendarDate, on conn: Connection) throws -> [Unmet] {
-        try conn.query("SELECT kind, detail FROM closure_unmet(\(mineID), \(day))").rows.map {
-            Unmet(kind: try $0.decode("kind"), detail: try $0.decode("detail"))
-        }
-    }
-
     /// Files an application: refused, listing every unmet condition, unless
-    /// nothing is; a mine has one open application at most.
+    /// nothing is; a mine has one open application at most. The rule is
+    /// evaluated once, by the database as it takes the row.
     /// `day` is today's, but for the installation's owner recording a past filing (the database refuses others).
     public static func apply(_ license: String, evidence: [String], note: String?, dated day: CalendarDate? = nil,
                              by actor: Actor, on conn: Connection) throws -> ClosureApplication
@@ -231,13 +225,6 @@ public enum Closures {
                                    "mine \(license) has an open closure application (\(try open.decode("id", as: Int64.self)), \(try open.decode("state", as: String.self)))")
             }
             let today = day ?? FundLedger.today
-            // checked with what is known now, when the filing is recorded
-            let unmet = try unmet(mineID: mineID, on: max(today, FundLedger.today), on: conn)
-            guard unmet.isEmpty else {
-                throw ReclaimError(.ruleViolation, field: "unmet",
-                                   "mine \(license) cannot apply for closure: \(unmet.map(\.detail).joined(separator: "; "))",
-                                   unmet: unmet)
-            }
             guard let row = try DatabaseRefusal.mapping({
                 try conn.queryFirst("""
                     INSERT INTO closure_applications (mine_id, filed_on, evidence, note, checks, filed_by)

@@ -1,3 +1,4 @@
+import Foundation
 public import PQKit
 
 extension SQLState {
@@ -132,7 +133,10 @@ enum DatabaseRefusal {
         case .overBudget: return ReclaimError(.ruleViolation, field: e.column ?? "amount", e.message)
         case .fundClosed: return ReclaimError(.ruleViolation, field: "license", e.message)
         case .releaseRefused: return ReclaimError(.ruleViolation, field: "license", e.message)
-        case .closureRefused: return ReclaimError(.ruleViolation, field: e.column, e.message)
+        case .closureRefused:
+            // a refused filing carries its unmet conditions as JSON in DETAIL (closure_applications_guard)
+            let unmet = e.column == "unmet" ? e.detail.flatMap { try? JSONDecoder().decode([Unmet].self, from: Data($0.utf8)) } : nil
+            return ReclaimError(.ruleViolation, field: e.column, e.message, unmet: unmet ?? [])
         case .settingRefused: return ReclaimError(.invalidInput, field: e.column, e.message)
         case .ruleRefused: return ReclaimError(.ruleViolation, field: e.column, e.message)
         case .legacyRefused: return ReclaimError(.ruleViolation, field: e.column ?? "amount", e.message)
