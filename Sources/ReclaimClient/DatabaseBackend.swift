@@ -116,7 +116,8 @@ public final class DatabaseBackend: ReclaimAPI {
     }
 
     public func mergers() async throws -> [Merger] {
-        try Mergers.list(on: connection)
+        try check(MinePolicy.readMergers)
+        return try Mergers.list(on: connection)
     }
 
     public func reverse(_ entryID: Int64, reason: String, valueDate: CalendarDate?, idempotencyKey: String?)

@@ -17,10 +17,7 @@ struct MineController {
     }
 
     @Sendable func mergers(_ request: Request, _ context: AppContext) async throws -> Response {
-        let principal = try context.requirePrincipal()
-        guard principal.role != .operator, principal.role != .expert else {
-            throw ReclaimError(.forbidden, "\(principal.name) (\(principal.role.rawValue)) may not read the mergers of every mine")
-        }
+        try MinePolicy.readMergers.check(try context.requirePrincipal())
         let items = try await pool.withConnection { try Mergers.list(on: $0) }
         return try jsonResponse(Page(items: items, nextCursor: nil))
     }
