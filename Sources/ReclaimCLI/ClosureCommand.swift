@@ -311,7 +311,7 @@ struct CalendarCommand: AsyncParsableCommand {
             discussion: "2021–2026 are loaded by `reclaim migrate`. A due date in a year with no schedule loaded is marked provisional.")
         @OptionGroup var target: BackendOptions
         @Argument(help: "The CSV file.") var file: String
-        @Option(help: "Where the schedule was published.") var source: String
+        @Option(help: "Where the schedule was published (default: the file's name).") var source: String?
 
         func run() async throws {
             try await reportingFailures {
@@ -320,7 +320,7 @@ struct CalendarCommand: AsyncParsableCommand {
                 }
                 let days = try WorkCalendar.parse(csv: text)
                 try await target.with { api in
-                    let years = try await api.loadCalendar(days, source: source)
+                    let years = try await api.loadCalendar(days, source: source ?? URL(fileURLWithPath: file).lastPathComponent)
                     Output.write("loaded \(days.count) days of \(years.map(String.init).joined(separator: ", "))\n")
                 }
             }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PQKit
 import Reclaim
 import ReclaimClient
 
@@ -57,20 +58,21 @@ struct ReportCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Per mine: the year's planned and treated area, 应复垦面积, 已复垦面积 and 复垦率 against the plan's target; mines without a plan counted; the banner's total since 2020.")
         @OptionGroup var target: BackendOptions
-        @Option(help: "The year (its rates as of today).") var year: String?
-        @Option(name: .customLong("as-of"), help: "Measure the rates on this day, YYYY-MM-DD (its year's figures).")
+        @Option(help: "The year of the figures (default: --as-of's year).") var year: String?
+        @Option(name: .customLong("as-of"), help: "Measure the rates on this day, YYYY-MM-DD (default: today).")
         var asOf: String?
         @OptionGroup var output: ReportOptions
 
         func validate() throws {
-            if (year == nil) == (asOf == nil) { throw ValidationError("give --year or --as-of") }
+            if year == nil, asOf == nil { throw ValidationError("give --year, --as-of or both") }
         }
 
         func run() async throws {
             let (year, asOf) = (self.year, self.asOf)
             try await output.show(via: target) { api in
                 let day = try asOf.map { try FundLedger.parseDate($0, field: "as-of") }
-                return try await api.restorationReport(year: try day.map(\.year) ?? parseYear(year ?? ""), asOf: day)
+                let y = try year.map { try parseYear($0) } ?? day?.year ?? FundLedger.today.year
+                return try await api.restorationReport(year: y, asOf: day)
             }
         }
     }

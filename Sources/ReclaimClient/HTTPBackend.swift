@@ -620,7 +620,7 @@ extension HTTPBackend {
     }
 
     public func restorationReport(year: Int, asOf: CalendarDate?) async throws -> RestorationReport {
-        let query = asOf.map { "as_of=\($0)" } ?? "year=\(year)"
+        let query = "year=\(year)" + (asOf.map { "&as_of=\($0)" } ?? "")
         return try await fetch(RestorationReport.self, request(.GET, "/reports/restoration?\(query)")).0
     }
 
