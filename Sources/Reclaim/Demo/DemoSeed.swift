@@ -379,7 +379,8 @@ struct Seeder {
                 _ = try AnnualPlans.report(m.license, year: year, file: Data(done.utf8), by: op, on: conn)
                 _ = try AnnualPlans.decide(m.license, year: year, .accept, by: reviewers[2], on: conn)
             }
-            let panel = [reviewers[0].name, reviewers[1].name, experts[k].name]
+            let members = [reviewers[0], reviewers[1], experts[k]]
+            let panel = members.map(\.name)
             let evidence = ["DEMO-复垦验收报告", "DEMO-现场照片"]
             let note = "已完成治理与复垦，申请闭坑验收（演示）"
             if k == 0 {
@@ -388,9 +389,9 @@ struct Seeder {
                 _ = try Closures.recordVisit(app.id, date: today.adding(days: -95), participants: panel + ["旗农牧局（演示）"],
                                              checked: Area(squareMetres: 40_000), finding: "复垦植被覆盖达标，边坡稳定（演示）",
                                              by: reviewers[0], on: conn)
-                for name in panel {
+                for member in members {
                     _ = try Closures.vote(app.id, pass: true, opinion: "复垦达标，同意通过（演示）", dated: today.adding(days: -90),
-                                          by: try Actor(name, role: name.contains("expert") ? "expert" : "reviewer"), on: conn)
+                                          by: member, on: conn)
                 }
                 _ = try Closures.confirm(app.id, number: "达自然资复验〔2026〕1号（演示）", dated: today.adding(days: -50),
                                          by: reviewers[3], on: conn)
