@@ -89,9 +89,15 @@ import Testing
             try conn.execute("ALTER TABLE closure_notices DISABLE TRIGGER USER")
             try conn.execute("UPDATE closure_notices SET starts_on = starts_on - 40, ends_on = ends_on - 40")
             try conn.execute("ALTER TABLE closure_notices ENABLE TRIGGER USER")
-            let confirmed = try await client.execute(uri: path + "/confirmation", method: .post, headers: try #require(as_["r3"]),
+            var r3Key = try #require(as_["r3"])
+            if let name = HTTPField.Name("Idempotency-Key") { r3Key[name] = "confirm-1" }
+            let confirmed = try await client.execute(uri: path + "/confirmation", method: .post, headers: r3Key,
                                                      body: body(#"{"number": "达自然资复验〔2026〕9号"}"#))
             #expect(confirmed.status == .created, "\(confirmed.text)")
+            // a retry with the same key (the answer was lost) gets the same answer, and confirms nothing twice
+            let retried = try await client.execute(uri: path + "/confirmation", method: .post, headers: r3Key,
+                                                   body: body(#"{"number": "达自然资复验〔2026〕9号"}"#))
+            #expect(retried.status == .created && retried.text == confirmed.text)
             let accepted = try confirmed.json()
             #expect(accepted["state"] as? String == "accepted" && accepted["confirmation_number"] as? String == "达自然资复验〔2026〕9号")
             let released = try await client.execute(uri: "/v1/mines/A/fund/release", method: .post, headers: s.headers("li"),
@@ -100,6 +106,7 @@ import Testing
             #expect(try released.json()["amount"] as? String == "800.00")
         }
         #expect(try s.count("SELECT count(*) FROM closure_confirmations") == 1)
+        #expect(try s.count("SELECT count(*) FROM audit_log WHERE action = 'closure-application.confirm'") == 1)
         try await s.pool.shutdown()
     }
 }

@@ -107,6 +107,44 @@ import Testing
         #expect(try CLI.run(["fund", "verify"], database: h.db).status == 0)
     }
 
+    /// Bad input to the new commands: one line naming the field, exit 65 (66 for an unreadable file), nothing written.
+    @Test(arguments: CLIMode.allCases)
+    func badInputIsRefusedNamingTheField(mode: CLIMode) throws {
+        let h = try CLIHarness(mode)
+        let conn = try h.db.connect()
+        try restoreMine("A", by: try Actor("opA", role: "operator"),
+                        reviewers: (try Actor("rev", role: "reviewer"), try Actor("rev", role: "reviewer")), on: conn)
+        let id = try #require(try json(try h.run(["closure", "apply", "A", "--evidence", "p", "--format", "json"], as: "opA").stdout)["id"] as? Int)
+        for (args, prefix) in [
+            (["closure", "visit", String(id), "--date", "2026-02-30", "--participant", "x", "--checked-hm2", "1", "--finding", "f"], "error: date:"),
+            (["closure", "visit", String(id), "--date", "2026-01-05", "--participant", "x", "--checked-hm2", "1e3", "--finding", "f"],
+             "error: checked-hm2:"),
+            (["closure", "confirm", String(id), "--number", "N-1"], "error: state:"),
+            (["mine", "merge", "--from", "A", "--into", "B", "--approved-on", "yesterday", "--document", "d"], "error: approved-on:"),
+            (["mine", "merge", "--from", "A", "--into", "A", "--approved-on", "2025-01-02", "--document", "d"], "error: into_license:"),
+        ] {
+            let r = try h.run(args, as: args[0] == "mine" ? "boss" : "rev")
+            #expect(r.status == 65 && r.stderr.hasPrefix(prefix) && r.stdout.isEmpty, "\(args): \(r.stderr)")
+        }
+        // `calendar load FILE` as the issue names it: no --source needed (the file's name stands for it)
+        let schedule = try writeCSV("day,kind,name\n2027-01-01,holiday,元旦（测试）\n")
+        defer { try? FileManager.default.removeItem(atPath: schedule) }
+        #expect(try h.run(["calendar", "load", schedule], as: "boss").stdout == "loaded 1 days of 2027\n")
+        #expect(try h.run(["calendar", "load", "/nonexistent/schedule.csv"], as: "boss").status == 66)
+        let badCSV = try writeCSV("day,kind\n2027-02-01,holiday\n")
+        defer { try? FileManager.default.removeItem(atPath: badCSV) }
+        let bad = try h.run(["calendar", "load", badCSV], as: "boss")
+        #expect(bad.status == 65 && bad.stderr.hasPrefix("error: file: must begin with the header day,kind,name"), "\(bad.stderr)")
+        // the mergers are the bureau's, whichever way the CLI runs
+        #expect(try h.run(["mine", "mergers"], as: "opA").status == 65)
+        #expect(try h.run(["mine", "mergers", "--format", "csv"], as: "aud").stdout.hasPrefix("id,from_license,into_license"))
+        // the report takes a year, a day, or both (the year's figures, their rates as of the day)
+        let both = try json(try h.run(["report", "restoration", "--year", "2025", "--as-of", "2026-01-01", "--format", "json"],
+                                      as: "aud").stdout)
+        #expect(both["year"] as? Int == 2025 && both["as_of"] as? String == "2026-01-01")
+        #expect(try h.db.count("SELECT count(*) FROM closure_visits") + (try h.db.count("SELECT count(*) FROM mergers")) == 0)
+    }
+
     /// Settings: everyone reads them, an administrator sets them within their bounds.
     @Test(arguments: CLIMode.allCases)
     func settings(mode: CLIMode) throws {

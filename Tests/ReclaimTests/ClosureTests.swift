@@ -270,6 +270,22 @@ func preliminaryPass(_ conn: Connection, daysAgo: Int = 0) throws -> ClosureAppl
         #expect(release?.sqlState?.code == "RCREL" || release?.sqlState?.code == "RCACT")
     }
 
+    /// The operator files twice at once (a double click, two tabs): one application, the other told so.
+    @Test func twoFilingsAtOnce() async throws {
+        let (db, conn) = try closureDatabase()
+        try restore(conn)
+        let outcomes = try await withThrowingTaskGroup(of: ReclaimError.Kind?.self) { group in
+            for _ in 0..<2 {
+                group.addTask {
+                    do { _ = try file(try db.connect()); return nil } catch let e as ReclaimError { return e.kind }
+                }
+            }
+            return try await group.reduce(into: [ReclaimError.Kind?]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 == nil }.count == 1 && outcomes.contains(.conflict), "\(outcomes)")
+        #expect(try db.count("SELECT count(*) FROM closure_applications") == 1)
+    }
+
     /// Two reviewers confirm at once: one confirmation, one acceptance.
     @Test func twoConfirmationsAtOnce() async throws {
         let (db, conn) = try closureDatabase()
