@@ -30,15 +30,19 @@ struct MineCommand: AsyncParsableCommand {
         @Option(help: "Six-digit region code.") var regionCode: String = MineRegistry.defaultRegion
         @Option(help: "Method detail for the accrual (e.g. open-pit-layered; see mine update --help).")
         var methodDetail: MethodDetail?
+        @Option(name: .customLong("licensed-on"),
+                help: "The day the mining right has been held since (采矿权登记日期), YYYY-MM-DD; default today.")
+        var licensedOn: String?
         @Option(help: "Output format.") var format: DetailFormat = .table
 
         func run() async throws {
             try await reportingFailures {
                 let area = try Area.parseHectares(areaHm2, field: "area-hm2")
+                let since = try licensedOn.map { try FundLedger.parseDate($0, field: "licensed-on") }
                 let new = NewMine(
                     license: license, name: name, holder: holder, mineral: mineral, mineralClass: mineralClass,
                     scale: scale, method: method, status: status, area: area, landType: landType,
-                    regionCode: regionCode, methodDetail: methodDetail)
+                    regionCode: regionCode, methodDetail: methodDetail, licensedOn: since)
                 try await target.with { api in
                     let mine = try await api.addMine(new)
                     switch format {
@@ -147,11 +151,14 @@ struct MineCommand: AsyncParsableCommand {
         @Option var landType: LandType?
         @Option(help: "open-pit-layered | open-pit-other (open-pit, solid-energy); pit-depth-30m-or-less | pit-depth-over-30m (open-pit, metal or non-metal); underground-backfill | underground-no-subsidence | underground-subsidence (underground, solid); non-solid (underground, non-solid-energy). A change is a change of method.")
         var methodDetail: MethodDetail?
+        @Option(name: .customLong("licensed-on"),
+                help: "Correct the day the mining right has been held since, YYYY-MM-DD (no plan-§6.2 change).")
+        var licensedOn: String?
         @Option(help: "Output format.") var format: DetailFormat = .table
 
         func validate() throws {
             if name == nil, holder == nil, mineral == nil, mineralClass == nil, scale == nil, method == nil,
-               status == nil, areaHm2 == nil, landType == nil, methodDetail == nil {
+               status == nil, areaHm2 == nil, landType == nil, methodDetail == nil, licensedOn == nil {
                 throw ValidationError("name at least one field to change, e.g. --status suspended")
             }
         }
@@ -159,9 +166,10 @@ struct MineCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 let area = try areaHm2.map { try Area.parseHectares($0, field: "area-hm2") }
+                let since = try licensedOn.map { try FundLedger.parseDate($0, field: "licensed-on") }
                 let change = MineUpdate(name: name, holder: holder, mineral: mineral, mineralClass: mineralClass,
                                         scale: scale, method: method, status: status, area: area, landType: landType,
-                                        methodDetail: methodDetail)
+                                        methodDetail: methodDetail, licensedOn: since)
                 try await target.with { api in
                     let result = try await api.updateMine(license, change)
                     switch format {

@@ -1,4 +1,5 @@
 import Foundation
+import PQKit
 import Reclaim
 
 /// Something that prints as rows of a table or CSV.
@@ -63,10 +64,10 @@ enum Output {
 extension Mine: Tabular {
     static var headers: [String] {
         ["license", "name", "holder", "mineral", "mineral_class", "scale", "method", "status", "area_hm2",
-         "land_type", "region_code", "method_detail"]
+         "land_type", "region_code", "method_detail", "licensed_on"]
     }
     var cells: [String] {
         [license, name, holder, mineral, mineralClass.rawValue, scale.rawValue, method.rawValue, status.rawValue,
-         area.hectares, landType.rawValue, regionCode, methodDetail?.rawValue ?? ""]
+         area.hectares, landType.rawValue, regionCode, methodDetail?.rawValue ?? "", licensedOn.description]
     }
 }

@@ -117,15 +117,20 @@ struct ReportCommand: AsyncParsableCommand {
 
     struct Targets: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "The master plan's 2025 targets: each figure, its target, whether it is met, and the 2020 baseline.")
+            abstract: "The master plan's 2025 targets (indicative, 预期性): each figure, its target, whether it is met, and the 2020 baseline.",
+            discussion: "The registry is rebuilt as of --as-of (default today): a mine counts while it holds its right, from the day it was licensed until it is merged away or its closure confirmed; closed (闭坑) mines still count, as in the 2020 baseline of 78. The plan's mid-term and final dates are 2023-12-31 and 2025-12-31.")
         @OptionGroup var target: BackendOptions
-        @Option(help: "The output year for sand-and-gravel output (default: the latest reported).") var year: String?
+        @Option(help: "The output year for sand-and-gravel output (default: the last year ended by --as-of, else the latest reported).")
+        var year: String?
+        @Option(name: .customLong("as-of"), help: "Rebuild the registry as of this day, YYYY-MM-DD (default: today).")
+        var asOf: String?
         @OptionGroup var output: ReportOptions
 
         func run() async throws {
-            let year = self.year
+            let (year, asOf) = (self.year, self.asOf)
             try await output.show(via: target, summary: { $0.targets.compactMap(\.note).joined(separator: "\n").nilIfEmpty }) { api in
-                try await api.targetsReport(year: try year.map { try parseYear($0) })
+                try await api.targetsReport(year: try year.map { try parseYear($0) },
+                                            asOf: try asOf.map { try FundLedger.parseDate($0, field: "as-of") })
             }
         }
     }

@@ -430,9 +430,9 @@ public final class DatabaseBackend: ReclaimAPI {
         return try Reports.legacy(on: connection)
     }
 
-    public func targetsReport(year: Int?) async throws -> TargetsReport {
+    public func targetsReport(year: Int?, asOf: CalendarDate?) async throws -> TargetsReport {
         try check(ReportPolicy.targets)
-        return try Reports.targets(year: year, on: connection)
+        return try Reports.targets(year: year, asOf: asOf, on: connection)
     }
 
     public func disclosure(_ license: String, year: Int) async throws -> DisclosureReport {

@@ -173,6 +173,7 @@ public final class HTTPBackend: ReclaimAPI {
             "mineral_class": m.mineralClass.rawValue, "scale": m.scale.rawValue, "method": m.method.rawValue,
             "status": m.status.rawValue, "area_hm2": m.area.hectares, "land_type": m.landType.rawValue,
             "region_code": m.regionCode, "method_detail": m.methodDetail?.rawValue,
+            "licensed_on": m.licensedOn?.description,
         ]
         return try await fetch(Mine.self, request(.POST, "/mines", json: body)).0
     }
@@ -190,7 +191,7 @@ public final class HTTPBackend: ReclaimAPI {
             "name": c.name, "holder": c.holder, "mineral": c.mineral, "mineral_class": c.mineralClass?.rawValue,
             "scale": c.scale?.rawValue, "method": c.method?.rawValue, "status": c.status?.rawValue,
             "area_hm2": c.area?.hectares, "land_type": c.landType?.rawValue,
-            "method_detail": c.methodDetail?.rawValue,
+            "method_detail": c.methodDetail?.rawValue, "licensed_on": c.licensedOn?.description,
         ]
         return try await fetch(MineUpdateResult.self, request(.PATCH, "/mines/\(Self.segment(license))", json: body)).0
     }
@@ -636,8 +637,9 @@ extension HTTPBackend {
         try await fetch(LegacyReport.self, request(.GET, "/reports/legacy")).0
     }
 
-    public func targetsReport(year: Int?) async throws -> TargetsReport {
-        try await fetch(TargetsReport.self, request(.GET, "/reports/targets" + (year.map { "?year=\($0)" } ?? ""))).0
+    public func targetsReport(year: Int?, asOf: CalendarDate?) async throws -> TargetsReport {
+        let query = [year.map { "year=\($0)" }, asOf.map { "as_of=\($0)" }].compactMap { $0 }.joined(separator: "&")
+        return try await fetch(TargetsReport.self, request(.GET, "/reports/targets" + (query.isEmpty ? "" : "?" + query))).0
     }
 
     public func disclosure(_ license: String, year: Int) async throws -> DisclosureReport {

@@ -125,7 +125,7 @@ public protocol ReclaimAPI {
     func closureReport() async throws -> ClosureReport
     func legacyReport() async throws -> LegacyReport
     /// `year`: the output year for the sand-and-gravel output; nil for the latest reported.
-    func targetsReport(year: Int?) async throws -> TargetsReport
+    func targetsReport(year: Int?, asOf: CalendarDate?) async throws -> TargetsReport
     func disclosure(_ license: String, year: Int) async throws -> DisclosureReport
 
     /// Releases the connection or client.

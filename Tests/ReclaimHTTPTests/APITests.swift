@@ -215,6 +215,22 @@ import Testing
             try await client.execute(uri: "/v1/reports/disclosure/NOPE/2025", method: .get, headers: s.headers("aud"))
                 .problem(.notFound)
             try await client.execute(uri: "/v1/reports/targets", method: .get, headers: s.headers("opA")).problem(.forbidden)
+            // the registry as of a day; a day to come is refused by the rule (422), a malformed one is a 400
+            let then = try await client.execute(uri: "/v1/reports/targets?as_of=2020-12-31", method: .get, headers: s.headers("rev"))
+            let figures = try #require(try JSONSerialization.jsonObject(with: Data(then.text.utf8)) as? [[String: Any]])
+            #expect(figures.allSatisfy { $0["as_of"] as? String == "2020-12-31" } && figures.last?["year"] as? Int == 2020)
+            #expect(figures.first?["value"] as? String == "0")  // A and B were licensed today
+            try await client.execute(uri: "/v1/reports/targets?as_of=\(FundLedger.today.adding(days: 1))", method: .get,
+                                     headers: s.headers("rev")).problem(.unprocessableContent)
+            try await client.execute(uri: "/v1/reports/targets?as_of=2020-13-01", method: .get, headers: s.headers("rev"))
+                .problem(.badRequest)
+            // a mine registered with the day its right has been held since, and a day to come refused
+            let held = #"{"license":"N8","name":"n","holder":"h","mineral":"sand","mineral_class":"metal","scale":"small","method":"open-pit","status":"producing","area_hm2":"1","land_type":"other","licensed_on":"2012-04-05"}"#
+            let n8 = try await client.execute(uri: "/v1/mines", method: .post, headers: s.headers("boss"), body: body(held)).json()
+            #expect(n8["licensed_on"] as? String == "2012-04-05")
+            let later = held.replacingOccurrences(of: "N8", with: "N9").replacingOccurrences(of: "2012-04-05", with: "2999-01-01")
+            try await client.execute(uri: "/v1/mines", method: .post, headers: s.headers("boss"), body: body(later))
+                .problem(.badRequest)
             // neither year nor as_of: this year's, as of today; a malformed one is a 400
             let thisYear = try await client.execute(uri: "/v1/reports/restoration", method: .get, headers: s.headers("aud")).json()
             #expect(thisYear["year"] as? Int == FundLedger.today.year && thisYear["as_of"] as? String == FundLedger.today.description)

@@ -17,6 +17,29 @@ import Testing
         #expect(shown.obligations.isEmpty)
         #expect(shown.history.isEmpty)
         #expect(try db.count("SELECT count(*) FROM audit_log WHERE action = 'mine.add' AND actor = 'clerk'") == 1)
+        #expect(added.licensedOn == FundLedger.today)  // a right granted the day it is registered, unless told
+    }
+
+    @Test func theDayARightIsHeldSinceIsCheckedAndCorrectedWithHistory() throws {
+        let db = try TestDatabase.make()
+        let conn = try db.connect()
+        var new = try sampleMine()
+        for bad in ["1985-12-31", FundLedger.today.adding(days: 1).description] {
+            new.licensedOn = CalendarDate(iso: bad)
+            let error = #expect(throws: ReclaimError.self) { try MineRegistry.add(new, by: try Actor("clerk"), on: conn) }
+            #expect(error?.field == "licensed_on", "\(bad)")
+        }
+        #expect(try db.count("SELECT count(*) FROM mines") == 0)
+        new.licensedOn = CalendarDate(iso: "2009-07-01")
+        let mine = try MineRegistry.add(new, by: try Actor("clerk"), on: conn)
+        #expect(mine.licensedOn.description == "2009-07-01")
+        // a correction is history, and no change of what the plan was made for
+        let r = try MineRegistry.update(mine.license, MineUpdate(licensedOn: CalendarDate(iso: "2008-07-01")),
+                                        by: try Actor("clerk"), on: conn)
+        #expect(r.changes.map(\.field) == ["licensed_on"] && r.changes.first?.oldValue == "2009-07-01")
+        #expect(r.obligationsOpened.isEmpty && r.mine.licensedOn.description == "2008-07-01")
+        // the database refuses a day before licensing began, whoever writes
+        #expect(throws: PQError.self) { try conn.execute("UPDATE mines SET licensed_on = '1980-01-01'") }
     }
 
     @Test func duplicateLicenceIsAConflictAndWritesNothing() throws {

@@ -117,18 +117,18 @@ import Testing
         try mine("K1", "coal", .large, .producing)
         try mine("K2", "construction sand", .small, .producing)
         try mine("K3", " Construction Sand ", .medium, .suspended)
-        try mine("K4", "建筑用砂", .micro, .closed)  // closed: not counted
+        try mine("K4", "建筑用砂", .micro, .closed)  // closed, its closure not confirmed: still holds its right
         try mine("K5", "foundry sand", .small, .producing)  // industrial sand: not 砂石
         // 2025 output: K2 1500 t, corrected to 3000 t; K3 1.5 t; the coal mine's tonnes are not sand
         for (license, t) in [("K2", "1500"), ("K2", "3000"), ("K3", "1.5"), ("K1", "999999")] {
             _ = try OutputReports.report(license, year: 2025, quantity: try Quantity.parse(t), by: try clerk(), on: conn)
         }
         let figures = Dictionary(uniqueKeysWithValues: try Reports.targets(on: conn).targets.map { ($0.name, $0) })
-        #expect(figures["mine_count"]?.value == "4" && figures["mine_count"]?.met == true && figures["mine_count"]?.baseline2020 == "78")
-        #expect(figures.values.allSatisfy { !$0.binding })  // indicative (预期性), every one
-        #expect(figures["sand_gravel_mines"]?.value == "2" && figures["sand_gravel_mines"]?.met == true)
-        // large + medium: K1 and K3 of 4 → 50.00 %, below 60
-        #expect(figures["large_medium_share_percent"]?.value == "50.00" && figures["large_medium_share_percent"]?.met == false)
+        #expect(figures["mine_count"]?.value == "5" && figures["mine_count"]?.met == true && figures["mine_count"]?.baseline2020 == "78")
+        #expect(figures.values.allSatisfy { !$0.binding && $0.asOf == FundLedger.today })  // indicative (预期性), every one
+        #expect(figures["sand_gravel_mines"]?.value == "3" && figures["sand_gravel_mines"]?.met == true)
+        // large + medium: K1 and K3 of 5 → 40.00 %, below 60
+        #expect(figures["large_medium_share_percent"]?.value == "40.00" && figures["large_medium_share_percent"]?.met == false)
         // (3000 + 1.5) t at 1.5 t/m³ = 2001 m³, from the latest report of the latest year
         let output = try #require(figures["sand_gravel_output_m3"])
         #expect(output.value == "2001.000" && output.met && output.year == 2025
@@ -139,6 +139,46 @@ import Testing
         #expect(dense.value == "1500.750" && dense.note?.contains("at 2.000 t/m³") == true)
         #expect(try Reports.targets(year: 2024, on: conn).targets.last?.value == "0.000")
         #expect(Set(figures.keys) == ["mine_count", "sand_gravel_mines", "large_medium_share_percent", "sand_gravel_output_m3"])
+    }
+
+    /// The targets rebuilt as of a day: who held a right then, with the scale
+    /// and mineral the history says each had; merged-away rights stop counting.
+    @Test func targetsRebuildTheRegistryAsOfADay() throws {
+        let db = try TestDatabase.make()
+        let conn = try db.connect()
+        let admin = try Actor("admin", role: "admin")
+        func mine(_ license: String, _ mineral: String, _ scale: MineScale, _ status: MineStatus, since: String) throws {
+            var m = try sampleMine(license)
+            (m.mineral, m.scale, m.status) = (mineral, scale, status)
+            m.mineralClass = mineral == "coal" ? .solidEnergy : .buildingNonmetal
+            m.licensedOn = CalendarDate(iso: since)
+            _ = try MineRegistry.add(m, by: admin, on: conn)
+        }
+        try mine("K1", "coal", .large, .producing, since: "2010-05-01")
+        try mine("K2", "construction sand", .small, .producing, since: "2019-03-01")
+        try mine("K3", "construction sand", .medium, .producing, since: "2022-06-01")  // licensed after 2020
+        try mine("K4", "建筑用砂", .micro, .closed, since: "2015-01-01")
+        try mine("K5", "foundry sand", .small, .suspended, since: "2018-08-08")
+        _ = try MineRegistry.update("K2", MineUpdate(scale: .large), by: admin, on: conn)  // today: history after 2023
+        _ = try Mergers.record(from: "K5", into: "K1", approvedOn: CalendarDate(year: 2024, month: 1, day: 15)!,
+                               document: "鄂自然资发〔2024〕1号", by: admin, on: conn)
+        func figures(_ asOf: String?) throws -> [String: TargetFigure] {
+            Dictionary(uniqueKeysWithValues: try Reports.targets(asOf: asOf.flatMap(CalendarDate.init(iso:)), on: conn)
+                .targets.map { ($0.name, $0) })
+        }
+        // (mine_count, sand_gravel_mines, large_medium_share_percent)
+        func counts(_ f: [String: TargetFigure]) -> [String?] {
+            [f["mine_count"]?.value, f["sand_gravel_mines"]?.value, f["large_medium_share_percent"]?.value]
+        }
+        let end2020 = try figures("2020-12-31")
+        #expect(counts(end2020) == ["4", "2", "25.00"])  // K1 K2 K4 K5; K2 still small then
+        #expect(end2020["sand_gravel_output_m3"]?.year == 2020 && end2020["mine_count"]?.asOf.description == "2020-12-31")
+        #expect(counts(try figures("2023-12-31")) == ["5", "3", "40.00"])  // K3 licensed; K5 not yet merged away
+        #expect(counts(try figures(nil)) == ["4", "3", "75.00"])  // K5 merged into K1; K2 now large
+        #expect(try figures("2023-06-30")["sand_gravel_output_m3"]?.year == 2022)  // the last year ended by then
+        #expect(try figures("2009-12-31")["mine_count"]?.value == "0")
+        let future = #expect(throws: ReclaimError.self) { try Reports.targets(asOf: FundLedger.today.adding(days: 1), on: conn) }
+        #expect(future?.kind == .ruleViolation && future?.field == "as_of")
     }
 
     @Test func closureReportListsOverdueFirst() throws {
@@ -269,6 +309,17 @@ import Testing
         #expect(list.map { $0["name"] as? String } == ["mine_count", "sand_gravel_mines", "large_medium_share_percent",
                                                        "sand_gravel_output_m3"])
         #expect(list.first?["value"] as? String == "2" && list.first?["met"] as? Bool == true)
+        // a mine whose right is older, then the registry as it stood at the end of 2020
+        let older = try h.run(["mine", "add", "--license", "OLD-1", "--name", "老矿", "--holder", "某公司", "--mineral", "coal",
+                               "--mineral-class", "solid-energy", "--scale", "large", "--method", "open-pit", "--status",
+                               "suspended", "--area-hm2", "10", "--land-type", "grassland", "--licensed-on", "2011-03-15"],
+                              as: "boss")
+        #expect(older.status == 0, "\(older.stderr)")
+        let then = try h.run(["report", "targets", "--as-of", "2020-12-31", "--format", "json"], as: "rev")
+        let thenList = try #require(try JSONSerialization.jsonObject(with: Data(then.stdout.utf8)) as? [[String: Any]])
+        #expect(thenList.first?["value"] as? String == "1" && thenList.first?["as_of"] as? String == "2020-12-31", "\(then.stderr)")
+        let soon = try h.run(["report", "targets", "--as-of", FundLedger.today.adding(days: 1).description], as: "rev")
+        #expect(soon.status == 65 && soon.stderr.contains("as_of"), "\(soon.stderr)")
 
         let plans = try json(try h.run(["report", "annual-plans", "--year", "2025", "--format", "json"], as: "li").stdout)
         #expect((plans["counts"] as? [String: Any])?["approved"] as? Int == 1)

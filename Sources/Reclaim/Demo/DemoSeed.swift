@@ -61,7 +61,7 @@ public enum DemoSeed {
 
     /// The 78 mines: coal first (5 of them underground), then the others;
     /// statuses in that order: 28 producing, 10 under construction, 38
-    /// suspended, 2 closed.
+    /// suspended, 2 closed. Every right was held by the end of 2020.
     static func mines() throws -> [DemoMine] {
         let statuses: [MineStatus] = Array(repeating: .producing, count: 28) + Array(repeating: .underConstruction, count: 10)
             + Array(repeating: .suspended, count: 38) + Array(repeating: .closed, count: 2)
@@ -88,7 +88,9 @@ public enum DemoSeed {
                     holder: "演示矿业有限公司\(String(format: "%02d", i % 40 + 1))\(fictional)", mineral: kind.mineral,
                     mineralClass: kind.mineralClass, scale: kind.scale, method: detail.method, status: statuses[i],
                     area: Area(squareMetres: hectares * 10_000), landType: coal ? .grassland : (i % 4 == 0 ? .forest : .other),
-                    methodDetail: detail), output: output))
+                    // rights held since 2006–2020: the registry as of 2020-12-31 is the plan's baseline
+                    methodDetail: detail, licensedOn: CalendarDate(year: 2006 + i % 15, month: 1 + i % 12, day: 1 + i % 28)),
+                    output: output))
             }
         }
         return out

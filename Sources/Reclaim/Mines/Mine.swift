@@ -112,6 +112,9 @@ public struct Mine: Sendable, Equatable, Codable {
     public var regionCode: String
     /// Nil until set; an accrual assessment needs it.
     @Nullable public var methodDetail: MethodDetail?
+    /// The day the mining right has been held since (采矿权登记日期): the
+    /// registry rebuilt as of a date counts the mine from then.
+    public var licensedOn: CalendarDate
     public var createdAt: Date
     public var createdBy: String
     public var updatedAt: Date
@@ -125,6 +128,7 @@ public struct Mine: Sendable, Equatable, Codable {
         case landType = "land_type"
         case regionCode = "region_code"
         case methodDetail = "method_detail"
+        case licensedOn = "licensed_on"
         case createdAt = "created_at"
         case createdBy = "created_by"
         case updatedAt = "updated_at"
@@ -135,7 +139,7 @@ public struct Mine: Sendable, Equatable, Codable {
 
     static let columns = """
         license, name, holder, mineral, mineral_class, scale, method, status, area_m2, land_type,
-        region_code, method_detail, created_at, created_by, updated_at, updated_by
+        region_code, method_detail, licensed_on, created_at, created_by, updated_at, updated_by
         """
 
     init(row: Row) throws {
@@ -151,6 +155,7 @@ public struct Mine: Sendable, Equatable, Codable {
         landType = try row.decodeEnum("land_type")
         regionCode = try row.decode("region_code")
         methodDetail = try row.decode("method_detail", as: String?.self).flatMap(MethodDetail.init(rawValue:))
+        licensedOn = try row.decode("licensed_on")
         createdAt = try row.decode("created_at")
         createdBy = try row.decode("created_by")
         updatedAt = try row.decode("updated_at")

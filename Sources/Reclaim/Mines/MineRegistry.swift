@@ -14,13 +14,17 @@ public struct NewMine: Sendable {
     public var landType: LandType
     public var regionCode: String
     public var methodDetail: MethodDetail?
+    /// The day the mining right has been held since; nil is today (the
+    /// bureau's), for a right granted the day it is registered.
+    public var licensedOn: CalendarDate?
 
     public init(
         license: String, name: String, holder: String, mineral: String, mineralClass: MineralClass,
         scale: MineScale, method: MiningMethod, status: MineStatus, area: Area, landType: LandType,
-        regionCode: String = MineRegistry.defaultRegion, methodDetail: MethodDetail? = nil
+        regionCode: String = MineRegistry.defaultRegion, methodDetail: MethodDetail? = nil, licensedOn: CalendarDate? = nil
     ) {
         self.methodDetail = methodDetail
+        self.licensedOn = licensedOn
         self.license = license
         self.name = name
         self.holder = holder
@@ -47,13 +51,17 @@ public struct MineUpdate: Sendable {
     public var area: Area?
     public var landType: LandType?
     public var methodDetail: MethodDetail?
+    /// A correction of the day the right has been held since (no §6.2 change).
+    public var licensedOn: CalendarDate?
 
     public init(
         name: String? = nil, holder: String? = nil, mineral: String? = nil,
         mineralClass: MineralClass? = nil, scale: MineScale? = nil, method: MiningMethod? = nil,
-        status: MineStatus? = nil, area: Area? = nil, landType: LandType? = nil, methodDetail: MethodDetail? = nil
+        status: MineStatus? = nil, area: Area? = nil, landType: LandType? = nil, methodDetail: MethodDetail? = nil,
+        licensedOn: CalendarDate? = nil
     ) {
         self.methodDetail = methodDetail
+        self.licensedOn = licensedOn
         self.name = name
         self.holder = holder
         self.mineral = mineral
@@ -67,7 +75,7 @@ public struct MineUpdate: Sendable {
 
     public var isEmpty: Bool {
         name == nil && holder == nil && mineral == nil && mineralClass == nil && scale == nil
-            && method == nil && status == nil && area == nil && landType == nil && methodDetail == nil
+            && method == nil && status == nil && area == nil && landType == nil && methodDetail == nil && licensedOn == nil
     }
 }
 
@@ -124,14 +132,17 @@ public enum MineRegistry {
             throw ReclaimError.invalid("area_hm2", "must be greater than zero")
         }
         try new.methodDetail?.check(method: new.method, mineralClass: new.mineralClass)
-        return try conn.transactionally { conn in
+        let licensedOn = try checkLicensedOn(new.licensedOn ?? FundLedger.today)
+        var new = new
+        new.licensedOn = licensedOn
+        return try conn.transactionally { [new] conn in
             let row = try conn.queryFirst("""
                     INSERT INTO mines (license, name, holder, mineral, mineral_class, scale, method, status,
-                                       area_m2, land_type, region_code, method_detail, created_by, updated_by)
+                                       area_m2, land_type, region_code, method_detail, licensed_on, created_by, updated_by)
                     VALUES (\(license), \(name), \(holder), \(mineral), \(new.mineralClass.rawValue),
                             \(new.scale.rawValue), \(new.method.rawValue), \(new.status.rawValue),
                             \(new.area.squareMetres), \(new.landType.rawValue), \(new.regionCode),
-                            \(new.methodDetail?.rawValue), \(actor.name), \(actor.name))
+                            \(new.methodDetail?.rawValue), \(licensedOn), \(actor.name), \(actor.name))
                     ON CONFLICT (license) DO NOTHING
                     RETURNING \(unescaped: Mine.columns)
                     """)
@@ -218,6 +229,7 @@ public enum MineRegistry {
         if let area = update.area, area.squareMetres <= 0 {
             throw ReclaimError.invalid("area_hm2", "must be greater than zero")
         }
+        let licensedOn = try update.licensedOn.map(checkLicensedOn)
         return try conn.transactionally { conn in
             guard let row = try conn.queryFirst("""
                 SELECT id, \(unescaped: Mine.columns) FROM mines WHERE license = \(license) FOR UPDATE
@@ -244,6 +256,7 @@ public enum MineRegistry {
             note("status", old.status.rawValue, update.status?.rawValue)
             note("area_hm2", old.area.hectares, update.area?.hectares)
             note("land_type", old.landType.rawValue, update.landType?.rawValue)
+            note("licensed_on", old.licensedOn.description, licensedOn?.description)
             if let d = update.methodDetail, d != old.methodDetail {
                 diffs.append(("method_detail", old.methodDetail?.rawValue ?? "", d.rawValue))
             }
@@ -263,6 +276,7 @@ public enum MineRegistry {
                     area_m2 = coalesce(\(update.area?.squareMetres), area_m2),
                     land_type = coalesce(\(update.landType?.rawValue), land_type),
                     method_detail = coalesce(\(update.methodDetail?.rawValue), method_detail),
+                    licensed_on = coalesce(\(licensedOn), licensed_on),
                     updated_at = now(), updated_by = \(actor.name)
                 WHERE id = \(id)
                 RETURNING \(unescaped: Mine.columns)
@@ -304,6 +318,15 @@ public enum MineRegistry {
         }
     }
 
+    /// The day a right has been held since: not before mining rights were
+    /// licensed (the Mineral Resources Law of 1986), not after today.
+    static func checkLicensedOn(_ day: CalendarDate) throws -> CalendarDate {
+        guard day.year >= 1986, day <= FundLedger.today else {
+            throw ReclaimError.invalid("licensed_on", "\(day) is not a day a mining right could have been held since (1986-01-01 to today)")
+        }
+        return day
+    }
+
     static func notFound(_ license: String, field: String = "license") -> ReclaimError {
         ReclaimError(.notFound, field: field, "no mine with licence \(license)")
     }
@@ -323,7 +346,8 @@ extension NewMine {
     /// The canonical input text whose digest the audit record keeps.
     var auditText: String {
         [license, name, holder, mineral, mineralClass.rawValue, scale.rawValue, method.rawValue,
-         status.rawValue, String(area.squareMetres), landType.rawValue, regionCode, methodDetail?.rawValue ?? ""]
+         status.rawValue, String(area.squareMetres), landType.rawValue, regionCode, methodDetail?.rawValue ?? "",
+         licensedOn?.description ?? ""]
             .joined(separator: "\n")
     }
 }

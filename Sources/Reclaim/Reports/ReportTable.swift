@@ -64,7 +64,7 @@ public enum ReportHeadings {
         "state": "状态", "count": "数量", "budget_approved": "批准预算", "withdrawn": "已使用", "reported_spent": "报告支出",
         "reported_hm2": "报告治理面积", "id": "编号", "filed_on": "申请日期", "due_date": "验收期限",
         "working_days_left": "剩余工作日", "overdue": "是否超期", "value": "数值", "target": "目标", "met": "是否达标",
-        "baseline_2020": "2020年基数", "binding": "指标属性（预期性/约束性）", "note": "说明", "code": "图斑编号", "township": "乡镇", "area_hm2": "面积",
+        "baseline_2020": "2020年基数", "as_of": "截至日期", "binding": "指标属性（预期性/约束性）", "note": "说明", "code": "图斑编号", "township": "乡镇", "area_hm2": "面积",
         "notice_state": "公示状态", "project": "治理项目", "source": "资金来源", "planned": "计划资金",
         "committed": "已拨付", "spent": "已支出", "item": "项目", "type": "工程类型", "location": "位置", "budget": "预算",
     ]

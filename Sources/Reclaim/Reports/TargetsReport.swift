@@ -49,11 +49,14 @@ public struct TargetFigure: Sendable, Equatable, Codable {
     @Nullable public var note: String?
     /// The master plan's targets are indicative (预期性), not binding (约束性).
     public var binding = false
+    /// The day the registry was rebuilt as of.
+    public var asOf: CalendarDate
 
     enum CodingKeys: String, CodingKey {
         case name, value, target, comparison, met
         case baseline2020 = "baseline_2020"
         case year, note, binding
+        case asOf = "as_of"
     }
 }
 
@@ -69,35 +72,45 @@ public struct TargetsReport: Sendable, Equatable, Codable {
 extension TargetsReport: TabularReport {
     public func table(unit: Money.Unit) -> ReportTable {
         ReportTable([("name", .text), ("value", .text), ("target", .text), ("met", .text), ("baseline_2020", .text),
-                     ("year", .text), ("binding", .text), ("note", .text)],
+                     ("as_of", .text), ("year", .text), ("binding", .text), ("note", .text)],
                     rows: targets.map {
                         [$0.name, $0.value, ($0.comparison == "at_most" ? "<= " : ">= ") + $0.target, String($0.met),
-                         $0.baseline2020 ?? "", $0.year.map(String.init) ?? "", $0.binding ? "binding" : "indicative",
-                         $0.note ?? ""]
+                         $0.baseline2020 ?? "", $0.asOf.description, $0.year.map(String.init) ?? "",
+                         $0.binding ? "binding" : "indicative", $0.note ?? ""]
                     })
     }
 }
 
 extension Reports {
-    /// The targets as the registry stands now; sand-and-gravel output from
-    /// the latest output report of each such mine for `year` (default: the
-    /// latest year any output was reported), tonnes converted to m³ at
-    /// `SandAndGravel.tonnesPerCubicMetre`.
-    public static func targets(year: Int? = nil, on conn: Connection) throws -> TargetsReport {
+    /// The targets with the registry rebuilt as of the end of `asOf`
+    /// (default: today; the plan's mid-term and final dates are 2023-12-31
+    /// and 2025-12-31): the mines counted the way the plan's 2020 baseline
+    /// counts them (`registry_as_of` in sql/functions/mines.sql), with the
+    /// mineral and scale each had then. Sand-and-gravel output is that of
+    /// `year`; by default the last year ended by `asOf` when one is given,
+    /// else the latest year any output was reported. Tonnes convert to m³ at
+    /// each mineral's bulk-density setting, which the figure's note names.
+    public static func targets(year: Int? = nil, asOf: CalendarDate? = nil, on conn: Connection) throws -> TargetsReport {
         if let year { try OutputReports.checkYear(year) }
+        let today = FundLedger.today
+        if let asOf, asOf.year < 1986 || asOf > today {
+            throw ReclaimError(.ruleViolation, field: "as_of", "\(asOf) is not a day the registry can be rebuilt for (1986-01-01 to today)")
+        }
+        let day = asOf ?? today
         return try snapshot(on: conn) { conn in
             guard let row = try conn.queryFirst("""
-                SELECT count(*) FILTER (WHERE status <> 'closed') AS mines,
-                       count(*) FILTER (WHERE status <> 'closed' AND scale IN ('large', 'medium')) AS large_medium,
-                       count(*) FILTER (WHERE status <> 'closed' AND lower(btrim(mineral)) = ANY (\(SandAndGravel.minerals)))
-                           AS sand_gravel
-                FROM mines
+                SELECT count(*) AS mines,
+                       count(*) FILTER (WHERE scale IN ('large', 'medium')) AS large_medium,
+                       count(*) FILTER (WHERE lower(btrim(mineral)) = ANY (\(SandAndGravel.minerals))) AS sand_gravel
+                FROM registry_as_of(\(day))
                 """) else { throw ReclaimError(.internal, "the registry could not be counted") }
             let mines: Int64 = try row.decode("mines")
             let largeMedium: Int64 = try row.decode("large_medium")
             let sandGravel: Int64 = try row.decode("sand_gravel")
-            let outputYear: Int? = try year ?? conn.queryFirst("SELECT max(year) AS y FROM output_reports")?
-                .decode("y", as: Int32?.self).map(Int.init)
+            let lastEnded = day.month == 12 && day.day == 31 ? day.year : day.year - 1
+            let outputYear: Int? = try year ?? (asOf == nil
+                ? conn.queryFirst("SELECT max(year) AS y FROM output_reports")?.decode("y", as: Int32?.self).map(Int.init)
+                : lastEnded)
             // the latest report of each mine for the year (corrections supersede), by conversion group
             var m3 = Int64(0)
             var converted: [String] = []
@@ -120,16 +133,18 @@ extension Reports {
             }
             let total = Quantity(thousandths: m3)
             let share = basisPoints(largeMedium * 100, of: mines * 100) ?? 0
+            let counted = "rights held on \(day): licensed by then, not merged away, closure not confirmed (闭坑 mines count, as in the 2020 baseline)"
             return TargetsReport(targets: [
                 TargetFigure(name: "mine_count", value: String(mines), target: "68", comparison: "at_most", met: mines <= 68,
-                             baseline2020: "78", year: nil, note: nil),
+                             baseline2020: "78", year: nil, note: counted, asOf: day),
                 TargetFigure(name: "sand_gravel_mines", value: String(sandGravel), target: "21", comparison: "at_most",
-                             met: sandGravel <= 21, baseline2020: "38", year: nil, note: nil),
+                             met: sandGravel <= 21, baseline2020: "38", year: nil, note: nil, asOf: day),
                 TargetFigure(name: "large_medium_share_percent", value: ExactDecimal.format(share, scale: 2), target: "60.00",
-                             comparison: "at_least", met: share >= 6000, baseline2020: "20.4", year: nil, note: nil),
+                             comparison: "at_least", met: share >= 6000, baseline2020: "20.4", year: nil, note: nil,
+                             asOf: day),
                 TargetFigure(name: "sand_gravel_output_m3", value: total.description, target: "1280000.000",
                              comparison: "at_most", met: total.thousandths <= 1_280_000_000, baseline2020: nil, year: outputYear,
-                             note: converted.isEmpty ? nil : converted.joined(separator: "; ")),
+                             note: converted.isEmpty ? nil : converted.joined(separator: "; "), asOf: day),
             ])
         }
     }

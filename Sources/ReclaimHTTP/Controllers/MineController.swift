@@ -60,7 +60,7 @@ struct MineController {
 
     static let fields: Set<String> = [
         "license", "name", "holder", "mineral", "mineral_class", "scale", "method", "status", "area_hm2", "land_type",
-        "region_code", "method_detail",
+        "region_code", "method_detail", "licensed_on",
     ]
 
     @Sendable func create(_ request: Request, _ context: AppContext) async throws -> Response {
@@ -78,13 +78,16 @@ struct MineController {
         let landType = body.parse("land_type", body.string("land_type", required: true), LandType.parse)
         let region = body.string("region_code", nullable: true) ?? MineRegistry.defaultRegion
         let detail = body.parse("method_detail", body.string("method_detail", nullable: true), MethodDetail.parse)
+        let since = body.parse("licensed_on", body.string("licensed_on", nullable: true)) {
+            try FundLedger.parseDate($0, field: "licensed_on")
+        }
         try body.finish()
         guard let license, let name, let holder, let mineral, let mineralClass, let scale, let method, let status,
               let area, let landType
         else { throw Problem.badRequest("missing fields") }
         let new = NewMine(license: license, name: name, holder: holder, mineral: mineral, mineralClass: mineralClass,
                           scale: scale, method: method, status: status, area: area, landType: landType,
-                          regionCode: region, methodDetail: detail)
+                          regionCode: region, methodDetail: detail, licensedOn: since)
         let actor = try context.actor()
         return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
             (.created, try ReclaimJSON.encode(try MineRegistry.add(new, by: actor, on: conn)))
@@ -103,7 +106,8 @@ struct MineController {
             status: body.parse("status", body.string("status"), MineStatus.parse),
             area: body.parse("area_hm2", body.string("area_hm2")) { try Area.parseHectares($0) },
             landType: body.parse("land_type", body.string("land_type"), LandType.parse),
-            methodDetail: body.parse("method_detail", body.string("method_detail"), MethodDetail.parse))
+            methodDetail: body.parse("method_detail", body.string("method_detail"), MethodDetail.parse),
+            licensedOn: body.parse("licensed_on", body.string("licensed_on")) { try FundLedger.parseDate($0, field: "licensed_on") })
         try body.finish()
         let actor = try context.actor()
         return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in

@@ -19,12 +19,7 @@ struct ReportController {
         routes.api(.get, "/reports/restoration") { request, context in
             // ?as_of=DATE measures the rates on that day (its year's figures); else ?year=Y as of its last day
             let only = try Self.scope(context)
-            var asOf: CalendarDate?
-            if let text = request.uri.queryParameters[Substring("as_of")].map(String.init) {
-                do { asOf = try FundLedger.parseDate(text, field: "as_of") } catch let e as ReclaimError {
-                    throw Problem.badRequest(e.description, errors: [.init(field: "as_of", detail: e.message)])
-                }
-            }
+            let asOf = try Self.asOf(request)
             // the year's figures (default: as_of's year, else this year), their rates as of as_of (default: today)
             let asked = request.uri.queryParameters[Substring("year")] == nil ? nil : try Self.requiredYear(request)
             let year = asked ?? asOf?.year ?? FundLedger.today.year
@@ -49,8 +44,8 @@ struct ReportController {
         }
         routes.api(.get, "/reports/targets") { request, context in
             try ReportPolicy.targets.check(try context.requirePrincipal())
-            let year = try AnnualPlanController.queryYear(request)
-            return try await render(request, context) { try Reports.targets(year: year, on: $0) }
+            let (year, asOf) = (try AnnualPlanController.queryYear(request), try Self.asOf(request))
+            return try await render(request, context) { try Reports.targets(year: year, asOf: asOf, on: $0) }
         }
         routes.api(.get, "/reports/disclosure/{license}/{year}") { request, context in
             let license = try context.license()
@@ -90,6 +85,14 @@ struct ReportController {
             throw Problem.badRequest("year is required", errors: [.init(field: "year", detail: "is required")])
         }
         return year
+    }
+
+    /// The `as_of` query parameter, a date, when given.
+    static func asOf(_ request: Request) throws -> CalendarDate? {
+        guard let text = request.uri.queryParameters[Substring("as_of")].map(String.init) else { return nil }
+        do { return try FundLedger.parseDate(text, field: "as_of") } catch let e as ReclaimError {
+            throw Problem.badRequest(e.description, errors: [.init(field: "as_of", detail: e.message)])
+        }
     }
 
     static func scope(_ context: AppContext) throws -> [String]? {
