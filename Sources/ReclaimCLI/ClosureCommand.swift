@@ -215,7 +215,8 @@ struct ClosureCommand: AsyncParsableCommand {
                 ("id", String(a.id)), ("license", a.license), ("state", a.state.rawValue),
                 ("filed_on", a.filedOn.description), ("filed_by", a.filedBy),
                 ("due_date", a.dueDate.description + (a.dueProvisional ? " (provisional: no holiday schedule loaded)" : "")),
-                ("working_days_used", String(a.workingDaysUsed)),
+                ("working_days_used", String(a.workingDaysUsed)
+                    + (a.workingDaysCarried > 0 ? " (\(a.workingDaysCarried) before the last rectification)" : "")),
                 ("working_days_left", String(a.workingDaysLeft) + (a.overdue ? " (overdue)" : "")),
                 ("evidence", a.evidence.joined(separator: ", ")), ("note", a.note ?? ""),
                 ("panel", a.panel.joined(separator: ", ")),

@@ -221,17 +221,22 @@ func preliminaryPass(_ conn: Connection, daysAgo: Int = 0) throws -> ClosureAppl
     @Test func aFailedVoteIssuesTheRectificationOpinion() throws {
         let (_, conn) = try closureDatabase()
         try restore(conn)
-        let app = try file(conn)
+        let app = try file(conn, dated: FundLedger.today.adding(days: -30))
         _ = try Closures.assignPanel(app.id, members: panelOfThree, by: try reviewerNamed("r5"), on: conn)
-        _ = try Closures.recordVisit(app.id, date: FundLedger.today, participants: ["r1"], checked: try Area.parseHectares("3"),
-                                     finding: "覆土不足", by: try reviewerNamed("r1"), on: conn)
+        _ = try Closures.recordVisit(app.id, date: FundLedger.today.adding(days: -20), participants: ["r1"],
+                                     checked: try Area.parseHectares("3"), finding: "覆土不足", by: try reviewerNamed("r1"), on: conn)
         _ = try Closures.vote(app.id, pass: false, opinion: "覆土不足", by: try reviewerNamed("r1"), on: conn)
         _ = try Closures.vote(app.id, pass: true, opinion: "可以", by: try reviewerNamed("r2"), on: conn)
         let rejected = try Closures.vote(app.id, pass: false, opinion: "补植", by: try expertNamed("e1"), on: conn)
         #expect(rejected.state == .rejected && rejected.decision?.rectificationItems == ["覆土不足", "补植"])
         #expect(try MineRegistry.find("A", on: conn).status == .producing)
         #expect(throws: ReclaimError.self) { try FundLedger.release("A", by: try clerk(), on: conn) }
-        #expect(try file(conn).id != app.id)
+        // the re-application's clock runs on from the days the first one used (none pass while rectifying:
+        // filed the day of the opinion, its due date is the first one's)
+        let again = try file(conn)
+        #expect(again.id != app.id && rejected.workingDaysUsed > 15 && rejected.workingDaysCarried == 0)
+        #expect(again.workingDaysCarried == rejected.workingDaysUsed && again.workingDaysUsed == rejected.workingDaysUsed)
+        #expect(again.dueDate == rejected.dueDate && again.workingDaysLeft == 60 - rejected.workingDaysUsed, "\(again)")
     }
 
     /// The database holds each step, whoever calls: as the service's role, an
@@ -393,6 +398,34 @@ func preliminaryPass(_ conn: Connection, daysAgo: Int = 0) throws -> ClosureAppl
         }
         #expect(WorkCalendar.workingDay(60, after: start, listed: listed) == day)
         #expect(WorkCalendar.workingDays(after: start, through: day, listed: listed) == 60)
+    }
+
+    /// The clock stands still while the operator rectifies: a re-application runs on from the days used before the
+    /// rectification opinion, across a holiday week.
+    @Test func theClockPausesWhileTheOperatorRectifies() throws {
+        func day(_ s: String) throws -> CalendarDate { try #require(CalendarDate(iso: s)) }
+        // a holiday week (listed here for the test) with a Sunday and a Saturday worked
+        var listed: [CalendarDate: CalendarDay.Kind] = [:]
+        for d in 1...7 { listed[try day("2026-10-0\(d)")] = .holiday }
+        listed[try day("2026-09-27")] = .workday
+        listed[try day("2026-10-10")] = .workday
+        // filed Monday 09-14, rectification opinion Friday 10-16: 4 + 5 + 1 (Sun 27th) + 3 + 0 + 2 + 1 (Sat 10th) + 5
+        let first = ClosureClock.Round(filed: try day("2026-09-14"), opinion: try day("2026-10-16"))
+        let decided = ClosureClock(filed: first.filed, decided: first.opinion, rounds: [], today: try day("2026-11-20"),
+                                   listed: listed)
+        #expect(decided.used == 21 && decided.left == 0 && !decided.overdue)
+        // rectified for a month, applied again Monday 11-16; seen Friday 11-20
+        let again = ClosureClock(filed: try day("2026-11-16"), decided: nil, rounds: [first], today: try day("2026-11-20"),
+                                 listed: listed)
+        #expect(again.carried == 21 && again.used == 25 && again.left == 35 && !again.overdue)
+        #expect(again.due == WorkCalendar.workingDay(39, after: try day("2026-11-16"), listed: listed))
+        // the 21 working days of rectification (10-19 to 11-16) pushed the due date back by as many
+        #expect(again.due == WorkCalendar.workingDay(60 + 21, after: first.filed, listed: listed))
+        // rounds that used the whole 60 leave nothing: due the day of filing, overdue the next day
+        let spent = ClosureClock(filed: try day("2026-11-16"), decided: nil,
+                                 rounds: [ClosureClock.Round(filed: try day("2026-06-01"), opinion: try day("2026-10-16"))],
+                                 today: try day("2026-11-17"), listed: listed)
+        #expect(spent.carried > 60 && spent.due.description == "2026-11-16" && spent.overdue && spent.left == 0)
     }
 
     @Test func theCalendarIsTheBureaus() throws {

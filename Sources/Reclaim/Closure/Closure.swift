@@ -118,6 +118,10 @@ public struct ClosureApplication: Sendable, Equatable, Codable {
     public var dueProvisional: Bool
     /// Working days from filing to the decision (or to today while open).
     public var workingDaysUsed: Int
+    /// Of those, the working days earlier applications of the mine used
+    /// before their rectification opinions: the clock pauses while the
+    /// operator rectifies and runs on when they apply again.
+    public var workingDaysCarried: Int
     /// Working days from today through the due date (0 once decided or past).
     public var workingDaysLeft: Int
     public var overdue: Bool
@@ -143,6 +147,7 @@ public struct ClosureApplication: Sendable, Equatable, Codable {
         case dueDate = "due_date"
         case dueProvisional = "due_provisional"
         case workingDaysUsed = "working_days_used"
+        case workingDaysCarried = "working_days_carried"
         case workingDaysLeft = "working_days_left"
         case overdue, evidence, note
         case filedBy = "filed_by"
@@ -171,7 +176,9 @@ public struct ClosureApplication: Sendable, Equatable, Codable {
 /// 6. after the notice, with no objection open or upheld, a reviewer issues
 ///    the confirmation (验收合格确认书) and the mine is closed;
 /// 7. only then may finance release the fund (`FundLedger.release`).
-/// The whole is due within 60 working days of filing (art. 29). Each step is
+/// The whole is due within 60 working days of filing (art. 29), not counting
+/// the time the operator spends rectifying after a rectification opinion:
+/// a re-application's clock starts with the days the earlier ones used. Each step is
 /// checked again by the database (sql/functions/closure.sql).
 public enum Closures {
     public static let workflow = Workflow<ClosureState, ClosureAction>(
@@ -509,11 +516,22 @@ public enum Closures {
             """)
         else { throw ReclaimError(.notFound, field: "id", "no closure application \(id)") }
         let filed: CalendarDate = try row.decode("filed_on")
-        // One read of the calendar serves the due date and the days used and
-        // left: 60 working days fit well inside 200 calendar days.
-        let listed = try WorkCalendar.listed(from: filed, days: 200, on: conn)
-        let due = WorkCalendar.workingDay(workingDaysAllowed, after: filed, listed: listed)
         let today = FundLedger.today
+        // The mine's earlier rounds: each application that ended in a
+        // rectification opinion, from its filing to that opinion. The clock
+        // stood still between an opinion and the next filing (整改期间不计入).
+        let rounds: [ClosureClock.Round] = try conn.query("""
+            SELECT c.filed_on, bureau_date(max(d.decided_at)) AS decided_on
+            FROM closure_applications c
+            JOIN review_records r ON r.record_type = 'closure-application' AND r.record_id = c.id AND r.state = 'rejected'
+            JOIN review_decisions d ON d.record_type = 'closure-application' AND d.record_id = c.id AND d.action = 'reject'
+            WHERE c.mine_id = (SELECT mine_id FROM closure_applications WHERE id = \(id)) AND c.id < \(id)
+            GROUP BY c.id, c.filed_on ORDER BY c.id
+            """).rows.map { ClosureClock.Round(filed: try $0.decode("filed_on"), opinion: try $0.decode("decided_on")) }
+        // One read of the calendar serves every count: 60 working days fit
+        // well inside 200 calendar days from filing.
+        let listed = try WorkCalendar.listed(from: min(rounds.first?.filed ?? filed, filed),
+                                             through: max(filed.adding(days: 200), today), on: conn)
         let state: ClosureState = try row.decodeEnum("state")
         let votes = try conn.query("""
             SELECT reviewer, pass, opinion, voted_at FROM closure_votes WHERE application_id = \(id) ORDER BY voted_at, reviewer
@@ -557,14 +575,13 @@ public enum Closures {
             decidedOn = try row.decode("confirmed_on", as: CalendarDate?.self)
                 ?? CalendarDate.today(in: FundLedger.bureauTimeZone, now: d.decidedAt)
         }
-        let open = decision == nil
-        let usedThrough = min(decidedOn ?? today, today)
+        let clock = ClosureClock(filed: filed, decided: decision == nil ? nil : decidedOn ?? today, rounds: rounds,
+                                 today: today, allowed: workingDaysAllowed, listed: listed)
         return ClosureApplication(
-            id: id, license: try row.decode("license"), state: state, filedOn: filed, dueDate: due,
-            dueProvisional: !(try WorkCalendar.scheduled(from: filed, to: due, on: conn)),
-            workingDaysUsed: usedThrough > filed ? WorkCalendar.workingDays(after: filed, through: usedThrough, listed: listed) : 0,
-            workingDaysLeft: open ? WorkCalendar.workingDays(after: today, through: due, listed: listed) : 0,
-            overdue: open && today > due, evidence: try row.decode("evidence"), note: try row.decode("note"),
+            id: id, license: try row.decode("license"), state: state, filedOn: filed, dueDate: clock.due,
+            dueProvisional: !(try WorkCalendar.scheduled(from: filed, to: clock.due, on: conn)),
+            workingDaysUsed: clock.used, workingDaysCarried: clock.carried, workingDaysLeft: clock.left,
+            overdue: clock.overdue, evidence: try row.decode("evidence"), note: try row.decode("note"),
             filedBy: try row.decode("filed_by"), checks: try row.decode("checks"),
             panel: try panel(of: id, on: conn), visits: visits, votes: votes,
             noticeEndsOn: try row.decode("ends_on"), objections: objections,

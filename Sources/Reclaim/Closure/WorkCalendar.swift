@@ -112,11 +112,13 @@ public enum WorkCalendar {
             """).rows.map { CalendarDay(day: try $0.decode("day"), kind: try $0.decodeEnum("kind"), name: try $0.decode("name")) }
     }
 
-    /// The listed days from `from` on, for counting.
-    static func listed(from: CalendarDate, days: Int, on conn: Connection) throws -> [CalendarDate: CalendarDay.Kind] {
+    /// The listed days from `from` through `through`, for counting.
+    static func listed(from: CalendarDate, through: CalendarDate, on conn: Connection) throws
+        -> [CalendarDate: CalendarDay.Kind]
+    {
         var out: [CalendarDate: CalendarDay.Kind] = [:]
         for r in try conn.query("""
-            SELECT day, kind FROM work_calendar WHERE day >= \(from) AND day <= \(from)::date + \(Int32(days))
+            SELECT day, kind FROM work_calendar WHERE day >= \(from) AND day <= \(through)
             """).rows {
             out[try r.decode("day")] = try r.decodeEnum("kind")
         }
