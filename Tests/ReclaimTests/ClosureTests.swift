@@ -249,8 +249,7 @@ func preliminaryPass(_ conn: Connection, daysAgo: Int = 0) throws -> ClosureAppl
         let svc = try db.connectAsApp()
         let skip = #expect(throws: PQError.self) {
             try svc.execute("""
-                SELECT review_apply('closure-application', \(app.id), 'noticed', 'confirm', 'accepted', true, false,
-                                    'r3', 'reviewer', NULL, NULL)
+                SELECT review_apply('closure-application', \(app.id), 'noticed', 'confirm', 'r3', 'reviewer', NULL, NULL)
                 """)
         }
         #expect(skip?.sqlState?.code == "RCCLS")

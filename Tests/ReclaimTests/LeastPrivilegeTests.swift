@@ -1,3 +1,4 @@
+import Foundation
 import PQKit
 import Reclaim
 import TestSupport
@@ -82,13 +83,57 @@ import Testing
             try app.execute("SELECT audit_append('li', 'finance', 'fund.deposit', 'mine:A', NULL, 'x')")
         }
         #expect(append?.sqlState == .insufficientPrivilege)
-        #expect(throws: PQError.self) { try app.execute("SELECT review_open('test-permit', 1, 'draft', 'ghost')") }
+        #expect(throws: PQError.self) { try app.execute("SELECT review_open('annual-plan', 1, 'ghost', 'operator')") }
         // a disabled user is no actor either
         try Users.disable("li", by: try Actor("setup"), on: conn)
         #expect(throws: ReclaimError.self) {
             _ = try FundLedger.deposit("A", Booking(amount: try yuan("1")), by: try Actor("li", role: "finance"), on: app)
         }
         #expect(try db.count("SELECT count(*) FROM ledger_entries") == 1)
+    }
+
+    /// What was seen: as reclaim_app, an operator approved their own annual
+    /// plan (review_apply trusted the states, flag and role it was sent), and
+    /// a withdrawal was then booked against it. Now the database takes each
+    /// step from its own transition table, for a user of a role it names.
+    @Test func theAppRoleTakesOnlyTheStepsTheTableGivesTheUsersRole() throws {
+        let (db, conn) = try setUp()
+        let setup = try Actor("setup")
+        _ = try Users.add("opB", role: .operator, mines: ["B"], by: setup, on: conn)
+        _ = try Users.add("rev", role: .reviewer, mines: [], by: setup, on: conn)
+        let app = try db.connectAsApp()
+        let works = #"{"works": [{"type": "revegetation", "location": "dump", "area_hm2": "1", "budget": "50.00", "start_month": "2026-04", "end_month": "2026-09"}]}"#
+        let opA = try Actor("opA", role: "operator")
+        _ = try AnnualPlans.draft("A", year: 2026, try AnnualWorks.parse(Data(works.utf8), year: 2026), by: opA, on: app)
+        let id = try db.count("SELECT id FROM annual_plans WHERE year = 2026")
+        // an operator of another mine may not submit A's plan, whatever role is claimed
+        let other = #expect(throws: PQError.self) {
+            try app.execute("SELECT review_apply('annual-plan', \(id), 'draft', 'submit', 'opB', 'operator', NULL, NULL)")
+        }
+        #expect(other?.sqlState == .actorNotAllowed)
+        _ = try AnnualPlans.decide("A", year: 2026, .submit, by: opA, on: app)
+        // the operator approving their own plan, claiming to be a reviewer: refused by role
+        let own = #expect(throws: PQError.self) {
+            try app.execute("SELECT review_apply('annual-plan', \(id), 'submitted', 'approve', 'opA', 'reviewer', NULL, NULL)")
+        }
+        #expect(own?.sqlState == .actorNotAllowed && own?.message.contains("for reviewer") == true, "\(String(describing: own))")
+        // a step the table has not from this state (accept is for a reported plan): refused, naming the state
+        let skip = #expect(throws: PQError.self) {
+            try app.execute("SELECT review_apply('annual-plan', \(id), 'submitted', 'accept', 'rev', 'reviewer', NULL, NULL)")
+        }
+        #expect(skip?.sqlState == .reviewStateChanged && skip?.detail == "submitted")
+        // the old signature that took the new state and the review flag from its caller is gone
+        #expect(throws: PQError.self) {
+            try app.execute("SELECT review_apply('annual-plan', \(id), 'submitted', 'approve', 'approved', false, false, 'opA', 'reviewer', NULL, NULL)")
+        }
+        #expect(try Review.state(AnnualPlans.workflow, id: id, on: conn) == .submitted)
+        let refused = #expect(throws: ReclaimError.self) {
+            try FundLedger.withdraw("A", Booking(amount: try yuan("1"), annualPlanYear: 2026), by: try Actor("li", role: "finance"), on: app)
+        }
+        #expect(refused?.field == "annual_plan_year")
+        // the reviewer's approval is recorded in the reviewer's own role, whatever was claimed
+        try app.execute("SELECT review_apply('annual-plan', \(id), 'submitted', 'approve', 'rev', 'admin', NULL, NULL)")
+        #expect(try db.count("SELECT count(*) FROM review_decisions WHERE action = 'approve' AND role = 'reviewer' AND actor = 'rev'") == 1)
     }
 
     /// Output reports, assessments, plans and rule sets written by

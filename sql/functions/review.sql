@@ -1,38 +1,97 @@
--- The shared review workflow's database half (tables in 0008_groundwork.sql).
--- The transition tables are in Swift (Sources/Reclaim/Workflow); these
--- functions make each decision happen once, by someone other than the
--- submitter when it is a review, with its audit row, in the caller's
--- transaction.
+-- The shared review workflow's database half (tables in 0008_groundwork.sql,
+-- transition tables in 0025 with their rows in workflows.sql). These
+-- functions make each decision happen once, as the transition table allows,
+-- by a user of a role it names and never by the submitter when it is a
+-- review, with its audit row, in the caller's transaction.
 
 CALL protect_rows('review_decisions');
 
--- A new reviewed record starts in p_state (e.g. draft).
-CREATE OR REPLACE FUNCTION review_open(p_type text, p_id bigint, p_state text, p_actor text) RETURNS void
-    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+-- The mine a reviewed record belongs to (NULL for the legacy programme's
+-- projects, which belong to the banner): an operator acts only on records
+-- of mines bound to them.
+CREATE OR REPLACE FUNCTION review_record_mine(p_type text, p_id bigint) RETURNS bigint
+    STABLE LANGUAGE sql SET search_path = public, pg_temp AS $$
+    SELECT CASE p_type
+        WHEN 'plan' THEN (SELECT mine_id FROM plans WHERE id = p_id)
+        WHEN 'annual-plan' THEN (SELECT mine_id FROM annual_plans WHERE id = p_id)
+        WHEN 'closure-application' THEN (SELECT mine_id FROM closure_applications WHERE id = p_id)
+    END
+$$;
+
+-- The role p_actor acts in for a step that p_roles may take on record
+-- (p_type, p_id), or a refusal (RCACT) naming why. The installation's
+-- owner acts for anyone (the demo's history, tests' set-up) in p_role.
+CREATE OR REPLACE FUNCTION review_actor_role(p_type text, p_id bigint, p_actor text, p_role text, p_roles text[],
+                                             p_action text) RETURNS text
+    LANGUAGE plpgsql STABLE SET search_path = public, pg_temp AS $$
+DECLARE
+    v_role text;
 BEGIN
-    PERFORM reclaim_check_actor(p_actor, NULL);
-    INSERT INTO review_records (record_type, record_id, state, opened_by)
-    VALUES (p_type, p_id, p_state, p_actor);
+    IF session_user = current_user OR reclaim_session_is_owner() THEN
+        RETURN p_role;
+    END IF;
+    SELECT u.role INTO v_role FROM users u WHERE u.name = p_actor AND u.disabled_at IS NULL;
+    IF v_role IS NULL THEN
+        RAISE EXCEPTION '% is not an enabled user', p_actor USING ERRCODE = 'RCACT';
+    END IF;
+    IF NOT v_role = ANY (p_roles) THEN
+        RAISE EXCEPTION '% (%) may not % a %: that is for %', p_actor, v_role, p_action, replace(p_type, '-', ' '),
+            array_to_string(p_roles, ' or ') USING ERRCODE = 'RCACT';
+    END IF;
+    IF v_role = 'operator' AND NOT EXISTS (SELECT 1 FROM user_mines um
+                                           WHERE um.user_name = p_actor AND um.mine_id = review_record_mine(p_type, p_id)) THEN
+        RAISE EXCEPTION '% may not % a % of a mine they do not act for', p_actor, p_action, replace(p_type, '-', ' ')
+            USING ERRCODE = 'RCACT';
+    END IF;
+    RETURN v_role;
 END
 $$;
 
--- Moves record (p_type, p_id) from p_from to p_to by p_action, as Swift's
--- transition table decided. Refused, with nothing written:
---   RCSTA when the record is no longer in p_from (another decision came
---         first); the message and DETAIL name the state it is in now;
---   RCSLF when p_reviewed and p_actor submitted the record;
+-- A new reviewed record starts in its workflow's initial state, opened by
+-- someone who may take the workflow's submitting step on it.
+DROP FUNCTION IF EXISTS review_open(text, bigint, text, text);
+CREATE OR REPLACE FUNCTION review_open(p_type text, p_id bigint, p_actor text, p_role text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    v_flow workflows;
+    v_roles text[];
+BEGIN
+    SELECT * INTO v_flow FROM workflows WHERE record_type = p_type;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no workflow for %', p_type USING ERRCODE = 'RCNOR';
+    END IF;
+    SELECT t.roles INTO v_roles FROM workflow_transitions t
+    WHERE t.record_type = p_type AND t.from_state = v_flow.initial_state AND t.action = v_flow.submit_action;
+    PERFORM review_actor_role(p_type, p_id, p_actor, p_role, v_roles, v_flow.submit_action);
+    INSERT INTO review_records (record_type, record_id, state, opened_by)
+    VALUES (p_type, p_id, v_flow.initial_state, p_actor);
+END
+$$;
+
+-- Takes p_action on record (p_type, p_id) as the workflow's table
+-- (workflow_transitions) says from the state the record is in, recording
+-- the decision, the new state and the audit row at once. Refused, with
+-- nothing written:
+--   RCSTA when the record is not in p_from, the state the caller saw
+--         (another decision came first), or the table has no such step
+--         from its state; the message and DETAIL name the state it is in;
+--   RCACT when the actor is no enabled user of a role the step allows
+--         (an operator: of the record's own mine);
+--   RCSLF when the step is a review and the actor submitted the record;
 --   RCNOR when there is no such record.
--- A p_submits step makes p_actor the record's submitter. Returns the
--- decision's sequence number.
+-- The workflow's submitting step makes the actor the record's submitter.
+-- Returns the decision's sequence number.
+DROP FUNCTION IF EXISTS review_apply(text, bigint, text, text, text, boolean, boolean, text, text, text, text);
 CREATE OR REPLACE FUNCTION review_apply(
-    p_type text, p_id bigint, p_from text, p_action text, p_to text, p_reviewed boolean, p_submits boolean,
-    p_actor text, p_role text, p_request_id text, p_note text
+    p_type text, p_id bigint, p_from text, p_action text, p_actor text, p_role text, p_request_id text, p_note text
 ) RETURNS integer LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
     SET enable_seqscan = off AS $$
 DECLARE
     v_rec review_records;
+    v_step workflow_transitions;
+    v_role text;
+    v_submits boolean;
 BEGIN
-    PERFORM reclaim_check_actor(p_actor, NULL);
     SELECT * INTO v_rec FROM review_records WHERE record_type = p_type AND record_id = p_id FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'no % %', p_type, p_id USING ERRCODE = 'RCNOR';
@@ -41,19 +100,27 @@ BEGIN
         RAISE EXCEPTION '% % is % now, not %: someone else decided first', p_type, p_id, v_rec.state, p_from
             USING ERRCODE = 'RCSTA', DETAIL = v_rec.state;
     END IF;
-    IF p_reviewed AND v_rec.submitter = p_actor THEN
+    SELECT * INTO v_step FROM workflow_transitions t
+    WHERE t.record_type = p_type AND t.from_state = v_rec.state AND t.action = p_action;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'cannot % a % that is %', p_action, replace(p_type, '-', ' '), v_rec.state
+            USING ERRCODE = 'RCSTA', DETAIL = v_rec.state;
+    END IF;
+    v_role := review_actor_role(p_type, p_id, p_actor, p_role, v_step.roles, p_action);
+    IF v_step.reviewed AND v_rec.submitter = p_actor THEN
         RAISE EXCEPTION '% may not % % %: they submitted it', p_actor, p_action, p_type, p_id
             USING ERRCODE = 'RCSLF';
     END IF;
+    v_submits := EXISTS (SELECT 1 FROM workflows w WHERE w.record_type = p_type AND w.submit_action = p_action);
     INSERT INTO review_decisions (record_type, record_id, seq, from_state, action, to_state, actor, role,
                                   reviewed, submitter, note)
-    VALUES (p_type, p_id, v_rec.seq + 1, p_from, p_action, p_to, p_actor, p_role, p_reviewed, v_rec.submitter,
-            p_note);
-    UPDATE review_records SET state = p_to, seq = v_rec.seq + 1,
-        submitter = CASE WHEN p_submits THEN p_actor ELSE v_rec.submitter END
+    VALUES (p_type, p_id, v_rec.seq + 1, v_rec.state, p_action, v_step.to_state, p_actor, v_role, v_step.reviewed,
+            v_rec.submitter, p_note);
+    UPDATE review_records SET state = v_step.to_state, seq = v_rec.seq + 1,
+        submitter = CASE WHEN v_submits THEN p_actor ELSE v_rec.submitter END
     WHERE record_type = p_type AND record_id = p_id;
-    PERFORM audit_append(p_actor, p_role, p_type || '.' || p_action, p_type || ':' || p_id, p_request_id,
-                         concat_ws(E'\n', p_from, p_to, p_note));
+    PERFORM audit_append(p_actor, v_role, p_type || '.' || p_action, p_type || ':' || p_id, p_request_id,
+                         concat_ws(E'\n', v_rec.state, v_step.to_state, p_note));
     RETURN v_rec.seq + 1;
 END
 $$;
@@ -79,5 +146,4 @@ CALL protect_rows('review_records', p_updatable => true);
 
 -- Decisions are recorded only through these, as the owner, for a real user.
 GRANT EXECUTE ON FUNCTION review_open(text, bigint, text, text) TO reclaim_app;
-GRANT EXECUTE ON FUNCTION review_apply(text, bigint, text, text, text, boolean, boolean, text, text, text, text)
-    TO reclaim_app;
+GRANT EXECUTE ON FUNCTION review_apply(text, bigint, text, text, text, text, text, text) TO reclaim_app;

@@ -220,19 +220,19 @@ public struct AnnualPlanSummary: Sendable, Equatable, Codable {
 public enum AnnualPlans {
     public static let workflow = Workflow<AnnualPlanState, AnnualPlanAction>(
         recordType: "annual-plan", noun: "annual plan", initial: .draft, submit: .submit, [
-            .init(.draft, .submit, .submitted),
-            .init(.submitted, .approve, .approved, reviewed: true),
-            .init(.submitted, .return, .returned, reviewed: true),
-            .init(.returned, .submit, .submitted),
-            .init(.approved, .revise, .revisionSubmitted),
-            .init(.revisionSubmitted, .approve, .approved, reviewed: true),
-            .init(.revisionSubmitted, .return, .revisionReturned, reviewed: true),
-            .init(.revisionReturned, .revise, .revisionSubmitted),
-            .init(.approved, .report, .reported),
-            .init(.revisionReturned, .report, .reported),
-            .init(.reported, .accept, .accepted, reviewed: true),
-            .init(.reported, .fail, .failed, reviewed: true),
-            .init(.failed, .report, .reported),
+            .init(.draft, .submit, .submitted, by: .operator),
+            .init(.submitted, .approve, .approved, by: .reviewer, reviewed: true),
+            .init(.submitted, .return, .returned, by: .reviewer, reviewed: true),
+            .init(.returned, .submit, .submitted, by: .operator),
+            .init(.approved, .revise, .revisionSubmitted, by: .operator),
+            .init(.revisionSubmitted, .approve, .approved, by: .reviewer, reviewed: true),
+            .init(.revisionSubmitted, .return, .revisionReturned, by: .reviewer, reviewed: true),
+            .init(.revisionReturned, .revise, .revisionSubmitted, by: .operator),
+            .init(.approved, .report, .reported, by: .operator),
+            .init(.revisionReturned, .report, .reported, by: .operator),
+            .init(.reported, .accept, .accepted, by: .reviewer, reviewed: true),
+            .init(.reported, .fail, .failed, by: .reviewer, reviewed: true),
+            .init(.failed, .report, .reported, by: .operator),
         ])
 
     struct Record {

@@ -183,12 +183,14 @@ public struct ClosureApplication: Sendable, Equatable, Codable {
 public enum Closures {
     public static let workflow = Workflow<ClosureState, ClosureAction>(
         recordType: "closure-application", noun: "closure application", initial: .draft, submit: .file, [
-            .init(.draft, .file, .filed),
-            .init(.filed, .assign, .underReview, reviewed: true),
-            .init(.underReview, .notice, .noticed, reviewed: true),
-            .init(.underReview, .reject, .rejected, reviewed: true),
-            .init(.noticed, .reject, .rejected, reviewed: true),
-            .init(.noticed, .confirm, .accepted, reviewed: true),
+            .init(.draft, .file, .filed, by: .operator),
+            .init(.filed, .assign, .underReview, by: .reviewer, reviewed: true),
+            // the panel's last vote notices the preliminary pass or issues the rectification opinion
+            .init(.underReview, .notice, .noticed, by: .reviewer, .expert, reviewed: true),
+            .init(.underReview, .reject, .rejected, by: .reviewer, .expert, reviewed: true),
+            // an upheld objection, resolved by a reviewer of the panel
+            .init(.noticed, .reject, .rejected, by: .reviewer, reviewed: true),
+            .init(.noticed, .confirm, .accepted, by: .reviewer, reviewed: true),
         ])
 
     /// The clock's length, in working days (土地复垦条例 art. 29).

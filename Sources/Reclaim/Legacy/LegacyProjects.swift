@@ -53,13 +53,13 @@ public struct LegacyProject: Sendable, Equatable, Codable {
 public enum LegacyProjects {
     public static let workflow = Workflow<LegacyProjectState, LegacyProjectAction>(
         recordType: "legacy-project", noun: "legacy project", initial: .draft, submit: .plan, [
-            .init(.draft, .plan, .planned),
-            .init(.planned, .approve, .approved, reviewed: true),
-            .init(.approved, .start, .inWorks),
-            .init(.inWorks, .suspend, .suspended),
-            .init(.suspended, .resume, .inWorks),
-            .init(.inWorks, .complete, .completed),
-            .init(.completed, .accept, .accepted, reviewed: true),
+            .init(.draft, .plan, .planned, by: .admin, .reviewer),
+            .init(.planned, .approve, .approved, by: .reviewer, reviewed: true),
+            .init(.approved, .start, .inWorks, by: .admin, .reviewer),
+            .init(.inWorks, .suspend, .suspended, by: .admin, .reviewer),
+            .init(.suspended, .resume, .inWorks, by: .admin, .reviewer),
+            .init(.inWorks, .complete, .completed, by: .admin, .reviewer),
+            .init(.completed, .accept, .accepted, by: .reviewer, reviewed: true),
         ])
 
     /// A new project in state planned, with its planned budget by source; prints its id.

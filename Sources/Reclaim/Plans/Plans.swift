@@ -100,9 +100,9 @@ public struct PlanSummary: Sendable, Equatable, Codable {
 public enum Plans {
     public static let workflow = Workflow<PlanState, PlanAction>(
         recordType: "plan", noun: "plan version", initial: .draft, submit: .submit, [
-            .init(.draft, .submit, .submitted),
-            .init(.submitted, .approve, .approved, reviewed: true),
-            .init(.submitted, .return, .returned, reviewed: true),
+            .init(.draft, .submit, .submitted, by: .operator),
+            .init(.submitted, .approve, .approved, by: .reviewer, reviewed: true),
+            .init(.submitted, .return, .returned, by: .reviewer, reviewed: true),
         ])
 
     /// A new version in state `submitted`. One version awaits review at a

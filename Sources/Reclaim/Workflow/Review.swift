@@ -28,7 +28,7 @@ public enum Review {
     public static func open<S, A>(_ workflow: Workflow<S, A>, id: Int64, by actor: Actor, on conn: Connection) throws {
         _ = try DatabaseRefusal.mapping {
             try conn.execute("""
-                SELECT review_open(\(workflow.recordType), \(id), \(workflow.initial.rawValue), \(actor.name))
+                SELECT review_open(\(workflow.recordType), \(id), \(actor.name), \(actor.role))
                 """)
         }
     }
@@ -56,9 +56,7 @@ public enum Review {
         let seq: Int32 = try DatabaseRefusal.mapping {
             try conn.queryFirst("""
                 SELECT review_apply(\(workflow.recordType), \(id), \(t.from.rawValue), \(action.rawValue),
-                                    \(t.to.rawValue), \(t.reviewed), \(action == workflow.submitAction),
-                                    \(actor.name), \(actor.role),
-                                    \(actor.requestID), \(note)) AS seq
+                                    \(actor.name), \(actor.role), \(actor.requestID), \(note)) AS seq
                 """)?.decode("seq") ?? 0
         }
         return ReviewDecision(seq: Int(seq), from: t.from.rawValue, action: action.rawValue, to: t.to.rawValue,

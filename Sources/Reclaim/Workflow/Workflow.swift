@@ -5,10 +5,13 @@ public protocol WorkflowState: RawRepresentable, CaseIterable, Hashable, Sendabl
 public protocol WorkflowAction: RawRepresentable, CaseIterable, Hashable, Sendable where RawValue == String {}
 
 /// The transition table of one record type: plans, annual plans, closure
-/// applications and legacy projects each declare theirs, and every path (CLI,
-/// API, dashboard) asks it what an action does. Pure Swift, so it is tested
-/// exhaustively without a database; the database half (`Review`) makes each
-/// decision happen once and never by the submitter when it is a review.
+/// applications and legacy projects each declare theirs, with the roles
+/// that may take each step, and every path (CLI, API, dashboard) asks it
+/// what an action does. Pure Swift, so it is tested exhaustively without a
+/// database. The database holds the same table (sql/functions/workflows.sql,
+/// held equal by WorkflowTableTests) and `review_apply` enforces it: the
+/// step from the record's state, the actor's role, never the submitter
+/// reviewing their own record.
 public struct Workflow<State: WorkflowState, Action: WorkflowAction>: Sendable {
     public struct Transition: Sendable, Equatable {
         public var from: State
@@ -16,12 +19,15 @@ public struct Workflow<State: WorkflowState, Action: WorkflowAction>: Sendable {
         public var to: State
         /// A reviewer's decision: refused to the record's submitter.
         public var reviewed: Bool
+        /// Who may take the step (an operator only on their own mines' records).
+        public var roles: [Role]
 
-        public init(_ from: State, _ action: Action, _ to: State, reviewed: Bool = false) {
+        public init(_ from: State, _ action: Action, _ to: State, by role: Role, _ more: Role..., reviewed: Bool = false) {
             self.from = from
             self.action = action
             self.to = to
             self.reviewed = reviewed
+            self.roles = [role] + more
         }
     }
 
