@@ -50,8 +50,6 @@ let package = Package(
             dependencies: [
                 "PQKit",
                 .product(name: "Crypto", package: "swift-crypto"),
-                // PBKDF2 for dashboard passwords (BoringSSL underneath).
-                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),

@@ -407,19 +407,31 @@ import Testing
         let s = try Self.service()
         let app = try s.db.connectAsApp()
         defer { app.close() }
-        // no session without a successful attempt just before; no rewriting of passwords or attempts
-        #expect(throws: PQError.self) {
-            try app.execute("INSERT INTO dashboard_sessions (token_hash, user_name, csrf) VALUES (sha256('x'), 'li', repeat('c', 40))")
-        }
-        for sql in ["UPDATE user_passwords SET hash = hash", "DELETE FROM sign_in_attempts", "DELETE FROM dashboard_sessions",
+        // What was seen: as reclaim_app, a session for an administrator was forged by inserting a successful
+        // attempt and a session row, with no password. Now the service's role writes none of them directly.
+        for sql in ["INSERT INTO sign_in_attempts (user_name, ok) VALUES ('li', true)",
+                    "INSERT INTO dashboard_sessions (token_hash, user_name, csrf) VALUES (sha256('x'), 'li', repeat('c', 40))",
+                    "UPDATE dashboard_sessions SET ended_at = NULL", "UPDATE dashboard_sessions SET last_seen_at = now()",
+                    "UPDATE user_passwords SET hash = hash", "DELETE FROM sign_in_attempts", "DELETE FROM dashboard_sessions",
                     "INSERT INTO user_passwords (user_name, hash, set_by) VALUES ('li', 'plain', 'li')"] {
-            #expect(throws: PQError.self, "\(sql)") { try app.execute(Query(stringLiteral: sql)) }
+            let e = #expect(throws: PQError.self, "\(sql)") { try app.execute(Query(stringLiteral: sql)) }
+            #expect(e?.sqlState == .insufficientPrivilege, "\(sql)")
         }
-        // a stored hash is PBKDF2-SHA256 with at least 600,000 iterations, never the password
+        // the only way in is the password, checked by the database
+        let wrong = try app.queryFirst("SELECT outcome FROM dashboard_sign_in('li', 'correct horse batterz', sha256('y'), repeat('c', 40), NULL)")
+        #expect(try wrong?.decode("outcome", as: String.self) == "wrong")
+        #expect(try s.count("SELECT count(*) FROM dashboard_sessions WHERE token_hash = sha256('y')") == 0)
+        let right = try app.queryFirst("SELECT outcome FROM dashboard_sign_in('li', \(Self.password), sha256('z'), repeat('c', 40), NULL)")
+        #expect(try right?.decode("outcome", as: String.self) == "ok")
+        #expect(try s.count("SELECT count(*) FROM dashboard_sessions WHERE token_hash = sha256('z')") == 1)
+        // an administrator sets a password through the database, which hashes it; anyone else is refused
+        #expect(throws: PQError.self) {
+            try app.execute("SELECT user_password_set('li', 'a new long password', 'li', 'finance', NULL)")
+        }
+        // a stored hash is bcrypt (cost 12) of the password's SHA-256, never the password
         let hash = try #require(try s.db.connect().queryFirst("SELECT hash FROM user_passwords WHERE user_name = 'li'")?
             .decode("hash", as: String.self))
-        #expect(hash.hasPrefix("pbkdf2-sha256$600000$") && !hash.contains(Self.password))
-        #expect(Passwords.verify(Self.password, against: hash) && !Passwords.verify("correct horse batterz", against: hash))
+        #expect(hash.hasPrefix("$2a$12$") && !hash.contains(Self.password))
         #expect(throws: ReclaimError.self) { try Passwords.check("short") }
         #expect(throws: ReclaimError.self) { try Passwords.check("ten chars\u{7}!") }
     }
