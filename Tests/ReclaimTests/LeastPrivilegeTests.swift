@@ -136,6 +136,73 @@ import Testing
         #expect(try db.count("SELECT count(*) FROM review_decisions WHERE action = 'approve' AND role = 'reviewer' AND actor = 'rev'") == 1)
     }
 
+    /// Every table the service's role may write directly carries its rule in
+    /// the database: a guard trigger on that very write (who acts, what may
+    /// change, the history it leaves). No table may be deleted from or
+    /// truncated by it. The replay store's rule is its CHECK.
+    @Test func everyDirectWriteOfTheAppRoleMeetsARule() throws {
+        let (db, conn) = try setUp()
+        let unguarded = Set(try conn.query("""
+            SELECT c.relname || ' ' || p.priv AS g
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            CROSS JOIN (VALUES ('INSERT', 4), ('UPDATE', 16), ('DELETE', 8), ('TRUNCATE', 32)) p(priv, bit)
+            WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
+              AND (has_table_privilege('reclaim_app', c.oid, p.priv)
+                   OR (p.priv IN ('INSERT', 'UPDATE') AND has_any_column_privilege('reclaim_app', c.oid, p.priv)))
+              AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal
+                              AND t.tgtype & 2 = 2 AND t.tgtype & p.bit = p.bit)
+            """).rows.map { try $0.decode("g", as: String.self) })
+        #expect(unguarded == ["http_idempotency INSERT", "http_idempotency UPDATE"], "\(unguarded.sorted())")
+        let app = try db.connectAsApp()
+        _ = try Users.add("boss", role: .admin, mines: [], by: try Actor("setup"), on: conn)
+        // what was seen: a mine closed and an obligation closed by a direct UPDATE, with no history
+        _ = try MineRegistry.update("A", MineUpdate(scale: .medium), by: try Actor("boss", role: "admin"), on: app)
+        try app.execute("UPDATE mines SET status = 'closed', updated_by = 'boss' WHERE license = 'A'")
+        #expect(try db.count("SELECT count(*) FROM mine_history WHERE field = 'status' AND new_value = 'closed' AND changed_by = 'boss'") == 1)
+        let ghost = #expect(throws: PQError.self) { try app.execute("UPDATE mines SET status = 'suspended', updated_by = 'li' WHERE license = 'A'") }
+        #expect(ghost?.sqlState == .actorNotAllowed)  // finance changes no mine
+        #expect(throws: PQError.self) { try app.execute("INSERT INTO mine_history (mine_id, field, changed_by) SELECT id, 'x', 'boss' FROM mines") }
+        let obligation = #expect(throws: PQError.self) {
+            try app.execute("UPDATE mine_obligations SET closed_at = now(), closed_by = 'boss'")
+        }
+        #expect(obligation?.sqlState == .ruleRefused, "\(String(describing: obligation))")
+        #expect(try db.count("SELECT count(*) FROM mine_obligations WHERE closed_at IS NULL") == 3)
+        // a planted replay must be JSON or CSV, never a page a browser would run
+        let planted = #expect(throws: PQError.self) {
+            try app.execute("""
+                INSERT INTO http_idempotency (user_name, key, request_digest, status, content_type, body)
+                VALUES ('li', 'k', '\\x00', 200, 'text/html', convert_to('<script>alert(1)</script>', 'UTF8'))
+                """)
+        }
+        #expect(planted?.sqlState == .checkViolation)
+        // an approved document cannot grow a line; a holiday is listed by an administrator only
+        let line = #expect(throws: PQError.self) {
+            try app.execute("INSERT INTO plan_costs (plan_id, year, cost) SELECT id, 2031, 100 FROM plans ORDER BY id LIMIT 1")
+        }
+        #expect(line?.sqlState == .insufficientPrivilege, "\(String(describing: line))")
+        let works = #expect(throws: PQError.self) {
+            try app.execute("""
+                INSERT INTO annual_plan_works (version_id, n, type, location, area_m2, budget, start_month, end_month)
+                SELECT id, 99, 'revegetation', 'x', 1, 100000000, '2025-04-01', '2025-09-01' FROM annual_plan_versions ORDER BY id LIMIT 1
+                """)
+        }
+        #expect(works?.sqlState == .insufficientPrivilege, "\(String(describing: works))")
+        let holiday = #expect(throws: PQError.self) {
+            try app.execute("INSERT INTO work_calendar (day, kind, created_by) VALUES ('2030-01-02', 'holiday', 'li')")
+        }
+        #expect(holiday?.sqlState == .actorNotAllowed)
+        // value dates a bank could not have given, booked straight through fund_post
+        for day in ["0001-01-01", "2099-12-31"] {
+            let e = #expect(throws: PQError.self) {
+                try app.query("""
+                    SELECT * FROM fund_post('deposit', 'B', NULL, 100, \(day)::date, NULL, NULL, NULL, NULL, 'li', 'finance', NULL, 'x')
+                    """)
+            }
+            #expect(e?.sqlState == .ruleRefused && e?.column == "value_date", "\(day)")
+        }
+        #expect(try db.count("SELECT count(*) FROM ledger_entries") == 1)
+    }
+
     /// Output reports, assessments, plans and rule sets written by
     /// reclaim_app directly still name a user who may do it.
     @Test func theAppRoleWritesAccrualsAndPlansOnlyForTheirUsers() throws {

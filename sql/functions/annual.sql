@@ -81,3 +81,11 @@ BEGIN
 END
 $$;
 GRANT EXECUTE ON FUNCTION annual_plan_lock(text, integer) TO reclaim_app;
+
+-- A document's rows are written with it, never added later (written_with_parent, common.sql).
+CREATE OR REPLACE TRIGGER annual_plan_works_with_parent BEFORE INSERT ON annual_plan_works
+    FOR EACH ROW EXECUTE FUNCTION written_with_parent('annual_plan_versions', 'version_id');
+CREATE OR REPLACE TRIGGER annual_plan_report_lines_with_parent BEFORE INSERT ON annual_plan_report_lines
+    FOR EACH ROW EXECUTE FUNCTION written_with_parent('annual_plan_reports', 'report_id');
+CREATE OR REPLACE TRIGGER annual_plan_report_land_with_parent BEFORE INSERT ON annual_plan_report_land
+    FOR EACH ROW EXECUTE FUNCTION written_with_parent('annual_plan_reports', 'report_id');

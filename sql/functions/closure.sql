@@ -438,3 +438,21 @@ BEGIN
 END
 $$;
 GRANT EXECUTE ON FUNCTION closure_application_lock(bigint) TO reclaim_app;
+
+-- The working-day calendar decides closure acceptance's due dates: only an
+-- administrator lists a day or marks a year's schedule loaded.
+CREATE OR REPLACE FUNCTION work_calendar_guard() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'work_calendar' THEN
+        PERFORM reclaim_check_actor(NEW.created_by, ARRAY['admin']);
+    ELSE
+        PERFORM reclaim_check_actor(NEW.loaded_by, ARRAY['admin']);
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE OR REPLACE TRIGGER work_calendar_guard BEFORE INSERT ON work_calendar
+    FOR EACH ROW EXECUTE FUNCTION work_calendar_guard();
+CREATE OR REPLACE TRIGGER work_calendar_years_guard BEFORE INSERT ON work_calendar_years
+    FOR EACH ROW EXECUTE FUNCTION work_calendar_guard();

@@ -51,3 +51,25 @@ CREATE OR REPLACE FUNCTION csv_text(t text) RETURNS text IMMUTABLE PARALLEL SAFE
     SELECT CASE WHEN t ~ '^[=+@\t\r-]' AND t !~ '^-?[0-9]+(\.[0-9]+)?$' THEN '''' || t ELSE t END
 $$;
 GRANT EXECUTE ON FUNCTION csv_text(text) TO reclaim_app;
+
+-- The rows of a document (a plan's costs, an annual plan version's works, a
+-- report's lines...) are written with the document, in the transaction
+-- that creates it, and never added later: an approved document cannot grow
+-- a line. Trigger arguments: the parent table and the row's column naming
+-- its id. Parents are append-only, so the parent row's xmin is the
+-- transaction that created it (Reclaim opens no savepoints).
+CREATE OR REPLACE FUNCTION written_with_parent() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    v_same boolean;
+BEGIN
+    EXECUTE format('SELECT xmin::text = (txid_current() %% 4294967296)::text FROM %I WHERE id = ($1).%I',
+                   TG_ARGV[0], TG_ARGV[1])
+        INTO v_same USING NEW;
+    IF v_same IS NOT TRUE THEN
+        RAISE EXCEPTION '% rows are written with their % row, never added later', TG_TABLE_NAME, TG_ARGV[0]
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END
+$$;

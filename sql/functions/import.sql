@@ -30,7 +30,9 @@ BEGIN
 
     CREATE TEMP TABLE fund_import_result ON COMMIT DROP AS
     SELECT c.*,
-           CASE WHEN c.mine_id IS NULL THEN 'license: no mine with licence ' || c.license
+           CASE WHEN c.value_date IS NULL OR c.value_date < DATE '1990-01-01' OR c.value_date > bureau_date(now())
+                     THEN 'value_date: ' || coalesce(c.value_date::text, 'none') || ' is not a day from 1990-01-01 to today'
+                WHEN c.mine_id IS NULL THEN 'license: no mine with licence ' || c.license
                 WHEN c.closed_by_release IS NOT NULL
                      THEN 'license: the fund of mine ' || c.license || ' is closed: its remaining money was released at closure'
                 WHEN c.kind = 'withdrawal' AND c.plan_id IS NULL

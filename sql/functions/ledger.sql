@@ -353,6 +353,12 @@ DECLARE
     v_credit_license text;
     v_hash bytea;
 BEGIN
+    -- a value date is a bank's date that has come, and no older than the ledger's records (every booking path
+    -- comes here: the service's checks are not the only ones)
+    IF p_value_date IS NULL OR p_value_date < DATE '1990-01-01' OR p_value_date > bureau_date(now()) THEN
+        RAISE EXCEPTION 'value date % is not a day from 1990-01-01 to today', coalesce(p_value_date::text, 'NULL')
+            USING ERRCODE = 'RCRUL', COLUMN = 'value_date';
+    END IF;
     IF p_debit = p_credit THEN
         RAISE EXCEPTION 'an entry needs two different accounts' USING ERRCODE = 'RCSAM';
     END IF;

@@ -155,3 +155,9 @@ END
 $$;
 GRANT EXECUTE ON FUNCTION legacy_post(text, bigint, text, bigint, date, date, text, text, text, text, text)
     TO reclaim_app;
+
+-- A document's rows are written with it, never added later (written_with_parent, common.sql).
+CREATE OR REPLACE TRIGGER legacy_project_budgets_with_parent BEFORE INSERT ON legacy_project_budgets
+    FOR EACH ROW EXECUTE FUNCTION written_with_parent('legacy_projects', 'project_id');
+CREATE OR REPLACE TRIGGER legacy_site_problems_with_parent BEFORE INSERT ON legacy_site_problems
+    FOR EACH ROW EXECUTE FUNCTION written_with_parent('legacy_sites', 'site_id');

@@ -66,3 +66,108 @@ CREATE OR REPLACE FUNCTION registry_as_of(p_as_of date)
                       WHERE a.mine_id = m.id AND c.confirmed_on <= p_as_of)
 $$;
 GRANT EXECUTE ON FUNCTION mine_field_as_of(bigint, text, date, text), registry_as_of(date) TO reclaim_app;
+
+-- A mine is registered and changed by an administrator; a reviewer changes
+-- only its status to closed, once its closure is confirmed (Closures.confirm).
+-- Every change is written to the mine's history here, field by field, in
+-- the words the registry shows (areas in hm² with four decimals), so no
+-- client changes a mine without a history row.
+CREATE OR REPLACE FUNCTION mines_guard() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    v_role text;
+    v_fields text[] := ARRAY['name', 'holder', 'mineral', 'mineral_class', 'scale', 'method', 'status', 'area_hm2',
+                             'land_type', 'region_code', 'method_detail', 'licensed_on'];
+    v_old text[];
+    v_new text[];
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM reclaim_check_actor(NEW.created_by, ARRAY['admin']);
+        RETURN NEW;
+    END IF;
+    IF NEW.id <> OLD.id OR NEW.license <> OLD.license OR NEW.created_at <> OLD.created_at
+       OR NEW.created_by <> OLD.created_by THEN
+        RAISE EXCEPTION 'a mine''s licence and registration are never changed' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    v_old := ARRAY[OLD.name, OLD.holder, OLD.mineral, OLD.mineral_class, OLD.scale, OLD.method, OLD.status,
+                   (OLD.area_m2::numeric / 10000)::numeric(20, 4)::text, OLD.land_type, OLD.region_code,
+                   coalesce(OLD.method_detail, ''), OLD.licensed_on::text];
+    v_new := ARRAY[NEW.name, NEW.holder, NEW.mineral, NEW.mineral_class, NEW.scale, NEW.method, NEW.status,
+                   (NEW.area_m2::numeric / 10000)::numeric(20, 4)::text, NEW.land_type, NEW.region_code,
+                   coalesce(NEW.method_detail, ''), NEW.licensed_on::text];
+    IF v_old = v_new THEN
+        -- nothing changed: nor does who changed it last
+        NEW.updated_at := OLD.updated_at;
+        NEW.updated_by := OLD.updated_by;
+        RETURN NEW;
+    END IF;
+    IF NOT (session_user = current_user OR reclaim_session_is_owner()) THEN
+        SELECT u.role INTO v_role FROM users u WHERE u.name = NEW.updated_by AND u.disabled_at IS NULL;
+        IF v_role IS NULL OR v_role NOT IN ('admin', 'reviewer') THEN
+            RAISE EXCEPTION '% is not an enabled user allowed to change mines', NEW.updated_by USING ERRCODE = 'RCACT';
+        END IF;
+        IF v_role = 'reviewer' AND (v_old[1:6] || v_old[8:12] IS DISTINCT FROM v_new[1:6] || v_new[8:12]
+                                    OR NEW.status <> 'closed'
+                                    OR NOT EXISTS (SELECT 1 FROM closure_applications a
+                                                   JOIN closure_confirmations c ON c.application_id = a.id
+                                                   WHERE a.mine_id = NEW.id)) THEN
+            RAISE EXCEPTION 'a reviewer closes a mine only by confirming its closure' USING ERRCODE = 'RCACT';
+        END IF;
+    END IF;
+    NEW.updated_at := now();
+    INSERT INTO mine_history (mine_id, field, old_value, new_value, changed_by)
+    SELECT NEW.id, v_fields[i], v_old[i], v_new[i], NEW.updated_by
+    FROM generate_subscripts(v_fields, 1) i WHERE v_old[i] IS DISTINCT FROM v_new[i]
+    ORDER BY i;
+    RETURN NEW;
+END
+$$;
+CREATE OR REPLACE TRIGGER mines_guard BEFORE INSERT OR UPDATE ON mines FOR EACH ROW EXECUTE FUNCTION mines_guard();
+
+-- Obligations (plan §6.2) are opened by an administrator's change of the
+-- mine and closed once, never reopened or rewritten: re-compiling the plan
+-- and re-signing the letter by an approved plan of the mine whose letter is
+-- dated on or after the obligation was raised; re-assessing the fund by an
+-- assessment of the mine made once no re-plan is open, after the last
+-- re-plan's approval.
+CREATE OR REPLACE FUNCTION mine_obligations_guard() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM reclaim_check_actor(NEW.opened_by, ARRAY['admin']);
+        IF NEW.closed_at IS NOT NULL THEN
+            RAISE EXCEPTION 'an obligation opens open' USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        NEW.opened_at := now();
+        RETURN NEW;
+    END IF;
+    IF OLD.closed_at IS NOT NULL OR NEW.closed_at IS NULL OR NEW.id <> OLD.id OR NEW.mine_id <> OLD.mine_id
+       OR NEW.kind <> OLD.kind OR NEW.reason <> OLD.reason OR NEW.opened_at <> OLD.opened_at
+       OR NEW.opened_by <> OLD.opened_by THEN
+        RAISE EXCEPTION 'an open obligation is only ever closed, once' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    PERFORM reclaim_check_actor(NEW.closed_by, ARRAY['admin', 'reviewer', 'finance']);
+    NEW.closed_at := now();
+    IF NEW.kind IN ('recompile-plan', 'resign-responsibility-letter') THEN
+        IF NEW.closed_by_assessment IS NOT NULL OR NOT EXISTS (
+            SELECT 1 FROM plans p JOIN review_records r ON r.record_type = 'plan' AND r.record_id = p.id
+            WHERE p.id = NEW.closed_by_plan AND p.mine_id = NEW.mine_id AND r.state = 'approved'
+              AND p.letter_signed_on >= bureau_date(OLD.opened_at)) THEN
+            RAISE EXCEPTION '% closes only by an approved plan of the mine signed since it was raised', NEW.kind
+                USING ERRCODE = 'RCRUL', COLUMN = 'closed_by_plan';
+        END IF;
+    ELSIF NEW.closed_by_plan IS NOT NULL
+          OR NOT EXISTS (SELECT 1 FROM accrual_assessments s WHERE s.id = NEW.closed_by_assessment AND s.mine_id = NEW.mine_id)
+          OR EXISTS (SELECT 1 FROM mine_obligations o WHERE o.mine_id = NEW.mine_id AND o.kind = 'recompile-plan'
+                     AND (o.closed_at IS NULL
+                          OR o.closed_at > (SELECT s.assessed_at FROM accrual_assessments s
+                                            WHERE s.id = NEW.closed_by_assessment))) THEN
+        RAISE EXCEPTION 'reassess-fund closes only by an assessment made after the re-compiled plan''s approval'
+            USING ERRCODE = 'RCRUL', COLUMN = 'closed_by_assessment';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE OR REPLACE TRIGGER mine_obligations_guard BEFORE INSERT OR UPDATE ON mine_obligations
+    FOR EACH ROW EXECUTE FUNCTION mine_obligations_guard();
+CALL protect_rows('mine_obligations', true);

@@ -54,3 +54,9 @@ CREATE CONSTRAINT TRIGGER plans_costs_add_up AFTER INSERT ON plans DEFERRABLE IN
 DROP TRIGGER IF EXISTS plan_costs_add_up ON plan_costs;
 CREATE CONSTRAINT TRIGGER plan_costs_add_up AFTER INSERT ON plan_costs DEFERRABLE INITIALLY DEFERRED
     FOR EACH ROW EXECUTE FUNCTION plan_costs_add_up();
+
+-- A document's rows are written with it, never added later (written_with_parent, common.sql).
+CREATE OR REPLACE TRIGGER plan_damaged_land_with_parent BEFORE INSERT ON plan_damaged_land
+    FOR EACH ROW EXECUTE FUNCTION written_with_parent('plans', 'plan_id');
+CREATE OR REPLACE TRIGGER plan_costs_with_parent BEFORE INSERT ON plan_costs
+    FOR EACH ROW EXECUTE FUNCTION written_with_parent('plans', 'plan_id');

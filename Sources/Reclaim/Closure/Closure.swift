@@ -491,15 +491,11 @@ public enum Closures {
                     """)
             }
             try Review.apply(workflow, id: id, .confirm, note: "验收合格确认书 \(number)", by: actor, on: conn)
-            let old = try conn.queryFirst("SELECT status FROM mines WHERE id = \(app.mineID)")?
-                .decode("status", as: String.self) ?? ""
-            if old != MineStatus.closed.rawValue {
+            // the database records the change in the mine's history (mines_guard)
+            _ = try DatabaseRefusal.mapping {
                 try conn.execute("""
-                    UPDATE mines SET status = 'closed', updated_at = now(), updated_by = \(actor.name) WHERE id = \(app.mineID)
-                    """)
-                try conn.execute("""
-                    INSERT INTO mine_history (mine_id, field, old_value, new_value, changed_by)
-                    VALUES (\(app.mineID), 'status', \(old), 'closed', \(actor.name))
+                    UPDATE mines SET status = 'closed', updated_by = \(actor.name)
+                    WHERE id = \(app.mineID) AND status <> 'closed'
                     """)
             }
             return try find(id, on: conn)

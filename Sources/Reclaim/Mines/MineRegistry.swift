@@ -214,7 +214,8 @@ public enum MineRegistry {
     }
 
     /// Applies the given changes in one transaction. Each field that really
-    /// changes is recorded in the history; a change of method, area, scale
+    /// changes is recorded in the history (by the database, whoever changes
+    /// a mine); a change of method, area, scale
     /// or mineral opens the plan-§6.2 obligations (one open of each kind).
     public static func update(_ license: String, _ update: MineUpdate, by actor: Actor, on conn: Connection) throws
         -> MineUpdateResult
@@ -283,16 +284,11 @@ public enum MineRegistry {
                 """)
             else { throw notFound(license) }
 
-            var changes: [MineChange] = []
-            for (field, from, to) in diffs {
-                guard let h = try conn.queryFirst("""
-                    INSERT INTO mine_history (mine_id, field, old_value, new_value, changed_by)
-                    VALUES (\(id), \(field), \(from), \(to), \(actor.name))
-                    RETURNING field, old_value, new_value, changed_at, changed_by
-                    """)
-                else { continue }
-                changes.append(try MineChange(row: h))
-            }
+            // the database wrote the history, field by field (mines_guard in sql/functions/mines.sql)
+            let changes = try conn.query("""
+                SELECT field, old_value, new_value, changed_at, changed_by FROM mine_history
+                WHERE mine_id = \(id) AND changed_at = now() ORDER BY id
+                """).rows.map(MineChange.init(row:))
 
             var opened: [ObligationKind] = []
             // a first filling-in of a field never recorded (method_detail of an older
