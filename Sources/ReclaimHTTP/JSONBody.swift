@@ -126,7 +126,12 @@ struct JSONBody {
             let field = context.codingPath.map(\.stringValue).joined(separator: ".")
             throw Problem.badRequest("\(field) must not be null", errors: [.init(field: field, detail: "must not be null")])
         } catch let DecodingError.dataCorrupted(context) {
-            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            var field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            if field.isEmpty {
+                // a number too large for any whole-number type fails before a field is reached: name it
+                field = object.filter { ($0.value as? NSNumber).map { Int64($0.stringValue) == nil } ?? false }
+                    .keys.sorted().first ?? "body"
+            }
             throw Problem.badRequest("\(field) is not valid", errors: [.init(field: field, detail: "is not valid")])
         } catch {
             throw Problem.badRequest("the body is not valid")

@@ -105,6 +105,10 @@ import Testing
             ("/v1/mines/A/fund/withdrawals", #"{"amount":"1","annual_plan_year":"2025"}"#, .badRequest, "annual_plan_year"),
             ("/v1/mines/NOPE/fund/deposits", #"{"amount":"1"}"#, .notFound, nil),
             ("/v1/fund/transfers", #"{"from_license":"A","amount":"1"}"#, .badRequest, "to_license"),
+            // a number too large for its type is named, not "the body" (found by the contract test)
+            ("/v1/fund/transfers", #"{"from_license":"A","to_license":"B","amount":"1","merger_id":206676874939291220540157993722537050112}"#,
+             .badRequest, "merger_id"),
+            ("/v1/mines/A/fund/withdrawals", #"{"amount":"1","annual_plan_year":99999999999999999999}"#, .badRequest, "annual_plan_year"),
             ("/v1/fund/entries/999/reversal", #"{"reason":"x"}"#, .notFound, nil),
         ]
         try await s.application().test(.router) { client in
