@@ -33,6 +33,47 @@ CREATE OR REPLACE TRIGGER annual_plan_versions_guard BEFORE INSERT ON annual_pla
 CREATE OR REPLACE TRIGGER annual_plan_reports_guard BEFORE INSERT ON annual_plan_reports
     FOR EACH ROW EXECUTE FUNCTION annual_plans_guard();
 
+-- What has been withdrawn against an annual plan, net of reversals: the one
+-- home of that sum (the view below, the approval guard, the budget rule).
+CREATE OR REPLACE FUNCTION annual_plan_withdrawn(p_plan bigint) RETURNS bigint
+    STABLE LANGUAGE sql SET search_path = public, pg_temp AS $$
+    SELECT coalesce(sum(CASE WHEN e.kind = 'withdrawal' THEN e.amount ELSE -e.amount END), 0)::bigint
+    FROM ledger_entries e WHERE e.annual_plan_id = p_plan
+$$;
+
+-- Whether the fund pays for an annual plan's works in this state: approved,
+-- under revision (the approved works stay in force) or reported.
+CREATE OR REPLACE FUNCTION annual_plan_pays(p_state text) RETURNS boolean IMMUTABLE LANGUAGE sql AS $$
+    SELECT p_state IN ('approved', 'revision-submitted', 'revision-returned', 'reported')
+$$;
+
+-- The annual plan in force, in one place: each plan with its state, whether
+-- the fund pays for its works in that state, the version its latest
+-- approval put in force (else its latest, for a plan never approved), that
+-- approval's budget, what has been withdrawn against it and what remains.
+-- fund_post's budget rule (ledger_annual_plan_check), the import,
+-- AnnualPlans.find/list and the reports all read it.
+DROP VIEW IF EXISTS annual_plans_in_force;
+CREATE VIEW annual_plans_in_force AS
+SELECT a.id AS annual_plan_id, a.mine_id, a.year, a.created_at, r.state,
+       annual_plan_pays(r.state) AS pays,
+       ap.version_id AS approved_version_id,
+       lv.id AS latest_version_id,
+       coalesce(ap.version_id, lv.id) AS version_id,
+       coalesce(av.budget, 0) AS budget_approved,
+       coalesce(av.area_m2, 0) AS area_approved_m2,
+       w.withdrawn,
+       coalesce(av.budget, 0) - w.withdrawn AS remaining
+FROM annual_plans a
+JOIN review_records r ON r.record_type = 'annual-plan' AND r.record_id = a.id
+LEFT JOIN LATERAL (SELECT x.version_id FROM annual_plan_approvals x WHERE x.annual_plan_id = a.id
+                   ORDER BY x.decision_seq DESC LIMIT 1) ap ON true
+LEFT JOIN annual_plan_versions av ON av.id = ap.version_id
+LEFT JOIN LATERAL (SELECT max(v.id) AS id FROM annual_plan_versions v WHERE v.annual_plan_id = a.id) lv ON true
+CROSS JOIN LATERAL (SELECT annual_plan_withdrawn(a.id) AS withdrawn) w;
+-- a view's functions run with its reader's rights
+GRANT EXECUTE ON FUNCTION annual_plan_withdrawn(bigint), annual_plan_pays(text) TO reclaim_app;
+
 -- An approval's or a failure's rows belong to a decision of that kind.
 CREATE OR REPLACE FUNCTION annual_plan_decision_guard() RETURNS trigger
     LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
@@ -48,8 +89,7 @@ BEGIN
     IF TG_TABLE_NAME = 'annual_plan_approvals' THEN
         DECLARE
             v_budget bigint := (SELECT v.budget FROM annual_plan_versions v WHERE v.id = NEW.version_id);
-            v_withdrawn bigint := coalesce((SELECT sum(CASE WHEN e.kind = 'withdrawal' THEN e.amount ELSE -e.amount END)
-                                            FROM ledger_entries e WHERE e.annual_plan_id = NEW.annual_plan_id), 0);
+            v_withdrawn bigint := annual_plan_withdrawn(NEW.annual_plan_id);
         BEGIN
             IF v_budget < v_withdrawn THEN
                 RAISE EXCEPTION 'the budget of % yuan is below the % yuan already withdrawn for this annual plan',

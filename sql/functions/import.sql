@@ -37,8 +37,7 @@ BEGIN
                      THEN 'license: the fund of mine ' || c.license || ' is closed: its remaining money was released at closure'
                 WHEN c.kind = 'withdrawal' AND c.plan_id IS NULL
                      THEN 'annual_plan_year: mine ' || c.license || ' has no annual plan for ' || c.annual_plan_year
-                WHEN c.kind = 'withdrawal' AND c.plan_state NOT IN ('approved', 'revision-submitted',
-                                                                      'revision-returned', 'reported')
+                WHEN c.kind = 'withdrawal' AND NOT c.plan_pays
                      THEN 'annual_plan_year: the annual plan ' || c.annual_plan_year || ' of mine ' || c.license
                           || ' is ' || c.plan_state || ': the fund pays for approved works only'
                 WHEN c.booked_digest <> c.digest THEN 'idempotency_key: ' || c.idempotency_key
@@ -50,7 +49,7 @@ BEGIN
            coalesce(c.booked_digest = c.digest, c.first_line <> c.line AND c.first_digest = c.digest) AS skip
     FROM (
         SELECT f.line, f.license, f.kind, f.amount, f.value_date, f.reference, f.idempotency_key, f.memo,
-               f.annual_plan_year, ap.id AS plan_id, r.state AS plan_state,
+               f.annual_plan_year, ap.id AS plan_id, r.state AS plan_state, annual_plan_pays(r.state) AS plan_pays,
                m.id AS mine_id, fa.id AS fund_id, fa.closed_by_release, oa.id AS other_id, d.digest,
                e.id AS booked_id, e.request_digest AS booked_digest,
                first_value(f.line) OVER k AS first_line, first_value(d.digest) OVER k AS first_digest
@@ -75,14 +74,10 @@ BEGIN
     RETURN QUERY
     -- each paying plan's budget and what the ledger already paid from it: once per plan, not per row
     WITH plan_budget AS MATERIALIZED (
-        SELECT p.plan_id, v.budget,
-               coalesce((SELECT sum(CASE WHEN e.kind = 'withdrawal' THEN e.amount ELSE -e.amount END)
-                         FROM ledger_entries e WHERE e.annual_plan_id = p.plan_id), 0) AS spent
-        FROM (SELECT DISTINCT x.plan_id FROM fund_import_result x
-              WHERE x.kind = 'withdrawal' AND x.problem IS NULL AND NOT x.skip) p
-        CROSS JOIN LATERAL (SELECT v.budget FROM annual_plan_approvals ap
-                            JOIN annual_plan_versions v ON v.id = ap.version_id
-                            WHERE ap.annual_plan_id = p.plan_id ORDER BY ap.decision_seq DESC LIMIT 1) v
+        SELECT f.annual_plan_id AS plan_id, f.budget_approved AS budget, f.withdrawn AS spent
+        FROM annual_plans_in_force f
+        WHERE f.annual_plan_id IN (SELECT DISTINCT x.plan_id FROM fund_import_result x
+                                   WHERE x.kind = 'withdrawal' AND x.problem IS NULL AND NOT x.skip)
     )
     SELECT r.line, r.problem FROM fund_import_result r WHERE r.problem IS NOT NULL
     UNION ALL

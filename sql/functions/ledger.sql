@@ -526,6 +526,7 @@ CREATE OR REPLACE FUNCTION ledger_annual_plan_check(p_license text, p_year integ
 DECLARE
     v_plan bigint;
     v_state text;
+    v_pays boolean;
     v_budget bigint;
     v_withdrawn bigint;
 BEGIN
@@ -534,15 +535,12 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'mine % has no annual plan for %', p_license, p_year USING ERRCODE = 'RCAPL';
     END IF;
-    SELECT r.state INTO v_state FROM review_records r WHERE r.record_type = 'annual-plan' AND r.record_id = v_plan;
-    IF v_state NOT IN ('approved', 'revision-submitted', 'revision-returned', 'reported') THEN
+    SELECT f.state, f.pays, f.budget_approved, f.withdrawn INTO v_state, v_pays, v_budget, v_withdrawn
+    FROM annual_plans_in_force f WHERE f.annual_plan_id = v_plan;
+    IF NOT v_pays THEN
         RAISE EXCEPTION 'the annual plan % of mine % is %: the fund pays for approved works only', p_year, p_license,
             v_state USING ERRCODE = 'RCAPL';
     END IF;
-    SELECT v.budget INTO v_budget FROM annual_plan_approvals ap JOIN annual_plan_versions v ON v.id = ap.version_id
-    WHERE ap.annual_plan_id = v_plan ORDER BY ap.decision_seq DESC LIMIT 1;
-    SELECT coalesce(sum(CASE WHEN e.kind = 'withdrawal' THEN e.amount ELSE -e.amount END), 0) INTO v_withdrawn
-    FROM ledger_entries e WHERE e.annual_plan_id = v_plan;
     IF v_withdrawn + p_amount > v_budget THEN
         RAISE EXCEPTION 'over the budget of the annual plan % of mine %: % yuan of % yuan left, % yuan asked', p_year,
             p_license, fen_text(v_budget - v_withdrawn), fen_text(v_budget), fen_text(p_amount) USING ERRCODE = 'RCBUD';

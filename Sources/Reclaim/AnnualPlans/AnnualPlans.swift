@@ -423,9 +423,8 @@ public enum AnnualPlans {
     /// The works version in force: the latest approval's.
     static func approvedVersion(_ planID: Int64, on conn: Connection) throws -> Int64? {
         try conn.queryFirst("""
-            SELECT version_id FROM annual_plan_approvals WHERE annual_plan_id = \(planID)
-            ORDER BY decision_seq DESC LIMIT 1
-            """)?.decode("version_id")
+            SELECT approved_version_id FROM annual_plans_in_force WHERE annual_plan_id = \(planID)
+            """)?.decode("approved_version_id")
     }
 
     static func worksOf(version: Int64, on conn: Connection) throws -> [AnnualWork] {
@@ -447,15 +446,10 @@ public enum AnnualPlans {
     public static func find(_ license: String, year: Int, on conn: Connection) throws -> AnnualPlan {
         let license = try Identifier.license(license)
         guard let row = try conn.queryFirst("""
-            SELECT a.id, r.state,
-                   (SELECT ap.version_id FROM annual_plan_approvals ap WHERE ap.annual_plan_id = a.id
-                    ORDER BY ap.decision_seq DESC LIMIT 1) AS approved_version,
-                   (SELECT max(v.id) FROM annual_plan_versions v WHERE v.annual_plan_id = a.id) AS latest_version,
-                   coalesce((SELECT sum(CASE WHEN e.kind = 'withdrawal' THEN e.amount ELSE -e.amount END)
-                             FROM ledger_entries e WHERE e.annual_plan_id = a.id), 0)::bigint AS withdrawn
-            FROM annual_plans a JOIN mines m ON m.id = a.mine_id
-            JOIN review_records r ON r.record_type = 'annual-plan' AND r.record_id = a.id
-            WHERE m.license = \(license) AND a.year = \(Int64(year))
+            SELECT f.annual_plan_id AS id, f.state, f.approved_version_id AS approved_version,
+                   f.latest_version_id AS latest_version, f.withdrawn
+            FROM annual_plans_in_force f JOIN mines m ON m.id = f.mine_id
+            WHERE m.license = \(license) AND f.year = \(Int64(year))
             """)
         else {
             _ = try MineRegistry.find(license, on: conn)
@@ -509,19 +503,15 @@ public enum AnnualPlans {
         throws -> [AnnualPlanSummary]
     {
         try conn.query("""
-            SELECT m.license, a.year, r.state,
-                   (SELECT v.budget FROM annual_plan_versions v WHERE v.id = coalesce(
-                        (SELECT ap.version_id FROM annual_plan_approvals ap WHERE ap.annual_plan_id = a.id
-                         ORDER BY ap.decision_seq DESC LIMIT 1),
-                        (SELECT max(v2.id) FROM annual_plan_versions v2 WHERE v2.annual_plan_id = a.id))) AS budget,
+            SELECT m.license, a.year, a.state,
+                   (SELECT v.budget FROM annual_plan_versions v WHERE v.id = a.version_id) AS budget,
                    coalesce((SELECT max(d.decided_at) FROM review_decisions d
-                             WHERE d.record_type = 'annual-plan' AND d.record_id = a.id), a.created_at) AS since
-            FROM annual_plans a JOIN mines m ON m.id = a.mine_id
-            JOIN review_records r ON r.record_type = 'annual-plan' AND r.record_id = a.id
+                             WHERE d.record_type = 'annual-plan' AND d.record_id = a.annual_plan_id), a.created_at) AS since
+            FROM annual_plans_in_force a JOIN mines m ON m.id = a.mine_id
             WHERE (\(year.map(Int64.init)) IS NULL OR a.year = \(year.map(Int64.init)))
-              AND (\(state?.rawValue) IS NULL OR r.state = \(state?.rawValue))
+              AND (\(state?.rawValue) IS NULL OR a.state = \(state?.rawValue))
               AND (\(only) IS NULL OR m.license = ANY (\(only)))
-            ORDER BY since, a.id
+            ORDER BY since, a.annual_plan_id
             """).rows.map { r in
             AnnualPlanSummary(license: try r.decode("license"), year: Int(try r.decode("year", as: Int32.self)),
                               state: try r.decodeEnum("state"), budget: Money(fen: try r.decode("budget")),

@@ -73,19 +73,12 @@ extension Reports {
             let y = Int64(year)
             let plans = try conn.query("""
                 WITH plan AS (
-                    SELECT a.id, m.license, r.state,
-                           (SELECT ap.version_id FROM annual_plan_approvals ap WHERE ap.annual_plan_id = a.id
-                            ORDER BY ap.decision_seq DESC LIMIT 1) AS approved,
-                           (SELECT max(r2.id) FROM annual_plan_reports r2 WHERE r2.annual_plan_id = a.id) AS report
-                    FROM annual_plans a JOIN mines m ON m.id = a.mine_id
-                    JOIN review_records r ON r.record_type = 'annual-plan' AND r.record_id = a.id
+                    SELECT a.annual_plan_id AS id, m.license, a.state, a.budget_approved, a.area_approved_m2, a.withdrawn,
+                           (SELECT max(r2.id) FROM annual_plan_reports r2 WHERE r2.annual_plan_id = a.annual_plan_id) AS report
+                    FROM annual_plans_in_force a JOIN mines m ON m.id = a.mine_id
                     WHERE a.year = \(y) AND (\(only) IS NULL OR m.license = ANY (\(only)))
                 )
-                SELECT p.license, p.state,
-                       coalesce((SELECT v.budget FROM annual_plan_versions v WHERE v.id = p.approved), 0) AS budget,
-                       coalesce((SELECT v.area_m2 FROM annual_plan_versions v WHERE v.id = p.approved), 0) AS planned,
-                       coalesce((SELECT sum(CASE WHEN e.kind = 'withdrawal' THEN e.amount ELSE -e.amount END)
-                                 FROM ledger_entries e WHERE e.annual_plan_id = p.id), 0)::bigint AS withdrawn,
+                SELECT p.license, p.state, p.budget_approved AS budget, p.area_approved_m2 AS planned, p.withdrawn,
                        coalesce((SELECT sum(l.spent) FROM annual_plan_report_lines l WHERE l.report_id = p.report), 0)::bigint AS spent,
                        coalesce((SELECT sum(l.area_m2) FROM annual_plan_report_lines l WHERE l.report_id = p.report), 0)::bigint AS reported
                 FROM plan p

@@ -144,11 +144,8 @@ extension Reports {
                     FROM restoration_land(\(asOf)) l GROUP BY l.mine_id
                 )
                 SELECT m.license,
-                       (SELECT v.area_m2 FROM annual_plans a
-                        JOIN annual_plan_approvals ap ON ap.annual_plan_id = a.id
-                        JOIN annual_plan_versions v ON v.id = ap.version_id
-                        WHERE a.mine_id = m.id AND a.year = \(y)
-                        ORDER BY ap.decision_seq DESC LIMIT 1) AS planned,
+                       (SELECT f.area_approved_m2 FROM annual_plans_in_force f
+                        WHERE f.mine_id = m.id AND f.year = \(y) AND f.approved_version_id IS NOT NULL) AS planned,
                        coalesce(pm.treated, 0)::bigint AS treated, coalesce(pm.cumulative, 0)::bigint AS cumulative,
                        coalesce(pm.since_2021, 0)::bigint AS since_2021,
                        pf.target_rate_bp, coalesce(ld.to_reclaim, 0)::bigint AS to_reclaim,
