@@ -495,14 +495,15 @@ DROP FUNCTION IF EXISTS fund_post(text, text, text, bigint, date, date, text, te
 DROP FUNCTION IF EXISTS fund_post(text, text, text, bigint, date, date, text, text, text, text, text, text, text, integer);
 DROP FUNCTION IF EXISTS fund_reverse_post(bigint, date, date, text, text, text, text, text);
 DROP FUNCTION IF EXISTS ledger_entry_rows(bigint);
-CREATE OR REPLACE FUNCTION ledger_entry_rows(p_id bigint)
-    RETURNS TABLE (id bigint, kind text, amount bigint, value_date date, booked_at timestamptz, reference text,
-                   memo text, actor text, idempotency_key text, reverses bigint, reason text, annual_plan_year integer,
-                   license text, account text, seq bigint, posting_amount bigint, balance_after bigint)
-    LANGUAGE plpgsql STABLE SET enable_seqscan = off AS $$
+-- the shapes these returned before they shared ledger_entry_row (0028)
+DROP FUNCTION IF EXISTS fund_post(text, text, text, bigint, date, date, text, text, text, text, text, text, text, integer, text);
+DROP FUNCTION IF EXISTS fund_reverse_post(bigint, date, date, text, text, text, text, text);
+DROP FUNCTION IF EXISTS fund_release(text, date, text, text, text);
+CREATE OR REPLACE FUNCTION ledger_entry_rows(p_id bigint, p_replayed boolean DEFAULT false)
+    RETURNS SETOF ledger_entry_row LANGUAGE plpgsql STABLE SET enable_seqscan = off AS $$
 BEGIN
     RETURN QUERY
-    SELECT e.id, e.kind, e.amount, e.value_date, e.booked_at, e.reference, e.memo, e.actor, e.idempotency_key,
+    SELECT p_replayed, e.id, e.kind, e.amount, e.value_date, e.booked_at, e.reference, e.memo, e.actor, e.idempotency_key,
            e.reverses, e.reason, (SELECT ap.year FROM annual_plans ap WHERE ap.id = e.annual_plan_id),
            m.license, a.kind, p.seq, p.amount, p.balance_after
     FROM ledger_entries e
@@ -561,10 +562,7 @@ CREATE OR REPLACE FUNCTION fund_post(
     p_kind text, p_license text, p_to_license text, p_amount bigint, p_value_date date, p_value_date_given date,
     p_reference text, p_memo text, p_key text, p_actor text, p_role text, p_request_id text, p_audit_input text,
     p_annual_plan_year integer DEFAULT NULL, p_token text DEFAULT NULL
-) RETURNS TABLE (replayed boolean, id bigint, kind text, amount bigint, value_date date, booked_at timestamptz,
-                 reference text, memo text, actor text, idempotency_key text, reverses bigint, reason text,
-                 annual_plan_year integer, license text, account text, seq bigint, posting_amount bigint,
-                 balance_after bigint)
+) RETURNS SETOF ledger_entry_row
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp SET enable_seqscan = off AS $$
 DECLARE
     v_debit_license text := p_license;
@@ -619,7 +617,7 @@ BEGIN
     IF p_annual_plan_year IS NOT NULL THEN
         v_replay := ledger_replay(p_key, v_digest);
         IF v_replay IS NOT NULL THEN
-            RETURN QUERY SELECT true, r.* FROM ledger_entry_rows(v_replay) r;
+            RETURN QUERY SELECT * FROM ledger_entry_rows(v_replay, true);
             RETURN;
         END IF;
         v_plan := ledger_annual_plan_check(p_license, p_annual_plan_year, p_amount);
@@ -629,7 +627,7 @@ BEGIN
     FROM ledger_book(p_kind, p_value_date, p_amount, v_debit, v_credit, p_reference, p_memo, p_actor, p_key,
                      v_digest, NULL, NULL, v_plan) b;
     IF v_booked.replayed THEN
-        RETURN QUERY SELECT true, r.* FROM ledger_entry_rows(v_booked.entry_id) r;
+        RETURN QUERY SELECT * FROM ledger_entry_rows(v_booked.entry_id, true);
         RETURN;
     END IF;
     PERFORM audit_append(p_actor, p_role, 'fund.' || p_kind, 'mine:' || p_license, p_request_id, p_audit_input);
@@ -648,10 +646,7 @@ $$;
 CREATE OR REPLACE FUNCTION fund_reverse_post(
     p_original bigint, p_value_date date, p_value_date_given date, p_reason text, p_key text,
     p_actor text, p_role text, p_request_id text
-) RETURNS TABLE (replayed boolean, id bigint, kind text, amount bigint, value_date date, booked_at timestamptz,
-                 reference text, memo text, actor text, idempotency_key text, reverses bigint, reason text,
-                 annual_plan_year integer, license text, account text, seq bigint, posting_amount bigint,
-                 balance_after bigint)
+) RETURNS SETOF ledger_entry_row
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp SET enable_seqscan = off AS $$
 DECLARE
     v_entry bigint;
@@ -666,7 +661,7 @@ BEGIN
         PERFORM audit_append(p_actor, p_role, 'fund.reverse', 'entry:' || p_original, p_request_id,
                              'reverse ' || p_original || ' ' || p_reason);
     END IF;
-    RETURN QUERY SELECT v_replayed, r.* FROM ledger_entry_rows(v_entry) r;
+    RETURN QUERY SELECT * FROM ledger_entry_rows(v_entry, v_replayed);
 END
 $$;
 
@@ -677,10 +672,7 @@ $$;
 -- its key is the mine's own, so a second release answers with the first.
 CREATE OR REPLACE FUNCTION fund_release(
     p_license text, p_value_date date, p_actor text, p_role text, p_request_id text
-) RETURNS TABLE (replayed boolean, id bigint, kind text, amount bigint, value_date date, booked_at timestamptz,
-                 reference text, memo text, actor text, idempotency_key text, reverses bigint, reason text,
-                 annual_plan_year integer, license text, account text, seq bigint, posting_amount bigint,
-                 balance_after bigint)
+) RETURNS SETOF ledger_entry_row
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp SET enable_seqscan = off AS $$
 DECLARE
     v_fund fund_accounts;
@@ -699,7 +691,7 @@ BEGIN
     v_digest := ledger_request_digest('closure-release', p_license, NULL, 0, NULL, NULL, NULL);
     v_replay := ledger_replay(v_key, v_digest);
     IF v_replay IS NOT NULL THEN
-        RETURN QUERY SELECT true, r.* FROM ledger_entry_rows(v_replay) r;
+        RETURN QUERY SELECT * FROM ledger_entry_rows(v_replay, true);
         RETURN;
     END IF;
     -- no money leaves supervision before the land is restored: an accepted
@@ -727,7 +719,7 @@ BEGIN
     UPDATE fund_accounts SET closed_by_release = v_booked.entry_id WHERE fund_accounts.id = v_fund.id;
     PERFORM audit_append(p_actor, p_role, 'fund.release', 'mine:' || p_license, p_request_id,
                          'release ' || v_fund.balance);
-    RETURN QUERY SELECT false, r.* FROM ledger_entry_rows(v_booked.entry_id) r;
+    RETURN QUERY SELECT * FROM ledger_entry_rows(v_booked.entry_id);
 END
 $$;
 
@@ -735,7 +727,7 @@ $$;
 GRANT EXECUTE ON FUNCTION fund_post(text, text, text, bigint, date, date, text, text, text, text, text, text, text,
                                    integer, text) TO reclaim_app;
 GRANT EXECUTE ON FUNCTION fund_reverse_post(bigint, date, date, text, text, text, text, text) TO reclaim_app;
-GRANT EXECUTE ON FUNCTION ledger_entry_rows(bigint) TO reclaim_app;
+GRANT EXECUTE ON FUNCTION ledger_entry_rows(bigint, boolean) TO reclaim_app;
 GRANT EXECUTE ON FUNCTION fund_release(text, date, text, text, text) TO reclaim_app;
 
 -- Checkpoints are never changed.

@@ -96,13 +96,12 @@ GRANT EXECUTE ON FUNCTION legacy_project_lock(bigint) TO reclaim_app;
 -- (RCLEG names what is left; the account's CHECK and the postings trigger
 -- refuse it whoever writes), and never before the project is approved.
 -- Idempotent by key, like fund_post; the audit record goes with it.
+-- (its row shape became ledger_entry_row, 0028: a changed return type is a new function)
+DROP FUNCTION IF EXISTS legacy_post(text, bigint, text, bigint, date, date, text, text, text, text, text);
 CREATE OR REPLACE FUNCTION legacy_post(
     p_kind text, p_project bigint, p_source text, p_amount bigint, p_value_date date, p_value_date_given date,
     p_work text, p_key text, p_actor text, p_role text, p_request_id text
-) RETURNS TABLE (replayed boolean, id bigint, kind text, amount bigint, value_date date, booked_at timestamptz,
-                 reference text, memo text, actor text, idempotency_key text, reverses bigint, reason text,
-                 annual_plan_year integer, license text, account text, seq bigint, posting_amount bigint,
-                 balance_after bigint)
+) RETURNS SETOF ledger_entry_row
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp SET enable_seqscan = off AS $$
 DECLARE
     v_state text;
@@ -120,7 +119,7 @@ BEGIN
                                       NULL, p_work);
     v_replay := ledger_replay(p_key, v_digest);
     IF v_replay IS NOT NULL THEN
-        RETURN QUERY SELECT true, r.* FROM ledger_entry_rows(v_replay) r;
+        RETURN QUERY SELECT * FROM ledger_entry_rows(v_replay, true);
         RETURN;
     END IF;
     SELECT r.state INTO v_state FROM legacy_projects p
@@ -150,7 +149,7 @@ BEGIN
         PERFORM audit_append(p_actor, p_role, 'legacy.' || substr(p_kind, 8), 'legacy-project:' || p_project,
                              p_request_id, concat_ws(E'\n', p_source, p_amount, p_work));
     END IF;
-    RETURN QUERY SELECT v_booked.replayed, r.* FROM ledger_entry_rows(v_booked.entry_id) r;
+    RETURN QUERY SELECT * FROM ledger_entry_rows(v_booked.entry_id, v_booked.replayed);
 END
 $$;
 GRANT EXECUTE ON FUNCTION legacy_post(text, bigint, text, bigint, date, date, text, text, text, text, text)
