@@ -47,7 +47,7 @@ import Testing
         #expect(try h.run(["annual", "submit", "A", "2025"], as: "opA").status == 0)
         let queue = try h.run(["annual", "list", "--state", "submitted", "--format", "csv"], as: "rev")
         #expect(queue.stdout.hasPrefix("license,year,state,budget,since\nA,2025,submitted,80000.00,"), "\(queue.stdout)")
-        #expect(try h.run(["annual", "approve", "A", "2025"], as: "opA").stderr == "error: opA (operator) may not review annual plans\n")
+        #expect(try h.run(["annual", "approve", "A", "2025"], as: "opA").stderr == "error: opA (operator) may not approve an annual plan\n")
         #expect(try h.run(["annual", "approve", "A", "2025"], as: "rev").status == 0)
         let twice = try h.run(["annual", "approve", "A", "2025"], as: "rev")
         #expect(twice.status == 65)

@@ -69,6 +69,43 @@ func install<S, A>(_ workflow: Workflow<S, A>, on conn: Connection) throws {
         #expect(try Self.stored(on: conn) != swift)
     }
 
+    /// Who may decide is read from the table, in one place for every entry point: an operator
+    /// submits their own mine's plan only; a reviewer approves; nobody else does either.
+    @Test func whoMayDecideComesFromTheTable() {
+        let own = Principal(name: "opA", role: .operator, mines: ["A"])
+        let reviewer = Principal(name: "rev", role: .reviewer, mines: [])
+        let finance = Principal(name: "li", role: .finance, mines: [])
+        #expect(AnnualPlanPolicy.decide(.submit, "A").permits(own) && !AnnualPlanPolicy.decide(.submit, "B").permits(own))
+        #expect(!AnnualPlanPolicy.decide(.submit, "A").permits(reviewer))
+        #expect(AnnualPlanPolicy.decide(.approve, "A").permits(reviewer) && !AnnualPlanPolicy.decide(.approve, "A").permits(own))
+        #expect(!AnnualPlanPolicy.decide(.approve, "A").permits(finance) && !PlanPolicy.decide(.approve, "A").permits(finance))
+        #expect(LegacyPolicy.step(.start).permits(Principal(name: "boss", role: .admin, mines: []))
+                && !LegacyPolicy.step(.accept).permits(Principal(name: "boss", role: .admin, mines: [])))
+        // the closure panel's last vote may be an expert's
+        #expect(Closures.workflow.policy(.notice, license: nil).permits(Principal(name: "e1", role: .expert, mines: [])))
+    }
+
+    /// The domain command checks who acts, whichever entry point calls it: nothing is written.
+    @Test func theCommandChecksItsOwnPolicy() throws {
+        func own() -> Principal { Principal(name: "opA", role: .operator, mines: ["A"]) }
+        let (db, conn) = try ledgerDatabase(annualPlans: false)
+        let plan = #"{"service_period": {"from": 2025, "to": 2025}, "damaged_land": [], "responsibility_area_hm2": "1", "planned_reclaimed_hm2": "1", "target_rate_percent": "100", "cost": {"total": "5.00", "by_year": {"2025": "5.00"}}, "letter_signed_on": "2025-01-01"}"#
+        let v = try Plans.submit("A", try PlanDocument.parse(Data(plan.utf8)), by: try Actor("opA", role: "operator"), on: conn)
+        _ = try Plans.decide("A", version: v.version, .approve, reason: nil, by: try Actor("rev", role: "reviewer"), on: conn)
+        let works = #"{"works": [{"type": "revegetation", "location": "dump", "area_hm2": "1", "budget": "5.00", "start_month": "2025-04", "end_month": "2025-09"}]}"#
+        _ = try AnnualPlans.draft("A", year: 2025, try AnnualWorks.parse(Data(works.utf8), year: 2025),
+                                  by: try Actor("opA", role: "operator"), on: conn)
+        let stranger = Principal(name: "opB", role: .operator, mines: ["B"])
+        let e = #expect(throws: ReclaimError.self) {
+            try AnnualPlans.decide("A", year: 2025, .submit, as: stranger, on: conn)
+        }
+        #expect(e?.kind == .forbidden && e?.description.contains("may not submit an annual plan") == true)
+        #expect(try db.count("SELECT count(*) FROM review_decisions WHERE record_type = 'annual-plan'") == 0)
+        // nor may an operator decide a plan version
+        #expect(throws: ReclaimError.self) { try Plans.decide("A", version: v.version, .return, reason: "x", as: own(), on: conn) }
+        #expect(try AnnualPlans.decide("A", year: 2025, .submit, as: own(), on: conn).state == .submitted)
+    }
+
     /// Every step names at least one role, and a review step is never the operator's.
     @Test func everyStepNamesItsRoles() {
         func check<S, A>(_ w: Workflow<S, A>) {

@@ -125,6 +125,14 @@ public enum LegacyProjects {
     }
 
     /// approve, start, suspend, resume, complete, accept (with its opinion).
+    /// The command every entry point calls: checks that `principal` may take
+    /// `action` (`LegacyPolicy.step`, from the workflow's table), then takes it in their name.
+    public static func step(_ id: Int64, _ action: LegacyProjectAction, opinion: String? = nil, as principal: Principal,
+                            requestID: String? = nil, on conn: Connection) throws -> LegacyProject {
+        try LegacyPolicy.step(action).check(principal)
+        return try step(id, action, opinion: opinion, by: try principal.actor(requestID: requestID), on: conn)
+    }
+
     public static func step(_ id: Int64, _ action: LegacyProjectAction, opinion: String? = nil, by actor: Actor,
                             on conn: Connection) throws -> LegacyProject
     {
@@ -258,4 +266,8 @@ public enum LegacyPolicy {
     public static let read = Policy("read the legacy programme") { $0.role != .operator && $0.role != .expert }
     /// Objections during a notice, recorded for the people who raise them: the programme's managers.
     public static let object = manage
+    /// Who may take a project's `action`: as the workflow's table says.
+    public static func step(_ action: LegacyProjectAction) -> Policy {
+        LegacyProjects.workflow.policy(action, license: nil)
+    }
 }

@@ -7,4 +7,9 @@ public enum PlanPolicy {
 
     /// Reviewers approve or return (and never their own: the workflow's rule).
     public static let review = Policy.roles("review plans", .reviewer)
+
+    /// Who may take `action` on a plan of `license`: as the workflow's table says.
+    public static func decide(_ action: PlanAction, _ license: String) -> Policy {
+        Plans.workflow.policy(action, license: license)
+    }
 }

@@ -161,6 +161,17 @@ public enum Plans {
     /// A reviewer's decision on version `version`: approve, or return with a
     /// reason. Two reviewers at once: one wins, the other gets a conflict
     /// naming the state; the submitter may not decide their own.
+    /// The command every entry point calls: checks that `principal` may take
+    /// `action` (`PlanPolicy.decide`, from the workflow's table), then
+    /// decides in their name.
+    public static func decide(_ license: String, version: Int, _ action: PlanAction, reason: String?,
+                              as principal: Principal, requestID: String? = nil, on conn: Connection) throws -> PlanVersion
+    {
+        try PlanPolicy.decide(action, try Identifier.license(license)).check(principal)
+        return try decide(license, version: version, action, reason: reason, by: try principal.actor(requestID: requestID),
+                          on: conn)
+    }
+
     public static func decide(_ license: String, version: Int, _ action: PlanAction, reason: String?, by actor: Actor,
                               on conn: Connection) throws -> PlanVersion
     {

@@ -70,6 +70,17 @@ public struct Workflow<State: WorkflowState, Action: WorkflowAction>: Sendable {
     /// "a plan version", "an annual plan".
     var article: String { "aeiou".contains(noun.first ?? "x") ? "an" : "a" }
 
+    /// Who may take `action`: a role the table names for it anywhere, an
+    /// operator only on a record of a mine they act for (`license`). The
+    /// one place an entry point learns who may decide; the database checks
+    /// the same table (review_apply).
+    public func policy(_ action: Action, license: String?) -> Policy {
+        let roles = Set(transitions.filter { $0.action == action }.flatMap(\.roles))
+        return Policy("\(action.rawValue) \(article) \(noun)") { p in
+            roles.contains(p.role) && (p.role != .operator || license.map { p.mines.contains($0) } == true)
+        }
+    }
+
     /// The actions allowed in `state`, in table order.
     public func actions(from state: State) -> [Action] {
         transitions.filter { $0.from == state }.map(\.action)

@@ -91,17 +91,16 @@ struct AnnualPlanController {
     func decide(_ action: AnnualPlanAction, _ request: Request, _ context: AppContext) async throws -> Response {
         let license = try context.license()
         let principal = try context.requirePrincipal()
-        try (action == .submit ? AnnualPlanPolicy.act(license) : AnnualPlanPolicy.review).check(principal)
         let year = try AccrualController.year(context)
         let allowed: Set<String> = action == .return ? ["reason"] : action == .fail ? ["items"] : []
         var body = try await JSONBody.read(request, context: context, allowed: allowed)
         let reason = action == .return ? body.string("reason", required: true) : nil
         let items = action == .fail ? body.strings("items") ?? [] : []
         try body.finish()
-        let actor = try context.actor()
+        let requestID = context.id
         return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
             (.ok, try ReclaimJSON.encode(try AnnualPlans.decide(license, year: year, action, reason: reason, items: items,
-                                                                by: actor, on: conn)))
+                                                                as: principal, requestID: requestID, on: conn)))
         }
     }
 }

@@ -189,14 +189,14 @@ struct LegacyController {
     }
 
     func step(_ action: LegacyProjectAction, _ request: Request, _ context: AppContext) async throws -> Response {
-        try (action == .approve || action == .accept ? LegacyPolicy.review : LegacyPolicy.manage).check(try context.requirePrincipal())
+        let principal = try context.requirePrincipal()
         let id = try Self.id(context)
         var body = try await JSONBody.read(request, context: context, allowed: action == .accept ? ["opinion"] : [])
         let opinion = action == .accept ? body.string("opinion", required: true) : nil
         try body.finish()
-        let actor = try context.actor()
+        let requestID = context.id
         return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            try json(try LegacyProjects.step(id, action, opinion: opinion, by: actor, on: conn))
+            try json(try LegacyProjects.step(id, action, opinion: opinion, as: principal, requestID: requestID, on: conn))
         }
     }
 

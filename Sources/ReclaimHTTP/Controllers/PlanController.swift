@@ -81,17 +81,17 @@ struct PlanController {
 
     func decide(_ action: PlanAction, _ request: Request, _ context: AppContext) async throws -> Response {
         let license = try context.license()
-        try PlanPolicy.review.check(try context.requirePrincipal())
+        let principal = try context.requirePrincipal()
         guard let version = try Self.version(context) else {
             throw Problem.badRequest("name the version to decide", errors: [.init(field: "version", detail: "must be a version number")])
         }
         var body = try await JSONBody.read(request, context: context, allowed: action == .return ? ["reason"] : [])
         let reason = action == .return ? body.string("reason", required: true) : nil
         try body.finish()
-        let actor = try context.actor()
+        let requestID = context.id
         return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            (.ok, try ReclaimJSON.encode(try Plans.decide(license, version: version, action, reason: reason, by: actor,
-                                                          on: conn)))
+            (.ok, try ReclaimJSON.encode(try Plans.decide(license, version: version, action, reason: reason, as: principal,
+                                                          requestID: requestID, on: conn)))
         }
     }
 }

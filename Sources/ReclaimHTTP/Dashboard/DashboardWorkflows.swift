@@ -74,20 +74,20 @@ extension DashboardController {
     @Sendable func decidePlan(_ request: Request, _ context: AppContext) async throws -> Response {
         let form = try await Form.read(request, context)
         let session = try context.requireSession(form)
-        try PlanPolicy.review.check(session.principal)
         let license = try context.license()
         guard let version = Int(try context.path("version")), version >= 1 else { throw ReclaimError.invalid("version", "must be a version") }
         let action: PlanAction = form["decision"] == "return" ? .return : form["decision"] == "approve" ? .approve
             : try { throw ReclaimError.invalid("decision", "must be approve or return") }()
-        let actor = try session.principal.actor(requestID: context.id)
-        _ = try await db { try Plans.decide(license, version: version, action, reason: form["text"], by: actor, on: $0) }
+        let (principal, requestID) = (session.principal, context.id)
+        _ = try await db {
+            try Plans.decide(license, version: version, action, reason: form["text"], as: principal, requestID: requestID, on: $0)
+        }
         return pages.redirect("/queue?done=1")
     }
 
     @Sendable func decideAnnualPlan(_ request: Request, _ context: AppContext) async throws -> Response {
         let form = try await Form.read(request, context)
         let session = try context.requireSession(form)
-        try AnnualPlanPolicy.review.check(session.principal)
         let license = try context.license()
         let year = try AccrualController.year(context)
         guard let action = AnnualPlanAction(rawValue: form["decision"] ?? ""), [.approve, .return, .accept, .fail].contains(action) else {
@@ -95,10 +95,10 @@ extension DashboardController {
         }
         let text = form["text"] ?? ""
         let items = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        let actor = try session.principal.actor(requestID: context.id)
+        let (principal, requestID) = (session.principal, context.id)
         _ = try await db {
             try AnnualPlans.decide(license, year: year, action, reason: action == .return ? text : nil,
-                                   items: action == .fail ? items : [], by: actor, on: $0)
+                                   items: action == .fail ? items : [], as: principal, requestID: requestID, on: $0)
         }
         return pages.redirect("/queue?done=1")
     }
