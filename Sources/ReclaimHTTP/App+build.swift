@@ -6,7 +6,7 @@ import NIOCore
 public import PQKit
 import Reclaim
 
-/// How the service runs; from flags and environment (see the README).
+/// How the service runs; from flags and environment (see docs/api.md).
 public struct ServiceConfiguration: Sendable {
     public var host: String
     public var port: Int

@@ -153,7 +153,7 @@ public struct PlanDocument: Sendable, Equatable, Codable {
         case "from", "to": return "a whole year, like 2025"
         case "land_type": return "one of \(LandType.allCases.map(\.rawValue).joined(separator: ", "))"
         case "letter_signed_on": return "a date like 2025-01-05"
-        default: return "see the plan file format in the README"
+        default: return "see the plan file format in docs/accrual-and-plans.md"
         }
     }
 
