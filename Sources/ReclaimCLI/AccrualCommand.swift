@@ -4,12 +4,9 @@ import PQKit
 import Reclaim
 import ReclaimClient
 
-/// Parses a year argument: four digits.
+/// Parses a year argument: four digits, in the one range (`Years`).
 func parseYear(_ text: String, field: String = "year") throws -> Int {
-    guard text.utf8.count == 4, let year = Int(text), (1990...2201).contains(year) else {
-        throw ReclaimError.invalid(field, "'\(text)' is not a year like 2025")
-    }
-    return year
+    try Years.parse(text, field: field)
 }
 
 /// Reads a file the user named; a missing or unreadable one exits 66.
@@ -145,7 +142,7 @@ struct AccrualCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let year = try self.year.map { try parseYear($0) } ?? CalendarDate.today(in: FundLedger.bureauTimeZone).year
+                let year = try self.year.map { try parseYear($0) } ?? CalendarDate.today(in: Bureau.timeZone).year
                 try await target.with { api in try Output.rows(try await api.shortfalls(year: year), format: format) }
             }
         }

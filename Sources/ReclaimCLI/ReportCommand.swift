@@ -71,7 +71,7 @@ struct ReportCommand: AsyncParsableCommand {
             let (year, asOf) = (self.year, self.asOf)
             try await output.show(via: target) { api in
                 let day = try asOf.map { try FundLedger.parseDate($0, field: "as-of") }
-                let y = try year.map { try parseYear($0) } ?? day?.year ?? FundLedger.today.year
+                let y = try year.map { try parseYear($0) } ?? day?.year ?? Bureau.today.year
                 return try await api.restorationReport(year: y, asOf: day)
             }
         }

@@ -224,7 +224,7 @@ import Testing
             let figures = try #require(try JSONSerialization.jsonObject(with: Data(then.text.utf8)) as? [[String: Any]])
             #expect(figures.allSatisfy { $0["as_of"] as? String == "2020-12-31" } && figures.last?["year"] as? Int == 2020)
             #expect(figures.first?["value"] as? String == "0")  // A and B were licensed today
-            try await client.execute(uri: "/v1/reports/targets?as_of=\(FundLedger.today.adding(days: 1))", method: .get,
+            try await client.execute(uri: "/v1/reports/targets?as_of=\(Bureau.today.adding(days: 1))", method: .get,
                                      headers: s.headers("rev")).problem(.unprocessableContent)
             try await client.execute(uri: "/v1/reports/targets?as_of=2020-13-01", method: .get, headers: s.headers("rev"))
                 .problem(.badRequest)
@@ -237,7 +237,7 @@ import Testing
                 .problem(.badRequest)
             // neither year nor as_of: this year's, as of today; a malformed one is a 400
             let thisYear = try await client.execute(uri: "/v1/reports/restoration", method: .get, headers: s.headers("aud")).json()
-            #expect(thisYear["year"] as? Int == FundLedger.today.year && thisYear["as_of"] as? String == FundLedger.today.description)
+            #expect(thisYear["year"] as? Int == Bureau.today.year && thisYear["as_of"] as? String == Bureau.today.description)
             try await client.execute(uri: "/v1/reports/restoration?as_of=2025-02-30", method: .get, headers: s.headers("aud"))
                 .problem(.badRequest)
             try await client.execute(uri: "/v1/reports/restoration?year=0&as_of=2000-01-01", method: .get, headers: s.headers("aud"))

@@ -59,7 +59,7 @@ import Testing
                                                  body: body(#"{"pass": true, "opinion": "ok"}"#))
             #expect(try blind.problem(.unprocessableContent)["detail"] as? String == "visit: closure application \(id): no vote before the site visit (现场踏勘) is recorded")
             let visit = try await client.execute(uri: path + "/visits", method: .post, headers: try #require(as_["r1"]), body: body(
-                #"{"date": "\#(FundLedger.today)", "participants": ["r1", "e1"], "checked_hm2": "10", "finding": "达标"}"#))
+                #"{"date": "\#(Bureau.today)", "participants": ["r1", "e1"], "checked_hm2": "10", "finding": "达标"}"#))
             #expect(visit.status == .created, "\(visit.text)")
             for name in ["r1", "r2", "e1"] {
                 let v = try await client.execute(uri: path + "/votes", method: .post, headers: try #require(as_[name]),
@@ -67,7 +67,7 @@ import Testing
                 #expect(v.status == .created, "\(v.text)")
             }
             let noticed = try await client.execute(uri: path, method: .get, headers: s.headers("aud")).json()
-            #expect(noticed["state"] as? String == "noticed" && noticed["notice_ends_on"] as? String == FundLedger.today.adding(days: 29).description)
+            #expect(noticed["state"] as? String == "noticed" && noticed["notice_ends_on"] as? String == Bureau.today.adding(days: 29).description)
             // during the notice: an objection (the administrator's record), no confirmation, no release
             let objected = try await client.execute(uri: path + "/objections", method: .post, headers: s.headers("boss"),
                                                     body: body(#"{"name": "王某", "contact": "13800000000", "text": "排土场裸露"}"#)).json()

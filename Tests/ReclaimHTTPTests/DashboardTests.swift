@@ -214,7 +214,7 @@ import Testing
     @Test func aFailedRefreshKeepsTheFiguresAndTheNextVisitTriesAgain() async throws {
         let (s, conn, finance) = try Self.serviceWithADeposit()
         defer { conn.close() }
-        let year = FundLedger.today.year
+        let year = Bureau.today.year
         let live: @Sendable () async throws -> Overview = {
             try await s.pool.withConnection { try Reports.overview(year: year, on: $0) }
         }
@@ -263,7 +263,7 @@ import Testing
     @Test func firstVisitsAtOnceShareOneComputation() async throws {
         let (s, conn, finance) = try Self.serviceWithADeposit()
         defer { conn.close() }
-        let year = FundLedger.today.year
+        let year = Bureau.today.year
         for (n, large) in [true, false].enumerated() {
             let calls = Mutex(0), released = Mutex(false)
             // The first computation reads its figures, then waits for the test's

@@ -43,14 +43,14 @@ import Testing
         let badQuantity = try h.run(["output", "report", "A", "2025", "1e3"], as: "opA")
         #expect(badQuantity.status == 65 && badQuantity.stderr.hasPrefix("error: quantity:"))
         // what was seen: output for a year that has not ended was accepted
-        let thisYear = String(FundLedger.today.year)
+        let thisYear = String(Bureau.today.year)
         let early = try h.run(["output", "report", "A", thisYear, "1000"], as: "opA")
         #expect(early.status == 65 && early.stderr == "error: year: \(thisYear) has not ended: output is reported for a finished year\n",
                 "\(early.stderr)")
         let direct = #expect(throws: PQError.self) {
             try h.db.connectAsApp().execute("""
                 INSERT INTO output_reports (mine_id, year, quantity, unit, reported_by)
-                SELECT id, \(Int32(FundLedger.today.year)), 1, 't', 'opA' FROM mines WHERE license = 'A'
+                SELECT id, \(Int32(Bureau.today.year)), 1, 't', 'opA' FROM mines WHERE license = 'A'
                 """)
         }
         #expect(direct?.sqlState?.code == "RCRUL")
@@ -111,7 +111,7 @@ import Testing
                 == "error: opA (operator) may not submit plans for mine B\n")
         let pending = try h.run(["plan", "submit", "A", "--file", planFile], as: "opA")
         #expect(pending.status == 65 && pending.stderr.hasPrefix("error: version: version 1 of mine A's plan awaits review"))
-        #expect(try h.run(["plan", "approve", "A", "1"], as: "opA").stderr == "error: opA (operator) may not review plans\n")
+        #expect(try h.run(["plan", "approve", "A", "1"], as: "opA").stderr == "error: opA (operator) may not approve a plan version\n")
         let returned = try h.run(["plan", "return", "A", "1", "--reason", "补充费用明细"], as: "rev")
         #expect(returned.stdout == "returned version 1 of A's plan: returned\n", "\(returned.stderr)")
         let again = try h.run(["plan", "approve", "A", "1"], as: "rev")

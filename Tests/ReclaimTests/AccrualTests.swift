@@ -197,7 +197,7 @@ func accrualMine(_ license: String, _ mineralClass: MineralClass, _ detail: Meth
         let early = try Accruals.assess("M", year: 2026, by: try fin(), on: conn)
         #expect(try db.count("SELECT count(*) FROM mine_obligations WHERE kind = 'reassess-fund' AND closed_at IS NULL") == 1)
         // the re-compiled plan approved (its letter signed today), then the re-assessment closes it
-        let today = CalendarDate.today(in: FundLedger.bureauTimeZone).description
+        let today = CalendarDate.today(in: Bureau.timeZone).description
         let v = try Plans.submit("M", try PlanDocument.parse(try plan("letter_signed_on", "\"\(today)\"")),
                                  by: try Actor("opM", role: "operator"), on: conn)
         _ = try Plans.decide("M", version: v.version, .approve, reason: nil, by: try Actor("rv", role: "reviewer"), on: conn)

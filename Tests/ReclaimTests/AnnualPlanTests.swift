@@ -228,7 +228,7 @@ func withdraw(_ amount: String, year: Int? = 2025, license: String = "A", on con
         _ = try AnnualPlans.decide("A", year: 2025, .submit, by: try op(), on: conn)
         _ = try AnnualPlans.decide("A", year: 2025, .approve, by: try rv(), on: conn)
         let entries = try db.count("SELECT count(*) FROM ledger_entries")
-        let d = CalendarDate.today(in: FundLedger.bureauTimeZone).description  // the fund's money arrived today
+        let d = CalendarDate.today(in: Bureau.timeZone).description  // the fund's money arrived today
         let over = try writeCSV(planHeader + "A,withdrawal,600,\(d),,i1,,2025\nA,withdrawal,600,\(d),,i2,,2025\nA,deposit,5,\(d),,i3,,\n")
         let unplanned = try writeCSV(planHeader + "A,withdrawal,1,\(d),,i4,,2026\nB,withdrawal,1,\(d),,i5,,\n")
         let good = try writeCSV(planHeader + "A,withdrawal,600,\(d),,i1,,2025\nA,withdrawal,400,\(d),,i2,,2025\n")

@@ -60,7 +60,7 @@ import Testing
         // no vote before the visit
         let blind = try h.run(["closure", "vote", String(id), "--pass", "--opinion", "ok"], as: "r1")
         #expect(blind.status == 65 && blind.stderr.contains("site visit"), "\(blind.stderr)")
-        let visit = try h.run(["closure", "visit", String(id), "--date", FundLedger.today.description, "--participant", "r1", "e1",
+        let visit = try h.run(["closure", "visit", String(id), "--date", Bureau.today.description, "--participant", "r1", "e1",
                                "旗农牧局", "--checked-hm2", "10", "--finding", "植被恢复达标"], as: "r1")
         #expect(visit.status == 0, "\(visit.stderr)")
         #expect(try h.run(["closure", "vote", String(id), "--pass", "--opinion", "ok"], as: "rev").status == 65)  // not a member
@@ -69,7 +69,7 @@ import Testing
             #expect(v.status == 0, "\(v.stderr)")
         }
         var shown = try json(try h.run(["closure", "show", String(id), "--format", "json"], as: "aud").stdout)
-        #expect(shown["state"] as? String == "noticed" && shown["notice_ends_on"] as? String == FundLedger.today.adding(days: 29).description)
+        #expect(shown["state"] as? String == "noticed" && shown["notice_ends_on"] as? String == Bureau.today.adding(days: 29).description)
         // the notice runs: no confirmation, no release
         let running = try h.run(["closure", "confirm", String(id), "--number", "N-1"], as: "r3")
         #expect(running.status == 65 && running.stderr.hasPrefix("error: notice_ends_on:"), "\(running.stderr)")

@@ -34,7 +34,7 @@ let panelOfThree = ["r1", "r2", "e1"]
 
 /// Files, assigns the panel, records the visit and has every member pass.
 func preliminaryPass(_ conn: Connection, daysAgo: Int = 0) throws -> ClosureApplication {
-    let day = FundLedger.today.adding(days: -daysAgo)
+    let day = Bureau.today.adding(days: -daysAgo)
     let app = try file(conn, dated: daysAgo == 0 ? nil : day)
     _ = try Closures.assignPanel(app.id, members: panelOfThree, by: try reviewerNamed("r5"), on: conn)
     _ = try Closures.recordVisit(app.id, date: day, participants: ["r1", "e1", "旗农牧局 张工"],
@@ -102,7 +102,7 @@ func preliminaryPass(_ conn: Connection, daysAgo: Int = 0) throws -> ClosureAppl
         let assessed = try Accruals.assess("A", year: 2026, by: try clerk(), on: conn)
         let short = #expect(throws: ReclaimError.self) { try file(conn) }
         #expect(short?.unmet.map(\.kind) == ["accrual-shortfall"], "\(String(describing: short))")
-        _ = try FundLedger.deposit("A", Booking(amount: assessed.amount, valueDate: FundLedger.today), by: try clerk(), on: conn)
+        _ = try FundLedger.deposit("A", Booking(amount: assessed.amount, valueDate: Bureau.today), by: try clerk(), on: conn)
         #expect(try file(conn).state == .filed)
     }
 
@@ -142,7 +142,7 @@ func preliminaryPass(_ conn: Connection, daysAgo: Int = 0) throws -> ClosureAppl
     @Test func stepByStepToTheRelease() throws {
         let (db, conn) = try closureDatabase()
         try restore(conn)
-        let app = try file(conn, dated: FundLedger.today.adding(days: -60))
+        let app = try file(conn, dated: Bureau.today.adding(days: -60))
         _ = try Closures.assignPanel(app.id, members: panelOfThree, by: try reviewerNamed("r5"), on: conn)
         // no vote before the visit; a visit by someone off the panel is refused
         let early = #expect(throws: ReclaimError.self) {
@@ -150,15 +150,15 @@ func preliminaryPass(_ conn: Connection, daysAgo: Int = 0) throws -> ClosureAppl
         }
         #expect(early?.field == "visit", "\(String(describing: early))")
         #expect(throws: ReclaimError.self) {
-            try Closures.recordVisit(app.id, date: FundLedger.today, participants: ["r4"], checked: try Area.parseHectares("1"),
+            try Closures.recordVisit(app.id, date: Bureau.today, participants: ["r4"], checked: try Area.parseHectares("1"),
                                      finding: "x", by: try reviewerNamed("r4"), on: conn)
         }
         let future = #expect(throws: ReclaimError.self) {
-            try Closures.recordVisit(app.id, date: FundLedger.today.adding(days: 1), participants: ["r1"],
+            try Closures.recordVisit(app.id, date: Bureau.today.adding(days: 1), participants: ["r1"],
                                      checked: try Area.parseHectares("1"), finding: "x", by: try reviewerNamed("r1"), on: conn)
         }
         #expect(future?.field == "date")
-        let day = FundLedger.today.adding(days: -40)
+        let day = Bureau.today.adding(days: -40)
         _ = try Closures.recordVisit(app.id, date: day, participants: ["r1", "e1"], checked: try Area.parseHectares("10"),
                                      finding: "达标", by: try reviewerNamed("r1"), on: conn)
         let outsider = #expect(throws: ReclaimError.self) {
@@ -181,7 +181,7 @@ func preliminaryPass(_ conn: Connection, daysAgo: Int = 0) throws -> ClosureAppl
         // the applicant may not confirm, nor anyone with an empty number
         #expect(throws: ReclaimError.self) { try Closures.confirm(app.id, number: " ", by: try reviewerNamed("r3"), on: conn) }
         a = try Closures.confirm(app.id, number: "达自然资复验〔2026〕7号", by: try reviewerNamed("r3"), on: conn)
-        #expect(a.state == .accepted && a.confirmationNumber == "达自然资复验〔2026〕7号" && a.confirmedOn == FundLedger.today)
+        #expect(a.state == .accepted && a.confirmationNumber == "达自然资复验〔2026〕7号" && a.confirmedOn == Bureau.today)
         #expect(a.decision?.opinion == ["复垦达标", "同意"] && a.workingDaysUsed > 0 && a.workingDaysLeft == 0)
         #expect(try MineRegistry.find("A", on: conn).status == .closed)
         let released = try FundLedger.release("A", by: try clerk(), on: conn)
@@ -202,7 +202,7 @@ func preliminaryPass(_ conn: Connection, daysAgo: Int = 0) throws -> ClosureAppl
         let (_, conn) = try closureDatabase()
         try restore(conn)
         let app = try preliminaryPass(conn)
-        #expect(app.state == .noticed && app.noticeEndsOn == FundLedger.today.adding(days: 29))
+        #expect(app.state == .noticed && app.noticeEndsOn == Bureau.today.adding(days: 29))
         let running = #expect(throws: ReclaimError.self) { try Closures.confirm(app.id, number: "N-1", by: try reviewerNamed("r3"), on: conn) }
         #expect(running?.field == "notice_ends_on")
         let boss = try Actor("boss", role: "admin")
@@ -221,9 +221,9 @@ func preliminaryPass(_ conn: Connection, daysAgo: Int = 0) throws -> ClosureAppl
     @Test func aFailedVoteIssuesTheRectificationOpinion() throws {
         let (_, conn) = try closureDatabase()
         try restore(conn)
-        let app = try file(conn, dated: FundLedger.today.adding(days: -30))
+        let app = try file(conn, dated: Bureau.today.adding(days: -30))
         _ = try Closures.assignPanel(app.id, members: panelOfThree, by: try reviewerNamed("r5"), on: conn)
-        _ = try Closures.recordVisit(app.id, date: FundLedger.today.adding(days: -20), participants: ["r1"],
+        _ = try Closures.recordVisit(app.id, date: Bureau.today.adding(days: -20), participants: ["r1"],
                                      checked: try Area.parseHectares("3"), finding: "覆土不足", by: try reviewerNamed("r1"), on: conn)
         _ = try Closures.vote(app.id, pass: false, opinion: "覆土不足", by: try reviewerNamed("r1"), on: conn)
         _ = try Closures.vote(app.id, pass: true, opinion: "可以", by: try reviewerNamed("r2"), on: conn)
@@ -322,7 +322,7 @@ func preliminaryPass(_ conn: Connection, daysAgo: Int = 0) throws -> ClosureAppl
         let app = try file(conn)
         let members = (1...9).map { "r\($0)" } + ["e1"]
         _ = try Closures.assignPanel(app.id, members: members, by: try reviewerNamed("chair"), on: conn)
-        _ = try Closures.recordVisit(app.id, date: FundLedger.today, participants: ["r1"], checked: try Area.parseHectares("10"),
+        _ = try Closures.recordVisit(app.id, date: Bureau.today, participants: ["r1"], checked: try Area.parseHectares("10"),
                                      finding: "ok", by: try reviewerNamed("r1"), on: conn)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (n, name) in members.enumerated() {

@@ -147,7 +147,7 @@ func yuan(_ text: String) throws -> Money { try Money.parse(text) }
         let fund = try db.count("SELECT a.id FROM fund_accounts a JOIN mines m ON m.id = a.mine_id WHERE m.license = 'A' AND a.kind = 'fund'")
         let works = try db.count("SELECT a.id FROM fund_accounts a JOIN mines m ON m.id = a.mine_id WHERE m.license = 'A' AND a.kind = 'works'")
         // the deposit's value date (the bureau's today), not the server's current_date
-        let day = FundLedger.today.description
+        let day = Bureau.today.description
         let write = {
             try conn.withTransaction { c in
                 let last = try #require(try c.queryFirst("SELECT last_hash FROM fund_accounts WHERE id = \(fund)"))

@@ -127,7 +127,7 @@ func legacy(_ kind: EntryKind, _ p: Int64, _ source: FundingSource, _ amount: St
         #expect(tooMuch?.description.contains("4.0000 hm² left") == true)
         // what was seen: progress dated 2099 was accepted
         let future = #expect(throws: ReclaimError.self) {
-            try LegacyProjects.progress(p.id, code: "S1", area: try Area.parseHectares("1"), on: FundLedger.today.adding(days: 1),
+            try LegacyProjects.progress(p.id, code: "S1", area: try Area.parseHectares("1"), on: Bureau.today.adding(days: 1),
                                         evidence: [], by: try manager(), on: conn)
         }
         #expect(future?.field == "date")

@@ -17,14 +17,14 @@ import Testing
         #expect(shown.obligations.isEmpty)
         #expect(shown.history.isEmpty)
         #expect(try db.count("SELECT count(*) FROM audit_log WHERE action = 'mine.add' AND actor = 'clerk'") == 1)
-        #expect(added.licensedOn == FundLedger.today)  // a right granted the day it is registered, unless told
+        #expect(added.licensedOn == Bureau.today)  // a right granted the day it is registered, unless told
     }
 
     @Test func theDayARightIsHeldSinceIsCheckedAndCorrectedWithHistory() throws {
         let db = try TestDatabase.make()
         let conn = try db.connect()
         var new = try sampleMine()
-        for bad in ["1985-12-31", FundLedger.today.adding(days: 1).description] {
+        for bad in ["1985-12-31", Bureau.today.adding(days: 1).description] {
             new.licensedOn = CalendarDate(iso: bad)
             let error = #expect(throws: ReclaimError.self) { try MineRegistry.add(new, by: try Actor("clerk"), on: conn) }
             #expect(error?.field == "licensed_on", "\(bad)")

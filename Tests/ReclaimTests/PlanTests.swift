@@ -181,7 +181,7 @@ func plan(_ key: String? = nil, _ value: String? = nil) throws -> Data {
         _ = try Plans.decide("M", version: 1, .approve, reason: nil, by: try reviewer(), on: conn)
         #expect(try db.count("SELECT count(*) FROM mine_obligations WHERE closed_at IS NULL") == 3)
         // signed today (Beijing time): closes the two, records the version; reassess-fund stays open
-        let today = CalendarDate.today(in: FundLedger.bureauTimeZone).description
+        let today = CalendarDate.today(in: Bureau.timeZone).description
         let v2 = try Plans.submit("M", try PlanDocument.parse(try plan("letter_signed_on", "\"\(today)\"")),
                                   by: try operatorM(), on: conn)
         _ = try Plans.decide("M", version: v2.version, .approve, reason: nil, by: try reviewer(), on: conn)

@@ -59,7 +59,7 @@ import Testing
         #expect(r24.mines.first { $0.license == "A" }?.cumulativeTreated.hectares == "2.5000")
         #expect(r24.totals.bannerCumulativeTreated.hectares == "2653.4000")
         // as of yesterday nothing was approved yet: both mines without a plan, null rates, never dropped
-        let before = try Reports.restoration(year: 2025, asOf: FundLedger.today.adding(days: -1), on: conn)
+        let before = try Reports.restoration(year: 2025, asOf: Bureau.today.adding(days: -1), on: conn)
         #expect(before.mines.map(\.license) == ["A", "B"] && before.mines.allSatisfy { $0.reclamationRatePercent == nil })
         #expect(before.totals.withoutPlan == 2 && before.totals.reclamationRatePercent == nil)
         // new damage reported in a year-end report adds to the land to reclaim
@@ -125,7 +125,7 @@ import Testing
         }
         let figures = Dictionary(uniqueKeysWithValues: try Reports.targets(on: conn).targets.map { ($0.name, $0) })
         #expect(figures["mine_count"]?.value == "5" && figures["mine_count"]?.met == true && figures["mine_count"]?.baseline2020 == "78")
-        #expect(figures.values.allSatisfy { !$0.binding && $0.asOf == FundLedger.today })  // indicative (预期性), every one
+        #expect(figures.values.allSatisfy { !$0.binding && $0.asOf == Bureau.today })  // indicative (预期性), every one
         #expect(figures["sand_gravel_mines"]?.value == "3" && figures["sand_gravel_mines"]?.met == true)
         // large + medium: K1 and K3 of 5 → 40.00 %, below 60
         #expect(figures["large_medium_share_percent"]?.value == "40.00" && figures["large_medium_share_percent"]?.met == false)
@@ -177,7 +177,7 @@ import Testing
         #expect(counts(try figures(nil)) == ["4", "3", "75.00"])  // K5 merged into K1; K2 now large
         #expect(try figures("2023-06-30")["sand_gravel_output_m3"]?.year == 2022)  // the last year ended by then
         #expect(try figures("2009-12-31")["mine_count"]?.value == "0")
-        let future = #expect(throws: ReclaimError.self) { try Reports.targets(asOf: FundLedger.today.adding(days: 1), on: conn) }
+        let future = #expect(throws: ReclaimError.self) { try Reports.targets(asOf: Bureau.today.adding(days: 1), on: conn) }
         #expect(future?.kind == .ruleViolation && future?.field == "as_of")
     }
 
@@ -190,7 +190,7 @@ import Testing
         _ = try Users.add("opZ", role: .operator, mines: ["Z"], by: try Actor("setup"), on: conn)
         let opZ = try Actor("opZ", role: "operator")
         try restore(conn, "Z", by: opZ)
-        let late = try Closures.apply("Z", evidence: ["e"], note: nil, dated: FundLedger.today.adding(days: -120), by: opZ,
+        let late = try Closures.apply("Z", evidence: ["e"], note: nil, dated: Bureau.today.adding(days: -120), by: opZ,
                                       on: conn)
         let r = try Reports.closure(on: conn)
         #expect(r.applications.map(\.id) == [late.id, first.id])
@@ -262,7 +262,7 @@ import Testing
     @Test func reportsAddUpWhileBookingsArrive() async throws {
         let (db, conn) = try ledgerDatabase(annualPlans: false)
         let perClient = 25
-        let today = CalendarDate.today(in: FundLedger.bureauTimeZone)
+        let today = CalendarDate.today(in: Bureau.timeZone)
         let clients = (0..<8).map { n in
             Task.detached { () throws -> Void in
                 let c = try db.connect()
@@ -318,7 +318,7 @@ import Testing
         let then = try h.run(["report", "targets", "--as-of", "2020-12-31", "--format", "json"], as: "rev")
         let thenList = try #require(try JSONSerialization.jsonObject(with: Data(then.stdout.utf8)) as? [[String: Any]])
         #expect(thenList.first?["value"] as? String == "1" && thenList.first?["as_of"] as? String == "2020-12-31", "\(then.stderr)")
-        let soon = try h.run(["report", "targets", "--as-of", FundLedger.today.adding(days: 1).description], as: "rev")
+        let soon = try h.run(["report", "targets", "--as-of", Bureau.today.adding(days: 1).description], as: "rev")
         #expect(soon.status == 65 && soon.stderr.contains("as_of"), "\(soon.stderr)")
 
         let plans = try json(try h.run(["report", "annual-plans", "--year", "2025", "--format", "json"], as: "li").stdout)

@@ -41,7 +41,7 @@ public func approvedAnnualPlan(_ license: String, year: Int = 2025, budget: Stri
 /// mines name one.
 @discardableResult
 public func merger(_ from: String, into: String, on conn: Connection) throws -> Int64 {
-    try Mergers.record(from: from, into: into, approvedOn: CalendarDate(year: 2025, month: 1, day: 2) ?? FundLedger.today,
+    try Mergers.record(from: from, into: into, approvedOn: CalendarDate(year: 2025, month: 1, day: 2) ?? Bureau.today,
                        document: "整合重组批复（测试）", by: try Actor("boss", role: "admin"), on: conn).id
 }
 

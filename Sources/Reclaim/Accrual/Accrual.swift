@@ -287,7 +287,7 @@ public enum Accruals {
     /// plan. A new version each time (the latest counts); closes the
     /// mine's open `reassess-fund` obligation. One transaction, audited.
     public static func assess(_ license: String, year: Int, by actor: Actor, on conn: Connection) throws -> Assessment {
-        try OutputReports.checkYear(year - 1, field: "year")
+        try Years.check(year - 1, field: "year")
         let license = try Identifier.license(license)
         return try conn.transactionally { conn in
             guard let row = try conn.queryFirst("""
@@ -411,7 +411,7 @@ public enum Accruals {
 
     /// The what-if figure: the rule set in force for `inputs.year` and region.
     public static func quote(_ inputs: AccrualInputs, on conn: Connection) throws -> AccrualQuote {
-        try OutputReports.checkYear(inputs.year - 1, field: "year")
+        try Years.check(inputs.year - 1, field: "year")
         guard inputs.regionCode.utf8.count == 6, inputs.regionCode.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
             throw ReclaimError.invalid("region", "must be a six-digit administrative code, like 150621")
         }
@@ -422,7 +422,7 @@ public enum Accruals {
     /// Per mine with an assessment up to `year`: the year's figures and the
     /// cumulative ones since its first assessed year. `only`: an operator's mines.
     public static func shortfalls(year: Int, only: [String]? = nil, on conn: Connection) throws -> [Shortfall] {
-        try OutputReports.checkYear(year)
+        try Years.check(year)
         guard let jan1 = CalendarDate(year: year, month: 1, day: 1),
               let dec31 = CalendarDate(year: year, month: 12, day: 31) else { return [] }
         return try conn.query("""

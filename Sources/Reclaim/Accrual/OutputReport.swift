@@ -28,19 +28,15 @@ public enum OutputReports {
         mineralClass == .nonSolidEnergy ? "m3" : "t"
     }
 
-    public static func checkYear(_ year: Int, field: String = "year") throws {
-        guard (1990...2200).contains(year) else { throw ReclaimError.invalid(field, "must be a year from 1990 to 2200") }
-    }
-
     /// Reports `quantity` for `year`; if the year has a report, this one
     /// supersedes it (both are kept, the new one counts). Two reports at once
     /// for the same year: one supersedes the other, never both the same.
     public static func report(_ license: String, year: Int, quantity: Quantity, by actor: Actor, on conn: Connection)
         throws -> OutputReport
     {
-        try checkYear(year)
+        try Years.check(year)
         // what was seen: output for a year under way was accepted; a year's output is known once it has ended
-        guard year < FundLedger.today.year else {
+        guard year < Bureau.today.year else {
             throw ReclaimError(.ruleViolation, field: "year", "\(year) has not ended: output is reported for a finished year")
         }
         let license = try Identifier.license(license)

@@ -283,7 +283,7 @@ public enum AnnualPlans {
         throws -> AnnualPlan
     {
         let license = try Identifier.license(license)
-        try OutputReports.checkYear(year)
+        try Years.check(year)
         return try conn.transactionally { conn in
             guard let mine = try conn.queryFirst("SELECT id FROM mines WHERE license = \(license) FOR UPDATE") else {
                 throw MineRegistry.notFound(license)
@@ -534,7 +534,7 @@ public enum AnnualPlans {
     /// Producing and under-construction mines with no submitted plan for `year`
     /// (none at all, or a draft never submitted).
     public static func missing(year: Int, only: [String]? = nil, on conn: Connection) throws -> [Mine] {
-        try OutputReports.checkYear(year)
+        try Years.check(year)
         return try conn.query("""
             SELECT \(unescaped: Mine.columns) FROM mines m
             WHERE m.status IN ('producing', 'under-construction')

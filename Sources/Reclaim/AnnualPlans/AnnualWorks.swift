@@ -31,7 +31,7 @@ public struct Month: Hashable, Comparable, Sendable, CustomStringConvertible, Co
         let u = Array(text.utf8)
         guard u.count == 7, u[4] == UInt8(ascii: "-"), u.allSatisfy({ $0 == UInt8(ascii: "-") || ($0 >= 48 && $0 <= 57) }),
               let y = Int(String(decoding: u[0..<4], as: UTF8.self)), let m = Int(String(decoding: u[5..<7], as: UTF8.self)),
-              (1...12).contains(m), (1990...2200).contains(y)
+              (1...12).contains(m), Years.range.contains(y)
         else { return nil }
         year = y
         month = m

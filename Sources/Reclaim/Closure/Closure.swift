@@ -233,7 +233,7 @@ public enum Closures {
                 throw ReclaimError(.conflict, field: "license",
                                    "mine \(license) has an open closure application (\(try open.decode("id", as: Int64.self)), \(try open.decode("state", as: String.self)))")
             }
-            let today = day ?? FundLedger.today
+            let today = day ?? Bureau.today
             guard let row = try DatabaseRefusal.mapping({
                 try conn.queryFirst("""
                     INSERT INTO closure_applications (mine_id, filed_on, evidence, note, checks, filed_by)
@@ -378,7 +378,7 @@ public enum Closures {
                 let passes = votes.filter(\.0).count
                 if passes * 2 > members.count {
                     let days = try Settings.int("closure.notice_days", on: conn)
-                    let today = day ?? FundLedger.today
+                    let today = day ?? Bureau.today
                     try conn.execute("""
                         INSERT INTO closure_notices (application_id, starts_on, days, ends_on)
                         VALUES (\(id), \(today), \(Int32(days)), \(today.adding(days: days - 1)))
@@ -471,7 +471,7 @@ public enum Closures {
         return try conn.transactionally { conn in
             let app = try lock(id, on: conn)
             _ = try workflow.transition(from: app.state, .confirm)
-            let today = day ?? FundLedger.today
+            let today = day ?? Bureau.today
             if let ends = try conn.queryFirst("SELECT ends_on FROM closure_notices WHERE application_id = \(id)")?
                 .decode("ends_on", as: CalendarDate.self), today <= ends {
                 throw ReclaimError(.ruleViolation, field: "notice_ends_on",
@@ -514,7 +514,7 @@ public enum Closures {
             """)
         else { throw ReclaimError(.notFound, field: "id", "no closure application \(id)") }
         let filed: CalendarDate = try row.decode("filed_on")
-        let today = FundLedger.today
+        let today = Bureau.today
         // The mine's earlier rounds: each application that ended in a
         // rectification opinion, from its filing to that opinion. The clock
         // stood still between an opinion and the next filing (整改期间不计入).
@@ -571,7 +571,7 @@ public enum Closures {
                                        rectificationItems: state == .rejected ? items : [],
                                        decidedBy: d.actor, decidedAt: d.decidedAt)
             decidedOn = try row.decode("confirmed_on", as: CalendarDate?.self)
-                ?? CalendarDate.today(in: FundLedger.bureauTimeZone, now: d.decidedAt)
+                ?? CalendarDate.today(in: Bureau.timeZone, now: d.decidedAt)
         }
         let clock = ClosureClock(filed: filed, decided: decision == nil ? nil : decidedOn ?? today, rounds: rounds,
                                  today: today, allowed: workingDaysAllowed, listed: listed)

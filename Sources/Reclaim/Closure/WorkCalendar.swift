@@ -49,7 +49,7 @@ public enum WorkCalendar {
             throw ReclaimError(.ruleViolation, field: "day", "a schedule lists each day once")
         }
         let years = Set(days.map(\.day.year)).sorted()
-        try years.forEach { try OutputReports.checkYear($0, field: "day") }
+        try years.forEach { try Years.check($0, field: "day") }
         return try conn.transactionally { conn in
             for d in days {
                 let name = try Text.optional(d.name, field: "name", maxLength: 100)
@@ -106,7 +106,7 @@ public enum WorkCalendar {
     }
 
     public static func list(year: Int, on conn: Connection) throws -> [CalendarDay] {
-        try OutputReports.checkYear(year)
+        try Years.check(year)
         return try conn.query("""
             SELECT day, kind, name FROM work_calendar WHERE extract(year FROM day) = \(Int64(year)) ORDER BY day
             """).rows.map { CalendarDay(day: try $0.decode("day"), kind: try $0.decodeEnum("kind"), name: try $0.decode("name")) }

@@ -347,7 +347,7 @@ struct Seeder {
     /// panel, its visit and one vote: the reviewers' queue.
     func closures() throws {
         let closed = mines.filter { $0.mine.status == .closed }
-        let today = FundLedger.today
+        let today = Bureau.today
         for (k, m) in closed.enumerated() {
             let op = try operatorOf(m)
             _ = try FundLedger.convertDeposit(m.license, Booking(amount: Money(fen: 8_000_000 + Int64(k) * 1_500_000),
@@ -420,7 +420,7 @@ struct Seeder {
                                                        try SiteProblem.parse("waste-dump=\(hectares * 800)")]),
                                     by: admin, on: conn)
             if code == "DEMO-L05" {
-                _ = try LegacySites.openNotice(code, days: 30, start: FundLedger.today, by: admin, on: conn)
+                _ = try LegacySites.openNotice(code, days: 30, start: Bureau.today, by: admin, on: conn)
             } else {
                 _ = try LegacySites.openNotice(code, days: 30, start: try date(2017, 3, 1), by: admin, on: conn)
                 _ = try LegacySites.closeNotice(code, outcome: "ownerless", owner: nil, by: admin, on: conn)

@@ -66,7 +66,7 @@ extension FundLedger {
             throw ReclaimError.invalid(
                 "header", "line \(header.line) must name the columns \(importColumns.joined(separator: ",")); missing \(missing.joined(separator: ","))")
         }
-        let today = self.today
+        let today = Bureau.today
         // Each column's position, looked up once rather than per row (all present: checked above).
         var at: [ImportColumn: Int] = [:]
         for column in ImportColumn.allCases { at[column] = index[column.rawValue] ?? 0 }
@@ -118,10 +118,7 @@ extension FundLedger {
                             guard !planText.isEmpty else {
                                 throw ReclaimError.invalid(annualPlanColumn, "a withdrawal names the annual plan it pays for")
                             }
-                            guard planText.utf8.count == 4, let y = Int(planText), (1990...2200).contains(y) else {
-                                throw ReclaimError.invalid(annualPlanColumn, "'\(planText)' is not a year like 2025")
-                            }
-                            planYear = String(y)
+                            planYear = String(try Years.parse(planText, field: annualPlanColumn))
                         } else if !planText.isEmpty {
                             throw ReclaimError.invalid(annualPlanColumn, "only a withdrawal row names an annual plan")
                         }

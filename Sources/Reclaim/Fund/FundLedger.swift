@@ -34,13 +34,6 @@ public struct Booking: Sendable {
 /// triggers refuse edits, deletions and any posting that breaks a chain or
 /// overdraws a fund, whatever the client.
 public enum FundLedger {
-    /// The bureau's time zone decides what "today" is for value dates
-    /// (Inner Mongolia keeps Beijing time). `RECLAIM_TIMEZONE` overrides it.
-    public static let bureauTimeZone: TimeZone =
-        ProcessInfo.processInfo.environment["RECLAIM_TIMEZONE"].flatMap(TimeZone.init(identifier:))
-        ?? TimeZone(identifier: "Asia/Shanghai") ?? TimeZone(secondsFromGMT: 8 * 3600) ?? .current
-
-    public static var today: CalendarDate { CalendarDate.today(in: bureauTimeZone) }
 
     /// Value dates before this are refused as typos.
     static let earliestValueDate = CalendarDate(year: 1990, month: 1, day: 1)
@@ -118,7 +111,7 @@ public enum FundLedger {
             throw ReclaimError.invalid("amount", "must be greater than zero and at most 10^13 yuan")
         }
         let date = try checkedValueDate(booking.valueDate)
-        if let year = booking.annualPlanYear { try OutputReports.checkYear(year, field: "annual_plan_year") }
+        if let year = booking.annualPlanYear { try Years.check(year, field: "annual_plan_year") }
         let input = [kind.rawValue, license, toLicense ?? "", String(booking.amount.fen), date.description,
                      reference ?? "", memo ?? "", key ?? "", booking.annualPlanYear.map(String.init) ?? ""]
             .joined(separator: "\n")
@@ -140,14 +133,14 @@ public enum FundLedger {
         let license = try Identifier.license(license)
         let rows = try DatabaseRefusal.mapping {
             try conn.query("""
-                SELECT * FROM fund_release(\(license), \(today), \(actor.name), \(actor.role), \(actor.requestID))
+                SELECT * FROM fund_release(\(license), \(Bureau.today), \(actor.name), \(actor.role), \(actor.requestID))
                 """).rows
         }
         return try BookingResult(rows: rows)
     }
 
     static func checkedValueDate(_ date: CalendarDate?) throws -> CalendarDate {
-        let today = self.today
+        let today = Bureau.today
         guard let date else { return today }
         guard date <= today else { throw ReclaimError.invalid("value_date", "\(date) is in the future") }
         if let earliest = earliestValueDate, date < earliest {
@@ -185,13 +178,13 @@ public enum FundLedger {
             """)
         else { throw MineRegistry.notFound(license) }
         return FundBalance(license: try row.decode("license"), balance: Money(fen: try row.decode("balance")),
-                           asOf: asOf ?? today)
+                           asOf: asOf ?? Bureau.today)
     }
 
     /// Every mine's fund balance, by licence; `only` restricts it to those licences.
     public static func balances(asOf: CalendarDate? = nil, after cursor: String? = nil, limit: Int? = nil,
                                 only licenses: [String]? = nil, on conn: Connection) throws -> [FundBalance] {
-        let date = asOf ?? today
+        let date = asOf ?? Bureau.today
         return try conn.query("""
             SELECT m.license,
                    CASE WHEN \(asOf) IS NULL THEN a.balance

@@ -151,7 +151,7 @@ public enum LegacyProjects {
                                 by actor: Actor, on conn: Connection) throws -> LegacyProject
     {
         guard area.squareMetres > 0 else { throw ReclaimError.invalid("area-hm2", "must be greater than zero") }
-        guard date <= FundLedger.today else {
+        guard date <= Bureau.today else {
             throw ReclaimError(.ruleViolation, field: "date", "progress is reported for a day that has come, not \(date)")
         }
         let evidence = try evidence.map { try Text.required($0, field: "evidence", maxLength: 200) }

@@ -269,7 +269,7 @@ public enum LegacySites {
         throws -> LegacySite
     {
         if let days { guard (1...365).contains(days) else { throw ReclaimError.invalid("days", "must be 1 to 365") } }
-        let start = start ?? FundLedger.today
+        let start = start ?? Bureau.today
         return try conn.transactionally { conn in
             let days = try days ?? Settings.int("legacy.notice_days", on: conn)
             let site = try find(code, on: conn)
@@ -296,7 +296,7 @@ public enum LegacySites {
             guard let notice = site.notice, site.noticeState == "open" else {
                 throw ReclaimError(.conflict, field: "code", "site \(site.code) has no open notice")
             }
-            let today = FundLedger.today
+            let today = Bureau.today
             guard today >= notice.startOn, today <= notice.endsOn else {
                 throw ReclaimError(.ruleViolation, field: "date",
                                    "objections are recorded from \(notice.startOn) to \(notice.endsOn); today is \(today)")
@@ -328,7 +328,7 @@ public enum LegacySites {
             guard let notice = site.notice, site.noticeState == "open" else {
                 throw ReclaimError(.conflict, field: "code", "site \(site.code) has no open notice")
             }
-            let today = FundLedger.today
+            let today = Bureau.today
             guard today > notice.endsOn else {
                 throw ReclaimError(.ruleViolation, field: "date", "the notice of \(site.code) runs until \(notice.endsOn)")
             }

@@ -33,7 +33,7 @@ public enum Mergers {
         let into = try Identifier.license(into, field: "into_license")
         guard from != into else { throw ReclaimError(.ruleViolation, field: "into_license", "must differ from from_license") }
         let document = try Text.required(document, field: "document", maxLength: 200)
-        guard approvedOn <= FundLedger.today else {
+        guard approvedOn <= Bureau.today else {
             throw ReclaimError(.ruleViolation, field: "approved_on", "a merger is recorded once approved, not for \(approvedOn)")
         }
         return try conn.transactionally { conn in

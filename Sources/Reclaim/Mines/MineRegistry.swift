@@ -132,7 +132,7 @@ public enum MineRegistry {
             throw ReclaimError.invalid("area_hm2", "must be greater than zero")
         }
         try new.methodDetail?.check(method: new.method, mineralClass: new.mineralClass)
-        let licensedOn = try checkLicensedOn(new.licensedOn ?? FundLedger.today)
+        let licensedOn = try checkLicensedOn(new.licensedOn ?? Bureau.today)
         var new = new
         new.licensedOn = licensedOn
         return try conn.transactionally { [new] conn in
@@ -317,7 +317,7 @@ public enum MineRegistry {
     /// The day a right has been held since: not before mining rights were
     /// licensed (the Mineral Resources Law of 1986), not after today.
     static func checkLicensedOn(_ day: CalendarDate) throws -> CalendarDate {
-        guard day.year >= 1986, day <= FundLedger.today else {
+        guard day.year >= 1986, day <= Bureau.today else {
             throw ReclaimError.invalid("licensed_on", "\(day) is not a day a mining right could have been held since (1986-01-01 to today)")
         }
         return day

@@ -83,8 +83,8 @@ public struct PlanDocument: Sendable, Equatable, Codable {
         func refuse(_ field: String, _ message: String) -> ReclaimError {
             ReclaimError(.ruleViolation, field: field, message)
         }
-        guard (1990...2200).contains(serviceFrom) else {
-            throw refuse("service_period.from", "must be a year from 1990 to 2200")
+        guard Years.range.contains(serviceFrom) else {
+            throw refuse("service_period.from", "must be a year from \(Years.range.lowerBound) to \(Years.range.upperBound)")
         }
         guard serviceTo >= serviceFrom, serviceTo <= serviceFrom + 99 else {
             throw refuse("service_period.to", "must be a year from \(serviceFrom) to \(serviceFrom + 99)")

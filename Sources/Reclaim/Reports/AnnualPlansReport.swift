@@ -68,7 +68,7 @@ extension AnnualPlansReport: TabularReport {
 
 extension Reports {
     public static func annualPlans(year: Int, only: [String]? = nil, on conn: Connection) throws -> AnnualPlansReport {
-        try OutputReports.checkYear(year)
+        try Years.check(year)
         return try snapshot(on: conn) { conn in
             let y = Int64(year)
             let plans = try conn.query("""

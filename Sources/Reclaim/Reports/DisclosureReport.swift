@@ -85,7 +85,7 @@ extension DisclosureReport: TabularReport {
 
 extension Reports {
     public static func disclosure(_ license: String, year: Int, on conn: Connection) throws -> DisclosureReport {
-        try OutputReports.checkYear(year)
+        try Years.check(year)
         let license = try Identifier.license(license)
         return try snapshot(on: conn) { conn in
             let mine = try MineRegistry.find(license, on: conn)

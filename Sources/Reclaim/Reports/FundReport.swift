@@ -67,7 +67,7 @@ public enum Reports {
     /// The fund report of `year`, read in one REPEATABLE READ snapshot so it
     /// adds up while bookings arrive. `only`: an operator's mines.
     public static func fund(year: Int, only: [String]? = nil, on conn: Connection) throws -> FundReport {
-        try OutputReports.checkYear(year)
+        try Years.check(year)
         return try snapshot(on: conn) { conn in
             let lines = try fundLines(year: year, only: only, on: conn)
             func grouped(_ key: (FundReportLine) -> String) -> [FundReportLine] {

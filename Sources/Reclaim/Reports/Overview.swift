@@ -34,7 +34,7 @@ public struct Overview: Sendable, Equatable, Codable {
 
 extension Reports {
     public static func overview(year: Int, only: [String]? = nil, on conn: Connection) throws -> Overview {
-        try OutputReports.checkYear(year)
+        try Years.check(year)
         return try snapshot(on: conn) { conn in
             let fund = try fundLines(year: year, only: only, on: conn)
             let total: Int64 = try conn.queryFirst("""

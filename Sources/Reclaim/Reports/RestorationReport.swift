@@ -122,8 +122,8 @@ extension Reports {
     public static func restoration(year: Int, asOf: CalendarDate? = nil, only: [String]? = nil, on conn: Connection) throws
         -> RestorationReport
     {
-        try OutputReports.checkYear(year)
-        let asOf = asOf ?? FundLedger.today
+        try Years.check(year)
+        let asOf = asOf ?? Bureau.today
         return try snapshot(on: conn) { conn in
             let y = Int64(year)
             let lines = try conn.query("""

@@ -91,8 +91,8 @@ extension Reports {
     /// else the latest year any output was reported. Tonnes convert to m³ at
     /// each mineral's bulk-density setting, which the figure's note names.
     public static func targets(year: Int? = nil, asOf: CalendarDate? = nil, on conn: Connection) throws -> TargetsReport {
-        if let year { try OutputReports.checkYear(year) }
-        let today = FundLedger.today
+        if let year { try Years.check(year) }
+        let today = Bureau.today
         if let asOf, asOf.year < 1986 || asOf > today {
             throw ReclaimError(.ruleViolation, field: "as_of", "\(asOf) is not a day the registry can be rebuilt for (1986-01-01 to today)")
         }

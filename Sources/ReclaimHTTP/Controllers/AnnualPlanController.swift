@@ -23,11 +23,9 @@ struct AnnualPlanController {
 
     static func queryYear(_ request: Request) throws -> Int? {
         guard let text = request.uri.queryParameters[Substring("year")].map(String.init) else { return nil }
-        guard text.utf8.count == 4, let y = Int(text), (1990...2200).contains(y) else {
-            throw Problem.badRequest("year must be a year from 1990 to 2200",
-                                     errors: [.init(field: "year", detail: "must be a year from 1990 to 2200")])
+        do { return try Years.parse(text) } catch let e as ReclaimError {
+            throw Problem.badRequest(e.description, errors: [.init(field: "year", detail: e.message)])
         }
-        return y
     }
 
     @Sendable func list(_ request: Request, _ context: AppContext) async throws -> Response {
@@ -49,7 +47,7 @@ struct AnnualPlanController {
 
     @Sendable func missing(_ request: Request, _ context: AppContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        let year = try Self.queryYear(request) ?? CalendarDate.today(in: FundLedger.bureauTimeZone).year
+        let year = try Self.queryYear(request) ?? CalendarDate.today(in: Bureau.timeZone).year
         let only = MinePolicy.scope(for: principal)
         let items = try await pool.withConnection { try AnnualPlans.missing(year: year, only: only, on: $0) }
         return try jsonResponse(Page(items: items, nextCursor: nil))

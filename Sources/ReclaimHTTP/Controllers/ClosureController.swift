@@ -189,9 +189,8 @@ struct ClosureController {
 
     @Sendable func calendar(_ request: Request, _ context: AppContext) async throws -> Response {
         _ = try context.requirePrincipal()
-        guard let text = request.uri.queryParameters[Substring("year")].map(String.init), text.utf8.count == 4,
-              let year = Int(text), (1990...2200).contains(year) else {
-            throw Problem.badRequest("year must be a year like 2026", errors: [.init(field: "year", detail: "must be a year like 2026")])
+        guard let year = try AnnualPlanController.queryYear(request) else {
+            throw Problem.badRequest("year is required", errors: [.init(field: "year", detail: "is required")])
         }
         let days = try await pool.withConnection { try WorkCalendar.list(year: year, on: $0) }
         return try jsonResponse(Page(items: days, nextCursor: nil))

@@ -22,7 +22,7 @@ struct ReportController {
             let asOf = try Self.asOf(request)
             // the year's figures (default: as_of's year, else this year), their rates as of as_of (default: today)
             let asked = request.uri.queryParameters[Substring("year")] == nil ? nil : try Self.requiredYear(request)
-            let year = asked ?? asOf?.year ?? FundLedger.today.year
+            let year = asked ?? asOf?.year ?? Bureau.today.year
             let day = asOf
             return try await render(request, context) {
                 try Reports.restoration(year: year, asOf: day, only: only, on: $0)

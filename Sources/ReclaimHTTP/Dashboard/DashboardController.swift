@@ -145,7 +145,7 @@ struct DashboardController {
     @Sendable func home(_ request: Request, _ context: AppContext) async throws -> Response {
         let session = try context.requireSession()
         let only = MinePolicy.scope(for: session.principal)
-        let year = FundLedger.today.year
+        let year = Bureau.today.year
         // The server is chosen when the figures are computed, not at a visit
         // that shows kept ones: such a visit reads nothing (reads_total).
         let compute: @Sendable () async throws -> Overview = { [self] in
@@ -284,7 +284,7 @@ struct DashboardController {
             "opening": statement.openingBalance.description, "closing": statement.closingBalance.description,
             "plans_table": plans.isEmpty ? false : plansTable, "annual_table": annual.isEmpty ? false : annualTable,
             "closure_table": closures.isEmpty ? false : closureTable, "history_table": detail.history.isEmpty ? false : history,
-            "can_edit": canAct, "license_path": segment, "edit_year": FundLedger.today.year,
+            "can_edit": canAct, "license_path": segment, "edit_year": Bureau.today.year,
         ])
     }
 

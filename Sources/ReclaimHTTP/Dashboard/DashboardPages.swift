@@ -29,7 +29,7 @@ extension DashboardController {
         let license = try context.license()
         try AnnualPlanPolicy.act(license).check(session.principal)
         let year = try AccrualController.year(context)
-        try OutputReports.checkYear(year)
+        try Years.check(year)
         return (session, license, year)
     }
 
@@ -190,7 +190,7 @@ extension DashboardController {
     @Sendable func reports(_ request: Request, _ context: AppContext) async throws -> Response {
         let session = try context.requireSession()
         let t = t(context)
-        let year = FundLedger.today.year
+        let year = Bureau.today.year
         let operatorOnly = session.principal.role == .operator
         let names = Self.reportNames.filter { !operatorOnly || !["legacy", "targets"].contains($0) }
         let items: [[String: Any]] = names.flatMap { name -> [[String: Any]] in
@@ -219,7 +219,7 @@ extension DashboardController {
         }
         let name = String(file.dropLast(4))
         let (lang, unit) = try ReportController.presentation(request)
-        let year = try AnnualPlanController.queryYear(request) ?? FundLedger.today.year
+        let year = try AnnualPlanController.queryYear(request) ?? Bureau.today.year
         let only = MinePolicy.scope(for: p)
         if name == "legacy" { try LegacyPolicy.read.check(p) }
         if name == "targets" { try ReportPolicy.targets.check(p) }

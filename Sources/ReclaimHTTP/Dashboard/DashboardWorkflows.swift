@@ -158,7 +158,7 @@ extension DashboardController {
         } else {
             fields.append(field("license", "license"))
         }
-        fields += [field("amount", "amount"), field("value_date", "value_date", type: "date", fallback: FundLedger.today.description),
+        fields += [field("amount", "amount"), field("value_date", "value_date", type: "date", fallback: Bureau.today.description),
                    field("reference", "reference"), field("memo", "memo")]
         let title = t[kind == .deposit ? "deposit_title" : "withdrawal_title"] ?? ""
         return pages.render("money", title: title, request, context, status: status, [
