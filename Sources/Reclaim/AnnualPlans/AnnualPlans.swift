@@ -299,7 +299,7 @@ public enum AnnualPlans {
                 let state: AnnualPlanState = try existing.decodeEnum("state")
                 guard state == .draft || state == .returned else {
                     throw ReclaimError(.conflict, field: "state",
-                                       "the annual plan \(year) of mine \(license) is \(state.rawValue): only a draft or a returned plan is edited (a revision goes through annual revise)")
+                                       "the annual plan \(year) of mine \(license) is \(state.rawValue): only a draft or a returned plan is edited; an approved one is revised")
                 }
                 planID = try existing.decode("id")
             } else {
@@ -348,10 +348,10 @@ public enum AnnualPlans {
         }
         let items = try items.map { try Text.required($0, field: "item", maxLength: 2000) }
         if action == .fail, items.isEmpty {
-            throw ReclaimError.invalid("item", "a failed acceptance lists its rectification items (--item TEXT …)")
+            throw ReclaimError.invalid("item", "a failed acceptance lists its rectification items")
         }
         guard [.submit, .approve, .return, .accept, .fail].contains(action) else {
-            throw ReclaimError.invalid("action", "\(action.rawValue) takes a file (annual revise / annual report)")
+            throw ReclaimError.invalid("action", "\(action.rawValue) comes with its works or its report, not as a decision")
         }
         return try conn.transactionally { conn in
             let record = try lock(license, year: year, on: conn)

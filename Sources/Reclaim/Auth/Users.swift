@@ -39,11 +39,11 @@ public enum Users {
         let name = try Identifier.userName(name)
         let org = try Text.optional(org, field: "org", maxLength: 200)
         if role == .expert, org == nil {
-            throw ReclaimError.invalid("org", "an expert is recorded with their organisation (--org TEXT)")
+            throw ReclaimError.invalid("org", "an expert is recorded with their organisation")
         }
         let mines = try mines.map { try Identifier.license($0, field: "mine") }
         if role == .operator, mines.isEmpty {
-            throw ReclaimError.invalid("mine", "an operator must be bound to at least one mine (--mine LICENSE)")
+            throw ReclaimError.invalid("mine", "an operator is bound to at least one mine")
         }
         if role != .operator, !mines.isEmpty {
             throw ReclaimError.invalid("mine", "only operators are bound to mines")

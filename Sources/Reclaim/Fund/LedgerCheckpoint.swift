@@ -92,7 +92,7 @@ extension FundLedger {
     static func anchor(_ digest: String, on conn: Connection, into check: inout ChainCheck) throws -> Int64 {
         let text = digest.lowercased()
         guard text.utf8.count == 64, text.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) })
-        else { throw ReclaimError.invalid("checkpoint", "must be the 64 hex digits that fund checkpoint printed") }
+        else { throw ReclaimError.invalid("checkpoint", "must be the 64 hex digits of a published checkpoint") }
         guard let row = try conn.queryFirst("SELECT id FROM ledger_checkpoints WHERE encode(digest, 'hex') = \(text)")
         else { throw ReclaimError(.notFound, field: "checkpoint", "no checkpoint with digest \(text)") }
         let id: Int64 = try row.decode("id")

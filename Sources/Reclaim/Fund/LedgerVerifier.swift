@@ -72,7 +72,7 @@ extension FundLedger {
     public static func verify(on conn: Connection, checkpoint: String? = nil, incremental: Bool = false,
                               maxProblems: Int = 1000) throws -> VerifyReport {
         if incremental, checkpoint == nil {
-            throw ReclaimError.invalid("incremental", "needs --checkpoint: the point it starts after")
+            throw ReclaimError.invalid("incremental", "an incremental verification starts after a checkpoint: name one")
         }
         return try conn.transactionally { conn in
             try conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")

@@ -179,7 +179,7 @@ public enum Plans {
         if action == .return, (reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw ReclaimError.invalid("reason", "say why the plan is returned")
         }
-        guard action != .submit else { throw ReclaimError.invalid("action", "a plan is submitted with plan submit") }
+        guard action != .submit else { throw ReclaimError.invalid("action", "a plan version is submitted with its document, not decided") }
         return try conn.transactionally { conn in
             let (id, mineID, letter) = try locate(license, version: version, on: conn)
             try Review.apply(workflow, id: id, action, note: reason, by: actor, on: conn)
