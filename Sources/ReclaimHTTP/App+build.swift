@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 public import Hummingbird
+public import ServiceLifecycle
 public import Logging
 import NIOCore
 public import PQKit
@@ -93,6 +94,7 @@ public func buildRouter(pool: ConnectionPool, metrics: ServiceMetrics, openAPIPa
 public func buildApplication(
     _ config: ServiceConfiguration, pool: ConnectionPool, reads: ReadRouting? = nil,
     metrics: ServiceMetrics = ServiceMetrics(), overviews: OverviewCache = OverviewCache(),
+    services: [any Service] = [],
     logger: Logger = Logger(label: "reclaim"), onListening: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let (router, _) = buildRouter(pool: pool, metrics: metrics, openAPIPath: config.openAPIPath, reads: reads,
@@ -100,6 +102,7 @@ public func buildApplication(
     return Application(
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "reclaim"),
+        services: services,
         onServerRunning: { channel in await onListening(channel.localAddress?.port ?? config.port) },
         logger: logger)
 }
@@ -116,7 +119,10 @@ struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
 }
 
 /// Runs the service until SIGTERM or SIGINT, which stop accepting
-/// connections and let in-flight requests finish; then closes the pool.
+/// connections and let in-flight requests finish. Everything else it starts
+/// runs as a ServiceLifecycle service of the same group, shut down after the
+/// server in reverse order (the home page's refreshes, then the replica
+/// monitor, then the pools), so nothing outlives the shutdown.
 public func runService(_ config: ServiceConfiguration, logger: Logger) async throws {
     let pool = ConnectionPool(.init(conninfo: config.conninfo, maxConnections: config.poolSize,
                                     applicationName: "reclaim-service",
@@ -126,21 +132,49 @@ public func runService(_ config: ServiceConfiguration, logger: Logger) async thr
                              acquireTimeout: .milliseconds(Int64(config.poolTimeout * 1000))))
     }
     let reads = ReadRouting(primary: pool, replica: replica)
-    let monitor = Task { await reads.monitor() }
-    let app = buildApplication(config, pool: pool, reads: reads, logger: logger) { port in
+    let overviews = OverviewCache()
+    let services: [any Service] = [
+        PoolsService(pools: [pool] + (replica.map { [$0] } ?? [])),
+        ReplicaMonitorService(reads: reads),
+        OverviewRefreshService(cache: overviews),
+    ]
+    let app = buildApplication(config, pool: pool, reads: reads, overviews: overviews, services: services,
+                               logger: logger) { port in
         // The line scripts and tests wait for: the port is the real one, also for --port 0.
         logger.notice("Reclaim listening on http://\(config.host):\(port) (pool \(config.poolSize)\(replica == nil ? "" : ", reads on a replica"))")
     }
-    defer { monitor.cancel() }
-    do {
-        try await app.runService()
-    } catch {
-        monitor.cancel()
-        try? await replica?.shutdown()
-        try? await pool.shutdown()
-        throw error
+    try await app.runService()
+}
+
+/// The connection pools: closed once everything that uses them has stopped
+/// (or the group is cancelled, when the server could not start).
+struct PoolsService: Service {
+    let pools: [ConnectionPool]
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        for pool in pools { try? await pool.shutdown() }
     }
-    monitor.cancel()
-    try await replica?.shutdown()
-    try await pool.shutdown()
+}
+
+/// Watches the replica's lag for read routing until shutdown.
+struct ReplicaMonitorService: Service {
+    let reads: ReadRouting
+
+    func run() async {
+        await cancelWhenGracefulShutdown { await reads.monitor() }
+        // without a replica there is nothing to watch; a service that returned would end the group
+        try? await gracefulShutdown()
+    }
+}
+
+/// The home page's background refreshes: at shutdown, no new one starts and
+/// those running are cancelled and awaited.
+struct OverviewRefreshService: Service {
+    let cache: OverviewCache
+
+    func run() async {
+        try? await gracefulShutdown()
+        await cache.shutdown()
+    }
 }

@@ -260,6 +260,39 @@ import Testing
     /// Twenty visits that find no figures (just after a start) share one
     /// computation. A large banner's joiners get its figures with their time;
     /// a county's compute afresh, and so see a booking made meanwhile.
+    /// At shutdown no refresh of the home page's figures outlives the service: the one running is
+    /// cancelled and awaited, and none starts after.
+    @Test func shutdownStopsTheBackgroundRefreshes() async throws {
+        let (s, conn, _) = try Self.serviceWithADeposit()
+        defer { conn.close() }
+        let year = Bureau.today.year
+        let figures = try Reports.overview(year: year, on: conn)
+        let calls = Mutex(0), ended = Mutex(false)
+        let compute: @Sendable () async throws -> Overview = {
+            let n = calls.withLock { c in
+                c += 1
+                return c
+            }
+            if n > 1 {  // the refresh: it runs until cancelled
+                do { try await Task.sleep(for: .seconds(600)) } catch {
+                    ended.withLock { $0 = true }
+                    throw error
+                }
+            }
+            return figures
+        }
+        let cache = OverviewCache(backgroundFrom: 0, refreshAfter: .zero)
+        _ = try await cache.overview(year: year, compute: compute)  // computed for the visit
+        _ = try await cache.overview(year: year, compute: compute)  // kept, and a refresh starts
+        let deadline = ContinuousClock.now + .seconds(60)
+        while calls.withLock({ $0 }) < 2, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        await cache.shutdown()
+        #expect(ended.withLock { $0 })  // cancelled, and finished before shutdown returned
+        _ = try await cache.overview(year: year, compute: compute)  // the kept figures; no refresh any more
+        #expect(calls.withLock { $0 } == 2)
+        try await s.pool.shutdown()
+    }
+
     @Test func firstVisitsAtOnceShareOneComputation() async throws {
         let (s, conn, finance) = try Self.serviceWithADeposit()
         defer { conn.close() }

@@ -37,6 +37,10 @@ public final class OverviewCache: Sendable {
         var refreshing: Set<Int> = []
         /// The computation that visits finding no figures for the year wait for.
         var first: [Int: Task<Figures, any Error>] = [:]
+        /// The background refreshes running, by year.
+        var refreshes: [Int: Task<Void, Never>] = [:]
+        /// Shut down: nothing starts in the background any more.
+        var closed = false
     }
 
     public let backgroundFrom: Int
@@ -70,7 +74,7 @@ public final class OverviewCache: Sendable {
                 return .first(task, joined: false)
             }
             guard f.overview.mines >= backgroundFrom else { return .compute }
-            let refresh = now - f.started >= refreshAfter && !s.refreshing.contains(year)
+            let refresh = now - f.started >= refreshAfter && !s.refreshing.contains(year) && !s.closed
             if refresh { s.refreshing.insert(year) }
             return .kept(f, refresh: refresh)
         }
@@ -87,14 +91,32 @@ public final class OverviewCache: Sendable {
             return (figures.overview, figures.asOf)
         case .kept(let figures, let refresh):
             if refresh {
-                Task {
-                    defer { _ = state.withLock { $0.refreshing.remove(year) } }
+                let task = Task { [self] in
+                    defer { _ = state.withLock { $0.refreshing.remove(year); $0.refreshes.removeValue(forKey: year) } }
                     // A failed refresh keeps the figures there are; the next visit tries again.
                     _ = try? await computeAndKeep(year: year, compute)
+                }
+                state.withLock { s in
+                    // the refresh may have finished already: keep only one still running
+                    if s.refreshing.contains(year) { s.refreshes[year] = task }
                 }
             }
             return (figures.overview, figures.asOf)
         }
+    }
+
+    /// At the service's shutdown: no refresh starts any more, and those
+    /// running (and first computations) are cancelled and awaited, so none
+    /// outlives the pools they use.
+    func shutdown() async {
+        let (refreshes, firsts) = state.withLock { s in
+            s.closed = true
+            return (Array(s.refreshes.values), Array(s.first.values))
+        }
+        for task in refreshes { task.cancel() }
+        for task in firsts { task.cancel() }
+        for task in refreshes { await task.value }
+        for task in firsts { _ = try? await task.value }
     }
 
     private func computeAndKeep(year: Int, _ compute: @Sendable () async throws -> Overview) async throws -> Figures {
