@@ -67,6 +67,13 @@ public final class DatabaseBackend: ReclaimAPI {
 
     /// Holds a registered actor to `policy`; the owner acting as itself is
     /// the installation's administrator.
+    /// Runs a domain command as the signed-in user (its policy checked
+    /// there), or as the owner when there is none.
+    func run<T>(_ command: Command<T>) throws -> T {
+        guard let principal else { return try command.runAsOwner(actor, on: connection) }
+        return try command.run(as: principal, actor: actor, on: connection)
+    }
+
     public func check(_ policy: Policy) throws {
         if let principal { try policy.check(principal) }
     }
@@ -95,19 +102,11 @@ public final class DatabaseBackend: ReclaimAPI {
     }
 
     public func book(_ kind: EntryKind, on license: String, _ booking: Booking) async throws -> BookingResult {
-        try check(FundPolicy.book)
-        switch kind {
-        case .deposit: return try FundLedger.deposit(license, booking, by: actor, on: connection)
-        case .withdrawal: return try FundLedger.withdraw(license, booking, by: actor, on: connection)
-        case .depositConversion: return try FundLedger.convertDeposit(license, booking, by: actor, on: connection)
-        case .transfer, .reversal, .closureRelease, .legacyCommit, .legacySpend:
-            throw ReclaimError.invalid("kind", "\(kind.rawValue) is not booked this way")
-        }
+        try run(FundLedger.Commands.book(kind, license, booking))
     }
 
     public func transfer(from: String, to: String, merger: Int64, _ booking: Booking) async throws -> BookingResult {
-        try check(FundPolicy.book)
-        return try FundLedger.transfer(from: from, to: to, merger: merger, booking, by: actor, on: connection)
+        try run(FundLedger.Commands.transfer(from: from, to: to, merger: merger, booking))
     }
 
     public func recordMerger(from: String, into: String, approvedOn: CalendarDate, document: String) async throws -> Merger {
@@ -123,9 +122,7 @@ public final class DatabaseBackend: ReclaimAPI {
     public func reverse(_ entryID: Int64, reason: String, valueDate: CalendarDate?, idempotencyKey: String?)
         async throws -> BookingResult
     {
-        try check(FundPolicy.book)
-        return try FundLedger.reverse(entryID, reason: reason, valueDate: valueDate, idempotencyKey: idempotencyKey,
-                                      by: actor, on: connection)
+        try run(FundLedger.Commands.reverse(entryID, reason: reason, valueDate: valueDate, idempotencyKey: idempotencyKey))
     }
 
     public func entry(_ id: Int64) async throws -> LedgerEntry {
@@ -255,43 +252,35 @@ public final class DatabaseBackend: ReclaimAPI {
     }
 
     public func applyForClosure(_ license: String, evidence: [String], note: String?) async throws -> ClosureApplication {
-        try check(ClosurePolicy.apply(try Identifier.license(license)))
-        return try Closures.apply(license, evidence: evidence, note: note, by: actor, on: connection)
+        try run(Closures.Commands.apply(license, evidence: evidence, note: note))
     }
 
     public func assignClosurePanel(_ id: Int64, members: [String]) async throws -> ClosureApplication {
-        try check(ClosurePolicy.review)
-        return try Closures.assignPanel(id, members: members, by: actor, on: connection)
+        try run(Closures.Commands.assignPanel(id, members: members))
     }
 
     public func recordClosureVisit(_ id: Int64, date: CalendarDate, participants: [String], checked: Area, finding: String)
         async throws -> ClosureApplication
     {
-        try check(ClosurePolicy.review)
-        return try Closures.recordVisit(id, date: date, participants: participants, checked: checked, finding: finding,
-                                        by: actor, on: connection)
+        try run(Closures.Commands.recordVisit(id, date: date, participants: participants, checked: checked, finding: finding))
     }
 
     public func voteOnClosure(_ id: Int64, pass: Bool, opinion: String) async throws -> ClosureApplication {
-        try check(ClosurePolicy.vote)
-        return try Closures.vote(id, pass: pass, opinion: opinion, by: actor, on: connection)
+        try run(Closures.Commands.vote(id, pass: pass, opinion: opinion))
     }
 
     public func objectToClosure(_ id: Int64, name: String, contact: String, text: String) async throws -> ClosureApplication {
-        try check(ClosurePolicy.object)
-        return try Closures.object(id, raisedBy: name, contact: contact, text: text, by: actor, on: connection)
+        try run(Closures.Commands.object(id, raisedBy: name, contact: contact, text: text))
     }
 
     public func resolveClosureObjection(_ id: Int64, objection: Int64, upheld: Bool, reason: String) async throws
         -> ClosureApplication
     {
-        try check(ClosurePolicy.review)
-        return try Closures.resolve(id, objection: objection, upheld: upheld, reason: reason, by: actor, on: connection)
+        try run(Closures.Commands.resolve(id, objection: objection, upheld: upheld, reason: reason))
     }
 
     public func confirmClosure(_ id: Int64, number: String) async throws -> ClosureApplication {
-        try check(ClosurePolicy.review)
-        return try Closures.confirm(id, number: number, by: actor, on: connection)
+        try run(Closures.Commands.confirm(id, number: number))
     }
 
     public func closureApplication(_ id: Int64) async throws -> ClosureApplication {
@@ -314,8 +303,7 @@ public final class DatabaseBackend: ReclaimAPI {
     }
 
     public func releaseFund(_ license: String) async throws -> BookingResult {
-        try check(FundPolicy.book)
-        return try FundLedger.release(license, by: actor, on: connection)
+        try run(FundLedger.Commands.release(license))
     }
 
     public func addCalendarDay(_ day: CalendarDate, _ kind: CalendarDay.Kind, name: String?) async throws -> CalendarDay {

@@ -236,3 +236,23 @@ func install<S, A>(_ workflow: Workflow<S, A>, on conn: Connection) throws {
         #expect(try db.count("SELECT count(*) FROM audit_log WHERE target = 'test-permit:1'") == 2)
     }
 }
+
+/// A command carries its policy: whoever runs it, the check runs first and
+/// nothing is written when it refuses; it is recorded under its principal's name only.
+@Suite struct CommandTests {
+    @Test func aCommandChecksItsPolicyAndItsActor() throws {
+        let (db, conn) = try ledgerDatabase(annualPlans: false)
+        let deposit = FundLedger.Commands.book(.deposit, "A", Booking(amount: try yuan("1")))
+        let operatorA = Principal(name: "opA", role: .operator, mines: ["A"])
+        let refused = #expect(throws: ReclaimError.self) { try deposit.run(as: operatorA, on: conn) }
+        #expect(refused?.kind == .forbidden)
+        let finance = Principal(name: "li", role: .finance)
+        // a principal recorded under another's name is a bug, refused before anything is written
+        #expect(throws: ReclaimError.self) { try deposit.run(as: finance, actor: try Actor("someone-else", role: "finance"), on: conn) }
+        #expect(try db.count("SELECT count(*) FROM ledger_entries") == 0)
+        #expect(try deposit.run(as: finance, on: conn).entry.actor == "li")
+        // the closure steps: an operator may not vote, an expert may
+        #expect(!Closures.Commands.vote(1, pass: true, opinion: "x").policy.permits(operatorA))
+        #expect(Closures.Commands.vote(1, pass: true, opinion: "x").policy.permits(Principal(name: "e1", role: .expert)))
+    }
+}

@@ -33,14 +33,14 @@ struct ClosureController {
 
     @Sendable func apply(_ request: Request, _ context: AppContext) async throws -> Response {
         let license = try context.license()
-        try ClosurePolicy.apply(license).check(try context.requirePrincipal())
+        let principal = try context.requirePrincipal()
         var body = try await JSONBody.read(request, context: context, allowed: ["evidence", "note"])
         let evidence = body.strings("evidence") ?? []
         let note = body.string("note", nullable: true)
         try body.finish()
         let actor = try context.actor()
         return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            (.created, try ReclaimJSON.encode(try Closures.apply(license, evidence: evidence, note: note, by: actor, on: conn)))
+            (.created, try ReclaimJSON.encode(try Closures.Commands.apply(license, evidence: evidence, note: note).run(as: principal, actor: actor, on: conn)))
         }
     }
 
@@ -75,7 +75,7 @@ struct ClosureController {
     }
 
     @Sendable func panel(_ request: Request, _ context: AppContext) async throws -> Response {
-        try ClosurePolicy.review.check(try context.requirePrincipal())
+        let principal = try context.requirePrincipal()
         let id = try Self.id(context)
         // `reviewers` is the field's name before experts sat on panels; either, not both
         var body = try await JSONBody.read(request, context: context, allowed: ["members", "reviewers"])
@@ -88,12 +88,12 @@ struct ClosureController {
         let names = members ?? reviewers ?? []
         let actor = try context.actor()
         return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            (.ok, try ReclaimJSON.encode(try Closures.assignPanel(id, members: names, by: actor, on: conn)))
+            (.ok, try ReclaimJSON.encode(try Closures.Commands.assignPanel(id, members: names).run(as: principal, actor: actor, on: conn)))
         }
     }
 
     @Sendable func visit(_ request: Request, _ context: AppContext) async throws -> Response {
-        try ClosurePolicy.review.check(try context.requirePrincipal())
+        let principal = try context.requirePrincipal()
         let id = try Self.id(context)
         var body = try await JSONBody.read(request, context: context, allowed: ["date", "participants", "checked_hm2", "finding"])
         let date = body.parse("date", body.string("date", required: true)) { try FundLedger.parseDate($0, field: "date") }
@@ -106,8 +106,8 @@ struct ClosureController {
         guard let date, let checked, let finding else { throw Problem.badRequest("date, checked_hm2 and finding are required") }
         let actor = try context.actor()
         return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            (.created, try ReclaimJSON.encode(try Closures.recordVisit(id, date: date, participants: participants, checked: checked,
-                                                                       finding: finding, by: actor, on: conn)))
+            (.created, try ReclaimJSON.encode(try Closures.Commands.recordVisit(id, date: date, participants: participants, checked: checked,
+                                                                                finding: finding).run(as: principal, actor: actor, on: conn)))
         }
     }
 
@@ -117,18 +117,18 @@ struct ClosureController {
     }
 
     @Sendable func vote(_ request: Request, _ context: AppContext) async throws -> Response {
-        try ClosurePolicy.vote.check(try context.requirePrincipal())
+        let principal = try context.requirePrincipal()
         let id = try Self.id(context)
         let body = try await JSONBody.read(request, context: context, allowed: ["pass", "opinion"])
         let v = try body.decode(VoteBody.self)
         let actor = try context.actor()
         return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            (.created, try ReclaimJSON.encode(try Closures.vote(id, pass: v.pass, opinion: v.opinion, by: actor, on: conn)))
+            (.created, try ReclaimJSON.encode(try Closures.Commands.vote(id, pass: v.pass, opinion: v.opinion).run(as: principal, actor: actor, on: conn)))
         }
     }
 
     @Sendable func object(_ request: Request, _ context: AppContext) async throws -> Response {
-        try ClosurePolicy.object.check(try context.requirePrincipal())
+        let principal = try context.requirePrincipal()
         let id = try Self.id(context)
         var body = try await JSONBody.read(request, context: context, allowed: ["name", "contact", "text"])
         let name = body.string("name", required: true)
@@ -138,8 +138,8 @@ struct ClosureController {
         guard let name, let contact, let text else { throw Problem.badRequest("name, contact and text are required") }
         let actor = try context.actor()
         return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            (.created, try ReclaimJSON.encode(try Closures.object(id, raisedBy: name, contact: contact, text: text,
-                                                                  by: actor, on: conn)))
+            (.created, try ReclaimJSON.encode(try Closures.Commands.object(id, raisedBy: name, contact: contact, text: text)
+                                                  .run(as: principal, actor: actor, on: conn)))
         }
     }
 
@@ -149,7 +149,7 @@ struct ClosureController {
     }
 
     @Sendable func resolve(_ request: Request, _ context: AppContext) async throws -> Response {
-        try ClosurePolicy.review.check(try context.requirePrincipal())
+        let principal = try context.requirePrincipal()
         let id = try Self.id(context)
         guard let objection = Int64(try context.path("objection")), objection > 0 else {
             throw Problem.badRequest("objection must be a number", errors: [.init(field: "objection", detail: "must be a number")])
@@ -158,13 +158,13 @@ struct ClosureController {
         let o = try body.decode(OutcomeBody.self)
         let actor = try context.actor()
         return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            (.created, try ReclaimJSON.encode(try Closures.resolve(id, objection: objection, upheld: o.upheld, reason: o.reason,
-                                                                   by: actor, on: conn)))
+            (.created, try ReclaimJSON.encode(try Closures.Commands.resolve(id, objection: objection, upheld: o.upheld, reason: o.reason)
+                                                  .run(as: principal, actor: actor, on: conn)))
         }
     }
 
     @Sendable func confirm(_ request: Request, _ context: AppContext) async throws -> Response {
-        try ClosurePolicy.review.check(try context.requirePrincipal())
+        let principal = try context.requirePrincipal()
         let id = try Self.id(context)
         var body = try await JSONBody.read(request, context: context, allowed: ["number"])
         let number = body.string("number", required: true)
@@ -172,16 +172,18 @@ struct ClosureController {
         guard let number else { throw Problem.badRequest("number is required") }
         let actor = try context.actor()
         return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            (.created, try ReclaimJSON.encode(try Closures.confirm(id, number: number, by: actor, on: conn)))
+            (.created, try ReclaimJSON.encode(try Closures.Commands.confirm(id, number: number).run(as: principal, actor: actor, on: conn)))
         }
     }
 
     @Sendable func release(_ request: Request, _ context: AppContext) async throws -> Response {
         let license = try context.license()
-        try FundPolicy.book.check(try context.requirePrincipal())
+        let principal = try context.requirePrincipal()
         _ = try await JSONBody.read(request, context: context, allowed: [])
         let actor = try context.actor()
-        let result = try await pool.withConnection { try FundLedger.release(license, by: actor, on: $0) }
+        let result = try await pool.withConnection {
+            try FundLedger.Commands.release(license).run(as: principal, actor: actor, on: $0)
+        }
         var response = try jsonResponse(result.entry, status: .created)
         if result.replayed { response.headers[.idempotentReplayed] = "true" }
         return response

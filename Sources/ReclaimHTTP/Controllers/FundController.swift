@@ -39,7 +39,7 @@ struct FundController {
     }
 
     func book(_ kind: EntryKind, _ request: Request, _ context: AppContext) async throws -> Response {
-        try FundPolicy.book.check(try context.requirePrincipal())
+        let principal = try context.requirePrincipal()
         var allowed = Self.bookingFields
         if kind == .transfer { allowed.formUnion(["from_license", "to_license", "merger_id"]) }
         if kind == .withdrawal { allowed.insert("annual_plan_year") }
@@ -62,22 +62,18 @@ struct FundController {
         // The ledger keeps the Idempotency-Key with the entry (same key and request: the original entry, which
         // serialises to the same body; same key, other request: 409), and one statement books and audits.
         let result = try await pool.withConnection { conn -> BookingResult in
-            switch kind {
-            case .deposit: return try FundLedger.deposit(from, booking, by: actor, on: conn)
-            case .withdrawal: return try FundLedger.withdraw(from, booking, by: actor, on: conn)
-            case .depositConversion: return try FundLedger.convertDeposit(from, booking, by: actor, on: conn)
-            case .transfer:
-                guard let merger else { throw ReclaimError.invalid("merger_id", "a transfer names the merger (整合重组) of the two mines") }
-                return try FundLedger.transfer(from: from, to: to ?? "", merger: merger, booking, by: actor, on: conn)
-            case .reversal, .closureRelease, .legacyCommit, .legacySpend:
-                throw ReclaimError.invalid("kind", "use its own route")
+            guard kind == .transfer else {
+                return try FundLedger.Commands.book(kind, from, booking).run(as: principal, actor: actor, on: conn)
             }
+            guard let merger else { throw ReclaimError.invalid("merger_id", "a transfer names the merger (整合重组) of the two mines") }
+            return try FundLedger.Commands.transfer(from: from, to: to ?? "", merger: merger, booking)
+                .run(as: principal, actor: actor, on: conn)
         }
         return try booked(result)
     }
 
     @Sendable func reverse(_ request: Request, _ context: AppContext) async throws -> Response {
-        try FundPolicy.book.check(try context.requirePrincipal())
+        let principal = try context.requirePrincipal()
         guard let id = Int64(try context.path("id")) else {
             throw Problem.badRequest("id must be an entry number", errors: [.init(field: "id", detail: "must be a number")])
         }
@@ -90,8 +86,8 @@ struct FundController {
         let actor = try context.actor()
         let key = try idempotencyKey(request)
         let result = try await pool.withConnection { conn in
-            try FundLedger.reverse(id, reason: reason ?? "", valueDate: valueDate, idempotencyKey: key, by: actor,
-                                   on: conn)
+            try FundLedger.Commands.reverse(id, reason: reason ?? "", valueDate: valueDate, idempotencyKey: key)
+                .run(as: principal, actor: actor, on: conn)
         }
         return try booked(result)
     }

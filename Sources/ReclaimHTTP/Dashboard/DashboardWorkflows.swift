@@ -106,11 +106,11 @@ extension DashboardController {
     @Sendable func voteClosure(_ request: Request, _ context: AppContext) async throws -> Response {
         let form = try await Form.read(request, context)
         let session = try context.requireSession(form)
-        try ClosurePolicy.review.check(session.principal)
         guard let id = Int64(try context.path("id")), id >= 1 else { throw ReclaimError.invalid("id", "must be an application id") }
-        let actor = try session.principal.actor(requestID: context.id)
+        let (principal, actor) = (session.principal, try session.principal.actor(requestID: context.id))
         _ = try await db {
-            try Closures.vote(id, pass: form["decision"] == "pass", opinion: form["text"] ?? "", by: actor, on: $0)
+            try Closures.Commands.vote(id, pass: form["decision"] == "pass", opinion: form["text"] ?? "")
+                .run(as: principal, actor: actor, on: $0)
         }
         return pages.redirect("/queue?done=1")
     }
@@ -173,7 +173,6 @@ extension DashboardController {
     @Sendable func book(_ request: Request, _ context: AppContext) async throws -> Response {
         let form = try await Form.read(request, context)
         let session = try context.requireSession(form)
-        try FundPolicy.book.check(session.principal)
         let kind = try kind(context)
         var errors: [String: String] = [:]
         func attempt<T>(_ field: String, _ body: () throws -> T) -> T? {
@@ -206,12 +205,11 @@ extension DashboardController {
         let booking = Booking(amount: amount, valueDate: date, reference: form["reference"].flatMap { $0.isEmpty ? nil : $0 },
                               memo: form["memo"].flatMap { $0.isEmpty ? nil : $0 }, idempotencyKey: "dashboard:\(key)",
                               annualPlanYear: year)
-        let actor = try session.principal.actor(requestID: context.id)
+        let (principal, actor) = (session.principal, try session.principal.actor(requestID: context.id))
         let target = license
         do {
             let result = try await db { conn in
-                kind == .deposit ? try FundLedger.deposit(target, booking, by: actor, on: conn)
-                    : try FundLedger.withdraw(target, booking, by: actor, on: conn)
+                try FundLedger.Commands.book(kind, target, booking).run(as: principal, actor: actor, on: conn)
             }
             let mine = result.entry.postings.first { $0.account == .fund }?.license ?? target
             return pages.redirect("/mines/\(Show.segment(mine))?\(result.replayed ? "replayed" : "booked")=\(result.entry.id)")
