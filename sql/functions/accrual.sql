@@ -8,18 +8,6 @@ CALL protect_rows('accrual_coefficients');
 CALL protect_rows('output_reports');
 CALL protect_rows('accrual_assessments');
 
--- An enabled user of one of p_roles; an operator only for a mine bound to
--- them. (reclaim_check_actor passes the owner's own session, an administrator.)
-CREATE OR REPLACE FUNCTION reclaim_check_actor_for_mine(p_actor text, p_roles text[], p_mine_id bigint)
-    RETURNS void LANGUAGE plpgsql STABLE SET search_path = public, pg_temp AS $$
-BEGIN
-    PERFORM reclaim_check_actor(p_actor, p_roles);
-    IF EXISTS (SELECT 1 FROM users u WHERE u.name = p_actor AND u.role = 'operator')
-       AND NOT EXISTS (SELECT 1 FROM user_mines um WHERE um.user_name = p_actor AND um.mine_id = p_mine_id) THEN
-        RAISE EXCEPTION '% does not act for this mine', p_actor USING ERRCODE = 'RCACT';
-    END IF;
-END
-$$;
 
 -- A rule set's coefficients arrive with the set, in the transaction that
 -- loads it; never added to a set loaded before. Rule sets are loaded by

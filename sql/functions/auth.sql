@@ -1,9 +1,3 @@
--- Who may act. The database owner's session (an administrator in direct
--- mode, or a superuser) acts as it records; any other session (the
--- service's reclaim_app) only for an enabled registered user whose role is
--- one of p_roles (any role when NULL). Called by every SECURITY DEFINER
--- function that writes on someone's behalf, so a direct call as reclaim_app
--- cannot book or decide as a made-up person (RCACT).
 -- Whether this session is the installation's owner (the database's owner,
 -- or a superuser). Besides acting as it records, the owner may record past
 -- steps with their dates (a closure decided on paper before Reclaim, the
@@ -13,18 +7,50 @@ CREATE OR REPLACE FUNCTION reclaim_session_is_owner() RETURNS boolean STABLE LAN
         OR coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = session_user), false)
 $$;
 
-CREATE OR REPLACE FUNCTION reclaim_check_actor(p_actor text, p_roles text[]) RETURNS void
+-- Who may act. The database owner's session (an administrator in direct
+-- mode, or a superuser) acts as it records; any other session (the
+-- service's reclaim_app) only for an enabled registered user whose role is
+-- one of p_roles (any role when NULL). Called by every SECURITY DEFINER
+-- function that writes on someone's behalf, so a direct call as reclaim_app
+-- cannot book or decide as a made-up person (RCACT). Returns the actor's
+-- role, which is what the decision records; NULL in the owner's session,
+-- whose caller says in which role it acts.
+-- (It returned nothing before; a changed return type is a new function.)
+DROP FUNCTION IF EXISTS reclaim_check_actor(text, text[]);
+CREATE OR REPLACE FUNCTION reclaim_check_actor(p_actor text, p_roles text[]) RETURNS text
     LANGUAGE plpgsql STABLE SET search_path = public, pg_temp AS $$
+DECLARE
+    v_role text;
 BEGIN
     -- Called from SECURITY DEFINER functions, where current_user is their
     -- owner, the database owner: a session of that role is the administrator.
     IF session_user = current_user OR reclaim_session_is_owner() THEN
-        RETURN;
+        RETURN NULL;
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM users u WHERE u.name = p_actor AND u.disabled_at IS NULL
-                   AND (p_roles IS NULL OR u.role = ANY (p_roles))) THEN
-        RAISE EXCEPTION '% is not an enabled user allowed to do this', p_actor USING ERRCODE = 'RCACT';
+    SELECT u.role INTO v_role FROM users u WHERE u.name = p_actor AND u.disabled_at IS NULL;
+    IF v_role IS NULL OR NOT (p_roles IS NULL OR v_role = ANY (p_roles)) THEN
+        RAISE EXCEPTION '% is not an enabled user allowed to do this%', p_actor,
+            CASE WHEN p_roles IS NULL THEN '' ELSE ': that is for ' || array_to_string(p_roles, ' or ') END
+            USING ERRCODE = 'RCACT';
     END IF;
+    RETURN v_role;
+END
+$$;
+
+-- As reclaim_check_actor, and an operator only for a mine bound to them
+-- (p_mine_id; the owner's session too, when it acts in an operator's name).
+-- Returns the actor's role as reclaim_check_actor does.
+DROP FUNCTION IF EXISTS reclaim_check_actor_for_mine(text, text[], bigint);
+CREATE OR REPLACE FUNCTION reclaim_check_actor_for_mine(p_actor text, p_roles text[], p_mine_id bigint)
+    RETURNS text LANGUAGE plpgsql STABLE SET search_path = public, pg_temp AS $$
+DECLARE
+    v_role text := reclaim_check_actor(p_actor, p_roles);
+BEGIN
+    IF coalesce(v_role, (SELECT u.role FROM users u WHERE u.name = p_actor)) = 'operator'
+       AND NOT EXISTS (SELECT 1 FROM user_mines um WHERE um.user_name = p_actor AND um.mine_id = p_mine_id) THEN
+        RAISE EXCEPTION '% does not act for this mine', p_actor USING ERRCODE = 'RCACT';
+    END IF;
+    RETURN v_role;
 END
 $$;
 

@@ -101,11 +101,8 @@ BEGIN
         NEW.updated_by := OLD.updated_by;
         RETURN NEW;
     END IF;
-    IF NOT (session_user = current_user OR reclaim_session_is_owner()) THEN
-        SELECT u.role INTO v_role FROM users u WHERE u.name = NEW.updated_by AND u.disabled_at IS NULL;
-        IF v_role IS NULL OR v_role NOT IN ('admin', 'reviewer') THEN
-            RAISE EXCEPTION '% is not an enabled user allowed to change mines', NEW.updated_by USING ERRCODE = 'RCACT';
-        END IF;
+    v_role := reclaim_check_actor(NEW.updated_by, ARRAY['admin', 'reviewer']);
+    IF v_role IS NOT NULL THEN
         IF v_role = 'reviewer' AND (v_old[1:6] || v_old[8:12] IS DISTINCT FROM v_new[1:6] || v_new[8:12]
                                     OR NEW.status <> 'closed'
                                     OR NOT EXISTS (SELECT 1 FROM closure_applications a

@@ -18,34 +18,8 @@ CREATE OR REPLACE FUNCTION review_record_mine(p_type text, p_id bigint) RETURNS 
     END
 $$;
 
--- The role p_actor acts in for a step that p_roles may take on record
--- (p_type, p_id), or a refusal (RCACT) naming why. The installation's
--- owner acts for anyone (the demo's history, tests' set-up) in p_role.
-CREATE OR REPLACE FUNCTION review_actor_role(p_type text, p_id bigint, p_actor text, p_role text, p_roles text[],
-                                             p_action text) RETURNS text
-    LANGUAGE plpgsql STABLE SET search_path = public, pg_temp AS $$
-DECLARE
-    v_role text;
-BEGIN
-    IF session_user = current_user OR reclaim_session_is_owner() THEN
-        RETURN p_role;
-    END IF;
-    SELECT u.role INTO v_role FROM users u WHERE u.name = p_actor AND u.disabled_at IS NULL;
-    IF v_role IS NULL THEN
-        RAISE EXCEPTION '% is not an enabled user', p_actor USING ERRCODE = 'RCACT';
-    END IF;
-    IF NOT v_role = ANY (p_roles) THEN
-        RAISE EXCEPTION '% (%) may not % a %: that is for %', p_actor, v_role, p_action, replace(p_type, '-', ' '),
-            array_to_string(p_roles, ' or ') USING ERRCODE = 'RCACT';
-    END IF;
-    IF v_role = 'operator' AND NOT EXISTS (SELECT 1 FROM user_mines um
-                                           WHERE um.user_name = p_actor AND um.mine_id = review_record_mine(p_type, p_id)) THEN
-        RAISE EXCEPTION '% may not % a % of a mine they do not act for', p_actor, p_action, replace(p_type, '-', ' ')
-            USING ERRCODE = 'RCACT';
-    END IF;
-    RETURN v_role;
-END
-$$;
+-- (the role check that reclaim_check_actor_for_mine now makes)
+DROP FUNCTION IF EXISTS review_actor_role(text, bigint, text, text, text[], text);
 
 -- A new reviewed record starts in its workflow's initial state, opened by
 -- someone who may take the workflow's submitting step on it.
@@ -62,7 +36,7 @@ BEGIN
     END IF;
     SELECT t.roles INTO v_roles FROM workflow_transitions t
     WHERE t.record_type = p_type AND t.from_state = v_flow.initial_state AND t.action = v_flow.submit_action;
-    PERFORM review_actor_role(p_type, p_id, p_actor, p_role, v_roles, v_flow.submit_action);
+    PERFORM reclaim_check_actor_for_mine(p_actor, v_roles, review_record_mine(p_type, p_id));
     INSERT INTO review_records (record_type, record_id, state, opened_by)
     VALUES (p_type, p_id, v_flow.initial_state, p_actor);
 END
@@ -106,7 +80,8 @@ BEGIN
         RAISE EXCEPTION 'cannot % a % that is %', p_action, replace(p_type, '-', ' '), v_rec.state
             USING ERRCODE = 'RCSTA', DETAIL = v_rec.state;
     END IF;
-    v_role := review_actor_role(p_type, p_id, p_actor, p_role, v_step.roles, p_action);
+    -- the actor's own role; the owner's session acts in the role it names
+    v_role := coalesce(reclaim_check_actor_for_mine(p_actor, v_step.roles, review_record_mine(p_type, p_id)), p_role);
     IF v_step.reviewed AND v_rec.submitter = p_actor THEN
         RAISE EXCEPTION '% may not % % %: they submitted it', p_actor, p_action, p_type, p_id
             USING ERRCODE = 'RCSLF';

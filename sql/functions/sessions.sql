@@ -140,9 +140,10 @@ $$;
 -- enabled user's latest hash, records the attempt and, when it matched,
 -- opens the session behind p_token_hash (the cookie's SHA-256) with its
 -- CSRF token and records it in the audit trail.
+DROP FUNCTION IF EXISTS dashboard_sign_in(text, text, bytea, text, text);
 CREATE OR REPLACE FUNCTION dashboard_sign_in(p_name text, p_password text, p_token_hash bytea, p_csrf text,
                                              p_request_id text)
-    RETURNS TABLE (outcome text, locked_until timestamptz, role text)
+    RETURNS TABLE (outcome text, locked_until timestamptz)
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     v_until timestamptz;
@@ -153,7 +154,7 @@ BEGIN
     PERFORM pg_advisory_xact_lock(hashtext('reclaim-sign-in:' || p_name));
     v_until := sign_in_locked_until(p_name);
     IF v_until IS NOT NULL THEN
-        RETURN QUERY SELECT 'locked'::text, v_until, NULL::text;
+        RETURN QUERY SELECT 'locked'::text, v_until;
         RETURN;
     END IF;
     SELECT p.hash, u.role INTO v_hash, v_role
@@ -162,12 +163,12 @@ BEGIN
     v_ok := password_matches(p_password, v_hash);
     INSERT INTO sign_in_attempts (user_name, ok) VALUES (p_name, v_ok);
     IF NOT v_ok THEN
-        RETURN QUERY SELECT 'wrong'::text, NULL::timestamptz, NULL::text;
+        RETURN QUERY SELECT 'wrong'::text, NULL::timestamptz;
         RETURN;
     END IF;
     INSERT INTO dashboard_sessions (token_hash, user_name, csrf) VALUES (p_token_hash, p_name, p_csrf);
     PERFORM audit_append(p_name, v_role, 'session.open', 'user:' || p_name, p_request_id, 'dashboard');
-    RETURN QUERY SELECT 'ok'::text, NULL::timestamptz, v_role;
+    RETURN QUERY SELECT 'ok'::text, NULL::timestamptz;
 END
 $$;
 
