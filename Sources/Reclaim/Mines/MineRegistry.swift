@@ -242,29 +242,8 @@ public enum MineRegistry {
             let detail = update.methodDetail ?? old.methodDetail
             try detail?.check(method: update.method ?? old.method, mineralClass: update.mineralClass ?? old.mineralClass,
                               field: update.methodDetail == nil ? "method" : "method_detail")
-
-            // (field, old, new) for every field that really changes
-            var diffs: [(String, String, String)] = []
-            func note(_ field: String, _ from: String, _ to: String?) {
-                if let to, to != from { diffs.append((field, from, to)) }
-            }
-            note("name", old.name, name)
-            note("holder", old.holder, holder)
-            note("mineral", old.mineral, mineral)
-            note("mineral_class", old.mineralClass.rawValue, update.mineralClass?.rawValue)
-            note("scale", old.scale.rawValue, update.scale?.rawValue)
-            note("method", old.method.rawValue, update.method?.rawValue)
-            note("status", old.status.rawValue, update.status?.rawValue)
-            note("area_hm2", old.area.hectares, update.area?.hectares)
-            note("land_type", old.landType.rawValue, update.landType?.rawValue)
-            note("licensed_on", old.licensedOn.description, licensedOn?.description)
-            if let d = update.methodDetail, d != old.methodDetail {
-                diffs.append(("method_detail", old.methodDetail?.rawValue ?? "", d.rawValue))
-            }
-
-            guard !diffs.isEmpty else {
-                return MineUpdateResult(mine: old, changes: [], obligationsOpened: [])
-            }
+            let before: Int64 = try conn.queryFirst("SELECT coalesce(max(id), 0) AS h FROM mine_history WHERE mine_id = \(id)")?
+                .decode("h") ?? 0
             guard let updatedRow = try conn.queryFirst("""
                 UPDATE mines SET
                     name = coalesce(\(name), name),
@@ -284,21 +263,25 @@ public enum MineRegistry {
                 """)
             else { throw notFound(license) }
 
-            // the database wrote the history, field by field (mines_guard in sql/functions/mines.sql)
+            // what really changed is what the database wrote to the history, field by
+            // field (mines_guard in sql/functions/mines.sql); nothing, when no value differs
             let changes = try conn.query("""
                 SELECT field, old_value, new_value, changed_at, changed_by FROM mine_history
-                WHERE mine_id = \(id) AND changed_at = now() ORDER BY id
+                WHERE mine_id = \(id) AND id > \(before) ORDER BY id
                 """).rows.map(MineChange.init(row:))
+            guard !changes.isEmpty else { return MineUpdateResult(mine: old, changes: [], obligationsOpened: []) }
 
             var opened: [ObligationKind] = []
             // a first filling-in of a field never recorded (method_detail of an older
             // record) completes the registry; it changes nothing the plan was made for
             // and another name of the same mineral (coal, 煤炭) is no change of main mineral
-            let obliging = diffs.filter {
-                obligingFields.contains($0.0) && !$0.1.isEmpty && !($0.0 == "mineral" && Minerals.same($0.1, $0.2))
+            let obliging = changes.filter { c in
+                let from = c.oldValue ?? "", to = c.newValue ?? ""
+                return obligingFields.contains(c.field) && !from.isEmpty && !(c.field == "mineral" && Minerals.same(from, to))
             }
             if !obliging.isEmpty {
-                let reason = obliging.map { "\($0.0) changed from \($0.1) to \($0.2)" }.joined(separator: "; ")
+                let reason = obliging.map { "\($0.field) changed from \($0.oldValue ?? "") to \($0.newValue ?? "")" }
+                    .joined(separator: "; ")
                 for kind in ObligationKind.allCases {
                     let inserted = try conn.execute("""
                         INSERT INTO mine_obligations (mine_id, kind, reason, opened_by)
@@ -308,7 +291,7 @@ public enum MineRegistry {
                     if inserted > 0 { opened.append(kind) }
                 }
             }
-            let input = diffs.map { "\($0.0)=\($0.2)" }.joined(separator: "\n")
+            let input = changes.map { "\($0.field)=\($0.newValue ?? "")" }.joined(separator: "\n")
             try AuditLog.record(action: "mine.update", target: "mine:\(license)", input: input, by: actor, on: conn)
             return MineUpdateResult(mine: try Mine(row: updatedRow), changes: changes, obligationsOpened: opened)
         }
