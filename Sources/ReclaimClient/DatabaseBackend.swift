@@ -201,8 +201,7 @@ public final class DatabaseBackend: ReclaimAPI {
     public func decidePlan(_ license: String, version: Int, _ action: PlanAction, reason: String?) async throws
         -> PlanVersion
     {
-        guard let principal else { return try Plans.decide(license, version: version, action, reason: reason, by: actor, on: connection) }
-        return try Plans.decide(license, version: version, action, reason: reason, as: principal, on: connection)
+        try run(Plans.Commands.decide(license, version: version, action, reason: reason))
     }
 
     public func plan(_ license: String, version: Int?) async throws -> PlanVersion {
@@ -222,10 +221,7 @@ public final class DatabaseBackend: ReclaimAPI {
     public func decideAnnualPlan(_ license: String, year: Int, _ action: AnnualPlanAction, reason: String?,
                                  items: [String]) async throws -> AnnualPlan
     {
-        guard let principal else {
-            return try AnnualPlans.decide(license, year: year, action, reason: reason, items: items, by: actor, on: connection)
-        }
-        return try AnnualPlans.decide(license, year: year, action, reason: reason, items: items, as: principal, on: connection)
+        try run(AnnualPlans.Commands.decide(license, year: year, action, reason: reason, items: items))
     }
 
     public func reviseAnnualPlan(_ license: String, year: Int, _ works: AnnualWorks) async throws -> AnnualPlan {
@@ -371,8 +367,7 @@ public final class DatabaseBackend: ReclaimAPI {
     public func stepLegacyProject(_ id: Int64, _ action: LegacyProjectAction, opinion: String?) async throws
         -> LegacyProject
     {
-        guard let principal else { return try LegacyProjects.step(id, action, opinion: opinion, by: actor, on: connection) }
-        return try LegacyProjects.step(id, action, opinion: opinion, as: principal, on: connection)
+        try run(LegacyProjects.Commands.step(id, action, opinion: opinion))
     }
 
     public func legacyProject(_ id: Int64) async throws -> LegacyProject {

@@ -97,13 +97,13 @@ func install<S, A>(_ workflow: Workflow<S, A>, on conn: Connection) throws {
                                   by: try Actor("opA", role: "operator"), on: conn)
         let stranger = Principal(name: "opB", role: .operator, mines: ["B"])
         let e = #expect(throws: ReclaimError.self) {
-            try AnnualPlans.decide("A", year: 2025, .submit, as: stranger, on: conn)
+            try AnnualPlans.Commands.decide("A", year: 2025, .submit).run(as: stranger, on: conn)
         }
         #expect(e?.kind == .forbidden && e?.description.contains("may not submit an annual plan") == true)
         #expect(try db.count("SELECT count(*) FROM review_decisions WHERE record_type = 'annual-plan'") == 0)
         // nor may an operator decide a plan version
-        #expect(throws: ReclaimError.self) { try Plans.decide("A", version: v.version, .return, reason: "x", as: own(), on: conn) }
-        #expect(try AnnualPlans.decide("A", year: 2025, .submit, as: own(), on: conn).state == .submitted)
+        #expect(throws: ReclaimError.self) { try Plans.Commands.decide("A", version: v.version, .return, reason: "x").run(as: own(), on: conn) }
+        #expect(try AnnualPlans.Commands.decide("A", year: 2025, .submit).run(as: own(), on: conn).state == .submitted)
     }
 
     /// Every step names at least one role, and a review step is never the operator's.

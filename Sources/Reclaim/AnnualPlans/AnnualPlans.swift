@@ -327,18 +327,6 @@ public enum AnnualPlans {
     /// submit, approve, return, accept, fail: a step of the workflow, with
     /// its reason or rectification items. An approval puts the version under
     /// review in force.
-    /// The command every entry point calls: checks that `principal` may take
-    /// `action` (`AnnualPlanPolicy.decide`, from the workflow's table), then
-    /// decides in their name.
-    public static func decide(_ license: String, year: Int, _ action: AnnualPlanAction, reason: String? = nil,
-                              items: [String] = [], as principal: Principal, requestID: String? = nil,
-                              on conn: Connection) throws -> AnnualPlan
-    {
-        try AnnualPlanPolicy.decide(action, try Identifier.license(license)).check(principal)
-        return try decide(license, year: year, action, reason: reason, items: items,
-                          by: try principal.actor(requestID: requestID), on: conn)
-    }
-
     public static func decide(_ license: String, year: Int, _ action: AnnualPlanAction, reason: String? = nil,
                               items: [String] = [], by actor: Actor, on conn: Connection) throws -> AnnualPlan
     {
@@ -544,5 +532,18 @@ public enum AnnualPlans {
                               WHERE a.mine_id = m.id AND a.year = \(Int64(year)) AND r.state <> 'draft')
             ORDER BY m.license
             """).rows.map(Mine.init(row:))
+    }
+}
+
+extension AnnualPlans {
+    /// The decisions as commands, each with its policy from the workflow's
+    /// table (`AnnualPlanPolicy.decide`): what every entry point runs.
+    public enum Commands {
+        public static func decide(_ license: String, year: Int, _ action: AnnualPlanAction, reason: String? = nil,
+                                  items: [String] = []) -> Command<AnnualPlan> {
+            Command(AnnualPlanPolicy.decide(action, (try? Identifier.license(license)) ?? license)) { actor, conn in
+                try AnnualPlans.decide(license, year: year, action, reason: reason, items: items, by: actor, on: conn)
+            }
+        }
     }
 }

@@ -125,14 +125,6 @@ public enum LegacyProjects {
     }
 
     /// approve, start, suspend, resume, complete, accept (with its opinion).
-    /// The command every entry point calls: checks that `principal` may take
-    /// `action` (`LegacyPolicy.step`, from the workflow's table), then takes it in their name.
-    public static func step(_ id: Int64, _ action: LegacyProjectAction, opinion: String? = nil, as principal: Principal,
-                            requestID: String? = nil, on conn: Connection) throws -> LegacyProject {
-        try LegacyPolicy.step(action).check(principal)
-        return try step(id, action, opinion: opinion, by: try principal.actor(requestID: requestID), on: conn)
-    }
-
     public static func step(_ id: Int64, _ action: LegacyProjectAction, opinion: String? = nil, by actor: Actor,
                             on conn: Connection) throws -> LegacyProject
     {
@@ -269,5 +261,17 @@ public enum LegacyPolicy {
     /// Who may take a project's `action`: as the workflow's table says.
     public static func step(_ action: LegacyProjectAction) -> Policy {
         LegacyProjects.workflow.policy(action, license: nil)
+    }
+}
+
+extension LegacyProjects {
+    /// A project's steps as commands, each with its policy from the
+    /// workflow's table (`LegacyPolicy.step`): what every entry point runs.
+    public enum Commands {
+        public static func step(_ id: Int64, _ action: LegacyProjectAction, opinion: String? = nil) -> Command<LegacyProject> {
+            Command(LegacyPolicy.step(action)) { actor, conn in
+                try LegacyProjects.step(id, action, opinion: opinion, by: actor, on: conn)
+            }
+        }
     }
 }

@@ -161,17 +161,6 @@ public enum Plans {
     /// A reviewer's decision on version `version`: approve, or return with a
     /// reason. Two reviewers at once: one wins, the other gets a conflict
     /// naming the state; the submitter may not decide their own.
-    /// The command every entry point calls: checks that `principal` may take
-    /// `action` (`PlanPolicy.decide`, from the workflow's table), then
-    /// decides in their name.
-    public static func decide(_ license: String, version: Int, _ action: PlanAction, reason: String?,
-                              as principal: Principal, requestID: String? = nil, on conn: Connection) throws -> PlanVersion
-    {
-        try PlanPolicy.decide(action, try Identifier.license(license)).check(principal)
-        return try decide(license, version: version, action, reason: reason, by: try principal.actor(requestID: requestID),
-                          on: conn)
-    }
-
     public static func decide(_ license: String, version: Int, _ action: PlanAction, reason: String?, by actor: Actor,
                               on conn: Connection) throws -> PlanVersion
     {
@@ -301,5 +290,18 @@ public enum Plans {
             """)
         else { return nil }
         return (try row.decode("id"), Int(try row.decode("version", as: Int32.self)), Money(fen: try row.decode("cost")))
+    }
+}
+
+extension Plans {
+    /// The decisions as commands, each with its policy from the workflow's
+    /// table (`PlanPolicy.decide`): what every entry point runs.
+    public enum Commands {
+        public static func decide(_ license: String, version: Int, _ action: PlanAction, reason: String?)
+            -> Command<PlanVersion> {
+            Command(PlanPolicy.decide(action, (try? Identifier.license(license)) ?? license)) { actor, conn in
+                try Plans.decide(license, version: version, action, reason: reason, by: actor, on: conn)
+            }
+        }
     }
 }

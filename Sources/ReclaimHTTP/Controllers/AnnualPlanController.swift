@@ -95,10 +95,10 @@ struct AnnualPlanController {
         let reason = action == .return ? body.string("reason", required: true) : nil
         let items = action == .fail ? body.strings("items") ?? [] : []
         try body.finish()
-        let requestID = context.id
+        let actor = try context.actor()
         return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            (.ok, try ReclaimJSON.encode(try AnnualPlans.decide(license, year: year, action, reason: reason, items: items,
-                                                                as: principal, requestID: requestID, on: conn)))
+            (.ok, try ReclaimJSON.encode(try AnnualPlans.Commands.decide(license, year: year, action, reason: reason, items: items)
+                                            .run(as: principal, actor: actor, on: conn)))
         }
     }
 }

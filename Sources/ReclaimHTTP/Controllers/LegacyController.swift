@@ -194,9 +194,9 @@ struct LegacyController {
         var body = try await JSONBody.read(request, context: context, allowed: action == .accept ? ["opinion"] : [])
         let opinion = action == .accept ? body.string("opinion", required: true) : nil
         try body.finish()
-        let requestID = context.id
+        let actor = try context.actor()
         return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            try json(try LegacyProjects.step(id, action, opinion: opinion, as: principal, requestID: requestID, on: conn))
+            try json(try LegacyProjects.Commands.step(id, action, opinion: opinion).run(as: principal, actor: actor, on: conn))
         }
     }
 

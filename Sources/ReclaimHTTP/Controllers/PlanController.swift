@@ -88,10 +88,10 @@ struct PlanController {
         var body = try await JSONBody.read(request, context: context, allowed: action == .return ? ["reason"] : [])
         let reason = action == .return ? body.string("reason", required: true) : nil
         try body.finish()
-        let requestID = context.id
+        let actor = try context.actor()
         return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            (.ok, try ReclaimJSON.encode(try Plans.decide(license, version: version, action, reason: reason, as: principal,
-                                                          requestID: requestID, on: conn)))
+            (.ok, try ReclaimJSON.encode(try Plans.Commands.decide(license, version: version, action, reason: reason)
+                                            .run(as: principal, actor: actor, on: conn)))
         }
     }
 }

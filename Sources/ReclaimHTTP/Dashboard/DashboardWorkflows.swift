@@ -78,9 +78,9 @@ extension DashboardController {
         guard let version = Int(try context.path("version")), version >= 1 else { throw ReclaimError.invalid("version", "must be a version") }
         let action: PlanAction = form["decision"] == "return" ? .return : form["decision"] == "approve" ? .approve
             : try { throw ReclaimError.invalid("decision", "must be approve or return") }()
-        let (principal, requestID) = (session.principal, context.id)
+        let (principal, actor) = (session.principal, try session.principal.actor(requestID: context.id))
         _ = try await db {
-            try Plans.decide(license, version: version, action, reason: form["text"], as: principal, requestID: requestID, on: $0)
+            try Plans.Commands.decide(license, version: version, action, reason: form["text"]).run(as: principal, actor: actor, on: $0)
         }
         return pages.redirect("/queue?done=1")
     }
@@ -95,10 +95,10 @@ extension DashboardController {
         }
         let text = form["text"] ?? ""
         let items = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        let (principal, requestID) = (session.principal, context.id)
+        let (principal, actor) = (session.principal, try session.principal.actor(requestID: context.id))
         _ = try await db {
-            try AnnualPlans.decide(license, year: year, action, reason: action == .return ? text : nil,
-                                   items: action == .fail ? items : [], as: principal, requestID: requestID, on: $0)
+            try AnnualPlans.Commands.decide(license, year: year, action, reason: action == .return ? text : nil,
+                                            items: action == .fail ? items : []).run(as: principal, actor: actor, on: $0)
         }
         return pages.redirect("/queue?done=1")
     }
