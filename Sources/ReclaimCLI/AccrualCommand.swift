@@ -142,7 +142,7 @@ struct AccrualCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let year = try self.year.map { try parseYear($0) } ?? CalendarDate.today(in: Bureau.timeZone).year
+                let year = try self.year.map { try parseYear($0) } ?? Bureau.today.year
                 try await target.with { api in try Output.rows(try await api.shortfalls(year: year), format: format) }
             }
         }

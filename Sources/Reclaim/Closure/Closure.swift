@@ -571,7 +571,7 @@ public enum Closures {
                                        rectificationItems: state == .rejected ? items : [],
                                        decidedBy: d.actor, decidedAt: d.decidedAt)
             decidedOn = try row.decode("confirmed_on", as: CalendarDate?.self)
-                ?? CalendarDate.today(in: Bureau.timeZone, now: d.decidedAt)
+                ?? Bureau.day(of: d.decidedAt)
         }
         let clock = ClosureClock(filed: filed, decided: decision == nil ? nil : decidedOn ?? today, rounds: rounds,
                                  today: today, allowed: workingDaysAllowed, listed: listed)

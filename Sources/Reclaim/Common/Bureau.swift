@@ -16,7 +16,10 @@ public enum Bureau {
     @TaskLocal public static var clock: @Sendable () -> Date = { Date() }
 
     public static var now: Date { clock() }
-    public static var today: CalendarDate { CalendarDate.today(in: timeZone, now: clock()) }
+    public static var today: CalendarDate { day(of: clock()) }
+
+    /// The bureau's calendar day of a moment (the database's `bureau_date`).
+    public static func day(of moment: Date) -> CalendarDate { CalendarDate.today(in: timeZone, now: moment) }
 }
 
 /// A calendar year as Reclaim keeps them, in one rule for every entry point:

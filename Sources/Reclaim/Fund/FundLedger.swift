@@ -35,8 +35,9 @@ public struct Booking: Sendable {
 /// overdraws a fund, whatever the client.
 public enum FundLedger {
 
-    /// Value dates before this are refused as typos.
-    static let earliestValueDate = CalendarDate(year: 1990, month: 1, day: 1)
+    /// Value dates before this are refused as typos: the first day of the
+    /// first year Reclaim keeps (`Years`, and ledger_book in the database).
+    static let earliestValueDate = CalendarDate(year: Years.range.lowerBound, month: 1, day: 1)
 
     public static func deposit(_ license: String, _ booking: Booking, by actor: Actor, on conn: Connection) throws
         -> BookingResult

@@ -126,7 +126,7 @@ struct AccrualController {
 
     @Sendable func shortfalls(_ request: Request, _ context: AppContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        var year = CalendarDate.today(in: Bureau.timeZone).year
+        var year = Bureau.today.year
         if let text = request.uri.queryParameters[Substring("year")].map(String.init) {
             guard text.utf8.count == 4, let y = Int(text) else {
                 throw Problem.badRequest("year must be a year like 2025", errors: [.init(field: "year", detail: "must be a year like 2025")])

@@ -47,7 +47,7 @@ struct AnnualPlanController {
 
     @Sendable func missing(_ request: Request, _ context: AppContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        let year = try Self.queryYear(request) ?? CalendarDate.today(in: Bureau.timeZone).year
+        let year = try Self.queryYear(request) ?? Bureau.today.year
         let only = MinePolicy.scope(for: principal)
         let items = try await pool.withConnection { try AnnualPlans.missing(year: year, only: only, on: $0) }
         return try jsonResponse(Page(items: items, nextCursor: nil))

@@ -17,15 +17,13 @@ struct ReportController {
             return try await render(request, context) { try Reports.fund(year: year, only: only, on: $0) }
         }
         routes.api(.get, "/reports/restoration") { request, context in
-            // ?as_of=DATE measures the rates on that day (its year's figures); else ?year=Y as of its last day
+            // the year's figures (default: as_of's year, else this year), their rates as of as_of (default: today)
             let only = try Self.scope(context)
             let asOf = try Self.asOf(request)
-            // the year's figures (default: as_of's year, else this year), their rates as of as_of (default: today)
             let asked = request.uri.queryParameters[Substring("year")] == nil ? nil : try Self.requiredYear(request)
             let year = asked ?? asOf?.year ?? Bureau.today.year
-            let day = asOf
             return try await render(request, context) {
-                try Reports.restoration(year: year, asOf: day, only: only, on: $0)
+                try Reports.restoration(year: year, asOf: asOf, only: only, on: $0)
             }
         }
         routes.api(.get, "/reports/annual-plans") { request, context in
