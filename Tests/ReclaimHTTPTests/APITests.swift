@@ -232,6 +232,13 @@ import Testing
             let held = #"{"license":"N8","name":"n","holder":"h","mineral":"sand","mineral_class":"metal","scale":"small","method":"open-pit","status":"producing","area_hm2":"1","land_type":"other","licensed_on":"2012-04-05"}"#
             let n8 = try await client.execute(uri: "/v1/mines", method: .post, headers: s.headers("boss"), body: body(held)).json()
             #expect(n8["licensed_on"] as? String == "2012-04-05")
+            // corrected, with its history and no §6.2 obligation; a day to come is refused
+            let fixed = try await client.execute(uri: "/v1/mines/N8", method: .patch, headers: s.headers("boss"),
+                                                 body: body(#"{"licensed_on":"2011-01-01"}"#)).json()
+            #expect(fixed["licensed_on"] as? String == "2011-01-01" && (fixed["obligations_opened"] as? [Any])?.isEmpty == true)
+            #expect((fixed["changes"] as? [[String: Any]])?.map { $0["old_value"] as? String } == ["2012-04-05"])
+            try await client.execute(uri: "/v1/mines/N8", method: .patch, headers: s.headers("boss"),
+                                     body: body(#"{"licensed_on":"2999-01-01"}"#)).problem(.badRequest)
             let later = held.replacingOccurrences(of: "N8", with: "N9").replacingOccurrences(of: "2012-04-05", with: "2999-01-01")
             try await client.execute(uri: "/v1/mines", method: .post, headers: s.headers("boss"), body: body(later))
                 .problem(.badRequest)

@@ -65,6 +65,15 @@ func addArguments(replacing option: String, with value: String?) -> [String] {
         #expect(table.stdout.contains("recompile-plan"))
         #expect(table.stdout.contains("area_hm2: 123.4500 -> 150.0000"))
         #expect(try h.db.count("SELECT count(*) FROM audit_log WHERE target = 'mine:C150000001' AND actor = 'boss'") == 2)
+
+        // the day the right has been held since: today when not given, corrected with history and no obligation
+        #expect(added["licensed_on"] as? String == Bureau.today.description)
+        let since = try h.run(["mine", "update", "C150000001", "--licensed-on", "2010-06-01"], as: "boss")
+        #expect(since.status == 0 && since.stdout == "licensed_on: \(Bureau.today) -> 2010-06-01\n", "\(since.stdout)\(since.stderr)")
+        let again = try h.run(["mine", "update", "C150000001", "--licensed-on", "2010-06-01"], as: "boss")
+        #expect(again.stdout == "no change to mine C150000001\n")
+        #expect(try h.db.count("SELECT count(*) FROM mine_obligations") == 3)
+        #expect(try h.db.count("SELECT count(*) FROM mine_history WHERE field = 'licensed_on'") == 1)
     }
 
     /// Each bad input: the exit code, one `error:` line naming the field, and nothing written.
@@ -78,6 +87,8 @@ func addArguments(replacing option: String, with value: String?) -> [String] {
         (addArguments(replacing: "--name", with: " "), 65, "name"),
         (addArguments(replacing: "--region-code", with: nil) + ["--region-code", "abc"], 65, "region_code"),
         (addArguments + ["--as", ""], 65, "actor"),
+        (addArguments + ["--licensed-on", "2025-02-30"], 65, "licensed-on"),
+        (addArguments + ["--licensed-on", "1985-12-31"], 65, "licensed_on"),
     ])
     func badInputChangesNothing(mode: CLIMode, input: ([String], Int32, String)) throws {
         let (arguments, status, field) = input
