@@ -5,9 +5,6 @@ public enum AnnualPlanPolicy {
         Policy("act on annual plans of mine \(license)") { $0.role == .operator && $0.mines.contains(license) }
     }
 
-    /// Approving, returning, accepting and failing (年度生态修复验收): reviewers.
-    public static let review = Policy.roles("review annual plans", .reviewer)
-
     /// Who may take `action` on the annual plan of `license`: as the workflow's table says.
     public static func decide(_ action: AnnualPlanAction, _ license: String) -> Policy {
         AnnualPlans.workflow.policy(action, license: license)

@@ -15,7 +15,6 @@ public enum Bureau {
     /// The clock "now" and "today" are read from; the system's unless a task fixes it.
     @TaskLocal public static var clock: @Sendable () -> Date = { Date() }
 
-    public static var now: Date { clock() }
     public static var today: CalendarDate { day(of: clock()) }
 
     /// The bureau's calendar day of a moment (the database's `bureau_date`).

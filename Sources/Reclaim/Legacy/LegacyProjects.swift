@@ -252,13 +252,12 @@ public enum LegacyProjects {
 public enum LegacyPolicy {
     /// Sites, notices, projects and progress: admins and reviewers.
     public static let manage = Policy.roles("manage the legacy programme", .admin, .reviewer)
-    /// Approving and accepting a project: reviewers (never its manager).
-    public static let review = Policy.roles("approve or accept legacy projects", .reviewer)
     /// Reading: everyone but operators and experts.
     public static let read = Policy("read the legacy programme") { $0.role != .operator && $0.role != .expert }
     /// Objections during a notice, recorded for the people who raise them: the programme's managers.
     public static let object = manage
-    /// Who may take a project's `action`: as the workflow's table says.
+    /// Who may take a project's `action` (approving and accepting: reviewers,
+    /// never its manager): as the workflow's table says.
     public static func step(_ action: LegacyProjectAction) -> Policy {
         LegacyProjects.workflow.policy(action, license: nil)
     }
