@@ -133,11 +133,9 @@ public func runService(_ config: ServiceConfiguration, logger: Logger) async thr
     }
     let reads = ReadRouting(primary: pool, replica: replica)
     let overviews = OverviewCache()
-    let services: [any Service] = [
-        PoolsService(pools: [pool] + (replica.map { [$0] } ?? [])),
-        ReplicaMonitorService(reads: reads),
-        OverviewRefreshService(cache: overviews),
-    ]
+    // a replica's lag is watched only when there is a replica
+    let services: [any Service] = [PoolsService(pools: [pool] + (replica.map { [$0] } ?? []))]
+        + (replica == nil ? [] : [ReplicaMonitorService(reads: reads)]) + [OverviewRefreshService(cache: overviews)]
     let app = buildApplication(config, pool: pool, reads: reads, overviews: overviews, services: services,
                                logger: logger) { port in
         // The line scripts and tests wait for: the port is the real one, also for --port 0.
@@ -157,14 +155,13 @@ struct PoolsService: Service {
     }
 }
 
-/// Watches the replica's lag for read routing until shutdown.
+/// Watches the replica's lag for read routing until shutdown (run only
+/// with a replica: a service that returns would end the group).
 struct ReplicaMonitorService: Service {
     let reads: ReadRouting
 
     func run() async {
         await cancelWhenGracefulShutdown { await reads.monitor() }
-        // without a replica there is nothing to watch; a service that returned would end the group
-        try? await gracefulShutdown()
     }
 }
 
