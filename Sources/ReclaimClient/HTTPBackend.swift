@@ -61,15 +61,16 @@ public final class HTTPBackend: ReclaimAPI {
         return present.isEmpty ? "" : "?" + present.joined(separator: "&")
     }
 
-    private func request(_ method: HTTPMethod, _ path: String, json body: [String: String?]? = nil,
-                         idempotencyKey: String? = nil, accept: String = "application/json") -> HTTPClientRequest
+    private func request(_ method: HTTPMethod, _ path: String, accept: String = "application/json") -> HTTPClientRequest {
+        request(method, path, data: nil, accept: accept)
+    }
+
+    /// A request whose body is one of the API's request shapes (the type the
+    /// server decodes it as), sent with only the fields given.
+    private func request<T: APIRequest>(_ method: HTTPMethod, _ path: String, _ body: T, idempotencyKey: String? = nil)
+        throws -> HTTPClientRequest
     {
-        // Only the fields given; JSONSerialization writes strings exactly.
-        let data = body.map { body in
-            (try? JSONSerialization.data(withJSONObject: body.compactMapValues { $0 }, options: [.sortedKeys]))
-                ?? Data("{}".utf8)
-        }
-        return request(method, path, data: data, idempotencyKey: idempotencyKey, accept: accept)
+        request(method, path, data: try StrictJSON.encode(body), idempotencyKey: idempotencyKey)
     }
 
     /// A request whose body is a document (a rule set, a plan), sent as JSON.
@@ -168,14 +169,7 @@ public final class HTTPBackend: ReclaimAPI {
     }
 
     public func addMine(_ m: NewMine) async throws -> Mine {
-        let body: [String: String?] = [
-            "license": m.license, "name": m.name, "holder": m.holder, "mineral": m.mineral,
-            "mineral_class": m.mineralClass.rawValue, "scale": m.scale.rawValue, "method": m.method.rawValue,
-            "status": m.status.rawValue, "area_hm2": m.area.hectares, "land_type": m.landType.rawValue,
-            "region_code": m.regionCode, "method_detail": m.methodDetail?.rawValue,
-            "licensed_on": m.licensedOn?.description,
-        ]
-        return try await fetch(Mine.self, request(.POST, "/mines", json: body)).0
+        try await fetch(Mine.self, request(.POST, "/mines", MineRegistry.AddRequest(m))).0
     }
 
     public func mines() async throws -> [Mine] {
@@ -187,13 +181,7 @@ public final class HTTPBackend: ReclaimAPI {
     }
 
     public func updateMine(_ license: String, _ c: MineUpdate) async throws -> MineUpdateResult {
-        let body: [String: String?] = [
-            "name": c.name, "holder": c.holder, "mineral": c.mineral, "mineral_class": c.mineralClass?.rawValue,
-            "scale": c.scale?.rawValue, "method": c.method?.rawValue, "status": c.status?.rawValue,
-            "area_hm2": c.area?.hectares, "land_type": c.landType?.rawValue,
-            "method_detail": c.methodDetail?.rawValue, "licensed_on": c.licensedOn?.description,
-        ]
-        return try await fetch(MineUpdateResult.self, request(.PATCH, "/mines/\(Self.segment(license))", json: body)).0
+        try await fetch(MineUpdateResult.self, request(.PATCH, "/mines/\(Self.segment(license))", MineRegistry.UpdateRequest(c))).0
     }
 
     func booked(_ request: HTTPClientRequest) async throws -> BookingResult {
@@ -201,33 +189,24 @@ public final class HTTPBackend: ReclaimAPI {
         return BookingResult(entry: entry, replayed: headers.first(name: "Idempotent-Replayed") == "true")
     }
 
-    /// A booking's JSON: only the fields given; the annual plan's year as a number.
-    private func bookingBody(_ b: Booking, _ extra: [String: Any] = [:]) throws -> Data {
-        var body: [String: Any] = ["amount": b.amount.description]
-        if let v = b.valueDate { body["value_date"] = v.description }
-        if let r = b.reference { body["reference"] = r }
-        if let m = b.memo { body["memo"] = m }
-        if let y = b.annualPlanYear { body["annual_plan_year"] = y }
-        for (k, v) in extra { body[k] = v }
-        return try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
-    }
-
     public func book(_ kind: EntryKind, on license: String, _ b: Booking) async throws -> BookingResult {
         guard let route = kind.route else {
             throw ReclaimError.invalid("kind", "\(kind.rawValue) is not booked on one mine")
         }
-        return try await booked(request(.POST, "/mines/\(Self.segment(license))/fund/\(route)", data: try bookingBody(b),
-                                        idempotencyKey: b.idempotencyKey))
+        let path = "/mines/\(Self.segment(license))/fund/\(route)"
+        return try await booked(kind == .withdrawal
+            ? request(.POST, path, FundLedger.WithdrawalRequest(b), idempotencyKey: b.idempotencyKey)
+            : request(.POST, path, FundLedger.DepositRequest(b), idempotencyKey: b.idempotencyKey))
     }
 
     public func transfer(from: String, to: String, merger: Int64, _ b: Booking) async throws -> BookingResult {
-        let body = try bookingBody(b, ["from_license": from, "to_license": to, "merger_id": merger])
-        return try await booked(request(.POST, "/fund/transfers", data: body, idempotencyKey: b.idempotencyKey))
+        try await booked(request(.POST, "/fund/transfers", FundLedger.TransferRequest(from: from, to: to, merger: merger, b),
+                                 idempotencyKey: b.idempotencyKey))
     }
 
     public func recordMerger(from: String, into: String, approvedOn: CalendarDate, document: String) async throws -> Merger {
-        try await fetch(Merger.self, try post("/mergers", ["from_license": from, "into_license": into,
-                                                            "approved_on": approvedOn.description, "document": document])).0
+        try await fetch(Merger.self, request(.POST, "/mergers", Mergers.RecordRequest(from: from, into: into, approvedOn: approvedOn,
+                                                                                       document: document))).0
     }
 
     public func mergers() async throws -> [Merger] {
@@ -238,8 +217,7 @@ public final class HTTPBackend: ReclaimAPI {
         async throws -> BookingResult
     {
         try await booked(request(.POST, "/fund/entries/\(entryID)/reversal",
-                                 json: ["reason": reason, "value_date": valueDate?.description],
-                                 idempotencyKey: idempotencyKey))
+                                 FundLedger.ReversalRequest(reason: reason, valueDate: valueDate), idempotencyKey: idempotencyKey))
     }
 
     public func entry(_ id: Int64) async throws -> LedgerEntry {
@@ -319,12 +297,11 @@ extension HTTPBackend {
 
     public func reportOutput(_ license: String, year: Int, quantity: Quantity) async throws -> OutputReport {
         try await fetch(OutputReport.self, request(.PUT, "/mines/\(Self.segment(license))/output/\(year)",
-                                                   json: ["quantity": quantity.description])).0
+                                                   OutputReports.ReportRequest(quantity: quantity))).0
     }
 
     public func assess(_ license: String, year: Int) async throws -> Assessment {
-        try await fetch(Assessment.self, request(.POST, "/mines/\(Self.segment(license))/accruals/\(year)",
-                                                 json: [:])).0
+        try await fetch(Assessment.self, request(.POST, "/mines/\(Self.segment(license))/accruals/\(year)", EmptyRequest())).0
     }
 
     public func assessment(_ license: String, year: Int) async throws -> Assessment {
@@ -332,13 +309,7 @@ extension HTTPBackend {
     }
 
     public func quote(_ i: AccrualInputs) async throws -> AccrualQuote {
-        let body: [String: Any] = [
-            "year": i.year, "mineral_class": i.mineralClass.rawValue, "method_detail": i.methodDetail.rawValue,
-            "land_type": i.landType.rawValue, "region_code": i.regionCode, "coal": i.coal,
-            "output": i.output.description,
-        ]
-        let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
-        return try await fetch(AccrualQuote.self, request(.POST, "/accrual/quote", data: data)).0
+        try await fetch(AccrualQuote.self, request(.POST, "/accrual/quote", Accruals.QuoteRequest(i))).0
     }
 
     public func shortfalls(year: Int) async throws -> [Shortfall] {
@@ -354,9 +325,9 @@ extension HTTPBackend {
     {
         let base = "/mines/\(Self.segment(license))/plans/\(version)"
         switch action {
-        case .approve: return try await fetch(PlanVersion.self, request(.POST, base + "/approval", json: [:])).0
+        case .approve: return try await fetch(PlanVersion.self, request(.POST, base + "/approval", EmptyRequest())).0
         case .return:
-            return try await fetch(PlanVersion.self, request(.POST, base + "/return", json: ["reason": reason])).0
+            return try await fetch(PlanVersion.self, request(.POST, base + "/return", ReturnRequest(reason: reason ?? ""))).0
         case .submit: throw ReclaimError.invalid("action", "a plan is submitted with plan submit")
         }
     }
@@ -384,18 +355,17 @@ extension HTTPBackend {
     public func decideAnnualPlan(_ license: String, year: Int, _ action: AnnualPlanAction, reason: String?,
                                  items: [String]) async throws -> AnnualPlan
     {
-        let route: String
-        var body: [String: Any] = [:]
+        let path = Self.annualPath(license, year) + "/"
+        let sent: HTTPClientRequest
         switch action {
-        case .submit: route = "submission"
-        case .approve: route = "approval"
-        case .return: route = "return"; body["reason"] = reason ?? ""
-        case .accept: route = "acceptance"
-        case .fail: route = "failure"; body["items"] = items
+        case .submit: sent = try request(.POST, path + "submission", EmptyRequest())
+        case .approve: sent = try request(.POST, path + "approval", EmptyRequest())
+        case .return: sent = try request(.POST, path + "return", ReturnRequest(reason: reason ?? ""))
+        case .accept: sent = try request(.POST, path + "acceptance", EmptyRequest())
+        case .fail: sent = try request(.POST, path + "failure", AnnualPlans.FailureRequest(items: items))
         case .revise, .report: throw ReclaimError.invalid("action", "\(action.rawValue) takes a file")
         }
-        let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
-        return try await fetch(AnnualPlan.self, request(.POST, Self.annualPath(license, year) + "/" + route, data: data)).0
+        return try await fetch(AnnualPlan.self, sent).0
     }
 
     public func reviseAnnualPlan(_ license: String, year: Int, _ works: AnnualWorks) async throws -> AnnualPlan {
@@ -421,46 +391,38 @@ extension HTTPBackend {
 }
 
 extension HTTPBackend {
-    func post(_ path: String, _ body: [String: Any]) throws -> HTTPClientRequest {
-        request(.POST, path, data: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))
-    }
-
-    func put(_ path: String, _ body: [String: Any]) throws -> HTTPClientRequest {
-        request(.PUT, path, data: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))
-    }
-
     public func applyForClosure(_ license: String, evidence: [String], note: String?) async throws -> ClosureApplication {
-        var body: [String: Any] = ["evidence": evidence]
-        if let note { body["note"] = note }
-        return try await fetch(ClosureApplication.self, try post("/mines/\(Self.segment(license))/closure-applications", body)).0
+        try await fetch(ClosureApplication.self, request(.POST, "/mines/\(Self.segment(license))/closure-applications",
+                                                         Closures.ApplyRequest(evidence: evidence, note: note))).0
     }
 
     public func assignClosurePanel(_ id: Int64, members: [String]) async throws -> ClosureApplication {
-        try await fetch(ClosureApplication.self, try post("/closure-applications/\(id)/panel", ["members": members])).0
+        try await fetch(ClosureApplication.self, request(.POST, "/closure-applications/\(id)/panel", Closures.PanelRequest(members: members))).0
     }
 
     public func recordClosureVisit(_ id: Int64, date: CalendarDate, participants: [String], checked: Area, finding: String)
         async throws -> ClosureApplication
     {
-        let body: [String: Any] = ["date": date.description, "participants": participants, "checked_hm2": checked.hectares,
-                                   "finding": finding]
-        return try await fetch(ClosureApplication.self, try post("/closure-applications/\(id)/visits", body)).0
+        try await fetch(ClosureApplication.self, request(.POST, "/closure-applications/\(id)/visits",
+                                                         Closures.VisitRequest(date: date, participants: participants,
+                                                                               checked: checked, finding: finding))).0
     }
 
     public func objectToClosure(_ id: Int64, name: String, contact: String, text: String) async throws -> ClosureApplication {
-        try await fetch(ClosureApplication.self, try post("/closure-applications/\(id)/objections",
-                                                          ["name": name, "contact": contact, "text": text])).0
+        try await fetch(ClosureApplication.self, request(.POST, "/closure-applications/\(id)/objections",
+                                                         Closures.ObjectionRequest(name: name, contact: contact, text: text))).0
     }
 
     public func resolveClosureObjection(_ id: Int64, objection: Int64, upheld: Bool, reason: String) async throws
         -> ClosureApplication
     {
-        try await fetch(ClosureApplication.self, try post("/closure-applications/\(id)/objections/\(objection)/outcome",
-                                                          ["upheld": upheld, "reason": reason])).0
+        try await fetch(ClosureApplication.self, request(.POST, "/closure-applications/\(id)/objections/\(objection)/outcome",
+                                                         Closures.OutcomeRequest(upheld: upheld, reason: reason))).0
     }
 
     public func confirmClosure(_ id: Int64, number: String) async throws -> ClosureApplication {
-        try await fetch(ClosureApplication.self, try post("/closure-applications/\(id)/confirmation", ["number": number])).0
+        try await fetch(ClosureApplication.self, request(.POST, "/closure-applications/\(id)/confirmation",
+                                                         Closures.ConfirmRequest(number: number))).0
     }
 
     public func settings() async throws -> [Setting] {
@@ -468,11 +430,12 @@ extension HTTPBackend {
     }
 
     public func setSetting(_ key: String, _ value: String) async throws -> Setting {
-        try await fetch(Setting.self, try put("/settings/\(Self.segment(key))", ["value": value])).0
+        try await fetch(Setting.self, request(.PUT, "/settings/\(Self.segment(key))", Settings.SetRequest(value: value))).0
     }
 
     public func voteOnClosure(_ id: Int64, pass: Bool, opinion: String) async throws -> ClosureApplication {
-        try await fetch(ClosureApplication.self, try post("/closure-applications/\(id)/votes", ["pass": pass, "opinion": opinion])).0
+        try await fetch(ClosureApplication.self, request(.POST, "/closure-applications/\(id)/votes",
+                                                         Closures.VoteRequest(pass: pass, opinion: opinion))).0
     }
 
     public func closureApplication(_ id: Int64) async throws -> ClosureApplication {
@@ -485,23 +448,18 @@ extension HTTPBackend {
     }
 
     public func releaseFund(_ license: String) async throws -> BookingResult {
-        try await booked(request(.POST, "/mines/\(Self.segment(license))/fund/release", json: [:]))
+        try await booked(request(.POST, "/mines/\(Self.segment(license))/fund/release", EmptyRequest()))
     }
 
     public func addCalendarDay(_ day: CalendarDate, _ kind: CalendarDay.Kind, name: String?) async throws -> CalendarDay {
-        var body: [String: Any] = ["date": day.description]
-        if let name { body["name"] = name }
-        return try await fetch(CalendarDay.self, try post(kind == .holiday ? "/calendar/holidays" : "/calendar/workdays", body)).0
+        try await fetch(CalendarDay.self, request(.POST, kind == .holiday ? "/calendar/holidays" : "/calendar/workdays",
+                                                  WorkCalendar.DayRequest(date: day, name: name))).0
     }
 
     public func loadCalendar(_ days: [CalendarDay], source: String) async throws -> [Int] {
         struct Loaded: Decodable { var years: [Int] }
-        let body: [String: Any] = ["source": source, "days": days.map { d -> [String: Any] in
-            var o: [String: Any] = ["day": d.day.description, "kind": d.kind.rawValue]
-            if let name = d.name { o["name"] = name }
-            return o
-        }]
-        return try await fetch(Loaded.self, try post("/calendar/schedules", body)).0.years
+        return try await fetch(Loaded.self, request(.POST, "/calendar/schedules",
+                                                    WorkCalendar.ScheduleRequest(source: source, days: days))).0.years
     }
 
     public func calendar(year: Int) async throws -> [CalendarDay] {
@@ -513,11 +471,7 @@ extension HTTPBackend {
     static let legacy = "/legacy-projects"
 
     public func addLegacySite(_ site: NewSite) async throws -> LegacySite {
-        var body: [String: Any] = ["code": site.code, "township": site.township, "area_hm2": site.area.hectares,
-                                   "problems": site.problems.map { p in "\(p.type.rawValue)=\(p.quantity)" + (p.type == .other ? ":\(p.unit)" : "") }]
-        if let g = site.geometry, let object = try? JSONSerialization.jsonObject(with: Data(g.utf8)) { body["location"] = object }
-        if let f = site.formerMine { body["former_mine"] = f }
-        return try await fetch(LegacySite.self, try post(Self.legacy + "/sites", body)).0
+        try await fetch(LegacySite.self, request(.POST, Self.legacy + "/sites", LegacySites.AddRequest(site))).0
     }
 
     public func importLegacySites(path: String) async throws -> Int {
@@ -540,32 +494,29 @@ extension HTTPBackend {
     }
 
     public func openNotice(_ code: String, days: Int?, start: CalendarDate?) async throws -> LegacySite {
-        var body: [String: Any] = [:]
-        if let days { body["days"] = days }
-        if let start { body["start"] = start.description }
-        return try await fetch(LegacySite.self, try post(Self.legacy + "/sites/\(Self.segment(code))/notice", body)).0
+        try await fetch(LegacySite.self, request(.POST, Self.legacy + "/sites/\(Self.segment(code))/notice",
+                                                 LegacySites.NoticeRequest(days: days, start: start))).0
     }
 
     public func objectToNotice(_ code: String, text: String) async throws -> LegacySite {
-        try await fetch(LegacySite.self, try post(Self.legacy + "/sites/\(Self.segment(code))/notice/objections", ["text": text])).0
+        try await fetch(LegacySite.self, request(.POST, Self.legacy + "/sites/\(Self.segment(code))/notice/objections",
+                                                 LegacySites.ObjectionRequest(text: text))).0
     }
 
     public func closeNotice(_ code: String, outcome: String, owner: String?) async throws -> LegacySite {
-        var body: [String: Any] = ["outcome": outcome]
-        if let owner { body["owner"] = owner }
-        return try await fetch(LegacySite.self, try post(Self.legacy + "/sites/\(Self.segment(code))/notice/closure", body)).0
+        try await fetch(LegacySite.self, request(.POST, Self.legacy + "/sites/\(Self.segment(code))/notice/closure",
+                                                 LegacySites.CloseNoticeRequest(outcome: outcome, owner: owner))).0
     }
 
     public func addLegacyProject(name: String, approval: String, contractor: String, budget: [FundingSource: Money])
         async throws -> LegacyProject
     {
-        let body: [String: Any] = ["name": name, "approval": approval, "contractor": contractor,
-                                   "budget": Dictionary(uniqueKeysWithValues: budget.map { ($0.key.rawValue, $0.value.description) })]
-        return try await fetch(LegacyProject.self, try post(Self.legacy, body)).0
+        try await fetch(LegacyProject.self, request(.POST, Self.legacy, LegacyProjects.AddRequest(
+            name: name, approval: approval, contractor: contractor, budget: budget))).0
     }
 
     public func addProjectSite(_ id: Int64, code: String) async throws -> LegacyProject {
-        try await fetch(LegacyProject.self, try post(Self.legacy + "/\(id)/sites", ["code": code])).0
+        try await fetch(LegacyProject.self, request(.POST, Self.legacy + "/\(id)/sites", LegacyProjects.SiteRequest(code: code))).0
     }
 
     public func stepLegacyProject(_ id: Int64, _ action: LegacyProjectAction, opinion: String?) async throws
@@ -578,12 +529,12 @@ extension HTTPBackend {
         case .suspend: route = "suspension"
         case .resume: route = "resumption"
         case .complete: route = "completion"
-        case .accept: route = "acceptance"
+        case .accept:
+            return try await fetch(LegacyProject.self, request(.POST, Self.legacy + "/\(id)/acceptance",
+                                                               LegacyProjects.AcceptanceRequest(opinion: opinion ?? ""))).0
         case .plan: throw ReclaimError.invalid("action", "a project is planned when it is added")
         }
-        var body: [String: Any] = [:]
-        if let opinion { body["opinion"] = opinion }
-        return try await fetch(LegacyProject.self, try post(Self.legacy + "/\(id)/\(route)", body)).0
+        return try await fetch(LegacyProject.self, request(.POST, Self.legacy + "/\(id)/\(route)", EmptyRequest())).0
     }
 
     public func legacyProject(_ id: Int64) async throws -> LegacyProject {
@@ -597,21 +548,20 @@ extension HTTPBackend {
     public func bookLegacy(_ kind: EntryKind, project: Int64, source: FundingSource, _ b: Booking, work: String?)
         async throws -> BookingResult
     {
-        var body: [String: Any] = ["source": source.rawValue, "amount": b.amount.description]
-        if let v = b.valueDate { body["value_date"] = v.description }
-        if let work { body["work"] = work }
-        let route = kind == .legacyCommit ? "commitments" : "payments"
-        return try await booked(request(.POST, Self.legacy + "/\(project)/\(route)",
-                                        data: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]),
-                                        idempotencyKey: b.idempotencyKey))
+        let path = Self.legacy + "/\(project)/"
+        return try await booked(kind == .legacyCommit
+            ? request(.POST, path + "commitments", LegacyProjects.CommitmentRequest(source: source, b, work: work),
+                      idempotencyKey: b.idempotencyKey)
+            // a payment without a work is the rule's to refuse, in its words
+            : request(.POST, path + "payments", LegacyProjects.PaymentRequest(source: source, b, work: work ?? ""),
+                      idempotencyKey: b.idempotencyKey))
     }
 
     public func legacyProgress(_ id: Int64, code: String, area: Area, on date: CalendarDate, evidence: [String])
         async throws -> LegacyProject
     {
-        try await fetch(LegacyProject.self, try post(Self.legacy + "/\(id)/progress", [
-            "site": code, "area_hm2": area.hectares, "date": date.description, "evidence": evidence,
-        ])).0
+        try await fetch(LegacyProject.self, request(.POST, Self.legacy + "/\(id)/progress",
+                                                    LegacyProjects.ProgressRequest(site: code, area: area, date: date, evidence: evidence))).0
     }
 }
 

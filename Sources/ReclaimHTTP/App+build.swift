@@ -46,10 +46,11 @@ public struct ServiceConfiguration: Sendable {
     }
 }
 
-/// The router with every route, plus the list of routes it holds.
+/// The router with every route, plus the list of routes it holds and the
+/// body shape of each mutation.
 public func buildRouter(pool: ConnectionPool, metrics: ServiceMetrics, openAPIPath: String?, reads: ReadRouting? = nil,
                         overviews: OverviewCache = OverviewCache())
-    -> (Router<AppContext>, [String])
+    -> (Router<AppContext>, [String], [String: any BodyShape.Type])
 {
     let reads = reads ?? ReadRouting(primary: pool)
     let router = Router(context: AppContext.self)
@@ -86,7 +87,7 @@ public func buildRouter(pool: ConnectionPool, metrics: ServiceMetrics, openAPIPa
     } else {
         logger.warning("dashboard: no templates found (set RECLAIM_DASHBOARD); serving the API only")
     }
-    return (router, routes.registered)
+    return (router, routes.registered, routes.bodies)
 }
 
 /// The whole service, ready for `runService()` or HummingbirdTesting.
@@ -97,7 +98,7 @@ public func buildApplication(
     services: [any Service] = [],
     logger: Logger = Logger(label: "reclaim"), onListening: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let (router, _) = buildRouter(pool: pool, metrics: metrics, openAPIPath: config.openAPIPath, reads: reads,
+    let (router, _, _) = buildRouter(pool: pool, metrics: metrics, openAPIPath: config.openAPIPath, reads: reads,
                                   overviews: overviews)
     return Application(
         router: router,

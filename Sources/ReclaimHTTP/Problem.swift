@@ -60,6 +60,11 @@ public struct Problem: Error, HTTPResponseError, Sendable {
             return Problem(h.status, type: "about:blank", title: h.status.reasonPhrase, detail: detail)
         }
         let e = ReclaimError.wrap(error)
+        if !e.fieldErrors.isEmpty {
+            // several fields at once (a request body's): each named, in the words the body's reader used
+            return .badRequest(e.fieldErrors.map { "\($0.field) \($0.message)" }.joined(separator: "; "),
+                               errors: e.fieldErrors.map { FieldError(field: $0.field, detail: $0.message) })
+        }
         let fieldErrors = e.field.map { [FieldError(field: $0, detail: e.message)] } ?? []
         switch e.kind {
         case .invalidInput, .unreadableInput:

@@ -7,6 +7,9 @@ import Hummingbird
 final class Routes: @unchecked Sendable {
     // Only mutated while the router is being built, before it serves.
     private(set) var registered: [String] = []
+    /// Each mutation's body shape, by route: what `ContractTests` holds to
+    /// the request schemas of `openapi.yaml`.
+    private(set) var bodies: [String: any BodyShape.Type] = [:]
     let router: Router<AppContext>
     let v1: RouterGroup<AppContext>
 
@@ -23,9 +26,12 @@ final class Routes: @unchecked Sendable {
         router.on(RouterPath(path), method: method, use: handler)
     }
 
-    /// A route under /v1, behind the bearer token.
-    func api(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping Handler) {
+    /// A route under /v1, behind the bearer token; `body` names the shape
+    /// its handler reads.
+    func api(_ method: HTTPRequest.Method, _ path: String, body: (any BodyShape.Type)? = nil,
+             _ handler: @escaping Handler) {
         registered.append("\(method.rawValue) /v1\(path)")
+        if let body { bodies["\(method.rawValue) /v1\(path)"] = body }
         v1.on(RouterPath(String(path.dropFirst())), method: method, use: handler)
     }
 

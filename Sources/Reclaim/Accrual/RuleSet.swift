@@ -97,9 +97,7 @@ public struct RuleSet: Sendable, Equatable, Codable {
         guard let object = try? JSONSerialization.jsonObject(with: data), let doc = object as? [String: Any] else {
             throw ReclaimError.invalid("rule_set", "is not a JSON object")
         }
-        let known: Set<String> = ["name", "jurisdiction", "effective_from", "source", "base_rate", "method", "land",
-                                  "region", "coal_price"]
-        if let unknown = doc.keys.sorted().first(where: { !known.contains($0) }) {
+        if let unknown = doc.keys.sorted().first(where: { !RuleSetFile.fields.contains($0) }) {
             throw ReclaimError.invalid(unknown, "is not a field of a rule set")
         }
         if let source = doc["source"], !((source as? String).map { $0.count <= 500 } ?? false) {
@@ -235,5 +233,12 @@ public enum RuleSets {
         }
         throw ReclaimError(.ruleViolation, field: "rule_set",
                            "no accrual rule set is in force on \(jan1) for region \(regionCode)")
+    }
+}
+
+/// A rule set's file (计提规则): what `accrual rules load` reads and POST /accrual/rule-sets sends.
+public enum RuleSetFile: BodyShape {
+    public static var fields: [String] {
+        ["name", "jurisdiction", "effective_from", "source", "base_rate", "method", "land", "region", "coal_price"]
     }
 }

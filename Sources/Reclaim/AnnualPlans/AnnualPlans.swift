@@ -38,7 +38,7 @@ public struct AnnualReportLine: Sendable, Equatable, Codable {
         guard let object = try? JSONSerialization.jsonObject(with: data), let top = object as? [String: Any] else {
             throw ReclaimError.invalid("works", "the file is not a JSON object")
         }
-        if let unknown = top.keys.sorted().first(where: { $0 != "works" && $0 != "land" }) {
+        if let unknown = top.keys.sorted().first(where: { !AnnualReportFile.fields.contains($0) }) {
             throw ReclaimError.invalid(unknown, "is not a field of a report (it has works and land)")
         }
         guard let list = top["works"] as? [Any] else { throw ReclaimError.invalid("works", "must be a list") }
@@ -546,4 +546,10 @@ extension AnnualPlans {
             }
         }
     }
+}
+
+/// A year-end report file (年度治理报告): a line per work, and optionally the
+/// land restored by type; what POST …/report sends.
+public enum AnnualReportFile: BodyShape {
+    public static var fields: [String] { ["works", "land"] }
 }

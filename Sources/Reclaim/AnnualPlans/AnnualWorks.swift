@@ -136,7 +136,7 @@ public struct AnnualWorks: Sendable, Equatable {
         guard let object = try? JSONSerialization.jsonObject(with: data), let top = object as? [String: Any] else {
             throw ReclaimError.invalid("works", "the file is not a JSON object")
         }
-        if let unknown = top.keys.sorted().first(where: { $0 != "works" }) {
+        if let unknown = top.keys.sorted().first(where: { !fields.contains($0) }) {
             throw ReclaimError.invalid(unknown, "is not a field of a works file (it has works only)")
         }
         guard let list = top["works"] as? [Any], !list.isEmpty else {
@@ -246,46 +246,7 @@ enum GeoJSON {
     }
 }
 
-/// Any JSON value, to carry a geometry through Codable unchanged.
-indirect enum JSONValue: Codable, Equatable, Sendable {
-    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
-
-    init(_ any: Any) {
-        switch any {
-        case let b as Bool where type(of: any) == Bool.self: self = .bool(b)
-        case let n as NSNumber: self = .number(n.doubleValue)
-        case let s as String: self = .string(s)
-        case let a as [Any]: self = .array(a.map(JSONValue.init))
-        case let o as [String: Any]: self = .object(o.mapValues(JSONValue.init))
-        default: self = .null
-        }
-    }
-
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let n = try? c.decode(Double.self) { self = .number(n) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSONValue].self)) }
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        switch self {
-        case .null: try c.encodeNil()
-        case .bool(let b): try c.encode(b)
-        case .number(let n): try c.encode(n)
-        case .string(let s): try c.encode(s)
-        case .array(let a): try c.encode(a)
-        case .object(let o): try c.encode(o)
-        }
-    }
-
-    /// Sorted-key JSON text.
-    var canonicalText: String? {
-        guard let data = try? ReclaimJSON.encode(self) else { return nil }
-        return String(decoding: data, as: UTF8.self)
-    }
+extension AnnualWorks: BodyShape {
+    /// A works file's fields (the draft and the revision send the file itself).
+    public static var fields: [String] { ["works"] }
 }

@@ -33,6 +33,9 @@ public struct ReclaimError: Error, Sendable, Equatable, CustomStringConvertible 
     /// acceptance): the JSON field `unmet` of the problem and of the CLI's
     /// `--format json` refusal.
     public var unmet: [Unmet]
+    /// Every field refused, when a request had several wrong at once (the
+    /// problem's `errors`); `field` names the first.
+    public var fieldErrors: [FieldMessage] = []
 
     public init(_ kind: Kind, field: String? = nil, _ message: String, unmet: [Unmet] = []) {
         self.kind = kind

@@ -49,3 +49,13 @@ enum Text {
         return v
     }
 }
+
+extension RawRepresentable where RawValue == String, Self: CaseIterable {
+    /// Parses one of the enum's values, naming them all when it fails.
+    public static func parse(_ text: String) throws -> Self {
+        guard let v = Self(rawValue: text) else {
+            throw ReclaimError(.invalidInput, "must be one of \(allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return v
+    }
+}

@@ -122,7 +122,7 @@ public struct PlanDocument: Sendable, Equatable, Codable {
         guard let object = try? JSONSerialization.jsonObject(with: data), let top = object as? [String: Any] else {
             throw ReclaimError.invalid("plan", "is not a JSON object")
         }
-        let known = Set(CodingKeys.allCases.map(\.rawValue))
+        let known = Set(fields)
         if let unknown = top.keys.sorted().first(where: { !known.contains($0) }) {
             throw ReclaimError.invalid(unknown, "is not a field of a plan (fields: \(known.sorted().joined(separator: ", ")))")
         }
@@ -219,4 +219,9 @@ extension PlanDocument.DamagedLand {
         existing = try Area.parseHectares(try c.decode(String.self, forKey: .existing), field: "damaged_land.existing_hm2")
         predicted = try Area.parseHectares(try c.decode(String.self, forKey: .predicted), field: "damaged_land.predicted_hm2")
     }
+}
+
+extension PlanDocument: BodyShape {
+    /// A plan file's fields (POST /mines/{license}/plans sends the file itself).
+    public static var fields: [String] { CodingKeys.allCases.map(\.rawValue) }
 }

@@ -82,3 +82,12 @@ public enum Settings {
 public enum SettingsPolicy {
     public static let manage = Policy.roles("change settings", .admin)
 }
+
+extension Settings {
+    /// PUT /settings/{key} (admin).
+    public struct SetRequest: APIRequest {
+        public var value: String
+        public enum CodingKeys: String, CodingKey, CaseIterable { case value }
+        public init(value: String) { self.value = value }
+    }
+}

@@ -10,12 +10,12 @@ struct AccrualController {
 
     func register(_ routes: Routes) {
         routes.api(.get, "/accrual/rule-sets", ruleSets)
-        routes.api(.post, "/accrual/rule-sets", loadRuleSet)
+        routes.api(.post, "/accrual/rule-sets", body: RuleSetFile.self, loadRuleSet)
         routes.api(.get, "/accrual/rule-sets/{name}", ruleSet)
-        routes.api(.put, "/mines/{license}/output/{year}", reportOutput)
-        routes.api(.post, "/mines/{license}/accruals/{year}", assess)
+        routes.api(.put, "/mines/{license}/output/{year}", body: OutputReports.ReportRequest.self, reportOutput)
+        routes.api(.post, "/mines/{license}/accruals/{year}", body: EmptyRequest.self, assess)
         routes.api(.get, "/mines/{license}/accruals/{year}", assessment)
-        routes.api(.post, "/accrual/quote", quote)
+        routes.api(.post, "/accrual/quote", body: Accruals.QuoteRequest.self, quote)
         routes.api(.get, "/accrual/shortfalls", shortfalls)
     }
 
@@ -31,13 +31,9 @@ struct AccrualController {
         return try jsonResponse(try await pool.withConnection { try RuleSets.find(name, on: $0) })
     }
 
-    static let ruleSetFields: Set<String> = [
-        "name", "jurisdiction", "effective_from", "source", "base_rate", "method", "land", "region", "coal_price",
-    ]
-
     @Sendable func loadRuleSet(_ request: Request, _ context: AppContext) async throws -> Response {
         try AccrualPolicy.loadRules.check(try context.requirePrincipal())
-        let body = try await JSONBody.read(request, context: context, allowed: Self.ruleSetFields)
+        let body = try await JSONBody.document(request, context: context)
         let set = try RuleSet.parse(body.bytes)
         let actor = try context.actor()
         return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
@@ -58,10 +54,8 @@ struct AccrualController {
         let license = try context.license()
         try AccrualPolicy.reportOutput(license).check(try context.requirePrincipal())
         let year = try Self.year(context)
-        var body = try await JSONBody.read(request, context: context, allowed: ["quantity"])
-        let quantity = body.parse("quantity", body.string("quantity", required: true)) { try Quantity.parse($0) }
-        try body.finish()
-        guard let quantity else { throw Problem.badRequest("quantity is required") }
+        let (body, r) = try await JSONBody.read(request, context: context, as: OutputReports.ReportRequest.self)
+        let quantity = try r.value()
         let actor = try context.actor()
         return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
             (.ok, try ReclaimJSON.encode(try OutputReports.report(license, year: year, quantity: quantity, by: actor,
@@ -73,7 +67,7 @@ struct AccrualController {
         let license = try context.license()
         try AccrualPolicy.assess.check(try context.requirePrincipal())
         let year = try Self.year(context)
-        let body = try await JSONBody.read(request, context: context, allowed: [])
+        let (body, _) = try await JSONBody.read(request, context: context, as: EmptyRequest.self)
         let actor = try context.actor()
         return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
             (.created, try ReclaimJSON.encode(try Accruals.assess(license, year: year, by: actor, on: conn)))
@@ -87,40 +81,10 @@ struct AccrualController {
         return try jsonResponse(try await pool.withConnection { try Accruals.assessment(license, year: year, on: $0) })
     }
 
-    /// What a quote request carries.
-    struct QuoteBody: Decodable {
-        var year: Int
-        var mineralClass: String
-        var methodDetail: String
-        var landType: String
-        var regionCode: String
-        var coal: Bool?
-        var output: String
-
-        enum CodingKeys: String, CodingKey {
-            case year
-            case mineralClass = "mineral_class"
-            case methodDetail = "method_detail"
-            case landType = "land_type"
-            case regionCode = "region_code"
-            case coal, output
-        }
-    }
-
     @Sendable func quote(_ request: Request, _ context: AppContext) async throws -> Response {
         _ = try context.requirePrincipal()
-        var body = try await JSONBody.read(request, context: context, allowed: [
-            "year", "mineral_class", "method_detail", "land_type", "region_code", "coal", "output",
-        ])
-        let q = try body.decode(QuoteBody.self)
-        let mineralClass = body.parse("mineral_class", q.mineralClass, MineralClass.parse)
-        let detail = body.parse("method_detail", q.methodDetail, MethodDetail.parse)
-        let land = body.parse("land_type", q.landType, LandType.parse)
-        let output = body.parse("output", q.output) { try Quantity.parse($0, field: "output") }
-        try body.finish()
-        guard let mineralClass, let detail, let land, let output else { throw Problem.badRequest("missing fields") }
-        let inputs = AccrualInputs(year: q.year, mineralClass: mineralClass, methodDetail: detail, landType: land,
-                                   regionCode: q.regionCode, coal: q.coal ?? false, output: output)
+        let (_, q) = try await JSONBody.read(request, context: context, as: Accruals.QuoteRequest.self)
+        let inputs = try q.inputs()
         return try jsonResponse(try await pool.withConnection { try Accruals.quote(inputs, on: $0) })
     }
 

@@ -12,12 +12,14 @@ struct AnnualPlanController {
         routes.api(.get, "/annual-plans", list)
         routes.api(.get, "/annual-plans/missing", missing)
         routes.api(.get, "/mines/{license}/annual-plans/{year}", show)
-        routes.api(.put, "/mines/{license}/annual-plans/{year}/draft") { try await self.works(revision: false, $0, $1) }
-        routes.api(.post, "/mines/{license}/annual-plans/{year}/revision") { try await self.works(revision: true, $0, $1) }
-        routes.api(.post, "/mines/{license}/annual-plans/{year}/report", report)
+        routes.api(.put, "/mines/{license}/annual-plans/{year}/draft", body: AnnualWorks.self) { try await self.works(revision: false, $0, $1) }
+        routes.api(.post, "/mines/{license}/annual-plans/{year}/revision", body: AnnualWorks.self) { try await self.works(revision: true, $0, $1) }
+        routes.api(.post, "/mines/{license}/annual-plans/{year}/report", body: AnnualReportFile.self, report)
         for (route, action) in [("submission", AnnualPlanAction.submit), ("approval", .approve), ("return", .return),
                                 ("acceptance", .accept), ("failure", .fail)] {
-            routes.api(.post, "/mines/{license}/annual-plans/{year}/\(route)") { try await self.decide(action, $0, $1) }
+            let body: any BodyShape.Type = action == .return ? ReturnRequest.self : action == .fail ? AnnualPlans.FailureRequest.self
+                : EmptyRequest.self
+            routes.api(.post, "/mines/{license}/annual-plans/{year}/\(route)", body: body) { try await self.decide(action, $0, $1) }
         }
     }
 
@@ -64,7 +66,7 @@ struct AnnualPlanController {
         let license = try context.license()
         try AnnualPlanPolicy.act(license).check(try context.requirePrincipal())
         let year = try AccrualController.year(context)
-        let body = try await JSONBody.read(request, context: context, allowed: ["works"])
+        let body = try await JSONBody.document(request, context: context)
         let works = try AnnualWorks.parse(body.bytes, year: year)
         let actor = try context.actor()
         return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
@@ -78,7 +80,7 @@ struct AnnualPlanController {
         let license = try context.license()
         try AnnualPlanPolicy.act(license).check(try context.requirePrincipal())
         let year = try AccrualController.year(context)
-        let body = try await JSONBody.read(request, context: context, allowed: ["works"])
+        let body = try await JSONBody.document(request, context: context)
         let actor = try context.actor()
         let file = body.bytes
         return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
@@ -90,15 +92,19 @@ struct AnnualPlanController {
         let license = try context.license()
         let principal = try context.requirePrincipal()
         let year = try AccrualController.year(context)
-        let allowed: Set<String> = action == .return ? ["reason"] : action == .fail ? ["items"] : []
-        var body = try await JSONBody.read(request, context: context, allowed: allowed)
-        let reason = action == .return ? body.string("reason", required: true) : nil
-        let items = action == .fail ? body.strings("items") ?? [] : []
-        try body.finish()
+        let body: JSONBody
+        var reason: String?
+        var items: [String] = []
+        if action == .fail {
+            let (b, f) = try await JSONBody.read(request, context: context, as: AnnualPlans.FailureRequest.self)
+            (body, items) = (b, f.items ?? [])
+        } else {
+            (body, reason) = try await PlanController.decision(action == .return, request, context)
+        }
+        let command = AnnualPlans.Commands.decide(license, year: year, action, reason: reason, items: items)
         let actor = try context.actor()
         return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            (.ok, try ReclaimJSON.encode(try AnnualPlans.Commands.decide(license, year: year, action, reason: reason, items: items)
-                                            .run(as: principal, actor: actor, on: conn)))
+            (.ok, try ReclaimJSON.encode(try command.run(as: principal, actor: actor, on: conn)))
         }
     }
 }

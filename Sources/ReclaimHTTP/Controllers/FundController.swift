@@ -13,18 +13,16 @@ struct FundController {
     let reads: ReadRouting
 
     func register(_ routes: Routes) {
-        routes.api(.post, "/mines/{license}/fund/deposits") { try await self.book(.deposit, $0, $1) }
-        routes.api(.post, "/mines/{license}/fund/withdrawals") { try await self.book(.withdrawal, $0, $1) }
-        routes.api(.post, "/mines/{license}/fund/deposit-conversions") { try await self.book(.depositConversion, $0, $1) }
-        routes.api(.post, "/fund/transfers") { try await self.book(.transfer, $0, $1) }
-        routes.api(.post, "/fund/entries/{id}/reversal", reverse)
+        routes.api(.post, "/mines/{license}/fund/deposits", body: FundLedger.DepositRequest.self) { try await self.book(.deposit, $0, $1) }
+        routes.api(.post, "/mines/{license}/fund/withdrawals", body: FundLedger.WithdrawalRequest.self) { try await self.book(.withdrawal, $0, $1) }
+        routes.api(.post, "/mines/{license}/fund/deposit-conversions", body: FundLedger.DepositRequest.self) { try await self.book(.depositConversion, $0, $1) }
+        routes.api(.post, "/fund/transfers", body: FundLedger.TransferRequest.self) { try await self.book(.transfer, $0, $1) }
+        routes.api(.post, "/fund/entries/{id}/reversal", body: FundLedger.ReversalRequest.self, reverse)
         routes.api(.get, "/fund/entries/{id}", entry)
         routes.api(.get, "/mines/{license}/fund", balance)
         routes.api(.get, "/mines/{license}/fund/statement", statement)
         routes.api(.get, "/fund/balances", balances)
     }
-
-    static let bookingFields: Set<String> = ["amount", "value_date", "reference", "memo"]
 
     /// The booking routes above, whose statement proves a cached principal's
     /// token itself (`fund_post`'s p_token), so `AuthMiddleware` may skip
@@ -40,36 +38,24 @@ struct FundController {
 
     func book(_ kind: EntryKind, _ request: Request, _ context: AppContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        var allowed = Self.bookingFields
-        if kind == .transfer { allowed.formUnion(["from_license", "to_license", "merger_id"]) }
-        if kind == .withdrawal { allowed.insert("annual_plan_year") }
-        var body = try await JSONBody.read(request, context: context, allowed: allowed)
-        let from = kind == .transfer ? body.string("from_license", required: true) : try context.license()
-        let to = kind == .transfer ? body.string("to_license", required: true) : nil
-        let amount = body.parse("amount", body.string("amount", required: true)) { try Money.parse($0) }
-        let valueDate = body.parse("value_date", body.string("value_date", nullable: true)) {
-            try FundLedger.parseDate($0, field: "value_date")
+        let key = try idempotencyKey(request)
+        let command: Command<BookingResult>
+        switch kind {
+        case .transfer:
+            let (_, t) = try await JSONBody.read(request, context: context, as: FundLedger.TransferRequest.self)
+            command = FundLedger.Commands.transfer(from: t.fromLicense, to: t.toLicense, merger: try t.merger(),
+                                                   try t.booking(idempotencyKey: key))
+        case .withdrawal:
+            let (_, w) = try await JSONBody.read(request, context: context, as: FundLedger.WithdrawalRequest.self)
+            command = FundLedger.Commands.book(kind, try context.license(), try w.booking(idempotencyKey: key))
+        default:
+            let (_, d) = try await JSONBody.read(request, context: context, as: FundLedger.DepositRequest.self)
+            command = FundLedger.Commands.book(kind, try context.license(), try d.booking(idempotencyKey: key))
         }
-        let reference = body.string("reference", nullable: true)
-        let memo = body.string("memo", nullable: true)
-        let planYear = kind == .withdrawal ? try body.decode(AnnualPlanField.self).annualPlanYear : nil
-        let merger = kind == .transfer ? try body.decode(MergerField.self).mergerID : nil
-        try body.finish()
-        guard let from, let amount else { throw Problem.badRequest("missing fields") }
-        let booking = Booking(amount: amount, valueDate: valueDate, reference: reference, memo: memo,
-                              idempotencyKey: try idempotencyKey(request), annualPlanYear: planYear)
         let actor = try context.actor()
         // The ledger keeps the Idempotency-Key with the entry (same key and request: the original entry, which
         // serialises to the same body; same key, other request: 409), and one statement books and audits.
-        let result = try await pool.withConnection { conn -> BookingResult in
-            guard kind == .transfer else {
-                return try FundLedger.Commands.book(kind, from, booking).run(as: principal, actor: actor, on: conn)
-            }
-            guard let merger else { throw ReclaimError.invalid("merger_id", "a transfer names the merger (整合重组) of the two mines") }
-            return try FundLedger.Commands.transfer(from: from, to: to ?? "", merger: merger, booking)
-                .run(as: principal, actor: actor, on: conn)
-        }
-        return try booked(result)
+        return try booked(try await pool.withConnection { try command.run(as: principal, actor: actor, on: $0) })
     }
 
     @Sendable func reverse(_ request: Request, _ context: AppContext) async throws -> Response {
@@ -77,19 +63,11 @@ struct FundController {
         guard let id = Int64(try context.path("id")) else {
             throw Problem.badRequest("id must be an entry number", errors: [.init(field: "id", detail: "must be a number")])
         }
-        var body = try await JSONBody.read(request, context: context, allowed: ["reason", "value_date"])
-        let reason = body.string("reason", required: true)
-        let valueDate = body.parse("value_date", body.string("value_date", nullable: true)) {
-            try FundLedger.parseDate($0, field: "value_date")
-        }
-        try body.finish()
+        let (_, r) = try await JSONBody.read(request, context: context, as: FundLedger.ReversalRequest.self)
+        let command = FundLedger.Commands.reverse(id, reason: r.reason, valueDate: try r.date(),
+                                                  idempotencyKey: try idempotencyKey(request))
         let actor = try context.actor()
-        let key = try idempotencyKey(request)
-        let result = try await pool.withConnection { conn in
-            try FundLedger.Commands.reverse(id, reason: reason ?? "", valueDate: valueDate, idempotencyKey: key)
-                .run(as: principal, actor: actor, on: conn)
-        }
-        return try booked(result)
+        return try booked(try await pool.withConnection { try command.run(as: principal, actor: actor, on: $0) })
     }
 
     /// 201 with the entry; a replayed Idempotency-Key says so in a header
@@ -154,13 +132,3 @@ struct FundController {
 }
 
 /// A withdrawal's `annual_plan_year`: a whole number (a string or true is 400).
-struct AnnualPlanField: Decodable {
-    var annualPlanYear: Int?
-    enum CodingKeys: String, CodingKey { case annualPlanYear = "annual_plan_year" }
-}
-
-/// A transfer's merger, as a number (a string or a fraction is refused by the decoder).
-struct MergerField: Decodable {
-    var mergerID: Int64?
-    enum CodingKeys: String, CodingKey { case mergerID = "merger_id" }
-}

@@ -9,23 +9,24 @@ struct LegacyController {
 
     func register(_ routes: Routes) {
         routes.api(.get, "/legacy-projects/sites", sites)
-        routes.api(.post, "/legacy-projects/sites", addSite)
+        routes.api(.post, "/legacy-projects/sites", body: LegacySites.AddRequest.self, addSite)
         routes.api(.post, "/legacy-projects/sites/import", importSites)
         routes.api(.get, "/legacy-projects/sites/{code}", site)
-        routes.api(.post, "/legacy-projects/sites/{code}/notice", openNotice)
-        routes.api(.post, "/legacy-projects/sites/{code}/notice/objections", objection)
-        routes.api(.post, "/legacy-projects/sites/{code}/notice/closure", closeNotice)
+        routes.api(.post, "/legacy-projects/sites/{code}/notice", body: LegacySites.NoticeRequest.self, openNotice)
+        routes.api(.post, "/legacy-projects/sites/{code}/notice/objections", body: LegacySites.ObjectionRequest.self, objection)
+        routes.api(.post, "/legacy-projects/sites/{code}/notice/closure", body: LegacySites.CloseNoticeRequest.self, closeNotice)
         routes.api(.get, "/legacy-projects", projects)
-        routes.api(.post, "/legacy-projects", addProject)
+        routes.api(.post, "/legacy-projects", body: LegacyProjects.AddRequest.self, addProject)
         routes.api(.get, "/legacy-projects/{id}", project)
-        routes.api(.post, "/legacy-projects/{id}/sites", addProjectSite)
+        routes.api(.post, "/legacy-projects/{id}/sites", body: LegacyProjects.SiteRequest.self, addProjectSite)
         for (route, action) in [("approval", LegacyProjectAction.approve), ("start", .start), ("suspension", .suspend),
                                 ("resumption", .resume), ("completion", .complete), ("acceptance", .accept)] {
-            routes.api(.post, "/legacy-projects/{id}/\(route)") { try await self.step(action, $0, $1) }
+            let body: any BodyShape.Type = action == .accept ? LegacyProjects.AcceptanceRequest.self : EmptyRequest.self
+            routes.api(.post, "/legacy-projects/{id}/\(route)", body: body) { try await self.step(action, $0, $1) }
         }
-        routes.api(.post, "/legacy-projects/{id}/commitments") { try await self.book(.legacyCommit, $0, $1) }
-        routes.api(.post, "/legacy-projects/{id}/payments") { try await self.book(.legacySpend, $0, $1) }
-        routes.api(.post, "/legacy-projects/{id}/progress", progress)
+        routes.api(.post, "/legacy-projects/{id}/commitments", body: LegacyProjects.CommitmentRequest.self) { try await self.book(.legacyCommit, $0, $1) }
+        routes.api(.post, "/legacy-projects/{id}/payments", body: LegacyProjects.PaymentRequest.self) { try await self.book(.legacySpend, $0, $1) }
+        routes.api(.post, "/legacy-projects/{id}/progress", body: LegacyProjects.ProgressRequest.self, progress)
     }
 
     static func id(_ context: AppContext) throws -> Int64 {
@@ -52,27 +53,10 @@ struct LegacyController {
         return try jsonResponse(try await pool.withConnection { try LegacySites.find(code, on: $0) })
     }
 
-    struct SiteBody: Decodable {
-        var code: String
-        var township: String
-        var area_hm2: String
-        var former_mine: String?
-        var problems: [String]?
-    }
-
     @Sendable func addSite(_ request: Request, _ context: AppContext) async throws -> Response {
         try LegacyPolicy.manage.check(try context.requirePrincipal())
-        let body = try await JSONBody.read(request, context: context,
-                                           allowed: ["code", "township", "area_hm2", "location", "former_mine", "problems"])
-        let b = try body.decode(SiteBody.self)
-        var geometry: String?
-        if let object = try? JSONSerialization.jsonObject(with: body.bytes) as? [String: Any], let location = object["location"],
-           !(location is NSNull) {
-            geometry = String(decoding: try JSONSerialization.data(withJSONObject: location, options: [.fragmentsAllowed]), as: UTF8.self)
-        }
-        let site = NewSite(code: b.code, township: b.township, area: try Area.parseHectares(b.area_hm2),
-                           geometry: geometry, formerMine: b.former_mine,
-                           problems: try (b.problems ?? []).map { try SiteProblem.parse($0) })
+        let (body, b) = try await JSONBody.read(request, context: context, as: LegacySites.AddRequest.self)
+        let site = try b.site()
         let actor = try context.actor()
         return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
             try json(try LegacySites.add(site, by: actor, on: conn), status: .created)
@@ -96,17 +80,11 @@ struct LegacyController {
         return try jsonResponse(["added": added], status: .created)
     }
 
-    struct NoticeBody: Decodable {
-        var days: Int?
-        var start: String?
-    }
-
     @Sendable func openNotice(_ request: Request, _ context: AppContext) async throws -> Response {
         try LegacyPolicy.manage.check(try context.requirePrincipal())
         let code = try context.path("code")
-        let body = try await JSONBody.read(request, context: context, allowed: ["days", "start"])
-        let n = try body.decode(NoticeBody.self)
-        let start = try n.start.map { try FundLedger.parseDate($0, field: "start") }
+        let (body, n) = try await JSONBody.read(request, context: context, as: LegacySites.NoticeRequest.self)
+        let start = try n.startDay()
         let actor = try context.actor()
         return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
             try json(try LegacySites.openNotice(code, days: n.days, start: start, by: actor, on: conn), status: .created)
@@ -116,9 +94,8 @@ struct LegacyController {
     @Sendable func objection(_ request: Request, _ context: AppContext) async throws -> Response {
         try LegacyPolicy.object.check(try context.requirePrincipal())
         let code = try context.path("code")
-        var body = try await JSONBody.read(request, context: context, allowed: ["text"])
-        let text = body.string("text", required: true) ?? ""
-        try body.finish()
+        let (body, o) = try await JSONBody.read(request, context: context, as: LegacySites.ObjectionRequest.self)
+        let text = o.text
         let actor = try context.actor()
         return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
             try json(try LegacySites.objection(code, text: text, by: actor, on: conn), status: .created)
@@ -128,10 +105,8 @@ struct LegacyController {
     @Sendable func closeNotice(_ request: Request, _ context: AppContext) async throws -> Response {
         try LegacyPolicy.manage.check(try context.requirePrincipal())
         let code = try context.path("code")
-        var body = try await JSONBody.read(request, context: context, allowed: ["outcome", "owner"])
-        let outcome = body.string("outcome", required: true) ?? ""
-        let owner = body.string("owner", nullable: true)
-        try body.finish()
+        let (body, c) = try await JSONBody.read(request, context: context, as: LegacySites.CloseNoticeRequest.self)
+        let (outcome, owner) = (c.outcome, c.owner)
         let actor = try context.actor()
         return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
             try json(try LegacySites.closeNotice(code, outcome: outcome, owner: owner, by: actor, on: conn))
@@ -150,24 +125,10 @@ struct LegacyController {
         return try jsonResponse(try await pool.withConnection { try LegacyProjects.find(id, on: $0) })
     }
 
-    struct ProjectBody: Decodable {
-        var name: String
-        var approval: String
-        var contractor: String
-        var budget: [String: String]
-    }
-
     @Sendable func addProject(_ request: Request, _ context: AppContext) async throws -> Response {
         try LegacyPolicy.manage.check(try context.requirePrincipal())
-        let body = try await JSONBody.read(request, context: context, allowed: ["name", "approval", "contractor", "budget"])
-        let p = try body.decode(ProjectBody.self)
-        var budget: [FundingSource: Money] = [:]
-        for (k, v) in p.budget {
-            guard let source = FundingSource(rawValue: k) else {
-                throw ReclaimError.invalid("budget.\(k)", "is not a source: central, region, city, banner, social")
-            }
-            budget[source] = try PlanDocument.yuan(v, field: "budget.\(k)")
-        }
+        let (body, p) = try await JSONBody.read(request, context: context, as: LegacyProjects.AddRequest.self)
+        let budget = try p.plannedBudget()
         let actor = try context.actor()
         let planned = budget
         return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
@@ -179,9 +140,8 @@ struct LegacyController {
     @Sendable func addProjectSite(_ request: Request, _ context: AppContext) async throws -> Response {
         try LegacyPolicy.manage.check(try context.requirePrincipal())
         let id = try Self.id(context)
-        var body = try await JSONBody.read(request, context: context, allowed: ["code"])
-        let code = body.string("code", required: true) ?? ""
-        try body.finish()
+        let (body, r) = try await JSONBody.read(request, context: context, as: LegacyProjects.SiteRequest.self)
+        let code = r.code
         let actor = try context.actor()
         return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
             try json(try LegacyProjects.addSite(id, code: code, by: actor, on: conn))
@@ -191,29 +151,34 @@ struct LegacyController {
     func step(_ action: LegacyProjectAction, _ request: Request, _ context: AppContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let id = try Self.id(context)
-        var body = try await JSONBody.read(request, context: context, allowed: action == .accept ? ["opinion"] : [])
-        let opinion = action == .accept ? body.string("opinion", required: true) : nil
-        try body.finish()
+        let body: JSONBody
+        var opinion: String?
+        if action == .accept {
+            let (b, a) = try await JSONBody.read(request, context: context, as: LegacyProjects.AcceptanceRequest.self)
+            (body, opinion) = (b, a.opinion)
+        } else {
+            (body, _) = try await JSONBody.read(request, context: context, as: EmptyRequest.self)
+        }
+        let command = LegacyProjects.Commands.step(id, action, opinion: opinion)
         let actor = try context.actor()
         return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            try json(try LegacyProjects.Commands.step(id, action, opinion: opinion).run(as: principal, actor: actor, on: conn))
+            try json(try command.run(as: principal, actor: actor, on: conn))
         }
     }
 
     func book(_ kind: EntryKind, _ request: Request, _ context: AppContext) async throws -> Response {
         try FundPolicy.book.check(try context.requirePrincipal())
         let id = try Self.id(context)
-        var body = try await JSONBody.read(request, context: context, allowed: ["source", "amount", "value_date", "work"])
-        let source = body.parse("source", body.string("source", required: true), FundingSource.parse)
-        let amount = body.parse("amount", body.string("amount", required: true)) { try Money.parse($0) }
-        let valueDate = body.parse("value_date", body.string("value_date", nullable: true)) {
-            try FundLedger.parseDate($0, field: "value_date")
+        let key = try idempotencyKey(request)
+        let (source, booking, work): (FundingSource, Booking, String?)
+        if kind == .legacyCommit {
+            let (_, c) = try await JSONBody.read(request, context: context, as: LegacyProjects.CommitmentRequest.self)
+            ((source, booking), work) = (try c.values(idempotencyKey: key), c.work)
+        } else {
+            let (_, p) = try await JSONBody.read(request, context: context, as: LegacyProjects.PaymentRequest.self)
+            ((source, booking), work) = (try p.values(idempotencyKey: key), p.work)
         }
-        let work = body.string("work", nullable: true)
-        try body.finish()
-        guard let source, let amount else { throw Problem.badRequest("missing fields") }
         let actor = try context.actor()
-        let booking = Booking(amount: amount, valueDate: valueDate, idempotencyKey: try idempotencyKey(request))
         let result = try await pool.withConnection {
             try LegacyProjects.book(kind, project: id, source: source, booking, work: work, by: actor, on: $0)
         }
@@ -222,20 +187,11 @@ struct LegacyController {
         return response
     }
 
-    struct ProgressBody: Decodable {
-        var site: String
-        var area_hm2: String
-        var date: String
-        var evidence: [String]?
-    }
-
     @Sendable func progress(_ request: Request, _ context: AppContext) async throws -> Response {
         try LegacyPolicy.manage.check(try context.requirePrincipal())
         let id = try Self.id(context)
-        let body = try await JSONBody.read(request, context: context, allowed: ["site", "area_hm2", "date", "evidence"])
-        let p = try body.decode(ProgressBody.self)
-        let area = try Area.parseHectares(p.area_hm2)
-        let date = try FundLedger.parseDate(p.date, field: "date")
+        let (body, p) = try await JSONBody.read(request, context: context, as: LegacyProjects.ProgressRequest.self)
+        let (area, date) = try p.values()
         let actor = try context.actor()
         return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
             try json(try LegacyProjects.progress(id, code: p.site, area: area, on: date, evidence: p.evidence ?? [],

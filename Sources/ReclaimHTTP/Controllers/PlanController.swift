@@ -11,10 +11,10 @@ struct PlanController {
     func register(_ routes: Routes) {
         routes.api(.get, "/plans", list)
         routes.api(.get, "/mines/{license}/plans", listForMine)
-        routes.api(.post, "/mines/{license}/plans", submit)
+        routes.api(.post, "/mines/{license}/plans", body: PlanDocument.self, submit)
         routes.api(.get, "/mines/{license}/plans/{version}", show)
-        routes.api(.post, "/mines/{license}/plans/{version}/approval") { try await self.decide(.approve, $0, $1) }
-        routes.api(.post, "/mines/{license}/plans/{version}/return") { try await self.decide(.return, $0, $1) }
+        routes.api(.post, "/mines/{license}/plans/{version}/approval", body: EmptyRequest.self) { try await self.decide(.approve, $0, $1) }
+        routes.api(.post, "/mines/{license}/plans/{version}/return", body: ReturnRequest.self) { try await self.decide(.return, $0, $1) }
     }
 
     static func state(_ request: Request) throws -> PlanState? {
@@ -45,15 +45,10 @@ struct PlanController {
         return try jsonResponse(Page(items: items, nextCursor: nil))
     }
 
-    static let planFields: Set<String> = [
-        "service_period", "damaged_land", "responsibility_area_hm2", "planned_reclaimed_hm2", "target_rate_percent",
-        "cost", "letter_signed_on",
-    ]
-
     @Sendable func submit(_ request: Request, _ context: AppContext) async throws -> Response {
         let license = try context.license()
         try PlanPolicy.submit(license).check(try context.requirePrincipal())
-        let body = try await JSONBody.read(request, context: context, allowed: Self.planFields)
+        let body = try await JSONBody.document(request, context: context)
         let document = try PlanDocument.parse(body.bytes)
         let actor = try context.actor()
         return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
@@ -85,13 +80,20 @@ struct PlanController {
         guard let version = try Self.version(context) else {
             throw Problem.badRequest("name the version to decide", errors: [.init(field: "version", detail: "must be a version number")])
         }
-        var body = try await JSONBody.read(request, context: context, allowed: action == .return ? ["reason"] : [])
-        let reason = action == .return ? body.string("reason", required: true) : nil
-        try body.finish()
+        let (body, reason) = try await Self.decision(action == .return, request, context)
         let actor = try context.actor()
         return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
             (.ok, try ReclaimJSON.encode(try Plans.Commands.decide(license, version: version, action, reason: reason)
                                             .run(as: principal, actor: actor, on: conn)))
         }
+    }
+
+    /// A review's body: the reason of a return, nothing for the other decisions.
+    static func decision(_ returning: Bool, _ request: Request, _ context: AppContext) async throws -> (JSONBody, String?) {
+        if returning {
+            let (body, r) = try await JSONBody.read(request, context: context, as: ReturnRequest.self)
+            return (body, r.reason)
+        }
+        return (try await JSONBody.read(request, context: context, as: EmptyRequest.self).0, nil)
     }
 }

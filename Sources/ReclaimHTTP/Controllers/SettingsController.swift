@@ -9,7 +9,7 @@ struct SettingsController {
 
     func register(_ routes: Routes) {
         routes.api(.get, "/settings", list)
-        routes.api(.put, "/settings/{key}", set)
+        routes.api(.put, "/settings/{key}", body: Settings.SetRequest.self, set)
     }
 
     @Sendable func list(_ request: Request, _ context: AppContext) async throws -> Response {
@@ -21,10 +21,8 @@ struct SettingsController {
     @Sendable func set(_ request: Request, _ context: AppContext) async throws -> Response {
         try SettingsPolicy.manage.check(try context.requirePrincipal())
         let key = try context.path("key")
-        var body = try await JSONBody.read(request, context: context, allowed: ["value"])
-        let value = body.string("value", required: true)
-        try body.finish()
-        guard let value else { throw Problem.badRequest("value is required") }
+        let (body, r) = try await JSONBody.read(request, context: context, as: Settings.SetRequest.self)
+        let value = r.value
         let actor = try context.actor()
         return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
             (.ok, try ReclaimJSON.encode(try Settings.set(key, value, by: actor, on: conn)))
