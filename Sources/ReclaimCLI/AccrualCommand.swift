@@ -4,11 +4,6 @@ import PQKit
 import Reclaim
 import ReclaimClient
 
-/// Parses a year argument: four digits, in the one range (`Years`).
-func parseYear(_ text: String, field: String = "year") throws -> Int {
-    try Years.parse(text, field: field)
-}
-
 /// Reads a file the user named; a missing or unreadable one exits 66.
 func readFile(_ path: String, field: String = "file") throws -> Data {
     guard let data = FileManager.default.contents(atPath: path) else {
@@ -27,13 +22,13 @@ struct OutputCommand: AsyncParsableCommand {
             abstract: "Report a year's production: tonnes (m³ for mineral water and geothermal); a second report of a year supersedes the first.")
         @OptionGroup var target: BackendOptions
         @Argument(help: "Licence number.") var license: String
-        @Argument(help: "The year produced, e.g. 2025.") var year: String
+        @Argument(help: "The year produced, e.g. 2025.") var year: Year
         @Argument(help: "Quantity, up to three decimals.") var quantity: String
         @Option(help: "Output format.") var format: DetailFormat = .table
 
         func run() async throws {
             try await reportingFailures {
-                let year = try parseYear(self.year)
+                let year = self.year.value
                 let quantity = try Quantity.parse(self.quantity)
                 try await target.with { api in
                     let r = try await api.reportOutput(license, year: year, quantity: quantity)
@@ -60,12 +55,12 @@ struct AccrualCommand: AsyncParsableCommand {
             abstract: "Assess a mine's accrual for a year from last year's output (a new version each time; the latest counts).")
         @OptionGroup var target: BackendOptions
         @Argument(help: "Licence number.") var license: String
-        @Argument(help: "The assessment year.") var year: String
+        @Argument(help: "The assessment year.") var year: Year
         @Option(help: "Output format.") var format: DetailFormat = .table
 
         func run() async throws {
             try await reportingFailures {
-                let year = try parseYear(self.year)
+                let year = self.year.value
                 try await target.with { api in
                     let a = try await api.assess(license, year: year)
                     switch format {
@@ -83,12 +78,12 @@ struct AccrualCommand: AsyncParsableCommand {
             abstract: "The latest assessment's factors and arithmetic, line by line, in the order of the formula.")
         @OptionGroup var target: BackendOptions
         @Argument(help: "Licence number.") var license: String
-        @Argument(help: "The assessment year.") var year: String
+        @Argument(help: "The assessment year.") var year: Year
         @Option(help: "Output format.") var format: DetailFormat = .table
 
         func run() async throws {
             try await reportingFailures {
-                let year = try parseYear(self.year)
+                let year = self.year.value
                 try await target.with { api in
                     let a = try await api.assessment(license, year: year)
                     switch format {
@@ -104,7 +99,7 @@ struct AccrualCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "What-if: the accrual of a mine that does not exist yet, from the rule set in force for the year.")
         @OptionGroup var target: BackendOptions
-        @Option(help: "The assessment year.") var year: String
+        @Option(help: "The assessment year.") var year: Year
         @Option(help: "Accrual base-rate class.") var mineralClass: MineralClass
         @Option(help: "Method detail (see mine update --help).") var methodDetail: MethodDetail
         @Option(help: "Dominant land type.") var landType: LandType
@@ -116,7 +111,7 @@ struct AccrualCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 let inputs = AccrualInputs(
-                    year: try parseYear(year), mineralClass: mineralClass, methodDetail: methodDetail, landType: landType,
+                    year: year.value, mineralClass: mineralClass, methodDetail: methodDetail, landType: landType,
                     regionCode: region,
                     coal: AccrualInputs.isCoal(mineralClass: mineralClass, mineral: mineral ?? ""),
                     output: try Quantity.parse(output, field: "output"))
@@ -137,12 +132,12 @@ struct AccrualCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Per mine: the year's assessed amount, deposits with a value date in it, the shortfall, and the same since the first assessment.")
         @OptionGroup var target: BackendOptions
-        @Option(help: "The year (default: this year, Beijing time).") var year: String?
+        @Option(help: "The year (default: this year, Beijing time).") var year: Year?
         @Option(help: "Output format.") var format: OutputFormat = .table
 
         func run() async throws {
             try await reportingFailures {
-                let year = try self.year.map { try parseYear($0) } ?? Bureau.today.year
+                let year = self.year?.value ?? Bureau.today.year
                 try await target.with { api in try Output.rows(try await api.shortfalls(year: year), format: format) }
             }
         }

@@ -18,13 +18,13 @@ struct AnnualCommand: AsyncParsableCommand {
     struct Target: ParsableArguments {
         @OptionGroup var backend: BackendOptions
         @Argument(help: "Licence number.") var license: String
-        @Argument(help: "The plan's year.") var year: String
+        @Argument(help: "The plan's year.") var year: Year
         @Option(help: "Output format.") var format: DetailFormat = .table
 
         /// Runs `step` and prints the plan's new state (json: the whole plan).
         func run(_ verb: String, _ step: @escaping (any ReclaimAPI, Int) async throws -> AnnualPlan) async throws {
             try await reportingFailures {
-                let year = try parseYear(self.year)
+                let year = self.year.value
                 try await backend.with { api in
                     let plan = try await step(api, year)
                     switch format {
@@ -37,7 +37,7 @@ struct AnnualCommand: AsyncParsableCommand {
         }
 
         func works(_ file: String) throws -> AnnualWorks {
-            try AnnualWorks.parse(try readFile(file), year: try parseYear(year))
+            try AnnualWorks.parse(try readFile(file), year: year.value)
         }
     }
 
@@ -141,12 +141,12 @@ struct AnnualCommand: AsyncParsableCommand {
             abstract: "An annual plan: state, budget, withdrawn, remaining, and per work the planned and reported figures.")
         @OptionGroup var backend: BackendOptions
         @Argument(help: "Licence number.") var license: String
-        @Argument(help: "The plan's year.") var year: String
+        @Argument(help: "The plan's year.") var year: Year
         @Option(help: "Output format.") var format: DetailFormat = .table
 
         func run() async throws {
             try await reportingFailures {
-                let year = try parseYear(self.year)
+                let year = self.year.value
                 try await backend.with { api in
                     let p = try await api.annualPlan(license, year: year)
                     switch format {
@@ -183,13 +183,13 @@ struct AnnualCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Annual plans across mines, oldest in their state first (the reviewers' queue: --state submitted).")
         @OptionGroup var backend: BackendOptions
-        @Option(help: "Only this year.") var year: String?
+        @Option(help: "Only this year.") var year: Year?
         @Option(help: "Only this state.") var state: AnnualPlanState?
         @Option(help: "Output format.") var format: OutputFormat = .table
 
         func run() async throws {
             try await reportingFailures {
-                let year = try self.year.map { try parseYear($0) }
+                let year = self.year?.value
                 try await backend.with { api in try Output.rows(try await api.annualPlans(year: year, state: state), format: format) }
             }
         }
@@ -199,12 +199,12 @@ struct AnnualCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Producing and under-construction mines with no submitted plan for the year.")
         @OptionGroup var backend: BackendOptions
-        @Option(help: "The year.") var year: String
+        @Option(help: "The year.") var year: Year
         @Option(help: "Output format.") var format: OutputFormat = .table
 
         func run() async throws {
             try await reportingFailures {
-                let year = try parseYear(self.year)
+                let year = self.year.value
                 try await backend.with { api in try Output.rows(try await api.missingAnnualPlans(year: year), format: format) }
             }
         }

@@ -95,7 +95,7 @@ struct ClosureCommand: AsyncParsableCommand {
             abstract: "Record the site visit (现场踏勘), a panel reviewer's; no vote before one.")
         @OptionGroup var target: BackendOptions
         @Argument(help: "Application id.") var id: Int64
-        @Option(help: "The visit's date, YYYY-MM-DD (from the filing to today).") var date: String
+        @Option(help: "The visit's date, YYYY-MM-DD (from the filing to today).") var date: CalendarDate
         @Option(name: .customLong("participant"), parsing: .upToNextOption, help: "Who took part (repeatable).")
         var participants: [String] = []
         @Option(name: .customLong("checked-hm2"), help: "The area checked, hm².") var checked: String
@@ -104,7 +104,7 @@ struct ClosureCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let day = try FundLedger.parseDate(date, field: "date")
+                let day = date
                 let area = try Area.parseHectares(checked, field: "checked-hm2")
                 try await target.with { api in
                     try ClosureCommand.print(try await api.recordClosureVisit(id, date: day, participants: participants,
@@ -278,13 +278,13 @@ struct CalendarCommand: AsyncParsableCommand {
     struct DayOptions: ParsableArguments {
         @OptionGroup var target: BackendOptions
         @Argument(help: "add") var verb: String
-        @Argument(help: "The date, YYYY-MM-DD.") var date: String
+        @Argument(help: "The date, YYYY-MM-DD.") var date: CalendarDate
         @Option(help: "Its name, e.g. 国庆节.") var name: String?
 
         func add(_ kind: CalendarDay.Kind) async throws {
             try await reportingFailures {
                 guard verb == "add" else { throw ReclaimError.invalid("verb", "say add, e.g. calendar \(kind.rawValue) add 2026-10-01") }
-                let day = try FundLedger.parseDate(date, field: "date")
+                let day = date
                 try await target.with { api in
                     let d = try await api.addCalendarDay(day, kind, name: name)
                     Output.write("listed \(d.day) as a \(d.kind.rawValue)\(d.name.map { " (\($0))" } ?? "")\n")
@@ -331,12 +331,12 @@ struct CalendarCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The listed days of a year.")
         @OptionGroup var target: BackendOptions
-        @Option(help: "The year.") var year: String
+        @Option(help: "The year.") var year: Year
         @Option(help: "Output format.") var format: OutputFormat = .table
 
         func run() async throws {
             try await reportingFailures {
-                let year = try parseYear(self.year)
+                let year = self.year.value
                 try await target.with { api in try Output.rows(try await api.calendar(year: year), format: format) }
             }
         }

@@ -18,7 +18,7 @@ struct FundCommand: AsyncParsableCommand {
 
     /// The options every booking takes.
     struct BookingOptions: ParsableArguments {
-        @Option(help: "Bank value date, YYYY-MM-DD (default: today, Beijing time).") var valueDate: String?
+        @Option(help: "Bank value date, YYYY-MM-DD (default: today, Beijing time).") var valueDate: CalendarDate?
         @Option(help: "Reference, e.g. the bank slip number.") var reference: String?
         @Option(help: "Books once however often it is retried; reused with other content it is refused.")
         var idempotencyKey: String?
@@ -26,15 +26,15 @@ struct FundCommand: AsyncParsableCommand {
         @Option(help: "Unit of AMOUNT: yuan (two decimals) or wan, 万元 (six decimals).") var unit: Money.Unit = .yuan
         @Option(name: .customLong("annual-plan"),
                 help: "A withdrawal: the year of the mine's annual plan (年度治理计划书) whose approved works it pays for.")
-        var annualPlan: String?
+        var annualPlan: Year?
         @Option(help: "Output: the entry id (table) or the whole entry (json).") var format: DetailFormat = .table
 
         func booking(amount: String) throws -> Booking {
             Booking(
                 amount: try Money.parse(amount, unit: unit),
-                valueDate: try valueDate.map { try FundLedger.parseDate($0, field: "value-date") },
+                valueDate: valueDate,
                 reference: reference, memo: memo, idempotencyKey: idempotencyKey,
-                annualPlanYear: try annualPlan.map { try parseYear($0, field: "annual-plan") })
+                annualPlanYear: annualPlan?.value)
         }
     }
 
@@ -115,13 +115,13 @@ struct FundCommand: AsyncParsableCommand {
         @OptionGroup var target: BackendOptions
         @Argument(help: "The entry to reverse.") var entryID: Int64
         @Option(help: "Why (kept with the reversal).") var reason: String
-        @Option(help: "Value date of the reversal (default: today).") var valueDate: String?
+        @Option(help: "Value date of the reversal (default: today).") var valueDate: CalendarDate?
         @Option var idempotencyKey: String?
         @Option(help: "Output format.") var format: DetailFormat = .table
 
         func run() async throws {
             try await reportingFailures {
-                let date = try valueDate.map { try FundLedger.parseDate($0, field: "value-date") }
+                let date = valueDate
                 try await target.with { api in
                     try FundCommand.print(try await api.reverse(entryID, reason: reason, valueDate: date,
                                                             idempotencyKey: idempotencyKey),
@@ -178,12 +178,12 @@ struct FundCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Fund balances, now or as of a value date.")
         @OptionGroup var target: BackendOptions
         @Argument(help: "Licence number (default: every mine).") var license: String?
-        @Option(help: "Balance at the end of this value date, YYYY-MM-DD.") var asOf: String?
+        @Option(help: "Balance at the end of this value date, YYYY-MM-DD.") var asOf: CalendarDate?
         @Option(help: "Output format.") var format: OutputFormat = .table
 
         func run() async throws {
             try await reportingFailures {
-                let date = try asOf.map { try FundLedger.parseDate($0, field: "as-of") }
+                let date = asOf
                 try await target.with { api in
                     if let license {
                         let b = try await api.balance(license, asOf: date)
@@ -201,14 +201,14 @@ struct FundCommand: AsyncParsableCommand {
             commandName: "statement", abstract: "A mine's fund statement between two value dates.")
         @OptionGroup var target: BackendOptions
         @Argument(help: "Licence number.") var license: String
-        @Option(help: "First value date, YYYY-MM-DD.") var from: String?
-        @Option(help: "Last value date, YYYY-MM-DD.") var to: String?
+        @Option(help: "First value date, YYYY-MM-DD.") var from: CalendarDate?
+        @Option(help: "Last value date, YYYY-MM-DD.") var to: CalendarDate?
         @Option(help: "Output format.") var format: OutputFormat = .table
 
         func run() async throws {
             try await reportingFailures {
-                let from = try self.from.map { try FundLedger.parseDate($0, field: "from") }
-                let to = try self.to.map { try FundLedger.parseDate($0, field: "to") }
+                let from = self.from
+                let to = self.to
                 try await target.with { api in
                     if format == .csv {
                         // Streamed (from PostgreSQL's COPY, or the service's body), in 64 KiB writes.

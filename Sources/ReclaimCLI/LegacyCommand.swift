@@ -121,12 +121,12 @@ struct LegacyCommand: AsyncParsableCommand {
             @OptionGroup var target: BackendOptions
             @Argument(help: "Site code.") var code: String
             @Option(help: "Its length in days.") var days: Int?
-            @Option(help: "Its first day, YYYY-MM-DD (default today).") var start: String?
+            @Option(help: "Its first day, YYYY-MM-DD (default today).") var start: CalendarDate?
             @Option(help: "Output format.") var format: DetailFormat = .table
 
             func run() async throws {
                 try await reportingFailures {
-                    let start = try self.start.map { try FundLedger.parseDate($0, field: "start") }
+                    let start = self.start
                     try await target.with { api in
                         try LegacyCommand.printSite(try await api.openNotice(code, days: days, start: start), format: format)
                     }
@@ -297,14 +297,14 @@ struct LegacyCommand: AsyncParsableCommand {
             @Argument(help: "Project id.") var project: Int64
             @Option(help: "central, region, city, banner or social.") var source: FundingSource
             @Argument(help: "Amount, e.g. 1500.50.") var amount: String
-            @Option(help: "Bank value date (default today).") var valueDate: String?
+            @Option(help: "Bank value date (default today).") var valueDate: CalendarDate?
             @Option(help: "Books once however often it is retried.") var idempotencyKey: String?
             @Option(help: "Output: the entry id (table) or the entry (json).") var format: DetailFormat = .table
 
             func book(_ kind: EntryKind, work: String?) async throws {
                 try await reportingFailures {
                     let booking = Booking(amount: try Money.parse(amount),
-                                          valueDate: try valueDate.map { try FundLedger.parseDate($0, field: "value-date") },
+                                          valueDate: valueDate,
                                           idempotencyKey: idempotencyKey)
                     try await target.with { api in
                         try FundCommand.print(try await api.bookLegacy(kind, project: project, source: source, booking, work: work),
@@ -335,14 +335,14 @@ struct LegacyCommand: AsyncParsableCommand {
         @Argument(help: "Project id.") var project: Int64
         @Option(help: "Site code.") var site: String
         @Option(name: .customLong("area-hm2"), help: "Treated area in hm².") var areaHm2: String
-        @Option(help: "Date, YYYY-MM-DD.") var date: String
+        @Option(help: "Date, YYYY-MM-DD.") var date: CalendarDate
         @Option(parsing: .upToNextOption, help: "Evidence references.") var evidence: [String] = []
         @Option(help: "Output format.") var format: DetailFormat = .table
 
         func run() async throws {
             try await reportingFailures {
                 let area = try Area.parseHectares(areaHm2, field: "area-hm2")
-                let day = try FundLedger.parseDate(date, field: "date")
+                let day = date
                 try await target.with { api in
                     try LegacyCommand.printProject(try await api.legacyProgress(project, code: site, area: area, on: day, evidence: evidence),
                                                    format: format)

@@ -32,13 +32,13 @@ struct MineCommand: AsyncParsableCommand {
         var methodDetail: MethodDetail?
         @Option(name: .customLong("licensed-on"),
                 help: "The day the mining right has been held since (采矿权登记日期), YYYY-MM-DD; default today.")
-        var licensedOn: String?
+        var licensedOn: CalendarDate?
         @Option(help: "Output format.") var format: DetailFormat = .table
 
         func run() async throws {
             try await reportingFailures {
                 let area = try Area.parseHectares(areaHm2, field: "area-hm2")
-                let since = try licensedOn.map { try FundLedger.parseDate($0, field: "licensed-on") }
+                let since = licensedOn
                 let new = NewMine(
                     license: license, name: name, holder: holder, mineral: mineral, mineralClass: mineralClass,
                     scale: scale, method: method, status: status, area: area, landType: landType,
@@ -107,12 +107,12 @@ struct MineCommand: AsyncParsableCommand {
         @OptionGroup var target: BackendOptions
         @Option(name: .customLong("from"), help: "The licence merged away.") var from: String
         @Option(name: .customLong("into"), help: "The licence it is merged into.") var into: String
-        @Option(name: .customLong("approved-on"), help: "The approval's date, YYYY-MM-DD.") var approvedOn: String
+        @Option(name: .customLong("approved-on"), help: "The approval's date, YYYY-MM-DD.") var approvedOn: CalendarDate
         @Option(help: "The approval's document number.") var document: String
 
         func run() async throws {
             try await reportingFailures {
-                let day = try FundLedger.parseDate(approvedOn, field: "approved-on")
+                let day = approvedOn
                 try await target.with { api in
                     let m = try await api.recordMerger(from: from, into: into, approvedOn: day, document: document)
                     Output.write("merger \(m.id): \(m.from) into \(m.into), approved \(m.approvedOn) (\(m.document))\n")
@@ -153,7 +153,7 @@ struct MineCommand: AsyncParsableCommand {
         var methodDetail: MethodDetail?
         @Option(name: .customLong("licensed-on"),
                 help: "Correct the day the mining right has been held since, YYYY-MM-DD (no plan-§6.2 change).")
-        var licensedOn: String?
+        var licensedOn: CalendarDate?
         @Option(help: "Output format.") var format: DetailFormat = .table
 
         func validate() throws {
@@ -166,7 +166,7 @@ struct MineCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 let area = try areaHm2.map { try Area.parseHectares($0, field: "area-hm2") }
-                let since = try licensedOn.map { try FundLedger.parseDate($0, field: "licensed-on") }
+                let since = licensedOn
                 let change = MineUpdate(name: name, holder: holder, mineral: mineral, mineralClass: mineralClass,
                                         scale: scale, method: method, status: status, area: area, landType: landType,
                                         methodDetail: methodDetail, licensedOn: since)

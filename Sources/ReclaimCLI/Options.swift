@@ -72,3 +72,23 @@ extension LandType: ExpressibleByArgument {}
 extension MethodDetail: ExpressibleByArgument {}
 extension Money.Unit: ExpressibleByArgument {}
 extension Role: ExpressibleByArgument {}
+
+/// A year on the command line: four digits within the one range (`Years`);
+/// anything else is a usage error naming the flag, like any malformed value.
+struct Year: ExpressibleByArgument, Sendable {
+    let value: Int
+
+    init?(argument: String) {
+        guard let year = try? Years.parse(argument) else { return nil }
+        value = year
+    }
+
+    static var defaultCompletionKind: CompletionKind { .default }
+}
+
+/// A day on the command line, YYYY-MM-DD and a real date (no 2025-02-30);
+/// whether the day is allowed where it is used (not in the future, not
+/// before a licence) is the domain's rule, told in its words.
+extension CalendarDate: ExpressibleByArgument {
+    public init?(argument: String) { self.init(iso: argument) }
+}

@@ -45,12 +45,12 @@ struct ReportCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Per mine: opening balance, every kind of movement, closing balance, assessed accrual and shortfall; with totals.")
         @OptionGroup var target: BackendOptions
-        @Option(help: "The year.") var year: String
+        @Option(help: "The year.") var year: Year
         @OptionGroup var output: ReportOptions
 
         func run() async throws {
             let year = self.year
-            try await output.show(via: target) { api in try await api.fundReport(year: try parseYear(year)) }
+            try await output.show(via: target) { api in try await api.fundReport(year: year.value) }
         }
     }
 
@@ -58,9 +58,9 @@ struct ReportCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Per mine: the year's planned and treated area, 应复垦面积, 已复垦面积 and 复垦率 against the plan's target; mines without a plan counted; the banner's total since 2020.")
         @OptionGroup var target: BackendOptions
-        @Option(help: "The year of the figures (default: --as-of's year).") var year: String?
+        @Option(help: "The year of the figures (default: --as-of's year).") var year: Year?
         @Option(name: .customLong("as-of"), help: "Measure the rates on this day, YYYY-MM-DD (default: today).")
-        var asOf: String?
+        var asOf: CalendarDate?
         @OptionGroup var output: ReportOptions
 
         func validate() throws {
@@ -70,8 +70,8 @@ struct ReportCommand: AsyncParsableCommand {
         func run() async throws {
             let (year, asOf) = (self.year, self.asOf)
             try await output.show(via: target) { api in
-                let day = try asOf.map { try FundLedger.parseDate($0, field: "as-of") }
-                let y = try year.map { try parseYear($0) } ?? day?.year ?? Bureau.today.year
+                let day = asOf
+                let y = year?.value ?? day?.year ?? Bureau.today.year
                 return try await api.restorationReport(year: y, asOf: day)
             }
         }
@@ -82,13 +82,13 @@ struct ReportCommand: AsyncParsableCommand {
             commandName: "annual-plans",
             abstract: "The year's annual plans by state (missing ones too): budget approved, withdrawn and reported spent.")
         @OptionGroup var target: BackendOptions
-        @Option(help: "The year.") var year: String
+        @Option(help: "The year.") var year: Year
         @OptionGroup var output: ReportOptions
 
         func run() async throws {
             let year = self.year
             try await output.show(via: target, summary: \.summary) { api in
-                try await api.annualPlansReport(year: try parseYear(year))
+                try await api.annualPlansReport(year: year.value)
             }
         }
     }
@@ -121,16 +121,16 @@ struct ReportCommand: AsyncParsableCommand {
             discussion: "The registry is rebuilt as of --as-of (default today): a mine counts while it holds its right, from the day it was licensed until it is merged away or its closure confirmed; closed (闭坑) mines still count, as in the 2020 baseline of 78. The plan's mid-term and final dates are 2023-12-31 and 2025-12-31.")
         @OptionGroup var target: BackendOptions
         @Option(help: "The output year for sand-and-gravel output (default: the last year ended by --as-of, else the latest reported).")
-        var year: String?
+        var year: Year?
         @Option(name: .customLong("as-of"), help: "Rebuild the registry as of this day, YYYY-MM-DD (default: today).")
-        var asOf: String?
+        var asOf: CalendarDate?
         @OptionGroup var output: ReportOptions
 
         func run() async throws {
             let (year, asOf) = (self.year, self.asOf)
             try await output.show(via: target, summary: { $0.targets.compactMap(\.note).joined(separator: "\n").nilIfEmpty }) { api in
-                try await api.targetsReport(year: try year.map { try parseYear($0) },
-                                            asOf: try asOf.map { try FundLedger.parseDate($0, field: "as-of") })
+                try await api.targetsReport(year: year?.value,
+                                            asOf: asOf)
             }
         }
     }
@@ -142,14 +142,14 @@ struct ReportCommand: AsyncParsableCommand {
 
         @OptionGroup var target: BackendOptions
         @Argument(help: "The mining licence number.") var license: String
-        @Option(help: "The year.") var year: String
+        @Option(help: "The year.") var year: Year
         @Option(help: "Money in yuan, or wan (万元, six decimals).") var unit: Money.Unit = .yuan
         @Option(help: "Output format; html is the printable page.") var format: Format = .table
         @Option(help: "Headings: en or zh.") var lang: ReportLanguage = .en
 
         func run() async throws {
             try await reportingFailures {
-                let year = try parseYear(self.year)
+                let year = self.year.value
                 try await target.with { api in
                     let r = try await api.disclosure(license, year: year)
                     if let tabular = OutputFormat(rawValue: format.rawValue) {

@@ -146,15 +146,15 @@ struct AuditCommand: AsyncParsableCommand {
         @OptionGroup var target: BackendOptions
         @Option(name: .customLong("actor"), help: "Only this actor.") var actorName: String?
         @Option(name: .customLong("target"), help: "Only this target, e.g. mine:C150000001 or entry:12.") var targetName: String?
-        @Option(help: "From this date (UTC), YYYY-MM-DD.") var from: String?
-        @Option(help: "Up to and including this date (UTC), YYYY-MM-DD.") var to: String?
+        @Option(help: "From this date (UTC), YYYY-MM-DD.") var from: CalendarDate?
+        @Option(help: "Up to and including this date (UTC), YYYY-MM-DD.") var to: CalendarDate?
         @Option(help: "At most this many records, 1 to 10000.") var limit: Int = 1000
         @Option(help: "Output format.") var format: OutputFormat = .table
 
         func run() async throws {
             try await reportingFailures {
-                let fromDate = try from.map { try FundLedger.parseDate($0, field: "from").midnightUTC }
-                let toDate = try to.map { try FundLedger.parseDate($0, field: "to").midnightUTC.addingTimeInterval(86_400) }
+                let fromDate = from?.midnightUTC
+                let toDate = to?.midnightUTC.addingTimeInterval(86_400)
                 guard (1...10_000).contains(limit) else { throw ReclaimError.invalid("limit", "must be 1 to 10000") }
                 let filter = AuditLog.Filter(actor: actorName, target: targetName, from: fromDate, to: toDate, limit: limit)
                 try await target.with { api in try Output.rows(try await api.audit(filter), format: format) }

@@ -156,4 +156,20 @@ import Testing
         #expect(try h.db.count("SELECT count(*) FROM plans") == 0)
         #expect(try h.db.count("SELECT count(*) FROM accrual_rule_sets") == 1)
     }
+
+    /// A year is four digits in the one range, whichever command takes it: anything else is a usage error
+    /// naming the argument, before anything is read or written.
+    @Test(arguments: CLIMode.allCases)
+    func aYearOutOfRangeIsAUsageErrorEverywhere(mode: CLIMode) throws {
+        let h = try CLIHarness(mode)
+        for (args, name) in [
+            (["output", "report", "A", "20x5", "100"], "<year>"), (["output", "report", "A", "1989", "100"], "<year>"),
+            (["annual", "show", "A", "2201"], "<year>"), (["report", "fund", "--year", "２０２５"], "--year <year>"),
+            (["fund", "withdraw", "A", "1", "--annual-plan", "25"], "--annual-plan <annual-plan>"),
+        ] {
+            let r = try h.run(args, as: "boss")
+            #expect(r.status == 64 && r.stderr.hasPrefix("error: The value '") && r.stderr.contains(name), "\(args): \(r.stderr)")
+        }
+        #expect(try h.db.count("SELECT count(*) FROM output_reports") == 0)
+    }
 }

@@ -107,7 +107,8 @@ import Testing
         #expect(try CLI.run(["fund", "verify"], database: h.db).status == 0)
     }
 
-    /// Bad input to the new commands: one line naming the field, exit 65 (66 for an unreadable file), nothing written.
+    /// Bad input to the new commands: one line naming the field, exit 65 (66 for an unreadable file; 64 for a
+    /// value that is not a date at all, a usage error like any malformed option), nothing written.
     @Test(arguments: CLIMode.allCases)
     func badInputIsRefusedNamingTheField(mode: CLIMode) throws {
         let h = try CLIHarness(mode)
@@ -115,16 +116,18 @@ import Testing
         try restoreMine("A", by: try Actor("opA", role: "operator"),
                         reviewers: (try Actor("rev", role: "reviewer"), try Actor("rev", role: "reviewer")), on: conn)
         let id = try #require(try json(try h.run(["closure", "apply", "A", "--evidence", "p", "--format", "json"], as: "opA").stdout)["id"] as? Int)
-        for (args, prefix) in [
-            (["closure", "visit", String(id), "--date", "2026-02-30", "--participant", "x", "--checked-hm2", "1", "--finding", "f"], "error: date:"),
+        for (args, prefix, status) in [
+            (["closure", "visit", String(id), "--date", "2026-02-30", "--participant", "x", "--checked-hm2", "1", "--finding", "f"],
+             "error: The value '2026-02-30' is invalid for '--date <date>'", Int32(64)),
             (["closure", "visit", String(id), "--date", "2026-01-05", "--participant", "x", "--checked-hm2", "1e3", "--finding", "f"],
-             "error: checked-hm2:"),
-            (["closure", "confirm", String(id), "--number", "N-1"], "error: state:"),
-            (["mine", "merge", "--from", "A", "--into", "B", "--approved-on", "yesterday", "--document", "d"], "error: approved-on:"),
-            (["mine", "merge", "--from", "A", "--into", "A", "--approved-on", "2025-01-02", "--document", "d"], "error: into_license:"),
+             "error: checked-hm2:", 65),
+            (["closure", "confirm", String(id), "--number", "N-1"], "error: state:", 65),
+            (["mine", "merge", "--from", "A", "--into", "B", "--approved-on", "yesterday", "--document", "d"],
+             "error: The value 'yesterday' is invalid for '--approved-on <approved-on>'", 64),
+            (["mine", "merge", "--from", "A", "--into", "A", "--approved-on", "2025-01-02", "--document", "d"], "error: into_license:", 65),
         ] {
             let r = try h.run(args, as: args[0] == "mine" ? "boss" : "rev")
-            #expect(r.status == 65 && r.stderr.hasPrefix(prefix) && r.stdout.isEmpty, "\(args): \(r.stderr)")
+            #expect(r.status == status && r.stderr.hasPrefix(prefix) && r.stdout.isEmpty, "\(args): \(r.stderr)")
         }
         // `calendar load FILE` as the issue names it: no --source needed (the file's name stands for it)
         let schedule = try writeCSV("day,kind,name\n2027-01-01,holiday,元旦（测试）\n")

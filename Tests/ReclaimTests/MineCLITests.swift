@@ -87,7 +87,7 @@ func addArguments(replacing option: String, with value: String?) -> [String] {
         (addArguments(replacing: "--name", with: " "), 65, "name"),
         (addArguments(replacing: "--region-code", with: nil) + ["--region-code", "abc"], 65, "region_code"),
         (addArguments + ["--as", ""], 65, "actor"),
-        (addArguments + ["--licensed-on", "2025-02-30"], 65, "licensed-on"),
+        (addArguments + ["--licensed-on", "2025-02-30"], 64, "licensed-on"),
         (addArguments + ["--licensed-on", "1985-12-31"], 65, "licensed_on"),
     ])
     func badInputChangesNothing(mode: CLIMode, input: ([String], Int32, String)) throws {
