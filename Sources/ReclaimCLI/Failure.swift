@@ -19,7 +19,17 @@ enum CLIFailure: Error {
         case .unavailable: self = .unavailable(error.description)
         case .unreadableInput: self = .noInput(error.description)
         case .internal: self = .internal(error.description)
-        default: self = .rejected(error.description)
+        default: self = .rejected(error.description + (error.remedy.map { " (\(Self.command(for: $0)))" } ?? ""))
+        }
+    }
+
+    /// The command that clears a refusal, in the CLI's words.
+    static func command(for remedy: Remedy) -> String {
+        switch remedy.action {
+        case .updateMine:
+            "reclaim mine update \(remedy.license) --\((remedy.field ?? "name").replacingOccurrences(of: "_", with: "-")) …"
+        case .reportOutput:
+            "reclaim output report \(remedy.license) \(remedy.year.map(String.init) ?? "YEAR") QUANTITY"
         }
     }
 

@@ -147,7 +147,10 @@ public final class HTTPBackend: ReclaimAPI {
         case 403: return ReclaimError(.forbidden, detail)
         case 404: return ReclaimError(.notFound, detail)
         case 409: return ReclaimError(.conflict, detail)
-        case 422: return ReclaimError(.ruleViolation, detail, unmet: problem?.unmet ?? [])
+        case 422:
+            var e = ReclaimError(.ruleViolation, detail, unmet: problem?.unmet ?? [])
+            e.remedy = problem?.remedy
+            return e
         case 502, 503, 504: return ReclaimError(.unavailable, detail)
         case 400..<500: return ReclaimError(.invalidInput, detail)
         default: return ReclaimError(.internal, "the service failed (\(status)): \(detail)")
@@ -619,4 +622,5 @@ struct ProblemDocument: Decodable {
     var status: Int?
     var detail: String?
     var unmet: [Unmet]?
+    var remedy: Remedy?
 }

@@ -19,6 +19,8 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     public var errors: [FieldError]
     /// A rule's unmet conditions, each named (closure acceptance).
     public var unmet: [Unmet] = []
+    /// The step that clears the refusal, when the rule knows one.
+    public var remedy: Remedy?
     /// For 405: the methods the path serves.
     public var allow: String?
 
@@ -78,6 +80,7 @@ public struct Problem: Error, HTTPResponseError, Sendable {
             var p = Problem(.unprocessableContent, type: "urn:reclaim:problem:rule-violation", title: "Refused by a rule",
                             detail: e.description, errors: fieldErrors)
             p.unmet = e.unmet
+            p.remedy = e.remedy
             return p
         case .unauthenticated:
             return Problem(.unauthorized, type: "urn:reclaim:problem:unauthenticated", title: "Unauthenticated",
@@ -101,13 +104,14 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         var detail: String
         var errors: [FieldError]?
         var unmet: [Unmet]?
+        var remedy: Remedy?
         var instance: String
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let body = Body(type: type, title: title, status: status.code, detail: detail,
                         errors: errors.isEmpty ? nil : errors, unmet: unmet.isEmpty ? nil : unmet,
-                        instance: request.uri.path)
+                        remedy: remedy, instance: request.uri.path)
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
         if let allow { headers[.allow] = allow }

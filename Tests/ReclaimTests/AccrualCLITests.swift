@@ -31,8 +31,13 @@ import Testing
         let show = try h.run(["accrual", "rules", "show", "ordos-2025"], as: "opA")
         #expect(show.stdout.contains("region:\n  (empty: the bureau's to set)\n"))
 
-        // A is an open-pit coal mine on grassland (sampleMine); its method detail is set first
+        // A is an open-pit coal mine on grassland (sampleMine); its method detail is set first, as the
+        // refusal says in the CLI's words (the rule speaks of the field, each entry point of its own step)
+        #expect(try h.run(["accrual", "assess", "A", "2026"], as: "li").stderr
+                == "error: method_detail: mine A has no method detail in the registry; set it first (reclaim mine update A --method-detail …)\n")
         #expect(try h.run(["mine", "update", "A", "--method-detail", "open-pit-layered"], as: "boss").status == 0)
+        #expect(try h.run(["accrual", "assess", "A", "2026"], as: "li").stderr
+                == "error: output: no output is reported for 2025 for mine A (reclaim output report A 2025 QUANTITY)\n")
         let misfit = try h.run(["mine", "update", "B", "--method-detail", "non-solid"], as: "boss")
         #expect(misfit.status == 65 && misfit.stderr.hasPrefix("error: method_detail: non-solid does not fit"), "\(misfit.stderr)")
 

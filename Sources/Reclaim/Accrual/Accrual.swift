@@ -297,12 +297,15 @@ public enum Accruals {
             let mineID: Int64 = try row.decode("id")
             let mine = try Mine(row: row)
             guard let detail = mine.methodDetail else {
-                throw ReclaimError(.ruleViolation, field: "method_detail",
-                                   "mine \(license) has no method detail; set it first (mine update \(license) --method-detail …)")
+                var e = ReclaimError(.ruleViolation, field: "method_detail",
+                                     "mine \(license) has no method detail in the registry; set it first")
+                e.remedy = Remedy(.updateMine, license: license, field: "method_detail")
+                throw e
             }
             guard let report = try OutputReports.current(mineID: mineID, license: license, year: year - 1, on: conn) else {
-                throw ReclaimError(.ruleViolation, field: "output",
-                                   "no output is reported for \(year - 1) for mine \(license) (output report \(license) \(year - 1) QUANTITY)")
+                var e = ReclaimError(.ruleViolation, field: "output", "no output is reported for \(year - 1) for mine \(license)")
+                e.remedy = Remedy(.reportOutput, license: license, year: year - 1)
+                throw e
             }
             let inputs = AccrualInputs(
                 year: year, mineralClass: mine.mineralClass, methodDetail: detail, landType: mine.landType,

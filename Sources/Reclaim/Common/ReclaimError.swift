@@ -36,6 +36,10 @@ public struct ReclaimError: Error, Sendable, Equatable, CustomStringConvertible 
     /// Every field refused, when a request had several wrong at once (the
     /// problem's `errors`); `field` names the first.
     public var fieldErrors: [FieldMessage] = []
+    /// What the user can do about it, for each entry point to word in its
+    /// own terms (the CLI names a command; the API a field); the message
+    /// itself speaks of fields only.
+    public var remedy: Remedy?
 
     public init(_ kind: Kind, field: String? = nil, _ message: String, unmet: [Unmet] = []) {
         self.kind = kind
@@ -77,6 +81,29 @@ public struct ReclaimError: Error, Sendable, Equatable, CustomStringConvertible 
             }
         }
         return ReclaimError(.internal, "an internal error occurred")
+    }
+}
+
+/// The next step that clears a refusal: the problem's `remedy` member, so
+/// the CLI gives the same hint in both of its modes.
+public struct Remedy: Sendable, Equatable, Codable {
+    public enum Action: String, Sendable, Codable {
+        /// Correct the mine's record (`field` names what to set).
+        case updateMine = "update-mine"
+        /// Report the year's output (产量).
+        case reportOutput = "report-output"
+    }
+
+    public var action: Action
+    public var license: String
+    public var field: String?
+    public var year: Int?
+
+    public init(_ action: Action, license: String, field: String? = nil, year: Int? = nil) {
+        self.action = action
+        self.license = license
+        self.field = field
+        self.year = year
     }
 }
 
