@@ -83,8 +83,7 @@ public final class DatabaseBackend: ReclaimAPI {
     }
 
     public func addMine(_ mine: NewMine) async throws -> Mine {
-        try check(MinePolicy.manage)
-        return try MineRegistry.add(mine, by: actor, on: connection)
+        try run(MineRegistry.Commands.add(mine))
     }
 
     public func mines() async throws -> [Mine] {
@@ -97,8 +96,7 @@ public final class DatabaseBackend: ReclaimAPI {
     }
 
     public func updateMine(_ license: String, _ change: MineUpdate) async throws -> MineUpdateResult {
-        try check(MinePolicy.manage)
-        return try MineRegistry.update(license, change, by: actor, on: connection)
+        try run(MineRegistry.Commands.update(license, change))
     }
 
     public func book(_ kind: EntryKind, on license: String, _ booking: Booking) async throws -> BookingResult {
@@ -110,8 +108,7 @@ public final class DatabaseBackend: ReclaimAPI {
     }
 
     public func recordMerger(from: String, into: String, approvedOn: CalendarDate, document: String) async throws -> Merger {
-        try check(MinePolicy.manage)
-        return try Mergers.record(from: from, into: into, approvedOn: approvedOn, document: document, by: actor, on: connection)
+        try run(MineRegistry.Commands.merge(from: from, into: into, approvedOn: approvedOn, document: document))
     }
 
     public func mergers() async throws -> [Merger] {
@@ -166,18 +163,15 @@ public final class DatabaseBackend: ReclaimAPI {
     }
 
     public func loadRuleSet(_ set: RuleSet) async throws -> RuleSet {
-        try check(AccrualPolicy.loadRules)
-        return try RuleSets.load(set, by: actor, on: connection)
+        try run(Accruals.Commands.loadRules(set))
     }
 
     public func reportOutput(_ license: String, year: Int, quantity: Quantity) async throws -> OutputReport {
-        try check(AccrualPolicy.reportOutput(try Identifier.license(license)))
-        return try OutputReports.report(license, year: year, quantity: quantity, by: actor, on: connection)
+        try run(Accruals.Commands.reportOutput(license, year: year, quantity: quantity))
     }
 
     public func assess(_ license: String, year: Int) async throws -> Assessment {
-        try check(AccrualPolicy.assess)
-        return try Accruals.assess(license, year: year, by: actor, on: connection)
+        try run(Accruals.Commands.assess(license, year: year))
     }
 
     public func assessment(_ license: String, year: Int) async throws -> Assessment {
@@ -194,8 +188,7 @@ public final class DatabaseBackend: ReclaimAPI {
     }
 
     public func submitPlan(_ license: String, _ document: PlanDocument) async throws -> PlanVersion {
-        try check(PlanPolicy.submit(try Identifier.license(license)))
-        return try Plans.submit(license, document, by: actor, on: connection)
+        try run(Plans.Commands.submit(license, document))
     }
 
     public func decidePlan(_ license: String, version: Int, _ action: PlanAction, reason: String?) async throws
@@ -214,8 +207,7 @@ public final class DatabaseBackend: ReclaimAPI {
     }
 
     public func draftAnnualPlan(_ license: String, year: Int, _ works: AnnualWorks) async throws -> AnnualPlan {
-        try check(AnnualPlanPolicy.act(try Identifier.license(license)))
-        return try AnnualPlans.draft(license, year: year, works, by: actor, on: connection)
+        try run(AnnualPlans.Commands.draft(license, year: year, works))
     }
 
     public func decideAnnualPlan(_ license: String, year: Int, _ action: AnnualPlanAction, reason: String?,
@@ -225,13 +217,11 @@ public final class DatabaseBackend: ReclaimAPI {
     }
 
     public func reviseAnnualPlan(_ license: String, year: Int, _ works: AnnualWorks) async throws -> AnnualPlan {
-        try check(AnnualPlanPolicy.act(try Identifier.license(license)))
-        return try AnnualPlans.revise(license, year: year, works, by: actor, on: connection)
+        try run(AnnualPlans.Commands.revise(license, year: year, works))
     }
 
     public func reportAnnualPlan(_ license: String, year: Int, file: Data) async throws -> AnnualPlan {
-        try check(AnnualPlanPolicy.act(try Identifier.license(license)))
-        return try AnnualPlans.report(license, year: year, file: file, by: actor, on: connection)
+        try run(AnnualPlans.Commands.report(license, year: year, file: file))
     }
 
     public func annualPlan(_ license: String, year: Int) async throws -> AnnualPlan {
@@ -294,8 +284,7 @@ public final class DatabaseBackend: ReclaimAPI {
     }
 
     public func setSetting(_ key: String, _ value: String) async throws -> Setting {
-        try check(SettingsPolicy.manage)
-        return try Settings.set(key, value, by: actor, on: connection)
+        try run(Settings.Commands.set(key, value))
     }
 
     public func releaseFund(_ license: String) async throws -> BookingResult {
@@ -303,13 +292,11 @@ public final class DatabaseBackend: ReclaimAPI {
     }
 
     public func addCalendarDay(_ day: CalendarDate, _ kind: CalendarDay.Kind, name: String?) async throws -> CalendarDay {
-        try check(ClosurePolicy.calendar)
-        return try WorkCalendar.add(day, kind, name: name, by: actor, on: connection)
+        try run(WorkCalendar.Commands.add(day, kind, name: name))
     }
 
     public func loadCalendar(_ days: [CalendarDay], source: String) async throws -> [Int] {
-        try check(ClosurePolicy.calendar)
-        return try WorkCalendar.load(days, source: source, by: actor, on: connection)
+        try run(WorkCalendar.Commands.load(days, source: source))
     }
 
     public func calendar(year: Int) async throws -> [CalendarDay] {
@@ -317,13 +304,11 @@ public final class DatabaseBackend: ReclaimAPI {
     }
 
     public func addLegacySite(_ site: NewSite) async throws -> LegacySite {
-        try check(LegacyPolicy.manage)
-        return try LegacySites.add(site, by: actor, on: connection)
+        try run(LegacySites.Commands.add(site))
     }
 
     public func importLegacySites(path: String) async throws -> Int {
-        try check(LegacyPolicy.manage)
-        return try LegacySites.importCSV(path: path, by: actor, on: connection)
+        try run(LegacySites.Commands.importCSV(path: path))
     }
 
     public func legacySite(_ code: String) async throws -> LegacySite {
@@ -337,31 +322,25 @@ public final class DatabaseBackend: ReclaimAPI {
     }
 
     public func openNotice(_ code: String, days: Int?, start: CalendarDate?) async throws -> LegacySite {
-        try check(LegacyPolicy.manage)
-        return try LegacySites.openNotice(code, days: days, start: start, by: actor, on: connection)
+        try run(LegacySites.Commands.openNotice(code, days: days, start: start))
     }
 
     public func objectToNotice(_ code: String, text: String) async throws -> LegacySite {
-        try check(LegacyPolicy.object)
-        return try LegacySites.objection(code, text: text, by: actor, on: connection)
+        try run(LegacySites.Commands.objection(code, text: text))
     }
 
     public func closeNotice(_ code: String, outcome: String, owner: String?) async throws -> LegacySite {
-        try check(LegacyPolicy.manage)
-        return try LegacySites.closeNotice(code, outcome: outcome, owner: owner, by: actor, on: connection)
+        try run(LegacySites.Commands.closeNotice(code, outcome: outcome, owner: owner))
     }
 
     public func addLegacyProject(name: String, approval: String, contractor: String, budget: [FundingSource: Money])
         async throws -> LegacyProject
     {
-        try check(LegacyPolicy.manage)
-        return try LegacyProjects.add(name: name, approval: approval, contractor: contractor, budget: budget, by: actor,
-                                      on: connection)
+        try run(LegacyProjects.Commands.add(name: name, approval: approval, contractor: contractor, budget: budget))
     }
 
     public func addProjectSite(_ id: Int64, code: String) async throws -> LegacyProject {
-        try check(LegacyPolicy.manage)
-        return try LegacyProjects.addSite(id, code: code, by: actor, on: connection)
+        try run(LegacyProjects.Commands.addSite(id, code: code))
     }
 
     public func stepLegacyProject(_ id: Int64, _ action: LegacyProjectAction, opinion: String?) async throws
@@ -383,15 +362,13 @@ public final class DatabaseBackend: ReclaimAPI {
     public func bookLegacy(_ kind: EntryKind, project: Int64, source: FundingSource, _ booking: Booking, work: String?)
         async throws -> BookingResult
     {
-        try check(FundPolicy.book)
-        return try LegacyProjects.book(kind, project: project, source: source, booking, work: work, by: actor, on: connection)
+        try run(LegacyProjects.Commands.book(kind, project: project, source: source, booking, work: work))
     }
 
     public func legacyProgress(_ id: Int64, code: String, area: Area, on date: CalendarDate, evidence: [String])
         async throws -> LegacyProject
     {
-        try check(LegacyPolicy.manage)
-        return try LegacyProjects.progress(id, code: code, area: area, on: date, evidence: evidence, by: actor, on: connection)
+        try run(LegacyProjects.Commands.progress(id, code: code, area: area, on: date, evidence: evidence))
     }
 
     public func fundReport(year: Int) async throws -> FundReport {

@@ -157,3 +157,16 @@ extension Request {
         return d
     }
 }
+
+extension Mutation {
+    /// Runs a domain command as the request's principal (its policy checked
+    /// there), in one transaction with the response stored for a retry.
+    func run<Output: Encodable>(_ command: Command<Output>, _ request: Request, context: AppContext, body: JSONBody?,
+                                status: HTTPResponse.Status = .ok) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let actor = try context.actor()
+        return try await run(request, context: context, body: body) { conn in
+            (status, try ReclaimJSON.encode(try command.run(as: principal, actor: actor, on: conn)))
+        }
+    }
+}

@@ -73,6 +73,13 @@ extension AppContext {
         return decoded
     }
 
+    /// The `{year}` path parameter: four digits in the one range (`Years`).
+    func year() throws -> Int {
+        do { return try Years.parse(try path("year")) } catch let e as ReclaimError {
+            throw Problem.badRequest(e.description, errors: [.init(field: "year", detail: e.message)])
+        }
+    }
+
     /// The `{license}` path parameter, decoded and normalised as every licence is.
     func license() throws -> String {
         try Identifier.license(try path("license"))

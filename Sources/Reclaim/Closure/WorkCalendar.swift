@@ -192,3 +192,17 @@ extension CalendarDate {
         return CalendarDate(year: y, month: m, day: d) ?? self
     }
 }
+
+extension WorkCalendar {
+    /// The calendar's upkeep as commands (`ClosurePolicy.calendar`).
+    public enum Commands {
+        public static func add(_ day: CalendarDate, _ kind: CalendarDay.Kind, name: String?) -> Command<CalendarDay> {
+            Command(ClosurePolicy.calendar) { actor, conn in try WorkCalendar.add(day, kind, name: name, by: actor, on: conn) }
+        }
+
+        /// A year's published schedule, all at once; the years it covers.
+        public static func load(_ days: [CalendarDay], source: String) -> Command<[Int]> {
+            Command(ClosurePolicy.calendar) { actor, conn in try WorkCalendar.load(days, source: source, by: actor, on: conn) }
+        }
+    }
+}

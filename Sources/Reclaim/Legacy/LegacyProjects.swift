@@ -262,15 +262,3 @@ public enum LegacyPolicy {
         LegacyProjects.workflow.policy(action, license: nil)
     }
 }
-
-extension LegacyProjects {
-    /// A project's steps as commands, each with its policy from the
-    /// workflow's table (`LegacyPolicy.step`): what every entry point runs.
-    public enum Commands {
-        public static func step(_ id: Int64, _ action: LegacyProjectAction, opinion: String? = nil) -> Command<LegacyProject> {
-            Command(LegacyPolicy.step(action)) { actor, conn in
-                try LegacyProjects.step(id, action, opinion: opinion, by: actor, on: conn)
-            }
-        }
-    }
-}

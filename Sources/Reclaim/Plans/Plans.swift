@@ -297,6 +297,13 @@ extension Plans {
     /// The decisions as commands, each with its policy from the workflow's
     /// table (`PlanPolicy.decide`): what every entry point runs.
     public enum Commands {
+        /// A plan (方案) or its new version, by the mine's operator.
+        public static func submit(_ license: String, _ document: PlanDocument) -> Command<PlanVersion> {
+            Command(PlanPolicy.submit((try? Identifier.license(license)) ?? license)) { actor, conn in
+                try Plans.submit(license, document, by: actor, on: conn)
+            }
+        }
+
         public static func decide(_ license: String, version: Int, _ action: PlanAction, reason: String?)
             -> Command<PlanVersion> {
             Command(PlanPolicy.decide(action, (try? Identifier.license(license)) ?? license)) { actor, conn in

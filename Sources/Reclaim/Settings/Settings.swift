@@ -91,3 +91,11 @@ extension Settings {
         public init(value: String) { self.value = value }
     }
 }
+
+extension Settings {
+    public enum Commands {
+        public static func set(_ key: String, _ value: String) -> Command<Setting> {
+            Command(SettingsPolicy.manage) { actor, conn in try Settings.set(key, value, by: actor, on: conn) }
+        }
+    }
+}

@@ -30,4 +30,11 @@ public struct Command<Output>: Sendable {
     public func runAsOwner(_ actor: Actor, on conn: Connection) throws -> Output {
         try body(actor, conn)
     }
+
+    /// The same action with its output turned into another shape (for an
+    /// entry point's answer); the policy is unchanged.
+    public func map<Other>(_ transform: @escaping @Sendable (Output) -> Other) -> Command<Other> {
+        let body = self.body
+        return Command<Other>(policy) { actor, conn in transform(try body(actor, conn)) }
+    }
 }

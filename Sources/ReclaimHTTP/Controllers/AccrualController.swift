@@ -32,52 +32,29 @@ struct AccrualController {
     }
 
     @Sendable func loadRuleSet(_ request: Request, _ context: AppContext) async throws -> Response {
-        try AccrualPolicy.loadRules.check(try context.requirePrincipal())
         let body = try await JSONBody.document(request, context: context)
-        let set = try RuleSet.parse(body.bytes)
-        let actor = try context.actor()
-        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            (.created, try ReclaimJSON.encode(try RuleSets.load(set, by: actor, on: conn)))
-        }
-    }
-
-    /// The `{year}` path parameter.
-    static func year(_ context: AppContext) throws -> Int {
-        let text = try context.path("year")
-        guard text.utf8.count == 4, let year = Int(text) else {
-            throw Problem.badRequest("year must be a year like 2025", errors: [.init(field: "year", detail: "must be a year like 2025")])
-        }
-        return year
+        return try await Mutation(pool: pool).run(Accruals.Commands.loadRules(try RuleSet.parse(body.bytes)), request,
+                                                  context: context, body: body, status: .created)
     }
 
     @Sendable func reportOutput(_ request: Request, _ context: AppContext) async throws -> Response {
-        let license = try context.license()
-        try AccrualPolicy.reportOutput(license).check(try context.requirePrincipal())
-        let year = try Self.year(context)
+        let (license, year) = (try context.license(), try context.year())
         let (body, r) = try await JSONBody.read(request, context: context, as: OutputReports.ReportRequest.self)
-        let quantity = try r.value()
-        let actor = try context.actor()
-        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            (.ok, try ReclaimJSON.encode(try OutputReports.report(license, year: year, quantity: quantity, by: actor,
-                                                                  on: conn)))
-        }
+        return try await Mutation(pool: pool).run(Accruals.Commands.reportOutput(license, year: year, quantity: try r.value()),
+                                                  request, context: context, body: body)
     }
 
     @Sendable func assess(_ request: Request, _ context: AppContext) async throws -> Response {
-        let license = try context.license()
-        try AccrualPolicy.assess.check(try context.requirePrincipal())
-        let year = try Self.year(context)
+        let (license, year) = (try context.license(), try context.year())
         let (body, _) = try await JSONBody.read(request, context: context, as: EmptyRequest.self)
-        let actor = try context.actor()
-        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            (.created, try ReclaimJSON.encode(try Accruals.assess(license, year: year, by: actor, on: conn)))
-        }
+        return try await Mutation(pool: pool).run(Accruals.Commands.assess(license, year: year), request, context: context,
+                                                  body: body, status: .created)
     }
 
     @Sendable func assessment(_ request: Request, _ context: AppContext) async throws -> Response {
         let license = try context.license()
         try MinePolicy.read(license).check(try context.requirePrincipal())
-        let year = try Self.year(context)
+        let year = try context.year()
         return try jsonResponse(try await pool.withConnection { try Accruals.assessment(license, year: year, on: $0) })
     }
 
@@ -90,16 +67,9 @@ struct AccrualController {
 
     @Sendable func shortfalls(_ request: Request, _ context: AppContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        var year = Bureau.today.year
-        if let text = request.uri.queryParameters[Substring("year")].map(String.init) {
-            guard text.utf8.count == 4, let y = Int(text) else {
-                throw Problem.badRequest("year must be a year like 2025", errors: [.init(field: "year", detail: "must be a year like 2025")])
-            }
-            year = y
-        }
+        let year = try AnnualPlanController.queryYear(request) ?? Bureau.today.year
         let only = MinePolicy.scope(for: principal)
-        let asked = year
-        let items = try await pool.withConnection { try Accruals.shortfalls(year: asked, only: only, on: $0) }
+        let items = try await pool.withConnection { try Accruals.shortfalls(year: year, only: only, on: $0) }
         return try jsonResponse(Page(items: items, nextCursor: nil))
     }
 }

@@ -58,40 +58,28 @@ struct AnnualPlanController {
     @Sendable func show(_ request: Request, _ context: AppContext) async throws -> Response {
         let license = try context.license()
         try MinePolicy.read(license).check(try context.requirePrincipal())
-        let year = try AccrualController.year(context)
+        let year = try context.year()
         return try jsonResponse(try await pool.withConnection { try AnnualPlans.find(license, year: year, on: $0) })
     }
 
     func works(revision: Bool, _ request: Request, _ context: AppContext) async throws -> Response {
-        let license = try context.license()
-        try AnnualPlanPolicy.act(license).check(try context.requirePrincipal())
-        let year = try AccrualController.year(context)
+        let (license, year) = (try context.license(), try context.year())
         let body = try await JSONBody.document(request, context: context)
         let works = try AnnualWorks.parse(body.bytes, year: year)
-        let actor = try context.actor()
-        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            let plan = revision ? try AnnualPlans.revise(license, year: year, works, by: actor, on: conn)
-                : try AnnualPlans.draft(license, year: year, works, by: actor, on: conn)
-            return (.ok, try ReclaimJSON.encode(plan))
-        }
+        let command = revision ? AnnualPlans.Commands.revise(license, year: year, works)
+            : AnnualPlans.Commands.draft(license, year: year, works)
+        return try await Mutation(pool: pool).run(command, request, context: context, body: body)
     }
 
     @Sendable func report(_ request: Request, _ context: AppContext) async throws -> Response {
-        let license = try context.license()
-        try AnnualPlanPolicy.act(license).check(try context.requirePrincipal())
-        let year = try AccrualController.year(context)
+        let (license, year) = (try context.license(), try context.year())
         let body = try await JSONBody.document(request, context: context)
-        let actor = try context.actor()
-        let file = body.bytes
-        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            (.ok, try ReclaimJSON.encode(try AnnualPlans.report(license, year: year, file: file, by: actor, on: conn)))
-        }
+        return try await Mutation(pool: pool).run(AnnualPlans.Commands.report(license, year: year, file: body.bytes), request,
+                                                  context: context, body: body)
     }
 
     func decide(_ action: AnnualPlanAction, _ request: Request, _ context: AppContext) async throws -> Response {
-        let license = try context.license()
-        let principal = try context.requirePrincipal()
-        let year = try AccrualController.year(context)
+        let (license, year) = (try context.license(), try context.year())
         let body: JSONBody
         var reason: String?
         var items: [String] = []
@@ -101,10 +89,7 @@ struct AnnualPlanController {
         } else {
             (body, reason) = try await PlanController.decision(action == .return, request, context)
         }
-        let command = AnnualPlans.Commands.decide(license, year: year, action, reason: reason, items: items)
-        let actor = try context.actor()
-        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            (.ok, try ReclaimJSON.encode(try command.run(as: principal, actor: actor, on: conn)))
-        }
+        return try await Mutation(pool: pool).run(AnnualPlans.Commands.decide(license, year: year, action, reason: reason, items: items),
+                                                  request, context: context, body: body)
     }
 }

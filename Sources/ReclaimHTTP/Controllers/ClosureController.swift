@@ -33,13 +33,9 @@ struct ClosureController {
 
     @Sendable func apply(_ request: Request, _ context: AppContext) async throws -> Response {
         let license = try context.license()
-        let principal = try context.requirePrincipal()
         let (body, a) = try await JSONBody.read(request, context: context, as: Closures.ApplyRequest.self)
-        let command = Closures.Commands.apply(license, evidence: a.evidence ?? [], note: a.note)
-        let actor = try context.actor()
-        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            (.created, try ReclaimJSON.encode(try command.run(as: principal, actor: actor, on: conn)))
-        }
+        return try await Mutation(pool: pool).run(Closures.Commands.apply(license, evidence: a.evidence ?? [], note: a.note),
+                                                  request, context: context, body: body, status: .created)
     }
 
     @Sendable func list(_ request: Request, _ context: AppContext) async throws -> Response {
@@ -73,74 +69,50 @@ struct ClosureController {
     }
 
     @Sendable func panel(_ request: Request, _ context: AppContext) async throws -> Response {
-        let principal = try context.requirePrincipal()
         let id = try Self.id(context)
         let (body, p) = try await JSONBody.read(request, context: context, as: Closures.PanelRequest.self)
-        let command = Closures.Commands.assignPanel(id, members: try p.names())
-        let actor = try context.actor()
-        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            (.ok, try ReclaimJSON.encode(try command.run(as: principal, actor: actor, on: conn)))
-        }
+        return try await Mutation(pool: pool).run(Closures.Commands.assignPanel(id, members: try p.names()), request,
+                                                  context: context, body: body)
     }
 
     @Sendable func visit(_ request: Request, _ context: AppContext) async throws -> Response {
-        let principal = try context.requirePrincipal()
         let id = try Self.id(context)
         let (body, v) = try await JSONBody.read(request, context: context, as: Closures.VisitRequest.self)
         let (date, checked) = try v.values()
         let command = Closures.Commands.recordVisit(id, date: date, participants: v.participants ?? [], checked: checked,
                                                     finding: v.finding)
-        let actor = try context.actor()
-        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            (.created, try ReclaimJSON.encode(try command.run(as: principal, actor: actor, on: conn)))
-        }
+        return try await Mutation(pool: pool).run(command, request, context: context, body: body, status: .created)
     }
 
     @Sendable func vote(_ request: Request, _ context: AppContext) async throws -> Response {
-        let principal = try context.requirePrincipal()
         let id = try Self.id(context)
         let (body, v) = try await JSONBody.read(request, context: context, as: Closures.VoteRequest.self)
-        let actor = try context.actor()
-        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            (.created, try ReclaimJSON.encode(try Closures.Commands.vote(id, pass: v.pass, opinion: v.opinion).run(as: principal, actor: actor, on: conn)))
-        }
+        return try await Mutation(pool: pool).run(Closures.Commands.vote(id, pass: v.pass, opinion: v.opinion), request,
+                                                  context: context, body: body, status: .created)
     }
 
     @Sendable func object(_ request: Request, _ context: AppContext) async throws -> Response {
-        let principal = try context.requirePrincipal()
         let id = try Self.id(context)
         let (body, o) = try await JSONBody.read(request, context: context, as: Closures.ObjectionRequest.self)
-        let (name, contact, text) = (o.name, o.contact, o.text)
-        let actor = try context.actor()
-        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            (.created, try ReclaimJSON.encode(try Closures.Commands.object(id, raisedBy: name, contact: contact, text: text)
-                                                  .run(as: principal, actor: actor, on: conn)))
-        }
+        return try await Mutation(pool: pool).run(Closures.Commands.object(id, raisedBy: o.name, contact: o.contact, text: o.text),
+                                                  request, context: context, body: body, status: .created)
     }
 
     @Sendable func resolve(_ request: Request, _ context: AppContext) async throws -> Response {
-        let principal = try context.requirePrincipal()
         let id = try Self.id(context)
         guard let objection = Int64(try context.path("objection")), objection > 0 else {
             throw Problem.badRequest("objection must be a number", errors: [.init(field: "objection", detail: "must be a number")])
         }
         let (body, o) = try await JSONBody.read(request, context: context, as: Closures.OutcomeRequest.self)
-        let actor = try context.actor()
-        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            (.created, try ReclaimJSON.encode(try Closures.Commands.resolve(id, objection: objection, upheld: o.upheld, reason: o.reason)
-                                                  .run(as: principal, actor: actor, on: conn)))
-        }
+        let command = Closures.Commands.resolve(id, objection: objection, upheld: o.upheld, reason: o.reason)
+        return try await Mutation(pool: pool).run(command, request, context: context, body: body, status: .created)
     }
 
     @Sendable func confirm(_ request: Request, _ context: AppContext) async throws -> Response {
-        let principal = try context.requirePrincipal()
         let id = try Self.id(context)
         let (body, c) = try await JSONBody.read(request, context: context, as: Closures.ConfirmRequest.self)
-        let number = c.number
-        let actor = try context.actor()
-        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            (.created, try ReclaimJSON.encode(try Closures.Commands.confirm(id, number: number).run(as: principal, actor: actor, on: conn)))
-        }
+        return try await Mutation(pool: pool).run(Closures.Commands.confirm(id, number: c.number), request, context: context,
+                                                  body: body, status: .created)
     }
 
     @Sendable func release(_ request: Request, _ context: AppContext) async throws -> Response {
@@ -166,23 +138,16 @@ struct ClosureController {
     }
 
     @Sendable func loadSchedule(_ request: Request, _ context: AppContext) async throws -> Response {
-        try ClosurePolicy.calendar.check(try context.requirePrincipal())
         let (body, s) = try await JSONBody.read(request, context: context, as: WorkCalendar.ScheduleRequest.self)
-        let days = try s.calendarDays()
-        let actor = try context.actor()
-        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            struct Loaded: Encodable { var years: [Int] }
-            return (.created, try ReclaimJSON.encode(Loaded(years: try WorkCalendar.load(days, source: s.source, by: actor, on: conn))))
-        }
+        let command = WorkCalendar.Commands.load(try s.calendarDays(), source: s.source)
+        struct Loaded: Encodable { var years: [Int] }
+        return try await Mutation(pool: pool).run(command.map { Loaded(years: $0) }, request, context: context, body: body,
+                                                  status: .created)
     }
 
     func addDay(_ kind: CalendarDay.Kind, _ request: Request, _ context: AppContext) async throws -> Response {
-        try ClosurePolicy.calendar.check(try context.requirePrincipal())
         let (body, d) = try await JSONBody.read(request, context: context, as: WorkCalendar.DayRequest.self)
-        let (day, name) = (try d.day(), d.name)
-        let actor = try context.actor()
-        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            (.created, try ReclaimJSON.encode(try WorkCalendar.add(day, kind, name: name, by: actor, on: conn)))
-        }
+        return try await Mutation(pool: pool).run(WorkCalendar.Commands.add(try d.day(), kind, name: d.name), request,
+                                                  context: context, body: body, status: .created)
     }
 }

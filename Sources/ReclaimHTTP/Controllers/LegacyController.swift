@@ -36,10 +36,6 @@ struct LegacyController {
         return id
     }
 
-    func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> (HTTPResponse.Status, Data) {
-        (status, try ReclaimJSON.encode(value))
-    }
-
     @Sendable func sites(_ request: Request, _ context: AppContext) async throws -> Response {
         try LegacyPolicy.read.check(try context.requirePrincipal())
         let state = request.uri.queryParameters[Substring("notice_state")].map(String.init)
@@ -54,18 +50,14 @@ struct LegacyController {
     }
 
     @Sendable func addSite(_ request: Request, _ context: AppContext) async throws -> Response {
-        try LegacyPolicy.manage.check(try context.requirePrincipal())
         let (body, b) = try await JSONBody.read(request, context: context, as: LegacySites.AddRequest.self)
-        let site = try b.site()
-        let actor = try context.actor()
-        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            try json(try LegacySites.add(site, by: actor, on: conn), status: .created)
-        }
+        return try await Mutation(pool: pool).run(LegacySites.Commands.add(try b.site()), request, context: context, body: body,
+                                                  status: .created)
     }
 
     /// A survey as `text/csv`, all or nothing.
     @Sendable func importSites(_ request: Request, _ context: AppContext) async throws -> Response {
-        try LegacyPolicy.manage.check(try context.requirePrincipal())
+        let principal = try context.requirePrincipal()
         let media = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         guard media == "text/csv" else { throw Problem.unsupportedMediaType("send the survey as text/csv") }
         var request = request
@@ -76,41 +68,31 @@ struct LegacyController {
         }
         defer { try? FileManager.default.removeItem(atPath: path) }
         let actor = try context.actor()
-        let added = try await pool.withConnection { try LegacySites.importCSV(path: path, by: actor, on: $0) }
+        let added = try await pool.withConnection {
+            try LegacySites.Commands.importCSV(path: path).run(as: principal, actor: actor, on: $0)
+        }
         return try jsonResponse(["added": added], status: .created)
     }
 
     @Sendable func openNotice(_ request: Request, _ context: AppContext) async throws -> Response {
-        try LegacyPolicy.manage.check(try context.requirePrincipal())
         let code = try context.path("code")
         let (body, n) = try await JSONBody.read(request, context: context, as: LegacySites.NoticeRequest.self)
-        let start = try n.startDay()
-        let actor = try context.actor()
-        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            try json(try LegacySites.openNotice(code, days: n.days, start: start, by: actor, on: conn), status: .created)
-        }
+        return try await Mutation(pool: pool).run(LegacySites.Commands.openNotice(code, days: n.days, start: try n.startDay()),
+                                                  request, context: context, body: body, status: .created)
     }
 
     @Sendable func objection(_ request: Request, _ context: AppContext) async throws -> Response {
-        try LegacyPolicy.object.check(try context.requirePrincipal())
         let code = try context.path("code")
         let (body, o) = try await JSONBody.read(request, context: context, as: LegacySites.ObjectionRequest.self)
-        let text = o.text
-        let actor = try context.actor()
-        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            try json(try LegacySites.objection(code, text: text, by: actor, on: conn), status: .created)
-        }
+        return try await Mutation(pool: pool).run(LegacySites.Commands.objection(code, text: o.text), request, context: context,
+                                                  body: body, status: .created)
     }
 
     @Sendable func closeNotice(_ request: Request, _ context: AppContext) async throws -> Response {
-        try LegacyPolicy.manage.check(try context.requirePrincipal())
         let code = try context.path("code")
         let (body, c) = try await JSONBody.read(request, context: context, as: LegacySites.CloseNoticeRequest.self)
-        let (outcome, owner) = (c.outcome, c.owner)
-        let actor = try context.actor()
-        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            try json(try LegacySites.closeNotice(code, outcome: outcome, owner: owner, by: actor, on: conn))
-        }
+        return try await Mutation(pool: pool).run(LegacySites.Commands.closeNotice(code, outcome: c.outcome, owner: c.owner),
+                                                  request, context: context, body: body)
     }
 
     @Sendable func projects(_ request: Request, _ context: AppContext) async throws -> Response {
@@ -126,30 +108,20 @@ struct LegacyController {
     }
 
     @Sendable func addProject(_ request: Request, _ context: AppContext) async throws -> Response {
-        try LegacyPolicy.manage.check(try context.requirePrincipal())
         let (body, p) = try await JSONBody.read(request, context: context, as: LegacyProjects.AddRequest.self)
-        let budget = try p.plannedBudget()
-        let actor = try context.actor()
-        let planned = budget
-        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            try json(try LegacyProjects.add(name: p.name, approval: p.approval, contractor: p.contractor, budget: planned,
-                                            by: actor, on: conn), status: .created)
-        }
+        let command = LegacyProjects.Commands.add(name: p.name, approval: p.approval, contractor: p.contractor,
+                                                  budget: try p.plannedBudget())
+        return try await Mutation(pool: pool).run(command, request, context: context, body: body, status: .created)
     }
 
     @Sendable func addProjectSite(_ request: Request, _ context: AppContext) async throws -> Response {
-        try LegacyPolicy.manage.check(try context.requirePrincipal())
         let id = try Self.id(context)
         let (body, r) = try await JSONBody.read(request, context: context, as: LegacyProjects.SiteRequest.self)
-        let code = r.code
-        let actor = try context.actor()
-        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            try json(try LegacyProjects.addSite(id, code: code, by: actor, on: conn))
-        }
+        return try await Mutation(pool: pool).run(LegacyProjects.Commands.addSite(id, code: r.code), request, context: context,
+                                                  body: body)
     }
 
     func step(_ action: LegacyProjectAction, _ request: Request, _ context: AppContext) async throws -> Response {
-        let principal = try context.requirePrincipal()
         let id = try Self.id(context)
         let body: JSONBody
         var opinion: String?
@@ -159,15 +131,12 @@ struct LegacyController {
         } else {
             (body, _) = try await JSONBody.read(request, context: context, as: EmptyRequest.self)
         }
-        let command = LegacyProjects.Commands.step(id, action, opinion: opinion)
-        let actor = try context.actor()
-        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            try json(try command.run(as: principal, actor: actor, on: conn))
-        }
+        return try await Mutation(pool: pool).run(LegacyProjects.Commands.step(id, action, opinion: opinion), request,
+                                                  context: context, body: body)
     }
 
     func book(_ kind: EntryKind, _ request: Request, _ context: AppContext) async throws -> Response {
-        try FundPolicy.book.check(try context.requirePrincipal())
+        let principal = try context.requirePrincipal()
         let id = try Self.id(context)
         let key = try idempotencyKey(request)
         let (source, booking, work): (FundingSource, Booking, String?)
@@ -178,24 +147,19 @@ struct LegacyController {
             let (_, p) = try await JSONBody.read(request, context: context, as: LegacyProjects.PaymentRequest.self)
             ((source, booking), work) = (try p.values(idempotencyKey: key), p.work)
         }
+        let command = LegacyProjects.Commands.book(kind, project: id, source: source, booking, work: work)
         let actor = try context.actor()
-        let result = try await pool.withConnection {
-            try LegacyProjects.book(kind, project: id, source: source, booking, work: work, by: actor, on: $0)
-        }
+        let result = try await pool.withConnection { try command.run(as: principal, actor: actor, on: $0) }
         var response = try jsonResponse(result.entry, status: .created)
         if result.replayed { response.headers[.idempotentReplayed] = "true" }
         return response
     }
 
     @Sendable func progress(_ request: Request, _ context: AppContext) async throws -> Response {
-        try LegacyPolicy.manage.check(try context.requirePrincipal())
         let id = try Self.id(context)
         let (body, p) = try await JSONBody.read(request, context: context, as: LegacyProjects.ProgressRequest.self)
         let (area, date) = try p.values()
-        let actor = try context.actor()
-        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            try json(try LegacyProjects.progress(id, code: p.site, area: area, on: date, evidence: p.evidence ?? [],
-                                                 by: actor, on: conn), status: .created)
-        }
+        let command = LegacyProjects.Commands.progress(id, code: p.site, area: area, on: date, evidence: p.evidence ?? [])
+        return try await Mutation(pool: pool).run(command, request, context: context, body: body, status: .created)
     }
 }

@@ -23,14 +23,10 @@ struct MineController {
     }
 
     @Sendable func merge(_ request: Request, _ context: AppContext) async throws -> Response {
-        try MinePolicy.manage.check(try context.requirePrincipal())
         let (body, m) = try await JSONBody.read(request, context: context, as: Mergers.RecordRequest.self)
-        let approved = try m.approvalDate()
-        let actor = try context.actor()
-        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            (.created, try ReclaimJSON.encode(try Mergers.record(from: m.fromLicense, into: m.intoLicense, approvedOn: approved, document: m.document,
-                                                                 by: actor, on: conn)))
-        }
+        let command = MineRegistry.Commands.merge(from: m.fromLicense, into: m.intoLicense, approvedOn: try m.approvalDate(),
+                                                  document: m.document)
+        return try await Mutation(pool: pool).run(command, request, context: context, body: body, status: .created)
     }
 
     @Sendable func list(_ request: Request, _ context: AppContext) async throws -> Response {
@@ -51,23 +47,15 @@ struct MineController {
     }
 
     @Sendable func create(_ request: Request, _ context: AppContext) async throws -> Response {
-        try MinePolicy.manage.check(try context.requirePrincipal())
         let (body, m) = try await JSONBody.read(request, context: context, as: MineRegistry.AddRequest.self)
-        let new = try m.mine()
-        let actor = try context.actor()
-        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            (.created, try ReclaimJSON.encode(try MineRegistry.add(new, by: actor, on: conn)))
-        }
+        return try await Mutation(pool: pool).run(MineRegistry.Commands.add(try m.mine()), request, context: context, body: body,
+                                                  status: .created)
     }
 
     @Sendable func update(_ request: Request, _ context: AppContext) async throws -> Response {
-        try MinePolicy.manage.check(try context.requirePrincipal())
         let license = try context.license()
         let (body, u) = try await JSONBody.read(request, context: context, as: MineRegistry.UpdateRequest.self)
-        let change = try u.change()
-        let actor = try context.actor()
-        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            (.ok, try ReclaimJSON.encode(try MineRegistry.update(license, change, by: actor, on: conn)))
-        }
+        return try await Mutation(pool: pool).run(MineRegistry.Commands.update(license, try u.change()), request, context: context,
+                                                  body: body)
     }
 }

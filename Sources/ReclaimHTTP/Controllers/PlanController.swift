@@ -47,13 +47,9 @@ struct PlanController {
 
     @Sendable func submit(_ request: Request, _ context: AppContext) async throws -> Response {
         let license = try context.license()
-        try PlanPolicy.submit(license).check(try context.requirePrincipal())
         let body = try await JSONBody.document(request, context: context)
-        let document = try PlanDocument.parse(body.bytes)
-        let actor = try context.actor()
-        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            (.created, try ReclaimJSON.encode(try Plans.submit(license, document, by: actor, on: conn)))
-        }
+        return try await Mutation(pool: pool).run(Plans.Commands.submit(license, try PlanDocument.parse(body.bytes)), request,
+                                                  context: context, body: body, status: .created)
     }
 
     /// `{version}`: a version number, or `current`.
@@ -76,16 +72,12 @@ struct PlanController {
 
     func decide(_ action: PlanAction, _ request: Request, _ context: AppContext) async throws -> Response {
         let license = try context.license()
-        let principal = try context.requirePrincipal()
         guard let version = try Self.version(context) else {
             throw Problem.badRequest("name the version to decide", errors: [.init(field: "version", detail: "must be a version number")])
         }
         let (body, reason) = try await Self.decision(action == .return, request, context)
-        let actor = try context.actor()
-        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            (.ok, try ReclaimJSON.encode(try Plans.Commands.decide(license, version: version, action, reason: reason)
-                                            .run(as: principal, actor: actor, on: conn)))
-        }
+        return try await Mutation(pool: pool).run(Plans.Commands.decide(license, version: version, action, reason: reason), request,
+                                                  context: context, body: body)
     }
 
     /// A review's body: the reason of a return, nothing for the other decisions.

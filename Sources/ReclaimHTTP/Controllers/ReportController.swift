@@ -48,7 +48,7 @@ struct ReportController {
         routes.api(.get, "/reports/disclosure/{license}/{year}") { request, context in
             let license = try context.license()
             try ReportPolicy.disclosure(license).check(try context.requirePrincipal())
-            let year = try AccrualController.year(context)
+            let year = try context.year()
             if Self.accepts(request, "text/html") {
                 let (lang, unit) = try Self.presentation(request)
                 let report = try await reads.pool(for: context.principal?.name).withConnection {

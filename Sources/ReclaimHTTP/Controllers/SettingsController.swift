@@ -19,13 +19,8 @@ struct SettingsController {
     }
 
     @Sendable func set(_ request: Request, _ context: AppContext) async throws -> Response {
-        try SettingsPolicy.manage.check(try context.requirePrincipal())
         let key = try context.path("key")
         let (body, r) = try await JSONBody.read(request, context: context, as: Settings.SetRequest.self)
-        let value = r.value
-        let actor = try context.actor()
-        return try await Mutation(pool: pool).run(request, context: context, body: body) { conn in
-            (.ok, try ReclaimJSON.encode(try Settings.set(key, value, by: actor, on: conn)))
-        }
+        return try await Mutation(pool: pool).run(Settings.Commands.set(key, r.value), request, context: context, body: body)
     }
 }

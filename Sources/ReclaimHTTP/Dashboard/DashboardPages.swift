@@ -28,8 +28,7 @@ extension DashboardController {
         let session = try context.requireSession()
         let license = try context.license()
         try AnnualPlanPolicy.act(license).check(session.principal)
-        let year = try AccrualController.year(context)
-        try Years.check(year)
+        let year = try context.year()
         return (session, license, year)
     }
 
@@ -88,14 +87,17 @@ extension DashboardController {
         }
         let submit = form["op"] == "submit"
         let document = ["works": rows.map(\.document)]
-        let actor = try session.principal.actor(requestID: context.id)
+        let (principal, actor) = (session.principal, try session.principal.actor(requestID: context.id))
         do {
             let data = try JSONSerialization.data(withJSONObject: document)
             let works = try AnnualWorks.parse(data, year: year)
             try await db { conn in
+                // saving and submitting are one action, as the operator pressed one button
                 try conn.transactionally { conn in
-                    _ = try AnnualPlans.draft(license, year: year, works, by: actor, on: conn)
-                    if submit { _ = try AnnualPlans.decide(license, year: year, .submit, by: actor, on: conn) }
+                    _ = try AnnualPlans.Commands.draft(license, year: year, works).run(as: principal, actor: actor, on: conn)
+                    if submit {
+                        _ = try AnnualPlans.Commands.decide(license, year: year, .submit).run(as: principal, actor: actor, on: conn)
+                    }
                 }
             }
             return pages.redirect("/annual/\(Show.segment(license))/\(year)?\(submit ? "submitted" : "saved")=1")
@@ -150,10 +152,10 @@ extension DashboardController {
             if !evidence.isEmpty { line["evidence"] = evidence }
             return line
         }
-        let actor = try session.principal.actor(requestID: context.id)
+        let (principal, actor) = (session.principal, try session.principal.actor(requestID: context.id))
         do {
             let data = try JSONSerialization.data(withJSONObject: ["works": lines])
-            _ = try await db { try AnnualPlans.report(license, year: year, file: data, by: actor, on: $0) }
+            _ = try await db { try AnnualPlans.Commands.report(license, year: year, file: data).run(as: principal, actor: actor, on: $0) }
             return pages.redirect("/annual/\(Show.segment(license))/\(year)?reported=1")
         } catch let e as ReclaimError where e.kind != .unavailable && e.kind != .internal && e.kind != .forbidden {
             var errors: [String: String] = ["works": Pages.explain(e, context.language)]

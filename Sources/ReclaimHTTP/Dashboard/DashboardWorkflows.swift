@@ -89,7 +89,7 @@ extension DashboardController {
         let form = try await Form.read(request, context)
         let session = try context.requireSession(form)
         let license = try context.license()
-        let year = try AccrualController.year(context)
+        let year = try context.year()
         guard let action = AnnualPlanAction(rawValue: form["decision"] ?? ""), [.approve, .return, .accept, .fail].contains(action) else {
             throw ReclaimError.invalid("decision", "must be approve, return, accept or fail")
         }
