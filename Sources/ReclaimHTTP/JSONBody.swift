@@ -42,4 +42,13 @@ struct JSONBody {
         let canonical = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? data
         return JSONBody(bytes: data, canonical: canonical)
     }
+
+    /// A review decision's body: the reason of a return, nothing for the others.
+    static func decision(returning: Bool, _ request: Request, context: AppContext) async throws -> (JSONBody, String?) {
+        if returning {
+            let (body, r) = try await read(request, context: context, as: ReturnRequest.self)
+            return (body, r.reason)
+        }
+        return (try await read(request, context: context, as: EmptyRequest.self).0, nil)
+    }
 }

@@ -1,3 +1,4 @@
+public import Foundation
 public import PQKit
 
 extension FundLedger {
@@ -33,4 +34,122 @@ extension FundLedger {
             Command(FundPolicy.book) { actor, conn in try FundLedger.release(license, by: actor, on: conn) }
         }
     }
+}
+
+/// The fund's request bodies, as the API takes them and `HTTPBackend` sends
+/// them. Amounts and dates travel as text and are parsed exactly here.
+extension FundLedger {
+    /// A deposit (入账) or a deposit's conversion: POST
+    /// /mines/{license}/fund/deposits and …/deposit-conversions.
+    public struct DepositRequest: APIRequest, BookingFields {
+        public var amount: String
+        public var valueDate: String?
+        public var reference: String?
+        public var memo: String?
+
+        public enum CodingKeys: String, CodingKey, CaseIterable {
+            case amount, valueDate = "value_date", reference, memo
+        }
+        public static var nullable: Set<String> { ["value_date", "reference", "memo"] }
+
+        public init(_ b: Booking) {
+            (amount, valueDate, reference, memo) = (b.amount.description, b.valueDate?.description, b.reference, b.memo)
+        }
+    }
+
+    /// A withdrawal for the works of an annual plan (支取): POST /mines/{license}/fund/withdrawals.
+    public struct WithdrawalRequest: APIRequest, BookingFields {
+        public var amount: String
+        public var valueDate: String?
+        public var reference: String?
+        public var memo: String?
+        /// The annual plan (年度治理计划书) it pays for; its absence is the rule's refusal, not the parser's.
+        public var annualPlanYear: Int?
+
+        public enum CodingKeys: String, CodingKey, CaseIterable {
+            case amount, valueDate = "value_date", reference, memo, annualPlanYear = "annual_plan_year"
+        }
+        public static var nullable: Set<String> { ["value_date", "reference", "memo", "annual_plan_year"] }
+
+        public init(_ b: Booking) {
+            (amount, valueDate, reference, memo) = (b.amount.description, b.valueDate?.description, b.reference, b.memo)
+            annualPlanYear = b.annualPlanYear
+        }
+
+        public func booking(idempotencyKey: String?) throws -> Booking {
+            var b = try fields(idempotencyKey: idempotencyKey)
+            b.annualPlanYear = annualPlanYear
+            return b
+        }
+    }
+
+    /// Money moved between two mines' funds for their merger (整合重组): POST /fund/transfers.
+    public struct TransferRequest: APIRequest, BookingFields {
+        public var fromLicense: String
+        public var toLicense: String
+        public var mergerID: Int64?
+        public var amount: String
+        public var valueDate: String?
+        public var reference: String?
+        public var memo: String?
+
+        public enum CodingKeys: String, CodingKey, CaseIterable {
+            case fromLicense = "from_license", toLicense = "to_license", mergerID = "merger_id"
+            case amount, valueDate = "value_date", reference, memo
+        }
+        public static var nullable: Set<String> { ["value_date", "reference", "memo"] }
+
+        public init(from: String, to: String, merger: Int64, _ b: Booking) {
+            (fromLicense, toLicense, mergerID) = (from, to, merger)
+            (amount, valueDate, reference, memo) = (b.amount.description, b.valueDate?.description, b.reference, b.memo)
+        }
+
+        /// The merger it is made for: a transfer without one is refused here.
+        public func merger() throws -> Int64 {
+            guard let mergerID else {
+                throw ReclaimError.invalid("merger_id", "a transfer names the merger (整合重组) of the two mines")
+            }
+            return mergerID
+        }
+    }
+
+    /// A reversal of an entry (冲正): POST /fund/entries/{id}/reversal.
+    public struct ReversalRequest: APIRequest {
+        public var reason: String
+        public var valueDate: String?
+
+        public enum CodingKeys: String, CodingKey, CaseIterable { case reason, valueDate = "value_date" }
+        public static var nullable: Set<String> { ["value_date"] }
+
+        public init(reason: String, valueDate: CalendarDate?) {
+            self.reason = reason
+            self.valueDate = valueDate?.description
+        }
+
+        public func date() throws -> CalendarDate? {
+            try valueDate.map { try FundLedger.parseDate($0, field: "value_date") }
+        }
+    }
+}
+
+/// The fields every booking request shares.
+public protocol BookingFields {
+    var amount: String { get }
+    var valueDate: String? { get }
+    var reference: String? { get }
+    var memo: String? { get }
+}
+
+extension BookingFields {
+    /// The booking these fields describe, every malformed field named at once.
+    public func fields(idempotencyKey: String?) throws -> Booking {
+        var check = FieldCheck()
+        let amount = check.parse("amount", amount) { try Money.parse($0) }
+        let valueDate = check.parse("value_date", valueDate) { try FundLedger.parseDate($0, field: "value_date") }
+        try check.finish()
+        guard let amount else { throw ReclaimError.invalid("amount", "is required") }
+        return Booking(amount: amount, valueDate: valueDate, reference: reference, memo: memo, idempotencyKey: idempotencyKey)
+    }
+
+    public func booking(idempotencyKey: String?) throws -> Booking { try fields(idempotencyKey: idempotencyKey) }
 }

@@ -87,7 +87,7 @@ struct AnnualPlanController {
             let (b, f) = try await JSONBody.read(request, context: context, as: AnnualPlans.FailureRequest.self)
             (body, items) = (b, f.items ?? [])
         } else {
-            (body, reason) = try await PlanController.decision(action == .return, request, context)
+            (body, reason) = try await JSONBody.decision(returning: action == .return, request, context: context)
         }
         return try await Mutation(pool: pool).run(AnnualPlans.Commands.decide(license, year: year, action, reason: reason, items: items),
                                                   request, context: context, body: body)

@@ -75,17 +75,8 @@ struct PlanController {
         guard let version = try Self.version(context) else {
             throw Problem.badRequest("name the version to decide", errors: [.init(field: "version", detail: "must be a version number")])
         }
-        let (body, reason) = try await Self.decision(action == .return, request, context)
+        let (body, reason) = try await JSONBody.decision(returning: action == .return, request, context: context)
         return try await Mutation(pool: pool).run(Plans.Commands.decide(license, version: version, action, reason: reason), request,
                                                   context: context, body: body)
-    }
-
-    /// A review's body: the reason of a return, nothing for the other decisions.
-    static func decision(_ returning: Bool, _ request: Request, _ context: AppContext) async throws -> (JSONBody, String?) {
-        if returning {
-            let (body, r) = try await JSONBody.read(request, context: context, as: ReturnRequest.self)
-            return (body, r.reason)
-        }
-        return (try await JSONBody.read(request, context: context, as: EmptyRequest.self).0, nil)
     }
 }
