@@ -279,18 +279,27 @@ struct FundCommand: AsyncParsableCommand {
             abstract: "Record every account's head and print the digest to publish (verify --checkpoint checks it).")
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var actor: ActorOptions
+        @Option(help: "Also write the checkpoint as a document to publish (JSON with its own SHA-256): this file.")
+        var publish: String?
         @Option(help: "Output format.") var format: DetailFormat = .table
 
         func run() throws {
             try reportingFailures {
                 let (who, conn) = try actor.connect(database, for: FundPolicy.checkpoint)
                 let checkpoint = try FundLedger.checkpoint(by: who, on: conn)
+                if let publish {
+                    let document = try ReclaimJSON.encode(try PublishedCheckpoint(checkpoint), pretty: true) + Data("\n".utf8)
+                    guard FileManager.default.createFile(atPath: publish, contents: document) else {
+                        throw ReclaimError(.unreadableInput, field: "publish", "cannot write \(publish) (the checkpoint \(checkpoint.digest) is recorded)")
+                    }
+                }
                 switch format {
                 case .json: try Output.json(checkpoint)
                 case .table:
                     Output.write("\(checkpoint.digest)\n")
                     FileHandle.standardError.write(Data(
-                        "checkpoint \(checkpoint.id) of \(checkpoint.accounts) accounts; publish this digest, then check it with: reclaim fund verify --checkpoint \(checkpoint.digest)\n".utf8))
+                        ("checkpoint \(checkpoint.id) of \(checkpoint.accounts) accounts and \(checkpoint.auditChains) audit chains; "
+                         + "publish \(publish ?? "this digest"), then check it with: reclaim fund verify --checkpoint \(publish ?? checkpoint.digest)\n").utf8))
                 }
             }
         }
@@ -300,7 +309,8 @@ struct FundCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Recompute every hash of the ledger and the audit trail, and check every chain and balance.")
         @OptionGroup var database: DatabaseOptions
-        @Option(help: "A published checkpoint digest: also prove the ledger still extends it.") var checkpoint: String?
+        @Option(help: "A published checkpoint, its digest or its file (fund checkpoint --publish): also prove the ledger and the audit trail still extend it.")
+        var checkpoint: String?
         @Flag(help: "With --checkpoint: check only what came after it (a fast daily check).") var incremental = false
         @Option(help: "Output format.") var format: DetailFormat = .table
 
@@ -312,8 +322,9 @@ struct FundCommand: AsyncParsableCommand {
 
         func run() throws {
             try reportingFailures {
+                let digest = try checkpoint.map(PublishedCheckpoint.digest(named:))
                 let conn = try database.connect()
-                let report = try FundLedger.verify(on: conn, checkpoint: checkpoint, incremental: incremental)
+                let report = try FundLedger.verify(on: conn, checkpoint: digest, incremental: incremental)
                 switch format {
                 case .json: try Output.json(report)
                 case .table:
@@ -330,7 +341,7 @@ struct FundCommand: AsyncParsableCommand {
                     }
                     if report.isIntact {
                         Output.write("ledger and audit trail intact\n")
-                        if let checkpoint { Output.write("the ledger extends checkpoint \(checkpoint.lowercased())\n") }
+                        if let digest { Output.write("the ledger extends checkpoint \(digest)\n") }
                     }
                 }
                 if !report.isIntact {

@@ -81,6 +81,18 @@ import Testing
                                      body: body(#"{"amount":"1","memo":{"a":1,"a":2}}"#)).problem(.badRequest)
             #expect(try await client.execute(uri: "/v1/mines/A/fund/deposits", method: .post, headers: s.headers("li"),
                                              body: body(#"{"amount":"1","memo":"amount amount"}"#)).status == .created)
+            // JSON is UTF-8 only (RFC 8259): the same repeated key in UTF-16 or UTF-32, with or without a byte-order
+            // mark, would be read by Foundation's parser (which guesses the encoding) past a check made on UTF-8
+            let twice = #"{"amount":"0.01","amount":"7777.00"}"#
+            for encoding: String.Encoding in [.utf16LittleEndian, .utf16BigEndian, .utf16, .utf32LittleEndian, .utf32BigEndian, .utf32] {
+                let bytes = try #require(twice.data(using: encoding))
+                let p = try await client.execute(uri: "/v1/mines/A/fund/deposits", method: .post, headers: s.headers("li"),
+                                                 body: ByteBuffer(bytes: bytes)).problem(.badRequest)
+                #expect((p["detail"] as? String)?.contains("UTF-8") == true, "\(encoding): \(p)")
+            }
+            let bom = Data([0xEF, 0xBB, 0xBF]) + Data(#"{"amount":"5"}"#.utf8)
+            try await client.execute(uri: "/v1/mines/A/fund/deposits", method: .post, headers: s.headers("li"),
+                                     body: ByteBuffer(bytes: bom)).problem(.badRequest)
         }
         #expect(try s.count("SELECT count(*) FROM ledger_entries") == 1)
         try await s.pool.shutdown()

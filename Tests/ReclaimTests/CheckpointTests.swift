@@ -115,7 +115,9 @@ import Testing
     @Test func editedHeadsOrAnUnknownDigestAreRefused() throws {
         let (db, conn, digest) = try ledgerWithCheckpoint()
         #expect(try CLI.run(["fund", "verify", "--checkpoint", String(repeating: "ab", count: 32)], database: db).status == 65)
-        #expect(try CLI.run(["fund", "verify", "--checkpoint", "not-hex"], database: db).status == 65)
+        // neither a digest nor a file that can be read: the file is missing (66), named
+        let missing = try CLI.run(["fund", "verify", "--checkpoint", "not-hex"], database: db)
+        #expect(missing.status == 66 && missing.stderr.hasPrefix("error: checkpoint:"), "\(missing.stderr)")
         #expect(try CLI.run(["fund", "verify", "--incremental"], database: db).status == 64)
         try conn.simple("""
             ALTER TABLE ledger_checkpoint_heads DISABLE TRIGGER USER;

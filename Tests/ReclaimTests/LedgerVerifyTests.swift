@@ -186,7 +186,7 @@ import Testing
             INSERT INTO audit_log (at, actor, action, target, input_digest, seq, prev_hash, hash)
             SELECT TIMESTAMPTZ '2020-01-01', 'fin1', 'fund.withdrawal', 'mine:A', '\\x00', h.seq + 1, h.last_hash,
                    sha256(h.last_hash || audit_content(h.seq + 1, TIMESTAMPTZ '2020-01-01', 'fin1', NULL,
-                                                       'fund.withdrawal', 'mine:A', NULL, '\\x00', NULL))
+                                                       'fund.withdrawal', 'mine:A', NULL, '\\x00', NULL, NULL, NULL))
             FROM h
             """)
         let problems = try auditProblems(conn)

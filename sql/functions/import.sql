@@ -102,6 +102,10 @@ BEGIN
     ORDER BY 1;
     IF FOUND OR p_dry_run THEN RETURN; END IF;
 
+    -- The entries booked, by mine, for the import's audit records (each
+    -- names its mine's last entry and how many: FundImport.swift).
+    CREATE TEMP TABLE IF NOT EXISTS fund_import_booked (entry_id bigint, license text) ON COMMIT DROP;
+    TRUNCATE fund_import_booked;
     -- Entry ids in file order, each entry's hash, then entries and postings
     -- in one statement (the postings trigger runs at its end and sees both).
     WITH plan AS MATERIALIZED (
@@ -116,6 +120,8 @@ BEGIN
         SELECT p.entry_id, p.kind, p.value_date, v_booked, p.amount, p.reference, p.memo, p_actor,
                p.idempotency_key, p.digest, p.entry_hash, 3, CASE WHEN p.kind = 'withdrawal' THEN p.plan_id END
         FROM plan p ORDER BY p.entry_id
+    ), booked AS (
+        INSERT INTO fund_import_booked (entry_id, license) SELECT p.entry_id, p.license FROM plan p
     ), legs AS (
         SELECT p.entry_id, p.fund_id AS account_id, p.value_date, p.entry_hash,
                CASE WHEN p.kind = 'deposit' THEN p.amount ELSE -p.amount END AS amount

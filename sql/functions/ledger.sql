@@ -630,7 +630,8 @@ BEGIN
         RETURN QUERY SELECT * FROM ledger_entry_rows(v_booked.entry_id, true);
         RETURN;
     END IF;
-    PERFORM audit_append(p_actor, p_role, 'fund.' || p_kind, 'mine:' || p_license, p_request_id, p_audit_input);
+    PERFORM audit_append(p_actor, p_role, 'fund.' || p_kind, 'mine:' || p_license, p_request_id, p_audit_input,
+                         v_booked.entry_id, 1);
     -- the rows ledger_entry_rows would read back, debit first
     RETURN QUERY VALUES
         (false, v_booked.entry_id, p_kind, p_amount, p_value_date, v_booked.booked_at, p_reference, p_memo,
@@ -659,7 +660,7 @@ BEGIN
                                               p_reason)) r;
     IF NOT v_replayed THEN
         PERFORM audit_append(p_actor, p_role, 'fund.reverse', 'entry:' || p_original, p_request_id,
-                             'reverse ' || p_original || ' ' || p_reason);
+                             'reverse ' || p_original || ' ' || p_reason, v_entry, 1);
     END IF;
     RETURN QUERY SELECT * FROM ledger_entry_rows(v_entry, v_replayed);
 END
@@ -718,7 +719,7 @@ BEGIN
                      'release of the remaining fund at closure', p_actor, v_key, v_digest) b;
     UPDATE fund_accounts SET closed_by_release = v_booked.entry_id WHERE fund_accounts.id = v_fund.id;
     PERFORM audit_append(p_actor, p_role, 'fund.release', 'mine:' || p_license, p_request_id,
-                         'release ' || v_fund.balance);
+                         'release ' || v_fund.balance, v_booked.entry_id, 1);
     RETURN QUERY SELECT * FROM ledger_entry_rows(v_booked.entry_id);
 END
 $$;
@@ -733,3 +734,4 @@ GRANT EXECUTE ON FUNCTION fund_release(text, date, text, text, text) TO reclaim_
 -- Checkpoints are never changed.
 CALL protect_rows('ledger_checkpoints');
 CALL protect_rows('ledger_checkpoint_heads');
+CALL protect_rows('ledger_checkpoint_audit_heads');

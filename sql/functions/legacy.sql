@@ -147,7 +147,7 @@ BEGIN
                      p_source, p_work, p_actor, p_key, v_digest) b;
     IF NOT v_booked.replayed THEN
         PERFORM audit_append(p_actor, p_role, 'legacy.' || substr(p_kind, 8), 'legacy-project:' || p_project,
-                             p_request_id, concat_ws(E'\n', p_source, p_amount, p_work));
+                             p_request_id, concat_ws(E'\n', p_source, p_amount, p_work), v_booked.entry_id, 1);
     END IF;
     RETURN QUERY SELECT * FROM ledger_entry_rows(v_booked.entry_id, v_booked.replayed);
 END

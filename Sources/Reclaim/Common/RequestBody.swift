@@ -82,8 +82,14 @@ public enum StrictJSON {
     /// parser checks those): UTF-8, an object, no key given twice.
     public static func object(_ data: Data) throws -> [String: Any] {
         let bytes = data.isEmpty ? Data("{}".utf8) : data
-        guard String(validating: bytes, as: UTF8.self) != nil else {
-            throw ReclaimError(.invalidInput, "the body must be UTF-8 JSON")
+        // UTF-8 only, as RFC 8259 says. Foundation's parser guesses UTF-16 and
+        // UTF-32 from NUL bytes and a byte-order mark; text in those is valid
+        // UTF-8 byte by byte (NUL included), so both are refused outright: no
+        // JSON text holds a raw NUL, and a BOM is not JSON.
+        guard !bytes.contains(0), !bytes.starts(with: [0xEF, 0xBB, 0xBF]), !bytes.starts(with: [0xFE, 0xFF]),
+              !bytes.starts(with: [0xFF, 0xFE]), String(validating: bytes, as: UTF8.self) != nil
+        else {
+            throw ReclaimError(.invalidInput, "the body must be JSON in UTF-8 (no byte-order mark)")
         }
         let parsed: Any
         do {

@@ -152,13 +152,15 @@ extension FundLedger {
                 try conn.execute("ANALYZE ledger_entries, ledger_postings, fund_accounts")
             }
             if !dryRun && report.booked > 0 {
-                // One audit record per mine booked, so each mine's trail shows its imported entries.
+                // One audit record per mine booked, so each mine's trail shows its imported entries; it
+                // names the mine's last entry of the import and how many (what `fund verify` holds it to).
                 let file = path.split(separator: "/").last.map(String.init) ?? path
                 try conn.execute("""
                     SELECT audit_record(\(actor.name), \(actor.role), 'fund.import', 'mine:' || r.license,
-                                        \(actor.requestID), \(file) || E'\\n' || r.license || ' booked=' || r.n)
-                    FROM (SELECT license, count(*) AS n FROM fund_import_result
-                          WHERE problem IS NULL AND NOT skip GROUP BY license ORDER BY license) r
+                                        \(actor.requestID), \(file) || E'\\n' || r.license || ' booked=' || r.n, r.last,
+                                        r.n::integer)
+                    FROM (SELECT license, count(*) AS n, max(entry_id) AS last FROM fund_import_booked
+                          GROUP BY license ORDER BY license) r
                     """)
             }
             return report

@@ -76,16 +76,23 @@ extension FundLedger {
         }
         return try conn.transactionally { conn in
             try conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            try VerifierSession.secure(conn)
             var check = ChainCheck(limit: maxProblems)
+            var afterEntry: Int64?
             if let checkpoint {
                 let id = try anchor(checkpoint, on: conn, into: &check)
-                if incremental { check.since = id }
+                if incremental {
+                    check.since = id
+                    afterEntry = try conn.queryFirst("SELECT last_entry_id FROM public.ledger_checkpoints WHERE id = \(id)")?
+                        .decode("last_entry_id")
+                }
             }
             let entries = try check.entries(on: conn)
             let (postings, accounts) = try check.postings(on: conn)
             try check.balancedEntries(on: conn)
             try check.accountYears(on: conn)
             let audit = try check.audit(on: conn)
+            try check.entryAudits(on: conn, afterEntry: afterEntry)
             let ledger = check.ledgerProblems.sorted {
                 ($0.entryID ?? .max, $0.license ?? "", $0.account ?? "") < ($1.entryID ?? .max, $1.license ?? "", $1.account ?? "")
             }
@@ -106,6 +113,12 @@ enum LedgerHash {
     /// `ledger_text`: a length prefix (in bytes) keeps '|' in a value from
     /// forging a field boundary; `~` is NULL.
     static func text(_ s: String?) -> String { s.map { "\($0.utf8.count):\($0)" } ?? "~" }
+
+    /// Whose an account is, as checkpoints and problems name it: the mine's
+    /// licence, or `legacy-project:ID`.
+    static func owner(_ license: String?, project: Int64?) -> String {
+        license ?? "legacy-project:\(project.map(String.init) ?? "?")"
+    }
 
     static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef")
@@ -149,11 +162,9 @@ struct ChainCheck {
         var count: Int64 = 0
         while true {
             let columns = """
-                SELECT id, kind, (value_date - DATE '2000-01-01') AS day,
-                       floor(extract(epoch FROM booked_at) * 1000000)::bigint AS micros, amount, reference, memo,
-                       actor, idempotency_key, reverses, reason, request_digest, entry_hash, hash_version,
-                       annual_plan_id
-                FROM ledger_entries e
+                SELECT id, kind, value_date, booked_at, amount, reference, memo, actor, idempotency_key, reverses,
+                       reason, request_digest, entry_hash, hash_version, annual_plan_id
+                FROM public.ledger_entries e
                 """
             // Incremental: only the entries with a posting after its account's
             // checkpoint head, found from the accounts (one range scan of each
@@ -161,10 +172,10 @@ struct ChainCheck {
             let rows = try since.map { since in
                 try conn.query("""
                     \(unescaped: columns) WHERE id > \(after) AND id IN (
-                        SELECT p.entry_id FROM fund_accounts a
-                        LEFT JOIN LATERAL (SELECT x.seq FROM ledger_checkpoint_heads x
+                        SELECT p.entry_id FROM public.fund_accounts a
+                        LEFT JOIN LATERAL (SELECT x.seq FROM public.ledger_checkpoint_heads x
                                            WHERE x.checkpoint_id = \(since) AND x.account_id = a.id LIMIT 1) h ON true
-                        CROSS JOIN LATERAL (SELECT q.entry_id FROM ledger_postings q
+                        CROSS JOIN LATERAL (SELECT q.entry_id FROM public.ledger_postings q
                                             WHERE q.account_id = a.id AND q.seq > coalesce(h.seq, 0) OFFSET 0) p)
                     ORDER BY id LIMIT \(page)
                     """).rows
@@ -172,8 +183,10 @@ struct ChainCheck {
             for r in rows {
                 let id: Int64 = try r.decode("id")
                 let version: Int16 = try r.decode("hash_version")
-                var fields = [String(id), try r.decode("kind", as: String.self), String(try r.decode("day", as: Int32.self)),
-                              String(try r.decode("micros", as: Int64.self)), String(try r.decode("amount", as: Int64.self)),
+                var fields = [String(id), try r.decode("kind", as: String.self),
+                              String(try VerifierSession.day(try r.decode("value_date"))),
+                              String(try VerifierSession.micros(try r.decode("booked_at"))),
+                              String(try r.decode("amount", as: Int64.self)),
                               LedgerHash.text(try r.decode("reference")), LedgerHash.text(try r.decode("memo")),
                               LedgerHash.text(try r.decode("actor")), LedgerHash.text(try r.decode("idempotency_key")),
                               (try r.decode("reverses", as: Int64?.self)).map(String.init) ?? "~",
@@ -215,36 +228,35 @@ struct ChainCheck {
         var afterSeq: Int64 = 0
         while true {
             let columns = """
-                SELECT p.account_id, p.seq, p.amount, p.balance_after, p.value_date = e.value_date AS same_day,
-                       p.prev_hash, p.hash, p.entry_id, e.entry_hash, e.hash_version, a.kind,
-                       coalesce(m.license, 'legacy-project:' || a.project_id) AS license,
+                SELECT p.account_id, p.seq, p.amount, p.balance_after, p.value_date AS posting_day,
+                       e.value_date AS entry_day, p.prev_hash, p.hash, p.entry_id, e.entry_hash, e.hash_version, a.kind,
+                       m.license AS mine_license, a.project_id,
                        a.balance AS account_balance, a.seq AS account_seq, a.last_hash AS account_last_hash,
-                       coalesce(h.seq, 0) AS start_seq, coalesce(h.balance, 0) AS start_balance,
-                       coalesce(h.last_hash, decode(repeat('00', 32), 'hex')) AS start_hash
+                       h.seq AS start_seq, h.balance AS start_balance, h.last_hash AS start_hash
                 """
             // Without a checkpoint: every posting, in key order. Incremental:
             // each account's postings past its checkpoint head, one range scan
             // of the account's own postings (never a pass over all of them).
             let rows = try since.map { since in
                 try conn.query("""
-                    \(unescaped: columns) FROM fund_accounts a
+                    \(unescaped: columns) FROM public.fund_accounts a
                     -- a probe per account: a checkpoint's heads are written just before, unanalysed
-                    LEFT JOIN LATERAL (SELECT x.seq, x.balance, x.last_hash FROM ledger_checkpoint_heads x
+                    LEFT JOIN LATERAL (SELECT x.seq, x.balance, x.last_hash FROM public.ledger_checkpoint_heads x
                                        WHERE x.checkpoint_id = \(since) AND x.account_id = a.id LIMIT 1) h ON true
-                    CROSS JOIN LATERAL (SELECT q.* FROM ledger_postings q
+                    CROSS JOIN LATERAL (SELECT q.* FROM public.ledger_postings q
                                         WHERE q.account_id = a.id AND q.seq > coalesce(h.seq, 0)
                                           AND (q.account_id, q.seq) > (\(afterAccount), \(afterSeq)) OFFSET 0) p
-                    JOIN ledger_entries e ON e.id = p.entry_id
-                    LEFT JOIN mines m ON m.id = a.mine_id  -- a legacy project's account has no mine
+                    JOIN public.ledger_entries e ON e.id = p.entry_id
+                    LEFT JOIN public.mines m ON m.id = a.mine_id  -- a legacy project's account has no mine
                     WHERE a.id >= \(afterAccount)
                     ORDER BY p.account_id, p.seq LIMIT \(page)
                     """).rows
             } ?? conn.query("""
-                \(unescaped: columns) FROM ledger_postings p
-                JOIN ledger_entries e ON e.id = p.entry_id
-                JOIN fund_accounts a ON a.id = p.account_id
-                LEFT JOIN mines m ON m.id = a.mine_id
-                LEFT JOIN ledger_checkpoint_heads h ON false
+                \(unescaped: columns) FROM public.ledger_postings p
+                JOIN public.ledger_entries e ON e.id = p.entry_id
+                JOIN public.fund_accounts a ON a.id = p.account_id
+                LEFT JOIN public.mines m ON m.id = a.mine_id
+                LEFT JOIN public.ledger_checkpoint_heads h ON false
                 WHERE (p.account_id, p.seq) > (\(afterAccount), \(afterSeq))
                 ORDER BY p.account_id, p.seq LIMIT \(page)
                 """).rows
@@ -253,11 +265,13 @@ struct ChainCheck {
                 if current?.id != accountID {
                     if let a = current { close(a, into: &self) }
                     accounts += 1
-                    current = Account(id: accountID, license: try r.decode("license"), kind: try r.decode("kind"),
+                    current = Account(id: accountID, license: LedgerHash.owner(try r.decode("mine_license"), project: try r.decode("project_id")),
+                                      kind: try r.decode("kind"),
                                       balance: try r.decode("account_balance"), seq: try r.decode("account_seq"),
                                       lastHash: try r.decode("account_last_hash", as: ByteA.self).bytes,
-                                      rn: try r.decode("start_seq"), running: try r.decode("start_balance"),
-                                      previous: try r.decode("start_hash", as: ByteA.self).bytes)
+                                      rn: try r.decode("start_seq", as: Int64?.self) ?? 0,
+                                      running: try r.decode("start_balance", as: Int64?.self) ?? 0,
+                                      previous: try r.decode("start_hash", as: ByteA?.self)?.bytes ?? LedgerHash.zero)
                 }
                 guard var a = current else { continue }
                 let seq: Int64 = try r.decode("seq")
@@ -280,7 +294,7 @@ struct ChainCheck {
                     ledger(entry, "running balance does not add up", license: a.license, account: a.kind)
                 } else if prevHash != a.previous {
                     ledger(entry, "posting does not link to the previous posting's hash", license: a.license, account: a.kind)
-                } else if !(try r.decode("same_day", as: Bool.self)) {
+                } else if try r.decode("posting_day", as: String.self) != r.decode("entry_day", as: String.self) {
                     ledger(entry, "posting value date differs from its entry's", license: a.license, account: a.kind)
                 } else if hash != LedgerHash.sha256(prevHash + content) {
                     ledger(entry, "posting content does not match its hash", license: a.license, account: a.kind)
@@ -296,26 +310,26 @@ struct ChainCheck {
         if let a = current { close(a, into: &self) }
         // accounts with no postings (after the checkpoint) must still be where they started
         let idle = try conn.query("""
-            SELECT a.kind, coalesce(m.license, 'legacy-project:' || a.project_id) AS license
-            FROM fund_accounts a LEFT JOIN mines m ON m.id = a.mine_id
-            LEFT JOIN ledger_checkpoint_heads h ON h.checkpoint_id = \(since) AND h.account_id = a.id
-            WHERE NOT EXISTS (SELECT 1 FROM ledger_postings p WHERE p.account_id = a.id AND p.seq > coalesce(h.seq, 0))
+            SELECT a.kind, m.license AS mine_license, a.project_id
+            FROM public.fund_accounts a LEFT JOIN public.mines m ON m.id = a.mine_id
+            LEFT JOIN public.ledger_checkpoint_heads h ON h.checkpoint_id = \(since) AND h.account_id = a.id
+            WHERE NOT EXISTS (SELECT 1 FROM public.ledger_postings p WHERE p.account_id = a.id AND p.seq > coalesce(h.seq, 0))
               AND (a.balance <> coalesce(h.balance, 0) OR a.seq <> coalesce(h.seq, 0)
                    OR a.last_hash <> coalesce(h.last_hash, \(ByteA(LedgerHash.zero))))
             """).rows
         for r in idle {
-            ledger(nil, "stored balance, sequence or last hash differs from the postings", license: try r.decode("license"),
-                   account: try r.decode("kind"))
+            ledger(nil, "stored balance, sequence or last hash differs from the postings",
+                   license: LedgerHash.owner(try r.decode("mine_license"), project: try r.decode("project_id")), account: try r.decode("kind"))
         }
-        let all = try conn.queryFirst("SELECT count(*) AS n FROM fund_accounts")?.decode("n", as: Int64.self) ?? accounts
+        let all = try conn.queryFirst("SELECT pg_catalog.count(*) AS n FROM public.fund_accounts")?.decode("n", as: Int64.self) ?? accounts
         return (count, all)
     }
 
     /// Double entry: every entry's postings sum to zero over two or more.
     mutating func balancedEntries(on conn: Connection) throws {
         for r in try conn.query("""
-            SELECT e.id FROM ledger_entries e LEFT JOIN ledger_postings p ON p.entry_id = e.id
-            GROUP BY e.id HAVING coalesce(sum(p.amount), 0) <> 0 OR count(p.entry_id) < 2
+            SELECT e.id FROM public.ledger_entries e LEFT JOIN public.ledger_postings p ON p.entry_id = e.id
+            GROUP BY e.id HAVING coalesce(pg_catalog.sum(p.amount), 0) <> 0 OR pg_catalog.count(p.entry_id) < 2
             ORDER BY e.id LIMIT \(Int64(limit))
             """).rows {
             ledger(try r.decode("id"), "postings do not sum to zero over at least two accounts")
@@ -335,41 +349,41 @@ struct ChainCheck {
                  WHEN (p.amount > 0) <> (e.kind = 'reversal') THEN 'transfer-in' ELSE 'transfer-out' END
             """
         let named = """
-            SELECT DISTINCT w.account_id, a.kind, coalesce(m.license, 'legacy-project:' || a.project_id) AS license
-            FROM wrong w JOIN fund_accounts a ON a.id = w.account_id LEFT JOIN mines m ON m.id = a.mine_id
+            SELECT DISTINCT w.account_id, a.kind, m.license AS mine_license, a.project_id
+            FROM wrong w JOIN public.fund_accounts a ON a.id = w.account_id LEFT JOIN public.mines m ON m.id = a.mine_id
             ORDER BY w.account_id LIMIT \(limit)
             """
         let wrong: [Row]
         if let since {
             wrong = try conn.query("""
                 WITH touched AS (
-                    SELECT DISTINCT a.id AS account_id, extract(year FROM q.value_date)::integer AS year
-                    FROM fund_accounts a
+                    SELECT DISTINCT a.id AS account_id, pg_catalog.date_part('year', q.value_date)::integer AS year
+                    FROM public.fund_accounts a
                     -- a probe per account: a checkpoint's heads are written just before, unanalysed
-                    LEFT JOIN LATERAL (SELECT x.seq FROM ledger_checkpoint_heads x
+                    LEFT JOIN LATERAL (SELECT x.seq FROM public.ledger_checkpoint_heads x
                                        WHERE x.checkpoint_id = \(since) AND x.account_id = a.id LIMIT 1) h ON true
-                    CROSS JOIN LATERAL (SELECT q.value_date FROM ledger_postings q
+                    CROSS JOIN LATERAL (SELECT q.value_date FROM public.ledger_postings q
                                         WHERE q.account_id = a.id AND q.seq > coalesce(h.seq, 0) OFFSET 0) q
                 ), computed AS (
-                    SELECT t.account_id, t.year, \(unescaped: kind) AS kind, sum(p.amount) AS amount, count(*) AS postings
+                    SELECT t.account_id, t.year, \(unescaped: kind) AS kind, pg_catalog.sum(p.amount) AS amount, pg_catalog.count(*) AS postings
                     FROM touched t
-                    CROSS JOIN LATERAL (SELECT q.amount, q.entry_id FROM ledger_postings q
-                                        WHERE q.account_id = t.account_id AND q.value_date >= make_date(t.year, 1, 1)
-                                          AND q.value_date < make_date(t.year + 1, 1, 1) OFFSET 0) p
-                    CROSS JOIN LATERAL (SELECT x.kind, x.reverses FROM ledger_entries x WHERE x.id = p.entry_id LIMIT 1) e
-                    LEFT JOIN LATERAL (SELECT x.kind FROM ledger_entries x WHERE x.id = e.reverses LIMIT 1) o ON true
+                    CROSS JOIN LATERAL (SELECT q.amount, q.entry_id FROM public.ledger_postings q
+                                        WHERE q.account_id = t.account_id AND q.value_date >= pg_catalog.make_date(t.year, 1, 1)
+                                          AND q.value_date < pg_catalog.make_date(t.year + 1, 1, 1) OFFSET 0) p
+                    CROSS JOIN LATERAL (SELECT x.kind, x.reverses FROM public.ledger_entries x WHERE x.id = p.entry_id LIMIT 1) e
+                    LEFT JOIN LATERAL (SELECT x.kind FROM public.ledger_entries x WHERE x.id = e.reverses LIMIT 1) o ON true
                     GROUP BY 1, 2, 3
                 ), stored AS (
                     SELECT s.* FROM touched t
-                    CROSS JOIN LATERAL (SELECT * FROM ledger_account_years x
+                    CROSS JOIN LATERAL (SELECT * FROM public.ledger_account_years x
                                         WHERE x.account_id = t.account_id AND x.year = t.year OFFSET 0) s
                 ), wrong AS (
                     SELECT coalesce(c.account_id, s.account_id) AS account_id
                     FROM computed c FULL JOIN stored s USING (account_id, year, kind)
                     WHERE c.amount IS DISTINCT FROM s.amount OR c.postings IS DISTINCT FROM s.postings
                     UNION
-                    SELECT a.id FROM fund_accounts a
-                    LEFT JOIN (SELECT s.account_id, sum(s.amount) AS total FROM ledger_account_years s GROUP BY 1) t
+                    SELECT a.id FROM public.fund_accounts a
+                    LEFT JOIN (SELECT s.account_id, pg_catalog.sum(s.amount) AS total FROM public.ledger_account_years s GROUP BY 1) t
                            ON t.account_id = a.id
                     WHERE a.balance <> coalesce(t.total, 0)
                 )
@@ -378,36 +392,45 @@ struct ChainCheck {
         } else {
             wrong = try conn.query("""
             WITH computed AS (
-                SELECT p.account_id, extract(year FROM p.value_date)::integer AS year, \(unescaped: kind) AS kind,
-                       sum(p.amount) AS amount, count(*) AS postings
-                FROM ledger_postings p
-                JOIN ledger_entries e ON e.id = p.entry_id
-                LEFT JOIN ledger_entries o ON o.id = e.reverses
+                SELECT p.account_id, pg_catalog.date_part('year', p.value_date)::integer AS year, \(unescaped: kind) AS kind,
+                       pg_catalog.sum(p.amount) AS amount, pg_catalog.count(*) AS postings
+                FROM public.ledger_postings p
+                JOIN public.ledger_entries e ON e.id = p.entry_id
+                LEFT JOIN public.ledger_entries o ON o.id = e.reverses
                 GROUP BY 1, 2, 3
             ), wrong AS (
                 SELECT coalesce(c.account_id, s.account_id) AS account_id
-                FROM computed c FULL JOIN ledger_account_years s USING (account_id, year, kind)
+                FROM computed c FULL JOIN public.ledger_account_years s USING (account_id, year, kind)
                 WHERE c.amount IS DISTINCT FROM s.amount OR c.postings IS DISTINCT FROM s.postings
             )
             \(unescaped: named)
             """).rows
         }
         for r in wrong {
-            ledger(nil, "the account's yearly summary differs from its postings", license: try r.decode("license"),
+            ledger(nil, "the account's yearly summary differs from its postings",
+                   license: LedgerHash.owner(try r.decode("mine_license"), project: try r.decode("project_id")),
                    account: try r.decode("kind"))
         }
     }
 
     /// Every audit chain since the trail was chained (0010), and its head.
     mutating func audit(on conn: Connection) throws -> Int64 {
-        let start: Int64 = try conn.queryFirst("SELECT first_chained_id AS s FROM audit_chain_start")?.decode("s") ?? 1
+        let start: Int64 = try conn.queryFirst("SELECT first_chained_id AS s FROM public.audit_chain_start")?.decode("s") ?? 1
         for r in try conn.query("""
-            SELECT id, target FROM audit_log WHERE id >= \(start) AND hash IS NULL ORDER BY id LIMIT \(Int64(limit))
+            SELECT id, target FROM public.audit_log WHERE id >= \(start) AND hash IS NULL ORDER BY id LIMIT \(Int64(limit))
             """).rows {
             trail(try r.decode("id"), try r.decode("target"), "audit row is not chained")
         }
+        // rows before the start were written before chaining and carry no hash: a chained one
+        // there means the start pointer was moved past rows it should cover
+        for r in try conn.query("""
+            SELECT id, target FROM public.audit_log WHERE id < \(start) AND hash IS NOT NULL ORDER BY id LIMIT 1
+            """).rows {
+            trail(try r.decode("id"), try r.decode("target"),
+                  "the audit chains' start (audit_chain_start) was moved past chained rows")
+        }
         var heads: [String: (seq: Int64, hash: [UInt8])] = [:]
-        for r in try conn.query("SELECT target, seq, last_hash FROM audit_chains").rows {
+        for r in try conn.query("SELECT target, seq, last_hash FROM public.audit_chains").rows {
             heads[try r.decode("target")] = (try r.decode("seq"), try r.decode("last_hash", as: ByteA.self).bytes)
         }
         var target: String?
@@ -419,15 +442,16 @@ struct ChainCheck {
         func closeChain(_ t: String, into check: inout ChainCheck) {
             let head = heads.removeValue(forKey: t)
             if head?.seq != lastSeq || head?.hash != previous {
-                check.trail(nil, t, "audit chain head differs from its last row")
+                check.trail(nil, t, head?.seq == 0 ? "audit chain head was rewound to nothing while its rows remain"
+                                                   : "audit chain head differs from its last row")
             }
         }
         var after = ("", Int64(0), Int64(0))
         while true {
             let rows = try conn.query("""
-                SELECT id, target, seq, floor(extract(epoch FROM at) * 1000000)::bigint AS micros, actor, role, action,
-                       request_id, input_digest, db_user, prev_hash, hash
-                FROM audit_log
+                SELECT id, target, seq, at, actor, role, action, request_id, input_digest, db_user, prev_hash, hash,
+                       entry_id, entries
+                FROM public.audit_log
                 WHERE id >= \(start) AND hash IS NOT NULL AND (target, seq, id) > (\(after.0), \(after.1), \(after.2))
                 ORDER BY target, seq, id LIMIT \(page)
                 """).rows
@@ -443,14 +467,18 @@ struct ChainCheck {
                     previousMicros = .min
                 }
                 rn += 1
-                let micros: Int64 = try r.decode("micros")
+                let micros = try VerifierSession.micros(try r.decode("at"))
                 let prevHash = try r.decode("prev_hash", as: ByteA.self).bytes
                 let hash = try r.decode("hash", as: ByteA.self).bytes
-                let content = [String(seq), String(micros), LedgerHash.text(try r.decode("actor")),
+                var content = [String(seq), String(micros), LedgerHash.text(try r.decode("actor")),
                                LedgerHash.text(try r.decode("role")), LedgerHash.text(try r.decode("action")),
                                LedgerHash.text(t), LedgerHash.text(try r.decode("request_id")),
                                LedgerHash.hex(try r.decode("input_digest", as: ByteA.self).bytes),
                                LedgerHash.text(try r.decode("db_user"))].joined(separator: "|")
+                if let entry = try r.decode("entry_id", as: Int64?.self) {
+                    // a booking's record names its entry (0029)
+                    content += "|entry:\(entry):\(try r.decode("entries", as: Int32?.self).map(String.init) ?? "")"
+                }
                 if seq != rn {
                     trail(id, t, "audit sequence has a gap or repeat")
                 } else if prevHash != previous {
@@ -473,5 +501,95 @@ struct ChainCheck {
             trail(nil, t, "audit chain head differs from its last row")
         }
         return count
+    }
+
+    /// The audit records that book money and what they name (0029).
+    static let bookingActions = [
+        "fund.deposit", "fund.withdrawal", "fund.deposit-conversion", "fund.transfer", "fund.reverse", "fund.release",
+        "fund.import", "legacy.commit", "legacy.spend",
+    ]
+
+    /// Every entry has exactly one audit record naming it (a file import's
+    /// record names its mine's entries by the last and their number), and
+    /// every booking record names entries that are in the ledger: an entry
+    /// booked around the functions that audit, or a tail entry cut with its
+    /// heads rewound while its record stays, is named. Checked from the
+    /// migration that began naming them (ledger_audit_start); incremental,
+    /// the entries from the checkpoint on.
+    mutating func entryAudits(on conn: Connection, afterEntry: Int64?) throws {
+        guard let start = try conn.queryFirst("SELECT first_entry_id, first_audit_id FROM public.ledger_audit_start") else {
+            ledger(nil, "the start of the entries' audit links (ledger_audit_start) is gone")
+            return
+        }
+        let firstEntry: Int64 = try start.decode("first_entry_id")
+        let firstAudit: Int64 = try start.decode("first_audit_id")
+        // a record naming an entry before the start, or written before it: the start was moved
+        for r in try conn.query("""
+            SELECT id, target FROM public.audit_log
+            WHERE entry_id IS NOT NULL AND (id < \(firstAudit) OR entry_id < \(firstEntry)) ORDER BY id LIMIT 1
+            """).rows {
+            trail(try r.decode("id"), try r.decode("target"),
+                  "the start of the entries' audit links (ledger_audit_start) was moved past records that name entries")
+        }
+        for r in try conn.query("""
+            SELECT a.id, a.target, a.action, a.entry_id FROM public.audit_log a
+            WHERE a.id >= \(firstAudit) AND a.action = ANY(\(Self.bookingActions))
+              AND (a.entry_id IS NULL OR NOT EXISTS (SELECT 1 FROM public.ledger_entries e WHERE e.id = a.entry_id))
+            ORDER BY a.id LIMIT \(Int64(limit))
+            """).rows {
+            let named: Int64? = try r.decode("entry_id")
+            let action: String = try r.decode("action")
+            trail(try r.decode("id"), try r.decode("target"),
+                  named.map { "the \(action) record names entry \($0), which is not in the ledger" } ?? "the \(action) record names no entry")
+        }
+        for r in try conn.query("""
+            SELECT entry_id FROM public.audit_log WHERE entry_id IS NOT NULL AND entries = 1
+            GROUP BY entry_id HAVING pg_catalog.count(*) > 1 ORDER BY entry_id LIMIT \(Int64(limit))
+            """).rows {
+            ledger(try r.decode("entry_id"), "the entry is named by more than one audit record")
+        }
+        // entries no record names one by one: a file import's, or none at all
+        let from = max(firstEntry, (afterEntry ?? 0) + 1)
+        let unnamed = try conn.query("""
+            WITH unnamed AS (
+                SELECT e.id, e.booked_at, e.actor FROM public.ledger_entries e
+                WHERE e.id >= \(from) AND NOT EXISTS (SELECT 1 FROM public.audit_log a WHERE a.entry_id = e.id)
+            ), placed AS (
+                SELECT u.*, (SELECT m.license FROM public.ledger_postings p
+                             JOIN public.fund_accounts f ON f.id = p.account_id AND f.kind = 'fund'
+                             JOIN public.mines m ON m.id = f.mine_id
+                             WHERE p.entry_id = u.id LIMIT 1) AS license
+                FROM unnamed u
+            ), imports AS (
+                SELECT a.id AS audit_id, a.target, a.entries, l.booked_at, l.actor, l.id AS last
+                FROM public.audit_log a JOIN public.ledger_entries l ON l.id = a.entry_id
+                WHERE a.id >= \(firstAudit) AND a.action = 'fund.import'
+            )
+            SELECT p.id, i.audit_id FROM placed p
+            LEFT JOIN imports i ON i.booked_at = p.booked_at AND i.actor = p.actor AND i.target = 'mine:' || p.license
+                               AND p.id < i.last
+            ORDER BY p.id
+            """).rows
+        var covered: [Int64: Int64] = [:]
+        for r in unnamed {
+            guard let record = try r.decode("audit_id", as: Int64?.self) else {
+                ledger(try r.decode("id"), "the entry has no audit record")
+                continue
+            }
+            covered[record, default: 0] += 1
+        }
+        // each import record covers exactly the entries it counted for its mine (its last one, and the rest)
+        for r in try conn.query("""
+            SELECT a.id, a.target, a.entries FROM public.audit_log a
+            WHERE a.id >= \(firstAudit) AND a.action = 'fund.import' AND a.entry_id >= \(from)
+            ORDER BY a.id
+            """).rows {
+            let id: Int64 = try r.decode("id")
+            let counted = Int64(try r.decode("entries", as: Int32?.self) ?? 0)
+            let found = (covered[id] ?? 0) + 1
+            if found != counted {
+                trail(id, try r.decode("target"), "the import's audit record counts \(counted) entries, the ledger holds \(found)")
+            }
+        }
     }
 }
