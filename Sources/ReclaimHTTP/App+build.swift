@@ -56,7 +56,7 @@ public func buildRouter(pool: ConnectionPool, metrics: ServiceMetrics, openAPIPa
     let router = Router(context: AppContext.self)
     router.add(middleware: MetricsMiddleware(metrics: metrics))
     // One line per request with its request id; never headers (tokens) or bodies.
-    router.add(middleware: LogRequestsMiddleware(.info, includeHeaders: .none))
+    router.add(middleware: RequestLogMiddleware())
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: ProblemMiddleware())
     let routes = Routes(router: router, auth: AuthMiddleware(pool: pool, principals: PrincipalCache()), reads: reads)

@@ -214,6 +214,9 @@ import Testing
                                                 headers: s.headers("opA", accept: "text/html"))
             #expect(page.status == .ok && page.headers[.contentType] == "text/html; charset=utf-8")
             #expect(page.text.contains("<td class=\"n\">100.00</td>") && page.text.hasSuffix("</html>\n"))
+            // the page the public reads is as locked down as the dashboard's
+            #expect(page.headers[HTTPField.Name("Content-Security-Policy")!]?.hasPrefix("default-src 'none'") == true)
+            #expect(page.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
             try await client.execute(uri: "/v1/reports/disclosure/B/2025", method: .get, headers: s.headers("opA"))
                 .problem(.forbidden)
             try await client.execute(uri: "/v1/reports/disclosure/NOPE/2025", method: .get, headers: s.headers("aud"))

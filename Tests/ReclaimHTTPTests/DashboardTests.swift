@@ -396,6 +396,37 @@ import Testing
         try await s.pool.shutdown()
     }
 
+    /// Malformed parameters are the user's mistake: a 400 page in their language, never "internal error";
+    /// and the language switch goes back to a local path only, whatever a browser would strip from it.
+    @Test func malformedParametersAre400PagesAndTheWayBackStaysHome() async throws {
+        let s = try Self.service()
+        try await s.application().test(.router) { client in
+            var op = try await Self.signIn("opA", client)
+            let rev = try await Self.signIn("rev", client)
+            let aud = try await Self.signIn("aud", client)
+            for (browser, uri) in [(aud, "/reports/fund.csv?year=abc"), (aud, "/reports/fund.csv?lang=xx"),
+                                   (aud, "/reports/fund.csv?unit=usd"), (op, "/annual/A/abcd"), (op, "/annual/A/20251")] {
+                let r = try await client.execute(uri: uri, method: .get, headers: browser.header)
+                #expect(r.status == .badRequest, "\(uri): \(r.status)")
+                #expect(r.text.contains("<html lang=\"zh-CN\">") && !r.text.contains("内部错误"), "\(uri)")
+            }
+            let decided = try await client.execute(uri: "/queue/annual-plans/A/abcd", method: .post, headers: rev.header,
+                                                   body: Self.form([("csrf", rev.csrf), ("decision", "approve")]))
+            #expect(decided.status == .badRequest, "\(decided.status)")
+            for back in ["/\t/evil.example/x", "/\n/evil.example", "/\\evil.example", "//evil.example", "https://evil.example",
+                         "/\u{7F}/evil.example", " /x", "/ok\u{0}"] {
+                let r = try await client.execute(uri: "/language", method: .post, headers: op.header,
+                                                 body: Self.form([("csrf", op.csrf), ("to", "zh"), ("back", back)]))
+                #expect(r.headers[.location] == "/", "\(back.debugDescription) → \(r.headers[.location] ?? "")")
+            }
+            let fine = try await client.execute(uri: "/language", method: .post, headers: op.header,
+                                                body: Self.form([("csrf", op.csrf), ("to", "en"), ("back", "/mines/A?x=1")]))
+            #expect(fine.headers[.location] == "/mines/A?x=1")
+            op.keep(fine)
+        }
+        try await s.pool.shutdown()
+    }
+
     @Test func fiveFailuresLockTheNameEvenTwentyAtOnce() async throws {
         let s = try Self.service()
         let conn = try s.db.connect()

@@ -4,7 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import PQKit
 import Reclaim
-import ReclaimHTTP
+@testable import ReclaimHTTP
 import TestSupport
 import Testing
 
@@ -67,6 +67,15 @@ import Testing
     }
 
     /// 3. A body naming a field twice is refused, not read as its last value.
+    /// 10. A token someone put in a query string never reaches the log.
+    @Test func secretsInTheQueryAreNotLogged() {
+        let logged = RequestLogMiddleware<AppContext>.redacted(
+            path: "/v1/mines", query: "access_token=abc123&limit=5&Token=x&api%5Fkey=k&password=&year=2025")
+        #expect(logged == "/v1/mines?access_token=***&limit=5&Token=***&api%5Fkey=***&password=***&year=2025")
+        #expect(!logged.contains("abc123"))
+        #expect(RequestLogMiddleware<AppContext>.redacted(path: "/healthz", query: nil) == "/healthz")
+    }
+
     @Test func duplicateJSONKeysAreRefused() async throws {
         let s = try TestService.make()
         try await s.application().test(.router) { client in

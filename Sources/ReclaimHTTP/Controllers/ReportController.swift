@@ -54,8 +54,11 @@ struct ReportController {
                 let report = try await reads.pool(for: context.principal?.name).withConnection {
                     try Reports.disclosure(license, year: year, on: $0)
                 }
-                return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
-                                body: .init(byteBuffer: ByteBuffer(string: report.html(lang: lang, unit: unit))))
+                // the page the public reads: as locked down as the dashboard's (no script, nothing from elsewhere)
+                return Response(status: .ok, headers: [
+                    .contentType: "text/html; charset=utf-8", .contentSecurityPolicy: DashboardMiddleware.contentSecurityPolicy,
+                    .xContentTypeOptions: "nosniff", .referrerPolicy: "same-origin",
+                ], body: .init(byteBuffer: ByteBuffer(string: report.html(lang: lang, unit: unit))))
             }
             return try await render(request, context) { try Reports.disclosure(license, year: year, on: $0) }
         }

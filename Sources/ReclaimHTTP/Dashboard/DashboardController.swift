@@ -121,6 +121,19 @@ struct DashboardController {
         return response
     }
 
+    /// Back to the page a form came from: a local path only, never another
+    /// site. Browsers strip tabs and newlines from a URL and read `\` as `/`,
+    /// so `/\t/evil.example` would become `//evil.example`: a path with any
+    /// control character, blank or backslash, or one that starts `//`, is
+    /// the home page instead.
+    static func localPath(_ text: String?) -> String {
+        guard let text, text.hasPrefix("/"), !text.hasPrefix("//"),
+              !text.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F || $0 == "\\"
+                                                     || $0.properties.isWhitespace || $0.properties.generalCategory == .format })
+        else { return "/" }
+        return text
+    }
+
     @Sendable func language(_ request: Request, _ context: AppContext) async throws -> Response {
         let form = try await Form.read(request, context)
         if context.dashboard != nil {
@@ -129,12 +142,7 @@ struct DashboardController {
             guard let sent = form["csrf"], sent == request.cookies[Pages.signInCookie]?.value else { throw CSRFRefusal() }
         }
         let lang = DashboardLanguage(rawValue: form["to"] ?? "") ?? .zh
-        // back to the page it came from: a local path only, never another site
-        var back = form["back"] ?? "/"
-        if !back.hasPrefix("/") || back.hasPrefix("//") || back.contains("\\") || back.contains("\r") || back.contains("\n") {
-            back = "/"
-        }
-        var response = pages.redirect(back)
+        var response = pages.redirect(Self.localPath(form["back"]))
         response.setCookie(Cookie(name: Pages.languageCookie, value: lang.rawValue, maxAge: 365 * 24 * 3600, path: "/",
                                   secure: Self.secure(request), httpOnly: true, sameSite: .strict))
         return response

@@ -75,6 +75,9 @@ struct CSRFRefusal: Error {}
 /// cookie, the session from its cookie, and any error into an HTML page.
 struct DashboardMiddleware: RouterMiddleware {
     typealias Context = AppContext
+    /// No script, nothing loaded from elsewhere, never framed: every HTML page Reclaim serves.
+    static let contentSecurityPolicy =
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     let pool: ConnectionPool
     let pages: Pages
     let reads: ReadRouting
@@ -96,8 +99,7 @@ struct DashboardMiddleware: RouterMiddleware {
         // a form sent may have written: the user's next pages read the primary until the replica has it
         if request.method == .post, let user = context.dashboard?.principal.name { reads.wrote(user) }
         // No page is cached, framed, or allowed to load anything from elsewhere.
-        response.headers[.contentSecurityPolicy] =
-            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[.cacheControl] = "no-store"
         response.headers[.referrerPolicy] = "same-origin"
@@ -182,6 +184,13 @@ struct Pages: Sendable {
         let t = Messages.strings(context.language)
         if error is CSRFRefusal {
             return render("error", title: t["error"] ?? "", request, context, status: .forbidden, ["message": t["csrf"] ?? ""])
+        }
+        if let p = error as? Problem, p.status.code < 500 {
+            // a malformed parameter (a year, a language, a unit): the user's mistake, said in their language
+            logger.notice("dashboard: refused \(request.method) \(request.uri.path): \(p.detail)")
+            let key = p.status == .notFound ? "not_found" : "bad_request"
+            let message = (t[key] ?? "") + (context.language == .en ? " " + p.detail : "")
+            return render("error", title: t["error"] ?? "", request, context, status: p.status, ["message": message])
         }
         if let h = error as? any HTTPResponseError, !(error is Problem) {
             let key = h.status == .notFound ? "not_found" : h.status.code < 500 ? "bad_request" : "unavailable"
