@@ -114,8 +114,8 @@ def prepare(cluster, mines=16):
 
 
 class Service:
-    def __init__(self, url, port=None, pool=8, timeout=2.0):
-        self.url, self.port, self.pool, self.timeout = url, port or free_port(), pool, timeout
+    def __init__(self, url, port=None, pool=8, timeout=2.0, extra=()):
+        self.url, self.port, self.pool, self.timeout, self.extra = url, port or free_port(), pool, timeout, list(extra)
         self.proc = None
         self.start()
 
@@ -123,7 +123,7 @@ class Service:
         log = open(os.path.join(args.work, f"service-{self.port}.log"), "a")
         self.proc = subprocess.Popen([BIN, "serve", "--database-url", self.url, "--port", str(self.port),
                                       "--pool-size", str(self.pool), "--pool-timeout", str(self.timeout),
-                                      "--log-level", "error"], stdout=log, stderr=log)
+                                      "--log-level", "error", *self.extra], stdout=log, stderr=log)
         assert wait_port(self.port), "the service did not start"
 
     def kill(self):
@@ -174,6 +174,7 @@ class Load:
         self.sent = self.acknowledged = self.retried = self.errors_5xx = self.unavailable_503 = self.unanswered = 0
         self.other_4xx = 0
         self.acked = set()
+        self.latencies = []
         self.latest_status = {}
         self.threads = [threading.Thread(target=self.client, args=(i,), daemon=True) for i in range(clients)]
 
@@ -183,12 +184,15 @@ class Load:
         else:
             path, body = f"/v1/mines/{license}/fund/deposits", json.dumps({"amount": "1.00", "reference": key})
         try:
+            started = time.time()
             c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
             c.request("POST", path, body=body, headers={
                 "Authorization": f"Bearer {self.token}", "Content-Type": "application/json", "Idempotency-Key": key})
             r = c.getresponse()
             r.read()
             c.close()
+            with self.lock:
+                self.latencies.append(time.time() - started)
             # the 503 the service owes is problem+json; any other is a defect, counted as a 5xx
             if r.status == 503 and r.getheader("Content-Type") != "application/problem+json":
                 return 500
@@ -548,8 +552,141 @@ def soak():
                   fds_after_warmup=fds0, fds_end=fds1, connections_after_warmup=conns0, connections_end=conns1)
 
 
+def p99(latencies):
+    if not latencies:
+        return None
+    ordered = sorted(latencies)
+    return round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 1)
+
+
+def flood():
+    """Issue 29 items 5 and 6: for FLOOD_SECONDS (30), 16 threads post
+    random names to the dashboard's /signin and 300 connections are held
+    open (half trickling a request head that never ends, half silent, each
+    opened again when the server closes it), while 4 clients book deposits
+    and 4 read a mine's fund as an auditor. Nothing may be lost or doubled,
+    no read may answer 503, and the junk names may not add a row per name."""
+    seconds = int(os.environ.get("FLOOD_SECONDS", "30"))
+    c = Cluster("flood")
+    token = prepare(c)
+    reclaim("user", "add", "aud", "--role", "auditor", url=c.url)
+    auditor = reclaim("token", "issue", "aud", url=c.url).stdout.strip()
+    attempts_before = int(c.psql("SELECT count(*) FROM sign_in_attempts"))
+    svc = Service(c.app_url, extra=["--idle-timeout", "5", "--body-timeout", "10"])
+    stop = threading.Event()
+    lock = threading.Lock()
+    counts = {"signin_401": 0, "signin_429": 0, "signin_other": 0, "signin_unanswered": 0,
+              "reads": 0, "reads_503": 0, "reads_5xx": 0, "reads_unanswered": 0,
+              "held_opened": 0, "held_closed_by_server": 0}
+    read_latencies = []
+
+    def bump(key, n=1):
+        with lock:
+            counts[key] += n
+
+    def signin_flood():
+        while not stop.is_set():
+            try:
+                h = http.client.HTTPConnection("127.0.0.1", svc.port, timeout=30)
+                h.request("GET", "/signin")
+                r = h.getresponse()
+                page = r.read().decode("utf-8", "replace")
+                cookie = (r.getheader("Set-Cookie") or "").split(";")[0]
+                marker = 'name="csrf" value="'
+                csrf = page.split(marker, 1)[1].split('"', 1)[0] if marker in page else ""
+                for _ in range(20):
+                    if stop.is_set():
+                        break
+                    name = "junk-" + "".join(random.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(12))
+                    form = f"csrf={csrf}&name={name}&password=guess-{random.random()}"
+                    h.request("POST", "/signin", body=form, headers={
+                        "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+                    r = h.getresponse()
+                    r.read()
+                    bump("signin_401" if r.status == 401 else "signin_429" if r.status == 429 else "signin_other")
+                h.close()
+            except (OSError, http.client.HTTPException):
+                bump("signin_unanswered")
+                time.sleep(0.05)
+
+    def reader(i):
+        while not stop.is_set():
+            started = time.time()
+            try:
+                h = http.client.HTTPConnection("127.0.0.1", svc.port, timeout=30)
+                h.request("GET", f"/v1/mines/M{i + 1:02d}/fund", headers={"Authorization": f"Bearer {auditor}"})
+                r = h.getresponse()
+                r.read()
+                h.close()
+                with lock:
+                    read_latencies.append(time.time() - started)
+                bump("reads")
+                if r.status == 503:
+                    bump("reads_503")
+                elif r.status >= 500:
+                    bump("reads_5xx")
+            except (OSError, http.client.HTTPException):
+                bump("reads_unanswered")
+
+    def holder(slow):
+        s = None
+        while not stop.is_set():
+            if s is None:
+                try:
+                    s = socket.create_connection(("127.0.0.1", svc.port), timeout=5)
+                    bump("held_opened")
+                    if slow:
+                        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+                except OSError:
+                    s = None
+                    time.sleep(0.2)
+                    continue
+            try:
+                if slow:
+                    s.sendall(b"X-Slow: 1\r\n")  # never the blank line that ends a head
+                s.settimeout(1.0)
+                if s.recv(1) == b"":
+                    bump("held_closed_by_server")
+                    s.close()
+                    s = None
+            except socket.timeout:
+                pass
+            except OSError:
+                bump("held_closed_by_server")
+                s.close()
+                s = None
+        if s is not None:
+            s.close()
+
+    load = Load(svc.port, token, "flood", clients=4)
+    threads = [threading.Thread(target=signin_flood, daemon=True) for _ in range(16)]
+    threads += [threading.Thread(target=reader, args=(i,), daemon=True) for i in range(4)]
+    threads += [threading.Thread(target=holder, args=(n % 2 == 0,), daemon=True) for n in range(300)]
+    for t in threads:
+        t.start()
+    load.start()
+    time.sleep(seconds)
+    stop.set()
+    load.finish()
+    for t in threads:
+        t.join(60)
+    alive = svc.proc.poll() is None
+    fds_end = svc.fds() if alive else None
+    attempts_after = int(c.psql("SELECT count(*) FROM sign_in_attempts"))
+    strangers = int(c.psql("SELECT count(*) FROM sign_in_strangers"))
+    booked = account(c, load)
+    ok = alive and verified(c.url) and booked["booked"] == booked["acknowledged"] and counts["reads_503"] == 0 \
+        and counts["reads_5xx"] == 0 and counts["signin_other"] == 0 and counts["signin_429"] > 0 \
+        and attempts_after == attempts_before and counts["held_closed_by_server"] > 0
+    svc.stop(); c.stop()
+    return result("flood", booked, ok, seconds=seconds, deposit_p99_ms=p99(load.latencies),
+                  read_p99_ms=p99(read_latencies), **counts, sign_in_attempt_rows_added=attempts_after - attempts_before,
+                  stranger_buckets=strangers, service_fds_end=fds_end)
+
+
 SCENARIOS = [("sigkill", sigkill), ("postgres-restart", postgres_restart), ("exhaustion", exhaustion),
-             ("fuzzing", fuzzing), ("backup-restore", backup_restore), ("failover", failover), ("soak", soak)]
+             ("fuzzing", fuzzing), ("backup-restore", backup_restore), ("failover", failover), ("soak", soak),
+             ("flood", flood)]
 
 only = [s for s in args.only.split(",") if s]
 results = []

@@ -16,6 +16,12 @@ struct ServeCommand: AsyncParsableCommand {
     var poolTimeout: Double?
     @Option(help: "A streaming replica for reports, statements, balances as of a date and the dashboard's pages (DATABASE_READ_URL); the primary when unset.")
     var readURL: String?
+    @Option(help: "Seconds a connection may stay idle or take to send a request's head before it is closed (RECLAIM_IDLE_TIMEOUT, default 15).")
+    var idleTimeout: Int?
+    @Option(help: "Seconds a request's body may take to arrive before a 408 (RECLAIM_BODY_TIMEOUT, default 30).")
+    var bodyTimeout: Int?
+    @Option(help: "Connections open at once; one more is closed at once (RECLAIM_MAX_CONNECTIONS, default 4096).")
+    var maxConnections: Int?
     @Option(help: "Log level: trace, debug, info, notice, warning, error (RECLAIM_LOG_LEVEL).") var logLevel: String?
 
     func run() async throws {
@@ -27,6 +33,13 @@ struct ServeCommand: AsyncParsableCommand {
             poolSize: poolSize ?? env["RECLAIM_POOL_SIZE"].flatMap(Int.init) ?? 16,
             poolTimeout: poolTimeout ?? env["RECLAIM_POOL_TIMEOUT"].flatMap(Double.init) ?? 5)
         config.readConninfo = (readURL ?? env["DATABASE_READ_URL"]).flatMap { $0.isEmpty ? nil : $0 }
+        let idle = idleTimeout ?? env["RECLAIM_IDLE_TIMEOUT"].flatMap(Int.init) ?? 15
+        let body = bodyTimeout ?? env["RECLAIM_BODY_TIMEOUT"].flatMap(Int.init) ?? 30
+        let connections = maxConnections ?? env["RECLAIM_MAX_CONNECTIONS"].flatMap(Int.init) ?? 4096
+        guard (1...3600).contains(idle) else { throw ValidationError("idle timeout must be 1 to 3600 seconds") }
+        guard (1...3600).contains(body) else { throw ValidationError("body timeout must be 1 to 3600 seconds") }
+        guard (1...1_000_000).contains(connections) else { throw ValidationError("max connections must be 1 to 1000000") }
+        config.limits = ConnectionLimits(idleTimeout: .seconds(idle), bodyTimeout: .seconds(body), maxConnections: connections)
         guard (0...65535).contains(config.port) else { throw ValidationError("port must be 0 to 65535") }
         guard config.poolTimeout > 0, config.poolTimeout <= 600 else { throw ValidationError("pool timeout must be above 0 and at most 600 seconds") }
         guard (1...500).contains(config.poolSize) else { throw ValidationError("pool size must be 1 to 500") }

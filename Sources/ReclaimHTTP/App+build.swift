@@ -19,6 +19,8 @@ public struct ServiceConfiguration: Sendable {
     public var openAPIPath: String?
     /// A streaming replica for read-only work (`DATABASE_READ_URL`); nil: the primary does all.
     public var readConninfo: String?
+    /// Timeouts and the connection cap against clients that hold connections open.
+    public var limits = ConnectionLimits()
 
     public init(host: String = "127.0.0.1", port: Int = 8080, conninfo: String, poolSize: Int = 16, poolTimeout: Double = 5,
                 openAPIPath: String? = ServiceConfiguration.locateOpenAPI()) {
@@ -49,7 +51,8 @@ public struct ServiceConfiguration: Sendable {
 /// The router with every route, plus the list of routes it holds and the
 /// body shape of each mutation.
 public func buildRouter(pool: ConnectionPool, metrics: ServiceMetrics, openAPIPath: String?, reads: ReadRouting? = nil,
-                        overviews: OverviewCache = OverviewCache())
+                        overviews: OverviewCache = OverviewCache(), limits: ConnectionLimits = ConnectionLimits(),
+                        signIns: SignInGate = SignInGate())
     -> (Router<AppContext>, [String], [String: any BodyShape.Type])
 {
     let reads = reads ?? ReadRouting(primary: pool)
@@ -59,6 +62,7 @@ public func buildRouter(pool: ConnectionPool, metrics: ServiceMetrics, openAPIPa
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: ProblemMiddleware())
+    router.add(middleware: LimitsMiddleware(limits: limits))
     let routes = Routes(router: router, auth: AuthMiddleware(pool: pool, principals: PrincipalCache()), reads: reads)
     let openAPI = openAPIPath.flatMap { FileManager.default.contents(atPath: $0) }
     HealthController(pool: pool, metrics: metrics, reads: reads, openAPI: openAPI).register(routes)
@@ -80,7 +84,7 @@ public func buildRouter(pool: ConnectionPool, metrics: ServiceMetrics, openAPIPa
     if let folder = DashboardAssets.locate() {
         do {
             let pages = Pages(assets: try DashboardAssets.load(from: folder), logger: logger)
-            DashboardController(pool: pool, pages: pages, reads: reads, overviews: overviews).register(on: router)
+            DashboardController(pool: pool, pages: pages, reads: reads, overviews: overviews, signIns: signIns).register(on: router)
         } catch {
             logger.error("dashboard: templates in \(folder.path) could not be read: \(error)")
         }
@@ -95,14 +99,15 @@ public func buildRouter(pool: ConnectionPool, metrics: ServiceMetrics, openAPIPa
 public func buildApplication(
     _ config: ServiceConfiguration, pool: ConnectionPool, reads: ReadRouting? = nil,
     metrics: ServiceMetrics = ServiceMetrics(), overviews: OverviewCache = OverviewCache(),
-    services: [any Service] = [],
+    services: [any Service] = [], signIns: SignInGate = SignInGate(),
     logger: Logger = Logger(label: "reclaim"), onListening: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let (router, _, _) = buildRouter(pool: pool, metrics: metrics, openAPIPath: config.openAPIPath, reads: reads,
-                                  overviews: overviews)
+                                  overviews: overviews, limits: config.limits, signIns: signIns)
     return Application(
         router: router,
-        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "reclaim"),
+        server: config.limits.server,
+        configuration: config.limits.configuration(address: .hostname(config.host, port: config.port), logger: logger),
         services: services,
         onServerRunning: { channel in await onListening(channel.localAddress?.port ?? config.port) },
         logger: logger)

@@ -1,4 +1,5 @@
 public import Hummingbird
+import NIOCore
 import Reclaim
 
 /// Per-request context: Hummingbird's core plus who is asking.
@@ -12,10 +13,19 @@ public struct AppContext: RequestContext {
     /// Set by `DashboardMiddleware` on the dashboard's pages.
     var dashboard: DashboardSession?
     var language: DashboardLanguage = .zh
+    /// How long a request's body may take to arrive; `LimitsMiddleware` sets
+    /// the configured value.
+    var bodyTimeout: Duration = .seconds(30)
+    /// The connection, closed after a body that arrived too slowly.
+    let channel: (any Channel)?
+    /// The client's address, for the sign-in throttle; nil when unknown.
+    let remoteAddress: String?
 
     public init(source: Source) {
         coreContext = .init(source: source)
         principal = nil
+        channel = source.channel
+        remoteAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// Bodies above 1 MiB are refused with 413.

@@ -32,8 +32,7 @@ struct JSONBody {
                 throw Problem.unsupportedMediaType("send the body as application/json, not \(media)")
             }
         }
-        var request = request
-        let buffer = try await request.collectBody(upTo: context.maxUploadSize)
+        let buffer = try await context.collectBody(request)
         let data = Data(buffer.readableBytesView)
         if !data.isEmpty, request.headers[.contentType] == nil {
             throw Problem.unsupportedMediaType("send the body as application/json")

@@ -52,6 +52,7 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     /// The problem for any error; nothing internal leaks.
     static func from(_ error: any Error) -> Problem {
         if let p = error as? Problem { return p }
+        if let b = error as? BodyNotReceived { return b.problem }
         // Hummingbird's own errors (no route, body too large, ...) keep their status.
         if let h = error as? any HTTPResponseError {
             if h.status == .contentTooLarge {
@@ -137,7 +138,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 return Response(status: .notFound, headers: [.contentType: "text/html; charset=utf-8"],
                                 body: .init(byteBuffer: ByteBuffer(string: Pages.notFoundPage(lang))))
             }
-            if problem.status.code >= 500 {
+            if error is BodyNotReceived {
+                context.logger.notice("request body not received", metadata: ["status": "\(problem.status.code)"])
+            } else if problem.status.code >= 500 {
                 // debugDescription of a PQError has the server's fields; never the token or body.
                 context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
             }

@@ -27,6 +27,25 @@ END
 $$;
 GRANT EXECUTE ON FUNCTION sign_in_locked_until(text) TO reclaim_app;
 
+-- A name that is no user's (enabled or not) is counted in its bucket of
+-- sign_in_strangers (0030), never given a row of its own.
+CREATE OR REPLACE FUNCTION sign_in_stranger_bucket(p_name text) RETURNS integer
+    IMMUTABLE LANGUAGE sql SET search_path = public, pg_temp AS $$
+    SELECT (hashtext('reclaim-stranger:' || p_name) & 65535)
+$$;
+
+-- When a stranger's bucket's lock ends, or NULL: five failures or more, the
+-- latest less than dashboard.lock_minutes ago (the rule for users' names).
+CREATE OR REPLACE FUNCTION sign_in_stranger_locked_until(p_bucket integer) RETURNS timestamptz
+    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    v_lock interval := make_interval(mins => setting_int('dashboard.lock_minutes'));
+BEGIN
+    RETURN (SELECT CASE WHEN failures >= 5 AND last_at + v_lock > clock_timestamp() THEN last_at + v_lock END
+            FROM sign_in_strangers WHERE bucket = p_bucket);
+END
+$$;
+
 -- Attempts for one name are serialised (a transaction-scoped advisory lock
 -- that the caller also takes before checking the password), so twenty at
 -- once still lock the name after the fifth failure.
@@ -150,7 +169,23 @@ DECLARE
     v_hash text;
     v_role text;
     v_ok boolean;
+    v_bucket integer;
 BEGIN
+    IF NOT EXISTS (SELECT 1 FROM users WHERE name = p_name) THEN
+        -- a stranger: the same lock and the same dummy hash, counted in a bucket
+        v_bucket := sign_in_stranger_bucket(p_name);
+        PERFORM pg_advisory_xact_lock(hashtext('reclaim-sign-in-bucket:' || v_bucket));
+        v_until := sign_in_stranger_locked_until(v_bucket);
+        IF v_until IS NOT NULL THEN
+            RETURN QUERY SELECT 'locked'::text, v_until;
+            RETURN;
+        END IF;
+        PERFORM password_matches(p_password, NULL);
+        INSERT INTO sign_in_strangers AS s (bucket, failures, last_at) VALUES (v_bucket, 1, clock_timestamp())
+        ON CONFLICT (bucket) DO UPDATE SET failures = s.failures + 1, last_at = excluded.last_at;
+        RETURN QUERY SELECT 'wrong'::text, NULL::timestamptz;
+        RETURN;
+    END IF;
     PERFORM pg_advisory_xact_lock(hashtext('reclaim-sign-in:' || p_name));
     v_until := sign_in_locked_until(p_name);
     IF v_until IS NOT NULL THEN

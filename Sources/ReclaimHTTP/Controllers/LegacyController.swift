@@ -60,8 +60,7 @@ struct LegacyController {
         let principal = try context.requirePrincipal()
         let media = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         guard media == "text/csv" else { throw Problem.unsupportedMediaType("send the survey as text/csv") }
-        var request = request
-        let buffer = try await request.collectBody(upTo: context.maxUploadSize)
+        let buffer = try await context.collectBody(request)
         let path = NSTemporaryDirectory() + "reclaim-survey-\(UUID().uuidString).csv"
         guard FileManager.default.createFile(atPath: path, contents: Data(buffer.readableBytesView)) else {
             throw ReclaimError(.internal, "the survey could not be staged")

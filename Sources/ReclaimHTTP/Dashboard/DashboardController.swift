@@ -16,6 +16,8 @@ struct DashboardController {
     let reads: ReadRouting
     /// The whole banner's figures at a glance, kept once they are slow to compute.
     let overviews: OverviewCache
+    /// Sign-ins at once and per client address.
+    let signIns: SignInGate
 
     func register(on router: Router<AppContext>) {
         let group = router.group("").add(middleware: DashboardMiddleware(pool: pool, pages: pages, reads: reads))
@@ -94,7 +96,17 @@ struct DashboardController {
             throw CSRFRefusal()
         }
         let name = form["name"] ?? "", password = form["password"] ?? ""
-        let outcome = try await db { try Sessions.signIn(name: name, password: password, on: $0) }
+        switch signIns.enter(address: context.remoteAddress) {
+        case .admitted: break
+        case .busy(let seconds), .throttled(let seconds):
+            var response = signInForm(request, context, status: .tooManyRequests, name: name,
+                                      error: t(context)["sign_in_busy"], notice: nil)
+            response.headers[.retryAfter] = String(seconds)
+            return response
+        }
+        let outcome = try await signIns.admitted {
+            try await db { try Sessions.signIn(name: name, password: password, on: $0) }
+        }
         switch outcome {
         case .signedIn(let cookie, _):
             var response = pages.redirect("/")

@@ -60,7 +60,7 @@ struct Form: Sendable {
         guard type.hasPrefix("application/x-www-form-urlencoded") else {
             throw ReclaimError.invalid("form", "send the form as application/x-www-form-urlencoded")
         }
-        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        let buffer = try await context.collectBody(request)
         guard let text = buffer.getString(at: buffer.readerIndex, length: buffer.readableBytes) else {
             throw ReclaimError.invalid("form", "is not UTF-8")
         }
@@ -182,6 +182,8 @@ struct Pages: Sendable {
     /// pages in the user's language; nothing internal is shown.
     func failure(_ error: any Error, _ request: Request, _ context: AppContext) -> Response {
         let t = Messages.strings(context.language)
+        // a body that did not arrive is the client's doing: a 4xx like any refusal
+        let error = (error as? BodyNotReceived)?.problem ?? error
         if error is CSRFRefusal {
             return render("error", title: t["error"] ?? "", request, context, status: .forbidden, ["message": t["csrf"] ?? ""])
         }

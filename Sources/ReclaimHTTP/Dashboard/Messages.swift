@@ -41,6 +41,7 @@ enum Messages {
         "wrong_password": ("用户名或密码不正确。", "The user name or password is wrong."),
         "locked": ("连续五次登录失败，该用户名已锁定 15 分钟，请稍后再试。",
                    "Five failed sign-ins in a row: this name is locked for 15 minutes. Try again later."),
+        "sign_in_busy": ("登录请求过多，请稍候几秒再试。", "Too many sign-ins at the moment; please try again in a few seconds."),
         "signed_out": ("您已退出。", "You are signed out."),
         "session_expired": ("会话已结束，请重新登录。", "Your session has ended; please sign in again."),
         // home
