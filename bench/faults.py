@@ -561,7 +561,7 @@ def p99(latencies):
 
 def flood():
     """Issue 29 items 5 and 6: for FLOOD_SECONDS (30), 16 threads post
-    random names to the dashboard's /signin and 300 connections are held
+    random names to the dashboard's /signin from 256 addresses, and 300 connections are held
     open (half trickling a request head that never ends, half silent, each
     opened again when the server closes it), while 4 clients book deposits
     and 4 read a mine's fund as an auditor. Nothing may be lost or doubled,
@@ -584,10 +584,15 @@ def flood():
         with lock:
             counts[key] += n
 
-    def signin_flood():
+    def signin_flood(i):
+        n = 0
         while not stop.is_set():
+            # from 256 addresses (127.0.i.k: the loopback takes any), so that the per-address
+            # throttle lets many through and the cap on sign-ins at once is what holds
+            n += 1
+            source = (f"127.0.{i + 1}.{n % 16 + 1}", 0)
             try:
-                h = http.client.HTTPConnection("127.0.0.1", svc.port, timeout=30)
+                h = http.client.HTTPConnection("127.0.0.1", svc.port, timeout=30, source_address=source)
                 h.request("GET", "/signin")
                 r = h.getresponse()
                 page = r.read().decode("utf-8", "replace")
@@ -659,7 +664,7 @@ def flood():
             s.close()
 
     load = Load(svc.port, token, "flood", clients=4)
-    threads = [threading.Thread(target=signin_flood, daemon=True) for _ in range(16)]
+    threads = [threading.Thread(target=signin_flood, args=(i,), daemon=True) for i in range(16)]
     threads += [threading.Thread(target=reader, args=(i,), daemon=True) for i in range(4)]
     threads += [threading.Thread(target=holder, args=(n % 2 == 0,), daemon=True) for n in range(300)]
     for t in threads:
