@@ -524,3 +524,96 @@ import Testing
         }
     }
 }
+
+/// Issue 30: what was seen: one "保存草稿" with no edits turned a work's
+/// GeoJSON point into null. Every form that edits a stored record (the
+/// annual plan editor is the only one) is saved unchanged, as a browser
+/// would send it, and the stored record must equal what was there, field by field.
+@Suite struct UnchangedFormTests {
+    /// The fields a browser would send for the form posting to `action`: text
+    /// and hidden inputs, checked boxes, each select's selected option.
+    static func fields(of html: String, action: String) -> [(String, String)] {
+        func attribute(_ name: String, in tag: Substring) -> String? {
+            guard let r = tag.range(of: #"\b\#(name)="[^"]*""#, options: .regularExpression) else { return nil }
+            return unescape(String(tag[r].dropFirst(name.count + 2).dropLast()))
+        }
+        var pairs: [(String, String)] = []
+        guard let form = html.range(of: #"<form method="post" action="\#(action)"[\s\S]*?</form>"#, options: .regularExpression)
+        else { return [] }
+        let text = html[form]
+        var rest = text[...]
+        while let tag = rest.range(of: #"<(input|select)\b[^>]*>"#, options: .regularExpression) {
+            let t = rest[tag]
+            rest = rest[tag.upperBound...]
+            guard let name = attribute("name", in: t) else { continue }
+            if t.hasPrefix("<select") {
+                let end = rest.range(of: "</select>")?.lowerBound ?? rest.endIndex
+                let options = rest[..<end]
+                if let s = options.range(of: #"<option value="[^"]*" selected="selected""#, options: .regularExpression),
+                   let v = attribute("value", in: options[s]) {
+                    pairs.append((name, v))
+                }
+                continue
+            }
+            let type = attribute("type", in: t) ?? "text"
+            if type == "checkbox", !t.contains("checked") { continue }
+            pairs.append((name, attribute("value", in: t) ?? ""))
+        }
+        return pairs
+    }
+
+    static func unescape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&#39;", with: "'")
+            .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+            .replacingOccurrences(of: "&#x2F;", with: "/").replacingOccurrences(of: "&#x3D;", with: "=")
+            .replacingOccurrences(of: "&#96;", with: "`").replacingOccurrences(of: "&amp;", with: "&")
+    }
+
+    @Test func savingTheAnnualPlanUnchangedLosesNothing() async throws {
+        let s = try DashboardTests.service()
+        let conn = try s.db.connect()
+        defer { conn.close() }
+        let works = try AnnualWorks.parse(Data(#"""
+            {"works": [
+              {"type": "revegetation", "location": "north waste dump \"A\" <east>", "area_hm2": "2.5000", "budget": "120000.50",
+               "start_month": "2027-04", "end_month": "2027-09", "geometry": {"type": "Point", "coordinates": [109.98, 40.4]}},
+              {"type": "drainage", "location": "pit 3 & ditch", "quantity": "350", "unit": "m", "budget": "8000",
+               "start_month": "2027-05", "end_month": "2027-06",
+               "geometry": {"type": "Polygon", "coordinates": [[[109, 40], [110, 40], [110, 41], [109, 40]]]}},
+              {"type": "soil-cover", "location": "south slope", "area_hm2": "0.0001", "budget": "0.01",
+               "start_month": "2027-07", "end_month": "2027-07"}
+            ]}
+            """#.utf8), year: 2027)
+        let v = try Plans.submit("A", try PlanDocument.parse(try Data(contentsOf: TestEnvironment.repositoryRoot
+            .appendingPathComponent("examples/plan.json"))), by: try Actor("setup-op"), on: conn)
+        _ = try Plans.decide("A", version: v.version, .approve, reason: nil, by: try Actor("setup-rev"), on: conn)
+        let op = try #require(try Users.principal(named: "opA", on: conn))
+        _ = try AnnualPlans.Commands.draft("A", year: 2027, works).run(as: op, actor: try op.actor(requestID: nil), on: conn)
+        let before = try AnnualPlans.find("A", year: 2027, on: conn)
+        try await s.application().test(.router) { client in
+            var browser = try await DashboardTests.signIn("opA", client)
+            let page = try await client.execute(uri: "/annual/A/2027", method: .get, headers: browser.header)
+            browser.keep(page)
+            var sent = Self.fields(of: page.text, action: "/annual/A/2027")
+            #expect(sent.contains { $0.0 == "location_1" }, "the editor's fields were not found")
+            sent.append(("op", "save"))
+            let saved = try await client.execute(uri: "/annual/A/2027", method: .post, headers: browser.header,
+                                                 body: DashboardTests.form(sent))
+            #expect(saved.status == .seeOther, "\(saved.status) \(saved.text.prefix(300))")
+        }
+        let after = try AnnualPlans.find("A", year: 2027, on: conn)
+        #expect(after.works.count == before.works.count)
+        for (b, a) in zip(before.works, after.works) {
+            #expect(a.planned.type == b.planned.type)
+            #expect(a.planned.location == b.planned.location)
+            #expect(a.planned.geometry == b.planned.geometry, "work \(b.work): geometry \(b.planned.geometry ?? "nil") → \(a.planned.geometry ?? "nil")")
+            #expect(a.planned.area == b.planned.area)
+            #expect(a.planned.quantity == b.planned.quantity)
+            #expect(a.planned.unit == b.planned.unit)
+            #expect(a.planned.budget == b.planned.budget)
+            #expect(a.planned.startMonth == b.planned.startMonth && a.planned.endMonth == b.planned.endMonth)
+            #expect(a.planned == b.planned)
+        }
+        try await s.pool.shutdown()
+    }
+}

@@ -12,11 +12,20 @@ struct WorkRow {
 
     static let fields = ["location", "area_hm2", "quantity", "unit", "budget", "start_month", "end_month"]
     static let sizes = ["location": 18, "area_hm2": 8, "quantity": 8, "unit": 4, "budget": 10, "start_month": 7, "end_month": 7]
+    /// Fields the editor does not let the operator type but must carry, so
+    /// that saving never loses them: a work's GeoJSON, as JSON text, in a
+    /// hidden input (checked again like any other input when it comes back).
+    static let carried = ["geometry"]
 
-    /// The works file's object for this row: what was typed, empty cells left out.
-    var document: [String: String] {
-        var d: [String: String] = ["type": values["type"] ?? ""]
+    /// The works file's object for this row: what was typed, empty cells left
+    /// out, and what was carried.
+    var document: [String: Any] {
+        var d: [String: Any] = ["type": values["type"] ?? ""]
         for f in Self.fields { if let v = values[f]?.trimmingCharacters(in: .whitespaces), !v.isEmpty { d[f] = v } }
+        if let g = values["geometry"], !g.isEmpty {
+            // text that is no JSON is sent as text, for the works' parser to refuse by name
+            d["geometry"] = (try? JSONSerialization.jsonObject(with: Data(g.utf8))) ?? g
+        }
         return d
     }
 }
@@ -48,6 +57,7 @@ extension DashboardController {
                 "type": w.planned.type.rawValue, "location": w.planned.location, "area_hm2": w.planned.area?.hectares ?? "",
                 "quantity": w.planned.quantity?.description ?? "", "unit": w.planned.unit ?? "", "budget": w.planned.budget.description,
                 "start_month": w.planned.startMonth.description, "end_month": w.planned.endMonth.description,
+                "geometry": w.planned.geometry ?? "",
             ])
         } ?? [WorkRow(n: 1, values: ["type": WorkType.revegetation.rawValue, "start_month": "\(year)-04", "end_month": "\(year)-09"])])
         let q = request.uri.queryParameters
@@ -59,6 +69,7 @@ extension DashboardController {
             "rows": rows.map { row in
                 [
                     "n": row.n,
+                    "geometry": row.values["geometry"].flatMap { $0.isEmpty ? nil : $0 } ?? false,
                     "types": WorkType.allCases.map { ["value": $0.rawValue, "selected": $0.rawValue == row.values["type"]] as [String: Any] },
                     "cells": WorkRow.fields.map { f in
                         ["name": f, "label": t[f] ?? f, "value": row.values[f] ?? "", "size": WorkRow.sizes[f] ?? 8,
@@ -78,7 +89,9 @@ extension DashboardController {
         let (_, license, year) = try annualTarget(context)
         let count = min(max(Int(form["rows"] ?? "") ?? 0, 0), 200)
         var rows = (1...max(count, 1)).map { n in
-            WorkRow(n: n, values: Dictionary(uniqueKeysWithValues: (["type"] + WorkRow.fields).map { ($0, form["\($0)_\(n)"] ?? "") }))
+            WorkRow(n: n, values: Dictionary(uniqueKeysWithValues: (["type"] + WorkRow.fields + WorkRow.carried).map {
+                ($0, form["\($0)_\(n)"] ?? "")
+            }))
         }.filter { form["remove_\($0.n)"] == nil }
         for i in rows.indices { rows[i].n = i + 1 }
         if form["op"] == "add" || rows.isEmpty {

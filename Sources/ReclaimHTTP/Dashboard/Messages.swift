@@ -122,6 +122,7 @@ enum Messages {
         "replayed": ("此表单已提交过，未重复记账；分录编号", "This form was already sent and nothing was booked twice: entry"),
         // annual plan editor
         "works": ("工程", "Works"),
+        "has_geometry": ("已有坐标（保存时保留）", "Has coordinates (kept when saved)"),
         "work_type": ("工程类型", "Type"), "location": ("位置", "Location"),
         "area_hm2": ("面积（公顷）", "Area (hm²)"), "quantity": ("工程量", "Quantity"), "unit": ("单位", "Unit"),
         "start_month": ("开始月份", "Start month"), "end_month": ("结束月份", "End month"),
