@@ -569,10 +569,8 @@ import Testing
             .replacingOccurrences(of: "&#96;", with: "`").replacingOccurrences(of: "&amp;", with: "&")
     }
 
-    @Test func savingTheAnnualPlanUnchangedLosesNothing() async throws {
-        let s = try DashboardTests.service()
-        let conn = try s.db.connect()
-        defer { conn.close() }
+    /// Mine A with an approved plan (方案) and a 2027 annual plan drafted by opA.
+    static func drafted(_ s: TestService, on conn: Connection) throws {
         let works = try AnnualWorks.parse(Data(#"""
             {"works": [
               {"type": "revegetation", "location": "north waste dump \"A\" <east>", "area_hm2": "2.5000", "budget": "120000.50",
@@ -589,6 +587,13 @@ import Testing
         _ = try Plans.decide("A", version: v.version, .approve, reason: nil, by: try Actor("setup-rev"), on: conn)
         let op = try #require(try Users.principal(named: "opA", on: conn))
         _ = try AnnualPlans.Commands.draft("A", year: 2027, works).run(as: op, actor: try op.actor(requestID: nil), on: conn)
+    }
+
+    @Test func savingTheAnnualPlanUnchangedLosesNothing() async throws {
+        let s = try DashboardTests.service()
+        let conn = try s.db.connect()
+        defer { conn.close() }
+        try Self.drafted(s, on: conn)
         let before = try AnnualPlans.find("A", year: 2027, on: conn)
         try await s.application().test(.router) { client in
             var browser = try await DashboardTests.signIn("opA", client)
@@ -615,5 +620,66 @@ import Testing
             #expect(a.planned == b.planned)
         }
         try await s.pool.shutdown()
+    }
+}
+
+/// Issue 30: what was seen: a returned annual plan showed the old works with
+/// no state and no reason; a failed acceptance showed "不可编辑 (failed)" and
+/// none of its 整改事项. The editor now says where the plan stands, why it
+/// came back, what to rectify, and its review history, in Chinese.
+@Suite struct AnnualPlanStandingTests {
+    @Test func theOperatorSeesWhyAPlanCameBackAndWhatToRectify() async throws {
+        let s = try DashboardTests.service()
+        let conn = try s.db.connect()
+        defer { conn.close() }
+        try UnchangedFormTests.drafted(s, on: conn)
+        let op = try Actor("opA", role: "operator"), rev = try Actor("rev", role: "reviewer")
+        _ = try AnnualPlans.decide("A", year: 2027, .submit, by: op, on: conn)
+        _ = try AnnualPlans.decide("A", year: 2027, .return, reason: "预算偏高，请核减植被恢复单价", by: rev, on: conn)
+        try await s.application().test(.router) { client in
+            let browser = try await DashboardTests.signIn("opA", client)
+            let page = try await client.execute(uri: "/annual/A/2027", method: .get, headers: browser.header).text
+            #expect(page.contains("已退回") && page.contains("退回原因") && page.contains("预算偏高，请核减植被恢复单价"))
+            #expect(page.contains("审查记录") && page.contains(">退回<") && page.contains(">提交<"))
+            // the works stay editable, their types in Chinese, their codes as the values sent
+            #expect(page.contains(#"<option value="revegetation" selected="selected">植被恢复</option>"#))
+            #expect(!page.contains(">revegetation<") && !page.contains("(returned)"))
+            #expect(DashboardTests.wellFormed(page))
+        }
+        // approved, reported, failed with items to rectify
+        _ = try AnnualPlans.decide("A", year: 2027, .submit, by: op, on: conn)
+        _ = try AnnualPlans.decide("A", year: 2027, .approve, by: rev, on: conn)
+        let done = #"{"works": [{"work": 1, "area_hm2": "2.5000", "spent": "1.00", "evidence": []}, {"work": 2, "quantity": "350", "spent": "1.00", "evidence": []}, {"work": 3, "area_hm2": "0.0001", "spent": "0.01", "evidence": []}]}"#
+        _ = try AnnualPlans.report("A", year: 2027, file: Data(done.utf8), by: op, on: conn)
+        _ = try AnnualPlans.decide("A", year: 2027, .fail, items: ["覆土厚度不足", "补植"], by: rev, on: conn)
+        try await s.application().test(.router) { client in
+            let browser = try await DashboardTests.signIn("opA", client)
+            let page = try await client.execute(uri: "/annual/A/2027", method: .get, headers: browser.header).text
+            #expect(page.contains("验收未通过") && page.contains("验收未通过的原因"))
+            #expect(page.contains("<li>覆土厚度不足</li>") && page.contains("<li>补植</li>"))
+            // not editable: the works are shown as a table, in Chinese
+            #expect(page.contains("植被恢复") && page.contains("排水工程") && !page.contains("(failed)"))
+            #expect(DashboardTests.wellFormed(page))
+        }
+        try await s.pool.shutdown()
+    }
+}
+
+@Suite struct LabelTests {
+    /// Every code a person reads has a Chinese and an English label, the
+    /// Chinese one in Chinese (not the code), and no two values of one
+    /// enumeration share a label.
+    @Test func everyEnumerationValueHasBothLabels() {
+        for (name, rows) in Labels.all {
+            for row in rows {
+                #expect(!row.zh.isEmpty && !row.en.isEmpty, "\(name).\(row.code)")
+                #expect(row.zh.unicodeScalars.contains { $0.properties.isIdeographic }, "\(name).\(row.code): \(row.zh)")
+                #expect(row.zh != row.code && row.en != row.code, "\(name).\(row.code)")
+            }
+            #expect(Set(rows.map(\.zh)).count == rows.count, "\(name): two values share a Chinese label")
+            #expect(Set(rows.map(\.en)).count == rows.count, "\(name): two values share an English label")
+        }
+        #expect(Labels.label("revision-submitted", of: "AnnualPlanState", .zh) == "调整已提交待审")
+        #expect(EntryKind.deposit.label(.zh) == "存入" && EntryKind.deposit.label(.en) == "Deposit")
     }
 }

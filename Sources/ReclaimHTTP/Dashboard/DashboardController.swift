@@ -212,12 +212,12 @@ struct DashboardController {
             let balances = try Dictionary(uniqueKeysWithValues: found.map { ($0.license, try FundLedger.balance($0.license, on: conn).balance) })
             return (found, total, balances)
         }
-        let t = t(context)
+        let t = t(context), lang = context.language.report
         let table = Show.table(t, [("license", false), ("name", false), ("mineral", false), ("scale", false), ("status", false),
                                    ("balance", true)],
                                found.map { m in
                                    [Show.link(m.license, "/mines/\(Show.segment(m.license))"), Show.cell(m.name),
-                                    Show.cell(m.mineral), Show.cell(m.scale.rawValue), Show.cell(m.status.rawValue),
+                                    Show.cell(m.mineral), Show.cell(m.scale.label(lang)), Show.cell(m.status.label(lang)),
                                     Show.number(balances[m.license]?.description ?? "")]
                                })
         let pages = max(1, (total + 19) / 20)
@@ -239,7 +239,7 @@ struct DashboardController {
         let session = try context.requireSession()
         let license = try context.license()
         try MinePolicy.read(license).check(session.principal)
-        let t = t(context)
+        let t = t(context), lang = context.language.report
         var dateErrors: [String: String] = [:]
         func date(_ name: String) -> CalendarDate? {
             do { return try Self.dateParameter(request, name) } catch {
@@ -261,31 +261,31 @@ struct DashboardController {
         let registry = Show.table(t, [("field", false), ("new_value", false)], [
             [Show.cell(t["license"] ?? ""), Show.cell(m.license)], [Show.cell(t["name"] ?? ""), Show.cell(m.name)],
             [Show.cell(t["holder"] ?? ""), Show.cell(m.holder)], [Show.cell(t["mineral"] ?? ""), Show.cell(m.mineral)],
-            [Show.cell(t["scale"] ?? ""), Show.cell(m.scale.rawValue)], [Show.cell(t["method"] ?? ""), Show.cell(m.method.rawValue)],
-            [Show.cell(t["status"] ?? ""), Show.cell(m.status.rawValue)], [Show.cell(t["area"] ?? ""), Show.number(m.area.hectares)],
+            [Show.cell(t["scale"] ?? ""), Show.cell(m.scale.label(lang))], [Show.cell(t["method"] ?? ""), Show.cell(m.method.label(lang))],
+            [Show.cell(t["status"] ?? ""), Show.cell(m.status.label(lang))], [Show.cell(t["area"] ?? ""), Show.number(m.area.hectares)],
         ])
         let obligations = Show.table(t, [("kind", false), ("reason", false), ("changed_at", false)],
-                                     detail.obligations.map { [Show.cell($0.kind.rawValue), Show.cell($0.reason), Show.cell(Show.time($0.openedAt))] })
+                                     detail.obligations.map { [Show.cell($0.kind.label(lang)), Show.cell($0.reason), Show.cell(Show.time($0.openedAt))] })
         let lines = Show.table(t, [("entry", true), ("kind", false), ("value_date", false), ("amount", true), ("balance_after", true),
                                    ("reference", false), ("memo", false), ("annual_plan", false)],
                                statement.entries.map { l in
-                                   [Show.number(String(l.id)), Show.cell(l.kind.rawValue), Show.cell(l.valueDate.description),
+                                   [Show.number(String(l.id)), Show.cell(l.kind.label(lang)), Show.cell(l.valueDate.description),
                                     Show.number(l.amount.description), Show.number(l.balanceAfter.description),
                                     Show.cell(l.reference ?? ""), Show.cell(l.memo ?? ""), Show.cell(l.annualPlanYear.map(String.init) ?? "")]
                                })
         let plansTable = Show.table(t, [("version", true), ("state", false), ("service_period", false), ("cost_total", true)],
-                                    plans.map { [Show.number(String($0.version)), Show.cell($0.state.rawValue + ($0.current ? " ✓" : "")),
+                                    plans.map { [Show.number(String($0.version)), Show.cell($0.state.label(lang) + ($0.current ? " ✓" : "")),
                                                  Show.cell("\($0.serviceFrom)–\($0.serviceTo)"), Show.number($0.costTotal.description)] })
         let segment = Show.segment(license)
         let canAct = AnnualPlanPolicy.act(license).permits(session.principal)
         let annualTable = Show.table(t, [("year", false), ("state", false), ("budget", true), ("waiting_since", false)],
                                      annual.map { a in
                                          [canAct ? Show.link(String(a.year), "/annual/\(segment)/\(a.year)") : Show.cell(String(a.year)),
-                                          Show.cell(a.state.rawValue), Show.number(a.budget.description), Show.cell(Show.time(a.since))]
+                                          Show.cell(a.state.label(lang)), Show.number(a.budget.description), Show.cell(Show.time(a.since))]
                                      })
         let closureTable = Show.table(t, [("entry", true), ("state", false), ("filed_on", false), ("due_date", false),
                                           ("working_days_left", true)],
-                                      closures.map { [Show.number(String($0.id)), Show.cell($0.state.rawValue),
+                                      closures.map { [Show.number(String($0.id)), Show.cell($0.state.label(lang)),
                                                       Show.cell($0.filedOn.description),
                                                       Show.cell($0.dueDate.description + ($0.dueProvisional ? " (\(t["due_provisional"] ?? ""))" : "")),
                                                       Show.number(String($0.workingDaysLeft))] })

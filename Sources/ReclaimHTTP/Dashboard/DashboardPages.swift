@@ -62,15 +62,46 @@ extension DashboardController {
         } ?? [WorkRow(n: 1, values: ["type": WorkType.revegetation.rawValue, "start_month": "\(year)-04", "end_month": "\(year)-09"])])
         let q = request.uri.queryParameters
         let notice = q["saved"] != nil ? t["saved"] : q["submitted"] != nil ? t["submitted"] : q["reported"] != nil ? t["reported"] : nil
+        let lang = context.language.report
+        // why it came back: the reason of the latest return or failed acceptance, and the items to rectify
+        let sentBack = plan?.decisions.last.flatMap { d in
+            [AnnualPlanAction.return.rawValue, AnnualPlanAction.fail.rawValue].contains(d.action) ? d : nil
+        }
+        let history = Show.table(t, [("decided_at", false), ("action", false), ("state", false), ("decided_by", false), ("reason", false)],
+                                 (plan?.decisions ?? []).map { d in
+                                     [Show.cell(Show.time(d.decidedAt)),
+                                      Show.cell(AnnualPlanAction(rawValue: d.action)?.label(lang) ?? d.action),
+                                      Show.cell(AnnualPlanState(rawValue: d.to)?.label(lang) ?? d.to),
+                                      Show.cell(d.actor), Show.cell(d.note ?? "")]
+                                 }, caption: t["review_history"])
+        let works = Show.table(t, [("work_type", false), ("location", false), ("area_hm2", true), ("quantity", true),
+                                   ("budget", true), ("start_month", false), ("end_month", false)],
+                               (plan?.works ?? []).map { w in
+                                   [Show.cell(w.planned.type.label(lang)), Show.cell(w.planned.location),
+                                    Show.number(w.planned.area?.hectares ?? ""),
+                                    Show.number(w.planned.quantity.map { "\($0) \(w.planned.unit ?? "")" } ?? ""),
+                                    Show.number(w.planned.budget.description), Show.cell(w.planned.startMonth.description),
+                                    Show.cell(w.planned.endMonth.description)]
+                               }, caption: t["works"])
         return pages.render("annual", title: "\(t["annual_plans"] ?? "") · \(license) · \(year)", request, context, status: status, [
-            "editable": editable, "state": plan?.state.rawValue ?? "", "row_count": rows.count,
+            "editable": editable, "state": plan?.state.label(lang) ?? "", "row_count": rows.count,
+            "sent_back": sentBack.map { d in
+                ["reason": d.note ?? "", "by": d.actor, "at": Show.time(d.decidedAt),
+                 "failed": d.action == AnnualPlanAction.fail.rawValue] as [String: Any]
+            } ?? false,
+            "rectifications": (plan?.rectifications ?? []).map { ["item": $0] },
+            "has_rectifications": !(plan?.rectifications.isEmpty ?? true),
+            "history": plan.map { $0.decisions.isEmpty } == false ? history : false,
+            "works_table": works,
             "reportable": plan.map { [.approved, .revisionReturned, .failed].contains($0.state) } ?? false,
             "has_errors": !errors.isEmpty, "works_error": errors["works"] ?? false, "notice": notice ?? false,
             "rows": rows.map { row in
                 [
                     "n": row.n,
                     "geometry": row.values["geometry"].flatMap { $0.isEmpty ? nil : $0 } ?? false,
-                    "types": WorkType.allCases.map { ["value": $0.rawValue, "selected": $0.rawValue == row.values["type"]] as [String: Any] },
+                    "types": WorkType.allCases.map {
+                        ["value": $0.rawValue, "label": $0.label(lang), "selected": $0.rawValue == row.values["type"]] as [String: Any]
+                    },
                     "cells": WorkRow.fields.map { f in
                         ["name": f, "label": t[f] ?? f, "value": row.values[f] ?? "", "size": WorkRow.sizes[f] ?? 8,
                          "error": errors["\(f)_\(row.n)"] ?? false] as [String: Any]
@@ -141,7 +172,7 @@ extension DashboardController {
             let measure = w.planned.area != nil ? "area_hm2" : "quantity"
             let planned = w.planned.area.map { "\($0.hectares) hm²" } ?? "\(w.planned.quantity?.description ?? "") \(w.planned.unit ?? "")"
             return [
-                "n": w.work, "type": w.planned.type.rawValue, "location": "\(w.planned.location) (\(planned))",
+                "n": w.work, "type": w.planned.type.label(context.language.report), "location": "\(w.planned.location) (\(planned))",
                 "cells": [measure, "spent", "evidence"].map { f in
                     ["name": f, "label": t[f] ?? f, "value": form?["\(f)_\(w.work)"] ?? "", "error": errors["\(f)_\(w.work)"] ?? false]
                         as [String: Any]
@@ -189,7 +220,7 @@ extension DashboardController {
                                                  Show.cell($0.noticeState), Show.cell($0.project.map { "#\($0)" } ?? "")] })
         let projectsTable = Show.table(t, [("entry", true), ("name", false), ("state", false), ("area", true), ("treated", true),
                                            ("planned", true), ("committed", true), ("spent", true)],
-                                       projects.map { [Show.number(String($0.id)), Show.cell($0.name), Show.cell($0.state.rawValue),
+                                       projects.map { [Show.number(String($0.id)), Show.cell($0.name), Show.cell($0.state.label(context.language.report)),
                                                        Show.number($0.area.hectares), Show.number($0.treated.hectares),
                                                        Show.number($0.planned.description), Show.number($0.committed.description),
                                                        Show.number($0.spent.description)] })

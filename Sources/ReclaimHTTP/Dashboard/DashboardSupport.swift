@@ -135,7 +135,7 @@ struct Pages: Sendable {
         if let session = context.dashboard {
             let p = session.principal
             object["user"] = [
-                "name": p.name, "role_label": t["role_\(p.role.rawValue)"] ?? p.role.rawValue,
+                "name": p.name, "role_label": p.role.label(lang.report),
                 "nav": Self.navigation(for: p).map { item in
                     ["href": item.href, "label": t[item.key] ?? item.key,
                      "current": item.href == "/" ? request.uri.path == "/" : request.uri.path.hasPrefix(item.href)] as [String: Any]

@@ -48,7 +48,7 @@ extension DashboardController {
                 ? [form(action, "accept", "accept", id), form(action, "fail", "fail", id, text: "items", required: true, secondary: true)]
                 : [form(action, "approve", "approve", id), form(action, "return", "return", id, text: "reason", required: true, secondary: true)]
             items.append((Show.time(a.since), [
-                "id": id, "heading": "\(t["annual_plans"] ?? "") · \(a.license) \(a.year) (\(a.state.rawValue))",
+                "id": id, "heading": "\(t["annual_plans"] ?? "") · \(a.license) \(a.year) (\(a.state.label(context.language.report)))",
                 "since": Show.time(a.since), "license": a.license, "license_path": Show.segment(a.license),
                 "details": "\(t["budget"] ?? "") \(a.budget)", "forms": forms,
             ]))
@@ -58,7 +58,7 @@ extension DashboardController {
             let action = "/queue/closures/\(c.id)"
             let mayVote = c.state == .underReview && c.panel.contains(me) && !c.votes.contains { $0.reviewer == me }
             items.append((c.filedOn.description, [
-                "id": id, "heading": "\(t["closure"] ?? "") · \(c.license) #\(c.id) (\(c.state.rawValue))", "since": c.filedOn.description,
+                "id": id, "heading": "\(t["closure"] ?? "") · \(c.license) #\(c.id) (\(c.state.label(context.language.report)))", "since": c.filedOn.description,
                 "license": c.license, "license_path": Show.segment(c.license),
                 "details": "\(t["due_date"] ?? "") \(c.dueDate)\(c.dueProvisional ? " (\(t["due_provisional"] ?? ""))" : "") · \(t["working_days_left"] ?? "") \(c.workingDaysLeft)",
                 "forms": mayVote ? [form(action, "pass", "vote_pass", id, text: "opinion", required: true),

@@ -6,6 +6,9 @@ enum DashboardLanguage: String, Sendable, CaseIterable {
     case zh, en
 
     var htmlTag: String { self == .zh ? "zh-CN" : "en" }
+
+    /// The same language for the domain's labels and files.
+    var report: ReportLanguage { self == .zh ? .zh : .en }
 }
 
 /// Every label of the dashboard in both languages, in one table, so that no
@@ -31,9 +34,6 @@ enum Messages {
         "switch_language": ("English", "中文"),
         "language": ("语言", "Language"),
         // roles
-        "role_admin": ("管理员", "administrator"), "role_finance": ("财务人员", "finance"),
-        "role_operator": ("采矿权人", "mine operator"), "role_reviewer": ("审查人员", "reviewer"),
-        "role_auditor": ("审计", "auditor"),
         // sign-in
         "sign_in": ("登录", "Sign in"),
         "user_name": ("用户名", "User name"),
@@ -122,6 +122,12 @@ enum Messages {
         "replayed": ("此表单已提交过，未重复记账；分录编号", "This form was already sent and nothing was booked twice: entry"),
         // annual plan editor
         "works": ("工程", "Works"),
+        "returned_because": ("退回原因", "Why it was returned"),
+        "failed_because": ("验收未通过的原因", "Why acceptance failed"),
+        "rectifications": ("整改事项", "Items to rectify"),
+        "review_history": ("审查记录", "Review history"),
+        "decided_at": ("时间（北京时间）", "When (Beijing time)"),
+        "decided_by": ("操作人", "By"),
         "has_geometry": ("已有坐标（保存时保留）", "Has coordinates (kept when saved)"),
         "work_type": ("工程类型", "Type"), "location": ("位置", "Location"),
         "area_hm2": ("面积（公顷）", "Area (hm²)"), "quantity": ("工程量", "Quantity"), "unit": ("单位", "Unit"),

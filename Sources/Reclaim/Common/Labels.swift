@@ -1,0 +1,326 @@
+/// A code that people read: each value's Chinese and English label. Every
+/// enumeration shown on a page, in a CSV, a report or the disclosure
+/// conforms here, in this one file, so that no screen or file shows a bare
+/// code and no two places word it differently; `Labels.all` lists them for
+/// the test that every value has both labels.
+public protocol Labelled: RawRepresentable, CaseIterable, Sendable where RawValue == String {
+    /// (Chinese, English).
+    var labels: (zh: String, en: String) { get }
+}
+
+extension Labelled {
+    public func label(_ lang: ReportLanguage) -> String { lang == .zh ? labels.zh : labels.en }
+
+    /// Every value as (code, Chinese, English).
+    public static var labelRows: [(code: String, zh: String, en: String)] {
+        allCases.map { ($0.rawValue, $0.labels.zh, $0.labels.en) }
+    }
+}
+
+public enum Labels {
+    /// Every labelled enumeration, by name.
+    public static let all: [(name: String, rows: [(code: String, zh: String, en: String)])] = [
+        ("MineralClass", MineralClass.labelRows), ("MineScale", MineScale.labelRows), ("MiningMethod", MiningMethod.labelRows),
+        ("MethodDetail", MethodDetail.labelRows), ("MineStatus", MineStatus.labelRows), ("LandType", LandType.labelRows),
+        ("ObligationKind", ObligationKind.labelRows), ("FundingSource", FundingSource.labelRows),
+        ("ProblemType", ProblemType.labelRows), ("EntryKind", EntryKind.labelRows), ("AccountKind", AccountKind.labelRows),
+        ("WorkType", WorkType.labelRows), ("Role", Role.labelRows), ("PlanState", PlanState.labelRows),
+        ("PlanAction", PlanAction.labelRows), ("AnnualPlanState", AnnualPlanState.labelRows),
+        ("AnnualPlanAction", AnnualPlanAction.labelRows), ("ClosureState", ClosureState.labelRows),
+        ("ClosureAction", ClosureAction.labelRows), ("LegacyProjectState", LegacyProjectState.labelRows),
+        ("LegacyProjectAction", LegacyProjectAction.labelRows), ("CalendarDay.Kind", CalendarDay.Kind.labelRows),
+    ]
+
+    /// The label of `code` in any labelled enumeration of `type`'s name; the
+    /// code itself when unknown (a value newer than this table).
+    public static func label(_ code: String, of type: String, _ lang: ReportLanguage) -> String {
+        guard let row = all.first(where: { $0.name == type })?.rows.first(where: { $0.code == code }) else { return code }
+        return lang == .zh ? row.zh : row.en
+    }
+}
+
+extension MineralClass: Labelled {
+    public var labels: (zh: String, en: String) {
+        switch self {
+        case .solidEnergy: ("能源矿产（固体）", "Solid energy minerals")
+        case .metal: ("金属矿产", "Metallic minerals")
+        case .buildingNonmetal: ("建材类非金属矿产", "Non-metallic minerals for building")
+        case .otherNonmetal: ("其他非金属矿产", "Other non-metallic minerals")
+        case .nonSolidEnergy: ("能源矿产（非固体）", "Non-solid energy minerals")
+        }
+    }
+}
+
+extension MineScale: Labelled {
+    public var labels: (zh: String, en: String) {
+        switch self {
+        case .large: ("大型", "Large")
+        case .medium: ("中型", "Medium")
+        case .small: ("小型", "Small")
+        case .micro: ("小型以下", "Below small")
+        }
+    }
+}
+
+extension MiningMethod: Labelled {
+    public var labels: (zh: String, en: String) {
+        switch self {
+        case .openPit: ("露天开采", "Open pit")
+        case .underground: ("地下开采", "Underground")
+        }
+    }
+}
+
+extension MethodDetail: Labelled {
+    public var labels: (zh: String, en: String) {
+        switch self {
+        case .openPitLayered: ("露天开采（分层）", "Open pit, layered")
+        case .openPitOther: ("露天开采（其他）", "Open pit, other")
+        case .pitDepth30mOrLess: ("露天开采（采深30米及以下）", "Open pit, 30 m deep or less")
+        case .pitDepthOver30m: ("露天开采（采深30米以上）", "Open pit, over 30 m deep")
+        case .undergroundBackfill: ("地下开采（充填）", "Underground, backfilled")
+        case .undergroundNoSubsidence: ("地下开采（不塌陷）", "Underground, no subsidence")
+        case .undergroundSubsidence: ("地下开采（塌陷）", "Underground, subsidence")
+        case .nonSolid: ("非固体矿产开采", "Non-solid extraction")
+        }
+    }
+}
+
+extension MineStatus: Labelled {
+    public var labels: (zh: String, en: String) {
+        switch self {
+        case .producing: ("生产", "Producing")
+        case .underConstruction: ("基建", "Under construction")
+        case .suspended: ("停产", "Suspended")
+        case .closed: ("闭坑", "Closed")
+        }
+    }
+}
+
+extension LandType: Labelled {
+    public var labels: (zh: String, en: String) {
+        switch self {
+        case .cropland: ("耕地", "Cropland")
+        case .forest: ("林地", "Forest")
+        case .grassland: ("草地", "Grassland")
+        case .other: ("其他", "Other")
+        }
+    }
+}
+
+extension ObligationKind: Labelled {
+    public var labels: (zh: String, en: String) {
+        switch self {
+        case .recompilePlan: ("重新编制保护与复垦方案", "Re-plan")
+        case .resignResponsibilityLetter: ("重新签订治理责任书", "Re-sign the responsibility letter")
+        case .reassessFund: ("重新核定基金", "Reassess the fund")
+        }
+    }
+}
+
+extension FundingSource: Labelled {
+    public var labels: (zh: String, en: String) {
+        switch self {
+        case .central: ("中央财政", "Central government")
+        case .region: ("自治区财政", "Autonomous region")
+        case .city: ("市级财政", "City")
+        case .banner: ("旗级财政", "Banner")
+        case .social: ("社会资金", "Social capital")
+        }
+    }
+}
+
+extension ProblemType: Labelled {
+    public var labels: (zh: String, en: String) {
+        switch self {
+        case .subsidence: ("采空塌陷", "Subsidence")
+        case .openPit: ("露天采坑", "Open pit")
+        case .wasteDump: ("废石（渣）堆", "Waste dump")
+        case .highwall: ("高陡边坡", "Highwall")
+        case .opening: ("废弃井口（硐口）", "Abandoned opening")
+        case .damagedCropland: ("损毁耕地", "Damaged cropland")
+        case .damagedForest: ("损毁林地", "Damaged forest")
+        case .damagedGrassland: ("损毁草地", "Damaged grassland")
+        case .other: ("其他", "Other")
+        }
+    }
+}
+
+extension EntryKind: Labelled {
+    public var labels: (zh: String, en: String) {
+        switch self {
+        case .deposit: ("存入", "Deposit")
+        case .withdrawal: ("使用", "Withdrawal")
+        case .transfer: ("转移", "Transfer")
+        case .depositConversion: ("保证金转入", "Deposit conversion")
+        case .reversal: ("冲正", "Reversal")
+        case .closureRelease: ("闭坑返还", "Closure release")
+        case .legacyCommit: ("历史遗留项目拨付", "Legacy commitment")
+        case .legacySpend: ("历史遗留项目支出", "Legacy spending")
+        }
+    }
+}
+
+extension AccountKind: Labelled {
+    public var labels: (zh: String, en: String) {
+        switch self {
+        case .fund: ("基金账户", "Fund")
+        case .contributions: ("企业缴存", "Contributions")
+        case .works: ("治理工程支出", "Works")
+        case .convertedDeposits: ("转入的保证金", "Converted deposits")
+        case .closureReleases: ("闭坑返还", "Closure releases")
+        case .sourceCentral: ("资金来源：中央财政", "Source: central")
+        case .sourceRegion: ("资金来源：自治区财政", "Source: region")
+        case .sourceCity: ("资金来源：市级财政", "Source: city")
+        case .sourceBanner: ("资金来源：旗级财政", "Source: banner")
+        case .sourceSocial: ("资金来源：社会资金", "Source: social")
+        case .projectCentral: ("项目资金：中央财政", "Project: central")
+        case .projectRegion: ("项目资金：自治区财政", "Project: region")
+        case .projectCity: ("项目资金：市级财政", "Project: city")
+        case .projectBanner: ("项目资金：旗级财政", "Project: banner")
+        case .projectSocial: ("项目资金：社会资金", "Project: social")
+        }
+    }
+}
+
+extension WorkType: Labelled {
+    public var labels: (zh: String, en: String) {
+        switch self {
+        case .slopeRegrading: ("削坡整形", "Slope regrading")
+        case .pitBackfill: ("采坑回填", "Pit backfill")
+        case .soilCover: ("覆土", "Soil cover")
+        case .revegetation: ("植被恢复", "Revegetation")
+        case .subsidenceFill: ("塌陷区充填", "Subsidence fill")
+        case .fissureFill: ("地裂缝充填", "Fissure fill")
+        case .drainage: ("排水工程", "Drainage")
+        case .monitoring: ("监测", "Monitoring")
+        case .other: ("其他", "Other")
+        }
+    }
+}
+
+extension Role: Labelled {
+    public var labels: (zh: String, en: String) {
+        switch self {
+        case .admin: ("管理员", "Administrator")
+        case .finance: ("财务人员", "Finance")
+        case .operator: ("矿山企业", "Mine operator")
+        case .reviewer: ("审查人员", "Reviewer")
+        case .auditor: ("审计人员", "Auditor")
+        case .expert: ("专家", "Expert")
+        }
+    }
+}
+
+extension PlanState: Labelled {
+    public var labels: (zh: String, en: String) {
+        switch self {
+        case .draft: ("草稿", "Draft")
+        case .submitted: ("已提交待审", "Submitted")
+        case .approved: ("已批准", "Approved")
+        case .returned: ("已退回", "Returned")
+        }
+    }
+}
+
+extension PlanAction: Labelled {
+    public var labels: (zh: String, en: String) {
+        switch self {
+        case .submit: ("提交", "Submit")
+        case .approve: ("批准", "Approve")
+        case .return: ("退回", "Return")
+        }
+    }
+}
+
+extension AnnualPlanState: Labelled {
+    public var labels: (zh: String, en: String) {
+        switch self {
+        case .draft: ("草稿", "Draft")
+        case .submitted: ("已提交待审", "Submitted")
+        case .approved: ("已批准", "Approved")
+        case .returned: ("已退回", "Returned")
+        case .revisionSubmitted: ("调整已提交待审", "Revision submitted")
+        case .revisionReturned: ("调整已退回", "Revision returned")
+        case .reported: ("已报告待验收", "Reported")
+        case .accepted: ("已验收", "Accepted")
+        case .failed: ("验收未通过", "Failed")
+        }
+    }
+}
+
+extension AnnualPlanAction: Labelled {
+    public var labels: (zh: String, en: String) {
+        switch self {
+        case .submit: ("提交", "Submit")
+        case .approve: ("批准", "Approve")
+        case .return: ("退回", "Return")
+        case .revise: ("申请调整", "Revise")
+        case .report: ("年度报告", "Report")
+        case .accept: ("验收通过", "Accept")
+        case .fail: ("验收不通过", "Fail")
+        }
+    }
+}
+
+extension ClosureState: Labelled {
+    public var labels: (zh: String, en: String) {
+        switch self {
+        case .draft: ("草稿", "Draft")
+        case .filed: ("已申请", "Filed")
+        case .underReview: ("审查中", "Under review")
+        case .noticed: ("公示中", "Noticed")
+        case .accepted: ("验收合格", "Accepted")
+        case .rejected: ("限期整改", "Rectification required")
+        }
+    }
+}
+
+extension ClosureAction: Labelled {
+    public var labels: (zh: String, en: String) {
+        switch self {
+        case .file: ("提出申请", "File")
+        case .assign: ("组建专家组", "Assign the panel")
+        case .notice: ("公示", "Notice")
+        case .reject: ("出具整改意见", "Reject")
+        case .confirm: ("确认验收合格", "Confirm")
+        }
+    }
+}
+
+extension LegacyProjectState: Labelled {
+    public var labels: (zh: String, en: String) {
+        switch self {
+        case .draft: ("草稿", "Draft")
+        case .planned: ("已立项", "Planned")
+        case .approved: ("已批准", "Approved")
+        case .inWorks: ("施工中", "In works")
+        case .suspended: ("暂停", "Suspended")
+        case .completed: ("已完工", "Completed")
+        case .accepted: ("已验收", "Accepted")
+        }
+    }
+}
+
+extension LegacyProjectAction: Labelled {
+    public var labels: (zh: String, en: String) {
+        switch self {
+        case .plan: ("立项", "Plan")
+        case .approve: ("批准", "Approve")
+        case .start: ("开工", "Start")
+        case .suspend: ("暂停", "Suspend")
+        case .resume: ("复工", "Resume")
+        case .complete: ("完工", "Complete")
+        case .accept: ("验收", "Accept")
+        }
+    }
+}
+
+extension CalendarDay.Kind: Labelled {
+    public var labels: (zh: String, en: String) {
+        switch self {
+        case .holiday: ("节假日", "Holiday")
+        case .workday: ("调休工作日", "Working day")
+        }
+    }
+}
