@@ -204,17 +204,20 @@ struct FundCommand: AsyncParsableCommand {
         @Option(help: "First value date, YYYY-MM-DD.") var from: CalendarDate?
         @Option(help: "Last value date, YYYY-MM-DD.") var to: CalendarDate?
         @Option(help: "Output format.") var format: OutputFormat = .table
+        @Option(help: "CSV language: en (the field names, the kinds' codes) or zh (Chinese headings and kinds, opening and closing rows, a byte-order mark for Excel).")
+        var lang: ReportLanguage = .en
 
         func run() async throws {
             try await reportingFailures {
                 let from = self.from
                 let to = self.to
+                let lang = self.lang
                 try await target.with { api in
                     if format == .csv {
                         // Streamed (from PostgreSQL's COPY, or the service's body), in 64 KiB writes.
                         var buffer = [UInt8]()
                         buffer.reserveCapacity(1 << 16)
-                        try await api.statementCSV(license, from: from, to: to) { chunk in
+                        try await api.statementCSV(license, from: from, to: to, lang: lang) { chunk in
                             buffer.append(contentsOf: chunk)
                             if buffer.count >= 1 << 16 {
                                 FileHandle.standardOutput.write(Data(buffer))

@@ -142,11 +142,11 @@ public final class DatabaseBackend: ReclaimAPI {
         return try FundLedger.statement(license, from: from, to: to, on: connection)
     }
 
-    public func statementCSV(_ license: String, from: CalendarDate?, to: CalendarDate?,
+    public func statementCSV(_ license: String, from: CalendarDate?, to: CalendarDate?, lang: ReportLanguage,
                              into sink: (UnsafeRawBufferPointer) throws -> Void) async throws
     {
         try check(MinePolicy.read(try Identifier.license(license)))
-        try FundLedger.statementCSV(license, from: from, to: to, on: connection, write: sink)
+        try FundLedger.statementCSV(license, from: from, to: to, lang: lang, on: connection, write: sink)
     }
 
     public func audit(_ filter: AuditLog.Filter) async throws -> [AuditRecord] {

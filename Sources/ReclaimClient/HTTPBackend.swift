@@ -241,10 +241,10 @@ public final class HTTPBackend: ReclaimAPI {
         return try await fetch(Statement.self, request(.GET, "/mines/\(Self.segment(license))/fund/statement\(q)")).0
     }
 
-    public func statementCSV(_ license: String, from: CalendarDate?, to: CalendarDate?,
+    public func statementCSV(_ license: String, from: CalendarDate?, to: CalendarDate?, lang: ReportLanguage,
                              into sink: (UnsafeRawBufferPointer) throws -> Void) async throws
     {
-        let q = Self.query([("from", from?.description), ("to", to?.description)])
+        let q = Self.query([("from", from?.description), ("to", to?.description), ("lang", lang == .zh ? "zh" : nil)])
         let response = try await send(request(.GET, "/mines/\(Self.segment(license))/fund/statement\(q)",
                                               accept: "text/csv"))
         do {

@@ -34,8 +34,9 @@ public protocol ReclaimAPI {
     func balance(_ license: String, asOf: CalendarDate?) async throws -> FundBalance
     func balances(asOf: CalendarDate?) async throws -> [FundBalance]
     func statement(_ license: String, from: CalendarDate?, to: CalendarDate?) async throws -> Statement
-    /// The statement as CSV, handed to `sink` in chunks as it arrives.
-    func statementCSV(_ license: String, from: CalendarDate?, to: CalendarDate?,
+    /// The statement as CSV, handed to `sink` in chunks as it arrives; in
+    /// Chinese with a byte-order mark, labels and opening and closing rows.
+    func statementCSV(_ license: String, from: CalendarDate?, to: CalendarDate?, lang: ReportLanguage,
                       into sink: (UnsafeRawBufferPointer) throws -> Void) async throws
 
     // MARK: Audit trail

@@ -683,3 +683,43 @@ import Testing
         #expect(EntryKind.deposit.label(.zh) == "存入" && EntryKind.deposit.label(.en) == "Deposit")
     }
 }
+
+/// Issue 30: what was seen: the statement CSV broke in Chinese Excel (no BOM,
+/// English headers and kinds), was always named statement.csv, had no
+/// opening and closing rows, and ignored ?lang=zh.
+@Suite struct StatementDownloadTests {
+    @Test func theStatementDownloadsInTheUsersLanguageNamedAfterItsContent() async throws {
+        let (s, conn, _) = try DashboardTests.serviceWithADeposit()
+        defer { conn.close() }
+        try await s.application().test(.router) { client in
+            let aud = try await DashboardTests.signIn("aud", client)
+            let zh = try await client.execute(uri: "/mines/A/statement.csv?from=2025-01-01&to=2099-12-31", method: .get,
+                                              headers: aud.header)
+            #expect(zh.status == .ok)
+            #expect(zh.text.hasPrefix("\u{FEFF}编号,类型,起息日,金额（元）,余额（元）"), "\(zh.text.prefix(60))")
+            #expect(zh.text.contains(",期初余额,2025-01-01,,0.00,") && zh.text.contains(",存入,") && zh.text.contains(",期末余额,2099-12-31,,100.00,"))
+            let disposition = zh.headers[.contentDisposition] ?? ""
+            #expect(disposition.contains("filename*=UTF-8''A_%E6%98%8E%E7%BB%86_2025-01-01_2099-12-31.csv"), "\(disposition)")
+            #expect(disposition.contains(#"filename="A____2025-01-01_2099-12-31.csv""#) || disposition.contains(#"filename="A_"#))
+            // English on request, the machine shape; a language that is none is a 400 page
+            let en = try await client.execute(uri: "/mines/A/statement.csv?lang=en", method: .get, headers: aud.header)
+            #expect(en.text.hasPrefix("id,kind,value_date,amount,balance_after,reference,memo,annual_plan_year\n"))
+            #expect(en.headers[.contentDisposition]?.contains("A_statement.csv") == true, "\(en.headers[.contentDisposition] ?? "")")
+            let bad = try await client.execute(uri: "/mines/A/statement.csv?lang=fr", method: .get, headers: aud.header)
+            #expect(bad.status == .badRequest)
+            // a report downloads in the user's language too, named after its content
+            let report = try await client.execute(uri: "/reports/fund.csv?year=2025", method: .get, headers: aud.header)
+            #expect(report.text.hasPrefix("\u{FEFF}采矿许可证号"))
+            #expect(report.headers[.contentDisposition]?.contains("UTF-8''%E5%9F%BA%E9%87%91%E6%8A%A5%E8%A1%A8_2025.csv") == true,
+                    "\(report.headers[.contentDisposition] ?? "")")
+        }
+        // the API's CSV takes ?lang=zh too
+        try await s.application().test(.router) { client in
+            var h = s.headers("aud")
+            h[.accept] = "text/csv"
+            let r = try await client.execute(uri: "/v1/mines/A/fund/statement?lang=zh", method: .get, headers: h)
+            #expect(r.text.hasPrefix("\u{FEFF}编号,") && r.text.contains(",期末余额,,,100.00,"), "\(r.text)")
+        }
+        try await s.pool.shutdown()
+    }
+}

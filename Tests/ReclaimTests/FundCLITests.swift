@@ -88,6 +88,17 @@ func json(_ text: String) throws -> [String: Any] {
         #expect(rangedRows.map { String($0[3]) } == amounts)
         #expect(rangedRows.last.map { String($0[4]) } == st["closing_balance"] as? String)
 
+        // in Chinese, for a clerk's Excel: a byte-order mark, Chinese headings and kinds, opening and closing rows
+        let zh = try li(["fund", "statement", "A", "--from", "2025-03-02", "--to", "2025-03-31", "--format", "csv", "--lang", "zh"])
+        #expect(zh.status == 0, "\(zh.stderr)")
+        #expect(zh.stdout.hasPrefix("\u{FEFF}编号,类型,起息日,金额（元）,余额（元）,参考号,摘要,年度治理计划\n"), "\(zh.stdout.prefix(80))")
+        let zhRows = zh.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        #expect(zhRows.first == ["", "期初余额", "2025-03-02", "", "1500.50", "", "", ""])
+        #expect(zhRows.last == ["", "期末余额", "2025-03-31", "", "10500.50", "", "", ""])
+        #expect(zhRows.dropFirst().dropLast().map { $0[1] } == ["存入", "使用", "转移"], "\(zhRows)")
+        #expect(zhRows.dropFirst().dropLast().map { $0[3] } == amounts)
+        #expect(try li(["fund", "statement", "A", "--format", "csv", "--lang", "fr"]).status == 64)
+
         let csv = try li(["fund", "statement", "A", "--format", "csv"])
         let rows = csv.stdout.split(separator: "\n")
         #expect(rows.first == "id,kind,value_date,amount,balance_after,reference,memo,annual_plan_year")

@@ -123,6 +123,7 @@ import Glibc
         let reads: [([String], String)] = [
             (["fund", "statement", "A"], "li"),
             (["fund", "statement", "B", "--format", "csv"], "li"),
+            (["fund", "statement", "B", "--from", "2025-03-03", "--format", "csv", "--lang", "zh"], "li"),
             (["fund", "statement", "B", "--from", "2025-03-03", "--format", "json"], "opA"),
             (["fund", "balance", "--as-of", "2025-03-03"], "aud"),
             (["fund", "balance", "A", "--as-of", "2025-03-03", "--format", "json"], "opA"),

@@ -204,9 +204,15 @@ public enum FundLedger {
     /// produced by PostgreSQL itself with COPY and handed to `write` in pieces,
     /// so a mine with a hundred thousand entries streams instead of being built
     /// in memory. Same lines, order and running balance as `statement`.
+    ///
+    /// In Chinese (`lang: .zh`, for a clerk's spreadsheet): a byte-order mark
+    /// (without it Chinese Excel reads UTF-8 as GBK), Chinese headings from
+    /// `ReportHeadings`, each kind by its label, and an opening row (期初余额)
+    /// before the lines and a closing row (期末余额) after them, from the
+    /// same snapshot. English stays the machine-readable shape above.
     public static func statementCSV(
-        _ license: String, from: CalendarDate? = nil, to: CalendarDate? = nil, on conn: Connection,
-        write: (UnsafeRawBufferPointer) throws -> Void
+        _ license: String, from: CalendarDate? = nil, to: CalendarDate? = nil, lang: ReportLanguage = .en,
+        on conn: Connection, write: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
         let license = try Identifier.license(license)
         if let from, let to, from > to {
@@ -220,10 +226,31 @@ public enum FundLedger {
                 """)
             else { throw MineRegistry.notFound(license) }
             let accountID: Int64 = try account.decode("id")
+            let chinese = lang == .zh
+            func text(_ s: String) throws { try Array(s.utf8).withUnsafeBytes { try write($0) } }
+            var opening = Money(fen: 0)
+            if chinese {
+                let columns: [(String, ReportColumnKind)] = [("id", .text), ("kind", .text), ("value_date", .text),
+                                                             ("amount", .money), ("balance_after", .money),
+                                                             ("reference", .text), ("memo", .text), ("annual_plan_year", .text)]
+                let headings = columns.map { ReportHeadings.heading($0.0, kind: $0.1, lang: .zh, unit: .yuan) }
+                opening = Money(fen: try conn.queryFirst("""
+                    SELECT coalesce(sum(amount), 0)::bigint AS opening FROM ledger_postings
+                    WHERE account_id = \(accountID)::bigint AND \(from)::date IS NOT NULL AND value_date < \(from)::date
+                    """)?.decode("opening") ?? 0)
+                try text("\u{FEFF}" + CSV.line(headings) + "\n")
+                try text(CSV.line(["", ReportHeadings.zh["opening"] ?? "期初余额", from?.description ?? "", "",
+                                   opening.description, "", "", ""]) + "\n")
+            }
+            let kinds = EntryKind.labelRows
             try conn.copyOut("""
                 COPY (
                     -- yuan with two decimals, as numeric(20,2) prints them ("1500.50", "-0.05")
-                    SELECT e.id, e.kind, p.value_date, (p.amount::numeric / 100)::numeric(20, 2) AS amount,
+                    SELECT e.id,
+                           CASE WHEN \(chinese) THEN (SELECT u.label FROM unnest(\(kinds.map(\.code))::text[], \(kinds.map(\.zh))::text[])
+                                                         AS u(code, label) WHERE u.code = e.kind)
+                                ELSE e.kind END AS kind,
+                           p.value_date, (p.amount::numeric / 100)::numeric(20, 2) AS amount,
                            ((coalesce((SELECT sum(o.amount) FROM ledger_postings o
                                        WHERE o.account_id = \(accountID)::bigint
                                          AND o.value_date < \(from)::date), 0)
@@ -235,9 +262,34 @@ public enum FundLedger {
                       AND (\(from)::date IS NULL OR p.value_date >= \(from)::date)
                       AND (\(to)::date IS NULL OR p.value_date <= \(to)::date)
                     ORDER BY p.value_date, p.seq
-                ) TO STDOUT WITH (FORMAT csv, HEADER)
+                ) TO STDOUT WITH (FORMAT csv, HEADER \(unescaped: chinese ? "false" : "true"))
                 """, write)
+            if chinese {
+                let moved = Money(fen: try conn.queryFirst("""
+                    SELECT coalesce(sum(amount), 0)::bigint AS moved FROM ledger_postings
+                    WHERE account_id = \(accountID)::bigint
+                      AND (\(from)::date IS NULL OR value_date >= \(from)::date)
+                      AND (\(to)::date IS NULL OR value_date <= \(to)::date)
+                    """)?.decode("moved") ?? 0)
+                try text(CSV.line(["", ReportHeadings.zh["closing"] ?? "期末余额", to?.description ?? "", "",
+                                   Money(fen: opening.fen + moved.fen).description, "", "", ""]) + "\n")
+            }
         }
+    }
+
+    /// The name a statement's file is saved under, after its content:
+    /// `DEMO-150621-005_明细_2025-01-01_2025-12-31.csv` (`statement` in
+    /// English); an open start is 开始 (start), an open end 至今 (now), and
+    /// with neither the dates are left out. Characters a file name cannot
+    /// hold become `-`.
+    public static func statementFileName(_ license: String, from: CalendarDate?, to: CalendarDate?,
+                                         lang: ReportLanguage) -> String {
+        let safe = String(license.map { "/\\:*?\"<>| ".contains($0) || $0.isNewline ? "-" : $0 })
+        var parts = [safe, lang == .zh ? "明细" : "statement"]
+        if from != nil || to != nil {
+            parts += [from?.description ?? (lang == .zh ? "开始" : "start"), to?.description ?? (lang == .zh ? "至今" : "now")]
+        }
+        return parts.joined(separator: "_") + ".csv"
     }
 
     /// The fund's statement between two value dates (inclusive; either may be

@@ -105,13 +105,16 @@ struct FundController {
         let to = try request.queryDate("to")
         let source = reads.pool(for: context.principal?.name)
         if request.headers[.accept]?.contains("text/csv") == true {
+            let (lang, _) = try ReportController.presentation(request)
             let csv = try await source.withConnection { conn in
                 var data = Data()
-                try FundLedger.statementCSV(license, from: from, to: to, on: conn) { data.append(contentsOf: $0) }
+                try FundLedger.statementCSV(license, from: from, to: to, lang: lang, on: conn) { data.append(contentsOf: $0) }
                 return data
             }
-            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: csv)))
+            return Response(status: .ok, headers: [
+                .contentType: "text/csv; charset=utf-8",
+                .contentDisposition: Download.disposition(FundLedger.statementFileName(license, from: from, to: to, lang: lang)),
+            ], body: .init(byteBuffer: ByteBuffer(bytes: csv)))
         }
         let s = try await source.withConnection { try FundLedger.statement(license, from: from, to: to, on: $0) }
         return try jsonResponse(s)

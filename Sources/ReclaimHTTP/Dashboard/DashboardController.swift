@@ -321,13 +321,16 @@ struct DashboardController {
         let license = try context.license()
         try MinePolicy.read(license).check(session.principal)
         let (from, to) = (try Self.dateParameter(request, "from"), try Self.dateParameter(request, "to"))
+        // the language asked for (?lang=), else the one the user reads the dashboard in
+        let lang = request.uri.queryParameters["lang"] == nil ? context.language.report : try ReportController.presentation(request).0
         let buffer = try await read(context) { conn in
             var out = ByteBuffer()
-            try FundLedger.statementCSV(license, from: from, to: to, on: conn) { out.writeBytes($0) }
+            try FundLedger.statementCSV(license, from: from, to: to, lang: lang, on: conn) { out.writeBytes($0) }
             return out
         }
-        return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8",
-                                               .contentDisposition: "attachment; filename=\"statement.csv\""],
-                        body: .init(byteBuffer: buffer))
+        return Response(status: .ok, headers: [
+            .contentType: "text/csv; charset=utf-8",
+            .contentDisposition: Download.disposition(FundLedger.statementFileName(license, from: from, to: to, lang: lang)),
+        ], body: .init(byteBuffer: buffer))
     }
 }

@@ -264,7 +264,9 @@ extension DashboardController {
             throw ReclaimError(.notFound, "no such report")
         }
         let name = String(file.dropLast(4))
-        let (lang, unit) = try ReportController.presentation(request)
+        let (asked, unit) = try ReportController.presentation(request)
+        // the language asked for (?lang=), else the one the user reads the dashboard in
+        let lang = request.uri.queryParameters["lang"] == nil ? context.language.report : asked
         let year = try AnnualPlanController.queryYear(request) ?? Bureau.today.year
         let only = MinePolicy.scope(for: p)
         if name == "legacy" { try LegacyPolicy.read.check(p) }
@@ -279,10 +281,16 @@ extension DashboardController {
             default: return try Reports.targets(on: conn).table(unit: unit)
             }
         }
+        let title = lang == .zh ? (Self.reportTitles[name] ?? name) : name
+        let fileName = ["closure", "legacy", "targets"].contains(name) ? "\(title).csv" : "\(title)_\(year).csv"
         return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8",
-                                               .contentDisposition: "attachment; filename=\"\(name)-\(year).csv\""],
+                                               .contentDisposition: Download.disposition(fileName)],
                         body: .init(byteBuffer: ByteBuffer(string: table.csv(lang, unit: unit))))
     }
+
+    /// A report's file name in Chinese.
+    static let reportTitles = ["fund": "基金报表", "restoration": "治理恢复报表", "annual-plans": "年度治理计划报表",
+                               "closure": "闭坑验收报表", "legacy": "历史遗留治理报表", "targets": "规划目标报表"]
 
     @Sendable func audit(_ request: Request, _ context: AppContext) async throws -> Response {
         let session = try context.requireSession()
