@@ -370,15 +370,23 @@ import Testing
             let bad = try await deposit("10.001", csrf: b.csrf)
             #expect(bad.status == .unprocessableContent && bad.text.contains(#"id="amount-error""#))
             #expect(bad.text.contains(#"value="10.001""#) && bad.text.contains("最多两位小数"))
+            // what was seen: 1,500.00 refused without saying why; a future value date called "not a valid date"
+            let grouped = try await deposit("1,50", csrf: b.csrf)
+            #expect(grouped.status == .unprocessableContent && grouped.text.contains("千位分隔符须每三位一组"))
+            let future = try await client.execute(uri: "/fund/deposit", method: .post, headers: b.header, body: Self.form([
+                ("csrf", b.csrf), ("idempotency_key", key + "-f"), ("license", "A"), ("amount", "1"), ("value_date", "2099-01-01"),
+            ]))
+            #expect(future.status == .unprocessableContent && future.text.contains("不能是将来的日期"), "\(future.text.components(separatedBy: "error").dropFirst().prefix(3))")
             #expect(try s.count("SELECT count(*) FROM ledger_entries") == 0)
             // sent twice: booked once, the second told so
-            let first = try await deposit("10.00", csrf: b.csrf)
-            let second = try await deposit("10.00", csrf: b.csrf)
+            let first = try await deposit("1,000.00", csrf: b.csrf)
+            let second = try await deposit("１０００", csrf: b.csrf)
             #expect(first.headers[.location]?.hasPrefix("/mines/A?booked=") == true)
             #expect(second.headers[.location]?.hasPrefix("/mines/A?replayed=") == true)
             #expect(try s.count("SELECT count(*) FROM ledger_entries") == 1)
             let shown = try await client.execute(uri: try #require(first.headers[.location]), method: .get, headers: b.header)
-            #expect(shown.text.contains("SLIP &lt;1&gt;") && shown.text.contains("10.00"))
+            #expect(shown.text.contains("SLIP &lt;1&gt;") && shown.text.contains("1000.00"))
+            #expect(try s.count("SELECT sum(amount) FROM ledger_postings WHERE amount > 0") == 100_000)
             // English remembered by a cookie; refusals then in English
             let switched = try await client.execute(uri: "/language", method: .post, headers: b.header,
                                                     body: Self.form([("csrf", b.csrf), ("to", "en"), ("back", "//evil.example/")]))
@@ -721,5 +729,22 @@ import Testing
             #expect(r.text.hasPrefix("\u{FEFF}编号,") && r.text.contains(",期末余额,,,100.00,"), "\(r.text)")
         }
         try await s.pool.shutdown()
+    }
+}
+
+@Suite struct RefusalWordingTests {
+    /// Each refusal a clerk meets says what the rule is, in Chinese, with its figures.
+    @Test func refusalsSayTheRule() {
+        let closed = ReclaimError(.ruleViolation, field: "license",
+                                  "the fund of mine A is closed: its remaining money was released at closure (entry 12)")
+        #expect(Pages.explain(closed, .zh).contains("已闭坑验收"))
+        let short = ReclaimError(.ruleViolation, field: "amount", "insufficient fund balance: 12.00 yuan available, 50.00 yuan asked")
+        #expect(Pages.explain(short, .zh) == "基金余额不足：可用 12.00 元，本次 50.00 元。")
+        let budget = ReclaimError(.ruleViolation, field: "amount",
+                                  "over the budget of the annual plan 2025 of mine A: 100.00 yuan of 800.00 yuan left, 150.00 yuan asked")
+        #expect(Pages.explain(budget, .zh).contains("剩余 100.00 元") && Pages.explain(budget, .zh).contains("本次 150.00 元"))
+        let future = ReclaimError(.invalidInput, field: "value_date", "value date 2099-01-01 is not a day from 1990-01-01 to today")
+        #expect(Pages.explain(future, .zh).contains("不能是将来的日期"))
+        #expect(Pages.explain(closed, .en) == closed.description)
     }
 }

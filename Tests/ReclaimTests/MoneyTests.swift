@@ -20,6 +20,25 @@ import Testing
         #expect(error?.field == "amount")
     }
 
+    /// What a clerk types into a form: separators where they belong and
+    /// full-width digits are read; anything else says what is wrong.
+    @Test(arguments: [
+        ("1,500.00", Int64(150_000)), ("1,234,567.89", 123_456_789), (" 1500 ", 150_000), ("１５００．５０", 150_050),
+        ("１，５００", 150_000), ("999,999", 99_999_900), ("12.30", 1230),
+    ])
+    func typedAmountsAreRead(text: String, fen: Int64) throws {
+        #expect(try Money.parse(typed: text).fen == fen)
+    }
+
+    @Test(arguments: ["1,50", "15,00.00", ",500", "1,500,0", "1500.0,0", "1,,500", "1,5000", "1,500.001", "-1,500", "1 500"])
+    func typedAmountsThatAreWrongSaySo(text: String) {
+        let error = #expect(throws: ReclaimError.self) { try Money.parse(typed: text) }
+        #expect(error?.field == "amount" && error?.kind == .invalidInput)
+        if text.contains(",") && !text.hasPrefix("-") && !text.hasSuffix("001") {
+            #expect(error?.message.contains("groups of three digits") == true, "\(text): \(error?.message ?? "")")
+        }
+    }
+
     @Test func wanHasSixDecimals() throws {
         #expect(try Money.parse("1", unit: .wan).fen == 1_000_000)
         #expect(try Money.parse("31541.96", unit: .wan).fen == 31_541_960_000)

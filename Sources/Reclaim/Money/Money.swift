@@ -1,3 +1,5 @@
+import Foundation
+
 /// An amount of money in fen (分), exact. 1 元 = 100 fen; 1 万元 = 1,000,000 fen.
 public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var fen: Int64
@@ -30,6 +32,27 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
         }
         guard fen > 0 else { throw ReclaimError.invalid(field, "must be greater than zero") }
         return Money(fen: fen)
+    }
+
+    /// An amount as a person types it into a form: full-width digits and
+    /// punctuation read as their ASCII forms (NFKC), blanks around it
+    /// ignored, and thousands separators allowed where they belong (between
+    /// groups of three digits: `1,500.00`, `1,234,567.89`); anything else is
+    /// refused saying what is wrong. The API and the CLI keep the strict
+    /// form of `parse`, which scripts are written against.
+    public static func parse(typed text: String, unit: Unit = .yuan, field: String = "amount") throws -> Money {
+        var t = text.precomposedStringWithCompatibilityMapping.trimmingCharacters(in: .whitespaces)
+        if t.contains(",") {
+            let parts = t.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+            let groups = parts[0].split(separator: ",", omittingEmptySubsequences: false)
+            guard (1...3).contains(groups[0].count), groups.dropFirst().allSatisfy({ $0.count == 3 }),
+                  parts.count < 2 || !parts[1].contains(",")
+            else {
+                throw ReclaimError.invalid(field, "'\(text)': thousands separators go between groups of three digits, like 1,500.00")
+            }
+            t = groups.joined() + (parts.count == 2 ? "." + parts[1] : "")
+        }
+        return try parse(t, unit: unit, field: field)
     }
 
     /// Yuan with two decimals: "1234.50", "-12.00".

@@ -226,11 +226,33 @@ struct Pages: Sendable {
     static func explain(_ e: ReclaimError, _ lang: DashboardLanguage) -> String {
         guard lang == .zh else { return e.description }
         let message = e.message.lowercased()
+        // the figures a refusal names ("12.00 yuan available, 50.00 yuan asked"), to say them again in Chinese
+        let figures = message.matches(of: /-?[0-9]+\.[0-9]{2}/).map { String($0.output) }
+        if message.contains("is closed: its remaining money was released") {
+            return "该矿山已闭坑验收，剩余基金已于闭坑时返还：不能再存入、支取或转移。"
+        }
+        if message.contains("insufficient fund balance"), figures.count >= 2 {
+            return "基金余额不足：可用 \(figures[0]) 元，本次 \(figures[1]) 元。"
+        }
+        if message.contains("over the budget of the annual plan"), figures.count >= 3 {
+            return "超出该年度计划的剩余预算：剩余 \(figures[0]) 元（批准 \(figures[1]) 元），本次 \(figures[2]) 元。"
+        }
+        if message.contains("would be overdrawn at the end of") {
+            return "按起息日计算当日基金余额不足：支出的起息日不能早于资金到账的日期。"
+        }
+        if message.contains("the fund pays for approved works only") {
+            return "该年度计划尚未批准（或已验收未通过），基金只支付已批准计划中的工程。"
+        }
         switch (e.field, e.kind) {
         case ("amount", .ruleViolation) where message.contains("budget"): return "超出该年度计划的剩余预算。"
         case ("amount", .ruleViolation): return "基金余额不足。"
-        case ("amount", _): return "请输入大于零、最多两位小数的金额（元）。"
-        case ("value_date", _): return "请输入有效日期（年-月-日）。"
+        case ("amount", _) where message.contains("thousands separators"):
+            return "千位分隔符须每三位一组，如 1,500.00；也可不写分隔符，如 1500.00。"
+        case ("amount", _) where message.contains("greater than zero"): return "金额须大于零。"
+        case ("amount", _): return "请输入大于零、最多两位小数的金额（元），如 1500.00 或 1,500.00。"
+        case ("value_date", _) where message.contains("to today") || message.contains("in the future"):
+            return "起息日须在 1990-01-01 至今天（北京时间）之间，不能是将来的日期。"
+        case ("value_date", _): return "请输入有效日期（年-月-日），如 2025-03-01。"
         case ("annual_plan_year", _): return "请选择一份已批准的年度计划。"
         case ("license", .notFound), ("mine", .notFound): return "没有该许可证号的矿山。"
         case ("reason", _): return "请填写退回理由。"

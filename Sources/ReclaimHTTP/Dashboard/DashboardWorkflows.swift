@@ -195,7 +195,7 @@ extension DashboardController {
                 errors["annual_plan"] = Pages.explain(ReclaimError.invalid("annual_plan_year", "choose an annual plan"), context.language)
             }
         }
-        let amount = attempt("amount") { try Money.parse(form["amount"] ?? "") }
+        let amount = attempt("amount") { try Money.parse(typed: form["amount"] ?? "") }
         let typedDate = form["value_date"].flatMap { $0.isEmpty ? nil : $0 }
         let date = typedDate.flatMap { text in attempt("value_date") { try FundLedger.parseDate(text, field: "value_date") } }
         let key = form["idempotency_key"] ?? ""
