@@ -748,3 +748,40 @@ import Testing
         #expect(Pages.explain(closed, .en) == closed.description)
     }
 }
+
+/// Issue 30: what was seen: the home card 欠提矿山 read 0 while four mines
+/// carried 2025 shortfalls, because it counted only this year's assessments,
+/// and it could not be clicked.
+@Suite struct ShortfallCardTests {
+    @Test func lastYearsShortfallCountsAndTheCardOpensTheList() async throws {
+        let s = try DashboardTests.service()
+        let conn = try s.db.connect()
+        defer { conn.close() }
+        let boss = try Actor("boss", role: "admin"), li = try Actor("li", role: "finance")
+        let rules = """
+            {"name": "t-2025", "jurisdiction": "150621", "effective_from": "2025-01-01",
+             "base_rate": {"solid-energy": "5.5"}, "method": {"open-pit-layered": "2.0"}, "land": {"grassland": "1.0"},
+             "region": {"150621": "1.1"}, "coal_price": {"2025": "1.2"}}
+            """
+        _ = try RuleSets.load(try RuleSet.parse(Data(rules.utf8)), by: boss, on: conn)
+        _ = try MineRegistry.update("A", MineUpdate(methodDetail: .openPitLayered), by: boss, on: conn)
+        _ = try OutputReports.report("A", year: 2024, quantity: try Quantity.parse("1000"), by: li, on: conn)
+        let assessed = try Accruals.assess("A", year: 2025, by: li, on: conn)
+        #expect(assessed.amount.fen > 0)
+        let year = Bureau.today.year
+        try await s.application().test(.router) { client in
+            let aud = try await DashboardTests.signIn("aud", client)
+            let home = try await client.execute(uri: "/", method: .get, headers: aud.header).text
+            let card = try #require(home.range(of: #"<div class="card" id="card-shortfalls">.*?</div>"#, options: .regularExpression)
+                .map { String(home[$0]) })
+            #expect(card.contains(#"<a href="/shortfalls?year=\#(year)">"#) && card.contains(#"<span class="value">1</span>"#), "\(card)")
+            let list = try await client.execute(uri: "/shortfalls?year=\(year)", method: .get, headers: aud.header)
+            #expect(list.status == .ok && DashboardTests.wellFormed(list.text))
+            #expect(list.text.contains(#"<a href="/mines/A">A</a>"#) && list.text.contains(assessed.amount.description))
+            #expect(!list.text.contains(#"<a href="/mines/B">B</a>"#))
+            let bad = try await client.execute(uri: "/shortfalls?year=abc", method: .get, headers: aud.header)
+            #expect(bad.status == .badRequest)
+        }
+        try await s.pool.shutdown()
+    }
+}

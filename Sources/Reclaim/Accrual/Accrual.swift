@@ -434,27 +434,32 @@ public enum Accruals {
                 FROM accrual_assessments WHERE year <= \(Int64(year))
                 ORDER BY mine_id, year, version DESC
             ), per_mine AS (
-                SELECT mine_id, min(year) AS first_year,
-                       coalesce(sum(amount) FILTER (WHERE year = \(Int64(year))), 0) AS assessed,
-                       sum(amount) AS cumulative_assessed
-                FROM latest GROUP BY mine_id
-            ), deposits AS (
-                -- fund postings of deposits and of the reversals of deposits
-                SELECT a.mine_id, p.value_date, p.amount
-                FROM ledger_postings p
-                JOIN fund_accounts a ON a.id = p.account_id AND a.kind = 'fund'
+                SELECT l.mine_id, min(l.year) AS first_year,
+                       coalesce(sum(l.amount) FILTER (WHERE l.year = \(Int64(year))), 0) AS assessed,
+                       sum(l.amount) AS cumulative_assessed
+                FROM latest l JOIN mines m ON m.id = l.mine_id
+                WHERE \(only) IS NULL OR m.license = ANY (\(only))
+                GROUP BY l.mine_id
+            ), deposited AS (
+                -- fund postings of deposits and of the reversals of deposits, from the mine's first
+                -- assessed year to the end of this one, in one pass per mine (the home page counts
+                -- these for every mine: no per-mine subquery over every deposit)
+                SELECT pm.mine_id,
+                       coalesce(sum(p.amount) FILTER (WHERE p.value_date >= \(jan1)), 0) AS deposited,
+                       coalesce(sum(p.amount), 0) AS cumulative_deposited
+                FROM per_mine pm
+                JOIN fund_accounts a ON a.mine_id = pm.mine_id AND a.kind = 'fund'
+                JOIN ledger_postings p ON p.account_id = a.id
+                 AND p.value_date >= make_date(pm.first_year, 1, 1) AND p.value_date <= \(dec31)
                 JOIN ledger_entries e ON e.id = p.entry_id
                 LEFT JOIN ledger_entries o ON o.id = e.reverses
                 WHERE e.kind = 'deposit' OR (e.kind = 'reversal' AND o.kind = 'deposit')
+                GROUP BY pm.mine_id
             )
             SELECT m.license, pm.assessed, pm.cumulative_assessed,
-                   coalesce((SELECT sum(d.amount) FROM deposits d WHERE d.mine_id = pm.mine_id
-                             AND d.value_date BETWEEN \(jan1) AND \(dec31)), 0)::bigint AS deposited,
-                   coalesce((SELECT sum(d.amount) FROM deposits d WHERE d.mine_id = pm.mine_id
-                             AND d.value_date >= make_date(pm.first_year, 1, 1) AND d.value_date <= \(dec31)), 0)::bigint
-                       AS cumulative_deposited
+                   coalesce(d.deposited, 0)::bigint AS deposited, coalesce(d.cumulative_deposited, 0)::bigint AS cumulative_deposited
             FROM per_mine pm JOIN mines m ON m.id = pm.mine_id
-            WHERE \(only) IS NULL OR m.license = ANY (\(only))
+            LEFT JOIN deposited d ON d.mine_id = pm.mine_id
             ORDER BY m.license
             """).rows.map { r in
             let assessed = Money(fen: try r.decode("assessed", as: Int64.self))

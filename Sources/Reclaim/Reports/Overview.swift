@@ -22,7 +22,8 @@ public struct Overview: Sendable, Equatable, Codable {
     public var fundTotal: Money
     public var deposits: Money
     public var withdrawals: Money
-    /// Mines whose deposits of the year are below the year's assessment.
+    /// Mines that owe part of their accrual: assessed up to the end of the
+    /// year beyond what they deposited (any year, not only this one).
     public var shortfalls: Int
     /// Plans, annual plans and closure applications waiting for a reviewer.
     public var waiting: Int
@@ -90,7 +91,10 @@ extension Reports {
                 year: year, mines: fund.count, fundTotal: Money(fen: total),
                 deposits: Money(fen: fund.reduce(0) { $0 + $1.deposits.fen + $1.conversions.fen }),
                 withdrawals: Money(fen: fund.reduce(0) { $0 + $1.withdrawals.fen }),
-                shortfalls: fund.filter { $0.shortfall.fen > 0 }.count, waiting: Int(waiting),
+                // what the mines still owe, any year up to this one: a card counting only this year's
+                // assessments read 0 in January while last year's shortfalls stood unpaid
+                shortfalls: try Accruals.shortfalls(year: year, only: only, on: conn).filter { $0.cumulativeShortfall.fen > 0 }.count,
+                waiting: Int(waiting),
                 closuresOverdue: try Closures.list(only: only, on: conn).filter(\.overdue).count,
                 restoration: try restoration(year: year, only: only, on: conn).totals,
                 years: years.values.sorted { $0.year < $1.year })

@@ -47,6 +47,7 @@ struct DashboardController {
         group.get("/reports", use: reports)
         group.get("/reports/{name}", use: reportCSV)
         group.get("/audit", use: audit)
+        group.get("/shortfalls", use: shortfalls)
     }
 
     func t(_ context: AppContext) -> [String: String] { Messages.strings(context.language) }
@@ -178,8 +179,9 @@ struct DashboardController {
             ["id": "fund-total", "label": t["fund_total"] ?? "", "value": "\(o.fundTotal) \(yuan)"],
             ["id": "deposits", "label": "\(t["deposits_year"] ?? "") (\(year))", "value": "\(o.deposits) \(yuan)"],
             ["id": "withdrawals", "label": "\(t["withdrawals_year"] ?? "") (\(year))", "value": "\(o.withdrawals) \(yuan)"],
-            ["id": "shortfalls", "label": t["shortfall_count"] ?? "", "value": String(o.shortfalls)],
-            ["id": "waiting", "label": t["waiting"] ?? "", "value": String(o.waiting)],
+            ["id": "shortfalls", "label": t["shortfall_count"] ?? "", "value": String(o.shortfalls),
+             "href": "/shortfalls?year=\(year)"],
+            ["id": "waiting", "label": t["waiting"] ?? "", "value": String(o.waiting), "href": "/queue"],
             ["id": "overdue", "label": t["closures_overdue"] ?? "", "value": String(o.closuresOverdue)],
             ["id": "reclamation", "label": t["treated_vs_target"] ?? "",
              "value": "\(o.restoration.reclamationRatePercent ?? "—") % · \(o.restoration.reclaimed.hectares) \(t["hm2"] ?? "")"],

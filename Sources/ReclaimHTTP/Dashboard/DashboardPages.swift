@@ -231,6 +231,31 @@ extension DashboardController {
         ])
     }
 
+    /// 欠提矿山: the mines that owe part of their accrual, any year up to
+    /// `year`, most owed first, with the year's and the running figures.
+    @Sendable func shortfalls(_ request: Request, _ context: AppContext) async throws -> Response {
+        let session = try context.requireSession()
+        let t = t(context)
+        let year = try AnnualPlanController.queryYear(request) ?? Bureau.today.year
+        let only = MinePolicy.scope(for: session.principal)
+        let owing = try await read(context) { try Accruals.shortfalls(year: year, only: only, on: $0) }
+            .filter { $0.cumulativeShortfall.fen > 0 }
+            .sorted { ($0.cumulativeShortfall.fen, $1.license) > ($1.cumulativeShortfall.fen, $0.license) }
+        let table = Show.table(t, [("license", false), ("assessed_year", true), ("deposited_year", true), ("shortfall_year", true),
+                                   ("assessed_total", true), ("deposited_total", true), ("shortfall_total", true)],
+                               owing.map { s in
+                                   [Show.link(s.license, "/mines/\(Show.segment(s.license))"), Show.number(s.assessed.description),
+                                    Show.number(s.deposited.description), Show.number(s.shortfall.description),
+                                    Show.number(s.cumulativeAssessed.description), Show.number(s.cumulativeDeposited.description),
+                                    Show.number(s.cumulativeShortfall.description)]
+                               }, caption: "\(t["shortfall_count"] ?? "") · \(year)")
+        return pages.render("listing", title: t["shortfall_count"] ?? "", request, context, [
+            "intro": (t["shortfalls_intro"] ?? "").replacingOccurrences(of: "{year}", with: String(year)), "links": false,
+            "older": false, "sections": [["heading": "\(t["shortfall_count"] ?? "") (\(owing.count))",
+                                          "table": owing.isEmpty ? false : table]] as [[String: Any]],
+        ])
+    }
+
     static let reportNames = ["fund", "restoration", "annual-plans", "closure", "legacy", "targets"]
 
     @Sendable func reports(_ request: Request, _ context: AppContext) async throws -> Response {
