@@ -126,6 +126,10 @@ class DashboardInABrowser(unittest.TestCase):
             rv.shot("queue.png")
             rv.fill(f"text-return-{item}", "请补充治理位置的坐标")
             rv.click_and_wait(rv.d.find_element(By.ID, f"return-{item}"))
+            # a decision is confirmed on its own page, which says what will be recorded and in whose name
+            self.assertIn("demo-reviewer-1", rv.d.find_element(By.ID, "confirm-question").text)
+            self.assertIn("请补充治理位置的坐标", rv.d.find_element(By.ID, "confirm-text").text)
+            rv.click_and_wait(rv.d.find_element(By.ID, "confirm"))
             self.assertIn("done=1", rv.d.current_url)
             self.assertEqual(len(rv.d.find_elements(By.ID, f"approve-{item}")), 0)
         finally:
@@ -142,9 +146,10 @@ class DashboardInABrowser(unittest.TestCase):
         try:
             rv.go("/queue")
             rv.click_and_wait(rv.d.find_element(By.ID, f"approve-{item}"))
+            rv.click_and_wait(rv.d.find_element(By.ID, "confirm"))
             self.assertIn("done=1", rv.d.current_url)
             rv.go(f"/mines/{MINE}")
-            self.assertIn("approved", rv.d.find_element(By.TAG_NAME, "main").text)
+            self.assertIn("已批准", rv.d.find_element(By.TAG_NAME, "main").text)
         finally:
             rv.close()
 

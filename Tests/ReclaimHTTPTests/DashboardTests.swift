@@ -785,3 +785,53 @@ import Testing
         try await s.pool.shutdown()
     }
 }
+
+/// Issue 30: what was seen: reviewers approved blind (a budget and a link,
+/// never the works, the report or what a revision changes), and approve and
+/// accept were one click with no confirmation.
+@Suite struct ReviewerDecisionTests {
+    @Test func theReviewerSeesTheWorksAndConfirmsUnderTheirName() async throws {
+        let s = try DashboardTests.service()
+        let conn = try s.db.connect()
+        defer { conn.close() }
+        try UnchangedFormTests.drafted(s, on: conn)
+        let op = try Actor("opA", role: "operator")
+        _ = try AnnualPlans.decide("A", year: 2027, .submit, by: op, on: conn)
+        try await s.application().test(.router) { client in
+            let rev = try await DashboardTests.signIn("rev", client)
+            let queue = try await client.execute(uri: "/queue", method: .get, headers: rev.header).text
+            #expect(queue.contains("现行工程") && queue.contains("植被恢复") && queue.contains("pit 3 &amp; ditch") && queue.contains("120000.50"))
+            #expect(DashboardTests.wellFormed(queue))
+            // the queue's button asks; nothing is recorded until the confirmation's own button
+            let asked = try await client.execute(uri: "/queue/annual-plans/A/2027", method: .post, headers: rev.header,
+                                                 body: DashboardTests.form([("csrf", rev.csrf), ("decision", "approve")]))
+            #expect(asked.status == .ok && asked.text.contains("以 rev 的名义批准：年度治理计划 · A 2027？"), "\(asked.text.prefix(400))")
+            #expect(asked.text.contains(#"name="confirmed" value="1""#) && DashboardTests.wellFormed(asked.text))
+            #expect(try AnnualPlans.find("A", year: 2027, on: conn).state == .submitted)
+            let confirmed = try await client.execute(uri: "/queue/annual-plans/A/2027", method: .post, headers: rev.header,
+                                                     body: DashboardTests.form([("csrf", rev.csrf), ("decision", "approve"),
+                                                                                ("text", ""), ("confirmed", "1")]))
+            #expect(confirmed.status == .seeOther && confirmed.headers[.location] == "/queue?done=1")
+            let plan = try AnnualPlans.find("A", year: 2027, on: conn)
+            #expect(plan.state == .approved && plan.decisions.last?.actor == "rev")
+        }
+        // a revision: the reviewer sees what it changes against what is in force
+        let revised = try AnnualWorks.parse(Data(#"""
+            {"works": [
+              {"type": "revegetation", "location": "north waste dump \"A\" <east>", "area_hm2": "3.0000", "budget": "150000.00",
+               "start_month": "2027-04", "end_month": "2027-09"},
+              {"type": "drainage", "location": "pit 3 & ditch", "quantity": "350", "unit": "m", "budget": "8000",
+               "start_month": "2027-05", "end_month": "2027-06"}
+            ]}
+            """#.utf8), year: 2027)
+        _ = try AnnualPlans.revise("A", year: 2027, revised, by: op, on: conn)
+        try await s.application().test(.router) { client in
+            let rev = try await DashboardTests.signIn("rev", client)
+            let queue = try await client.execute(uri: "/queue", method: .get, headers: rev.header).text
+            #expect(queue.contains("申请调整为") && queue.contains("150000.00 （原为 120000.50）") && queue.contains("3.0000 hm² （原为 2.5000 hm²）")
+                    && queue.contains("✖ 覆土 （调整后删除）"),
+                    "\(queue)")
+        }
+        try await s.pool.shutdown()
+    }
+}

@@ -15,11 +15,12 @@ extension DashboardController {
         try PlanPolicy.review.check(session.principal)
         let me = session.principal.name
         let t = t(context)
+        // each annual plan whole: the reviewer decides on its works, its revision or its report, not on a budget line
         let (plans, annual, closures) = try await read(context) { conn in
             (try Plans.list(state: .submitted, on: conn),
              try [AnnualPlanState.submitted, .revisionSubmitted, .reported].flatMap { state -> [AnnualPlanSummary] in
                  try AnnualPlans.list(state: state, on: conn)
-             },
+             }.map { try AnnualPlans.find($0.license, year: $0.year, on: conn) },
              try [ClosureState.filed, .underReview, .noticed].flatMap { state -> [ClosureApplication] in
                  try Closures.list(state: state, on: conn)
              })
@@ -47,10 +48,12 @@ extension DashboardController {
             let forms = a.state == .reported
                 ? [form(action, "accept", "accept", id), form(action, "fail", "fail", id, text: "items", required: true, secondary: true)]
                 : [form(action, "approve", "approve", id), form(action, "return", "return", id, text: "reason", required: true, secondary: true)]
-            items.append((Show.time(a.since), [
+            let since = a.decisions.last?.decidedAt ?? Date(timeIntervalSince1970: 0)
+            items.append((Show.time(since), [
                 "id": id, "heading": "\(t["annual_plans"] ?? "") · \(a.license) \(a.year) (\(a.state.label(context.language.report)))",
-                "since": Show.time(a.since), "license": a.license, "license_path": Show.segment(a.license),
+                "since": Show.time(since), "license": a.license, "license_path": Show.segment(a.license),
                 "details": "\(t["budget"] ?? "") \(a.budget)", "forms": forms,
+                "tables": Self.worksTables(a, t, context.language.report),
             ]))
         }
         for c in closures {
@@ -71,6 +74,68 @@ extension DashboardController {
         ])
     }
 
+    /// What a reviewer decides on: the works in force; a revision's works
+    /// beside them (each changed cell marked); a year-end report's lines
+    /// against what was planned.
+    static func worksTables(_ a: AnnualPlan, _ t: [String: String], _ lang: ReportLanguage) -> [[String: Any]] {
+        func measure(_ w: AnnualWork) -> String {
+            w.area.map { "\($0.hectares) hm²" } ?? "\(w.quantity?.description ?? "") \(w.unit ?? "")"
+        }
+        let headings: [(String, Bool)] = [("work_type", false), ("location", false), ("planned_measure", true), ("budget", true),
+                                          ("start_month", false), ("end_month", false)]
+        func rows(_ works: [AnnualWork], against old: [AnnualWork]?) -> [[Show.Cell]] {
+            // works the revision drops: shown struck out, so nothing leaves unnoticed
+            let dropped = (old ?? []).dropFirst(works.count).map { w -> [Show.Cell] in
+                [Show.cell("✖ \(w.type.label(lang)) （\(t["removed"] ?? "")）"), Show.cell(w.location), Show.number(measure(w)),
+                 Show.number(w.budget.description), Show.cell(w.startMonth.description), Show.cell(w.endMonth.description)]
+            }
+            return works.enumerated().map { i, w in
+                let was = old.flatMap { i < $0.count ? $0[i] : nil }
+                func mark(_ now: String, _ before: String?) -> String {
+                    guard old != nil else { return now }
+                    guard let before else { return now + " ✚" }
+                    return now == before ? now : "\(now) （\(t["was"] ?? "") \(before)）"
+                }
+                return [Show.cell(mark(w.type.label(lang), was?.type.label(lang))), Show.cell(mark(w.location, was?.location)),
+                        Show.number(mark(measure(w), was.map(measure))), Show.number(mark(w.budget.description, was?.budget.description)),
+                        Show.cell(mark(w.startMonth.description, was?.startMonth.description)),
+                        Show.cell(mark(w.endMonth.description, was?.endMonth.description))]
+            } + dropped
+        }
+        let inForce = a.works.map(\.planned)
+        var tables = [Show.table(t, headings, rows(inForce, against: nil), caption: t["works_in_force"])]
+        if let revision = a.pendingRevision {
+            tables.append(Show.table(t, headings, rows(revision.works, against: inForce),
+                                     caption: "\(t["revision_asked"] ?? "") · \(t["budget"] ?? "") \(revision.budget)"))
+        }
+        if a.state == .reported {
+            tables.append(Show.table(t, [("work_type", false), ("planned_measure", true), ("done", true), ("budget", true), ("spent", true),
+                                         ("evidence_ids", false)],
+                                     a.works.map { w in
+                                         [Show.cell(w.planned.type.label(lang)), Show.number(measure(w.planned)),
+                                          Show.number(w.done.map { $0.area.map { "\($0.hectares) hm²" } ?? "\($0.quantity?.description ?? "") \(w.planned.unit ?? "")" } ?? "—"),
+                                          Show.number(w.planned.budget.description), Show.number(w.done?.spent.description ?? "—"),
+                                          Show.cell(w.done?.evidence.joined(separator: "、") ?? "")]
+                                     }, caption: t["year_end_report"]))
+        }
+        return tables
+    }
+
+    /// A decision is taken in two steps: the queue's button asks, this page
+    /// says what will be recorded, under whose name, and only its own button
+    /// (which sends `confirmed=1`) records it. Nothing is written before.
+    func confirmation(_ request: Request, _ context: AppContext, session: DashboardSession, form: Form, action: String,
+                      record: String, details: String?) -> Response {
+        let t = t(context)
+        let question = (t["confirm_question"] ?? "")
+            .replacingOccurrences(of: "{action}", with: action).replacingOccurrences(of: "{record}", with: record)
+            .replacingOccurrences(of: "{who}", with: session.principal.name)
+        return pages.render("confirm", title: t["confirm_title"] ?? "", request, context, [
+            "question": question, "details": details ?? false, "action": request.uri.path,
+            "decision": form["decision"] ?? "", "text": (form["text"] ?? "").isEmpty ? false : (form["text"] ?? ""),
+        ])
+    }
+
     @Sendable func decidePlan(_ request: Request, _ context: AppContext) async throws -> Response {
         let form = try await Form.read(request, context)
         let session = try context.requireSession(form)
@@ -78,6 +143,11 @@ extension DashboardController {
         guard let version = Int(try context.path("version")), version >= 1 else { throw ReclaimError.invalid("version", "must be a version") }
         let action: PlanAction = form["decision"] == "return" ? .return : form["decision"] == "approve" ? .approve
             : try { throw ReclaimError.invalid("decision", "must be approve or return") }()
+        guard form["confirmed"] == "1" else {
+            try PlanPolicy.review.check(session.principal)
+            return confirmation(request, context, session: session, form: form, action: action.label(context.language.report),
+                                record: "\(t(context)["plans"] ?? "") · \(license) v\(version)", details: nil)
+        }
         let (principal, actor) = (session.principal, try session.principal.actor(requestID: context.id))
         _ = try await db {
             try Plans.Commands.decide(license, version: version, action, reason: form["text"]).run(as: principal, actor: actor, on: $0)
@@ -95,6 +165,15 @@ extension DashboardController {
         }
         let text = form["text"] ?? ""
         let items = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard form["confirmed"] == "1" else {
+            let lang = context.language.report
+            let plan = try await read(context) { try AnnualPlans.find(license, year: year, on: $0) }
+            try AnnualPlanPolicy.decide(action, plan.license).check(session.principal)
+            let t = t(context)
+            return confirmation(request, context, session: session, form: form, action: action.label(lang),
+                                record: "\(t["annual_plans"] ?? "") · \(plan.license) \(year)",
+                                details: "\(t["state"] ?? ""): \(plan.state.label(lang)) · \(t["budget"] ?? "") \(plan.pendingRevision?.budget ?? plan.budget)")
+        }
         let (principal, actor) = (session.principal, try session.principal.actor(requestID: context.id))
         _ = try await db {
             try AnnualPlans.Commands.decide(license, year: year, action, reason: action == .return ? text : nil,
@@ -107,6 +186,12 @@ extension DashboardController {
         let form = try await Form.read(request, context)
         let session = try context.requireSession(form)
         guard let id = Int64(try context.path("id")), id >= 1 else { throw ReclaimError.invalid("id", "must be an application id") }
+        guard form["confirmed"] == "1" else {
+            let t = t(context)
+            return confirmation(request, context, session: session, form: form,
+                                action: t[form["decision"] == "pass" ? "vote_pass" : "vote_fail"] ?? "",
+                                record: "\(t["closure"] ?? "") #\(id)", details: nil)
+        }
         let (principal, actor) = (session.principal, try session.principal.actor(requestID: context.id))
         _ = try await db {
             try Closures.Commands.vote(id, pass: form["decision"] == "pass", opinion: form["text"] ?? "")
