@@ -172,8 +172,17 @@ struct AnnualCommand: AsyncParsableCommand {
             out += "\n" + Output.table(headers: ["work", "type", "location", "planned", "budget", "months", "done", "spent"],
                                        rows: rows)
             if let r = p.pendingRevision { out += "\npending revision: budget \(r.budget) yuan, \(r.works.count) works\n" }
+            // why it came back, where the operator reads the plan: the latest return's reason
+            if let last = p.decisions.last, last.action == AnnualPlanAction.return.rawValue {
+                out += "\nreturned by \(last.actor) at \(Bureau.time(last.decidedAt)): \(last.note ?? "")\n"
+            }
             if !p.rectifications.isEmpty {
                 out += "\nrectification items:\n" + p.rectifications.map { "  - \($0)\n" }.joined()
+            }
+            if !p.decisions.isEmpty {
+                out += "\ndecisions (Beijing time):\n" + Output.table(
+                    headers: ["at", "action", "state", "by", "note"],
+                    rows: p.decisions.map { [Bureau.time($0.decidedAt), $0.action, $0.to, $0.actor, $0.note ?? ""] })
             }
             return out
         }

@@ -45,6 +45,11 @@ import Testing
         #expect(other.status == 65 && other.stderr == "error: opA (operator) may not act on annual plans of mine B\n")
         #expect(try h.db.count("SELECT count(*) FROM annual_plans") == 1)
         #expect(try h.run(["annual", "submit", "A", "2025"], as: "opA").status == 0)
+        // returned: the operator's table says why, by whom and when (Beijing time); then submitted again
+        #expect(try h.run(["annual", "return", "A", "2025", "--reason", "请补充坐标"], as: "rev").status == 0)
+        let returned = try h.run(["annual", "show", "A", "2025"], as: "opA").stdout
+        #expect(returned.contains("returned by rev at ") && returned.contains(" +08:00: 请补充坐标\n"), "\(returned)")
+        #expect(try h.run(["annual", "submit", "A", "2025"], as: "opA").status == 0)
         let queue = try h.run(["annual", "list", "--state", "submitted", "--format", "csv"], as: "rev")
         #expect(queue.stdout.hasPrefix("license,year,state,budget,since\nA,2025,submitted,80000.00,"), "\(queue.stdout)")
         #expect(try h.run(["annual", "approve", "A", "2025"], as: "opA").stderr == "error: opA (operator) may not approve an annual plan\n")
@@ -71,6 +76,8 @@ import Testing
         #expect(fail.stdout == "failed the 2025 annual plan of A: failed, budget 80000.00 yuan\n", "\(fail.stderr)")
         let table = try h.run(["annual", "show", "A", "2025"], as: "opA").stdout
         #expect(table.contains("  - 覆土厚度不足\n") && table.contains("remaining: 20000.00"), "\(table)")
+        // the decisions, in Beijing time with its offset, the failure among them
+        #expect(table.contains("decisions (Beijing time):") && table.contains(" +08:00") && table.contains("fail"), "\(table)")
         #expect(try h.run(["annual", "report", "A", "2025", "--file", done], as: "opA").status == 0)
         #expect(try h.run(["annual", "accept", "A", "2025"], as: "rev").stdout
                 == "accepted the 2025 annual plan of A: accepted, budget 80000.00 yuan\n")

@@ -19,6 +19,16 @@ public enum Bureau {
 
     /// The bureau's calendar day of a moment (the database's `bureau_date`).
     public static func day(of moment: Date) -> CalendarDate { CalendarDate.today(in: timeZone, now: moment) }
+
+    /// A moment as a person reads it: Beijing time, to the minute, with its
+    /// offset so that nobody takes it for their own zone ("2026-03-01 14:05 +08:00").
+    public static func time(_ moment: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = timeZone
+        f.dateFormat = "yyyy-MM-dd HH:mm xxx"
+        return f.string(from: moment)
+    }
 }
 
 /// A calendar year as Reclaim keeps them, in one rule for every entry point:
