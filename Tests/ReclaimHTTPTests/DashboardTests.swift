@@ -165,7 +165,7 @@ import Testing
                 _ = try FundLedger.deposit("A", Booking(amount: try Money.parse("0.01"), reference: "t\(n)"), by: finance, on: conn)
                 let now = try conn.queryFirst("SELECT sum(balance)::text AS t FROM fund_accounts WHERE kind = 'fund'")?
                     .decode("t", as: String.self)
-                let expected = try #require(now.map { "\(Money(fen: Int64($0) ?? -1)) 元" })
+                let expected = try #require(now.map { "\(Money(fen: Int64($0) ?? -1).display(.yuan)) 元" })
                 #expect(total != expected)
                 var seen: [String] = []
                 // generous: under make test a background task may wait long for a thread
@@ -833,5 +833,26 @@ import Testing
                     "\(queue)")
         }
         try await s.pool.shutdown()
+    }
+}
+
+/// Issue 30: what was seen: chart bars without legend or axis values, and
+/// amounts like 1033571542.40 元.
+@Suite struct ChartTests {
+    @Test func theChartCanBeReadWithoutHovering() throws {
+        let years = [YearFigures(year: 2025, deposits: Money(fen: 103_357_154_240), withdrawals: Money(fen: 50_000_000),
+                                 treated: Area(squareMetres: 125_000)),
+                     YearFigures(year: 2026, deposits: Money(fen: 1_000_000), withdrawals: Money(fen: 0), treated: Area(squareMetres: 0))]
+        let t = Messages.strings(.zh)
+        let svg = Chart.yearly(years, t)
+        #expect(DashboardTests.wellFormed(svg))
+        // a legend naming each colour, the axis's 0 and largest value, each bar's figure in 万元 as a clerk reads it
+        for key in ["deposits_year", "withdrawals_year", "treated_area"] {
+            #expect(svg.contains(">\(try #require(t[key]))</text>"), "legend \(key)")
+        }
+        for text in [">103,357.15<", ">50.00<", ">1.00<", ">12.5000<", ">0<", ">2025<", ">2026<"] {
+            #expect(svg.contains(text), "\(text) missing")
+        }
+        #expect(svg.components(separatedBy: "<rect x=").count - 1 == 3 + 3 * years.count)  // legend + bars
     }
 }

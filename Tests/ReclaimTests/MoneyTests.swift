@@ -39,6 +39,14 @@ import Testing
         }
     }
 
+    @Test func displayedAsAClerkReadsIt() {
+        #expect(Money(fen: 103_357_154_240).display(.yuan) == "1,033,571,542.40")
+        #expect(Money(fen: 103_357_154_240).display(.wan) == "103,357.15")
+        #expect(Money(fen: 5_000).display(.wan) == "0.01" && Money(fen: 4_999).display(.wan) == "0.00")
+        #expect(Money(fen: -150_000).display(.yuan) == "-1,500.00" && Money(fen: 99_999).display(.yuan) == "999.99")
+        #expect(Money(fen: 0).display(.yuan) == "0.00")
+    }
+
     @Test func wanHasSixDecimals() throws {
         #expect(try Money.parse("1", unit: .wan).fen == 1_000_000)
         #expect(try Money.parse("31541.96", unit: .wan).fen == 31_541_960_000)

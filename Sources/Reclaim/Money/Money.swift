@@ -55,6 +55,30 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
         return try parse(t, unit: unit, field: field)
     }
 
+    /// As a clerk reads it: thousands separated, in yuan with two decimals
+    /// ("1,033,571,542.40") or in 万元 rounded half up to two
+    /// ("103,357.15"). For people only; files and the API keep `description`.
+    public func display(_ unit: Unit) -> String {
+        let text: String
+        if unit == .wan {
+            // hundredths of 万元 = fen / 10,000, rounded half away from zero
+            let hundredths = (fen >= 0 ? fen + 5_000 : fen - 5_000) / 10_000
+            text = ExactDecimal.format(hundredths, scale: 2)
+        } else {
+            text = description
+        }
+        let negative = text.hasPrefix("-")
+        let digits = negative ? String(text.dropFirst()) : text
+        let parts = digits.split(separator: ".", maxSplits: 1)
+        var whole = String(parts[0])
+        var grouped = ""
+        while whole.count > 3 {
+            grouped = "," + whole.suffix(3) + grouped
+            whole = String(whole.dropLast(3))
+        }
+        return (negative ? "-" : "") + whole + grouped + (parts.count == 2 ? "." + parts[1] : "")
+    }
+
     /// Yuan with two decimals: "1234.50", "-12.00".
     public var description: String { ExactDecimal.format(fen, scale: 2) }
 

@@ -10,6 +10,13 @@ public struct YearFigures: Sendable, Equatable, Codable {
     public var withdrawals: Money
     /// Treated area by the year's latest year-end reports.
     public var treated: Area
+
+    public init(year: Int, deposits: Money, withdrawals: Money, treated: Area) {
+        self.year = year
+        self.deposits = deposits
+        self.withdrawals = withdrawals
+        self.treated = treated
+    }
 }
 
 /// The figures at a glance (总览) that the dashboard's home page shows, for

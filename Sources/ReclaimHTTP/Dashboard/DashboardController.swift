@@ -176,9 +176,9 @@ struct DashboardController {
         let t = t(context)
         let yuan = t["yuan"] ?? ""
         let cards: [[String: Any]] = [
-            ["id": "fund-total", "label": t["fund_total"] ?? "", "value": "\(o.fundTotal) \(yuan)"],
-            ["id": "deposits", "label": "\(t["deposits_year"] ?? "") (\(year))", "value": "\(o.deposits) \(yuan)"],
-            ["id": "withdrawals", "label": "\(t["withdrawals_year"] ?? "") (\(year))", "value": "\(o.withdrawals) \(yuan)"],
+            ["id": "fund-total", "label": t["fund_total"] ?? "", "value": "\(o.fundTotal.display(.yuan)) \(yuan)"],
+            ["id": "deposits", "label": "\(t["deposits_year"] ?? "") (\(year))", "value": "\(o.deposits.display(.yuan)) \(yuan)"],
+            ["id": "withdrawals", "label": "\(t["withdrawals_year"] ?? "") (\(year))", "value": "\(o.withdrawals.display(.yuan)) \(yuan)"],
             ["id": "shortfalls", "label": t["shortfall_count"] ?? "", "value": String(o.shortfalls),
              "href": "/shortfalls?year=\(year)"],
             ["id": "waiting", "label": t["waiting"] ?? "", "value": String(o.waiting), "href": "/queue"],
