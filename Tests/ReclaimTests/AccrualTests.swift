@@ -322,3 +322,51 @@ func accrualMine(_ license: String, _ mineralClass: MineralClass, _ detail: Meth
 func examplePlan() throws -> Data {
     try Data(contentsOf: TestEnvironment.repositoryRoot.appendingPathComponent("examples/plan.json"))
 }
+
+/// Issue 30: what was seen: a mistyped coefficient set was locked in for its
+/// year (the same name and date refused, a correction dated later never
+/// used). Now a correction supersedes it, with its reason, in the database.
+@Suite struct RuleSetCorrectionTests {
+    @Test func aCorrectionSupersedesAMistypedSetForItsYear() throws {
+        let (db, conn) = try accrualDatabase()
+        let boss = try Actor("boss", role: "admin")
+        try accrualMine("M", .metal, .pitDepth30mOrLess, .grassland, output: "5000", on: conn)
+        let first = try Accruals.assess("M", year: 2026, by: try fin(), on: conn)
+        #expect(first.amount.description == "11000.00" && first.ruleSet == "test-2025")
+        // the metal base rate was typed 1.0 for 1.5: the same jurisdiction and date again is refused, saying how to correct
+        let fixedText = testRules.replacingOccurrences(of: #""metal": "1.0""#, with: #""metal": "1.5""#)
+        let again = try RuleSet.parse(Data(fixedText.replacingOccurrences(of: "test-2025", with: "test-2025-b").utf8))
+        let refused = #expect(throws: ReclaimError.self) { try RuleSets.load(again, by: boss, on: conn) }
+        #expect(refused?.kind == .conflict && refused?.message.contains("supersedes") == true)
+        // a correction names the set and says why; both or neither
+        let half = fixedText.replacingOccurrences(of: #""name": "test-2025","#, with: #""name": "test-2025-b", "supersedes": "test-2025","#)
+        #expect(throws: ReclaimError.self) { try RuleSet.parse(Data(half.utf8)) }
+        let correction = half.replacingOccurrences(of: #""supersedes": "test-2025","#,
+                                                   with: #""supersedes": "test-2025", "correction_reason": "金属基础费率误录为1.0，应为1.5（旗政发〔2025〕12号）","#)
+        let loaded = try RuleSets.load(try RuleSet.parse(Data(correction.utf8)), by: boss, on: conn)
+        #expect(loaded.supersedes == "test-2025" && loaded.correctionReason?.hasPrefix("金属基础费率") == true)
+        #expect(try RuleSets.find("test-2025", on: conn).supersededBy == "test-2025-b")
+        // the reassessment uses the correction; the first assessment keeps naming the set it was made with
+        let second = try Accruals.assess("M", year: 2026, by: try fin(), on: conn)
+        #expect(second.amount.description == "16500.00" && second.ruleSet == "test-2025-b" && second.version == 2)
+        #expect(try db.count("SELECT count(*) FROM accrual_assessments WHERE rule_set = 'test-2025'") == 1)
+        // a set is corrected once (a further correction corrects the correction), and only for its own year and place
+        let twice = correction.replacingOccurrences(of: "test-2025-b", with: "test-2025-c")
+        let e1 = #expect(throws: ReclaimError.self) { try RuleSets.load(try RuleSet.parse(Data(twice.utf8)), by: boss, on: conn) }
+        #expect(e1?.field == "supersedes" && e1?.message.contains("already superseded") == true, "\(String(describing: e1))")
+        let elsewhere = twice.replacingOccurrences(of: #""effective_from": "2025-07-01""#, with: #""effective_from": "2025-08-01""#)
+            .replacingOccurrences(of: #""supersedes": "test-2025""#, with: #""supersedes": "test-2025-b""#)
+        let e2 = #expect(throws: ReclaimError.self) { try RuleSets.load(try RuleSet.parse(Data(elsewhere.utf8)), by: boss, on: conn) }
+        #expect(e2?.field == "supersedes", "\(String(describing: e2))")
+        // an operator cannot load one, even through the database directly
+        let app = try db.connectAsApp()
+        defer { app.close() }
+        #expect(throws: PQError.self) {
+            try app.execute("""
+                INSERT INTO accrual_rule_sets (name, jurisdiction, effective_from, loaded_by, supersedes, correction_reason, generation)
+                VALUES ('x-1', '150600', '2025-07-01', 'fin', 'test-2025-b', 'r', 9)
+                """)
+        }
+        #expect(try db.count("SELECT max(generation) FROM accrual_rule_sets") == 2)
+    }
+}

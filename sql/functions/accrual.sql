@@ -13,10 +13,32 @@ CALL protect_rows('accrual_assessments');
 -- loads it; never added to a set loaded before. Rule sets are loaded by
 -- administrators. SECURITY DEFINER so that reclaim_check_actor sees the
 -- session's real user (reclaim_app) apart from the function's owner.
+-- A correction (0031) supersedes the latest generation of a set of the same
+-- jurisdiction and effective date, says why, and is the next generation;
+-- the generation is the database's to count, never the caller's.
 CREATE OR REPLACE FUNCTION accrual_rule_sets_guard() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    v_old accrual_rule_sets%ROWTYPE;
 BEGIN
     PERFORM reclaim_check_actor(NEW.loaded_by, ARRAY['admin']);
+    IF NEW.supersedes IS NULL THEN
+        NEW.generation := 1;
+        RETURN NEW;
+    END IF;
+    SELECT * INTO v_old FROM accrual_rule_sets WHERE name = NEW.supersedes FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'rule set % does not exist', NEW.supersedes USING ERRCODE = 'RCRUL', COLUMN = 'supersedes';
+    END IF;
+    IF v_old.jurisdiction <> NEW.jurisdiction OR v_old.effective_from <> NEW.effective_from THEN
+        RAISE EXCEPTION 'a correction of % has its jurisdiction % and effective date %', v_old.name, v_old.jurisdiction,
+            v_old.effective_from USING ERRCODE = 'RCRUL', COLUMN = 'supersedes';
+    END IF;
+    IF EXISTS (SELECT 1 FROM accrual_rule_sets WHERE supersedes = v_old.name) THEN
+        RAISE EXCEPTION 'rule set % is already superseded: correct the set that superseded it', v_old.name
+            USING ERRCODE = 'RCRUL', COLUMN = 'supersedes';
+    END IF;
+    NEW.generation := v_old.generation + 1;
     RETURN NEW;
 END
 $$;

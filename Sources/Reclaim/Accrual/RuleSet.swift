@@ -38,6 +38,12 @@ public struct RuleSet: Sendable, Equatable, Codable {
     /// Who loaded it and when (nil in a file not yet loaded).
     public var loadedBy: String?
     public var loadedAt: Date?
+    /// A correction: the mistyped set of the same jurisdiction and date it
+    /// replaces, and why (both or neither).
+    public var supersedes: String?
+    public var correctionReason: String?
+    /// The set that replaced this one, when it was corrected (read back only).
+    public var supersededBy: String?
 
     enum CodingKeys: String, CodingKey {
         case name, jurisdiction
@@ -47,6 +53,9 @@ public struct RuleSet: Sendable, Equatable, Codable {
         case coalPrice = "coal_price"
         case loadedBy = "loaded_by"
         case loadedAt = "loaded_at"
+        case supersedes
+        case correctionReason = "correction_reason"
+        case supersededBy = "superseded_by"
     }
 
     public init(name: String, jurisdiction: String, effectiveFrom: CalendarDate, baseRate: [String: Coefficient],
@@ -135,13 +144,30 @@ public struct RuleSet: Sendable, Equatable, Codable {
             }
             return out
         }
-        return RuleSet(
+        let supersedes = try doc["supersedes"].map { value -> String in
+            guard let s = value as? String, s.range(of: #"^[a-z0-9][a-z0-9._-]{0,63}$"#, options: .regularExpression) != nil else {
+                throw ReclaimError.invalid("supersedes", "must name the rule set this one corrects, like ordos-2026")
+            }
+            return s
+        }
+        let reason = try doc["correction_reason"].map { value -> String in
+            guard let s = value as? String else { throw ReclaimError.invalid("correction_reason", "must be text") }
+            return try Text.required(s, field: "correction_reason", maxLength: 500)
+        }
+        guard (supersedes == nil) == (reason == nil) else {
+            throw ReclaimError.invalid(supersedes == nil ? "supersedes" : "correction_reason",
+                                       "a correction names the set it supersedes and gives its correction_reason")
+        }
+        var set = RuleSet(
             name: name, jurisdiction: jurisdiction, effectiveFrom: from,
             baseRate: try table(.baseRate, keys: MineralClass.allCases.map(\.rawValue)),
             method: try table(.method, keys: MethodDetail.allCases.map(\.rawValue)),
             land: try table(.land, keys: LandType.allCases.map(\.rawValue)),
             region: try table(.region, keys: nil, pattern: #"^[0-9]{6}$"#),
             coalPrice: try table(.coalPrice, keys: nil, pattern: #"^(199[1-9]|2[01][0-9][0-9]|2200)$"#))
+        set.supersedes = supersedes
+        set.correctionReason = reason
+        return set
     }
 }
 
@@ -153,14 +179,15 @@ public enum RuleSets {
         try conn.transactionally { conn in
             let inserted = try DatabaseRefusal.mapping {
                 try conn.execute("""
-                    INSERT INTO accrual_rule_sets (name, jurisdiction, effective_from, loaded_by)
-                    VALUES (\(set.name), \(set.jurisdiction), \(set.effectiveFrom), \(actor.name))
+                    INSERT INTO accrual_rule_sets (name, jurisdiction, effective_from, loaded_by, supersedes, correction_reason)
+                    VALUES (\(set.name), \(set.jurisdiction), \(set.effectiveFrom), \(actor.name), \(set.supersedes),
+                            \(set.correctionReason))
                     ON CONFLICT DO NOTHING
                     """)
             }
             guard inserted == 1 else {
                 throw ReclaimError(.conflict, field: "name",
-                                   "rule set \(set.name), or one for \(set.jurisdiction) from \(set.effectiveFrom), is loaded already; load a new set with another name and date")
+                                   "rule set \(set.name), or one for \(set.jurisdiction) from \(set.effectiveFrom), is loaded already; a set mistyped is corrected by a new set that names it in supersedes, with a correction_reason")
             }
             for table in RuleSet.Table.allCases {
                 for (key, value) in set[table] {
@@ -189,13 +216,18 @@ public enum RuleSets {
 
     public static func find(_ name: String, on conn: Connection) throws -> RuleSet {
         guard let row = try conn.queryFirst("""
-            SELECT name, jurisdiction, effective_from, loaded_by, loaded_at FROM accrual_rule_sets WHERE name = \(name)
+            SELECT s.name, s.jurisdiction, s.effective_from, s.loaded_by, s.loaded_at, s.supersedes, s.correction_reason,
+                   (SELECT c.name FROM accrual_rule_sets c WHERE c.supersedes = s.name) AS superseded_by
+            FROM accrual_rule_sets s WHERE s.name = \(name)
             """)
         else { throw ReclaimError(.notFound, field: "name", "no rule set \(name)") }
         var set = RuleSet(name: try row.decode("name"), jurisdiction: try row.decode("jurisdiction"),
                           effectiveFrom: try row.decode("effective_from"), baseRate: [:], method: [:], land: [:])
         set.loadedBy = try row.decode("loaded_by")
         set.loadedAt = try row.decode("loaded_at")
+        set.supersedes = try row.decode("supersedes", as: String?.self)
+        set.correctionReason = try row.decode("correction_reason", as: String?.self)
+        set.supersededBy = try row.decode("superseded_by", as: String?.self)
         for r in try conn.query("""
             SELECT table_name, key, value::text AS value FROM accrual_coefficients WHERE rule_set = \(name)
             """).rows {
@@ -222,7 +254,7 @@ public enum RuleSets {
         }
         let candidates = try conn.query("""
             SELECT name, jurisdiction FROM accrual_rule_sets WHERE effective_from <= \(jan1)
-            ORDER BY effective_from DESC, length(rtrim(jurisdiction, '0')) DESC
+            ORDER BY effective_from DESC, length(rtrim(jurisdiction, '0')) DESC, generation DESC
             """).rows
         for r in candidates {
             let name: String = try r.decode("name")
@@ -239,6 +271,7 @@ public enum RuleSets {
 /// A rule set's file (计提规则): what `accrual rules load` reads and POST /accrual/rule-sets sends.
 public enum RuleSetFile: BodyShape {
     public static var fields: [String] {
-        ["name", "jurisdiction", "effective_from", "source", "base_rate", "method", "land", "region", "coal_price"]
+        ["name", "jurisdiction", "effective_from", "source", "base_rate", "method", "land", "region", "coal_price", "supersedes",
+         "correction_reason"]
     }
 }
