@@ -39,7 +39,8 @@ struct ReportOptions: ParsableArguments {
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report", abstract: "The bureau's reports.",
-        subcommands: [Fund.self, Restoration.self, AnnualPlans.self, Closure.self, Legacy.self, Targets.self, Disclosure.self])
+        subcommands: [Fund.self, Restoration.self, AnnualPlans.self, Closure.self, Legacy.self, Targets.self, Disclosure.self,
+                      RemindersCommand.self])
 
     struct Fund: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -101,6 +102,18 @@ struct ReportCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await output.show(via: target, summary: \.summary) { api in try await api.closureReport() }
+        }
+    }
+
+    struct RemindersCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "reminders",
+            abstract: "What waits for each person today (待办), a line per user and kind, for a daily mail job; an administrator gets every user's, anyone else their own.")
+        @OptionGroup var target: BackendOptions
+        @OptionGroup var output: ReportOptions
+
+        func run() async throws {
+            try await output.show(via: target) { api in try await api.remindersReport() }
         }
     }
 

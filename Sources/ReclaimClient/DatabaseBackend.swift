@@ -392,6 +392,11 @@ public final class DatabaseBackend: ReclaimAPI {
         return try Reports.legacy(on: connection)
     }
 
+    public func remindersReport() async throws -> RemindersReport {
+        // the owner acting as itself reads as an administrator does: everyone's
+        try Reminders.report(for: principal ?? Principal(name: actor.name, role: .admin, mines: []), on: connection)
+    }
+
     public func targetsReport(year: Int?, asOf: CalendarDate?) async throws -> TargetsReport {
         try check(ReportPolicy.targets)
         return try Reports.targets(year: year, asOf: asOf, on: connection)

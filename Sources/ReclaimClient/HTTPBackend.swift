@@ -590,6 +590,10 @@ extension HTTPBackend {
         try await fetch(LegacyReport.self, request(.GET, "/reports/legacy")).0
     }
 
+    public func remindersReport() async throws -> RemindersReport {
+        try await fetch(RemindersReport.self, request(.GET, "/reports/reminders")).0
+    }
+
     public func targetsReport(year: Int?, asOf: CalendarDate?) async throws -> TargetsReport {
         let query = [year.map { "year=\($0)" }, asOf.map { "as_of=\($0)" }].compactMap { $0 }.joined(separator: "&")
         return try await fetch(TargetsReport.self, request(.GET, "/reports/targets" + (query.isEmpty ? "" : "?" + query))).0

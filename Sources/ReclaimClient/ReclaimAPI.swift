@@ -127,6 +127,8 @@ public protocol ReclaimAPI {
     func legacyReport() async throws -> LegacyReport
     /// `year`: the output year for the sand-and-gravel output; nil for the latest reported.
     func targetsReport(year: Int?, asOf: CalendarDate?) async throws -> TargetsReport
+    /// What waits for each person today (an administrator: everyone; anyone else: themselves).
+    func remindersReport() async throws -> RemindersReport
     func disclosure(_ license: String, year: Int) async throws -> DisclosureReport
 
     /// Releases the connection or client.

@@ -648,6 +648,8 @@ import Testing
             let browser = try await DashboardTests.signIn("opA", client)
             let page = try await client.execute(uri: "/annual/A/2027", method: .get, headers: browser.header).text
             #expect(page.contains("已退回") && page.contains("退回原因") && page.contains("预算偏高，请核减植被恢复单价"))
+            let home = try await client.execute(uri: "/", method: .get, headers: browser.header).text
+            #expect(home.contains(#"<li id="todo-returned">"#) && !home.contains(#"id="todo-waiting-review""#))
             #expect(page.contains("审查记录") && page.contains(">退回<") && page.contains(">提交<"))
             // the works stay editable, their types in Chinese, their codes as the values sent
             #expect(page.contains(#"<option value="revegetation" selected="selected">植被恢复</option>"#))
@@ -775,6 +777,8 @@ import Testing
             let card = try #require(home.range(of: #"<div class="card" id="card-shortfalls">.*?</div>"#, options: .regularExpression)
                 .map { String(home[$0]) })
             #expect(card.contains(#"<a href="/shortfalls?year=\#(year)">"#) && card.contains(#"<span class="value">1</span>"#), "\(card)")
+            // and the auditor's 待办 lists it
+            #expect(home.contains(#"<li id="todo-shortfall"><a href="/shortfalls?year=\#(year)">欠提矿山</a> <strong>1</strong></li>"#))
             let list = try await client.execute(uri: "/shortfalls?year=\(year)", method: .get, headers: aud.header)
             #expect(list.status == .ok && DashboardTests.wellFormed(list.text))
             #expect(list.text.contains(#"<a href="/mines/A">A</a>"#) && list.text.contains(assessed.amount.description))
@@ -799,6 +803,9 @@ import Testing
         _ = try AnnualPlans.decide("A", year: 2027, .submit, by: op, on: conn)
         try await s.application().test(.router) { client in
             let rev = try await DashboardTests.signIn("rev", client)
+            // 待办: the reviewer's home says one record waits, and opens the queue
+            let home = try await client.execute(uri: "/", method: .get, headers: rev.header).text
+            #expect(home.contains(#"<li id="todo-waiting-review"><a href="/queue">待审查事项</a> <strong>1</strong></li>"#), "\(home)")
             let queue = try await client.execute(uri: "/queue", method: .get, headers: rev.header).text
             #expect(queue.contains("现行工程") && queue.contains("植被恢复") && queue.contains("pit 3 &amp; ditch") && queue.contains("120000.50"))
             #expect(DashboardTests.wellFormed(queue))
@@ -854,5 +861,30 @@ import Testing
             #expect(svg.contains(text), "\(text) missing")
         }
         #expect(svg.components(separatedBy: "<rect x=").count - 1 == 3 + 3 * years.count)  // legend + bars
+    }
+}
+
+/// Issue 30 item 4: `report reminders` gives each person's 待办 for a daily
+/// mail job: an administrator every user's lines, anyone else their own.
+@Suite struct RemindersReportTests {
+    @Test func eachPersonsToDoForTheMailJob() async throws {
+        let s = try DashboardTests.service()
+        let conn = try s.db.connect()
+        defer { conn.close() }
+        try UnchangedFormTests.drafted(s, on: conn)
+        _ = try AnnualPlans.decide("A", year: 2027, .submit, by: try Actor("opA", role: "operator"), on: conn)
+        try await s.application().test(.router) { client in
+            var h = s.headers("boss")
+            h[.accept] = "text/csv"
+            let all = try await client.execute(uri: "/v1/reports/reminders?lang=zh", method: .get, headers: h)
+            #expect(all.status == .ok)
+            #expect(all.text.hasPrefix("\u{FEFF}用户,角色,类型,项目,数量,链接\n"), "\(all.text)")
+            #expect(all.text.contains("rev,reviewer,waiting-review,待审查事项,1,/queue\n"), "\(all.text)")
+            // anyone else: their own lines only
+            let own = try await client.execute(uri: "/v1/reports/reminders", method: .get, headers: s.headers("rev"))
+            let lines = try #require(try own.json()["lines"] as? [[String: Any]])
+            #expect(!lines.isEmpty && lines.allSatisfy { $0["user"] as? String == "rev" }, "\(lines)")
+        }
+        try await s.pool.shutdown()
     }
 }

@@ -133,6 +133,8 @@ import Glibc
             (["fund", "deposit", "Z", "1"], "li"),
             (["fund", "withdraw", "A", "99999", "--annual-plan", "2025"], "li"),
             (["whoami", "--format", "json"], "opA"),
+            (["report", "reminders", "--format", "csv", "--lang", "zh"], "boss"),
+            (["report", "reminders", "--format", "json"], "opA"),
         ]
         var outputs: [CLIMode: [String]] = [:]
         for mode in CLIMode.allCases {

@@ -68,7 +68,7 @@ public enum ReportHeadings {
         "notice_state": "公示状态", "project": "治理项目", "source": "资金来源", "planned": "计划资金",
         "committed": "已拨付", "spent": "已支出", "item": "项目", "type": "工程类型", "location": "位置", "budget": "预算",
         "kind": "类型", "value_date": "起息日", "amount": "金额", "balance_after": "余额", "reference": "参考号",
-        "memo": "摘要", "annual_plan_year": "年度治理计划",
+        "memo": "摘要", "annual_plan_year": "年度治理计划", "user": "用户", "role": "角色", "link": "链接",
     ]
 
     public static func heading(_ key: String, kind: ReportColumnKind, lang: ReportLanguage, unit: Money.Unit) -> String {

@@ -40,6 +40,10 @@ struct ReportController {
             try LegacyPolicy.read.check(try context.requirePrincipal())
             return try await render(request, context) { try Reports.legacy(on: $0) }
         }
+        routes.api(.get, "/reports/reminders") { request, context in
+            let principal = try context.requirePrincipal()
+            return try await render(request, context) { try Reminders.report(for: principal, on: $0) }
+        }
         routes.api(.get, "/reports/targets") { request, context in
             try ReportPolicy.targets.check(try context.requirePrincipal())
             let (year, asOf) = (try AnnualPlanController.queryYear(request), try Self.asOf(request))

@@ -189,7 +189,14 @@ struct DashboardController {
         let table = Show.table(t, [("year", false), ("deposits_year", true), ("withdrawals_year", true), ("treated_area", true)],
                                o.years.map { [Show.cell(String($0.year)), Show.number($0.deposits.description),
                                               Show.number($0.withdrawals.description), Show.number($0.treated.hectares)] })
+        // 待办: what waits for this person, always live (it is theirs, not the banner's)
+        let principal = session.principal
+        let reminders = try await read(context) { try Reminders.list(for: principal, on: $0) }
+        let lang = context.language.report
         return pages.render("home", title: t["home"] ?? "", request, context, [
+            "reminders": reminders.isEmpty ? false : ["items": reminders.map {
+                ["kind": $0.kind, "label": $0.label(lang), "count": $0.count, "link": $0.link] as [String: Any]
+            }] as [String: Any],
             "cards": cards, "chart": Chart.yearly(o.years, t), "years_table": table,
             "as_of": asOf.map {
                 (t["overview_as_of"] ?? "").replacingOccurrences(of: "{time}", with: Show.time($0, seconds: true))

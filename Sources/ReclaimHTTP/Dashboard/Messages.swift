@@ -49,6 +49,7 @@ enum Messages {
         "deposits_year": ("本年存入", "Deposited this year"),
         "withdrawals_year": ("本年使用", "Withdrawn this year"),
         "shortfall_count": ("欠提矿山", "Mines short of their accrual"),
+        "todo": ("待办", "To do"), "todo_none": ("暂无待办事项。", "Nothing waits for you."),
         "shortfalls_intro": ("截至 {year} 年底，累计核定计提额高于累计存入额的矿山（单位：元）。",
                              "Mines whose accruals assessed up to the end of {year} exceed what they deposited (yuan)."),
         "assessed_year": ("本年核定额", "Assessed this year"), "deposited_year": ("本年存入", "Deposited this year"),
