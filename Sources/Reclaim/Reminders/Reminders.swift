@@ -18,42 +18,47 @@ public struct Reminder: Sendable, Equatable, Codable {
 }
 
 /// What waits for one person, by role, on the bureau's day: a reviewer's
-/// queue; an operator's plans returned or failed and next year's annual
-/// plans not yet submitted; closures due within ten working days; mines
-/// short of their accrual (finance, reviewers, auditors, and an operator's
-/// own). Only kinds with something waiting are listed.
+/// queue (plans, annual plans and closure applications waiting); closures
+/// due within ten working days; mines short of their accrual (everyone but
+/// administrators; an operator's own); and for an operator, their plans
+/// returned or failed and next year's annual plans not yet submitted. Only
+/// kinds with something waiting are listed.
+///
+/// The banner-wide lines come from the `Overview` the home page already
+/// holds (kept, for a large banner), so a visit that shows kept figures
+/// reads nothing for its 待办 either; only an operator's own lines read.
 public enum Reminders {
     public static let closureDays = 10
 
-    public static func list(for principal: Principal, on conn: Connection) throws -> [Reminder] {
-        let only = MinePolicy.scope(for: principal)
-        let today = Bureau.today
+    /// The lines an overview of the person's scope already answers.
+    public static func list(for principal: Principal, overview o: Overview) -> [Reminder] {
         var out: [Reminder] = []
         func add(_ kind: String, _ count: Int, _ link: String) {
             if count > 0 { out.append(Reminder(kind: kind, count: count, link: link)) }
         }
-        if PlanPolicy.review.permits(principal) {
-            let waiting = try Plans.list(state: .submitted, on: conn).count
-                + [AnnualPlanState.submitted, .revisionSubmitted, .reported].reduce(0) {
-                    $0 + (try AnnualPlans.list(state: $1, on: conn).count)
-                }
-            add("waiting-review", waiting, "/queue")
-        }
-        if principal.role == .operator {
-            let mine = try AnnualPlans.list(on: conn).filter { only?.contains($0.license) ?? true }
-            add("returned", mine.filter { [.returned, .revisionReturned].contains($0.state) }.count, "/mines")
-            add("failed", mine.filter { $0.state == .failed }.count, "/mines")
-            add("annual-plan-missing", try AnnualPlans.missing(year: today.year + 1, only: only, on: conn).count, "/mines")
-        }
-        let dueSoon = try Closures.list(only: only, on: conn).filter {
-            [.filed, .underReview, .noticed].contains($0.state) && $0.workingDaysLeft <= closureDays
-        }
-        add("closure-due", dueSoon.count, "/reports")
-        if principal.role != .admin {
-            let owing = try Accruals.shortfalls(year: today.year, only: only, on: conn).filter { $0.cumulativeShortfall.fen > 0 }
-            add("shortfall", owing.count, "/shortfalls?year=\(today.year)")
-        }
+        if PlanPolicy.review.permits(principal) { add("waiting-review", o.waiting, "/queue") }
+        add("closure-due", o.closuresDueSoon, "/reports")
+        if principal.role != .admin { add("shortfall", o.shortfalls, "/shortfalls?year=\(o.year)") }
         return out
+    }
+
+    /// An operator's own lines: plans returned or failed, next year's annual plans missing.
+    public static func operatorLines(for principal: Principal, on conn: Connection) throws -> [Reminder] {
+        guard principal.role == .operator else { return [] }
+        let only = MinePolicy.scope(for: principal)
+        let mine = try AnnualPlans.list(on: conn).filter { only?.contains($0.license) ?? true }
+        return [
+            Reminder(kind: "returned", count: mine.filter { [.returned, .revisionReturned].contains($0.state) }.count, link: "/mines"),
+            Reminder(kind: "failed", count: mine.filter { $0.state == .failed }.count, link: "/mines"),
+            Reminder(kind: "annual-plan-missing",
+                     count: try AnnualPlans.missing(year: Bureau.today.year + 1, only: only, on: conn).count, link: "/mines"),
+        ].filter { $0.count > 0 }
+    }
+
+    /// Everything for one person, read now.
+    public static func list(for principal: Principal, on conn: Connection) throws -> [Reminder] {
+        let o = try Reports.overview(year: Bureau.today.year, only: MinePolicy.scope(for: principal), on: conn)
+        return try operatorLines(for: principal, on: conn) + list(for: principal, overview: o)
     }
 }
 
@@ -104,8 +109,12 @@ extension Reminders {
             ? try Users.list(on: conn).filter { !$0.disabled }.compactMap { try Users.principal(named: $0.name, on: conn) }
             : [principal]
         var lines: [RemindersReport.Line] = []
+        // the banner's overview once for everyone who sees the whole banner; an operator's own
+        let banner = try Reports.overview(year: Bureau.today.year, only: nil, on: conn)
         for p in people {
-            for r in try list(for: p, on: conn) {
+            let o = MinePolicy.scope(for: p) == nil ? banner
+                : try Reports.overview(year: Bureau.today.year, only: MinePolicy.scope(for: p), on: conn)
+            for r in try operatorLines(for: p, on: conn) + list(for: p, overview: o) {
                 lines.append(.init(user: p.name, role: p.role, kind: r.kind, item: r.label(.zh), count: r.count, link: r.link))
             }
         }

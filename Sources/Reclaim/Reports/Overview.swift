@@ -35,6 +35,8 @@ public struct Overview: Sendable, Equatable, Codable {
     /// Plans, annual plans and closure applications waiting for a reviewer.
     public var waiting: Int
     public var closuresOverdue: Int
+    /// Closure applications still open and due within `Reminders.closureDays` working days (overdue included).
+    public var closuresDueSoon: Int
     public var restoration: RestorationTotals
     /// The last six years, oldest first.
     public var years: [YearFigures]
@@ -94,6 +96,7 @@ extension Reports {
                     OR (r.record_type = 'closure-application' AND r.state IN ('filed', 'under-review')))
                   AND (\(only) IS NULL OR m.license = ANY (\(only)))
                 """)?.decode("n") ?? 0
+            let closures = try Closures.list(only: only, on: conn)
             return Overview(
                 year: year, mines: fund.count, fundTotal: Money(fen: total),
                 deposits: Money(fen: fund.reduce(0) { $0 + $1.deposits.fen + $1.conversions.fen }),
@@ -102,7 +105,10 @@ extension Reports {
                 // assessments read 0 in January while last year's shortfalls stood unpaid
                 shortfalls: try Accruals.shortfalls(year: year, only: only, on: conn).filter { $0.cumulativeShortfall.fen > 0 }.count,
                 waiting: Int(waiting),
-                closuresOverdue: try Closures.list(only: only, on: conn).filter(\.overdue).count,
+                closuresOverdue: closures.filter(\.overdue).count,
+                closuresDueSoon: closures.filter {
+                    [.filed, .underReview, .noticed].contains($0.state) && $0.workingDaysLeft <= Reminders.closureDays
+                }.count,
                 restoration: try restoration(year: year, only: only, on: conn).totals,
                 years: years.values.sorted { $0.year < $1.year })
         }

@@ -189,9 +189,10 @@ struct DashboardController {
         let table = Show.table(t, [("year", false), ("deposits_year", true), ("withdrawals_year", true), ("treated_area", true)],
                                o.years.map { [Show.cell(String($0.year)), Show.number($0.deposits.description),
                                               Show.number($0.withdrawals.description), Show.number($0.treated.hectares)] })
-        // 待办: what waits for this person, always live (it is theirs, not the banner's)
+        // 待办: the banner-wide lines from the same figures (nothing read for a kept overview); an operator's own, live
         let principal = session.principal
-        let reminders = try await read(context) { try Reminders.list(for: principal, on: $0) }
+        let reminders = (principal.role == .operator ? try await read(context) { try Reminders.operatorLines(for: principal, on: $0) } : [])
+            + Reminders.list(for: principal, overview: o)
         let lang = context.language.report
         return pages.render("home", title: t["home"] ?? "", request, context, [
             "reminders": reminders.isEmpty ? false : ["items": reminders.map {
