@@ -155,8 +155,9 @@ public struct RuleSet: Sendable, Equatable, Codable {
             return try Text.required(s, field: "correction_reason", maxLength: 500)
         }
         guard (supersedes == nil) == (reason == nil) else {
-            throw ReclaimError.invalid(supersedes == nil ? "supersedes" : "correction_reason",
-                                       "a correction names the set it supersedes and gives its correction_reason")
+            // well-formed fields that do not go together: refused by the rule (HTTP 422), as a work's are
+            throw ReclaimError(.ruleViolation, field: supersedes == nil ? "supersedes" : "correction_reason",
+                               "a correction names the set it supersedes and gives its correction_reason")
         }
         var set = RuleSet(
             name: name, jurisdiction: jurisdiction, effectiveFrom: from,

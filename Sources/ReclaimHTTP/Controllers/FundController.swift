@@ -104,8 +104,9 @@ struct FundController {
         let from = try request.queryDate("from")
         let to = try request.queryDate("to")
         let source = reads.pool(for: context.principal?.name)
+        // checked whatever the format, as the document says: a lang that is none is a 400, never ignored
+        let (lang, _) = try ReportController.presentation(request)
         if request.headers[.accept]?.contains("text/csv") == true {
-            let (lang, _) = try ReportController.presentation(request)
             let csv = try await source.withConnection { conn in
                 var data = Data()
                 try FundLedger.statementCSV(license, from: from, to: to, lang: lang, on: conn) { data.append(contentsOf: $0) }
