@@ -689,7 +689,7 @@ import Testing
             #expect(Set(rows.map(\.zh)).count == rows.count, "\(name): two values share a Chinese label")
             #expect(Set(rows.map(\.en)).count == rows.count, "\(name): two values share an English label")
         }
-        #expect(Labels.label("revision-submitted", of: "AnnualPlanState", .zh) == "调整已提交待审")
+        #expect(AnnualPlanState.revisionSubmitted.label(.zh) == "调整已提交待审")
         #expect(EntryKind.deposit.label(.zh) == "存入" && EntryKind.deposit.label(.en) == "Deposit")
     }
 }

@@ -29,14 +29,8 @@ public enum Labels {
         ("AnnualPlanAction", AnnualPlanAction.labelRows), ("ClosureState", ClosureState.labelRows),
         ("ClosureAction", ClosureAction.labelRows), ("LegacyProjectState", LegacyProjectState.labelRows),
         ("LegacyProjectAction", LegacyProjectAction.labelRows), ("CalendarDay.Kind", CalendarDay.Kind.labelRows),
+        ("Reminder.Kind", Reminder.Kind.labelRows),
     ]
-
-    /// The label of `code` in any labelled enumeration of `type`'s name; the
-    /// code itself when unknown (a value newer than this table).
-    public static func label(_ code: String, of type: String, _ lang: ReportLanguage) -> String {
-        guard let row = all.first(where: { $0.name == type })?.rows.first(where: { $0.code == code }) else { return code }
-        return lang == .zh ? row.zh : row.en
-    }
 }
 
 extension MineralClass: Labelled {
@@ -321,6 +315,19 @@ extension CalendarDay.Kind: Labelled {
         switch self {
         case .holiday: ("节假日", "Holiday")
         case .workday: ("调休工作日", "Working day")
+        }
+    }
+}
+
+extension Reminder.Kind: Labelled {
+    public var labels: (zh: String, en: String) {
+        switch self {
+        case .waitingReview: ("待审查事项", "Waiting for review")
+        case .returned: ("被退回待修改的年度计划", "Annual plans returned to revise")
+        case .failed: ("验收未通过待整改的年度计划", "Annual plans failed, to rectify")
+        case .annualPlanMissing: ("下一年度治理计划尚未提交的矿山", "Mines with next year's annual plan not submitted")
+        case .closureDue: ("10个工作日内到期的闭坑验收", "Closure acceptances due within 10 working days")
+        case .shortfall: ("欠提矿山", "Mines short of their accrual")
         }
     }
 }

@@ -169,10 +169,20 @@ struct DashboardController {
         let year = Bureau.today.year
         // The server is chosen when the figures are computed, not at a visit
         // that shows kept ones: such a visit reads nothing (reads_total).
-        let compute: @Sendable () async throws -> Overview = { [self] in
-            try await read(context) { try Reports.overview(year: year, only: only, on: $0) }
+        let principal = session.principal
+        let o: Overview, asOf: Date?, own: [Reminder]
+        if only == nil {
+            (o, asOf) = try await overviews.overview(year: year) { [self] in
+                try await read(context) { try Reports.overview(year: year, only: nil, on: $0) }
+            }
+            own = []
+        } else {
+            // an operator's own mines, always afresh: the figures and their own 待办 lines in one visit to the database
+            (o, own) = try await read(context) {
+                (try Reports.overview(year: year, only: only, on: $0), try Reminders.operatorLines(for: principal, on: $0))
+            }
+            asOf = nil
         }
-        let (o, asOf) = only == nil ? try await overviews.overview(year: year, compute: compute) : (try await compute(), nil)
         let t = t(context)
         let yuan = t["yuan"] ?? ""
         let cards: [[String: Any]] = [
@@ -189,14 +199,12 @@ struct DashboardController {
         let table = Show.table(t, [("year", false), ("deposits_year", true), ("withdrawals_year", true), ("treated_area", true)],
                                o.years.map { [Show.cell(String($0.year)), Show.number($0.deposits.description),
                                               Show.number($0.withdrawals.description), Show.number($0.treated.hectares)] })
-        // 待办: the banner-wide lines from the same figures (nothing read for a kept overview); an operator's own, live
-        let principal = session.principal
-        let reminders = (principal.role == .operator ? try await read(context) { try Reminders.operatorLines(for: principal, on: $0) } : [])
-            + Reminders.list(for: principal, overview: o)
+        // 待办: the banner-wide lines from the same figures (nothing read for a kept overview), and an operator's own
+        let reminders = own + Reminders.list(for: principal, overview: o)
         let lang = context.language.report
         return pages.render("home", title: t["home"] ?? "", request, context, [
             "reminders": reminders.isEmpty ? false : ["items": reminders.map {
-                ["kind": $0.kind, "label": $0.label(lang), "count": $0.count, "link": $0.link] as [String: Any]
+                ["kind": $0.kind.rawValue, "label": $0.kind.label(lang), "count": $0.count, "link": $0.link] as [String: Any]
             }] as [String: Any],
             "cards": cards, "chart": Chart.yearly(o.years, t), "years_table": table,
             "as_of": asOf.map {
