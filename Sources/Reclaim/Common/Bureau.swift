@@ -20,13 +20,15 @@ public enum Bureau {
     /// The bureau's calendar day of a moment (the database's `bureau_date`).
     public static func day(of moment: Date) -> CalendarDate { CalendarDate.today(in: timeZone, now: moment) }
 
-    /// A moment as a person reads it: Beijing time, to the minute, with its
-    /// offset so that nobody takes it for their own zone ("2026-03-01 14:05 +08:00").
-    public static func time(_ moment: Date) -> String {
+    /// A moment as a person reads it, in Beijing time: to the minute (or
+    /// the second), with the offset where the reader may be elsewhere (the
+    /// CLI: "2026-03-01 14:05 +08:00"); the dashboard says "Beijing time"
+    /// in its headings instead.
+    public static func time(_ moment: Date, seconds: Bool = false, offset: Bool = true) -> String {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = timeZone
-        f.dateFormat = "yyyy-MM-dd HH:mm xxx"
+        f.dateFormat = (seconds ? "yyyy-MM-dd HH:mm:ss" : "yyyy-MM-dd HH:mm") + (offset ? " xxx" : "")
         return f.string(from: moment)
     }
 }

@@ -286,14 +286,9 @@ extension AppContext {
 
 /// Display helpers shared by the pages.
 enum Show {
-    static let beijing = TimeZone(identifier: "Asia/Shanghai") ?? .current
-
+    /// Beijing time, the bureau's (`Bureau.time`); the pages say so where they show times.
     static func time(_ date: Date, seconds: Bool = false) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = beijing
-        f.dateFormat = seconds ? "yyyy-MM-dd HH:mm:ss" : "yyyy-MM-dd HH:mm"
-        return f.string(from: date)
+        Bureau.time(date, seconds: seconds, offset: false)
     }
 
     /// A path segment for a licence (which may hold a slash or a space).
