@@ -104,15 +104,16 @@ struct ReportController {
         MinePolicy.scope(for: try context.requirePrincipal())
     }
 
-    /// `lang` and `unit` query parameters, for CSV and HTML.
-    static func presentation(_ request: Request) throws -> (ReportLanguage, Money.Unit) {
+    /// `lang` and `unit` query parameters, for CSV and HTML; without `lang`,
+    /// `language` (the API's English; the dashboard's, the user's own).
+    static func presentation(_ request: Request, language: ReportLanguage = .en) throws -> (ReportLanguage, Money.Unit) {
         let q = request.uri.queryParameters
         let lang = try q[Substring("lang")].map { text in
             guard let l = ReportLanguage(rawValue: String(text)) else {
                 throw Problem.badRequest("lang must be en or zh", errors: [.init(field: "lang", detail: "must be en or zh")])
             }
             return l
-        } ?? .en
+        } ?? language
         let unit = try q[Substring("unit")].map { text in
             guard let u = Money.Unit(rawValue: String(text)) else {
                 throw Problem.badRequest("unit must be yuan or wan", errors: [.init(field: "unit", detail: "must be yuan or wan")])

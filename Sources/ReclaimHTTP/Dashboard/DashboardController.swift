@@ -340,7 +340,7 @@ struct DashboardController {
         try MinePolicy.read(license).check(session.principal)
         let (from, to) = (try Self.dateParameter(request, "from"), try Self.dateParameter(request, "to"))
         // the language asked for (?lang=), else the one the user reads the dashboard in
-        let lang = request.uri.queryParameters["lang"] == nil ? context.language.report : try ReportController.presentation(request).0
+        let (lang, _) = try ReportController.presentation(request, language: context.language.report)
         let buffer = try await read(context) { conn in
             var out = ByteBuffer()
             try FundLedger.statementCSV(license, from: from, to: to, lang: lang, on: conn) { out.writeBytes($0) }

@@ -289,9 +289,8 @@ extension DashboardController {
             throw ReclaimError(.notFound, "no such report")
         }
         let name = String(file.dropLast(4))
-        let (asked, unit) = try ReportController.presentation(request)
         // the language asked for (?lang=), else the one the user reads the dashboard in
-        let lang = request.uri.queryParameters["lang"] == nil ? context.language.report : asked
+        let (lang, unit) = try ReportController.presentation(request, language: context.language.report)
         let year = try AnnualPlanController.queryYear(request) ?? Bureau.today.year
         let only = MinePolicy.scope(for: p)
         if name == "legacy" { try LegacyPolicy.read.check(p) }
