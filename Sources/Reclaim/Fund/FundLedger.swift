@@ -214,30 +214,14 @@ public enum FundLedger {
         _ license: String, from: CalendarDate? = nil, to: CalendarDate? = nil, lang: ReportLanguage = .en,
         on conn: Connection, write: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
-        let license = try Identifier.license(license)
-        if let from, let to, from > to {
-            throw ReclaimError(.ruleViolation, field: "from", "\(from) is after to (\(to))")
-        }
-        try conn.transactionally { conn in
-            try conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            guard let account = try conn.queryFirst("""
-                SELECT a.id FROM fund_accounts a JOIN mines m ON m.id = a.mine_id
-                WHERE m.license = \(license) AND a.kind = 'fund'
-                """)
-            else { throw MineRegistry.notFound(license) }
-            let accountID: Int64 = try account.decode("id")
+        try statementSnapshot(license, from: from, to: to, on: conn) { conn, accountID, opening in
             let chinese = lang == .zh
             func text(_ s: String) throws { try Array(s.utf8).withUnsafeBytes { try write($0) } }
-            var opening = Money(fen: 0)
             if chinese {
                 let columns: [(String, ReportColumnKind)] = [("id", .text), ("kind", .text), ("value_date", .text),
                                                              ("amount", .money), ("balance_after", .money),
                                                              ("reference", .text), ("memo", .text), ("annual_plan_year", .text)]
                 let headings = columns.map { ReportHeadings.heading($0.0, kind: $0.1, lang: .zh, unit: .yuan) }
-                opening = Money(fen: try conn.queryFirst("""
-                    SELECT coalesce(sum(amount), 0)::bigint AS opening FROM ledger_postings
-                    WHERE account_id = \(accountID)::bigint AND \(from)::date IS NOT NULL AND value_date < \(from)::date
-                    """)?.decode("opening") ?? 0)
                 try text("\u{FEFF}" + CSV.line(headings) + "\n")
                 try text(CSV.line(["", ReportHeadings.zh["opening"] ?? "期初余额", from?.description ?? "", "",
                                    opening.description, "", "", ""]) + "\n")
@@ -251,10 +235,8 @@ public enum FundLedger {
                                                          AS u(code, label) WHERE u.code = e.kind)
                                 ELSE e.kind END AS kind,
                            p.value_date, (p.amount::numeric / 100)::numeric(20, 2) AS amount,
-                           ((coalesce((SELECT sum(o.amount) FROM ledger_postings o
-                                       WHERE o.account_id = \(accountID)::bigint
-                                         AND o.value_date < \(from)::date), 0)
-                             + sum(p.amount) OVER (ORDER BY p.value_date, p.seq)) / 100)::numeric(20, 2) AS balance_after,
+                           ((\(opening.fen)::bigint + sum(p.amount) OVER (ORDER BY p.value_date, p.seq)) / 100)::numeric(20, 2)
+                               AS balance_after,
                            csv_text(e.reference) AS reference, csv_text(e.memo) AS memo, ap.year AS annual_plan_year
                     FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id
                     LEFT JOIN annual_plans ap ON ap.id = e.annual_plan_id
@@ -297,23 +279,8 @@ public enum FundLedger {
     /// closing balance.
     public static func statement(_ license: String, from: CalendarDate? = nil, to: CalendarDate? = nil,
                                  on conn: Connection) throws -> Statement {
-        let license = try Identifier.license(license)
-        if let from, let to, from > to {
-            throw ReclaimError(.ruleViolation, field: "from", "\(from) is after to (\(to))")
-        }
-        return try conn.transactionally { conn in
-            // one snapshot for the opening balance and the lines
-            try conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            guard let account = try conn.queryFirst("""
-                SELECT a.id FROM fund_accounts a JOIN mines m ON m.id = a.mine_id
-                WHERE m.license = \(license) AND a.kind = 'fund'
-                """)
-            else { throw MineRegistry.notFound(license) }
-            let accountID: Int64 = try account.decode("id")
-            let opening: Int64 = try conn.queryFirst("""
-                SELECT coalesce(sum(amount), 0)::bigint AS o FROM ledger_postings
-                WHERE account_id = \(accountID) AND \(from) IS NOT NULL AND value_date < \(from)
-                """)?.decode("o") ?? 0
+        try statementSnapshot(license, from: from, to: to, on: conn) { conn, accountID, openingBalance in
+            let opening = openingBalance.fen
             var running = opening
             let lines = try conn.query("""
                 SELECT e.id, e.kind, p.value_date, p.amount, e.reference, e.memo, ap.year AS annual_plan_year
@@ -332,8 +299,36 @@ public enum FundLedger {
                     reference: try r.decode("reference"), memo: try r.decode("memo"),
                     annualPlanYear: try r.decode("annual_plan_year", as: Int32?.self).map(Int.init))
             }
-            return Statement(license: license, from: from, to: to, openingBalance: Money(fen: opening),
+            return Statement(license: try Identifier.license(license), from: from, to: to, openingBalance: openingBalance,
                              closingBalance: Money(fen: running), entries: lines)
+        }
+    }
+
+    /// What a statement and its CSV share: the dates' order checked, one
+    /// read-only snapshot for the opening balance and the lines, the mine's
+    /// fund account, and its balance before `from` (zero with no `from`:
+    /// the statement starts at the beginning).
+    private static func statementSnapshot<T>(
+        _ license: String, from: CalendarDate?, to: CalendarDate?, on conn: Connection,
+        _ body: (Connection, Int64, Money) throws -> T
+    ) throws -> T {
+        let license = try Identifier.license(license)
+        if let from, let to, from > to {
+            throw ReclaimError(.ruleViolation, field: "from", "\(from) is after to (\(to))")
+        }
+        return try conn.transactionally { conn in
+            try conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            guard let account = try conn.queryFirst("""
+                SELECT a.id FROM fund_accounts a JOIN mines m ON m.id = a.mine_id
+                WHERE m.license = \(license) AND a.kind = 'fund'
+                """)
+            else { throw MineRegistry.notFound(license) }
+            let accountID: Int64 = try account.decode("id")
+            let opening: Int64 = try conn.queryFirst("""
+                SELECT coalesce(sum(amount), 0)::bigint AS o FROM ledger_postings
+                WHERE account_id = \(accountID) AND \(from)::date IS NOT NULL AND value_date < \(from)::date
+                """)?.decode("o") ?? 0
+            return try body(conn, accountID, Money(fen: opening))
         }
     }
 }
