@@ -6,7 +6,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PQKit
-import Reclaim
+@testable import Reclaim
 @testable import ReclaimHTTP
 import TestSupport
 import Synchronization
@@ -737,17 +737,25 @@ import Testing
 @Suite struct RefusalWordingTests {
     /// Each refusal a clerk meets says what the rule is, in Chinese, with its figures.
     @Test func refusalsSayTheRule() {
-        let closed = ReclaimError(.ruleViolation, field: "license",
-                                  "the fund of mine A is closed: its remaining money was released at closure (entry 12)")
+        func refused(_ code: String, _ field: String, _ message: String) -> ReclaimError {
+            var e = ReclaimError(.ruleViolation, field: field, message)
+            e.refusal = code  // as DatabaseRefusal names it
+            return e
+        }
+        let closed = refused("RCCLO", "license", "the fund of mine A is closed: its remaining money was released at closure (entry 12)")
         #expect(Pages.explain(closed, .zh).contains("已闭坑验收"))
-        let short = ReclaimError(.ruleViolation, field: "amount", "insufficient fund balance: 12.00 yuan available, 50.00 yuan asked")
+        let short = refused("RCODR", "amount", "insufficient fund balance: 12.00 yuan available, 50.00 yuan asked")
         #expect(Pages.explain(short, .zh) == "基金余额不足：可用 12.00 元，本次 50.00 元。")
-        let budget = ReclaimError(.ruleViolation, field: "amount",
-                                  "over the budget of the annual plan 2025 of mine A: 100.00 yuan of 800.00 yuan left, 150.00 yuan asked")
+        let budget = refused("RCBUD", "amount",
+                             "over the budget of the annual plan 2025 of mine A: 100.00 yuan of 800.00 yuan left, 150.00 yuan asked")
         #expect(Pages.explain(budget, .zh).contains("剩余 100.00 元") && Pages.explain(budget, .zh).contains("本次 150.00 元"))
         let future = ReclaimError(.invalidInput, field: "value_date", "value date 2099-01-01 is not a day from 1990-01-01 to today")
         #expect(Pages.explain(future, .zh).contains("不能是将来的日期"))
         #expect(Pages.explain(closed, .en) == closed.description)
+        // the name comes from the database itself, not from its English sentence
+        let mapped = DatabaseRefusal.explain(PQError(kind: .server, sqlState: SQLState("RCODR"),
+                                                     message: "insufficient fund balance: 1.00 yuan available, 2.00 yuan asked"))
+        #expect(mapped?.refusal == "RCODR" && mapped.map { Pages.explain($0, .zh) } == "基金余额不足：可用 1.00 元，本次 2.00 元。")
     }
 }
 

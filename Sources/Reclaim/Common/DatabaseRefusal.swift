@@ -87,9 +87,14 @@ enum DatabaseRefusal {
     /// internal error).
     static func explain(_ e: PQError) -> ReclaimError? {
         guard let state = e.sqlState else { return nil }
-        if let own = ownCode(state, e) { return own }
+        if var own = ownCode(state, e) {
+            own.refusal = state.code
+            return own
+        }
         if let name = e.constraint, let known = constraints[name] {
-            return ReclaimError(known.kind, field: known.field, known.sentence ?? e.message)
+            var refused = ReclaimError(known.kind, field: known.field, known.sentence ?? e.message)
+            refused.refusal = name
+            return refused
         }
         switch state {
         case .uniqueViolation:

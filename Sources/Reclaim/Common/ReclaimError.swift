@@ -40,6 +40,11 @@ public struct ReclaimError: Error, Sendable, Equatable, CustomStringConvertible 
     /// own terms (the CLI names a command; the API a field); the message
     /// itself speaks of fields only.
     public var remedy: Remedy?
+    /// The database's name for a refusal it made: its own SQLSTATE (`RCCLO`,
+    /// `RCODR`, …) or the constraint refused. Each entry point words the
+    /// refusal in its user's language by this name, never by reading the
+    /// English message.
+    public var refusal: String?
 
     public init(_ kind: Kind, field: String? = nil, _ message: String, unmet: [Unmet] = []) {
         self.kind = kind

@@ -222,26 +222,22 @@ struct Pages: Sendable {
     }
 
     /// A refusal in the user's language: the domain's own sentence in
-    /// English; in Chinese, what is wrong with the field, by kind.
+    /// English; in Chinese, the database's refusals by their name
+    /// (`ReclaimError.refusal`), with the figures they carry, and the rest
+    /// by field and kind.
     static func explain(_ e: ReclaimError, _ lang: DashboardLanguage) -> String {
         guard lang == .zh else { return e.description }
         let message = e.message.lowercased()
         // the figures a refusal names ("12.00 yuan available, 50.00 yuan asked"), to say them again in Chinese
-        let figures = message.matches(of: /-?[0-9]+\.[0-9]{2}/).map { String($0.output) }
-        if message.contains("is closed: its remaining money was released") {
-            return "该矿山已闭坑验收，剩余基金已于闭坑时返还：不能再存入、支取或转移。"
-        }
-        if message.contains("insufficient fund balance"), figures.count >= 2 {
-            return "基金余额不足：可用 \(figures[0]) 元，本次 \(figures[1]) 元。"
-        }
-        if message.contains("over the budget of the annual plan"), figures.count >= 3 {
+        let figures = e.message.matches(of: /-?[0-9]+\.[0-9]{2}/).map { String($0.output) }
+        switch e.refusal {
+        case "RCCLO": return "该矿山已闭坑验收，剩余基金已于闭坑时返还：不能再存入、支取或转移。"
+        case "RCODR" where figures.count >= 2: return "基金余额不足：可用 \(figures[0]) 元，本次 \(figures[1]) 元。"
+        case "RCBUD" where figures.count >= 3:
             return "超出该年度计划的剩余预算：剩余 \(figures[0]) 元（批准 \(figures[1]) 元），本次 \(figures[2]) 元。"
-        }
-        if message.contains("would be overdrawn at the end of") {
-            return "按起息日计算当日基金余额不足：支出的起息日不能早于资金到账的日期。"
-        }
-        if message.contains("the fund pays for approved works only") {
-            return "该年度计划尚未批准（或已验收未通过），基金只支付已批准计划中的工程。"
+        case "fund_no_backdated_overdraft": return "按起息日计算当日基金余额不足：支出的起息日不能早于资金到账的日期。"
+        case "RCAPL": return "请选择一份已批准的年度计划：基金只支付已批准计划中的工程。"
+        default: break
         }
         switch (e.field, e.kind) {
         case ("amount", .ruleViolation) where message.contains("budget"): return "超出该年度计划的剩余预算。"
