@@ -829,6 +829,13 @@ import Testing
             #expect(confirmed.status == .seeOther && confirmed.headers[.location] == "/queue?done=1")
             let plan = try AnnualPlans.find("A", year: 2027, on: conn)
             #expect(plan.state == .approved && plan.decisions.last?.actor == "rev")
+            // the confirmation sent again (a double click, a reload): said to be decided already, recorded once
+            let again = try await client.execute(uri: "/queue/annual-plans/A/2027", method: .post, headers: rev.header,
+                                                 body: DashboardTests.form([("csrf", rev.csrf), ("decision", "approve"),
+                                                                            ("text", ""), ("confirmed", "1")]))
+            #expect(again.status.code >= 400 && again.status.code < 500 && again.text.contains("该事项已被处理或状态已变化"),
+                    "\(again.status) \(again.text.prefix(300))")
+            #expect(try AnnualPlans.find("A", year: 2027, on: conn).decisions.filter { $0.action == "approve" }.count == 1)
         }
         // a revision: the reviewer sees what it changes against what is in force
         let revised = try AnnualWorks.parse(Data(#"""

@@ -370,3 +370,54 @@ func examplePlan() throws -> Data {
         #expect(try db.count("SELECT max(generation) FROM accrual_rule_sets") == 2)
     }
 }
+
+extension RuleSetCorrectionTests {
+    /// Two administrators correct the same mistyped set at once: one
+    /// correction is loaded, the other is refused saying the set is already
+    /// superseded, and nothing of it is written (no set, no coefficient).
+    @Test func twoCorrectionsOfOneSetAtOnce() async throws {
+        let (db, _) = try accrualDatabase()
+        // both wait on the set they correct, so that they meet in the database
+        let holder = try db.connect()
+        try holder.execute("BEGIN")
+        _ = try holder.query("SELECT name FROM accrual_rule_sets WHERE name = 'test-2025' FOR UPDATE")
+        let fixed = testRules.replacingOccurrences(of: #""metal": "1.0""#, with: #""metal": "1.5""#)
+        let outcomes = try await withThrowingTaskGroup(of: ReclaimError?.self) { group in
+            for n in ["b", "c"] {
+                let text = fixed.replacingOccurrences(
+                    of: #""name": "test-2025","#,
+                    with: #""name": "test-2025-\#(n)", "supersedes": "test-2025", "correction_reason": "金属费率误录 \#(n)","#)
+                // each on a thread of its own: both block in the database while this task watches them
+                group.addTask {
+                    await withCheckedContinuation { done in
+                        Thread.detachNewThread {
+                            do {
+                                _ = try RuleSets.load(try RuleSet.parse(Data(text.utf8)), by: try Actor("boss", role: "admin"),
+                                                      on: try db.connect())
+                                done.resume(returning: nil)
+                            } catch {
+                                done.resume(returning: ReclaimError.wrap(error))
+                            }
+                        }
+                    }
+                }
+            }
+            // release the set once both are waiting for it
+            while try db.count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()") < 2 {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            try holder.execute("COMMIT")
+            var all: [ReclaimError?] = []
+            for try await o in group { all.append(o) }
+            return all
+        }
+        #expect(outcomes.filter { $0 == nil }.count == 1, "\(outcomes)")
+        let refused = try #require(outcomes.compactMap { $0 }.first)
+        #expect(refused.field == "supersedes" && refused.message.contains("already superseded"), "\(refused)")
+        #expect(try db.count("SELECT count(*) FROM accrual_rule_sets WHERE supersedes = 'test-2025'") == 1)
+        #expect(try db.count("SELECT count(*) FROM accrual_rule_sets") == 3)  // ordos-2025, test-2025 and one correction
+        #expect(try db.count("""
+            SELECT count(*) FROM accrual_coefficients c WHERE NOT EXISTS (SELECT 1 FROM accrual_rule_sets s WHERE s.name = c.rule_set)
+            """) == 0)
+    }
+}
