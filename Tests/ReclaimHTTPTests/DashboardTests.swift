@@ -720,7 +720,7 @@ import Testing
             // a report downloads in the user's language too, named after its content
             let report = try await client.execute(uri: "/reports/fund.csv?year=2025", method: .get, headers: aud.header)
             #expect(report.text.hasPrefix("\u{FEFF}采矿许可证号"))
-            #expect(report.headers[.contentDisposition]?.contains("UTF-8''%E5%9F%BA%E9%87%91%E6%8A%A5%E8%A1%A8_2025.csv") == true,
+            #expect(report.headers[.contentDisposition]?.contains("UTF-8''%E5%9F%BA%E9%87%91%E5%B9%B4%E5%BA%A6%E6%8A%A5%E8%A1%A8_2025.csv") == true,  // 基金年度报表_2025.csv
                     "\(report.headers[.contentDisposition] ?? "")")
         }
         // the API's CSV takes ?lang=zh too

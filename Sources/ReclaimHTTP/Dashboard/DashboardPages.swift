@@ -305,16 +305,13 @@ extension DashboardController {
             default: return try Reports.targets(on: conn).table(unit: unit)
             }
         }
-        let title = lang == .zh ? (Self.reportTitles[name] ?? name) : name
+        // named as the reports page names it (Messages' report_…), in Chinese; by its path in English
+        let title = lang == .zh ? Messages.text("report_" + name.replacingOccurrences(of: "-", with: "_"), .zh) : name
         let fileName = ["closure", "legacy", "targets"].contains(name) ? "\(title).csv" : "\(title)_\(year).csv"
         return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8",
                                                .contentDisposition: Download.disposition(fileName)],
                         body: .init(byteBuffer: ByteBuffer(string: table.csv(lang, unit: unit))))
     }
-
-    /// A report's file name in Chinese.
-    static let reportTitles = ["fund": "基金报表", "restoration": "治理恢复报表", "annual-plans": "年度治理计划报表",
-                               "closure": "闭坑验收报表", "legacy": "历史遗留治理报表", "targets": "规划目标报表"]
 
     @Sendable func audit(_ request: Request, _ context: AppContext) async throws -> Response {
         let session = try context.requireSession()
