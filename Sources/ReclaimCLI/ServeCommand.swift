@@ -22,6 +22,8 @@ struct ServeCommand: AsyncParsableCommand {
     var bodyTimeout: Int?
     @Option(help: "Connections open at once; one more is closed at once (RECLAIM_MAX_CONNECTIONS, default 4096).")
     var maxConnections: Int?
+    @Option(help: "A proxy in front of the service whose X-Forwarded-For names the client, for the sign-in throttle; repeat for several (RECLAIM_TRUSTED_PROXIES, comma-separated; default none).")
+    var trustedProxy: [String] = []
     @Option(help: "Log level: trace, debug, info, notice, warning, error (RECLAIM_LOG_LEVEL).") var logLevel: String?
 
     func run() async throws {
@@ -39,7 +41,11 @@ struct ServeCommand: AsyncParsableCommand {
         guard (1...3600).contains(idle) else { throw ValidationError("idle timeout must be 1 to 3600 seconds") }
         guard (1...3600).contains(body) else { throw ValidationError("body timeout must be 1 to 3600 seconds") }
         guard (1...1_000_000).contains(connections) else { throw ValidationError("max connections must be 1 to 1000000") }
-        config.limits = ConnectionLimits(idleTimeout: .seconds(idle), bodyTimeout: .seconds(body), maxConnections: connections)
+        let proxies = trustedProxy.isEmpty
+            ? (env["RECLAIM_TRUSTED_PROXIES"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            : trustedProxy
+        config.limits = ConnectionLimits(idleTimeout: .seconds(idle), bodyTimeout: .seconds(body), maxConnections: connections,
+                                         trustedProxies: Set(proxies.filter { !$0.isEmpty }))
         guard (0...65535).contains(config.port) else { throw ValidationError("port must be 0 to 65535") }
         guard config.poolTimeout > 0, config.poolTimeout <= 600 else { throw ValidationError("pool timeout must be above 0 and at most 600 seconds") }
         guard (1...500).contains(config.poolSize) else { throw ValidationError("pool size must be 1 to 500") }

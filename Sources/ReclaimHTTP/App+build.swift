@@ -63,6 +63,7 @@ public func buildRouter(pool: ConnectionPool, metrics: ServiceMetrics, openAPIPa
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: LimitsMiddleware(limits: limits))
+    router.add(middleware: ClientAddressMiddleware(trusted: limits.trustedProxies))
     let routes = Routes(router: router, auth: AuthMiddleware(pool: pool, principals: PrincipalCache()), reads: reads)
     let openAPI = openAPIPath.flatMap { FileManager.default.contents(atPath: $0) }
     HealthController(pool: pool, metrics: metrics, reads: reads, openAPI: openAPI).register(routes)

@@ -19,7 +19,7 @@ public struct AppContext: RequestContext {
     /// The connection, closed after a body that arrived too slowly.
     let channel: (any Channel)?
     /// The client's address, for the sign-in throttle; nil when unknown.
-    let remoteAddress: String?
+    var remoteAddress: String?
 
     public init(source: Source) {
         coreContext = .init(source: source)

@@ -16,11 +16,15 @@ public struct ConnectionLimits: Sendable {
     public var idleTimeout: Duration
     public var bodyTimeout: Duration
     public var maxConnections: Int
+    /// Proxies whose `X-Forwarded-For` names the client (`ClientAddress`).
+    public var trustedProxies: Set<String>
 
-    public init(idleTimeout: Duration = .seconds(15), bodyTimeout: Duration = .seconds(30), maxConnections: Int = 4096) {
+    public init(idleTimeout: Duration = .seconds(15), bodyTimeout: Duration = .seconds(30), maxConnections: Int = 4096,
+                trustedProxies: Set<String> = []) {
         self.idleTimeout = idleTimeout
         self.bodyTimeout = bodyTimeout
         self.maxConnections = maxConnections
+        self.trustedProxies = trustedProxies
     }
 
     /// The HTTP/1 server with the idle timeout.

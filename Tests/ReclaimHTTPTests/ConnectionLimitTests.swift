@@ -331,3 +331,37 @@ extension Sessions.Outcome {
         if case .wrongNameOrPassword = self { true } else { false }
     }
 }
+
+/// Behind the TLS proxy every peer is the proxy: the sign-in throttle must
+/// count the client the proxy names, and only when the proxy is trusted.
+@Suite struct ClientAddressTests {
+    @Test func aTrustedProxyIsLookedThroughAndAnyOtherPeerIsTakenAsItIs() {
+        let trusted: Set<String> = ["10.0.0.9", "10.0.0.8"]
+        // the proxy's header names the client
+        #expect(ClientAddress.resolve(peer: "10.0.0.9", forwardedFor: "203.0.113.7", trusted: trusted) == "203.0.113.7")
+        // a client's own forged hops sit left of what the proxy appended: the right-most untrusted hop wins
+        #expect(ClientAddress.resolve(peer: "10.0.0.9", forwardedFor: "1.2.3.4, 203.0.113.7", trusted: trusted) == "203.0.113.7")
+        // two trusted proxies in a row are both looked through
+        #expect(ClientAddress.resolve(peer: "10.0.0.9", forwardedFor: "203.0.113.7 ,10.0.0.8", trusted: trusted) == "203.0.113.7")
+        // an untrusted peer's header is ignored: no fresh address per attempt
+        #expect(ClientAddress.resolve(peer: "198.51.100.1", forwardedFor: "203.0.113.7", trusted: trusted) == "198.51.100.1")
+        // a trusted peer without the header, or with only trusted or empty hops, is itself
+        #expect(ClientAddress.resolve(peer: "10.0.0.9", forwardedFor: nil, trusted: trusted) == "10.0.0.9")
+        #expect(ClientAddress.resolve(peer: "10.0.0.9", forwardedFor: " , 10.0.0.8", trusted: trusted) == "10.0.0.9")
+        #expect(ClientAddress.resolve(peer: nil, forwardedFor: "203.0.113.7", trusted: trusted) == nil)
+    }
+
+    /// Over a real socket: the peer is 127.0.0.1; trusted, the header's
+    /// client reaches the handler; not trusted, the header changes nothing.
+    @Test func theMiddlewareSetsTheAddressTheThrottleCounts() async throws {
+        for (trusted, expected) in [(Set(["127.0.0.1"]), "203.0.113.7"), (Set(["10.0.0.9"]), "127.0.0.1")] {
+            let router = Router(context: AppContext.self)
+            router.add(middleware: ClientAddressMiddleware(trusted: trusted))
+            router.get("/who") { _, context in context.remoteAddress ?? "unknown" }
+            try await Application(router: router).test(.live) { client in
+                let r = try await client.execute(uri: "/who", method: .get, headers: [.xForwardedFor: "1.2.3.4, 203.0.113.7"])
+                #expect(String(buffer: r.body) == expected)
+            }
+        }
+    }
+}
