@@ -303,6 +303,18 @@ public final class DatabaseBackend: ReclaimAPI {
         try WorkCalendar.list(year: year, on: connection)
     }
 
+    public func attachDocuments(_ files: [NewDocument], to record: DocumentRecord) async throws -> [DocumentAttachment] {
+        try run(Documents.Commands.attach(files, to: record))
+    }
+
+    public func documents(_ record: DocumentRecord) async throws -> [DocumentAttachment] {
+        try Documents.list(record, for: principal, on: connection)
+    }
+
+    public func document(_ id: Int64) async throws -> DocumentContent {
+        try Documents.content(id, for: principal, on: connection)
+    }
+
     public func addLegacySite(_ site: NewSite) async throws -> LegacySite {
         try run(LegacySites.Commands.add(site))
     }

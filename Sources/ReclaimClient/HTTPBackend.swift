@@ -473,6 +473,30 @@ extension HTTPBackend {
 extension HTTPBackend {
     static let legacy = "/legacy-projects"
 
+    public func attachDocuments(_ files: [NewDocument], to record: DocumentRecord) async throws -> [DocumentAttachment] {
+        try await fetch([DocumentAttachment].self, request(.POST, "/documents", Documents.AttachRequest(record, files: files))).0
+    }
+
+    public func documents(_ record: DocumentRecord) async throws -> [DocumentAttachment] {
+        try await all(DocumentAttachment.self, "/documents", [("subject", record.subject.rawValue), ("record", record.record)])
+    }
+
+    public func document(_ id: Int64) async throws -> DocumentContent {
+        let response = try await send(request(.GET, "/documents/\(id)", accept: "*/*"))
+        let body: ByteBuffer
+        do {
+            body = try await response.body.collect(upTo: 256 << 20)
+        } catch {
+            throw ReclaimError(.unavailable, "service unreachable at \(baseURL): \(Self.explain(error))")
+        }
+        // the stored name is the RFC 8187 filename* of the download
+        let disposition = response.headers.first(name: "Content-Disposition") ?? ""
+        let name = disposition.components(separatedBy: "filename*=UTF-8''").dropFirst().first
+            .flatMap { $0.split(separator: ";").first.map(String.init)?.removingPercentEncoding } ?? "document-\(id)"
+        return DocumentContent(fileName: name, mediaType: response.headers.first(name: "Content-Type") ?? "application/octet-stream",
+                               content: Data(buffer: body))
+    }
+
     public func addLegacySite(_ site: NewSite) async throws -> LegacySite {
         try await fetch(LegacySite.self, request(.POST, Self.legacy + "/sites", LegacySites.AddRequest(site))).0
     }

@@ -118,6 +118,13 @@ public protocol ReclaimAPI {
     func legacyProgress(_ id: Int64, code: String, area: Area, on date: CalendarDate, evidence: [String]) async throws
         -> LegacyProject
 
+    // MARK: Documents (附件)
+    /// Attaches files to a record: one action, all or none.
+    func attachDocuments(_ files: [NewDocument], to record: DocumentRecord) async throws -> [DocumentAttachment]
+    func documents(_ record: DocumentRecord) async throws -> [DocumentAttachment]
+    /// One attachment's content, with the name and type it was stored under.
+    func document(_ id: Int64) async throws -> DocumentContent
+
     // MARK: Reports
     func fundReport(year: Int) async throws -> FundReport
     /// The year's report, its rates as of `asOf` (default: today).

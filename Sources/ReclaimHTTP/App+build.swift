@@ -77,6 +77,7 @@ public func buildRouter(pool: ConnectionPool, metrics: ServiceMetrics, openAPIPa
     ClosureController(pool: pool).register(routes)
     SettingsController(pool: pool).register(routes)
     LegacyController(pool: pool).register(routes)
+    DocumentController(pool: pool).register(routes)
     ReportController(reads: reads).register(routes)
     routes.answerUnknownMethods()
     // The dashboard, beside the API: its own group, sessions and HTML errors;

@@ -8,8 +8,9 @@ import NIOCore
 /// else the answer is 408 and the connection is closed (draining the rest
 /// would wait on the same trickle).
 extension AppContext {
-    func collectBody(_ request: Request) async throws -> ByteBuffer {
-        let body = request.body, limit = maxUploadSize, deadline = bodyTimeout
+    /// At most `limit` bytes (else 413); by default `maxUploadSize`.
+    func collectBody(_ request: Request, limit: Int? = nil) async throws -> ByteBuffer {
+        let body = request.body, limit = limit ?? maxUploadSize, deadline = bodyTimeout
         let collected: ByteBuffer?
         do {
             collected = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in

@@ -12,8 +12,10 @@ struct JSONBody {
     let canonical: Data
 
     /// Collects the body and reads it as `T`, strictly.
-    static func read<T: APIRequest>(_ request: Request, context: AppContext, as type: T.Type) async throws -> (JSONBody, T) {
-        let body = try await collect(request, context: context)
+    static func read<T: APIRequest>(_ request: Request, context: AppContext, as type: T.Type, limit: Int? = nil) async throws
+        -> (JSONBody, T)
+    {
+        let body = try await collect(request, context: context, limit: limit)
         return (body, try StrictJSON.decode(type, from: body.bytes))
     }
 
@@ -25,14 +27,14 @@ struct JSONBody {
         return body
     }
 
-    private static func collect(_ request: Request, context: AppContext) async throws -> JSONBody {
+    private static func collect(_ request: Request, context: AppContext, limit: Int? = nil) async throws -> JSONBody {
         if let type = request.headers[.contentType] {
             let media = type.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
             guard media == "application/json" || (media.hasPrefix("application/") && media.hasSuffix("+json")) else {
                 throw Problem.unsupportedMediaType("send the body as application/json, not \(media)")
             }
         }
-        let buffer = try await context.collectBody(request)
+        let buffer = try await context.collectBody(request, limit: limit)
         let data = Data(buffer.readableBytesView)
         if !data.isEmpty, request.headers[.contentType] == nil {
             throw Problem.unsupportedMediaType("send the body as application/json")

@@ -27,7 +27,9 @@ CREATE OR REPLACE FUNCTION setting_catalogue()
         ('dashboard.idle_minutes', 30, 5, 480, 'minutes',
          'a dashboard session ends after this long unused'),
         ('dashboard.lock_minutes', 15, 15, 1440, 'minutes',
-         'how long five failed sign-ins in a row lock a name')
+         'how long five failed sign-ins in a row lock a name'),
+        ('documents.max_bytes', 10485760, 65536, 52428800, 'bytes',
+         'the largest document (附件) that may be attached: 10 MiB by default, 50 MiB at most')
 $$;
 GRANT EXECUTE ON FUNCTION setting_catalogue() TO reclaim_app;
 

@@ -47,6 +47,8 @@ extension SQLState {
     public static let settingRefused = SQLState("RCSET")
     /// RCLCK: a sign-in while the name is locked, or a session that did not follow one (0018).
     public static let signInLocked = SQLState("RCLCK")
+    /// RCDOC: a document empty, too large or of a type not allowed (0032).
+    public static let documentRefused = SQLState("RCDOC")
 }
 
 /// What a user is told when the database refuses something: a field and a
@@ -137,6 +139,7 @@ enum DatabaseRefusal {
         case .annualPlanRefused: return ReclaimError(.ruleViolation, field: "annual_plan_year", e.message)
         case .overBudget: return ReclaimError(.ruleViolation, field: e.column ?? "amount", e.message)
         case .fundClosed: return ReclaimError(.ruleViolation, field: "license", e.message)
+        case .documentRefused: return ReclaimError(.ruleViolation, field: e.column ?? "files", e.message)
         case .releaseRefused: return ReclaimError(.ruleViolation, field: "license", e.message)
         case .closureRefused:
             // a refused filing carries its unmet conditions as JSON in DETAIL (closure_applications_guard)

@@ -29,7 +29,7 @@ public enum Labels {
         ("AnnualPlanAction", AnnualPlanAction.labelRows), ("ClosureState", ClosureState.labelRows),
         ("ClosureAction", ClosureAction.labelRows), ("LegacyProjectState", LegacyProjectState.labelRows),
         ("LegacyProjectAction", LegacyProjectAction.labelRows), ("CalendarDay.Kind", CalendarDay.Kind.labelRows),
-        ("Reminder.Kind", Reminder.Kind.labelRows),
+        ("Reminder.Kind", Reminder.Kind.labelRows), ("DocumentSubject", DocumentSubject.labelRows),
     ]
 }
 
@@ -328,6 +328,21 @@ extension Reminder.Kind: Labelled {
         case .annualPlanMissing: ("下一年度治理计划尚未提交的矿山", "Mines with next year's annual plan not submitted")
         case .closureDue: ("10个工作日内到期的闭坑验收", "Closure acceptances due within 10 working days")
         case .shortfall: ("欠提矿山", "Mines short of their accrual")
+        }
+    }
+}
+
+extension DocumentSubject: Labelled {
+    public var labels: (zh: String, en: String) {
+        switch self {
+        case .plan: ("矿山地质环境保护与土地复垦方案", "Protection and reclamation plan")
+        case .annualPlan: ("年度治理计划", "Annual plan")
+        case .annualReport: ("年度执行情况报告", "Year-end report")
+        case .closureApplication: ("闭坑验收申请", "Closure application")
+        case .closureVisit: ("现场踏勘", "Site visit")
+        case .closureConfirmation: ("验收合格确认书", "Acceptance confirmation")
+        case .legacyNotice: ("无主认定公告", "Ownerless-site notice")
+        case .legacyProject: ("历史遗留治理项目", "Legacy restoration project")
         }
     }
 }
