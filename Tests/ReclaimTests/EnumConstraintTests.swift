@@ -46,6 +46,7 @@ import Testing
         try same(MethodDetail.self, "mines", "method_detail")
         try same(RuleSet.Table.self, "accrual_coefficients", "table_name")
         try same(LandType.self, "plan_damaged_land", "land_type")
+        try same(DocumentSubject.self, "document_attachments", "subject")
     }
 
     /// The helper really reads the constraint: a value outside it is absent.
