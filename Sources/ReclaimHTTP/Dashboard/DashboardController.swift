@@ -43,6 +43,8 @@ struct DashboardController {
         group.post("/annual/{license}/{year}", use: saveAnnualPlan)
         group.get("/annual/{license}/{year}/report") { request, context in try await annualReport(request, context, form: nil) }
         group.post("/annual/{license}/{year}/report", use: sendAnnualReport)
+        group.get("/documents/{id}", use: downloadDocument)
+        group.post("/documents", use: uploadDocuments)
         group.get("/legacy", use: legacy)
         group.get("/reports", use: reports)
         group.get("/reports/{name}", use: reportCSV)

@@ -43,13 +43,17 @@ extension DashboardController {
 
     func annualEditor(_ request: Request, _ context: AppContext, form: Form?, rows given: [WorkRow]? = nil,
                       errors: [String: String] = [:], status: HTTPResponse.Status = .ok) async throws -> Response {
-        let (_, license, year) = try annualTarget(context)
+        let (session, license, year) = try annualTarget(context)
         let t = t(context)
-        let plan: AnnualPlan? = try await db { conn in
-            do { return try AnnualPlans.find(license, year: year, on: conn) } catch let e as ReclaimError where e.kind == .notFound {
+        let lang = context.language.report
+        let principal = session.principal, back = request.uri.path
+        let (plan, documents): (AnnualPlan?, [DocumentsView]) = try await db { conn in
+            let plan: AnnualPlan
+            do { plan = try AnnualPlans.find(license, year: year, on: conn) } catch let e as ReclaimError where e.kind == .notFound {
                 _ = try MineRegistry.find(license, on: conn)  // an unknown mine is a 404, not a new plan
-                return nil
+                return (nil, [])
             }
+            return (plan, try Self.annualDocuments(plan, for: principal, on: conn))
         }
         let editable = plan.map { $0.state == .draft || $0.state == .returned } ?? true
         let rows = given ?? (plan?.works.enumerated().map { i, w in
@@ -61,8 +65,8 @@ extension DashboardController {
             ])
         } ?? [WorkRow(n: 1, values: ["type": WorkType.revegetation.rawValue, "start_month": "\(year)-04", "end_month": "\(year)-09"])])
         let q = request.uri.queryParameters
-        let notice = q["saved"] != nil ? t["saved"] : q["submitted"] != nil ? t["submitted"] : q["reported"] != nil ? t["reported"] : nil
-        let lang = context.language.report
+        let notice = q["saved"] != nil ? t["saved"] : q["submitted"] != nil ? t["submitted"] : q["reported"] != nil ? t["reported"]
+            : q["attached"].map { (t["attached"] ?? "").replacingOccurrences(of: "{n}", with: String($0)) }
         // why it came back: the reason of the latest return or failed acceptance, and the items to rectify
         let sentBack = plan?.decisions.last.flatMap { d in
             [AnnualPlanAction.return.rawValue, AnnualPlanAction.fail.rawValue].contains(d.action) ? d : nil
@@ -92,7 +96,7 @@ extension DashboardController {
             "rectifications": (plan?.rectifications ?? []).map { ["item": $0] },
             "has_rectifications": !(plan?.rectifications.isEmpty ?? true),
             "history": plan.map { $0.decisions.isEmpty } == false ? history : false,
-            "works_table": works,
+            "works_table": works, "documents": documents.map { $0.object(back: back, t, lang) },
             "reportable": plan.map { [.approved, .revisionReturned, .failed].contains($0.state) } ?? false,
             "has_errors": !errors.isEmpty, "works_error": errors["works"] ?? false, "notice": notice ?? false,
             "rows": rows.map { row in
@@ -163,11 +167,25 @@ extension DashboardController {
         return rest.hasPrefix(".") ? (n, String(rest.dropFirst())) : (n, "location")
     }
 
+    /// An annual plan's documents, and its year-end report's once there is one.
+    static func annualDocuments(_ plan: AnnualPlan, for principal: Principal, on conn: Connection) throws -> [DocumentsView] {
+        let record = "\(plan.license)/\(plan.year)"
+        var views = [try DocumentsView.load(DocumentRecord(.annualPlan, record), license: plan.license, for: principal, on: conn)]
+        if plan.works.contains(where: { $0.done != nil }) {
+            views.append(try DocumentsView.load(DocumentRecord(.annualReport, record), license: plan.license, for: principal, on: conn))
+        }
+        return views
+    }
+
     func annualReport(_ request: Request, _ context: AppContext, form: Form?, errors: [String: String] = [:],
                       status: HTTPResponse.Status = .ok) async throws -> Response {
-        let (_, license, year) = try annualTarget(context)
+        let (session, license, year) = try annualTarget(context)
         let t = t(context)
-        let plan = try await db { try AnnualPlans.find(license, year: year, on: $0) }
+        let principal = session.principal, back = request.uri.path, lang = context.language.report
+        let (plan, documents) = try await db { conn in
+            let plan = try AnnualPlans.find(license, year: year, on: conn)
+            return (plan, try Self.annualDocuments(plan, for: principal, on: conn))
+        }
         let rows: [[String: Any]] = plan.works.map { w in
             let measure = w.planned.area != nil ? "area_hm2" : "quantity"
             let planned = w.planned.area.map { "\($0.hectares) hm²" } ?? "\(w.planned.quantity?.description ?? "") \(w.planned.unit ?? "")"
@@ -180,7 +198,10 @@ extension DashboardController {
             ]
         }
         return pages.render("annual_report", title: "\(t["report_annual_plan"] ?? "") · \(license) · \(year)", request, context,
-                            status: status, ["rows": rows, "has_errors": !errors.isEmpty])
+                            status: status, ["rows": rows, "has_errors": !errors.isEmpty, "documents": documents.map { $0.object(back: back, t, lang) },
+                                             "notice": request.uri.queryParameters["attached"].map {
+                                                 (t["attached"] ?? "").replacingOccurrences(of: "{n}", with: String($0))
+                                             } ?? false])
     }
 
     @Sendable func sendAnnualReport(_ request: Request, _ context: AppContext) async throws -> Response {

@@ -237,6 +237,14 @@ struct Pages: Sendable {
             return "超出该年度计划的剩余预算：剩余 \(figures[0]) 元（批准 \(figures[1]) 元），本次 \(figures[2]) 元。"
         case "fund_no_backdated_overdraft": return "按起息日计算当日基金余额不足：支出的起息日不能早于资金到账的日期。"
         case "RCAPL": return "请选择一份已批准的年度计划：基金只支付已批准计划中的工程。"
+        case "RCDOC":
+            // the file's name is the sentence's subject: "x.pdf is not a PDF, …" / "x.pdf is 12 bytes; … at most N bytes"
+            let name = e.message.components(separatedBy: " is ").first ?? ""
+            if message.contains("at most"), let limit = e.message.matches(of: /at most ([0-9]+) bytes/).first.map({ Int($0.output.1) ?? 0 }) {
+                return "附件 \(name) 过大：每个文件不超过 \(Show.bytes(limit))。"
+            }
+            if message.contains("is empty") { return "附件 \(name) 是空文件。" }
+            return "附件 \(name) 不是 PDF、PNG、JPEG 或 Office 文件（按文件内容判断，而非文件名）。"
         default: break
         }
         switch (e.field, e.kind) {

@@ -16,15 +16,31 @@ extension DashboardController {
         let me = session.principal.name
         let t = t(context)
         // each annual plan whole: the reviewer decides on its works, its revision or its report, not on a budget line
-        let (plans, annual, closures) = try await read(context) { conn in
-            (try Plans.list(state: .submitted, on: conn),
-             try [AnnualPlanState.submitted, .revisionSubmitted, .reported].flatMap { state -> [AnnualPlanSummary] in
-                 try AnnualPlans.list(state: state, on: conn)
-             }.map { try AnnualPlans.find($0.license, year: $0.year, on: conn) },
-             try [ClosureState.filed, .underReview, .noticed].flatMap { state -> [ClosureApplication] in
-                 try Closures.list(state: state, on: conn)
-             })
+        let principal = session.principal
+        let (plans, annual, closures, documents) = try await read(context) { conn in
+            let plans = try Plans.list(state: .submitted, on: conn)
+            let annual = try [AnnualPlanState.submitted, .revisionSubmitted, .reported].flatMap { state -> [AnnualPlanSummary] in
+                try AnnualPlans.list(state: state, on: conn)
+            }.map { try AnnualPlans.find($0.license, year: $0.year, on: conn) }
+            let closures = try [ClosureState.filed, .underReview, .noticed].flatMap { state -> [ClosureApplication] in
+                try Closures.list(state: state, on: conn)
+            }
+            // what each record carries, so that the reviewer reads it before deciding
+            var documents: [String: [DocumentsView]] = [:]
+            for p in plans {
+                documents["plan-\(p.license)-\(p.version)"] = [try DocumentsView.load(DocumentRecord(.plan, "\(p.license)/\(p.version)"),
+                                                                                     license: p.license, for: principal, on: conn)]
+            }
+            for a in annual { documents["annual-\(a.license)-\(a.year)"] = try Self.annualDocuments(a, for: principal, on: conn) }
+            for c in closures {
+                documents["closure-\(c.id)"] = try [DocumentSubject.closureApplication, .closureVisit].map {
+                    try DocumentsView.load(DocumentRecord($0, String(c.id)), license: c.license, for: principal, on: conn)
+                }
+            }
+            return (plans, annual, closures, documents)
         }
+        let lang = context.language.report
+        func documentsOf(_ key: String) -> [[String: Any]] { (documents[key] ?? []).map { $0.object(back: "/queue", t, lang) } }
         func form(_ action: String, _ decision: String, _ label: String, _ id: String, text: String? = nil,
                   required: Bool = false, secondary: Bool = false) -> [String: Any] {
             ["action": action, "decision": decision, "label": t[label] ?? label, "button_id": "\(decision)-\(id)",
@@ -40,6 +56,7 @@ extension DashboardController {
                 "license": p.license, "license_path": Show.segment(p.license),
                 "details": "\(t["service_period"] ?? "") \(p.serviceFrom)–\(p.serviceTo) · \(t["cost_total"] ?? "") \(p.costTotal)",
                 "forms": [form(action, "approve", "approve", id), form(action, "return", "return", id, text: "reason", required: true, secondary: true)],
+                "documents": documentsOf("plan-\(p.license)-\(p.version)"),
             ]))
         }
         for a in annual {
@@ -54,6 +71,7 @@ extension DashboardController {
                 "since": Show.time(since), "license": a.license, "license_path": Show.segment(a.license),
                 "details": "\(t["budget"] ?? "") \(a.budget)", "forms": forms,
                 "tables": Self.worksTables(a, t, context.language.report),
+                "documents": documentsOf("annual-\(a.license)-\(a.year)"),
             ]))
         }
         for c in closures {
@@ -66,11 +84,14 @@ extension DashboardController {
                 "details": "\(t["due_date"] ?? "") \(c.dueDate)\(c.dueProvisional ? " (\(t["due_provisional"] ?? ""))" : "") · \(t["working_days_left"] ?? "") \(c.workingDaysLeft)",
                 "forms": mayVote ? [form(action, "pass", "vote_pass", id, text: "opinion", required: true),
                                     form(action, "fail", "vote_fail", id, text: "opinion", required: true, secondary: true)] : [],
+                "documents": documentsOf("closure-\(c.id)"),
             ]))
         }
         let sorted = items.sorted { $0.since < $1.since }.map(\.object)
         return pages.render("queue", title: t["queue"] ?? "", request, context, [
-            "items": sorted, "notice": request.uri.queryParameters["done"] != nil ? (t["decided"] ?? "") : false,
+            "items": sorted,
+            "notice": request.uri.queryParameters["done"] != nil ? (t["decided"] ?? "")
+                : request.uri.queryParameters["attached"].map { (t["attached"] ?? "").replacingOccurrences(of: "{n}", with: String($0)) } ?? false,
         ])
     }
 
