@@ -6,6 +6,7 @@ Each step asserts what the user would see; any failure exits non-zero.
 """
 import os
 import sys
+import tempfile
 import unittest
 
 from selenium import webdriver
@@ -106,6 +107,15 @@ class DashboardInABrowser(unittest.TestCase):
             op.click_and_wait(op.d.find_element(By.ID, "save-draft"))
             self.assertIn("saved=1", op.d.current_url)
             self.assertEqual(len(op.d.find_elements(By.ID, "location_2")), 0)
+            # the plan's drawing, attached with the page's own upload form
+            drawing = os.path.join(tempfile.mkdtemp(), "治理工程平面图.pdf")
+            with open(drawing, "wb") as f:
+                f.write(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+            key = f"annual-plan-{MINE.replace('-', '_')}_{YEAR}"
+            op.d.find_element(By.ID, f"file-{key}").send_keys(drawing)
+            op.click_and_wait(op.d.find_element(By.ID, f"upload-{key}"))
+            self.assertIn("attached=1", op.d.current_url)
+            self.assertIn("治理工程平面图.pdf", op.d.find_element(By.ID, f"documents-{key}").text)
             # a bad budget is refused beside its cell, what was typed kept
             op.fill("budget_1", "8o0")
             op.click_and_wait(op.d.find_element(By.ID, "submit-plan"))
@@ -124,6 +134,10 @@ class DashboardInABrowser(unittest.TestCase):
         try:
             rv.go("/queue")
             rv.shot("queue.png")
+            # the reviewer reads the plan's documents on its card, as a download
+            link = rv.d.find_element(By.CSS_SELECTOR, f"#item-{item} ~ section.documents a[download]")
+            self.assertEqual(link.text, "治理工程平面图.pdf")
+            self.assertRegex(link.get_attribute("href"), r"/documents/[0-9]+$")
             rv.fill(f"text-return-{item}", "请补充治理位置的坐标")
             rv.click_and_wait(rv.d.find_element(By.ID, f"return-{item}"))
             # a decision is confirmed on its own page, which says what will be recorded and in whose name
