@@ -87,7 +87,7 @@ import Testing
         _ = try FundLedger.deposit("SECRET-7788", Booking(amount: try Money.parse("77.88"), reference: "SECRET-SLIP"),
                                    by: try Actor("li", role: "finance"), on: conn)
         let pages = ["/", "/mines", "/mines?q=a&page=1", "/mines/A", "/mines/A?from=2025-01-01&to=2026-12-31", "/queue",
-                     "/fund/deposit", "/fund/withdrawal", "/annual/A/2027", "/annual/A/2026/report", "/legacy", "/reports",
+                     "/fund/deposit", "/fund/withdrawal", "/fund/conversion", "/fund/transfer", "/fund/reversal/1", "/annual/A/2027", "/annual/A/2026/report", "/legacy", "/reports",
                      "/audit", "/mines/NOPE", "/mines/A?from=bad"]
         try await s.application().test(.router) { client in
             for (user, role, _) in TestService.users {
@@ -109,7 +109,7 @@ import Testing
                 // what an operator may not see, by a typed URL
                 if role == .operator {
                     for path in ["/mines/SECRET-7788", "/mines/SECRET-7788/statement.csv", "/annual/SECRET-7788/2026", "/queue",
-                                 "/fund/deposit", "/legacy", "/audit", "/reports/targets.csv", "/reports/legacy.csv"] {
+                                 "/fund/deposit", "/fund/reversal/1", "/fund/transfer", "/legacy", "/audit", "/reports/targets.csv", "/reports/legacy.csv"] {
                         let r = try await client.execute(uri: path, method: .get, headers: b.header)
                         #expect(r.status == .forbidden, "\(path): \(r.status)")
                         #expect(!r.text.contains("SECRET-SLIP"))
@@ -385,7 +385,7 @@ import Testing
             #expect(second.headers[.location]?.hasPrefix("/mines/A?replayed=") == true)
             #expect(try s.count("SELECT count(*) FROM ledger_entries") == 1)
             let shown = try await client.execute(uri: try #require(first.headers[.location]), method: .get, headers: b.header)
-            #expect(shown.text.contains("SLIP &lt;1&gt;") && shown.text.contains("1000.00"))
+            #expect(shown.text.contains("SLIP &lt;1&gt;") && shown.text.contains("1,000.00"))
             #expect(try s.count("SELECT sum(amount) FROM ledger_postings WHERE amount > 0") == 100_000)
             // English remembered by a cookie; refusals then in English
             let switched = try await client.execute(uri: "/language", method: .post, headers: b.header,

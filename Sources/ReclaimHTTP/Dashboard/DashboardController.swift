@@ -37,6 +37,8 @@ struct DashboardController {
         group.post("/queue/plans/{license}/{version}", use: decidePlan)
         group.post("/queue/annual-plans/{license}/{year}", use: decideAnnualPlan)
         group.post("/queue/closures/{id}", use: voteClosure)
+        group.get("/fund/reversal/{id}") { request, context in try await reversalForm(request, context, form: nil) }
+        group.post("/fund/reversal/{id}", use: reverse)
         group.get("/fund/{kind}") { request, context in try await moneyForm(request, context, form: nil) }
         group.post("/fund/{kind}", use: book)
         group.get("/annual/{license}/{year}") { request, context in try await annualEditor(request, context, form: nil) }
@@ -286,12 +288,16 @@ struct DashboardController {
         ])
         let obligations = Show.table(t, [("kind", false), ("reason", false), ("changed_at", false)],
                                      detail.obligations.map { [Show.cell($0.kind.label(lang)), Show.cell($0.reason), Show.cell(Show.time($0.openedAt))] })
+        // finance corrects an entry by reversing it (冲正), from its line; a reversal is not itself reversed
+        let corrects = FundPolicy.book.permits(session.principal)
         let lines = Show.table(t, [("entry", true), ("kind", false), ("value_date", false), ("amount", true), ("balance_after", true),
-                                   ("reference", false), ("memo", false), ("annual_plan", false)],
+                                   ("reference", false), ("memo", false), ("annual_plan", false)] + (corrects ? [("correct", false)] : []),
                                statement.entries.map { l in
                                    [Show.number(String(l.id)), Show.cell(l.kind.label(lang)), Show.cell(l.valueDate.description),
-                                    Show.number(l.amount.description), Show.number(l.balanceAfter.description),
+                                    Show.number(l.amount.display(.yuan)), Show.number(l.balanceAfter.display(.yuan)),
                                     Show.cell(l.reference ?? ""), Show.cell(l.memo ?? ""), Show.cell(l.annualPlanYear.map(String.init) ?? "")]
+                                       + (!corrects ? [] : l.kind == .reversal ? [Show.cell("")]
+                                           : [Show.link(t["reverse"] ?? "", "/fund/reversal/\(l.id)")])
                                })
         let plansTable = Show.table(t, [("version", true), ("state", false), ("service_period", false), ("cost_total", true)],
                                     plans.map { [Show.number(String($0.version)), Show.cell($0.state.label(lang) + ($0.current ? " ✓" : "")),

@@ -153,7 +153,10 @@ struct Pages: Sendable {
     static func navigation(for p: Principal) -> [(href: String, key: String)] {
         var items: [(String, String)] = [("/", "home"), ("/mines", "mines")]
         if p.role == .reviewer { items.append(("/queue", "queue")) }
-        if p.role == .finance { items += [("/fund/deposit", "deposit"), ("/fund/withdrawal", "withdrawal")] }
+        if p.role == .finance {
+            items += [("/fund/deposit", "deposit"), ("/fund/withdrawal", "withdrawal"), ("/fund/conversion", "conversion"),
+                      ("/fund/transfer", "transfer")]
+        }
         if p.role != .operator { items.append(("/legacy", "legacy")) }
         items.append(("/reports", "reports"))
         if p.role == .admin || p.role == .auditor { items.append(("/audit", "audit")) }

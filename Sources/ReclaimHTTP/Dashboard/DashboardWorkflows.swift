@@ -230,10 +230,16 @@ extension DashboardController {
             .sorted { ($0.license, $0.year) < ($1.license, $1.year) }
     }
 
+    static let formTitles: [EntryKind: String] = [
+        .deposit: "deposit_title", .withdrawal: "withdrawal_title", .depositConversion: "conversion_title", .transfer: "transfer_title",
+    ]
+
     func kind(_ context: AppContext) throws -> EntryKind {
         switch try context.path("kind") {
         case "deposit": return .deposit
         case "withdrawal": return .withdrawal
+        case "conversion": return .depositConversion
+        case "transfer": return .transfer
         default: throw ReclaimError(.notFound, "no such form")
         }
     }
@@ -245,6 +251,7 @@ extension DashboardController {
         let kind = try kind(context)
         let t = t(context)
         let plans = kind == .withdrawal ? try await db { try Self.payablePlans(on: $0) } : []
+        let mergers = kind == .transfer ? try await db { try Mergers.list(on: $0) } : []
         func value(_ name: String, _ fallback: String = "") -> String { form?[name] ?? fallback }
         func field(_ name: String, _ label: String, type: String = "text", fallback: String = "") -> [String: Any] {
             ["id": name, "name": name, "label": t[label] ?? label, "type": type, "value": value(name, fallback), "select": false,
@@ -261,13 +268,23 @@ extension DashboardController {
             }
             fields.append(["id": "annual_plan", "name": "annual_plan", "label": t["annual_plan_budget"] ?? "",
                            "select": ["options": options], "error": errors["annual_plan"] ?? (plans.isEmpty ? (t["no_annual_plans"] ?? "") : false)])
+        } else if kind == .transfer {
+            // a transfer follows an approved merger (整合重组) of the two mining rights, and only that
+            let chosen = value("merger")
+            var options: [[String: Any]] = [["value": "", "text": t["choose"] ?? "", "selected": chosen.isEmpty]]
+            options += mergers.map { m in
+                ["value": String(m.id), "text": "\(m.from) → \(m.into) · \(m.approvedOn) · \(m.document)", "selected": String(m.id) == chosen]
+            }
+            fields.append(["id": "merger", "name": "merger", "label": t["merger"] ?? "", "select": ["options": options],
+                           "error": errors["merger"] ?? (mergers.isEmpty ? (t["no_mergers"] ?? "") : false)])
         } else {
             fields.append(field("license", "license"))
         }
         fields += [field("amount", "amount"), field("value_date", "value_date", type: "date", fallback: Bureau.today.description),
                    field("reference", "reference"), field("memo", "memo")]
-        let title = t[kind == .deposit ? "deposit_title" : "withdrawal_title"] ?? ""
+        let title = t[Self.formTitles[kind] ?? ""] ?? ""
         return pages.render("money", title: title, request, context, status: status, [
+            "intro": kind == .depositConversion ? (t["conversion_intro"] ?? "") : false,
             "action": request.uri.path, "fields": fields, "has_errors": !errors.isEmpty,
             "idempotency_key": form?["idempotency_key"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.random(),
         ])
@@ -292,6 +309,15 @@ extension DashboardController {
         }
         var license = form["license"] ?? ""
         var year: Int?
+        var merger: Merger?
+        if kind == .transfer {
+            if let id = Int64(form["merger"] ?? ""), let m = try await db({ conn in try? Mergers.find(id, on: conn) }) {
+                merger = m
+                license = m.into
+            } else {
+                errors["merger"] = t(context)["choose_merger"] ?? ""
+            }
+        }
         if kind == .withdrawal {
             let parts = (form["annual_plan"] ?? "").split(separator: "|", maxSplits: 1).map(String.init)
             if parts.count == 2, let y = Int(parts[1]) {
@@ -313,14 +339,16 @@ extension DashboardController {
                               annualPlanYear: year)
         let (principal, actor) = (session.principal, try session.principal.actor(requestID: context.id))
         let target = license
+        let command = merger.map { FundLedger.Commands.transfer(from: $0.from, to: $0.into, merger: $0.id, booking) }
+            ?? FundLedger.Commands.book(kind, target, booking)
         do {
-            let result = try await db { conn in
-                try FundLedger.Commands.book(kind, target, booking).run(as: principal, actor: actor, on: conn)
-            }
-            let mine = result.entry.postings.first { $0.account == .fund }?.license ?? target
+            let result = try await db { conn in try command.run(as: principal, actor: actor, on: conn) }
+            // where the money is now: a transfer's receiving mine, else the one mine
+            let mine = kind == .transfer ? target : result.entry.postings.first { $0.account == .fund }?.license ?? target
             return pages.redirect("/mines/\(Show.segment(mine))?\(result.replayed ? "replayed" : "booked")=\(result.entry.id)")
         } catch let e as ReclaimError where e.kind != .unavailable && e.kind != .internal {
             let field = e.field == "annual_plan_year" ? "annual_plan" : kind == .withdrawal && e.field == "license" ? "annual_plan"
+                : kind == .transfer && ["license", "to_license", "from_license", "merger_id"].contains(e.field ?? "") ? "merger"
                 : ["license", "amount", "value_date", "reference", "memo"].contains(e.field ?? "") ? (e.field ?? "amount") : "amount"
             errors[field] = Pages.explain(e, context.language)
             return try await moneyForm(request, context, form: form, errors: errors, status: .unprocessableContent)
