@@ -9,12 +9,20 @@
 -- million-row file stay in memory: at 128 MB four of them went to disk
 -- (180-280 MB each) and the import took 5 s longer. work_mem bounds each
 -- sort, so a larger file still spills rather than growing without limit.
+--
+-- The service's role calls it too (finance's bank file from the dashboard):
+-- it runs as its owner, for an enabled finance user only, like fund_post.
+-- The caller's temporary fund_import is read through pg_temp, last on the
+-- path, so a temporary table cannot stand in for a real one; the caller
+-- analyses and shares it (FundImport.swift), and the tables this function
+-- leaves for the caller to read are shared back with the session's user.
 CREATE OR REPLACE FUNCTION ledger_import(p_actor text, p_dry_run boolean)
-    RETURNS TABLE (line bigint, problem text) LANGUAGE plpgsql SET work_mem = '512MB' AS $$
+    RETURNS TABLE (line bigint, problem text) LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = public, pg_temp SET work_mem = '512MB' AS $$
 DECLARE
     v_booked timestamptz := now();
 BEGIN
-    ANALYZE fund_import;
+    PERFORM reclaim_check_actor(p_actor, '{finance}');
     -- Lock the file's mines' accounts (id order) before deciding any row:
     -- an import of the same file that committed while this one waited is
     -- then seen, and its rows are skipped rather than booked twice.
@@ -69,6 +77,7 @@ BEGIN
     -- A temporary table has no statistics until analysed: planned as one
     -- row, the checks below ran a per-plan lookup once per row.
     ANALYZE fund_import_result;
+    EXECUTE format('GRANT SELECT ON pg_temp.fund_import_result TO %I', session_user);
 
     -- every bad row; a withdrawal may not overdraw at its point in the file
     RETURN QUERY
@@ -106,6 +115,7 @@ BEGIN
     -- names its mine's last entry and how many: FundImport.swift).
     CREATE TEMP TABLE IF NOT EXISTS fund_import_booked (entry_id bigint, license text) ON COMMIT DROP;
     TRUNCATE fund_import_booked;
+    EXECUTE format('GRANT SELECT ON pg_temp.fund_import_booked TO %I', session_user);
     -- Entry ids in file order, each entry's hash, then entries and postings
     -- in one statement (the postings trigger runs at its end and sees both).
     WITH plan AS MATERIALIZED (
@@ -149,3 +159,4 @@ BEGIN
     FROM hashed h;
 END
 $$;
+GRANT EXECUTE ON FUNCTION ledger_import(text, boolean) TO reclaim_app;

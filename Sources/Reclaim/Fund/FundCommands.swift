@@ -30,6 +30,13 @@ extension FundLedger {
             }
         }
 
+        /// A bank file, all rows or none (`ImportRejected` names every bad line).
+        public static func importCSV(path: String, name: String?, dryRun: Bool) -> Command<ImportReport> {
+            Command(FundPolicy.book) { actor, conn in
+                try FundLedger.importCSV(path: path, name: name, dryRun: dryRun, by: actor, on: conn)
+            }
+        }
+
         public static func release(_ license: String) -> Command<BookingResult> {
             Command(FundPolicy.book) { actor, conn in try FundLedger.release(license, by: actor, on: conn) }
         }

@@ -32,7 +32,7 @@ extension FundLedger {
     enum ImportColumn: String, CaseIterable {
         case license, kind, amount, valueDate = "value_date", reference, idempotencyKey = "idempotency_key", memo
     }
-    static let importColumns = ImportColumn.allCases.map(\.rawValue)
+    public static let importColumns = ImportColumn.allCases.map(\.rawValue)
     /// Optional: the annual plan a withdrawal row pays for (required on withdrawal rows).
     static let annualPlanColumn = "annual_plan_year"
 
@@ -45,7 +45,8 @@ extension FundLedger {
     /// key is already booked with the same content are skipped, so a file
     /// imported twice books nothing the second time. Every row needs an
     /// idempotency key for that reason.
-    public static func importCSV(path: String, dryRun: Bool = false, by actor: Actor, on conn: Connection) throws
+    /// `name`: the file's name as the user knows it, for the audit record (default: the path's last part).
+    public static func importCSV(path: String, name: String? = nil, dryRun: Bool = false, by actor: Actor, on conn: Connection) throws
         -> ImportReport
     {
         let reader = try CSVReader(path: path)
@@ -80,6 +81,16 @@ extension FundLedger {
                     annual_plan_year integer
                 ) ON COMMIT DROP
                 """)
+            // ledger_import runs as its owner: when that is not this session (the service's role), the
+            // owner is let read this session's rows
+            if let grant = try conn.queryFirst("""
+                SELECT format('GRANT SELECT ON pg_temp.fund_import TO %I', pg_get_userbyid(p.proowner)) AS g
+                FROM pg_proc p
+                WHERE p.proname = 'ledger_import' AND p.pronamespace = 'public'::regnamespace
+                  AND p.proowner <> (SELECT r.oid FROM pg_roles r WHERE r.rolname = session_user)
+                """)?.decode("g", as: String.self) {
+                try conn.execute(Query(grant))
+            }
             var problems: [ImportReport.Problem] = []
             var rows = 0
             try conn.copyIn(
@@ -130,6 +141,7 @@ extension FundLedger {
                 }
             }
             let refused = !problems.isEmpty
+            try conn.execute("ANALYZE fund_import")
             let decided = try DatabaseRefusal.mapping {
                 try conn.query("SELECT line, problem FROM ledger_import(\(actor.name), \(dryRun || refused))").rows
             }
@@ -154,7 +166,7 @@ extension FundLedger {
             if !dryRun && report.booked > 0 {
                 // One audit record per mine booked, so each mine's trail shows its imported entries; it
                 // names the mine's last entry of the import and how many (what `fund verify` holds it to).
-                let file = path.split(separator: "/").last.map(String.init) ?? path
+                let file = name ?? path.split(separator: "/").last.map(String.init) ?? path
                 try conn.execute("""
                     SELECT audit_record(\(actor.name), \(actor.role), 'fund.import', 'mine:' || r.license,
                                         \(actor.requestID), \(file) || E'\\n' || r.license || ' booked=' || r.n, r.last,

@@ -37,6 +37,8 @@ struct DashboardController {
         group.post("/queue/plans/{license}/{version}", use: decidePlan)
         group.post("/queue/annual-plans/{license}/{year}", use: decideAnnualPlan)
         group.post("/queue/closures/{id}", use: voteClosure)
+        group.get("/fund/import") { request, context in try importPage(request, context) }
+        group.post("/fund/import", use: importFile)
         group.get("/fund/reversal/{id}") { request, context in try await reversalForm(request, context, form: nil) }
         group.post("/fund/reversal/{id}", use: reverse)
         group.get("/fund/{kind}") { request, context in try await moneyForm(request, context, form: nil) }

@@ -5,8 +5,9 @@ import NIOCore
 import PQKit
 import Reclaim
 
-/// Finance's corrections: a reversal (冲正) of one entry with its reason,
-/// from the entry's statement line. The same command as the CLI's and the API's.
+/// Finance's corrections and bank files: a reversal (冲正) of one entry
+/// with its reason, and a bank file booked all or none with every bad line
+/// named. The same commands as the CLI's and the API's.
 extension DashboardController {
     static func entryID(_ context: AppContext) throws -> Int64 {
         guard let id = Int64(try context.path("id")), id > 0 else { throw ReclaimError(.notFound, field: "entry_id", "no such entry") }
@@ -77,6 +78,62 @@ extension DashboardController {
             }
             return try await reversalForm(request, context, form: form, alert: Pages.explain(e, context.language),
                                           status: .unprocessableContent)
+        }
+    }
+
+    // MARK: Bank files
+
+    func importPage(_ request: Request, _ context: AppContext, report: ImportReport? = nil, refused: String? = nil,
+                    status: HTTPResponse.Status = .ok) throws -> Response {
+        let session = try context.requireSession()
+        try FundPolicy.book.check(session.principal)
+        let t = t(context)
+        var values: [String: Any] = ["columns": FundLedger.importColumns.joined(separator: ","), "alert": refused ?? false]
+        if let report {
+            let summary = (t[report.dryRun ? "import_would_book" : "import_booked"] ?? "")
+                .replacingOccurrences(of: "{booked}", with: String(report.booked))
+                .replacingOccurrences(of: "{skipped}", with: String(report.skipped))
+                .replacingOccurrences(of: "{rows}", with: String(report.rows))
+            if report.problems.isEmpty {
+                values["notice"] = summary
+            } else {
+                values["alert"] = (t["import_refused"] ?? "").replacingOccurrences(of: "{bad}", with: String(report.problems.count))
+                    .replacingOccurrences(of: "{rows}", with: String(report.rows))
+                values["problems_table"] = Show.table(t, [("line", true), ("problem", false)],
+                                                      report.problems.map { [Show.number(String($0.line)), Show.cell($0.reason)] })
+            }
+        }
+        return pages.render("import", title: t["import_title"] ?? "", request, context, status: status, values)
+    }
+
+    /// A bank file from the form: checked (a dry run) or booked, all rows or none.
+    @Sendable func importFile(_ request: Request, _ context: AppContext) async throws -> Response {
+        _ = try context.requireSession()
+        guard let boundary = Multipart.boundary(request.headers[.contentType] ?? "") else {
+            throw ReclaimError.invalid("form", "send the file as multipart/form-data")
+        }
+        let buffer = try await context.collectBody(request, limit: 64 << 20)
+        let multipart = try Multipart.parse(Data(buffer.readableBytesView), boundary: boundary)
+        let session = try context.requireSession(multipart.form)
+        guard let file = multipart.parts.first(where: { $0.name == "file" && !($0.fileName ?? "").isEmpty }) else {
+            return try importPage(request, context, refused: t(context)["choose_file"], status: .unprocessableContent)
+        }
+        let path = NSTemporaryDirectory() + "reclaim-bank-\(UUID().uuidString).csv"
+        guard FileManager.default.createFile(atPath: path, contents: file.data) else {
+            throw ReclaimError(.internal, "the file could not be staged")
+        }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let dryRun = multipart["dry_run"] == "1"
+        let (principal, actor) = (session.principal, try session.principal.actor(requestID: context.id))
+        do {
+            let report = try await db { conn in
+                try FundLedger.Commands.importCSV(path: path, name: file.fileName, dryRun: dryRun).run(as: principal, actor: actor, on: conn)
+            }
+            return try importPage(request, context, report: report)
+        } catch let rejected as ImportRejected {
+            return try importPage(request, context, report: rejected.report, status: .unprocessableContent)
+        } catch let e as ReclaimError where e.kind != .unavailable && e.kind != .internal {
+            return try importPage(request, context, refused: Pages.explain(e, context.language), status: .unprocessableContent)
         }
     }
 }

@@ -155,7 +155,7 @@ struct Pages: Sendable {
         if p.role == .reviewer { items.append(("/queue", "queue")) }
         if p.role == .finance {
             items += [("/fund/deposit", "deposit"), ("/fund/withdrawal", "withdrawal"), ("/fund/conversion", "conversion"),
-                      ("/fund/transfer", "transfer")]
+                      ("/fund/transfer", "transfer"), ("/fund/import", "import")]
         }
         if p.role != .operator { items.append(("/legacy", "legacy")) }
         items.append(("/reports", "reports"))
