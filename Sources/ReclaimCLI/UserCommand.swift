@@ -6,7 +6,7 @@ import ReclaimClient
 
 struct UserCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "user", abstract: "Users and their roles.", subcommands: [Add.self, List.self, Disable.self, Password.self])
+        commandName: "user", abstract: "Users and their roles.", subcommands: [Add.self, List.self, Disable.self, Enable.self, Password.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a user with one role (operators: with their mines).")
@@ -49,6 +49,21 @@ struct UserCommand: ParsableCommand {
                 let (who, conn) = try actor.connect(database, for: UserPolicy.manage)
                 try Users.disable(name, by: who, on: conn)
                 Output.write("disabled user \(name)\n")
+            }
+        }
+    }
+
+    struct Enable: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Enable a disabled user again.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var actor: ActorOptions
+        @Argument(help: "User name.") var name: String
+
+        func run() throws {
+            try reportingFailures {
+                let (who, conn) = try actor.connect(database, for: UserPolicy.manage)
+                try Users.enable(name, by: who, on: conn)
+                Output.write("enabled user \(name)\n")
             }
         }
     }

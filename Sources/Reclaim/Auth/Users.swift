@@ -49,19 +49,13 @@ public enum Users {
             throw ReclaimError.invalid("mine", "only operators are bound to mines")
         }
         return try conn.transactionally { conn in
-            let inserted = try conn.execute("""
-                INSERT INTO users (name, role, org, created_by) VALUES (\(name), \(role.rawValue), \(org), \(actor.name))
-                ON CONFLICT (name) DO NOTHING
-                """)
-            guard inserted == 1 else { throw ReclaimError(.conflict, field: "name", "user \(name) already exists") }
-            for license in Set(mines) {
-                let bound = try conn.execute("""
-                    INSERT INTO user_mines (user_name, mine_id) SELECT \(name), id FROM mines WHERE license = \(license)
+            if (try? find(name, on: conn)) != nil { throw ReclaimError(.conflict, field: "name", "user \(name) already exists") }
+            _ = try DatabaseRefusal.mapping {
+                try conn.execute("""
+                    SELECT user_add(\(name), \(role.rawValue), \(org), \(Array(Set(mines)).sorted()), \(actor.name), \(actor.role),
+                                    \(actor.requestID))
                     """)
-                guard bound == 1 else { throw MineRegistry.notFound(license, field: "mine") }
             }
-            try AuditLog.record(action: "user.add", target: "user:\(name)",
-                                input: ([role.rawValue] + mines.sorted() + (org.map { ["org \($0)"] } ?? [])).joined(separator: "\n"), by: actor, on: conn)
             return try find(name, on: conn)
         }
     }
@@ -87,16 +81,20 @@ public enum Users {
     }
 
     public static func disable(_ name: String, by actor: Actor, on conn: Connection) throws {
-        try conn.transactionally { conn in
-            let n = try conn.execute("""
-                UPDATE users SET disabled_at = now(), disabled_by = \(actor.name)
-                WHERE name = \(name) AND disabled_at IS NULL
+        try setDisabled(name, true, by: actor, on: conn)
+    }
+
+    /// Lets a disabled user sign in and use their tokens again.
+    public static func enable(_ name: String, by actor: Actor, on conn: Connection) throws {
+        try setDisabled(name, false, by: actor, on: conn)
+    }
+
+    private static func setDisabled(_ name: String, _ disabled: Bool, by actor: Actor, on conn: Connection) throws {
+        _ = try find(name, on: conn)
+        _ = try DatabaseRefusal.mapping {
+            try conn.execute("""
+                SELECT user_set_disabled(\(name), \(disabled), \(actor.name), \(actor.role), \(actor.requestID))
                 """)
-            guard n == 1 else {
-                _ = try find(name, on: conn)
-                throw ReclaimError(.ruleViolation, field: "name", "user \(name) is already disabled")
-            }
-            try AuditLog.record(action: "user.disable", target: "user:\(name)", input: name, by: actor, on: conn)
         }
     }
 
@@ -144,27 +142,23 @@ public enum Users {
         return try conn.transactionally { conn in
             let user = try find(name, on: conn)
             guard !user.disabled else { throw ReclaimError(.ruleViolation, field: "name", "user \(name) is disabled") }
-            let days = Int64(expiresInDays)
-            guard let row = try conn.queryFirst("""
-                INSERT INTO api_tokens (user_name, token_hash, created_by, expires_at)
-                VALUES (\(name), sha256(convert_to(\(token), 'UTF8')), \(actor.name),
-                        now() + make_interval(days => \(days)::int))
-                RETURNING id, expires_at
-                """)
-            else { throw ReclaimError(.internal, "token not stored") }
-            let id: Int64 = try row.decode("id")
-            try AuditLog.record(action: "token.issue", target: "user:\(name)", input: "token \(id)", by: actor, on: conn)
-            return IssuedToken(id: id, user: name, token: token, expiresAt: try row.decode("expires_at"))
+            guard let row = try DatabaseRefusal.mapping({
+                try conn.queryFirst("""
+                    SELECT id, expires_at FROM api_token_issue(\(name), sha256(convert_to(\(token), 'UTF8')), \(Int32(expiresInDays)),
+                                                               \(actor.name), \(actor.role), \(actor.requestID))
+                    """)
+            }) else { throw ReclaimError(.internal, "token not stored") }
+            return IssuedToken(id: try row.decode("id"), user: name, token: token, expiresAt: try row.decode("expires_at"))
         }
     }
 
     public static func revokeToken(_ id: Int64, by actor: Actor, on conn: Connection) throws {
-        try conn.transactionally { conn in
-            let n = try conn.execute("""
-                UPDATE api_tokens SET revoked_at = now(), revoked_by = \(actor.name) WHERE id = \(id) AND revoked_at IS NULL
-                """)
-            guard n == 1 else { throw ReclaimError(.notFound, field: "token_id", "no active token \(id)") }
-            try AuditLog.record(action: "token.revoke", target: "token:\(id)", input: String(id), by: actor, on: conn)
+        do {
+            _ = try DatabaseRefusal.mapping {
+                try conn.execute("SELECT api_token_revoke(\(id), \(actor.name), \(actor.role), \(actor.requestID))")
+            }
+        } catch let e as ReclaimError where e.kind == .notFound {
+            throw ReclaimError(.notFound, field: "token_id", "no active token \(id)")
         }
     }
 
@@ -187,5 +181,56 @@ extension User {
         disabled = try row.decode("disabled")
         createdAt = try row.decode("created_at")
         createdBy = try row.decode("created_by")
+    }
+}
+
+/// An API token as an administrator sees it: never the token, only its life.
+public struct TokenInfo: Sendable, Equatable {
+    public var id: Int64
+    public var createdAt: Date
+    public var createdBy: String
+    public var expiresAt: Date?
+    public var revokedAt: Date?
+}
+
+extension Users {
+    /// A user's tokens, newest first.
+    public static func tokens(of name: String, on conn: Connection) throws -> [TokenInfo] {
+        try conn.query("""
+            SELECT id, created_at, created_by, expires_at, revoked_at FROM api_tokens WHERE user_name = \(name) ORDER BY id DESC
+            """).rows.map { r in
+            TokenInfo(id: try r.decode("id"), createdAt: try r.decode("created_at"), createdBy: try r.decode("created_by"),
+                      expiresAt: try r.decode("expires_at"), revokedAt: try r.decode("revoked_at"))
+        }
+    }
+
+    /// An administrator's user actions as commands (`UserPolicy.manage`); the
+    /// database holds the same rule (sql/functions/users.sql).
+    public enum Commands {
+        public static func add(_ name: String, role: Role, mines: [String], org: String?) -> Command<User> {
+            Command(UserPolicy.manage) { actor, conn in try Users.add(name, role: role, mines: mines, org: org, by: actor, on: conn) }
+        }
+
+        public static func disable(_ name: String) -> Command<Void> {
+            Command(UserPolicy.manage) { actor, conn in try Users.disable(name, by: actor, on: conn) }
+        }
+
+        public static func enable(_ name: String) -> Command<Void> {
+            Command(UserPolicy.manage) { actor, conn in try Users.enable(name, by: actor, on: conn) }
+        }
+
+        public static func setPassword(_ name: String, _ password: String) -> Command<Void> {
+            Command(UserPolicy.manage) { actor, conn in try Passwords.set(name, password: password, by: actor, on: conn) }
+        }
+
+        public static func issueToken(for name: String, expiresInDays: Int?) -> Command<IssuedToken> {
+            Command(UserPolicy.manage) { actor, conn in
+                try Users.issueToken(for: name, expiresInDays: expiresInDays, by: actor, on: conn)
+            }
+        }
+
+        public static func revokeToken(_ id: Int64) -> Command<Void> {
+            Command(UserPolicy.manage) { actor, conn in try Users.revokeToken(id, by: actor, on: conn) }
+        }
     }
 }

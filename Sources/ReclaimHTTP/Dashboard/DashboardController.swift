@@ -49,6 +49,13 @@ struct DashboardController {
         group.post("/annual/{license}/{year}/report", use: sendAnnualReport)
         group.get("/documents/{id}", use: downloadDocument)
         group.post("/documents", use: uploadDocuments)
+        group.get("/users", use: users)
+        group.post("/users", use: addUser)
+        group.get("/users/{name}", use: user)
+        group.post("/users/{name}/tokens/{id}/revoke", use: revokeToken)
+        for act in ["password", "disable", "enable", "tokens"] {
+            group.post("/users/{name}/\(act)") { request, context in try await actOnUser(request, context, act) }
+        }
         group.get("/legacy", use: legacy)
         group.get("/reports", use: reports)
         group.get("/reports/{name}", use: reportCSV)

@@ -1,0 +1,152 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import PQKit
+import Reclaim
+
+/// The administrator's job in the browser: users with their roles and
+/// mines, enabling and disabling them, their passwords, their API tokens
+/// (a new one shown once); and the bureau's settings. The same commands as
+/// the CLI's (`Users.Commands`, `Settings.Commands`), checked again by the
+/// database (sql/functions/users.sql, settings.sql).
+extension DashboardController {
+    static func userName(_ context: AppContext) throws -> String {
+        try Identifier.userName(try context.path("name"), field: "name")
+    }
+
+    @Sendable func users(_ request: Request, _ context: AppContext) async throws -> Response {
+        try await usersPage(request, context, form: nil)
+    }
+
+    func usersPage(_ request: Request, _ context: AppContext, form: Form?, error: String? = nil,
+                   status: HTTPResponse.Status = .ok) async throws -> Response {
+        let session = try context.requireSession()
+        try UserPolicy.manage.check(session.principal)
+        let t = t(context), lang = context.language.report
+        let users = try await read(context) { try Users.list(on: $0) }
+        let table = Show.table(t, [("user_name", false), ("role", false), ("mines", false), ("org", false), ("status", false)],
+                               users.map { u in
+                                   [Show.link(u.name, "/users/\(Show.segment(u.name))"), Show.cell(u.role.label(lang)),
+                                    Show.cell(u.mines.joined(separator: ", ")), Show.cell(u.org ?? ""),
+                                    Show.cell(t[u.disabled ? "disabled" : "enabled"] ?? "")]
+                               })
+        let chosen = form?["role"] ?? Role.operator.rawValue
+        return pages.render("users", title: t["users"] ?? "", request, context, status: status, [
+            "users_table": table, "alert": error ?? false,
+            "roles": Role.allCases.map { ["value": $0.rawValue, "label": $0.label(lang), "selected": $0.rawValue == chosen] as [String: Any] },
+            "name": form?["name"] ?? "", "org": form?["org"] ?? "", "mines": form?["mines"] ?? "",
+        ])
+    }
+
+    /// A new user from the form; refusals (a taken name, an operator with no
+    /// mine, an unknown licence) are said at the top with what was typed kept.
+    @Sendable func addUser(_ request: Request, _ context: AppContext) async throws -> Response {
+        let form = try await Form.read(request, context)
+        let session = try context.requireSession(form)
+        guard let role = Role(rawValue: form["role"] ?? "") else {
+            return try await usersPage(request, context, form: form, error: t(context)["choose_role"], status: .unprocessableContent)
+        }
+        let mines = (form["mines"] ?? "").split(whereSeparator: { $0 == "," || $0 == "，" || $0 == "\n" })
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let org = (form["org"] ?? "").isEmpty ? nil : form["org"]
+        let (principal, actor) = (session.principal, try session.principal.actor(requestID: context.id))
+        do {
+            let user = try await db { conn in
+                try Users.Commands.add(form["name"] ?? "", role: role, mines: mines, org: org).run(as: principal, actor: actor, on: conn)
+            }
+            return pages.redirect("/users/\(Show.segment(user.name))?added=1")
+        } catch let e as ReclaimError where e.kind != .unavailable && e.kind != .internal {
+            return try await usersPage(request, context, form: form, error: Pages.explain(e, context.language), status: .unprocessableContent)
+        }
+    }
+
+    func userPage(_ request: Request, _ context: AppContext, issued: IssuedToken? = nil, error: String? = nil,
+                  status: HTTPResponse.Status = .ok) async throws -> Response {
+        let session = try context.requireSession()
+        try UserPolicy.manage.check(session.principal)
+        let name = try Self.userName(context)
+        let t = t(context), lang = context.language.report
+        let (user, tokens) = try await db { conn in (try Users.find(name, on: conn), try Users.tokens(of: name, on: conn)) }
+        let segment = Show.segment(user.name)
+        let details = Show.table(t, [("field", false), ("value", false)], [
+            [Show.cell(t["user_name"] ?? ""), Show.cell(user.name)], [Show.cell(t["role"] ?? ""), Show.cell(user.role.label(lang))],
+            [Show.cell(t["mines"] ?? ""), Show.cell(user.mines.joined(separator: ", "))], [Show.cell(t["org"] ?? ""), Show.cell(user.org ?? "")],
+            [Show.cell(t["status"] ?? ""), Show.cell(t[user.disabled ? "disabled" : "enabled"] ?? "")],
+            [Show.cell(t["created"] ?? ""), Show.cell("\(user.createdBy) · \(Show.time(user.createdAt))")],
+        ])
+        let now = Date()
+        let tokenRows: [[String: Any]] = tokens.map { k in
+            let state = k.revokedAt != nil ? "revoked" : (k.expiresAt.map { $0 < now } ?? false) ? "expired" : "active"
+            return ["id": k.id, "created": "\(k.createdBy) · \(Show.time(k.createdAt))", "expires": k.expiresAt.map { Show.time($0) } ?? "",
+                    "state": t["token_\(state)"] ?? state, "revocable": state == "active",
+                    "action": "/users/\(segment)/tokens/\(k.id)/revoke"]
+        }
+        let q = request.uri.queryParameters
+        let notice = ["added", "password_set", "enabled", "disabled", "revoked"].first { q[Substring($0)] != nil }.flatMap { t["user_\($0)"] }
+        return pages.render("user", title: "\(t["users"] ?? "") · \(user.name)", request, context, status: status, [
+            "details_table": details, "disabled": user.disabled, "self": user.name == session.principal.name,
+            "base": "/users/\(segment)", "tokens": tokenRows, "has_tokens": !tokenRows.isEmpty,
+            "issued": issued.map { ["token": $0.token, "expires": $0.expiresAt.map { Show.time($0) } ?? ""] as [String: Any] } ?? false,
+            "notice": notice ?? false, "alert": error ?? false,
+        ])
+    }
+
+    @Sendable func user(_ request: Request, _ context: AppContext) async throws -> Response {
+        try await userPage(request, context)
+    }
+
+    /// One administrator action on a user, from the user's page: then back to
+    /// it, with what was done said, or the refusal at the top.
+    func actOnUser(_ request: Request, _ context: AppContext, _ act: String) async throws -> Response {
+        let form = try await Form.read(request, context)
+        let session = try context.requireSession(form)
+        let name = try Self.userName(context)
+        let (principal, actor) = (session.principal, try session.principal.actor(requestID: context.id))
+        let back = "/users/\(Show.segment(name))"
+        do {
+            switch act {
+            case "password":
+                guard form["password"] == form["password_again"] else {
+                    return try await userPage(request, context, error: t(context)["passwords_differ"], status: .unprocessableContent)
+                }
+                let password = form["password"] ?? ""
+                try await db { try Users.Commands.setPassword(name, password).run(as: principal, actor: actor, on: $0) }
+                return pages.redirect(back + "?password_set=1")
+            case "disable":
+                try await db { try Users.Commands.disable(name).run(as: principal, actor: actor, on: $0) }
+                return pages.redirect(back + "?disabled=1")
+            case "enable":
+                try await db { try Users.Commands.enable(name).run(as: principal, actor: actor, on: $0) }
+                return pages.redirect(back + "?enabled=1")
+            case "tokens":
+                let days = Int(form["days"] ?? "")
+                let issued = try await db {
+                    try Users.Commands.issueToken(for: name, expiresInDays: days).run(as: principal, actor: actor, on: $0)
+                }
+                // shown once, on this answer, never stored: no redirect to a page that could show it again
+                var response = try await userPage(request, context, issued: issued)
+                response.headers[.cacheControl] = "no-store"
+                return response
+            default:
+                throw ReclaimError(.notFound, "no such action")
+            }
+        } catch let e as ReclaimError where e.kind != .unavailable && e.kind != .internal && e.kind != .notFound && e.kind != .forbidden {
+            return try await userPage(request, context, error: Pages.explain(e, context.language), status: .unprocessableContent)
+        }
+    }
+
+    @Sendable func revokeToken(_ request: Request, _ context: AppContext) async throws -> Response {
+        let form = try await Form.read(request, context)
+        let session = try context.requireSession(form)
+        let name = try Self.userName(context)
+        guard let id = Int64(try context.path("id")), id > 0 else { throw ReclaimError(.notFound, "no such token") }
+        let (principal, actor) = (session.principal, try session.principal.actor(requestID: context.id))
+        // the token must be this user's: a URL naming another's is not found
+        guard try await db({ conn in try Users.tokens(of: name, on: conn).contains { $0.id == id } }) else {
+            throw ReclaimError(.notFound, "no such token")
+        }
+        try await db { try Users.Commands.revokeToken(id).run(as: principal, actor: actor, on: $0) }
+        return pages.redirect("/users/\(Show.segment(name))?revoked=1")
+    }
+}

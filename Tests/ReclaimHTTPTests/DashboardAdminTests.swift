@@ -1,0 +1,96 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import PQKit
+import Reclaim
+@testable import ReclaimHTTP
+import TestSupport
+import Testing
+
+/// Issue 30 item 1, the administrator's job in the browser: users, roles,
+/// mines, passwords, enabling and disabling, API tokens issued and revoked.
+@Suite struct DashboardAdminTests {
+    @Test func anAdministratorManagesAUserFromAddToDisable() async throws {
+        let s = try DashboardTests.service()
+        try await s.application().test(.router) { client in
+            var boss = try await DashboardTests.signIn("boss", client)
+            let list = try await client.execute(uri: "/users", method: .get, headers: boss.header)
+            #expect(list.status == .ok && list.text.contains(#"href="/users/opA""#) && list.text.contains("采矿权人"), "\(list.text)")
+            boss.keep(list)
+            func post(_ path: String, _ fields: [(String, String)]) async throws -> TestResponse {
+                try await client.execute(uri: path, method: .post, headers: boss.header,
+                                         body: DashboardTests.form([("csrf", boss.csrf)] + fields))
+            }
+            // an operator needs a mine; a taken name is refused; what was typed is kept
+            let noMine = try await post("/users", [("name", "wang"), ("role", "operator"), ("mines", ""), ("org", "")])
+            #expect(noMine.status == .unprocessableContent && noMine.text.contains(#"value="wang""#))
+            let taken = try await post("/users", [("name", "opA"), ("role", "finance"), ("mines", ""), ("org", "")])
+            #expect(taken.status == .unprocessableContent)
+            let added = try await post("/users", [("name", "wang"), ("role", "operator"), ("mines", "a，B"), ("org", "")])
+            #expect(added.headers[.location] == "/users/wang?added=1", "\(added.status) \(added.text)")
+
+            // a password, typed twice
+            let differ = try await post("/users/wang/password", [("password", "correct horse battery"), ("password_again", "correct horse batterz")])
+            #expect(differ.status == .unprocessableContent && differ.text.contains("两次输入的密码不一致"))
+            let short = try await post("/users/wang/password", [("password", "short"), ("password_again", "short")])
+            #expect(short.status == .unprocessableContent)
+            #expect(try await post("/users/wang/password", [("password", "correct horse battery"), ("password_again", "correct horse battery")])
+                .headers[.location] == "/users/wang?password_set=1")
+            var wang = DashboardTests.Browser()
+            wang.keep(try await client.execute(uri: "/signin", method: .get))
+            let signedIn = try await client.execute(uri: "/signin", method: .post, headers: wang.header, body: DashboardTests.form([
+                ("csrf", wang.csrf), ("name", "wang"), ("password", "correct horse battery"),
+            ]))
+            #expect(signedIn.status == .seeOther && signedIn.headers[.location] == "/")
+            wang.keep(signedIn)
+            #expect(try await client.execute(uri: "/mines/B", method: .get, headers: wang.header).status == .ok)
+
+            // a token, shown once and never kept in a cache
+            let issued = try await post("/users/wang/tokens", [("days", "30")])
+            #expect(issued.headers[.cacheControl] == "no-store", "\(issued.status) \(issued.text.prefix(300))")
+            let token = try #require(issued.text.firstMatch(of: /id="issued-token">(rcl_[0-9a-f]{64})</).map { String($0.output.1) })
+            let me = try await client.execute(uri: "/v1/me", method: .get, headers: [.authorization: "Bearer \(token)"])
+            #expect(me.status == .ok && me.text.contains("\"wang\""))
+            #expect(!(try await client.execute(uri: "/users/wang", method: .get, headers: boss.header)).text.contains(token))
+            let tokenID = try #require(try s.db.connect().queryFirst("SELECT id FROM api_tokens WHERE user_name = 'wang'")?.decode("id", as: Int64.self))
+            // a token URL under another user's name is not found
+            #expect(try await post("/users/opA/tokens/\(tokenID)/revoke", []).status == .notFound)
+            #expect(try await post("/users/wang/tokens/\(tokenID)/revoke", []).headers[.location] == "/users/wang?revoked=1")
+            #expect(try await client.execute(uri: "/v1/me", method: .get, headers: [.authorization: "Bearer \(token)"]).status == .unauthorized)
+
+            // disabled: the session opens nothing; enabled again: signs in again
+            #expect(try await post("/users/wang/disable", []).headers[.location] == "/users/wang?disabled=1")
+            let after = try await client.execute(uri: "/mines/B", method: .get, headers: wang.header)
+            #expect(after.status == .seeOther && after.headers[.location]?.hasPrefix("/signin") == true, "\(after.status)")
+            #expect(try await post("/users/wang/enable", []).headers[.location] == "/users/wang?enabled=1")
+            // nobody disables their own name: no button, and the database refuses it
+            let own = try await client.execute(uri: "/users/boss", method: .get, headers: boss.header)
+            #expect(!own.text.contains(#"id="disable-user""#))
+            #expect(try await post("/users/boss/disable", []).status == .unprocessableContent)
+
+            // nobody else manages users
+            let li = try await DashboardTests.signIn("li", client)
+            #expect(try await client.execute(uri: "/users", method: .get, headers: li.header).status == .forbidden)
+        }
+        #expect(try s.count("SELECT count(*) FROM audit_log WHERE target = 'user:wang'") == 6)
+        try await s.pool.shutdown()
+    }
+
+    /// The service's role writes users only through the functions, and they
+    /// take an enabled administrator's name only.
+    @Test func theDatabaseKeepsUserAdministrationToAdministrators() throws {
+        let s = try DashboardTests.service()
+        let app = try s.db.connectAsApp()
+        defer { app.close() }
+        let direct = #expect(throws: PQError.self) { try app.execute("INSERT INTO users (name, role, created_by) VALUES ('x', 'admin', 'li')") }
+        #expect(direct?.sqlState == .insufficientPrivilege)
+        for sql: Query in ["SELECT user_add('x', 'admin', NULL, '{}', 'li', 'finance', NULL)",
+                           "SELECT user_set_disabled('boss', true, 'rev', 'reviewer', NULL)",
+                           "SELECT api_token_issue('li', sha256('x'), 30, 'opA', 'operator', NULL)"] {
+            let e = #expect(throws: PQError.self) { try app.execute(sql) }
+            #expect(e?.sqlState == .actorNotAllowed, "\(sql.sql)")
+        }
+        #expect(try s.count("SELECT count(*) FROM users WHERE name = 'x'") == 0)
+    }
+}
