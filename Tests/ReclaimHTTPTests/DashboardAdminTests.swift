@@ -69,6 +69,13 @@ import Testing
             #expect(!own.text.contains(#"id="disable-user""#))
             #expect(try await post("/users/boss/disable", []).status == .unprocessableContent)
 
+            // the trail, filtered to this user and worded for a person
+            let trail = try await client.execute(uri: "/audit?target=user%3Awang&from=2020-01-01", method: .get, headers: boss.header)
+            #expect(trail.text.contains("用户：新增") && trail.text.contains("用户：停用") && trail.text.contains("用户 wang"), "\(trail.text)")
+            #expect(!trail.text.contains("user.add") && !trail.text.contains("令牌：吊销"))  // the revocation's target is the token
+            let badDay = try await client.execute(uri: "/audit?from=2026-02-30", method: .get, headers: boss.header)
+            #expect(badDay.text.contains(#"id="from-error""#))
+
             // nobody else manages users
             let li = try await DashboardTests.signIn("li", client)
             #expect(try await client.execute(uri: "/users", method: .get, headers: li.header).status == .forbidden)

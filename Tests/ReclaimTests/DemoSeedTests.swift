@@ -68,6 +68,11 @@ import Testing
         #expect(baseline.first { $0.name == "large_medium_share_percent" }?.value == "20.51")  // 16 of 78 (the plan rounds to 20.4)
         let targets = try Reports.targets(on: conn).targets
         #expect(targets.first { $0.name == "mine_count" }?.value == "77")
+        // every action and record kind of the demo's trail is worded for a person (the dashboard's audit page)
+        let actions = try conn.query("SELECT DISTINCT action FROM audit_log ORDER BY 1").rows.map { try $0.decode("action", as: String.self) }
+        #expect(actions.count > 20 && actions.filter { !AuditLabels.knows($0) } == [], "\(actions.filter { !AuditLabels.knows($0) })")
+        let kinds = try conn.query("SELECT DISTINCT split_part(target, ':', 1) || ':x' AS t FROM audit_log").rows.map { try $0.decode("t", as: String.self) }
+        #expect(kinds.filter { AuditLabels.target($0, .zh) == $0 } == [])
 
         // a second run changes nothing
         let tables = ["mines", "users", "api_tokens", "ledger_entries", "ledger_postings", "audit_log", "annual_plans",

@@ -51,6 +51,20 @@ public enum AuditLog {
         }
     }
 
+    /// The filter's newest rows (up to its limit) below `before`, newest first: a page of the trail.
+    public static func latest(_ filter: Filter, before: Int64?, on conn: Connection) throws -> [AuditRecord] {
+        try conn.query("""
+            SELECT id, at, actor, role, action, target, request_id, encode(input_digest, 'hex') AS digest, db_user
+            FROM audit_log
+            WHERE (\(filter.actor) IS NULL OR actor = \(filter.actor))
+              AND (\(filter.target) IS NULL OR target = \(filter.target))
+              AND (\(filter.from) IS NULL OR at >= \(filter.from))
+              AND (\(filter.to) IS NULL OR at < \(filter.to))
+              AND (\(before) IS NULL OR id < \(before))
+            ORDER BY id DESC LIMIT \(Int64(max(1, min(filter.limit, 10_000))))
+            """).rows.map(AuditRecord.init(row:))
+    }
+
     public static func list(_ filter: Filter, on conn: Connection) throws -> [AuditRecord] {
         try conn.query("""
             SELECT id, at, actor, role, action, target, request_id, encode(input_digest, 'hex') AS digest, db_user
@@ -61,12 +75,15 @@ public enum AuditLog {
               AND (\(filter.to) IS NULL OR at < \(filter.to))
               AND (\(filter.afterID) IS NULL OR id > \(filter.afterID))
             ORDER BY id LIMIT \(Int64(max(1, min(filter.limit, 10_000))))
-            """).rows.map { r in
-            AuditRecord(
-                id: try r.decode("id"), at: try r.decode("at"), actor: try r.decode("actor"),
-                role: try r.decode("role"), action: try r.decode("action"), target: try r.decode("target"),
-                requestID: try r.decode("request_id"), inputDigest: try r.decode("digest"),
-                databaseUser: try r.decode("db_user"))
-        }
+            """).rows.map(AuditRecord.init(row:))
+    }
+}
+
+extension AuditRecord {
+    init(row r: Row) throws {
+        self.init(id: try r.decode("id"), at: try r.decode("at"), actor: try r.decode("actor"),
+                  role: try r.decode("role"), action: try r.decode("action"), target: try r.decode("target"),
+                  requestID: try r.decode("request_id"), inputDigest: try r.decode("digest"),
+                  databaseUser: try r.decode("db_user"))
     }
 }

@@ -20,6 +20,13 @@ public enum Bureau {
     /// The bureau's calendar day of a moment (the database's `bureau_date`).
     public static func day(of moment: Date) -> CalendarDate { CalendarDate.today(in: timeZone, now: moment) }
 
+    /// The moment a bureau day begins (midnight, Beijing time).
+    public static func start(of day: CalendarDate) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        return calendar.date(from: DateComponents(year: day.year, month: day.month, day: day.day)) ?? Date(timeIntervalSince1970: 0)
+    }
+
     /// A moment as a person reads it, in Beijing time: to the minute (or
     /// the second), with the offset where the reader may be elsewhere (the
     /// CLI: "2026-03-01 14:05 +08:00"); the dashboard says "Beijing time"

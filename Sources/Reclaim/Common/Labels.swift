@@ -346,3 +346,57 @@ extension DocumentSubject: Labelled {
         }
     }
 }
+
+/// The audit trail's actions (`annual-plan.fail`, `fund.deposit`) and
+/// targets (`annual-plan:147`, `mine:C150…`) as a person reads them: the
+/// record's kind and the step, each from one table. An action no table knows
+/// is shown as its code (the test of the demo's trail holds every one known).
+public enum AuditLabels {
+    /// The kinds of record an action or target names.
+    static let subjects: [String: (zh: String, en: String)] = [
+        "mine": ("矿山", "Mine"), "fund": ("基金", "Fund"), "plan": ("方案", "Plan"),
+        "annual-plan": ("年度治理计划", "Annual plan"), "closure-application": ("闭坑验收", "Closure"),
+        "legacy": ("历史遗留治理", "Legacy restoration"), "legacy.site": ("历史遗留图斑", "Legacy site"),
+        "legacy-site": ("历史遗留图斑", "Legacy site"), "legacy.notice": ("无主认定公告", "Ownerless-site notice"),
+        "legacy.project": ("历史遗留治理项目", "Legacy project"), "legacy-project": ("历史遗留治理项目", "Legacy project"),
+        "accrual": ("基金计提", "Accrual"), "accrual.rules": ("计提系数", "Accrual rule set"), "rule-set": ("计提系数", "Accrual rule set"),
+        "output": ("产量", "Output"), "user": ("用户", "User"), "token": ("令牌", "Token"), "session": ("登录会话", "Session"),
+        "setting": ("设置", "Setting"), "calendar": ("工作日历", "Work calendar"), "merger": ("整合重组", "Merger"),
+    ].merging(DocumentSubject.allCases.map { ($0.rawValue, $0.labels) }, uniquingKeysWith: { first, _ in first })
+
+    /// The steps.
+    static let verbs: [String: (zh: String, en: String)] = [
+        "add": ("新增", "added"), "update": ("修改", "changed"), "merge": ("整合重组", "merged"), "draft": ("起草", "drafted"),
+        "submit": ("提交", "submitted"), "approve": ("批准", "approved"), "return": ("退回", "returned"),
+        "accept": ("验收通过", "accepted"), "fail": ("验收不通过", "failed"), "revise": ("申请修订", "revision submitted"),
+        "report": ("填报", "reported"), "file": ("提出申请", "filed"), "assign": ("组成评审组", "panel assigned"),
+        "visit": ("现场踏勘", "site visit"), "vote": ("表决", "vote"), "notice": ("公告", "noticed"), "object": ("提出异议", "objection"),
+        "resolve": ("处理异议", "objection resolved"), "confirm": ("确认验收", "confirmed"), "reject": ("不予通过", "rejected"),
+        "plan": ("列入计划", "planned"), "start": ("开工", "started"), "suspend": ("停工", "suspended"), "resume": ("复工", "resumed"),
+        "complete": ("完工", "completed"), "assess": ("核算", "assessed"), "load": ("导入", "loaded"), "import": ("导入", "imported"),
+        "deposit": ("存入", "deposit"), "withdrawal": ("使用", "withdrawal"), "transfer": ("转移", "transfer"),
+        "deposit-conversion": ("保证金转入", "deposit conversion"), "reverse": ("冲正", "reversal"), "release": ("闭坑返还", "released"),
+        "commit": ("下达资金", "committed"), "spend": ("支付", "paid"), "checkpoint": ("检查点", "checkpoint"),
+        "attach": ("上传附件", "document attached"), "disable": ("停用", "disabled"), "enable": ("启用", "enabled"),
+        "password": ("设置密码", "password set"), "issue": ("签发", "issued"), "revoke": ("吊销", "revoked"),
+        "open": ("开始", "opened"), "close": ("结束", "closed"), "objection": ("异议", "objection"), "set": ("设置", "set"),
+        "progress": ("进度", "progress"), "add-site": ("增加图斑", "site added"),
+    ]
+
+    /// "年度治理计划：验收不通过" for `annual-plan.fail`; the code when unknown.
+    public static func action(_ code: String, _ lang: ReportLanguage) -> String {
+        guard let dot = code.lastIndex(of: "."), let subject = subjects[String(code[..<dot])],
+              let verb = verbs[String(code[code.index(after: dot)...])]
+        else { return code }
+        return lang == .zh ? "\(subject.zh)：\(verb.zh)" : "\(subject.en): \(verb.en)"
+    }
+
+    /// Whether `action` can word the code (for the test of every recorded action).
+    public static func knows(_ code: String) -> Bool { action(code, .en) != code }
+
+    /// "年度治理计划 147" for `annual-plan:147`; the code when unknown.
+    public static func target(_ code: String, _ lang: ReportLanguage) -> String {
+        guard let colon = code.firstIndex(of: ":"), let subject = subjects[String(code[..<colon])] else { return code }
+        return "\(lang == .zh ? subject.zh : subject.en) \(code[code.index(after: colon)...])"
+    }
+}

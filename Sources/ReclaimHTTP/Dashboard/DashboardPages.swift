@@ -337,22 +337,41 @@ extension DashboardController {
     @Sendable func audit(_ request: Request, _ context: AppContext) async throws -> Response {
         let session = try context.requireSession()
         try AuditPolicy.read.check(session.principal)
-        let t = t(context)
-        let before = try request.uri.queryParameters["before"].map { s -> Int64 in
+        let t = t(context), lang = context.language.report
+        let q = request.uri.queryParameters
+        let before = try q["before"].map { s -> Int64 in
             guard let n = Int64(String(s)), n >= 1 else { throw ReclaimError.invalid("before", "must be an audit row id") }
             return n
         }
+        // filters: who, which record (as the trail names it, e.g. mine:C150…), which days (Beijing time)
+        func text(_ name: String) -> String? { q[Substring(name)].map { String($0).trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 } }
+        var errors: [String: String] = [:]
+        func day(_ name: String) -> CalendarDate? {
+            do { return try Self.dateParameter(request, name) } catch {
+                errors[name] = Pages.explain(ReclaimError.wrap(error), context.language)
+                return nil
+            }
+        }
+        let (actor, target, from, to) = (text("actor"), text("target"), day("from"), day("to"))
+        let filter = AuditLog.Filter(actor: actor, target: target, from: from.map(Bureau.start(of:)),
+                                     to: to.map { Bureau.start(of: $0).addingTimeInterval(86_400) }, limit: 100)
         let records = try await read(context) { conn -> [AuditRecord] in
-            let top: Int64 = try before ?? ((try conn.queryFirst("SELECT coalesce(max(id), 0) + 1 AS m FROM audit_log")?.decode("m")) ?? 1)
-            return try AuditLog.list(AuditLog.Filter(afterID: max(0, top - 101), limit: 100), on: conn).filter { $0.id < top }.reversed()
+            // newest first, a page of 100 at a time: the filter's rows below `before`
+            try AuditLog.latest(filter, before: before, on: conn)
         }
         let table = Show.table(t, [("entry", true), ("at", false), ("actor", false), ("action", false), ("target", false)],
-                               records.map { [Show.number(String($0.id)), Show.cell(Show.time($0.at)), Show.cell($0.actor),
-                                              Show.cell($0.action), Show.cell($0.target)] })
+                               records.map { [Show.number(String($0.id)), Show.cell(Show.time($0.at)),
+                                              Show.cell($0.actor + ($0.role.map { " (\(Role(rawValue: $0)?.label(lang) ?? $0))" } ?? "")),
+                                              Show.cell(AuditLabels.action($0.action, lang)), Show.cell(AuditLabels.target($0.target, lang))] })
         let oldest = records.last?.id ?? 0
-        return pages.render("listing", title: t["audit"] ?? "", request, context, [
-            "intro": false, "links": false, "sections": [["heading": t["audit"] ?? "", "table": records.isEmpty ? false : table]] as [[String: Any]],
-            "older": oldest > 1 ? "/audit?before=\(oldest)" : false,
+        var older = "/audit?before=\(oldest)"
+        for (k, v) in [("actor", actor), ("target", target), ("from", from?.description), ("to", to?.description)] {
+            if let v { older += "&\(k)=\(v.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
+        }
+        return pages.render("audit", title: t["audit"] ?? "", request, context, [
+            "table": records.isEmpty ? false : table, "older": records.count == 100 && oldest > 1 ? older : false,
+            "actor": actor ?? "", "target": target ?? "", "from": from?.description ?? "", "to": to?.description ?? "",
+            "from_error": errors["from"] ?? false, "to_error": errors["to"] ?? false,
         ])
     }
 }

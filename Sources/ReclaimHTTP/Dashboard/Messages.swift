@@ -242,6 +242,7 @@ enum Messages {
         "download_en": ("CSV（英文表头）", "CSV (English headings)"),
         "at": ("时间", "At"), "actor": ("操作人", "Actor"), "action": ("操作", "Action"), "target": ("对象", "Target"),
         "older": ("更早", "Older"),
+        "audit_target": ("对象（如 mine:许可证号、annual-plan:编号、user:用户名）", "Record (e.g. mine:LICENCE, annual-plan:ID, user:NAME)"),
         // errors
         "error": ("出错了", "Something went wrong"),
         "forbidden": ("您无权查看此页面。", "You may not see this page."),
