@@ -84,6 +84,33 @@ import Testing
         try await s.pool.shutdown()
     }
 
+    @Test func settingsAreReadByEveryoneAndSetByAnAdministrator() async throws {
+        let s = try DashboardTests.service()
+        // every setting of the catalogue is worded in Chinese
+        let keys = try await s.pool.withConnection { try Settings.list(on: $0).map(\.key) }
+        #expect(keys.filter { SettingLabels.zh[$0] == nil } == [])
+        try await s.application().test(.router) { client in
+            var boss = try await DashboardTests.signIn("boss", client)
+            let page = try await client.execute(uri: "/settings", method: .get, headers: boss.header)
+            #expect(page.text.contains("闭坑初步验收结果公告的天数") && page.text.contains(#"action="/settings/closure.notice_days""#))
+            boss.keep(page)
+            let low = try await client.execute(uri: "/settings/closure.notice_days", method: .post, headers: boss.header,
+                                               body: DashboardTests.form([("csrf", boss.csrf), ("value", "10")]))
+            #expect(low.status == .unprocessableContent && low.text.contains(#"aria-invalid="true""#), "\(low.text)")
+            let set = try await client.execute(uri: "/settings/closure.notice_days", method: .post, headers: boss.header,
+                                               body: DashboardTests.form([("csrf", boss.csrf), ("value", "45")]))
+            #expect(set.headers[.location] == "/settings?saved=1")
+            let li = try await DashboardTests.signIn("li", client)
+            let read = try await client.execute(uri: "/settings", method: .get, headers: li.header)
+            #expect(read.status == .ok && read.text.contains("45") && !read.text.contains(#"action="/settings/"#))
+            #expect(try await client.execute(uri: "/settings/closure.notice_days", method: .post, headers: li.header,
+                                             body: DashboardTests.form([("csrf", li.csrf), ("value", "60")])).status == .forbidden)
+        }
+        let days = try await s.pool.withConnection { try Settings.int("closure.notice_days", on: $0) }
+        #expect(days == 45)
+        try await s.pool.shutdown()
+    }
+
     /// The service's role writes users only through the functions, and they
     /// take an enabled administrator's name only.
     @Test func theDatabaseKeepsUserAdministrationToAdministrators() throws {

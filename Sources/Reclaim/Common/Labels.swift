@@ -400,3 +400,24 @@ public enum AuditLabels {
         return "\(lang == .zh ? subject.zh : subject.en) \(code[code.index(after: colon)...])"
     }
 }
+
+/// The settings' meanings in Chinese (the catalogue in sql/functions/settings.sql
+/// holds the English); a test holds every key of the catalogue to one.
+public enum SettingLabels {
+    public static let zh: [String: String] = [
+        "closure.panel_min": "闭坑验收评审组的最少人数（含专家）",
+        "closure.experts_min": "评审组中专家的最少人数",
+        "closure.notice_days": "闭坑初步验收结果公告的天数（自然日）",
+        "legacy.notice_days": "历史遗留无主认定公告的最短天数（自然日）",
+        "conversion.kg_per_m3.construction-sand": "建筑用砂产量由吨换算为立方米的堆积密度（千克/立方米）",
+        "conversion.kg_per_m3.sand-and-gravel": "砂石产量由吨换算为立方米的堆积密度（千克/立方米）",
+        "conversion.kg_per_m3.building-stone": "建筑石料产量由吨换算为立方米的堆积密度（千克/立方米）",
+        "dashboard.idle_minutes": "网页登录闲置多少分钟后失效",
+        "dashboard.lock_minutes": "连续五次密码错误后锁定的分钟数",
+        "documents.max_bytes": "单个附件的最大字节数（默认 10 MiB，最多 50 MiB）",
+    ]
+
+    public static func meaning(_ setting: Setting, _ lang: ReportLanguage) -> String {
+        lang == .zh ? zh[setting.key] ?? setting.meaning : setting.meaning
+    }
+}

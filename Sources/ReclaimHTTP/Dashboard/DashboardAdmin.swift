@@ -150,3 +150,43 @@ extension DashboardController {
         return pages.redirect("/users/\(Show.segment(name))?revoked=1")
     }
 }
+
+extension DashboardController {
+    /// The bureau's settings: everyone signed in reads them (they are the
+    /// rules' numbers); an administrator changes one at a time, within its
+    /// bounds, audited.
+    func settingsPage(_ request: Request, _ context: AppContext, error: (key: String, message: String)? = nil,
+                      status: HTTPResponse.Status = .ok) async throws -> Response {
+        let session = try context.requireSession()
+        let t = t(context), lang = context.language.report
+        let settings = try await read(context) { try Settings.list(on: $0) }
+        let editable = SettingsPolicy.manage.permits(session.principal)
+        let rows: [[String: Any]] = settings.enumerated().map { i, s in
+            let set: String = s.setBy.map { by in "\(by) · \(s.setAt.map { Show.time($0) } ?? "")" } ?? (t["default_value"] ?? "")
+            let refused: Any = error?.key == s.key ? (error?.message ?? "") : false
+            return ["n": i + 1, "key": s.key, "meaning": SettingLabels.meaning(s, lang), "value": s.value, "unit": s.unit,
+                    "bounds": "\(s.floor)–\(s.ceiling)", "default": s.defaultValue, "set": set,
+                    "action": "/settings/\(s.key)", "error": refused]
+        }
+        let saved: Any = request.uri.queryParameters["saved"] != nil ? (t["saved"] ?? "") : false
+        return pages.render("settings", title: t["settings"] ?? "", request, context, status: status,
+                            ["editable": editable, "settings": rows, "notice": saved])
+    }
+
+    @Sendable func settings(_ request: Request, _ context: AppContext) async throws -> Response {
+        try await settingsPage(request, context)
+    }
+
+    @Sendable func setSetting(_ request: Request, _ context: AppContext) async throws -> Response {
+        let form = try await Form.read(request, context)
+        let session = try context.requireSession(form)
+        let key = try context.path("key")
+        let (principal, actor) = (session.principal, try session.principal.actor(requestID: context.id))
+        do {
+            _ = try await db { try Settings.Commands.set(key, form["value"] ?? "").run(as: principal, actor: actor, on: $0) }
+            return pages.redirect("/settings?saved=1")
+        } catch let e as ReclaimError where e.kind == .invalidInput || e.kind == .ruleViolation {
+            return try await settingsPage(request, context, error: (key, Pages.explain(e, context.language)), status: .unprocessableContent)
+        }
+    }
+}

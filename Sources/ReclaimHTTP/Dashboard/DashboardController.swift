@@ -49,6 +49,8 @@ struct DashboardController {
         group.post("/annual/{license}/{year}/report", use: sendAnnualReport)
         group.get("/documents/{id}", use: downloadDocument)
         group.post("/documents", use: uploadDocuments)
+        group.get("/settings", use: settings)
+        group.post("/settings/{key}", use: setSetting)
         group.get("/users", use: users)
         group.post("/users", use: addUser)
         group.get("/users/{name}", use: user)

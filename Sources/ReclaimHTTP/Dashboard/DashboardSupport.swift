@@ -159,7 +159,7 @@ struct Pages: Sendable {
         }
         if p.role != .operator { items.append(("/legacy", "legacy")) }
         items.append(("/reports", "reports"))
-        if p.role == .admin { items.append(("/users", "users")) }
+        if p.role == .admin { items += [("/users", "users"), ("/settings", "settings")] }
         if p.role == .admin || p.role == .auditor { items.append(("/audit", "audit")) }
         return items
     }
