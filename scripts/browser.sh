@@ -2,9 +2,10 @@
 # The dashboard in a real headless Chromium: Debian's chromium and
 # chromium-driver (installed when root, like the other system packages),
 # selenium from PyPI in a throwaway virtual environment, and a `reclaim
-# serve` over the demo data set in a database of its own. Called by
-# scripts/test.sh with the test cluster's URL; screenshots of the home page
-# and the reviewer's queue go to docs/screenshots/.
+# serve` over the demo data set in a database of its own, and axe-core
+# (axe-selenium-python) on every page of every role at 1280 and 390 px.
+# Called by scripts/test.sh with the test cluster's URL; screenshots of each
+# role's main page, wide and narrow, go to docs/screenshots/.
 #
 #   scripts/browser.sh ADMIN_URL
 set -euo pipefail
@@ -24,7 +25,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 venv=${RECLAIM_BROWSER_VENV:-$work/venv}
-pip_venv "$venv" selenium "selenium==4.51.0"
+pip_venv "$venv" selenium,axe_selenium_python "selenium==4.51.0" "axe-selenium-python==2.1.6"
 
 db="browser_$$"
 PGOPTIONS='-c client_min_messages=warning' psql "$admin_url" -qAt -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
@@ -33,7 +34,7 @@ unset RECLAIM_USER RECLAIM_SERVER
 "$bin" migrate >/dev/null
 "$bin" demo seed >/dev/null
 password="browser-test-$$-password"
-for user in demo-finance demo-operator-1 demo-reviewer-1 demo-reviewer-2 demo-auditor; do
+for user in demo-admin demo-finance demo-operator-1 demo-reviewer-1 demo-reviewer-2 demo-auditor; do
     printf '%s\n' "$password" | "$bin" user password "$user" --password-stdin >/dev/null
 done
 

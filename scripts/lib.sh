@@ -60,13 +60,15 @@ free_port() {
     return 1
 }
 
-# pip_venv DIR MODULE REQUIREMENT: a virtual environment in DIR in which
-# `import MODULE` works, made (or completed) with `pip install REQUIREMENT`.
+# pip_venv DIR MODULES REQUIREMENT...: a virtual environment in DIR in which
+# `import MODULES` (comma-separated) works, made (or completed) with
+# `pip install REQUIREMENT...`.
 pip_venv() {
-    local venv=$1 module=$2 requirement=$3
+    local venv=$1 module=$2
+    shift 2
     python3 -m venv --help >/dev/null 2>&1 || need_packages python3-venv
     if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import $module" 2>/dev/null; then
         python3 -m venv "$venv"
-        "$venv/bin/pip" install -q --disable-pip-version-check "$requirement"
+        "$venv/bin/pip" install -q --disable-pip-version-check "$@"
     fi
 }

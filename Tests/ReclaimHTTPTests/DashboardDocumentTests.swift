@@ -92,10 +92,11 @@ import Testing
     /// The editor's own fields as the browser would send them back unchanged.
     static func editorFields(_ html: String, csrf: String) -> [(String, String)] {
         var pairs: [(String, String)] = [("csrf", csrf)]
-        for m in html.matches(of: /<input (?:type="hidden" )?(?:id="[^"]*" )?name="([a-z_0-9]+)" value="([^"]*)"/) where m.output.1 != "csrf" {
+        for m in html.matches(of: /<input (?:type="hidden" |aria-label="[^"]*" )*(?:id="[^"]*" )?name="([a-z_0-9]+)" value="([^"]*)"/)
+        where m.output.1 != "csrf" {
             pairs.append((String(m.output.1), String(m.output.2)))
         }
-        for m in html.matches(of: /<select id="[^"]*" name="([a-z_0-9]+)">.*?<option value="([^"]*)" selected="selected"/) {
+        for m in html.matches(of: /<select (?:aria-label="[^"]*" )?id="[^"]*" name="([a-z_0-9]+)">.*?<option value="([^"]*)" selected="selected"/) {
             pairs.append((String(m.output.1), String(m.output.2)))
         }
         return pairs

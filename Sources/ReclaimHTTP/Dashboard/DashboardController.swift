@@ -291,7 +291,7 @@ struct DashboardController {
             return (detail, statement, plans, annual, closures)
         }
         let m = detail.mine
-        let registry = Show.table(t, [("field", false), ("new_value", false)], [
+        let registry = Show.table(t, [("field", false), ("value", false)], [
             [Show.cell(t["license"] ?? ""), Show.cell(m.license)], [Show.cell(t["name"] ?? ""), Show.cell(m.name)],
             [Show.cell(t["holder"] ?? ""), Show.cell(m.holder)], [Show.cell(t["mineral"] ?? ""), Show.cell(m.mineral)],
             [Show.cell(t["scale"] ?? ""), Show.cell(m.scale.label(lang))], [Show.cell(t["method"] ?? ""), Show.cell(m.method.label(lang))],
@@ -312,13 +312,13 @@ struct DashboardController {
                                })
         let plansTable = Show.table(t, [("version", true), ("state", false), ("service_period", false), ("cost_total", true)],
                                     plans.map { [Show.number(String($0.version)), Show.cell($0.state.label(lang) + ($0.current ? " ✓" : "")),
-                                                 Show.cell("\($0.serviceFrom)–\($0.serviceTo)"), Show.number($0.costTotal.description)] })
+                                                 Show.cell("\($0.serviceFrom)–\($0.serviceTo)"), Show.number($0.costTotal.display(.yuan))] })
         let segment = Show.segment(license)
         let canAct = AnnualPlanPolicy.act(license).permits(session.principal)
         let annualTable = Show.table(t, [("year", false), ("state", false), ("budget", true), ("waiting_since", false)],
                                      annual.map { a in
                                          [canAct ? Show.link(String(a.year), "/annual/\(segment)/\(a.year)") : Show.cell(String(a.year)),
-                                          Show.cell(a.state.label(lang)), Show.number(a.budget.description), Show.cell(Show.time(a.since))]
+                                          Show.cell(a.state.label(lang)), Show.number(a.budget.display(.yuan)), Show.cell(Show.time(a.since))]
                                      })
         let closureTable = Show.table(t, [("entry", true), ("state", false), ("filed_on", false), ("due_date", false),
                                           ("working_days_left", true)],
