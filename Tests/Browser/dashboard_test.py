@@ -238,7 +238,8 @@ class DashboardInABrowser(unittest.TestCase):
     # their own box). The first page of each role is its screenshot.
     PAGES = {
         "demo-finance": ["/", "/fund/deposit", "/fund/withdrawal", "/fund/conversion", "/fund/transfer", "/fund/import",
-                         f"/mines/{MINE}", "/mines", "/shortfalls", "/reports", "/legacy"],
+                         f"/mines/{MINE}", "/mines", "/shortfalls", "/reports", "/reports/fund?unit=wan", "/reports/restoration",
+                         "/legacy"],
         "demo-operator-1": ["/", f"/annual/{MINE}/{YEAR}", f"/annual/{MINE}/2028", f"/mines/{MINE}", "/mines", "/reports"],
         "demo-reviewer-1": ["/queue", "/", "/legacy", "/reports", "/settings"],
         "demo-admin": ["/users", "/", "/users/demo-finance", "/settings", "/audit"],

@@ -291,7 +291,8 @@ extension DashboardController {
             return years.map { y in
                 let q = y.map { "year=\($0)&" } ?? ""
                 return ["label": (t["report_" + name.replacingOccurrences(of: "-", with: "_")] ?? name) + (y.map { " \($0)" } ?? ""),
-                        "downloads": [["href": "/reports/\(name).csv?\(q)lang=zh", "text": t["download_zh"] ?? ""],
+                        "downloads": [["href": "/reports/\(name)?\(q)unit=yuan", "text": t["view_on_screen"] ?? ""],
+                                      ["href": "/reports/\(name).csv?\(q)lang=zh", "text": t["download_zh"] ?? ""],
                                       ["href": "/reports/\(name).csv?\(q)lang=en", "text": t["download_en"] ?? ""]]]
             }
         }
@@ -306,6 +307,7 @@ extension DashboardController {
         let session = try context.requireSession()
         let p = session.principal
         let file = try context.path("name")
+        if Self.reportNames.contains(file) { return try await reportScreen(request, context, name: file) }
         guard file.hasSuffix(".csv"), Self.reportNames.contains(String(file.dropLast(4))) else {
             throw ReclaimError(.notFound, "no such report")
         }
@@ -313,10 +315,57 @@ extension DashboardController {
         // the language asked for (?lang=), else the one the user reads the dashboard in
         let (lang, unit) = try ReportController.presentation(request, language: context.language.report)
         let year = try AnnualPlanController.queryYear(request) ?? Bureau.today.year
+        let table = try await reportTable(name, year: year, unit: unit, for: p, context)
+        // named as the reports page names it (Messages' report_…), in Chinese; by its path in English
+        let title = lang == .zh ? Messages.text("report_" + name.replacingOccurrences(of: "-", with: "_"), .zh) : name
+        let fileName = ["closure", "legacy", "targets"].contains(name) ? "\(title).csv" : "\(title)_\(year).csv"
+        return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8",
+                                               .contentDisposition: Download.disposition(fileName)],
+                        body: .init(byteBuffer: ByteBuffer(string: table.csv(lang, unit: unit))))
+    }
+
+    /// A report on screen: a year picker for the yearly ones, 元 or 万元,
+    /// the headings in the user's language, amounts with separators, and
+    /// the same view's downloads.
+    func reportScreen(_ request: Request, _ context: AppContext, name: String) async throws -> Response {
+        let session = try context.requireSession()
+        let t = t(context), lang = context.language.report
+        let (_, unit) = try ReportController.presentation(request, language: lang)
+        let yearly = ["fund", "restoration", "annual-plans"].contains(name)
+        let year = try AnnualPlanController.queryYear(request) ?? Bureau.today.year
+        let table = try await reportTable(name, year: year, unit: unit, for: session.principal, context)
+        let title = (t["report_" + name.replacingOccurrences(of: "-", with: "_")] ?? name) + (yearly ? " \(year)" : "")
+        let headings = table.headings(lang, unit: unit)
+        let numeric = table.columns.map { $0.kind != .text }
+        let rows: [[Show.Cell]] = table.rows.map { row in
+            row.enumerated().map { i, text in
+                guard i < numeric.count, numeric[i] else { return Show.cell(text) }
+                return Show.number(table.columns[i].kind == .money ? Show.grouped(text) : text)
+            }
+        }
+        let shown: [String: Any] = [
+            "caption": false,
+            "headings": zip(headings, numeric).map { ["label": $0.0, "n": $0.1] as [String: Any] },
+            "rows": rows.map { ["cells": $0.map(\.object)] },
+        ]
+        let q = yearly ? "year=\(year)&" : ""
+        let first = 2021, last = Bureau.today.year + 1
+        return pages.render("report", title: title, request, context, [
+            "name": name, "yearly": yearly,
+            "years": (first...last).reversed().map { ["value": $0, "selected": $0 == year] as [String: Any] },
+            "units": [["value": "yuan", "label": t["unit_yuan"] ?? "", "selected": unit == .yuan],
+                      ["value": "wan", "label": t["unit_wan"] ?? "", "selected": unit == .wan]] as [[String: Any]],
+            "table": table.rows.isEmpty ? false : shown,
+            "csv_zh": "/reports/\(name).csv?\(q)lang=zh&unit=\(unit.rawValue)", "csv_en": "/reports/\(name).csv?\(q)lang=en&unit=\(unit.rawValue)",
+        ])
+    }
+
+    /// A report as its table, for this person (an operator: their mines only).
+    func reportTable(_ name: String, year: Int, unit: Money.Unit, for p: Principal, _ context: AppContext) async throws -> ReportTable {
         let only = MinePolicy.scope(for: p)
         if name == "legacy" { try LegacyPolicy.read.check(p) }
         if name == "targets" { try ReportPolicy.targets.check(p) }
-        let table: ReportTable = try await read(context) { conn in
+        return try await read(context) { conn in
             switch name {
             case "fund": return try Reports.fund(year: year, only: only, on: conn).table(unit: unit)
             case "restoration": return try Reports.restoration(year: year, only: only, on: conn).table(unit: unit)
@@ -326,12 +375,6 @@ extension DashboardController {
             default: return try Reports.targets(on: conn).table(unit: unit)
             }
         }
-        // named as the reports page names it (Messages' report_…), in Chinese; by its path in English
-        let title = lang == .zh ? Messages.text("report_" + name.replacingOccurrences(of: "-", with: "_"), .zh) : name
-        let fileName = ["closure", "legacy", "targets"].contains(name) ? "\(title).csv" : "\(title)_\(year).csv"
-        return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8",
-                                               .contentDisposition: Download.disposition(fileName)],
-                        body: .init(byteBuffer: ByteBuffer(string: table.csv(lang, unit: unit))))
     }
 
     @Sendable func audit(_ request: Request, _ context: AppContext) async throws -> Response {

@@ -1,0 +1,50 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import PQKit
+import Reclaim
+@testable import ReclaimHTTP
+import TestSupport
+import Testing
+
+/// Issue 30 items 1 and 3: reports on screen, with a year picker, 元 or 万元,
+/// amounts with separators, mine names, and the same view's downloads.
+@Suite struct DashboardReportTests {
+    @Test func aReportOnScreenInYuanOrWanAndOnlyAnOperatorsOwnMines() async throws {
+        let s = try DashboardTests.service()
+        let conn = try s.db.connect()
+        defer { conn.close() }
+        let year = Bureau.today.year
+        _ = try FundLedger.deposit("A", Booking(amount: try Money.parse("1234567.89"), reference: "S-1"),
+                                   by: try Actor("li", role: "finance"), on: conn)
+        try await s.application().test(.router) { client in
+            let li = try await DashboardTests.signIn("li", client)
+            let list = try await client.execute(uri: "/reports", method: .get, headers: li.header)
+            #expect(list.text.contains(#"href="/reports/fund?year=\#(year)&amp;unit=yuan""#) || list.text.contains("/reports/fund?year=\(year)&"),
+                    "\(list.text)")
+            let yuan = try await client.execute(uri: "/reports/fund?year=\(year)&unit=yuan", method: .get, headers: li.header)
+            #expect(yuan.status == .ok && yuan.text.contains("1,234,567.89") && yuan.text.contains("SECRET-7788"), "\(yuan.text)")
+            #expect(yuan.text.contains(#"<option value="\#(year)" selected="selected">"#))
+            let wan = try await client.execute(uri: "/reports/fund?year=\(year)&unit=wan", method: .get, headers: li.header)
+            #expect(wan.text.contains("123.456789") && wan.text.contains("万元"), "\(wan.text)")
+            #expect(wan.text.contains("/reports/fund.csv?year=\(year)&amp;lang=zh&amp;unit=wan"))
+            #expect(try await client.execute(uri: "/reports/fund?unit=pounds", method: .get, headers: li.header).status == .badRequest)
+            #expect(try await client.execute(uri: "/reports/fund?year=1066", method: .get, headers: li.header).status == .badRequest)
+
+            let op = try await DashboardTests.signIn("opA", client)
+            let own = try await client.execute(uri: "/reports/fund?year=\(year)", method: .get, headers: op.header)
+            #expect(own.status == .ok && own.text.contains("1,234,567.89") && !own.text.contains("SECRET-7788"))
+            #expect(try await client.execute(uri: "/reports/targets", method: .get, headers: op.header).status == .forbidden)
+        }
+        try await s.pool.shutdown()
+    }
+
+    @Test func groupingPutsSeparatorsInTheWholePartOnly() {
+        #expect(Show.grouped("1033571542.40") == "1,033,571,542.40")
+        #expect(Show.grouped("-1500.00") == "-1,500.00")
+        #expect(Show.grouped("999.123456") == "999.123456")
+        #expect(Show.grouped("123456.789012") == "123,456.789012")
+        #expect(Show.grouped("") == "" && Show.grouped("n/a") == "n/a")
+    }
+}
