@@ -1,3 +1,4 @@
+import Foundation
 import PQKit
 import Reclaim
 import TestSupport
@@ -47,6 +48,14 @@ import Testing
         try same(RuleSet.Table.self, "accrual_coefficients", "table_name")
         try same(LandType.self, "plan_damaged_land", "land_type")
         try same(DocumentSubject.self, "document_attachments", "subject")
+    }
+
+    /// The closure checklist names every condition `closure_unmet` can raise, and no other.
+    @Test func theClosureChecklistIsTheDatabasesConditions() throws {
+        let sql = try String(contentsOf: TestEnvironment.sqlDirectory.appendingPathComponent("functions/closure.sql"), encoding: .utf8)
+        let kinds = Set(sql.matches(of: /kind := '([a-z-]+)'/).map { String($0.output.1) })
+        #expect(kinds == Set(ClosureCheck.allCases.map(\.rawValue)))
+        #expect(Closures.checked.count == ClosureCheck.allCases.count)
     }
 
     /// The helper really reads the constraint: a value outside it is absent.

@@ -85,3 +85,14 @@ extension OutputReport {
         reportedBy = try row.decode("reported_by")
     }
 }
+
+extension OutputReports {
+    /// Every report of the mine, newest first, corrections included.
+    public static func history(_ license: String, on conn: Connection) throws -> [OutputReport] {
+        let license = try Identifier.license(license)
+        return try conn.query("""
+            SELECT r.id, r.year, r.quantity::text AS quantity, r.unit, r.supersedes, r.reported_at, r.reported_by
+            FROM output_reports r JOIN mines m ON m.id = r.mine_id WHERE m.license = \(license) ORDER BY r.year DESC, r.id DESC
+            """).rows.map { try OutputReport(row: $0, license: license) }
+    }
+}

@@ -648,3 +648,28 @@ public enum ClosurePolicy {
     /// The bureau's calendar is the administrator's.
     public static let calendar = Policy.roles("maintain the working-day calendar", .admin)
 }
+
+/// One condition of a closure filing, as `closure_unmet` names it (the
+/// database's rule, evaluated again when the application is taken).
+public enum ClosureCheck: String, Sendable, CaseIterable {
+    case noApprovedPlan = "no-approved-plan"
+    case reclamationRate = "reclamation-rate"
+    case annualPlanNotAccepted = "annual-plan-not-accepted"
+    case obligationOpen = "obligation-open"
+    case accrualShortfall = "accrual-shortfall"
+    case outputMissing = "output-missing"
+    case alreadyClosed = "already-closed"
+}
+
+extension Closures {
+    /// The filing's checklist for the mine today: every condition, met or
+    /// not, with what the database says of each unmet one.
+    public static func checklist(_ license: String, on conn: Connection) throws -> [(check: ClosureCheck, unmet: [String])] {
+        let license = try Identifier.license(license)
+        guard let mine = try conn.queryFirst("SELECT id FROM mines WHERE license = \(license)") else { throw MineRegistry.notFound(license) }
+        let mineID: Int64 = try mine.decode("id")
+        let unmet = try conn.query("SELECT kind, detail FROM closure_unmet(\(mineID), bureau_date(now()))").rows
+            .map { (try $0.decode("kind", as: String.self), try $0.decode("detail", as: String.self)) }
+        return ClosureCheck.allCases.map { c in (c, unmet.filter { $0.0 == c.rawValue }.map(\.1)) }
+    }
+}

@@ -30,6 +30,7 @@ public enum Labels {
         ("ClosureAction", ClosureAction.labelRows), ("LegacyProjectState", LegacyProjectState.labelRows),
         ("LegacyProjectAction", LegacyProjectAction.labelRows), ("CalendarDay.Kind", CalendarDay.Kind.labelRows),
         ("Reminder.Kind", Reminder.Kind.labelRows), ("DocumentSubject", DocumentSubject.labelRows),
+        ("ClosureCheck", ClosureCheck.labelRows),
     ]
 }
 
@@ -419,5 +420,19 @@ public enum SettingLabels {
 
     public static func meaning(_ setting: Setting, _ lang: ReportLanguage) -> String {
         lang == .zh ? zh[setting.key] ?? setting.meaning : setting.meaning
+    }
+}
+
+extension ClosureCheck: Labelled {
+    public var labels: (zh: String, en: String) {
+        switch self {
+        case .noApprovedPlan: ("有经批准的矿山地质环境保护与土地复垦方案", "An approved protection and reclamation plan")
+        case .reclamationRate: ("土地复垦率达到方案目标（总体及各地类）", "Reclamation rate at the plan's target, overall and per land type")
+        case .annualPlanNotAccepted: ("各年度治理计划均已验收", "Every annual plan accepted")
+        case .obligationOpen: ("无未履行的整改义务", "No open obligation")
+        case .accrualShortfall: ("基金已按核定额足额提取", "Deposits cover every assessed accrual")
+        case .outputMissing: ("各生产年度均已填报产量", "Output reported for every year produced")
+        case .alreadyClosed: ("尚未闭坑验收或返还基金", "Not accepted or released already")
+        }
     }
 }
