@@ -308,10 +308,11 @@ struct FundCommand: AsyncParsableCommand {
         }
     }
 
-    struct Verify: ParsableCommand {
+    struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Recompute every hash of the ledger and the audit trail, and check every chain and balance.")
-        @OptionGroup var database: DatabaseOptions
+            abstract: "Recompute every hash of the ledger and the audit trail, and check every chain and balance.",
+            discussion: "Directly on the database, or, through the service (--server), run there for an auditor or administrator.")
+        @OptionGroup var target: BackendOptions
         @Option(help: "A published checkpoint, its digest or its file (fund checkpoint --publish): also prove the ledger and the audit trail still extend it.")
         var checkpoint: String?
         @Flag(help: "With --checkpoint: check only what came after it (a fast daily check).") var incremental = false
@@ -323,11 +324,12 @@ struct FundCommand: AsyncParsableCommand {
             }
         }
 
-        func run() throws {
-            try reportingFailures {
+        func run() async throws {
+            try await reportingFailures {
                 let digest = try checkpoint.map(PublishedCheckpoint.digest(named:))
-                let conn = try database.connect()
-                let report = try FundLedger.verify(on: conn, checkpoint: digest, incremental: incremental)
+                var found: VerifyReport?
+                try await target.with { api in found = try await api.verify(checkpoint: digest, incremental: incremental) }
+                guard let report = found else { return }
                 switch format {
                 case .json: try Output.json(report)
                 case .table:

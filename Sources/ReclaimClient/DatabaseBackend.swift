@@ -303,6 +303,10 @@ public final class DatabaseBackend: ReclaimAPI {
         try WorkCalendar.list(year: year, on: connection)
     }
 
+    public func verify(checkpoint: String?, incremental: Bool) async throws -> VerifyReport {
+        try FundLedger.verify(on: connection, checkpoint: checkpoint, incremental: incremental)
+    }
+
     public func attachDocuments(_ files: [NewDocument], to record: DocumentRecord) async throws -> [DocumentAttachment] {
         try run(Documents.Commands.attach(files, to: record))
     }

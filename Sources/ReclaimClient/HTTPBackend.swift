@@ -473,6 +473,26 @@ extension HTTPBackend {
 extension HTTPBackend {
     static let legacy = "/legacy-projects"
 
+    public func verify(checkpoint: String?, incremental: Bool) async throws -> VerifyReport {
+        struct Job: Decodable {
+            var id: String
+            var state: String
+            var report: VerifyReport?
+            var failure: String?
+        }
+        var job = try await fetch(Job.self, request(.POST, "/fund/verifications",
+                                                    FundLedger.VerifyRequest(checkpoint: checkpoint, incremental: incremental))).0
+        // the service runs it; follow it until it is done
+        while job.state == "running" {
+            try await Task.sleep(for: .milliseconds(500))
+            job = try await fetch(Job.self, request(.GET, "/fund/verifications/\(job.id)")).0
+        }
+        guard let report = job.report else {
+            throw ReclaimError(.ruleViolation, field: "verification", job.failure ?? "the verification did not finish")
+        }
+        return report
+    }
+
     public func attachDocuments(_ files: [NewDocument], to record: DocumentRecord) async throws -> [DocumentAttachment] {
         try await fetch([DocumentAttachment].self, request(.POST, "/documents", Documents.AttachRequest(record, files: files))).0
     }

@@ -118,6 +118,9 @@ public protocol ReclaimAPI {
     func legacyProgress(_ id: Int64, code: String, area: Area, on date: CalendarDate, evidence: [String]) async throws
         -> LegacyProject
 
+    /// `fund verify`: directly on the database's rows, or run by the service (started, then followed until done).
+    func verify(checkpoint: String?, incremental: Bool) async throws -> VerifyReport
+
     // MARK: Documents (附件)
     /// Attaches files to a record: one action, all or none.
     func attachDocuments(_ files: [NewDocument], to record: DocumentRecord) async throws -> [DocumentAttachment]

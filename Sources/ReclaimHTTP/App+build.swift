@@ -78,6 +78,8 @@ public func buildRouter(pool: ConnectionPool, metrics: ServiceMetrics, openAPIPa
     SettingsController(pool: pool).register(routes)
     LegacyController(pool: pool).register(routes)
     DocumentController(pool: pool).register(routes)
+    let verifications = Verifications()
+    VerificationController(pool: pool, verifications: verifications).register(routes)
     ReportController(reads: reads).register(routes)
     routes.answerUnknownMethods()
     // The dashboard, beside the API: its own group, sessions and HTML errors;
@@ -86,7 +88,8 @@ public func buildRouter(pool: ConnectionPool, metrics: ServiceMetrics, openAPIPa
     if let folder = DashboardAssets.locate() {
         do {
             let pages = Pages(assets: try DashboardAssets.load(from: folder), logger: logger)
-            DashboardController(pool: pool, pages: pages, reads: reads, overviews: overviews, signIns: signIns).register(on: router)
+            DashboardController(pool: pool, pages: pages, reads: reads, overviews: overviews, signIns: signIns,
+                                verifications: verifications).register(on: router)
         } catch {
             logger.error("dashboard: templates in \(folder.path) could not be read: \(error)")
         }

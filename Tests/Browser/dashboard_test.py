@@ -244,7 +244,7 @@ class DashboardInABrowser(unittest.TestCase):
                             f"/closure/{MINE}", "/mines", "/reports"],
         "demo-reviewer-1": ["/queue", "/", "/legacy", "/reports", "/settings"],
         "demo-admin": ["/users", "/", "/users/demo-finance", "/settings", "/audit"],
-        "demo-auditor": ["/audit", "/", "/mines", "/reports", "/legacy"],
+        "demo-auditor": ["/audit", "/", "/verify", "/mines", "/reports", "/legacy"],
     }
 
     def test_7_every_page_of_every_role_passes_axe_wide_and_narrow(self):

@@ -111,6 +111,37 @@ import Testing
         try await s.pool.shutdown()
     }
 
+    @Test func anAuditorVerifiesTheLedgerFromTheDashboard() async throws {
+        let s = try DashboardTests.service()
+        let conn = try s.db.connect()
+        defer { conn.close() }
+        _ = try FundLedger.deposit("A", Booking(amount: try Money.parse("10.00")), by: try Actor("li", role: "finance"), on: conn)
+        try await s.application().test(.router) { client in
+            var aud = try await DashboardTests.signIn("aud", client)
+            let page = try await client.execute(uri: "/verify", method: .get, headers: aud.header)
+            #expect(page.status == .ok && page.text.contains(#"id="start-verification""#))
+            aud.keep(page)
+            let started = try await client.execute(uri: "/verify", method: .post, headers: aud.header,
+                                                   body: DashboardTests.form([("csrf", aud.csrf), ("checkpoint", ""), ("incremental", "")]))
+            let location = try #require(started.headers[.location])
+            #expect(location.hasPrefix("/verify/"))
+            // the page reloads itself while it runs; follow it as the browser would
+            var shown = try await client.execute(uri: location, method: .get, headers: aud.header)
+            for _ in 0..<100 where shown.text.contains(#"http-equiv="refresh""#) {
+                try await Task.sleep(for: .milliseconds(100))
+                shown = try await client.execute(uri: location, method: .get, headers: aud.header)
+            }
+            #expect(shown.text.contains(#"id="verification-intact""#) && !shown.text.contains(#"http-equiv="refresh""#), "\(shown.text)")
+            #expect(shown.text.contains("账本与审计链完好"))
+            let bad = try await client.execute(uri: "/verify", method: .post, headers: aud.header,
+                                               body: DashboardTests.form([("csrf", aud.csrf), ("checkpoint", "not-a-digest")]))
+            #expect(bad.status == .badRequest)
+            let li = try await DashboardTests.signIn("li", client)
+            #expect(try await client.execute(uri: "/verify", method: .get, headers: li.header).status == .forbidden)
+        }
+        try await s.pool.shutdown()
+    }
+
     /// The service's role writes users only through the functions, and they
     /// take an enabled administrator's name only.
     @Test func theDatabaseKeepsUserAdministrationToAdministrators() throws {

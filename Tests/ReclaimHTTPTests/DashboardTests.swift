@@ -87,7 +87,7 @@ import Testing
         _ = try FundLedger.deposit("SECRET-7788", Booking(amount: try Money.parse("77.88"), reference: "SECRET-SLIP"),
                                    by: try Actor("li", role: "finance"), on: conn)
         let pages = ["/", "/mines", "/mines?q=a&page=1", "/mines/A", "/mines/A?from=2025-01-01&to=2026-12-31", "/queue",
-                     "/fund/deposit", "/fund/withdrawal", "/fund/conversion", "/fund/transfer", "/fund/reversal/1", "/fund/import", "/users", "/users/opA", "/settings", "/reports/fund", "/reports/fund?unit=wan", "/reports/closure", "/output/A", "/closure/A", "/annual/A/2027", "/annual/A/2026/report", "/legacy", "/reports",
+                     "/fund/deposit", "/fund/withdrawal", "/fund/conversion", "/fund/transfer", "/fund/reversal/1", "/fund/import", "/users", "/users/opA", "/settings", "/reports/fund", "/reports/fund?unit=wan", "/reports/closure", "/output/A", "/closure/A", "/verify", "/annual/A/2027", "/annual/A/2026/report", "/legacy", "/reports",
                      "/audit", "/mines/NOPE", "/mines/A?from=bad"]
         try await s.application().test(.router) { client in
             for (user, role, _) in TestService.users {

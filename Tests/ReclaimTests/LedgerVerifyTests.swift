@@ -224,3 +224,23 @@ import Testing
         #expect(try db.count("SELECT seq FROM audit_chains WHERE target = 'mine:A'") == 21)  // and mine.add
     }
 }
+
+/// Issue 30: what was seen: `fund verify` through the service answered
+/// "database unreachable" (exit 69). Now the service runs it for an auditor.
+@Suite struct VerifyThroughTheServiceTests {
+    @Test func anAuditorVerifiesThroughTheService() throws {
+        let h = try CLIHarness(.service)
+        #expect(try h.run(["fund", "deposit", "A", "10.00"], as: "li").status == 0)
+        let ok = try h.run(["fund", "verify"], as: "aud")
+        #expect(ok.status == 0, "\(ok.stderr)")
+        #expect(ok.stdout.hasPrefix("checked 1 entries, 2 postings") && ok.stdout.contains("ledger and audit trail intact"), "\(ok.stdout)")
+        let json = try h.run(["fund", "verify", "--format", "json"], as: "boss")
+        #expect(json.stdout.contains("\"intact\":true") || json.stdout.contains("\"intact\" : true"), "\(json.stdout)")
+        // finance and operators do not run it
+        let li = try h.run(["fund", "verify"], as: "li")
+        #expect(li.status == 65 && li.stderr.contains("may not verify the ledger"), "\(li.stderr)")
+        // a checkpoint nobody published: the service says so
+        let unknown = try h.run(["fund", "verify", "--checkpoint", String(repeating: "ab", count: 32)], as: "aud")
+        #expect(unknown.status != 0 && unknown.stderr.hasPrefix("error:"), "\(unknown.stderr)")
+    }
+}

@@ -30,7 +30,7 @@ public enum Labels {
         ("ClosureAction", ClosureAction.labelRows), ("LegacyProjectState", LegacyProjectState.labelRows),
         ("LegacyProjectAction", LegacyProjectAction.labelRows), ("CalendarDay.Kind", CalendarDay.Kind.labelRows),
         ("Reminder.Kind", Reminder.Kind.labelRows), ("DocumentSubject", DocumentSubject.labelRows),
-        ("ClosureCheck", ClosureCheck.labelRows),
+        ("ClosureCheck", ClosureCheck.labelRows), ("VerifyStep", VerifyStep.labelRows),
     ]
 }
 
@@ -433,6 +433,18 @@ extension ClosureCheck: Labelled {
         case .accrualShortfall: ("基金已按核定额足额提取", "Deposits cover every assessed accrual")
         case .outputMissing: ("各生产年度均已填报产量", "Output reported for every year produced")
         case .alreadyClosed: ("尚未闭坑验收或返还基金", "Not accepted or released already")
+        }
+    }
+}
+
+extension VerifyStep: Labelled {
+    public var labels: (zh: String, en: String) {
+        switch self {
+        case .entries: ("核对每笔分录的哈希", "Each entry's hash")
+        case .postings: ("核对每个账户的链与余额", "Each account's chain and balance")
+        case .balances: ("核对借贷平衡与年度余额", "Balanced entries and yearly balances")
+        case .audit: ("核对审计链", "The audit chains")
+        case .entryAudits: ("核对分录与审计记录的对应", "Each entry's audit record")
         }
     }
 }

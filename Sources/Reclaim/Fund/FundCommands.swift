@@ -160,3 +160,20 @@ extension BookingFields {
 
     public func booking(idempotencyKey: String?) throws -> Booking { try fields(idempotencyKey: idempotencyKey) }
 }
+
+extension FundLedger {
+    /// POST /fund/verifications: a verification run by the service, after a
+    /// checkpoint (its digest) when one is named.
+    public struct VerifyRequest: APIRequest {
+        public var checkpoint: String?
+        public var incremental: Bool?
+
+        public enum CodingKeys: String, CodingKey, CaseIterable { case checkpoint, incremental }
+        public static var nullable: Set<String> { ["checkpoint", "incremental"] }
+
+        public init(checkpoint: String?, incremental: Bool) {
+            self.checkpoint = checkpoint
+            self.incremental = incremental
+        }
+    }
+}

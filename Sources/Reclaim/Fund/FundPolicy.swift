@@ -3,6 +3,10 @@ public enum FundPolicy {
     /// Deposits, withdrawals, transfers, conversions, reversals, imports: any mine's.
     public static let book = Policy.roles("book fund entries", .finance)
 
+    /// Verifying the ledger and the audit trail through the service: the
+    /// auditors' check (and an administrator's); it reads, and writes nothing.
+    public static let verify = Policy.roles("verify the ledger and the audit trail", .auditor, .admin)
+
     /// Recording a checkpoint to publish: an administrator's act.
     public static let checkpoint = Policy.roles("record ledger checkpoints", .admin)
 

@@ -51,6 +51,23 @@ public struct VerifyReport: Sendable, Encodable {
     }
 }
 
+/// The steps of a verification, in order, for a person watching it.
+public enum VerifyStep: String, Sendable, CaseIterable, Codable {
+    case entries, postings, balances, audit
+    case entryAudits = "entry-audits"
+}
+
+extension VerifyReport: Decodable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(entries: try c.decode(Int64.self, forKey: .entries), postings: try c.decode(Int64.self, forKey: .postings),
+                  accounts: try c.decode(Int64.self, forKey: .accounts), auditRows: try c.decode(Int64.self, forKey: .auditRows),
+                  problems: try c.decode([Problem].self, forKey: .problems))
+    }
+}
+
+extension VerifyReport.Problem: Decodable {}
+
 extension FundLedger {
     /// Checks the whole ledger and audit trail in one snapshot, recomputing
     /// every hash here, in Swift (swift-crypto), from the rows themselves:
@@ -69,8 +86,9 @@ extension FundLedger {
     /// is named. `incremental` then recomputes only what came after the
     /// checkpoint (entries, postings) — fast for a daily check — and trusts
     /// what the checkpoint anchors; the audit chains are always checked whole.
+    /// `progress` hears each step as it starts (for a long run watched from the dashboard).
     public static func verify(on conn: Connection, checkpoint: String? = nil, incremental: Bool = false,
-                              maxProblems: Int = 1000) throws -> VerifyReport {
+                              maxProblems: Int = 1000, progress: (@Sendable (VerifyStep) -> Void)? = nil) throws -> VerifyReport {
         if incremental, checkpoint == nil {
             throw ReclaimError.invalid("incremental", "an incremental verification starts after a checkpoint: name one")
         }
@@ -87,11 +105,16 @@ extension FundLedger {
                         .decode("last_entry_id")
                 }
             }
+            progress?(.entries)
             let entries = try check.entries(on: conn)
+            progress?(.postings)
             let (postings, accounts) = try check.postings(on: conn)
+            progress?(.balances)
             try check.balancedEntries(on: conn)
             try check.accountYears(on: conn)
+            progress?(.audit)
             let audit = try check.audit(on: conn)
+            progress?(.entryAudits)
             try check.entryAudits(on: conn, afterEntry: afterEntry)
             let ledger = check.ledgerProblems.sorted {
                 ($0.entryID ?? .max, $0.license ?? "", $0.account ?? "") < ($1.entryID ?? .max, $1.license ?? "", $1.account ?? "")

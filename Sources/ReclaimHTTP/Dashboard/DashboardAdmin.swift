@@ -190,3 +190,76 @@ extension DashboardController {
         }
     }
 }
+
+extension DashboardController {
+    /// `fund verify` for an auditor: start a verification, watch its step
+    /// (the page reloads itself every two seconds while it runs, no script),
+    /// read its report.
+    @Sendable func verifyPage(_ request: Request, _ context: AppContext) async throws -> Response {
+        let session = try context.requireSession()
+        try FundPolicy.verify.check(session.principal)
+        let t = t(context), lang = context.language.report
+        let jobs = verifications.recent()
+        return pages.render("verify", title: t["verify_title"] ?? "", request, context, [
+            "jobs": jobs.map { j in
+                ["id": j.id, "started": "\(j.startedBy) · \(Show.time(j.startedAt, seconds: true))",
+                 "state": Self.verificationState(j, t, lang)] as [String: Any]
+            },
+            "has_jobs": !jobs.isEmpty,
+        ])
+    }
+
+    static func verificationState(_ j: Verifications.Job, _ t: [String: String], _ lang: ReportLanguage) -> String {
+        switch j.state {
+        case .running: return (t["verify_running"] ?? "") + (j.step.map { "：" + $0.label(lang) } ?? "")
+        case .failed: return (t["verify_failed"] ?? "") + " " + (j.failure ?? "")
+        case .done: return t[j.report?.isIntact == true ? "verify_intact" : "verify_broken"] ?? ""
+        }
+    }
+
+    @Sendable func startVerification(_ request: Request, _ context: AppContext) async throws -> Response {
+        let form = try await Form.read(request, context)
+        let session = try context.requireSession(form)
+        let digest = (form["checkpoint"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+        guard digest.isEmpty || (digest.count == 64 && digest.allSatisfy(\.isHexDigit)) else {
+            throw ReclaimError.invalid("checkpoint", "must be a checkpoint's digest (64 hexadecimal digits)")
+        }
+        let job = try verifications.start(pool: pool, by: session.principal, checkpoint: digest.isEmpty ? nil : digest,
+                                          incremental: form["incremental"] == "1" && !digest.isEmpty)
+        return pages.redirect("/verify/\(job.id)")
+    }
+
+    @Sendable func verification(_ request: Request, _ context: AppContext) async throws -> Response {
+        let session = try context.requireSession()
+        try FundPolicy.verify.check(session.principal)
+        let t = t(context), lang = context.language.report
+        guard let job = verifications.job(try context.path("id")) else { throw ReclaimError(.notFound, "no such verification") }
+        let report = job.report
+        let counts = report.map { r in
+            Show.table(t, [("field", false), ("value", true)], [
+                [Show.cell(t["verify_entries"] ?? ""), Show.number(Show.grouped(String(r.entries)))],
+                [Show.cell(t["verify_postings"] ?? ""), Show.number(Show.grouped(String(r.postings)))],
+                [Show.cell(t["verify_accounts"] ?? ""), Show.number(Show.grouped(String(r.accounts)))],
+                [Show.cell(t["verify_audit_rows"] ?? ""), Show.number(Show.grouped(String(r.auditRows)))],
+            ])
+        }
+        let problems = report.map { r in
+            Show.table(t, [("entry", true), ("license", false), ("target", false), ("problem", false)],
+                       r.problems.map { p in
+                           [Show.number(p.entryID.map(String.init) ?? p.auditID.map { "audit \($0)" } ?? ""),
+                            Show.cell([p.license, p.account].compactMap { $0 }.joined(separator: " ")),
+                            Show.cell(p.target.map { AuditLabels.target($0, lang) } ?? ""), Show.cell(p.problem)]
+                       })
+        }
+        var values: [String: Any] = ["state": Self.verificationState(job, t, lang), "intact": report?.isIntact ?? false]
+        values["refresh"] = job.state == .running ? "2" : false
+        values["broken"] = report.map { !$0.isIntact } ?? false
+        values["checkpoint"] = job.checkpoint ?? false
+        values["started"] = "\(job.startedBy) · \(Show.time(job.startedAt, seconds: true))"
+        let finished: Any = job.finishedAt.map { Show.time($0, seconds: true) } ?? false
+        values["finished"] = finished
+        if let counts { values["counts"] = counts } else { values["counts"] = false }
+        if let problems, report?.problems.isEmpty == false { values["problems"] = problems } else { values["problems"] = false }
+        return pages.render("verification", title: t["verify_title"] ?? "", request, context, values)
+    }
+}

@@ -18,6 +18,8 @@ struct DashboardController {
     let overviews: OverviewCache
     /// Sign-ins at once and per client address.
     let signIns: SignInGate
+    /// `fund verify` run for auditors, shared with the API's.
+    let verifications: Verifications
 
     func register(on router: Router<AppContext>) {
         let group = router.group("").add(middleware: DashboardMiddleware(pool: pool, pages: pages, reads: reads))
@@ -53,6 +55,9 @@ struct DashboardController {
         group.post("/output/{license}", use: reportOutput)
         group.get("/closure/{license}", use: closure)
         group.post("/closure/{license}", use: applyForClosure)
+        group.get("/verify", use: verifyPage)
+        group.post("/verify", use: startVerification)
+        group.get("/verify/{id}", use: verification)
         group.get("/settings", use: settings)
         group.post("/settings/{key}", use: setSetting)
         group.get("/users", use: users)

@@ -160,7 +160,7 @@ struct Pages: Sendable {
         if p.role != .operator { items.append(("/legacy", "legacy")) }
         items.append(("/reports", "reports"))
         if p.role == .admin { items += [("/users", "users"), ("/settings", "settings")] }
-        if p.role == .admin || p.role == .auditor { items.append(("/audit", "audit")) }
+        if p.role == .admin || p.role == .auditor { items += [("/audit", "audit"), ("/verify", "verify")] }
         return items
     }
 
