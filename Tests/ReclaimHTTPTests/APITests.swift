@@ -209,7 +209,7 @@ import Testing
             let csv = try await client.execute(uri: "/v1/reports/fund?year=2025&lang=zh&unit=wan", method: .get,
                                                headers: s.headers("aud", accept: "text/csv"))
             #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)
-            #expect(csv.text.hasPrefix("\u{FEFF}采矿许可证号,") && csv.text.contains("A,solid-energy,150621,0.000000,0.010000,"))
+            #expect(csv.text.hasPrefix("\u{FEFF}采矿许可证号,") && csv.text.contains("A,能源矿产（固体）,150621,0.000000,0.010000,") && csv.text.contains("矿种类别：能源矿产（固体）") && csv.text.contains("\n合计,"))
             let page = try await client.execute(uri: "/v1/reports/disclosure/A/2025", method: .get,
                                                 headers: s.headers("opA", accept: "text/html"))
             #expect(page.status == .ok && page.headers[.contentType] == "text/html; charset=utf-8")

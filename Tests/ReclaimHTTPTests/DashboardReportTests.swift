@@ -40,6 +40,22 @@ import Testing
         try await s.pool.shutdown()
     }
 
+    /// What was seen: `class:solid-energy`, `false`, `approved` in Chinese files. A Chinese CSV and the
+    /// screen read codes by their labels; the English CSV keeps the codes scripts are written against.
+    @Test func aChineseFileReadsItsCodesByTheirLabels() {
+        let t = ReportTable([("license", .text), ("mineral_class", .text), ("state", .text), ("overdue", .text)],
+                            rows: [["A", "solid-energy", "under-review", "false"], ["class:metal", "", "", ""], ["total", "", "", "true"]],
+                            labelers: ["license": ReportRowLabels.group, "mineral_class": MineralClass.labeler,
+                                       "state": ClosureState.labeler, "overdue": ReportRowLabels.yesNo])
+        let zh = t.csv(.zh, unit: .yuan)
+        #expect(zh.contains("A,能源矿产（固体）,\(ClosureState.underReview.labels.zh),否"), "\(zh)")
+        #expect(zh.contains("矿种类别：金属矿产,,,") && zh.contains("合计,,,是"))
+        let en = t.csv(.en, unit: .yuan)
+        #expect(en.contains("A,solid-energy,under-review,false") && en.contains("class:metal") && en.contains("total,,,true"))
+        #expect(ReportRowLabels.state("missing", .zh) == "未提交" && ReportRowLabels.state("approved", .zh) == AnnualPlanState.approved.labels.zh)
+        #expect(ReportRowLabels.group("source:central", .zh).hasPrefix("资金来源："))
+    }
+
     @Test func groupingPutsSeparatorsInTheWholePartOnly() {
         #expect(Show.grouped("1033571542.40") == "1,033,571,542.40")
         #expect(Show.grouped("-1500.00") == "-1,500.00")

@@ -448,3 +448,48 @@ extension VerifyStep: Labelled {
         }
     }
 }
+
+extension Labelled {
+    /// This enumeration's labels for a report's column of its codes.
+    public static var labeler: ReportLabeler { { code, lang in Self(rawValue: code)?.label(lang) ?? code } }
+}
+
+/// The words a report's rows use besides enumeration codes: its groups and
+/// totals (`class:solid-energy`, `region:150621`, `total`) and yes / no.
+public enum ReportRowLabels {
+    static let words: [String: (zh: String, en: String)] = [
+        "total": ("合计", "Total"), "without_plan": ("无方案的矿山", "Mines without a plan"),
+        "legacy": ("历史遗留治理", "Legacy restoration"), "banner": ("全旗", "The banner"),
+        "true": ("是", "yes"), "false": ("否", "no"), "sites": ("图斑", "Sites"),
+        "missing": ("未提交", "Not submitted"),
+        // a legacy site's notice (无主认定公告)
+        "none": ("未公告", "No notice"), "open": ("公告中", "Notice open"), "ownerless": ("认定无主", "Ownerless"),
+        "owner-found": ("找到权利人", "Owner found"),
+    ]
+
+    /// A row's first cell: a licence as it is, a group by its label.
+    public static let group: ReportLabeler = { code, lang in
+        if let w = words[code] { return lang == .zh ? w.zh : w.en }
+        if code.hasPrefix("class:") {
+            let c = String(code.dropFirst(6))
+            return (lang == .zh ? "矿种类别：" : "Class: ") + (MineralClass(rawValue: c)?.label(lang) ?? c)
+        }
+        if code.hasPrefix("region:") { return (lang == .zh ? "行政区划：" : "Region: ") + code.dropFirst(7) }
+        if code.hasPrefix("source:") {
+            let s = String(code.dropFirst(7))
+            return (lang == .zh ? "资金来源：" : "Source: ") + (FundingSource(rawValue: s)?.label(lang) ?? s)
+        }
+        if code.hasPrefix("project:") { return (lang == .zh ? "项目 " : "Project ") + code.dropFirst(8) }
+        return code
+    }
+
+    /// A state: an annual plan's (or missing), a legacy project's, or a legacy site's notice.
+    public static let state: ReportLabeler = { code, lang in
+        if let s = AnnualPlanState(rawValue: code) { return s.label(lang) }
+        if let s = LegacyProjectState(rawValue: code) { return s.label(lang) }
+        return words[code].map { lang == .zh ? $0.zh : $0.en } ?? code
+    }
+
+    /// true / false as 是 / 否.
+    public static let yesNo: ReportLabeler = { code, lang in words[code].map { lang == .zh ? $0.zh : $0.en } ?? code }
+}

@@ -62,7 +62,8 @@ extension AnnualPlansReport: TabularReport {
         return ReportTable(columns, rows: plans.map {
             [$0.license, $0.state, $0.budgetApproved.text(unit), $0.withdrawn.text(unit), $0.reportedSpent.text(unit),
              $0.planned.hectares, $0.reported.hectares]
-        } + [["total", "", totals.budgetApproved.text(unit), totals.withdrawn.text(unit), totals.reportedSpent.text(unit), "", ""]])
+        } + [["total", "", totals.budgetApproved.text(unit), totals.withdrawn.text(unit), totals.reportedSpent.text(unit), "", ""]],
+        labelers: ["license": ReportRowLabels.group, "state": ReportRowLabels.state])
     }
 }
 

@@ -41,7 +41,7 @@ extension ClosureReport: TabularReport {
         return ReportTable(columns, rows: applications.map {
             [String($0.id), $0.license, $0.state.rawValue, $0.filedOn.description, $0.dueDate.description,
              String($0.workingDaysLeft), String($0.overdue)]
-        })
+        }, labelers: ["state": ClosureState.labeler, "overdue": ReportRowLabels.yesNo])
     }
 }
 
@@ -103,7 +103,8 @@ extension LegacyReport: TabularReport {
             }
             + bySource.map { ["source:" + $0.source.rawValue, "", "", "", "", $0.planned.text(unit), $0.committed.text(unit),
                               $0.spent.text(unit)] }
-            + [["total", "", String(projects.count), "", treated.hectares, "", committed.text(unit), spent.text(unit)]])
+            + [["total", "", String(projects.count), "", treated.hectares, "", committed.text(unit), spent.text(unit)]],
+            labelers: ["item": ReportRowLabels.group, "state": ReportRowLabels.state])
     }
 }
 

@@ -79,7 +79,7 @@ extension DisclosureReport {
         if let p = annualPlan {
             b += "<table>\n"
             let items: [(String, ReportColumnKind, String)] = [
-                ("state", .text, p.state.rawValue), ("budget", .money, p.budget.text(unit)),
+                ("state", .text, p.state.label(lang)), ("budget", .money, p.budget.text(unit)),
                 ("withdrawn", .money, p.withdrawn.text(unit)), ("planned_hm2", .area, p.planned.hectares),
                 ("reported_hm2", .area, p.reported.hectares), ("reported_spent", .money, p.reportedSpent.text(unit)),
             ]
@@ -91,7 +91,7 @@ extension DisclosureReport {
                 + "<th scope=\"col\">\(h("budget", .money))</th><th scope=\"col\">\(e(Self.word("done", lang)))</th>"
                 + "<th scope=\"col\">\(h("spent", .money))</th></tr>\n"
             for w in p.works {
-                b += "<tr><td>\(w.work)</td><td>\(e(w.type.rawValue))</td><td>\(e(w.location))</td><td class=\"n\">\(e(w.planned))</td>"
+                b += "<tr><td>\(w.work)</td><td>\(e(w.type.label(lang)))</td><td>\(e(w.location))</td><td class=\"n\">\(e(w.planned))</td>"
                     + "<td class=\"n\">\(e(w.budget.text(unit)))</td><td class=\"n\">\(e(w.done ?? ""))</td>"
                     + "<td class=\"n\">\(e(w.spent?.text(unit) ?? ""))</td></tr>\n"
             }

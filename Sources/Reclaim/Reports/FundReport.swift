@@ -150,6 +150,7 @@ extension FundReport: TabularReport {
         }
         return ReportTable(Self.columns, rows: mines.map { cells($0, $0.license) }
             + byMineralClass.map { cells($0, "class:" + $0.license) } + byRegion.map { cells($0, "region:" + $0.license) }
-            + [cells(totals, "total")])
+            + [cells(totals, "total")],
+            labelers: ["license": ReportRowLabels.group, "mineral_class": MineralClass.labeler])
     }
 }

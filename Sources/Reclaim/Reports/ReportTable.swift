@@ -18,26 +18,47 @@ public enum ReportColumnKind: Sendable {
 public struct ReportTable: Sendable, Equatable {
     public var columns: [(key: String, kind: ReportColumnKind)]
     public var rows: [[String]]
+    /// How a column's codes read to a person (`solid-energy` → 能源矿产（固体）),
+    /// by column key, from the one label table (`Labels.swift`).
+    public var labelers: [String: ReportLabeler] = [:]
 
-    public init(_ columns: [(String, ReportColumnKind)], rows: [[String]]) {
+    public init(_ columns: [(String, ReportColumnKind)], rows: [[String]], labelers: [String: ReportLabeler] = [:]) {
         self.columns = columns.map { (key: $0.0, kind: $0.1) }
         self.rows = rows
+        self.labelers = labelers
     }
 
     public func headings(_ lang: ReportLanguage, unit: Money.Unit) -> [String] {
         columns.map { ReportHeadings.heading($0.key, kind: $0.kind, lang: lang, unit: unit) }
     }
 
+    /// The rows as a person reads them in `lang`: every code by its label.
+    public func labelledRows(_ lang: ReportLanguage) -> [[String]] {
+        guard !labelers.isEmpty else { return rows }
+        let byIndex = columns.enumerated().compactMap { i, c in labelers[c.key].map { (i, $0) } }
+        return rows.map { row in
+            var row = row
+            for (i, label) in byIndex where i < row.count { row[i] = label(row[i], lang) }
+            return row
+        }
+    }
+
     /// RFC 4180 via `CSV.line`. Chinese headings start with a byte-order
-    /// mark, which is what makes spreadsheet programs read the file as UTF-8.
+    /// mark, which is what makes spreadsheet programs read the file as UTF-8;
+    /// a Chinese file reads its codes by their labels, an English one keeps
+    /// the codes (the machine shape scripts are written against).
     public func csv(_ lang: ReportLanguage, unit: Money.Unit) -> String {
-        (lang == .zh ? "\u{FEFF}" : "") + ([headings(lang, unit: unit)] + rows).map(CSV.line).joined(separator: "\n") + "\n"
+        (lang == .zh ? "\u{FEFF}" : "") + ([headings(lang, unit: unit)] + (lang == .zh ? labelledRows(.zh) : rows))
+            .map(CSV.line).joined(separator: "\n") + "\n"
     }
 
     public static func == (a: ReportTable, b: ReportTable) -> Bool {
         a.columns.map(\.key) == b.columns.map(\.key) && a.rows == b.rows
     }
 }
+
+/// A code's label in a language; the code itself when it has none.
+public typealias ReportLabeler = @Sendable (String, ReportLanguage) -> String
 
 /// A report that renders as a table in a money unit.
 public protocol TabularReport: Codable, Sendable {

@@ -107,7 +107,7 @@ extension RestorationReport: TabularReport {
             ["without_plan", "", "", "", "", "", "", String(t.withoutPlan)],
             ["legacy", "", "", t.legacyTreated.hectares, "", "", "", ""],
             ["banner", "", "", t.bannerCumulativeTreated.hectares, "", "", "", ""],
-        ])
+        ], labelers: ["license": ReportRowLabels.group])
     }
 }
 

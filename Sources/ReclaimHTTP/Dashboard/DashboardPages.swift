@@ -337,7 +337,7 @@ extension DashboardController {
         let title = (t["report_" + name.replacingOccurrences(of: "-", with: "_")] ?? name) + (yearly ? " \(year)" : "")
         let headings = table.headings(lang, unit: unit)
         let numeric = table.columns.map { $0.kind != .text }
-        let rows: [[Show.Cell]] = table.rows.map { row in
+        let rows: [[Show.Cell]] = table.labelledRows(lang).map { row in
             row.enumerated().map { i, text in
                 guard i < numeric.count, numeric[i] else { return Show.cell(text) }
                 return Show.number(table.columns[i].kind == .money ? Show.grouped(text) : text)
