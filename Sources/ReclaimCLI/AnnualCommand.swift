@@ -222,5 +222,5 @@ struct AnnualCommand: AsyncParsableCommand {
 
 extension AnnualPlanSummary: Tabular {
     static var headers: [String] { ["license", "year", "state", "budget", "since"] }
-    var cells: [String] { [license, String(year), state.rawValue, budget.description, ISO8601DateFormatter().string(from: since)] }
+    var cells: [String] { [license, String(year), state.rawValue, budget.description, Bureau.time(since, seconds: true)] }
 }

@@ -235,7 +235,7 @@ struct ClosureCommand: AsyncParsableCommand {
                 out += "\nconfirmation (验收合格确认书): \(n) on \(a.confirmedOn?.description ?? "")\n"
             }
             if let d = a.decision {
-                out += "\ndecision: \(d.outcome.rawValue) (\(d.decidedBy), \(ISO8601DateFormatter().string(from: d.decidedAt)))\n"
+                out += "\ndecision: \(d.outcome.rawValue) (\(d.decidedBy), \(Bureau.time(d.decidedAt, seconds: true)))\n"
                 if !d.opinion.isEmpty { out += "acceptance opinion (验收意见):\n" + d.opinion.map { "  \($0)\n" }.joined() }
                 if !d.rectificationItems.isEmpty { out += "rectification opinion (书面整改意见):\n" + d.rectificationItems.map { "  - \($0)\n" }.joined() }
             }

@@ -162,7 +162,7 @@ struct FundCommand: AsyncParsableCommand {
                         Output.write(Output.keyValues([
                             ("id", String(e.id)), ("kind", e.kind.rawValue), ("amount", e.amount.description),
                             ("value_date", e.valueDate.description),
-                            ("booked_at", ISO8601DateFormatter().string(from: e.bookedAt)), ("actor", e.actor),
+                            ("booked_at", Bureau.time(e.bookedAt, seconds: true)), ("actor", e.actor),
                             ("reference", e.reference ?? ""), ("memo", e.memo ?? ""),
                             ("reverses", e.reverses.map(String.init) ?? ""), ("reason", e.reason ?? ""),
                             ("annual_plan", e.annualPlanYear.map(String.init) ?? ""),

@@ -89,14 +89,14 @@ struct MineCommand: AsyncParsableCommand {
         static func render(_ d: MineDetail) -> String {
             let m = d.mine
             var out = Output.keyValues(zip(Mine.headers, m.cells).map { ($0, $1) } + [
-                ("updated_at", ISO8601DateFormatter().string(from: m.updatedAt)), ("updated_by", m.updatedBy),
+                ("updated_at", Bureau.time(m.updatedAt, seconds: true)), ("updated_by", m.updatedBy),
             ])
             out += "\nopen obligations:\n"
             out += d.obligations.isEmpty ? "  none\n"
-                : d.obligations.map { "  \($0.kind.rawValue): \($0.reason) (since \(ISO8601DateFormatter().string(from: $0.openedAt)), \($0.openedBy))\n" }.joined()
+                : d.obligations.map { "  \($0.kind.rawValue): \($0.reason) (since \(Bureau.time($0.openedAt, seconds: true)), \($0.openedBy))\n" }.joined()
             out += "\nhistory:\n"
             out += d.history.isEmpty ? "  none\n"
-                : d.history.map { "  \(ISO8601DateFormatter().string(from: $0.changedAt))  \($0.changedBy)  \($0.field): \($0.oldValue ?? "") -> \($0.newValue ?? "")\n" }.joined()
+                : d.history.map { "  \(Bureau.time($0.changedAt, seconds: true))  \($0.changedBy)  \($0.field): \($0.oldValue ?? "") -> \($0.newValue ?? "")\n" }.joined()
             return out
         }
     }

@@ -112,7 +112,7 @@ struct PlanCommand: AsyncParsableCommand {
             out += d.damagedLand.isEmpty ? "  none\n"
                 : d.damagedLand.map { "  \($0.landType.rawValue): \($0.existing.hectares) / \($0.predicted.hectares)\n" }.joined()
             out += "\ndecisions:\n" + p.decisions.map {
-                "  \(ISO8601DateFormatter().string(from: $0.decidedAt))  \($0.actor)  \($0.action): \($0.from) -> \($0.to)\($0.note.map { " (\($0))" } ?? "")\n"
+                "  \(Bureau.time($0.decidedAt, seconds: true))  \($0.actor)  \($0.action): \($0.from) -> \($0.to)\($0.note.map { " (\($0))" } ?? "")\n"
             }.joined()
             return out
         }

@@ -128,7 +128,7 @@ struct TokenCommand: ParsableCommand {
                 case .json: try Output.json(issued)
                 case .table:
                     Output.write("\(issued.token)\n")
-                    let expiry = issued.expiresAt.map { ", expires \(ISO8601DateFormatter().string(from: $0))" } ?? ""
+                    let expiry = issued.expiresAt.map { ", expires \(Bureau.time($0, seconds: true))" } ?? ""
                     FileHandle.standardError.write(Data("token id \(issued.id) for \(issued.user)\(expiry); store it now, it is not shown again\n".utf8))
                 }
             }
@@ -168,8 +168,8 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let fromDate = from?.midnightUTC
-                let toDate = to?.midnightUTC.addingTimeInterval(86_400)
+                let fromDate = from.map(Bureau.start(of:))  // days are the bureau's (Beijing)
+                let toDate = to.map { Bureau.start(of: $0).addingTimeInterval(86_400) }
                 guard (1...10_000).contains(limit) else { throw ReclaimError.invalid("limit", "must be 1 to 10000") }
                 let filter = AuditLog.Filter(actor: actorName, target: targetName, from: fromDate, to: toDate, limit: limit)
                 try await target.with { api in try Output.rows(try await api.audit(filter), format: format) }
@@ -186,7 +186,7 @@ extension User: Tabular {
 extension AuditRecord: Tabular {
     static var headers: [String] { ["id", "at", "actor", "role", "action", "target", "request_id", "input_digest"] }
     var cells: [String] {
-        [String(id), ISO8601DateFormatter().string(from: at), actor, role ?? "", action, target, requestID ?? "",
+        [String(id), Bureau.time(at, seconds: true), actor, role ?? "", action, target, requestID ?? "",
          inputDigest]
     }
 }

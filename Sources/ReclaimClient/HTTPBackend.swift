@@ -261,7 +261,7 @@ public final class HTTPBackend: ReclaimAPI {
     public func audit(_ filter: AuditLog.Filter) async throws -> [AuditRecord] {
         let day = DateFormatter()
         day.dateFormat = "yyyy-MM-dd"
-        day.timeZone = TimeZone(identifier: "UTC")
+        day.timeZone = Bureau.timeZone  // the bureau's days, as the API reads them
         day.locale = Locale(identifier: "en_US_POSIX")
         // The filter's `to` is exclusive midnight; the API's is the last day included.
         let params: [(String, String?)] = [

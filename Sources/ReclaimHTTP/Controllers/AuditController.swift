@@ -22,8 +22,8 @@ struct AuditController {
         }
         let filter = AuditLog.Filter(
             actor: q[Substring("actor")].map(String.init), target: q[Substring("target")].map(String.init),
-            from: try request.queryDate("from").map(\.midnightUTC),
-            to: try request.queryDate("to").map { $0.midnightUTC.addingTimeInterval(86_400) },
+            from: try request.queryDate("from").map(Bureau.start(of:)),
+            to: try request.queryDate("to").map { Bureau.start(of: $0).addingTimeInterval(86_400) },
             afterID: after, limit: paging.limit + 1)
         let records = try await pool.withConnection { try AuditLog.list(filter, on: $0) }
         let items = Array(records.prefix(paging.limit))
