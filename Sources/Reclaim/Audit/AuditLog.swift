@@ -53,19 +53,15 @@ public enum AuditLog {
 
     /// The filter's newest rows (up to its limit) below `before`, newest first: a page of the trail.
     public static func latest(_ filter: Filter, before: Int64?, on conn: Connection) throws -> [AuditRecord] {
-        try conn.query("""
-            SELECT id, at, actor, role, action, target, request_id, encode(input_digest, 'hex') AS digest, db_user
-            FROM audit_log
-            WHERE (\(filter.actor) IS NULL OR actor = \(filter.actor))
-              AND (\(filter.target) IS NULL OR target = \(filter.target))
-              AND (\(filter.from) IS NULL OR at >= \(filter.from))
-              AND (\(filter.to) IS NULL OR at < \(filter.to))
-              AND (\(before) IS NULL OR id < \(before))
-            ORDER BY id DESC LIMIT \(Int64(max(1, min(filter.limit, 10_000))))
-            """).rows.map(AuditRecord.init(row:))
+        try rows(filter, before: before, newestFirst: true, on: conn)
     }
 
+    /// The filter's rows after `filter.afterID`, oldest first.
     public static func list(_ filter: Filter, on conn: Connection) throws -> [AuditRecord] {
+        try rows(filter, before: nil, newestFirst: false, on: conn)
+    }
+
+    private static func rows(_ filter: Filter, before: Int64?, newestFirst: Bool, on conn: Connection) throws -> [AuditRecord] {
         try conn.query("""
             SELECT id, at, actor, role, action, target, request_id, encode(input_digest, 'hex') AS digest, db_user
             FROM audit_log
@@ -74,7 +70,8 @@ public enum AuditLog {
               AND (\(filter.from) IS NULL OR at >= \(filter.from))
               AND (\(filter.to) IS NULL OR at < \(filter.to))
               AND (\(filter.afterID) IS NULL OR id > \(filter.afterID))
-            ORDER BY id LIMIT \(Int64(max(1, min(filter.limit, 10_000))))
+              AND (\(before) IS NULL OR id < \(before))
+            ORDER BY id \(unescaped: newestFirst ? "DESC" : "ASC") LIMIT \(Int64(max(1, min(filter.limit, 10_000))))
             """).rows.map(AuditRecord.init(row:))
     }
 }
