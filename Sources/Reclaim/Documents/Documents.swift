@@ -61,6 +61,10 @@ public struct DocumentRecord: Sendable, Equatable {
     func resolve(on conn: Connection) throws -> Resolved {
         let missing = ReclaimError(.notFound, field: "record",
                                    "no \(subject.rawValue.replacingOccurrences(of: "-", with: " ")) \(record) (a record is \(subject.recordForm))")
+        // no record's name holds a control character (nor could the database compare one)
+        guard !record.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw ReclaimError(.notFound, field: "record", "no such \(subject.rawValue.replacingOccurrences(of: "-", with: " "))")
+        }
         switch subject {
         case .plan, .annualPlan, .annualReport:
             // a licence may hold '/', a version or a year never does
