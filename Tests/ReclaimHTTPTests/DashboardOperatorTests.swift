@@ -25,6 +25,9 @@ import Testing
             }
             let tooFine = try await report(String(last), "1.2345")
             #expect(tooFine.status == .unprocessableContent && tooFine.text.contains(#"id="quantity-error""#))
+            // separators where they belong, as for amounts: a misplaced one is said, not dropped
+            let misgrouped = try await report(String(last), "1,20.5")
+            #expect(misgrouped.status == .unprocessableContent && misgrouped.text.contains(#"id="quantity-error""#))
             let unfinished = try await report(String(Bureau.today.year), "10")
             #expect(unfinished.status == .unprocessableContent && unfinished.text.contains(#"id="year-error""#), "\(unfinished.text)")
             #expect(try await report(String(last), "１,200.5").headers[.location] == "/output/A?reported=1")

@@ -57,10 +57,10 @@ import Testing
     }
 
     @Test func groupingPutsSeparatorsInTheWholePartOnly() {
-        #expect(Show.grouped("1033571542.40") == "1,033,571,542.40")
-        #expect(Show.grouped("-1500.00") == "-1,500.00")
-        #expect(Show.grouped("999.123456") == "999.123456")
-        #expect(Show.grouped("123456.789012") == "123,456.789012")
-        #expect(Show.grouped("") == "" && Show.grouped("n/a") == "n/a")
+        #expect(ExactDecimal.grouped("1033571542.40") == "1,033,571,542.40")
+        #expect(ExactDecimal.grouped("-1500.00") == "-1,500.00")
+        #expect(ExactDecimal.grouped("999.123456") == "999.123456")
+        #expect(ExactDecimal.grouped("123456.789012") == "123,456.789012")
+        #expect(ExactDecimal.grouped("") == "" && ExactDecimal.grouped("n/a") == "n/a")
     }
 }

@@ -58,6 +58,11 @@ public struct Quantity: Hashable, Sendable, DecimalText {
         return Quantity(thousandths: v)
     }
 
+    /// As a person types it into a form (full-width digits, `1,200.5`), as `Money.parse(typed:)` reads amounts.
+    public static func parse(typed text: String, field: String = "quantity") throws -> Quantity {
+        try parse(try ExactDecimal.ungrouped(typed: text, field: field, example: "1,200.5"), field: field)
+    }
+
     /// "120000.500"
     public var description: String { ExactDecimal.format(thousandths, scale: 3) }
 

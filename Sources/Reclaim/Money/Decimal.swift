@@ -1,6 +1,8 @@
+import Foundation
+
 /// Exact decimal text to scaled integers, and back. No floating point
 /// anywhere: "12.30" at scale 2 is exactly 1230.
-enum ExactDecimal {
+public enum ExactDecimal {
     /// Parses unsigned decimal text (`123`, `123.4`, `0.05`) into an integer
     /// scaled by 10^scale. Refuses signs, exponents, separators, spaces,
     /// more fraction digits than `scale`, an empty part ("1.", ".5") and
@@ -65,6 +67,38 @@ enum ExactDecimal {
             text += "." + String(repeating: "0", count: scale - frac.count) + frac
         }
         return negative ? "-" + text : text
+    }
+
+    /// A decimal as a person types it: full-width digits and punctuation read
+    /// as their ASCII forms (NFKC), blanks around it ignored, and thousands
+    /// separators allowed where they belong (between groups of three digits);
+    /// misplaced separators are refused saying so. The text without them.
+    static func ungrouped(typed text: String, field: String, example: String) throws -> String {
+        let t = text.precomposedStringWithCompatibilityMapping.trimmingCharacters(in: .whitespaces)
+        guard t.contains(",") else { return t }
+        let parts = t.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        let sign = parts[0].hasPrefix("-") ? "-" : ""
+        let groups = parts[0].dropFirst(sign.count).split(separator: ",", omittingEmptySubsequences: false)
+        guard (1...3).contains(groups[0].count), groups.dropFirst().allSatisfy({ $0.count == 3 }),
+              parts.count < 2 || !parts[1].contains(",")
+        else {
+            throw ReclaimError.invalid(field, "'\(text)': thousands separators go between groups of three digits, like \(example)")
+        }
+        return sign + groups.joined() + (parts.count == 2 ? "." + parts[1] : "")
+    }
+
+    /// A decimal as a clerk reads it: thousands separators in its whole part
+    /// (`1033571542.40` → `1,033,571,542.40`); text that is no decimal as it is.
+    public static func grouped(_ text: String) -> String {
+        let negative = text.hasPrefix("-")
+        let parts = (negative ? String(text.dropFirst()) : text).split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let whole = parts.first, !whole.isEmpty, whole.allSatisfy({ $0.isASCII && $0.isNumber }) else { return text }
+        var out = ""
+        for (i, c) in whole.enumerated() {
+            if i > 0, (whole.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return (negative ? "-" : "") + out + (parts.count > 1 ? "." + parts[1] : "")
     }
 }
 

@@ -41,18 +41,7 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// refused saying what is wrong. The API and the CLI keep the strict
     /// form of `parse`, which scripts are written against.
     public static func parse(typed text: String, unit: Unit = .yuan, field: String = "amount") throws -> Money {
-        var t = text.precomposedStringWithCompatibilityMapping.trimmingCharacters(in: .whitespaces)
-        if t.contains(",") {
-            let parts = t.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-            let groups = parts[0].split(separator: ",", omittingEmptySubsequences: false)
-            guard (1...3).contains(groups[0].count), groups.dropFirst().allSatisfy({ $0.count == 3 }),
-                  parts.count < 2 || !parts[1].contains(",")
-            else {
-                throw ReclaimError.invalid(field, "'\(text)': thousands separators go between groups of three digits, like 1,500.00")
-            }
-            t = groups.joined() + (parts.count == 2 ? "." + parts[1] : "")
-        }
-        return try parse(t, unit: unit, field: field)
+        try parse(try ExactDecimal.ungrouped(typed: text, field: field, example: "1,500.00"), unit: unit, field: field)
     }
 
     /// As a clerk reads it: thousands separated, in yuan with two decimals
@@ -67,16 +56,7 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
         } else {
             text = description
         }
-        let negative = text.hasPrefix("-")
-        let digits = negative ? String(text.dropFirst()) : text
-        let parts = digits.split(separator: ".", maxSplits: 1)
-        var whole = String(parts[0])
-        var grouped = ""
-        while whole.count > 3 {
-            grouped = "," + whole.suffix(3) + grouped
-            whole = String(whole.dropLast(3))
-        }
-        return (negative ? "-" : "") + whole + grouped + (parts.count == 2 ? "." + parts[1] : "")
+        return ExactDecimal.grouped(text)
     }
 
     /// Yuan with two decimals: "1234.50", "-12.00".

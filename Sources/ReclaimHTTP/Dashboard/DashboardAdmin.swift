@@ -237,10 +237,10 @@ extension DashboardController {
         let report = job.report
         let counts = report.map { r in
             Show.table(t, [("field", false), ("value", true)], [
-                [Show.cell(t["verify_entries"] ?? ""), Show.number(Show.grouped(String(r.entries)))],
-                [Show.cell(t["verify_postings"] ?? ""), Show.number(Show.grouped(String(r.postings)))],
-                [Show.cell(t["verify_accounts"] ?? ""), Show.number(Show.grouped(String(r.accounts)))],
-                [Show.cell(t["verify_audit_rows"] ?? ""), Show.number(Show.grouped(String(r.auditRows)))],
+                [Show.cell(t["verify_entries"] ?? ""), Show.number(ExactDecimal.grouped(String(r.entries)))],
+                [Show.cell(t["verify_postings"] ?? ""), Show.number(ExactDecimal.grouped(String(r.postings)))],
+                [Show.cell(t["verify_accounts"] ?? ""), Show.number(ExactDecimal.grouped(String(r.accounts)))],
+                [Show.cell(t["verify_audit_rows"] ?? ""), Show.number(ExactDecimal.grouped(String(r.auditRows)))],
             ])
         }
         let problems = report.map { r in

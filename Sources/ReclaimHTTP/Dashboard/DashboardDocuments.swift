@@ -96,20 +96,3 @@ extension Show {
         }
     }
 }
-
-extension Show {
-    /// A decimal as a clerk reads it: thousands separators in its whole part
-    /// (`1033571542.40` → `1,033,571,542.40`); anything else as it is.
-    static func grouped(_ text: String) -> String {
-        let negative = text.hasPrefix("-")
-        let body = negative ? String(text.dropFirst()) : text
-        let parts = body.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-        guard let whole = parts.first, !whole.isEmpty, whole.allSatisfy(\.isASCII), whole.allSatisfy(\.isNumber) else { return text }
-        var out = ""
-        for (i, c) in whole.enumerated() {
-            if i > 0, (whole.count - i) % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return (negative ? "-" : "") + out + (parts.count > 1 ? "." + parts[1] : "")
-    }
-}

@@ -23,7 +23,7 @@ extension DashboardController {
         let table = Show.table(t, [("year", false), ("quantity", true), ("reported_by", false), ("at", false), ("state", false)],
                                reports.enumerated().map { i, r in
                                    let superseded = reports[..<i].contains { $0.year == r.year }
-                                   return [Show.cell(String(r.year)), Show.number("\(Show.grouped(r.quantity.description)) \(r.unit)"),
+                                   return [Show.cell(String(r.year)), Show.number("\(ExactDecimal.grouped(r.quantity.description)) \(r.unit)"),
                                            Show.cell(r.reportedBy), Show.cell(Show.time(r.reportedAt)),
                                            Show.cell(t[superseded ? "superseded" : "in_force"] ?? "")]
                                })
@@ -55,7 +55,7 @@ extension DashboardController {
         var year: Int?
         var quantity: Quantity?
         do { year = try Years.parse(form["year"] ?? "") } catch { errors["year"] = Pages.explain(ReclaimError.wrap(error), context.language) }
-        do { quantity = try Quantity.parse((form["quantity"] ?? "").precomposedStringWithCompatibilityMapping.replacingOccurrences(of: ",", with: "").trimmingCharacters(in: .whitespaces)) } catch {
+        do { quantity = try Quantity.parse(typed: form["quantity"] ?? "") } catch {
             errors["quantity"] = Pages.explain(ReclaimError.wrap(error), context.language)
         }
         guard errors.isEmpty, let year, let quantity else {

@@ -340,7 +340,7 @@ extension DashboardController {
         let rows: [[Show.Cell]] = table.labelledRows(lang).map { row in
             row.enumerated().map { i, text in
                 guard i < numeric.count, numeric[i] else { return Show.cell(text) }
-                return Show.number(table.columns[i].kind == .money ? Show.grouped(text) : text)
+                return Show.number(table.columns[i].kind == .money ? ExactDecimal.grouped(text) : text)
             }
         }
         let shown: [String: Any] = [
