@@ -113,4 +113,50 @@ import Testing
         }
         #expect(forged?.constraint == "documents_content_addressed")
     }
+
+    /// A retry and two clients at once: the same file sent twice to one record
+    /// is one attachment; twenty clients attaching one content to two records
+    /// at once store it once and attach it once to each.
+    @Test func aRetryAndTwentyClientsAtOnceAttachOnce() async throws {
+        let s = try TestService.make()
+        let conn = try s.db.connect()
+        defer { conn.close() }
+        try approvedAnnualPlan("A", year: 2026, budget: "500.00", on: conn)
+        try approvedAnnualPlan("B", year: 2026, budget: "500.00", on: conn)
+        try await s.application().test(.router) { client in
+            var ids: [Int] = []
+            for _ in 0..<2 {
+                let r = try await client.execute(uri: "/v1/documents", method: .post, headers: s.headers("opA"),
+                                                 body: Self.body("annual-plan", "A/2026", [("图.pdf", Self.pdf)]))
+                #expect(r.status == .created)
+                ids += ((try JSONSerialization.jsonObject(with: Data(r.text.utf8)) as? [[String: Any]]) ?? []).compactMap { $0["id"] as? Int }
+            }
+            #expect(ids.count == 2 && ids[0] == ids[1], "\(ids)")
+        }
+        // twenty at once, on their own connections, to A's and B's plans as an administrator
+        let pdf = Data("%PDF-1.7\nshared\n%%EOF\n".utf8)
+        let appURL = s.db.appURL
+        let errors = await withTaskGroup(of: String?.self) { group in
+            for n in 0..<20 {
+                group.addTask {
+                    do {
+                        let c = try Connection(appURL, applicationName: "reclaim-test-app")
+                        defer { c.close() }
+                        _ = try Documents.attach([NewDocument(fileName: "共用.pdf", content: pdf)],
+                                                 to: DocumentRecord(.annualPlan, n % 2 == 0 ? "A/2026" : "B/2026"),
+                                                 by: try Actor("boss", role: "admin"), on: c)
+                        return nil
+                    } catch { return "\(error)" }
+                }
+            }
+            var failed: [String] = []
+            for await e in group { if let e { failed.append(e) } }
+            return failed
+        }
+        #expect(errors == [])
+        #expect(try s.count("SELECT count(*) FROM document_attachments") == 3)
+        #expect(try s.count("SELECT count(*) FROM documents") == 2)
+        #expect(try s.count("SELECT count(*) FROM audit_log WHERE action = 'annual-plan.attach'") == 3)
+        try await s.pool.shutdown()
+    }
 }

@@ -63,11 +63,13 @@ $$;
 -- reviewer on its panel, or an administrator; legacy records: the
 -- programme's managers). The type comes from the content, the size is
 -- held to documents.max_bytes, the content is stored once per digest and
--- the record's audit chain gets the digest, the size and the name.
+-- the record's audit chain gets the digest, the size and the name. The same
+-- content attached to the same record again is the attachment already there.
 CREATE OR REPLACE FUNCTION document_attach(p_subject text, p_record_id bigint, p_file_name text, p_content bytea,
                                            p_actor text, p_role text, p_request_id text,
                                            OUT id bigint, OUT sha256 bytea, OUT media_type text, OUT size integer)
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+#variable_conflict use_column
 DECLARE
     v_record record := document_record(p_subject, p_record_id);
     v_role text;
@@ -101,7 +103,14 @@ BEGIN
     ON CONFLICT ON CONSTRAINT documents_pkey DO NOTHING;
     INSERT INTO document_attachments (subject, record_id, mine_id, sha256, file_name, attached_by, request_id)
     VALUES (p_subject, p_record_id, v_record.mine_id, sha256, p_file_name, p_actor, p_request_id)
+    ON CONFLICT (subject, record_id, sha256) DO NOTHING
     RETURNING document_attachments.id INTO id;
+    IF id IS NULL THEN
+        -- attached already (a form sent twice, a retry): that attachment, nothing new to record
+        SELECT a.id INTO id FROM document_attachments a
+        WHERE a.subject = p_subject AND a.record_id = p_record_id AND a.sha256 = document_attach.sha256;
+        RETURN;
+    END IF;
     PERFORM audit_append(p_actor, coalesce(v_role, p_role), p_subject || '.attach', v_record.target, p_request_id,
                          concat_ws(E'\n', p_subject, p_record_id, p_file_name, encode(sha256, 'hex'), size, media_type));
 END
