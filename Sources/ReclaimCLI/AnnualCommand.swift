@@ -46,10 +46,15 @@ struct AnnualCommand: AsyncParsableCommand {
             abstract: "Create the draft from a works file, or replace its works (a draft or returned plan; the mine's operator).")
         @OptionGroup var target: Target
         @Option(help: "The works file (JSON).") var file: String
+        @OptionGroup var attach: AttachOptions
 
         func run() async throws {
-            let works = try reportingFailures { try target.works(file) }
-            try await target.run("drafted") { try await $0.draftAnnualPlan(target.license, year: $1, works) }
+            let (works, documents) = try reportingFailures { (try target.works(file), try attach.read()) }
+            try await target.run("drafted") { api, year in
+                let plan = try await api.draftAnnualPlan(target.license, year: year, works)
+                try await AttachOptions.attach(documents, to: DocumentRecord(.annualPlan, "\(plan.license)/\(plan.year)"), api: api)
+                return plan
+            }
         }
     }
 
@@ -104,10 +109,15 @@ struct AnnualCommand: AsyncParsableCommand {
             abstract: "Report what was done: per work the area or quantity, the money spent, evidence ids.")
         @OptionGroup var target: Target
         @Option(help: "The report file (JSON).") var file: String
+        @OptionGroup var attach: AttachOptions
 
         func run() async throws {
-            let data = try reportingFailures { try readFile(file) }
-            try await target.run("reported") { try await $0.reportAnnualPlan(target.license, year: $1, file: data) }
+            let (data, documents) = try reportingFailures { (try readFile(file), try attach.read()) }
+            try await target.run("reported") { api, year in
+                let plan = try await api.reportAnnualPlan(target.license, year: year, file: data)
+                try await AttachOptions.attach(documents, to: DocumentRecord(.annualReport, "\(plan.license)/\(plan.year)"), api: api)
+                return plan
+            }
         }
     }
 

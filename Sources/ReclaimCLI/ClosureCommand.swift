@@ -45,14 +45,17 @@ struct ClosureCommand: AsyncParsableCommand {
         @Argument(help: "Licence number.") var license: String
         @Option(parsing: .upToNextOption, help: "Evidence references (photo or document ids).") var evidence: [String] = []
         @Option(help: "A note.") var note: String?
+        @OptionGroup var attach: AttachOptions
         @Option(help: "Output format.") var format: DetailFormat = .table
 
         func run() async throws {
             try await reportingFailures {
+                let documents = try attach.read()
                 do {
                     try await target.with { api in
-                        ClosureCommand.printFiled(try await api.applyForClosure(license, evidence: evidence, note: note),
-                                                  format: format)
+                        let filed = try await api.applyForClosure(license, evidence: evidence, note: note)
+                        try await AttachOptions.attach(documents, to: DocumentRecord(.closureApplication, String(filed.id)), api: api)
+                        ClosureCommand.printFiled(filed, format: format)
                     }
                 } catch let e as ReclaimError where !e.unmet.isEmpty && format == .json {
                     struct Refusal: Encodable { var error: String; var unmet: [Unmet] }

@@ -21,20 +21,13 @@ struct DocumentCommand: AsyncParsableCommand {
         @OptionGroup var target: BackendOptions
         @Argument(help: "What the record is.") var subject: DocumentSubject
         @Argument(help: "The record (see `reclaim document --help`).") var record: String
-        @Option(name: .customLong("attach"), help: "A file to attach; repeat for several (at most 5).")
-        var files: [String] = []
+        @OptionGroup var attach: AttachOptions
         @Option(help: "Output format.") var format: OutputFormat = .table
 
         func run() async throws {
             try await reportingFailures {
-                guard !files.isEmpty else { throw ReclaimError.invalid("attach", "name at least one file with --attach") }
-                // every file is read before anything is sent: an unreadable one leaves nothing attached
-                let documents = try files.map { path in
-                    guard let data = FileManager.default.contents(atPath: path) else {
-                        throw ReclaimError(.unreadableInput, field: "attach", "cannot read \(path)")
-                    }
-                    return NewDocument(fileName: URL(fileURLWithPath: path).lastPathComponent, content: data)
-                }
+                let documents = try attach.read()
+                guard !documents.isEmpty else { throw ReclaimError.invalid("attach", "name at least one file with --attach") }
                 try await target.with { api in
                     try Output.rows(try await api.attachDocuments(documents, to: DocumentRecord(subject, record)), format: format)
                 }
@@ -80,6 +73,31 @@ struct DocumentCommand: AsyncParsableCommand {
                 }
             }
         }
+    }
+}
+
+/// `--attach FILE` (repeatable), on `document attach` and on the steps
+/// whose dashboard page offers an upload (`annual draft`, `annual report`,
+/// `closure apply`). Every file is read before anything is sent, so an
+/// unreadable one leaves nothing done (exit 66); after the step, the files
+/// are attached to its record, all or none, as an action of their own.
+struct AttachOptions: ParsableArguments {
+    @Option(name: .customLong("attach"), help: "A document to attach (PDF, image, Office file); repeat for several (at most 5).")
+    var files: [String] = []
+
+    func read() throws -> [NewDocument] {
+        try files.map { path in
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ReclaimError(.unreadableInput, field: "attach", "cannot read \(path)")
+            }
+            return NewDocument(fileName: URL(fileURLWithPath: path).lastPathComponent, content: data)
+        }
+    }
+
+    /// Attaches `documents` (none: nothing) to `record`.
+    static func attach(_ documents: [NewDocument], to record: DocumentRecord, api: any ReclaimAPI) async throws {
+        guard !documents.isEmpty else { return }
+        _ = try await api.attachDocuments(documents, to: record)
     }
 }
 

@@ -77,4 +77,33 @@ import Testing
             .map { "\(try $0.decode("action", as: String.self)) \(try $0.decode("target", as: String.self))" }
         #expect(audited == ["plan.attach plan:1", "plan.attach plan:1", "legacy-project.attach legacy-project:\(project)"])
     }
+
+    /// The issue's contract: the CLI takes `--attach FILE` where the dashboard
+    /// offers an upload (the annual plan, its year-end report, the closure
+    /// application). An unreadable file stops the step before anything is sent.
+    @Test(arguments: CLIMode.allCases)
+    func theStepsWithAnUploadTakeAttach(mode: CLIMode) throws {
+        let h = try CLIHarness(mode)
+        let conn = try h.db.connect()
+        defer { conn.close() }
+        let v = try Plans.submit("A", try PlanDocument.parse(Data(contentsOf: URL(fileURLWithPath: Self.planFile))), by: try Actor("setup-op"),
+                                 on: conn)
+        _ = try Plans.decide("A", version: v.version, .approve, reason: nil, by: try Actor("rev"), on: conn)
+        let works = try Self.file("works.json", Data(AnnualCLITests.works.utf8))
+        let drawing = try Self.file("平面图.pdf", Self.pdf)
+
+        let unreadable = try h.run(["annual", "draft", "A", "2025", "--file", works, "--attach", "/nonexistent.pdf"], as: "opA")
+        #expect(unreadable.status == 66)
+        #expect(try conn.queryFirst("SELECT count(*) AS n FROM annual_plans")?.decode("n", as: Int64.self) == 0)
+
+        let drafted = try h.run(["annual", "draft", "A", "2025", "--file", works, "--attach", drawing], as: "opA")
+        #expect(drafted.status == 0 && drafted.stdout.hasPrefix("drafted the 2025 annual plan of A"), "\(drafted.stderr)")
+        let listed = try h.run(["document", "list", "annual-plan", "A/2025", "--format", "csv"], as: "aud")
+        #expect(listed.stdout.contains(",annual-plan,A/2025,平面图.pdf,application/pdf,"), "\(listed.stdout) \(listed.stderr)")
+
+        // a closure filing refused for its unmet conditions attaches nothing
+        let refused = try h.run(["closure", "apply", "A", "--evidence", "report-1", "--attach", drawing], as: "opA")
+        #expect(refused.status == 65)
+        #expect(try conn.queryFirst("SELECT count(*) AS n FROM document_attachments")?.decode("n", as: Int64.self) == 1)
+    }
 }
