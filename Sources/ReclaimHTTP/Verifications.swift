@@ -13,14 +13,14 @@ final class Verifications: Sendable {
         enum State: String, Sendable, Encodable { case running, done, failed }
         var id: String
         var state: State
-        var step: VerifyStep?
+        @Nullable var step: VerifyStep?
         var startedBy: String
         var startedAt: Date
-        var finishedAt: Date?
-        var checkpoint: String?
+        @Nullable var finishedAt: Date?
+        @Nullable var checkpoint: String?
         var incremental: Bool
-        var report: VerifyReport?
-        var failure: String?
+        @Nullable var report: VerifyReport?
+        @Nullable var failure: String?
 
         enum CodingKeys: String, CodingKey {
             case id, state, step
@@ -28,20 +28,6 @@ final class Verifications: Sendable {
             case startedAt = "started_at"
             case finishedAt = "finished_at"
             case checkpoint, incremental, report, failure
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(id, forKey: .id)
-            try c.encode(state, forKey: .state)
-            try c.encode(step, forKey: .step)
-            try c.encode(startedBy, forKey: .startedBy)
-            try c.encode(startedAt, forKey: .startedAt)
-            try c.encode(finishedAt, forKey: .finishedAt)
-            try c.encode(checkpoint, forKey: .checkpoint)
-            try c.encode(incremental, forKey: .incremental)
-            try c.encode(report, forKey: .report)
-            try c.encode(failure, forKey: .failure)
         }
     }
 

@@ -142,6 +142,31 @@ import Testing
         try await s.pool.shutdown()
     }
 
+    /// The API's shape of a verification: every key, null where nothing is yet;
+    /// two started at once: one runs, the other is refused naming it, or starts after it ended.
+    @Test func aVerificationOverTheAPIHasEveryKeyAndRunsOneAtATime() async throws {
+        let s = try TestService.make()
+        try await s.application().test(.router) { client in
+            let (a, b) = try await (
+                client.execute(uri: "/v1/fund/verifications", method: .post, headers: s.headers("aud"), body: ByteBuffer(string: "{}")),
+                client.execute(uri: "/v1/fund/verifications", method: .post, headers: s.headers("boss"), body: ByteBuffer(string: "{}")))
+            let statuses = [a.status, b.status]
+            #expect(statuses.contains(.accepted) && statuses.allSatisfy { $0 == .accepted || $0 == .conflict }, "\(statuses)")
+            let started = try #require(statuses[0] == .accepted ? a : b)
+            let job = try started.json()
+            for key in ["id", "state", "step", "started_by", "started_at", "finished_at", "checkpoint", "incremental", "report", "failure"] {
+                #expect(job.keys.contains(key), "\(key)")
+            }
+            #expect(started.headers[.location] == "/v1/fund/verifications/\(job["id"] as? String ?? "")")
+            #expect(try await client.execute(uri: "/v1/fund/verifications", method: .post, headers: s.headers("li"),
+                                             body: ByteBuffer(string: "{}")).status == .forbidden)
+            let incremental = try await client.execute(uri: "/v1/fund/verifications", method: .post, headers: s.headers("aud"),
+                                                       body: ByteBuffer(string: #"{"incremental": true}"#))
+            #expect([.unprocessableContent, .conflict].contains(incremental.status))
+        }
+        try await s.pool.shutdown()
+    }
+
     /// The service's role writes users only through the functions, and they
     /// take an enabled administrator's name only.
     @Test func theDatabaseKeepsUserAdministrationToAdministrators() throws {
