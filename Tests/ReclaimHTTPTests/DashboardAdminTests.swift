@@ -169,7 +169,7 @@ import Testing
 
     /// The service's role writes users only through the functions, and they
     /// take an enabled administrator's name only.
-    @Test func theDatabaseKeepsUserAdministrationToAdministrators() throws {
+    @Test func theDatabaseKeepsUserAdministrationToAdministrators() async throws {
         let s = try DashboardTests.service()
         let app = try s.db.connectAsApp()
         defer { app.close() }
@@ -182,5 +182,24 @@ import Testing
             #expect(e?.sqlState == .actorNotAllowed, "\(sql.sql)")
         }
         #expect(try s.count("SELECT count(*) FROM users WHERE name = 'x'") == 0)
+        // two administrators adding the same name at once: one user, the other told it exists
+        let url = s.db.appURL
+        let outcomes = await withTaskGroup(of: ReclaimError.Kind?.self) { group in
+            for _ in 0..<2 {
+                group.addTask {
+                    do {
+                        let c = try Connection(url, applicationName: "reclaim-test-app")
+                        defer { c.close() }
+                        _ = try Users.add("zhao", role: .finance, mines: [], by: try Actor("boss", role: "admin"), on: c)
+                        return nil
+                    } catch let e as ReclaimError { return e.kind } catch { return .internal }
+                }
+            }
+            var kinds: [ReclaimError.Kind?] = []
+            for await k in group { kinds.append(k) }
+            return kinds
+        }
+        #expect(outcomes.filter { $0 == nil }.count == 1 && outcomes.contains(.conflict), "\(outcomes)")
+        #expect(try s.count("SELECT count(*) FROM users WHERE name = 'zhao'") == 1)
     }
 }

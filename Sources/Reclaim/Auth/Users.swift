@@ -49,7 +49,7 @@ public enum Users {
             throw ReclaimError.invalid("mine", "only operators are bound to mines")
         }
         return try conn.transactionally { conn in
-            if (try? find(name, on: conn)) != nil { throw ReclaimError(.conflict, field: "name", "user \(name) already exists") }
+            // a name taken, even by a second administrator at the same moment, is the primary key's refusal (users_pkey)
             _ = try DatabaseRefusal.mapping {
                 try conn.execute("""
                     SELECT user_add(\(name), \(role.rawValue), \(org), \(Array(Set(mines)).sorted()), \(actor.name), \(actor.role),
@@ -90,7 +90,6 @@ public enum Users {
     }
 
     private static func setDisabled(_ name: String, _ disabled: Bool, by actor: Actor, on conn: Connection) throws {
-        _ = try find(name, on: conn)
         _ = try DatabaseRefusal.mapping {
             try conn.execute("""
                 SELECT user_set_disabled(\(name), \(disabled), \(actor.name), \(actor.role), \(actor.requestID))
