@@ -96,6 +96,11 @@ public struct Area: Hashable, Comparable, Sendable, CustomStringConvertible {
         return Area(squareMetres: m2)
     }
 
+    /// As a person types it into a form (full-width digits, `1,234.5`), as `Money.parse(typed:)` reads amounts.
+    public static func parseHectares(typed text: String, field: String = "area_hm2") throws -> Area {
+        try parseHectares(try ExactDecimal.ungrouped(typed: text, field: field, example: "1,234.5"), field: field)
+    }
+
     /// Hectares with four decimals: "123.4500".
     public var hectares: String { ExactDecimal.format(squareMetres, scale: 4) }
     public var description: String { hectares }

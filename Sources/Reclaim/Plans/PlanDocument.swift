@@ -191,6 +191,20 @@ public struct PlanDocument: Sendable, Equatable, Codable {
         return Money(fen: fen)
     }
 
+    /// As a person types it into a form (`100,000.00`, full-width digits): the dashboard's plan form.
+    public static func yuan(typed text: String, field: String) throws -> Money {
+        try yuan(try ExactDecimal.ungrouped(typed: text, field: field, example: "100,000.00"), field: field)
+    }
+
+    /// A percentage as typed, in hundredths (100.00 % = 10000), as the file's `target_rate_percent` is read.
+    public static func basisPoints(typed text: String, field: String) throws -> Int {
+        let t = try ExactDecimal.ungrouped(typed: text, field: field, example: "95.5")
+        guard let rate = ExactDecimal.parse(t, scale: 2, maximum: 99_999) else {
+            throw ReclaimError.invalid(field, "'\(text)' is not a percentage from 0 to 100.00 with at most two decimals")
+        }
+        return Int(rate)
+    }
+
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(Period(from: serviceFrom, to: serviceTo), forKey: .servicePeriod)

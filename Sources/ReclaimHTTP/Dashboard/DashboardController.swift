@@ -39,6 +39,22 @@ struct DashboardController {
         group.post("/queue/plans/{license}/{version}", use: decidePlan)
         group.post("/queue/annual-plans/{license}/{year}", use: decideAnnualPlan)
         group.post("/queue/closures/{id}", use: voteClosure)
+        group.get("/plans/{license}", use: planFormPage)
+        group.post("/plans/{license}", use: submitPlan)
+        group.get("/plans/{license}/{version}", use: planPage)
+        group.get("/rules", use: rules)
+        group.post("/rules", use: loadRules)
+        group.get("/calendar", use: calendar)
+        group.post("/calendar/day", use: addCalendarDay)
+        group.post("/calendar/load", use: loadCalendar)
+        group.get("/closures", use: closures)
+        group.get("/closures/{id}", use: closureCasePage)
+        group.post("/closures/{id}/panel", use: assignClosurePanel)
+        group.post("/closures/{id}/visit", use: recordClosureVisit)
+        group.post("/closures/{id}/vote", use: voteOnClosure)
+        group.post("/closures/{id}/objection", use: recordClosureObjection)
+        group.post("/closures/{id}/resolve", use: resolveClosureObjection)
+        group.post("/closures/{id}/confirm", use: confirmClosure)
         group.get("/fund/import") { request, context in try importPage(request, context) }
         group.post("/fund/import", use: importFile)
         group.get("/fund/reversal/{id}") { request, context in try await reversalForm(request, context, form: nil) }
@@ -320,7 +336,8 @@ struct DashboardController {
                                            : [Show.link(t["reverse"] ?? "", "/fund/reversal/\(l.id)")])
                                })
         let plansTable = Show.table(t, [("version", true), ("state", false), ("service_period", false), ("cost_total", true)],
-                                    plans.map { [Show.number(String($0.version)), Show.cell($0.state.label(lang) + ($0.current ? " ✓" : "")),
+                                    plans.map { [Show.link("v\($0.version)", "/plans/\(Show.segment($0.license))/\($0.version)"),
+                                                 Show.cell($0.state.label(lang) + ($0.current ? " ✓" : "")),
                                                  Show.cell("\($0.serviceFrom)–\($0.serviceTo)"), Show.number($0.costTotal.display(.yuan))] })
         let segment = Show.segment(license)
         let canAct = AnnualPlanPolicy.act(license).permits(session.principal)
@@ -331,7 +348,7 @@ struct DashboardController {
                                      })
         let closureTable = Show.table(t, [("entry", true), ("state", false), ("filed_on", false), ("due_date", false),
                                           ("working_days_left", true)],
-                                      closures.map { [Show.number(String($0.id)), Show.cell($0.state.label(lang)),
+                                      closures.map { [Show.link("#\($0.id)", "/closures/\($0.id)"), Show.cell($0.state.label(lang)),
                                                       Show.cell($0.filedOn.description),
                                                       Show.cell($0.dueDate.description + ($0.dueProvisional ? " (\(t["due_provisional"] ?? ""))" : "")),
                                                       Show.number(String($0.workingDaysLeft))] })
@@ -351,6 +368,7 @@ struct DashboardController {
             "plans_table": plans.isEmpty ? false : plansTable, "annual_table": annual.isEmpty ? false : annualTable,
             "closure_table": closures.isEmpty ? false : closureTable, "history_table": detail.history.isEmpty ? false : history,
             "can_edit": canAct, "license_path": segment, "edit_year": Bureau.today.year,
+            "can_submit_plan": PlanPolicy.submit(license).permits(session.principal),
         ])
     }
 

@@ -153,13 +153,15 @@ struct Pages: Sendable {
     static func navigation(for p: Principal) -> [(href: String, key: String)] {
         var items: [(String, String)] = [("/", "home"), ("/mines", "mines")]
         if p.role == .reviewer { items.append(("/queue", "queue")) }
+        // experts sit on closure panels; the bureau follows every application
+        if [.reviewer, .expert, .admin].contains(p.role) { items.append(("/closures", "closures")) }
         if p.role == .finance {
             items += [("/fund/deposit", "deposit"), ("/fund/withdrawal", "withdrawal"), ("/fund/conversion", "conversion"),
                       ("/fund/transfer", "transfer"), ("/fund/import", "import")]
         }
         if p.role != .operator { items.append(("/legacy", "legacy")) }
         items.append(("/reports", "reports"))
-        if p.role == .admin { items += [("/users", "users"), ("/settings", "settings")] }
+        if p.role == .admin { items += [("/users", "users"), ("/settings", "settings"), ("/rules", "rules"), ("/calendar", "calendar")] }
         if p.role == .admin || p.role == .auditor { items += [("/audit", "audit"), ("/verify", "verify")] }
         return items
     }

@@ -53,7 +53,7 @@ extension DashboardController {
             let action = "/queue/plans/\(Show.segment(p.license))/\(p.version)"
             items.append((Show.time(p.submittedAt), [
                 "id": id, "heading": "\(t["plans"] ?? "") · \(p.license) v\(p.version)", "since": Show.time(p.submittedAt),
-                "license": p.license, "license_path": Show.segment(p.license),
+                "license": p.license, "license_path": Show.segment(p.license), "case": "/plans/\(Show.segment(p.license))/\(p.version)",
                 "details": "\(t["service_period"] ?? "") \(p.serviceFrom)–\(p.serviceTo) · \(t["cost_total"] ?? "") \(p.costTotal)",
                 "forms": [form(action, "approve", "approve", id), form(action, "return", "return", id, text: "reason", required: true, secondary: true)],
                 "documents": documentsOf("plan-\(p.license)-\(p.version)"),
@@ -80,7 +80,7 @@ extension DashboardController {
             let mayVote = c.state == .underReview && c.panel.contains(me) && !c.votes.contains { $0.reviewer == me }
             items.append((c.filedOn.description, [
                 "id": id, "heading": "\(t["closure"] ?? "") · \(c.license) #\(c.id) (\(c.state.label(context.language.report)))", "since": c.filedOn.description,
-                "license": c.license, "license_path": Show.segment(c.license),
+                "license": c.license, "license_path": Show.segment(c.license), "case": "/closures/\(c.id)",
                 "details": "\(t["due_date"] ?? "") \(c.dueDate)\(c.dueProvisional ? " (\(t["due_provisional"] ?? ""))" : "") · \(t["working_days_left"] ?? "") \(c.workingDaysLeft)",
                 "forms": mayVote ? [form(action, "pass", "vote_pass", id, text: "opinion", required: true),
                                     form(action, "fail", "vote_fail", id, text: "opinion", required: true, secondary: true)] : [],
@@ -146,7 +146,7 @@ extension DashboardController {
     /// says what will be recorded, under whose name, and only its own button
     /// (which sends `confirmed=1`) records it. Nothing is written before.
     func confirmation(_ request: Request, _ context: AppContext, session: DashboardSession, form: Form, action: String,
-                      record: String, details: String?) -> Response {
+                      record: String, details: String?, back: String = "/queue") -> Response {
         let t = t(context)
         let question = (t["confirm_question"] ?? "")
             .replacingOccurrences(of: "{action}", with: action).replacingOccurrences(of: "{record}", with: record)
@@ -154,6 +154,7 @@ extension DashboardController {
         return pages.render("confirm", title: t["confirm_title"] ?? "", request, context, [
             "question": question, "details": details ?? false, "action": request.uri.path,
             "decision": form["decision"] ?? "", "text": (form["text"] ?? "").isEmpty ? false : (form["text"] ?? ""),
+            "back": back,
         ])
     }
 
