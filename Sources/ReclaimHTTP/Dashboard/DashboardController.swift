@@ -84,6 +84,18 @@ struct DashboardController {
             group.post("/users/{name}/\(act)") { request, context in try await actOnUser(request, context, act) }
         }
         group.get("/legacy", use: legacy)
+        group.post("/legacy/sites", use: addLegacySite)
+        group.post("/legacy/sites/import", use: importLegacySites)
+        group.get("/legacy/sites/{code}", use: legacySite)
+        group.post("/legacy/sites/{code}/notice", use: openLegacyNotice)
+        group.post("/legacy/sites/{code}/objection", use: recordLegacyObjection)
+        group.post("/legacy/sites/{code}/close", use: closeLegacyNotice)
+        group.post("/legacy/projects", use: addLegacyProject)
+        group.get("/legacy/projects/{id}", use: legacyProject)
+        group.post("/legacy/projects/{id}/sites", use: addLegacyProjectSite)
+        group.post("/legacy/projects/{id}/step", use: stepLegacyProject)
+        group.post("/legacy/projects/{id}/progress", use: legacyProgress)
+        group.post("/legacy/projects/{id}/money", use: legacyMoney)
         group.get("/reports", use: reports)
         group.get("/reports/{name}", use: reportCSV)
         group.get("/audit", use: audit)

@@ -231,27 +231,6 @@ extension DashboardController {
 
     // MARK: Read-only pages
 
-    @Sendable func legacy(_ request: Request, _ context: AppContext) async throws -> Response {
-        let session = try context.requireSession()
-        try LegacyPolicy.read.check(session.principal)
-        let t = t(context)
-        let (sites, projects) = try await read(context) { (try LegacySites.list(on: $0), try LegacyProjects.list(on: $0)) }
-        let sitesTable = Show.table(t, [("code", false), ("township", false), ("area", true), ("notice_state", false), ("projects", false)],
-                                    sites.map { [Show.cell($0.code), Show.cell($0.township), Show.number($0.area.hectares),
-                                                 Show.cell($0.noticeState), Show.cell($0.project.map { "#\($0)" } ?? "")] })
-        let projectsTable = Show.table(t, [("entry", true), ("name", false), ("state", false), ("area", true), ("treated", true),
-                                           ("planned", true), ("committed", true), ("spent", true)],
-                                       projects.map { [Show.number(String($0.id)), Show.cell($0.name), Show.cell($0.state.label(context.language.report)),
-                                                       Show.number($0.area.hectares), Show.number($0.treated.hectares),
-                                                       Show.number($0.planned.description), Show.number($0.committed.description),
-                                                       Show.number($0.spent.description)] })
-        return pages.render("listing", title: t["legacy"] ?? "", request, context, [
-            "intro": false, "links": false, "older": false,
-            "sections": [["heading": t["sites"] ?? "", "table": sites.isEmpty ? false : sitesTable],
-                         ["heading": t["projects"] ?? "", "table": projects.isEmpty ? false : projectsTable]] as [[String: Any]],
-        ])
-    }
-
     /// 欠提矿山: the mines that owe part of their accrual, any year up to
     /// `year`, most owed first, with the year's and the running figures.
     @Sendable func shortfalls(_ request: Request, _ context: AppContext) async throws -> Response {
