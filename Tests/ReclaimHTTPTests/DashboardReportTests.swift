@@ -63,4 +63,23 @@ import Testing
         #expect(ExactDecimal.grouped("123456.789012") == "123,456.789012")
         #expect(ExactDecimal.grouped("") == "" && ExactDecimal.grouped("n/a") == "n/a")
     }
+
+    /// The yearly disclosure (信息公示) from the mine's page, in the reader's language and the unit picked.
+    @Test func theYearlyDisclosureFromTheMinesPage() async throws {
+        let s = try DashboardTests.service()
+        let conn = try s.db.connect()
+        _ = try FundLedger.deposit("A", Booking(amount: try Money.parse("1234567.89"), valueDate: try FundLedger.parseDate("\(Bureau.today.year - 1)-03-01", field: "value_date")),
+                                   by: try Actor("li", role: "finance"), on: conn)
+        try await s.application().test(.router) { client in
+            let op = try await DashboardTests.signIn("opA", client)
+            let mine = try await client.execute(uri: "/mines/A", method: .get, headers: op.header)
+            #expect(mine.text.contains(#"id="show-disclosure""#))
+            let page = try await client.execute(uri: "/mines/A/disclosure?year=\(Bureau.today.year - 1)&unit=wan", method: .get, headers: op.header)
+            #expect(page.status == .ok && page.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(page.text.contains("123.46") && page.text.contains("万元") && DashboardTests.wellFormed(page.text), "\(page.text)")
+            #expect(try await client.execute(uri: "/mines/A/disclosure?unit=lakh", method: .get, headers: op.header).status == .badRequest)
+            #expect(try await client.execute(uri: "/mines/B/disclosure", method: .get, headers: op.header).status == .forbidden)
+        }
+        try await s.pool.shutdown()
+    }
 }

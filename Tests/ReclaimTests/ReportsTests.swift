@@ -343,7 +343,7 @@ import Testing
         #expect((d["fund"] as? [String: Any])?["closing"] as? String == "1500.00")
         #expect((d["annual_plan"] as? [String: Any])?["budget"] as? String == "800.00")
         let page = try h.run(["report", "disclosure", "A", "--year", "2025", "--format", "html", "--lang", "zh"], as: "aud")
-        #expect(page.stdout.hasPrefix("<!DOCTYPE html>") && page.stdout.contains("1500.00") && page.stdout.contains("期末余额"))
+        #expect(page.stdout.hasPrefix("<!DOCTYPE html>") && page.stdout.contains("1,500.00") && page.stdout.contains("期末余额"))
         let missing = try h.run(["report", "disclosure", "NOPE", "--year", "2025"], as: "aud")
         #expect(missing.status == 65 && missing.stderr.contains("NOPE"))
         let badYear = try h.run(["report", "closure", "--lang", "fr"], as: "aud")

@@ -37,7 +37,9 @@ extension DisclosureReport {
     }
 
     /// A printable page, self-contained (no scripts, fonts or links to fetch):
-    /// what a company posts for the public each year.
+    /// what a company posts for the public each year. Amounts as people read
+    /// them (`1,500.00`; 万元 rounded to two decimals); the CSV and JSON keep
+    /// the exact figures.
     public func html(lang: ReportLanguage, unit: Money.Unit) -> String {
         func h(_ key: String, _ kind: ReportColumnKind = .text) -> String {
             HTML.escape(lang == .zh ? ReportHeadings.heading(key, kind: kind, lang: .zh, unit: unit) : key.replacingOccurrences(of: "_", with: " "))
@@ -73,15 +75,15 @@ extension DisclosureReport {
 
             """
         for (key, money) in fundItems {
-            b += "<tr><th scope=\"row\">\(h(key, .money))</th><td class=\"n\">\(e(money.text(unit)))</td></tr>\n"
+            b += "<tr><th scope=\"row\">\(h(key, .money))</th><td class=\"n\">\(e(money.display(unit)))</td></tr>\n"
         }
         b += "</table>\n<h2>\(e(Self.word("plan", lang)))</h2>\n"
         if let p = annualPlan {
             b += "<table>\n"
             let items: [(String, ReportColumnKind, String)] = [
-                ("state", .text, p.state.label(lang)), ("budget", .money, p.budget.text(unit)),
-                ("withdrawn", .money, p.withdrawn.text(unit)), ("planned_hm2", .area, p.planned.hectares),
-                ("reported_hm2", .area, p.reported.hectares), ("reported_spent", .money, p.reportedSpent.text(unit)),
+                ("state", .text, p.state.label(lang)), ("budget", .money, p.budget.display(unit)),
+                ("withdrawn", .money, p.withdrawn.display(unit)), ("planned_hm2", .area, ExactDecimal.grouped(p.planned.hectares)),
+                ("reported_hm2", .area, ExactDecimal.grouped(p.reported.hectares)), ("reported_spent", .money, p.reportedSpent.display(unit)),
             ]
             for (key, kind, value) in items {
                 b += "<tr><th scope=\"row\">\(h(key, kind))</th><td class=\"n\">\(e(value))</td></tr>\n"
@@ -92,8 +94,8 @@ extension DisclosureReport {
                 + "<th scope=\"col\">\(h("spent", .money))</th></tr>\n"
             for w in p.works {
                 b += "<tr><td>\(w.work)</td><td>\(e(w.type.label(lang)))</td><td>\(e(w.location))</td><td class=\"n\">\(e(w.planned))</td>"
-                    + "<td class=\"n\">\(e(w.budget.text(unit)))</td><td class=\"n\">\(e(w.done ?? ""))</td>"
-                    + "<td class=\"n\">\(e(w.spent?.text(unit) ?? ""))</td></tr>\n"
+                    + "<td class=\"n\">\(e(w.budget.display(unit)))</td><td class=\"n\">\(e(w.done ?? ""))</td>"
+                    + "<td class=\"n\">\(e(w.spent?.display(unit) ?? ""))</td></tr>\n"
             }
             b += "</table>\n"
         } else {

@@ -35,6 +35,7 @@ struct DashboardController {
         group.get("/mines", use: mines)
         group.get("/mines/{license}", use: mine)
         group.get("/mines/{license}/statement.csv", use: statementCSV)
+        group.get("/mines/{license}/disclosure", use: disclosure)
         group.get("/queue", use: queue)
         group.post("/queue/plans/{license}/{version}", use: decidePlan)
         group.post("/queue/annual-plans/{license}/{year}", use: decideAnnualPlan)
@@ -381,6 +382,9 @@ struct DashboardController {
             "closure_table": closures.isEmpty ? false : closureTable, "history_table": detail.history.isEmpty ? false : history,
             "can_edit": canAct, "license_path": segment, "edit_year": Bureau.today.year,
             "can_submit_plan": PlanPolicy.submit(license).permits(session.principal),
+            "disclosure_years": (max(Years.range.lowerBound, Bureau.today.year - 5)...Bureau.today.year).reversed().map {
+                ["year": $0, "selected": $0 == Bureau.today.year - 1] as [String: Any]
+            },
         ])
     }
 
@@ -390,6 +394,20 @@ struct DashboardController {
         if let id = q["booked"].flatMap({ Int64(String($0)) }) { return "\(t["booked"] ?? "") \(id)" }
         if let id = q["replayed"].flatMap({ Int64(String($0)) }) { return "\(t["replayed"] ?? "") \(id)" }
         return nil
+    }
+
+    /// The mine's yearly disclosure (信息公示) as the public reads it: the
+    /// same page as the API's `Accept: text/html`, in the reader's language,
+    /// for the year and unit picked on the mine's page; printable as it is.
+    @Sendable func disclosure(_ request: Request, _ context: AppContext) async throws -> Response {
+        let session = try context.requireSession()
+        let license = try context.license()
+        try ReportPolicy.disclosure(license).check(session.principal)
+        let year = try AnnualPlanController.queryYear(request) ?? Bureau.today.year - 1
+        let (lang, unit) = try ReportController.presentation(request, language: context.language.report)
+        let report = try await read(context) { try Reports.disclosure(license, year: year, on: $0) }
+        return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(string: report.html(lang: lang, unit: unit))))
     }
 
     @Sendable func statementCSV(_ request: Request, _ context: AppContext) async throws -> Response {

@@ -320,6 +320,8 @@ enum Messages {
         "money_unit": ("金额单位", "Money in"),
         "unit_yuan": ("元", "yuan"),
         "unit_wan": ("万元", "10,000 yuan (万元)"),
+        "disclosure": ("年度信息公示", "Yearly disclosure"),
+        "show_disclosure": ("查看公示", "Show the disclosure"),
         "show": ("显示", "Show"),
         "settings": ("设置", "Settings"),
         "setting": ("设置项", "Setting"),
