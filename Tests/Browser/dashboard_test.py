@@ -239,11 +239,14 @@ class DashboardInABrowser(unittest.TestCase):
     PAGES = {
         "demo-finance": ["/", "/fund/deposit", "/fund/withdrawal", "/fund/conversion", "/fund/transfer", "/fund/import",
                          f"/mines/{MINE}", "/mines", "/shortfalls", "/reports", "/reports/fund?unit=wan", "/reports/restoration",
-                         "/legacy"],
+                         "/legacy", "/legacy/projects/1"],
         "demo-operator-1": ["/", f"/annual/{MINE}/{YEAR}", f"/annual/{MINE}/2028", f"/mines/{MINE}", f"/output/{MINE}",
-                            f"/closure/{MINE}", "/mines", "/reports"],
-        "demo-reviewer-1": ["/queue", "/", "/legacy", "/reports", "/settings"],
-        "demo-admin": ["/users", "/", "/users/demo-finance", "/settings", "/audit"],
+                            f"/closure/{MINE}", "/mines", "/reports", f"/plans/{MINE}", f"/plans/{MINE}/1",
+                            f"/mines/{MINE}/disclosure?year=2025&unit=wan"],
+        "demo-reviewer-1": ["/queue", "/", "/legacy", "/reports", "/settings", "/closures", "/closures/1", "/closures/2",
+                            "/legacy/sites/DEMO-L01", "/legacy/projects/1", f"/plans/{MINE}/1"],
+        "demo-admin": ["/users", "/", "/users/demo-finance", "/settings", "/audit", "/rules", "/calendar", "/closures?all=1",
+                       "/closures/2", "/legacy"],
         "demo-auditor": ["/audit", "/", "/verify", "/mines", "/reports", "/legacy"],
     }
 
@@ -274,6 +277,58 @@ class DashboardInABrowser(unittest.TestCase):
             finally:
                 s.close()
         self.assertEqual(problems, [], "\n".join(problems))
+
+    def test_8_a_panel_member_votes_on_a_closure_after_reading_its_case(self):
+        rv = Session("demo-reviewer-2")
+        try:
+            rv.go("/closures")
+            rv.click_and_wait(rv.d.find_element(By.CSS_SELECTOR, 'a[href="/closures/2"]'))
+            main = rv.d.find_element(By.TAG_NAME, "main").text
+            self.assertIn("DEMO-150621-078", main)
+            self.assertIn("demo-reviewer-1", main)  # the vote already cast, with its opinion
+            rv.fill("opinion", "复垦质量达到方案要求，同意通过")
+            rv.click_and_wait(rv.d.find_element(By.ID, "vote-pass"))
+            self.assertIn("demo-reviewer-2", rv.d.find_element(By.ID, "confirm-question").text)
+            rv.click_and_wait(rv.d.find_element(By.ID, "confirm"))
+            self.assertIn("/closures/2?done=1", rv.d.current_url)
+            self.assertIn("复垦质量达到方案要求", rv.d.find_element(By.TAG_NAME, "main").text)
+            self.assertEqual(len(rv.d.find_elements(By.ID, "vote-pass")), 0)  # once only
+        finally:
+            rv.close()
+
+    def test_9_an_operator_submits_a_new_plan_version_and_the_reviewer_sees_what_changes(self):
+        op = Session("demo-operator-1")
+        try:
+            op.go(f"/mines/{MINE}")
+            op.click_and_wait(op.d.find_element(By.ID, "submit-plan-link"))
+            rate = op.d.find_element(By.ID, "target_rate")
+            self.assertTrue(rate.get_attribute("value"))  # starts from the version in force
+            op.fill("target_rate", "101")
+            op.click_and_wait(op.d.find_element(By.ID, "submit-plan"))
+            self.assertTrue(op.d.find_element(By.CSS_SELECTOR, "p.alert").text)
+            self.assertEqual(op.d.find_element(By.ID, "target_rate").get_attribute("value"), "101")
+            op.fill("target_rate", "96.5")
+            op.click_and_wait(op.d.find_element(By.ID, "submit-plan"))
+            self.assertRegex(op.d.current_url, rf"/plans/{MINE}/[0-9]+\?submitted=1$")
+            version = op.d.current_url.split("/")[-1].split("?")[0]
+            text = os.path.join(tempfile.mkdtemp(), "方案文本.pdf")
+            with open(text, "wb") as f:
+                f.write(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+            key = f"plan-{MINE.replace('-', '_')}_{version}"
+            op.d.find_element(By.ID, f"file-{key}").send_keys(text)
+            op.click_and_wait(op.d.find_element(By.ID, f"upload-{key}"))
+            self.assertIn("方案文本.pdf", op.d.find_element(By.ID, f"documents-{key}").text)
+        finally:
+            op.close()
+        rv = Session("demo-reviewer-1")
+        try:
+            rv.go(f"/plans/{MINE}/{version}")
+            main = rv.d.find_element(By.TAG_NAME, "main").text
+            self.assertIn("96.50 %", main)
+            self.assertIn("✎", main)
+            self.assertEqual(len(rv.d.find_elements(By.ID, "approve-plan")), 1)
+        finally:
+            rv.close()
 
 
 if __name__ == "__main__":
