@@ -244,21 +244,21 @@ struct FundCommand: AsyncParsableCommand {
         }
     }
 
-    struct Import: ParsableCommand {
+    struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Book a CSV of bank records in one transaction: all rows, or none.",
-            discussion: "Header: license,kind,amount,value_date,reference,idempotency_key,memo (kind: deposit|withdrawal).")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var actor: ActorOptions
+            discussion: "Header: license,kind,amount,value_date,reference,idempotency_key,memo (kind: deposit|withdrawal). Directly on the database, or through the service (--server) as the dashboard's upload does.")
+        @OptionGroup var target: BackendOptions
         @Argument(help: "The CSV file.") var file: String
         @Flag(help: "Check every row and report, booking nothing.") var dryRun = false
         @Option(help: "Output format.") var format: DetailFormat = .table
 
-        func run() throws {
-            try reportingFailures {
-                let (who, conn) = try actor.connect(database, for: FundPolicy.book)
+        func run() async throws {
+            try await reportingFailures {
                 do {
-                    let report = try FundLedger.importCSV(path: file, dryRun: dryRun, by: who, on: conn)
+                    var found: ImportReport?
+                    try await target.with { api in found = try await api.importBankFile(path: file, dryRun: dryRun) }
+                    guard let report = found else { return }
                     switch format {
                     case .json: try Output.json(report)
                     case .table:

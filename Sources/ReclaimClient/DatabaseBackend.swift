@@ -323,6 +323,10 @@ public final class DatabaseBackend: ReclaimAPI {
         try run(LegacySites.Commands.add(site))
     }
 
+    public func importBankFile(path: String, dryRun: Bool) async throws -> ImportReport {
+        try run(FundLedger.Commands.importCSV(path: path, name: nil, dryRun: dryRun))
+    }
+
     public func importLegacySites(path: String) async throws -> Int {
         try run(LegacySites.Commands.importCSV(path: path))
     }

@@ -104,7 +104,12 @@ public final class HTTPBackend: ReclaimAPI {
         }
         guard (200..<300).contains(response.status.code) else {
             let body = try? await response.body.collect(upTo: 1 << 20)
-            throw Self.refusal(status: response.status.code, body: body.map { Data(buffer: $0) } ?? Data())
+            let data = body.map { Data(buffer: $0) } ?? Data()
+            // a file refused line by line: the same error as in direct mode, with every line
+            if response.status.code == 422, let report = (try? JSONDecoder().decode(ProblemDocument.self, from: data))?.report {
+                throw ImportRejected(report: report)
+            }
+            throw Self.refusal(status: response.status.code, body: data)
         }
         return response
     }
@@ -521,6 +526,16 @@ extension HTTPBackend {
         try await fetch(LegacySite.self, request(.POST, Self.legacy + "/sites", LegacySites.AddRequest(site))).0
     }
 
+    public func importBankFile(path: String, dryRun: Bool) async throws -> ImportReport {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ReclaimError(.unreadableInput, field: "file", "cannot read \(path)")
+        }
+        var r = request(.POST, "/fund/imports" + (dryRun ? "?dry_run=true" : ""), data: nil)
+        r.headers.replaceOrAdd(name: "Content-Type", value: "text/csv")
+        r.body = .bytes(ByteBuffer(data: data))
+        return try await fetch(ImportReport.self, r).0
+    }
+
     public func importLegacySites(path: String) async throws -> Int {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ReclaimError(.unreadableInput, field: "file", "cannot read \(path)")
@@ -671,4 +686,5 @@ struct ProblemDocument: Decodable {
     var detail: String?
     var unmet: [Unmet]?
     var remedy: Remedy?
+    var report: ImportReport?
 }

@@ -39,6 +39,10 @@ public protocol ReclaimAPI {
     func statementCSV(_ license: String, from: CalendarDate?, to: CalendarDate?, lang: ReportLanguage,
                       into sink: (UnsafeRawBufferPointer) throws -> Void) async throws
 
+    /// A bank file (CSV) booked as one transaction, all rows or none; a
+    /// refusal is `ImportRejected` with every bad line.
+    func importBankFile(path: String, dryRun: Bool) async throws -> ImportReport
+
     // MARK: Audit trail
     func audit(_ filter: AuditLog.Filter) async throws -> [AuditRecord]
 

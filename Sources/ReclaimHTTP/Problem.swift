@@ -23,6 +23,8 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     public var remedy: Remedy?
     /// For 405: the methods the path serves.
     public var allow: String?
+    /// A file refused as a whole: every bad line, numbered (the bank-file import).
+    public var report: ImportReport?
 
     public init(_ status: HTTPResponse.Status, type: String, title: String, detail: String, errors: [FieldError] = []) {
         self.status = status
@@ -53,6 +55,12 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     static func from(_ error: any Error) -> Problem {
         if let p = error as? Problem { return p }
         if let b = error as? BodyNotReceived { return b.problem }
+        if let rejected = error as? ImportRejected {
+            var p = Problem(.unprocessableContent, type: "urn:reclaim:problem:rule-violation", title: "Refused by a rule",
+                            detail: "import refused: \(rejected.report.problems.count) bad rows of \(rejected.report.rows); nothing booked")
+            p.report = rejected.report
+            return p
+        }
         // Hummingbird's own errors (no route, body too large, ...) keep their status.
         if let h = error as? any HTTPResponseError {
             if h.status == .contentTooLarge {
@@ -106,13 +114,14 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         var errors: [FieldError]?
         var unmet: [Unmet]?
         var remedy: Remedy?
+        var report: ImportReport?
         var instance: String
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let body = Body(type: type, title: title, status: status.code, detail: detail,
                         errors: errors.isEmpty ? nil : errors, unmet: unmet.isEmpty ? nil : unmet,
-                        remedy: remedy, instance: request.uri.path)
+                        remedy: remedy, report: report, instance: request.uri.path)
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
         if let allow { headers[.allow] = allow }

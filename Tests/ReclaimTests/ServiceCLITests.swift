@@ -161,3 +161,35 @@ import Glibc
         }
     }
 }
+
+extension ServiceCLITests {
+    /// Issue 30: `fund import` through the service (the route the dashboard's
+    /// upload shares), with the same output and refusals as on the database:
+    /// all rows or none, every bad line named, a file sent again booking nothing twice.
+    @Test func aBankFileThroughTheServiceAsOnTheDatabase() throws {
+        let dir = NSTemporaryDirectory() + "reclaim-bank-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let header = "license,kind,amount,value_date,reference,idempotency_key,memo\n"
+        let good = dir + "/good.csv", bad = dir + "/bad.csv"
+        try (header + "A,deposit,100.00,2025-03-01,B-1,bank-1,\nB,deposit,250.50,2025-03-02,B-2,bank-2,首期\n").write(toFile: good, atomically: true, encoding: .utf8)
+        try (header + "A,deposit,1.00,2025-03-01,B-3,bank-3,\nZ,deposit,x,2025-03-01,B-4,bank-4,\n").write(toFile: bad, atomically: true, encoding: .utf8)
+        var outputs: [CLIMode: [String]] = [:]
+        for mode in CLIMode.allCases {
+            let h = try CLIHarness(mode)
+            let dry = try h.run(["fund", "import", good, "--dry-run"], as: "li")
+            let first = try h.run(["fund", "import", good], as: "li")
+            let again = try h.run(["fund", "import", good, "--format", "json"], as: "li")
+            let refused = try h.run(["fund", "import", bad], as: "li")
+            let operatorTried = try h.run(["fund", "import", good], as: "opA")
+            #expect(first.status == 0 && first.stdout == "booked 2 entries, skipped 0 already booked, 2 rows read\n", "\(mode): \(first.stderr)")
+            #expect(dry.stdout == "would book 2 entries, skipped 0 already booked, 2 rows read\n", "\(mode): \(dry.stderr)")
+            #expect(again.stdout.contains(#""skipped":2"#) || again.stdout.contains(#""skipped" : 2"#), "\(mode): \(again.stdout)")
+            #expect(refused.status == 65 && refused.stderr.contains("error: line 3:"), "\(mode): \(refused.stderr)")
+            #expect(operatorTried.status != 0 && operatorTried.stdout.isEmpty)
+            #expect(try h.db.count("SELECT count(*) FROM ledger_entries WHERE reference LIKE 'B-%'") == 2, "\(mode)")
+            outputs[mode] = [dry.stdout, first.stdout, refused.stdout, refused.stderr]
+        }
+        #expect(outputs[.direct] == outputs[.service])
+    }
+}

@@ -2,8 +2,8 @@ import Foundation
 public import PQKit
 
 /// What an import did, or would do on a dry run.
-public struct ImportReport: Sendable, Encodable {
-    public struct Problem: Sendable, Equatable, Encodable {
+public struct ImportReport: Sendable, Codable {
+    public struct Problem: Sendable, Equatable, Codable {
         public var line: Int
         public var reason: String
     }
@@ -25,6 +25,8 @@ public struct ImportReport: Sendable, Encodable {
 /// An import refused as a whole; nothing was booked.
 public struct ImportRejected: Error, Sendable {
     public var report: ImportReport
+
+    public init(report: ImportReport) { self.report = report }
 }
 
 extension FundLedger {

@@ -22,6 +22,35 @@ struct FundController {
         routes.api(.get, "/mines/{license}/fund", balance)
         routes.api(.get, "/mines/{license}/fund/statement", statement)
         routes.api(.get, "/fund/balances", balances)
+        routes.api(.post, "/fund/imports", importBankFile)
+    }
+
+    /// A bank file (银行流水) as `text/csv`, booked in one transaction: all
+    /// rows or none, a refusal naming every bad line. Each row carries its
+    /// own idempotency key, so the same file sent again books nothing twice.
+    /// `?dry_run=true` checks and reports, booking nothing.
+    @Sendable func importBankFile(_ request: Request, _ context: AppContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let media = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard media == "text/csv" else { throw Problem.unsupportedMediaType("send the bank file as text/csv") }
+        let dryRun: Bool
+        switch request.uri.queryParameters["dry_run"] {
+        case nil, "false": dryRun = false
+        case "true": dryRun = true
+        default: throw Problem.badRequest("dry_run must be true or false", errors: [.init(field: "dry_run", detail: "must be true or false")])
+        }
+        try FundPolicy.book.check(principal)  // before the body: a refused caller sends nothing large
+        let buffer = try await context.collectBody(request, limit: 64 << 20)
+        let path = NSTemporaryDirectory() + "reclaim-bank-\(UUID().uuidString).csv"
+        guard FileManager.default.createFile(atPath: path, contents: Data(buffer.readableBytesView)) else {
+            throw ReclaimError(.internal, "the bank file could not be staged")
+        }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let actor = try context.actor()
+        let report = try await pool.withConnection {
+            try FundLedger.Commands.importCSV(path: path, name: nil, dryRun: dryRun).run(as: principal, actor: actor, on: $0)
+        }
+        return try jsonResponse(report, status: dryRun ? .ok : .created)
     }
 
     /// The booking routes above, whose statement proves a cached principal's
