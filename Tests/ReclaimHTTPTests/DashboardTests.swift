@@ -535,8 +535,9 @@ import Testing
 
 /// Issue 30: what was seen: one "保存草稿" with no edits turned a work's
 /// GeoJSON point into null. Every form that edits a stored record (the
-/// annual plan editor is the only one) is saved unchanged, as a browser
-/// would send it, and the stored record must equal what was there, field by field.
+/// annual plan editor, and the plan form that starts a new version from the
+/// one in force) is saved unchanged, as a browser would send it, and the
+/// stored record must equal what was there, field by field.
 @Suite struct UnchangedFormTests {
     /// The fields a browser would send for the form posting to `action`: text
     /// and hidden inputs, checked boxes, each select's selected option.
@@ -550,10 +551,15 @@ import Testing
         else { return [] }
         let text = html[form]
         var rest = text[...]
-        while let tag = rest.range(of: #"<(input|select)\b[^>]*>"#, options: .regularExpression) {
+        while let tag = rest.range(of: #"<(input|select|textarea)\b[^>]*>"#, options: .regularExpression) {
             let t = rest[tag]
             rest = rest[tag.upperBound...]
             guard let name = attribute("name", in: t) else { continue }
+            if t.hasPrefix("<textarea") {
+                let end = rest.range(of: "</textarea>")?.lowerBound ?? rest.endIndex
+                pairs.append((name, unescape(String(rest[..<end]))))
+                continue
+            }
             if t.hasPrefix("<select") {
                 let end = rest.range(of: "</select>")?.lowerBound ?? rest.endIndex
                 let options = rest[..<end]
@@ -627,6 +633,35 @@ import Testing
             #expect(a.planned.startMonth == b.planned.startMonth && a.planned.endMonth == b.planned.endMonth)
             #expect(a.planned == b.planned)
         }
+        try await s.pool.shutdown()
+    }
+}
+
+extension UnchangedFormTests {
+    @Test func submittingThePlanFormUnchangedRepeatsTheVersionInForce() async throws {
+        let s = try DashboardTests.service()
+        let conn = try s.db.connect()
+        defer { conn.close() }
+        try Self.drafted(s, on: conn)
+        let before = try Plans.find("A", on: conn)
+        try await s.application().test(.router) { client in
+            var browser = try await DashboardTests.signIn("opA", client)
+            let page = try await client.execute(uri: "/plans/A", method: .get, headers: browser.header)
+            browser.keep(page)
+            let sent = Self.fields(of: page.text, action: "/plans/A")
+            #expect(sent.contains { $0.0 == "cost_by_year" } && sent.contains { $0.0 == "existing_grassland" }, "the form's fields were not found")
+            let saved = try await client.execute(uri: "/plans/A", method: .post, headers: browser.header, body: DashboardTests.form(sent))
+            #expect(saved.headers[.location] == "/plans/A/2?submitted=1", "\(saved.status) \(saved.text.prefix(300))")
+        }
+        let after = try Plans.find("A", version: 2, on: conn).document
+        let b = before.document
+        #expect(after.serviceFrom == b.serviceFrom && after.serviceTo == b.serviceTo)
+        #expect(after.damagedLand == b.damagedLand)
+        #expect(after.responsibilityArea == b.responsibilityArea && after.plannedReclaimed == b.plannedReclaimed)
+        #expect(after.targetRateBasisPoints == b.targetRateBasisPoints)
+        #expect(after.costTotal == b.costTotal && after.costByYear == b.costByYear)
+        #expect(after.letterSignedOn == b.letterSignedOn)
+        #expect(after == b)
         try await s.pool.shutdown()
     }
 }
