@@ -65,4 +65,26 @@ import Testing
         #expect(try s.count("SELECT count(*) FROM plans") == 2)
         try await s.pool.shutdown()
     }
+
+    /// An annual plan read whole by whoever reads the mine: the auditor sees
+    /// its works and why it came back, the operator gets the editor's link.
+    @Test func anAnnualPlanIsReadWholeWithItsHistory() async throws {
+        let s = try DashboardTests.service()
+        let conn = try s.db.connect()
+        defer { conn.close() }
+        try UnchangedFormTests.drafted(s, on: conn)
+        _ = try AnnualPlans.decide("A", year: 2027, .submit, by: try Actor("opA", role: "operator"), on: conn)
+        _ = try AnnualPlans.decide("A", year: 2027, .return, reason: "请补充排土场坐标", by: try Actor("rev", role: "reviewer"), on: conn)
+        try await s.application().test(.router) { client in
+            let aud = try await DashboardTests.signIn("aud", client)
+            #expect(try await client.execute(uri: "/mines/A", method: .get, headers: aud.header).text.contains(#"href="/annual/A/2027/view""#))
+            let page = try await client.execute(uri: "/annual/A/2027/view", method: .get, headers: aud.header)
+            #expect(page.status == .ok && page.text.contains("pit 3 &amp; ditch") && page.text.contains("请补充排土场坐标"), "\(page.text)")
+            #expect(page.text.contains("128,000.51") && !page.text.contains(#"id="edit-annual""#) && DashboardTests.wellFormed(page.text))
+            let op = try await DashboardTests.signIn("opA", client)
+            #expect(try await client.execute(uri: "/annual/A/2027/view", method: .get, headers: op.header).text.contains(#"id="edit-annual""#))
+            #expect(try await client.execute(uri: "/annual/A/2026/view", method: .get, headers: aud.header).status == .notFound)
+        }
+        try await s.pool.shutdown()
+    }
 }

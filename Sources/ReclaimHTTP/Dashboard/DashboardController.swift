@@ -40,6 +40,7 @@ struct DashboardController {
         group.post("/queue/plans/{license}/{version}", use: decidePlan)
         group.post("/queue/annual-plans/{license}/{year}", use: decideAnnualPlan)
         group.post("/queue/closures/{id}", use: voteClosure)
+        group.get("/annual/{license}/{year}/view", use: annualView)
         group.get("/plans/{license}", use: planFormPage)
         group.post("/plans/{license}", use: submitPlan)
         group.get("/plans/{license}/{version}", use: planPage)
@@ -356,7 +357,7 @@ struct DashboardController {
         let canAct = AnnualPlanPolicy.act(license).permits(session.principal)
         let annualTable = Show.table(t, [("year", false), ("state", false), ("budget", true), ("waiting_since", false)],
                                      annual.map { a in
-                                         [canAct ? Show.link(String(a.year), "/annual/\(segment)/\(a.year)") : Show.cell(String(a.year)),
+                                         [Show.link(String(a.year), canAct ? "/annual/\(segment)/\(a.year)" : "/annual/\(segment)/\(a.year)/view"),
                                           Show.cell(a.state.label(lang)), Show.number(a.budget.display(.yuan)), Show.cell(Show.time(a.since))]
                                      })
         let closureTable = Show.table(t, [("entry", true), ("state", false), ("filed_on", false), ("due_date", false),

@@ -56,7 +56,7 @@ extension DashboardController {
                                      let before = old[k] ?? "—"
                                      return [Show.cell(now == before ? label : "\(label) ✎"), Show.cell(now), Show.cell(before)]
                                  })
-        let history = Show.table(t, [("changed_at", false), ("action", false), ("state", false), ("changed_by", false), ("reason", false)],
+        let history = Show.table(t, [("changed_at", false), ("action", false), ("state", false), ("changed_by", false), ("decision_note", false)],
                                  plan.decisions.map { d in
                                      [Show.cell(Show.time(d.decidedAt)), Show.cell(PlanAction(rawValue: d.action)?.label(lang) ?? d.action),
                                       Show.cell(PlanState(rawValue: d.to)?.label(lang) ?? d.to), Show.cell(d.actor), Show.cell(d.note ?? "")]
@@ -75,6 +75,46 @@ extension DashboardController {
             "review": reviews ? ["action": action] as [String: Any] : false,
             "notice": request.uri.queryParameters["submitted"] != nil ? (t["plan_submitted"] ?? "")
                 : request.uri.queryParameters["attached"].map { (t["attached"] ?? "").replacingOccurrences(of: "{n}", with: String($0)) } ?? false,
+        ])
+    }
+
+    // MARK: An annual plan read whole (年度治理计划), for whoever reads the mine
+
+    /// The plan as the reviewer decided it and the auditor checks it: works
+    /// in force, a pending revision beside them, the year-end report against
+    /// the plan, rectification items, the history with every reason, and the
+    /// documents. The operator edits on `/annual/…`; this page changes nothing.
+    @Sendable func annualView(_ request: Request, _ context: AppContext) async throws -> Response {
+        let session = try context.requireSession()
+        let license = try context.license()
+        try MinePolicy.read(license).check(session.principal)
+        let year = try context.year()
+        let principal = session.principal
+        let (a, documents) = try await read(context) { conn in
+            let a = try AnnualPlans.find(license, year: year, on: conn)
+            return (a, try Self.annualDocuments(a, for: principal, on: conn))
+        }
+        let t = t(context), lang = context.language.report
+        let summary = Show.table(t, [("field", false), ("value", false)], [
+            [Show.cell(t["state"] ?? ""), Show.cell(a.state.label(lang))],
+            [Show.cell(t["budget"] ?? ""), Show.number(a.budget.display(.yuan))],
+            [Show.cell(t["withdrawn"] ?? ""), Show.number(a.withdrawn.display(.yuan))],
+            [Show.cell(t["budget_remaining"] ?? ""), Show.number(a.remaining.display(.yuan))],
+            [Show.cell(t["area"] ?? ""), Show.number(ExactDecimal.grouped(a.area.hectares))],
+        ])
+        let history = Show.table(t, [("changed_at", false), ("action", false), ("state", false), ("changed_by", false), ("decision_note", false)],
+                                 a.decisions.map { d in
+                                     [Show.cell(Show.time(d.decidedAt)), Show.cell(AnnualPlanAction(rawValue: d.action)?.label(lang) ?? d.action),
+                                      Show.cell(AnnualPlanState(rawValue: d.to)?.label(lang) ?? d.to), Show.cell(d.actor), Show.cell(d.note ?? "")]
+                                 })
+        let back = request.uri.path
+        return pages.render("annual_view", title: "\(t["annual_plans"] ?? "") · \(a.license) \(a.year)", request, context, [
+            "summary": summary, "license": a.license, "license_path": Show.segment(a.license),
+            "tables": Self.worksTables(a, t, lang, report: a.works.contains { $0.done != nil }),
+            "rectifications": a.rectifications.map { ["item": $0] }, "has_rectifications": !a.rectifications.isEmpty,
+            "history": a.decisions.isEmpty ? false : history,
+            "documents": documents.map { $0.object(back: back, t, lang) },
+            "edit": AnnualPlanPolicy.act(a.license).permits(principal) ? "/annual/\(Show.segment(a.license))/\(a.year)" : false,
         ])
     }
 

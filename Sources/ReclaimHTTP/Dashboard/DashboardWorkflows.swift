@@ -98,7 +98,7 @@ extension DashboardController {
     /// What a reviewer decides on: the works in force; a revision's works
     /// beside them (each changed cell marked); a year-end report's lines
     /// against what was planned.
-    static func worksTables(_ a: AnnualPlan, _ t: [String: String], _ lang: ReportLanguage) -> [[String: Any]] {
+    static func worksTables(_ a: AnnualPlan, _ t: [String: String], _ lang: ReportLanguage, report: Bool? = nil) -> [[String: Any]] {
         func measure(_ w: AnnualWork) -> String {
             w.area.map { "\($0.hectares) hm²" } ?? "\(w.quantity?.description ?? "") \(w.unit ?? "")"
         }
@@ -129,7 +129,7 @@ extension DashboardController {
             tables.append(Show.table(t, headings, rows(revision.works, against: inForce),
                                      caption: "\(t["revision_asked"] ?? "") · \(t["budget"] ?? "") \(revision.budget)"))
         }
-        if a.state == .reported {
+        if report ?? (a.state == .reported) {
             tables.append(Show.table(t, [("work_type", false), ("planned_measure", true), ("done", true), ("budget", true), ("spent", true),
                                          ("evidence_ids", false)],
                                      a.works.map { w in

@@ -175,6 +175,9 @@ enum Messages {
         "closure_unmet": ("不予受理，以下条件未满足：", "Refused; these conditions are not met:"),
         // the plan (方案): one version read whole, and the operator's form
         "this_version": ("本版本", "This version"),
+        "decision_note": ("意见或理由", "Note or reason"),
+        "withdrawn": ("已使用（元）", "Withdrawn (yuan)"),
+        "budget_remaining": ("预算剩余（元）", "Budget left (yuan)"),
         "land_type": ("地类", "Land type"),
         "current_plan": ("现行有效", "in force"),
         "in_force_version": ("现行有效版本 {version}：下表右列为其数值，✎ 标出改动之处。", "In force: {version}; its figures are in the right-hand column, ✎ marks what changes."),
