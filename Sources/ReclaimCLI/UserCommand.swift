@@ -6,7 +6,7 @@ import ReclaimClient
 
 struct UserCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "user", abstract: "Users and their roles.", subcommands: [Add.self, List.self, Disable.self, Enable.self, Password.self])
+        commandName: "user", abstract: "Users and their roles.", subcommands: [Add.self, List.self, Mines.self, Disable.self, Enable.self, Password.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a user with one role (operators: with their mines).")
@@ -49,6 +49,23 @@ struct UserCommand: ParsableCommand {
                 let (who, conn) = try actor.connect(database, for: UserPolicy.manage)
                 try Users.disable(name, by: who, on: conn)
                 Output.write("disabled user \(name)\n")
+            }
+        }
+    }
+
+    struct Mines: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Replace the mines an operator acts for (a mine sold, a new one opened).")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var actor: ActorOptions
+        @Argument(help: "User name (an operator).") var name: String
+        @Option(name: .customLong("mine"), help: "A licence the operator acts for from now on (repeatable; at least one).") var mines: [String] = []
+
+        func run() throws {
+            try reportingFailures {
+                let (who, conn) = try actor.connect(database, for: UserPolicy.manage)
+                let user = try Users.setMines(name, mines, by: who, on: conn)
+                Output.write("user \(user.name) acts for \(user.mines.joined(separator: ", "))\n")
             }
         }
     }

@@ -202,4 +202,36 @@ import Testing
         #expect(outcomes.filter { $0 == nil }.count == 1 && outcomes.contains(.conflict), "\(outcomes)")
         #expect(try s.count("SELECT count(*) FROM users WHERE name = 'zhao'") == 1)
     }
+
+    /// Issue 30: the mines an operator acts for change in the browser (a mine
+    /// sold, a new one opened), take effect at once, and are recorded.
+    @Test func anAdministratorRebindsAnOperatorsMines() async throws {
+        let s = try DashboardTests.service()
+        try await s.application().test(.router) { client in
+            var boss = try await DashboardTests.signIn("boss", client)
+            let page = try await client.execute(uri: "/users/opA", method: .get, headers: boss.header)
+            #expect(page.text.contains(#"id="set-mines""#) && DashboardTests.wellFormed(page.text))
+            boss.keep(page)
+            func bind(_ user: String, _ mines: String) async throws -> TestResponse {
+                try await client.execute(uri: "/users/\(user)/mines", method: .post, headers: boss.header,
+                                         body: DashboardTests.form([("csrf", boss.csrf), ("mines", mines)]))
+            }
+            let op = try await DashboardTests.signIn("opA", client)
+            #expect(try await client.execute(uri: "/mines/B", method: .get, headers: op.header).status == .forbidden)
+            #expect(try await bind("opA", "A\nB").headers[.location] == "/users/opA?mines_set=1")
+            #expect(try await client.execute(uri: "/mines/B", method: .get, headers: op.header).status == .ok)
+            #expect(try await bind("opA", "B").status == .seeOther)
+            #expect(try await client.execute(uri: "/mines/A", method: .get, headers: op.header).status == .forbidden)
+            // refused, each said: the same mines again, an unknown mine, none at all, a user who is no operator
+            for (user, mines) in [("opA", "B"), ("opA", "B\nNOPE"), ("opA", ""), ("rev", "A")] {
+                let refused = try await bind(user, mines)
+                #expect(refused.status == .unprocessableContent && refused.text.contains(#"role="alert""#), "\(user) \(mines): \(refused.status)")
+            }
+            #expect(!(try await client.execute(uri: "/users/rev", method: .get, headers: boss.header).text.contains(#"id="set-mines""#)))
+        }
+        #expect(try s.count("SELECT count(*) FROM audit_log WHERE action = 'user.mines' AND actor = 'boss' AND target = 'user:opA'") == 2)
+        #expect(try s.count("SELECT count(*) FROM user_mines um JOIN mines m ON m.id = um.mine_id WHERE um.user_name = 'opA' AND m.license = 'B'") == 1)
+        #expect(try s.count("SELECT count(*) FROM user_mines WHERE user_name = 'opA'") == 1)
+        try await s.pool.shutdown()
+    }
 }

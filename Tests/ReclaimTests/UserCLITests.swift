@@ -66,4 +66,19 @@ import Testing
         let audit = try CLI.run(["audit", "list", "--actor", "li", "--format", "json"], database: db)
         #expect(audit.stdout.contains("fund.deposit"))
     }
+
+    /// `user mines`: an operator's mines replaced as a whole, refused for anyone else.
+    @Test func anOperatorsMinesAreReplaced() throws {
+        let db = try TestDatabase.make()
+        let conn = try db.connect()
+        for license in ["A", "B"] { _ = try MineRegistry.add(try sampleMine(license), by: try Actor("setup"), on: conn) }
+        #expect(try CLI.run(["user", "add", "op", "--role", "operator", "--mine", "A"], database: db).status == 0)
+        #expect(try CLI.run(["user", "add", "li", "--role", "finance"], database: db).status == 0)
+        let moved = try CLI.run(["user", "mines", "op", "--mine", "B", "--mine", "A"], database: db)
+        #expect(moved.status == 0 && moved.stdout == "user op acts for A, B\n", "\(moved.stderr)")
+        #expect(try CLI.run(["user", "mines", "li", "--mine", "A"], database: db).status == 65)
+        let none = try CLI.run(["user", "mines", "op"], database: db)
+        #expect(none.status != 0 && none.stderr.contains("mines"))
+        #expect(try db.count("SELECT count(*) FROM user_mines WHERE user_name = 'op'") == 2)
+    }
 }

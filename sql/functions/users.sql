@@ -55,6 +55,52 @@ BEGIN
 END
 $$;
 
+-- The mines an operator acts for, replaced as a whole (a mine sold, a new
+-- one opened): the user's row is locked, so two administrators changing one
+-- operator's mines at once take turns and the audit record says what was
+-- bound before and after. The database's actor checks read this table, so a
+-- mine unbound here is refused to the operator at once, cached token or not.
+CREATE OR REPLACE FUNCTION user_set_mines(p_name text, p_mines text[], p_actor text, p_actor_role text,
+                                          p_request_id text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    v_role text := reclaim_check_actor(p_actor, ARRAY['admin']);
+    v_user_role text;
+    v_license text;
+    v_before text;
+    v_after text;
+BEGIN
+    SELECT role INTO v_user_role FROM users WHERE name = p_name FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no user %', p_name USING ERRCODE = 'RCNOR';
+    END IF;
+    IF v_user_role <> 'operator' THEN
+        RAISE EXCEPTION 'user % is a %: only an operator acts for mines', p_name, v_user_role USING ERRCODE = 'RCRUL', COLUMN = 'mines';
+    END IF;
+    IF cardinality(coalesce(p_mines, '{}')) = 0 THEN
+        RAISE EXCEPTION 'an operator is bound to at least one mine (disable the user instead)' USING ERRCODE = 'RCRUL', COLUMN = 'mines';
+    END IF;
+    FOREACH v_license IN ARRAY coalesce(p_mines, '{}') LOOP
+        IF NOT EXISTS (SELECT 1 FROM mines m WHERE m.license = v_license) THEN
+            RAISE EXCEPTION 'no mine with licence %', v_license USING ERRCODE = 'RCNOM', COLUMN = 'mines';
+        END IF;
+    END LOOP;
+    SELECT coalesce(string_agg(m.license, ',' ORDER BY m.license), '') INTO v_before
+    FROM user_mines um JOIN mines m ON m.id = um.mine_id WHERE um.user_name = p_name;
+    DELETE FROM user_mines um USING mines m
+    WHERE um.user_name = p_name AND m.id = um.mine_id AND NOT m.license = ANY (coalesce(p_mines, '{}'));
+    INSERT INTO user_mines (user_name, mine_id) SELECT p_name, m.id FROM mines m WHERE m.license = ANY (coalesce(p_mines, '{}'))
+    ON CONFLICT DO NOTHING;
+    SELECT coalesce(string_agg(m.license, ',' ORDER BY m.license), '') INTO v_after
+    FROM user_mines um JOIN mines m ON m.id = um.mine_id WHERE um.user_name = p_name;
+    IF v_before = v_after THEN
+        RAISE EXCEPTION 'user % acts for these mines already', p_name USING ERRCODE = 'RCRUL', COLUMN = 'mines';
+    END IF;
+    PERFORM audit_append(p_actor, coalesce(v_role, p_actor_role), 'user.mines', 'user:' || p_name, p_request_id,
+                         v_before || E'\n' || v_after);
+END
+$$;
+
 -- A bearer token for an enabled user, by its SHA-256 only (the token itself
 -- is shown once, by the caller), valid p_days days.
 CREATE OR REPLACE FUNCTION api_token_issue(p_name text, p_token_hash bytea, p_days integer, p_actor text, p_actor_role text,
@@ -90,5 +136,6 @@ END
 $$;
 
 GRANT EXECUTE ON FUNCTION user_add(text, text, text, text[], text, text, text),
-    user_set_disabled(text, boolean, text, text, text), api_token_issue(text, bytea, integer, text, text, text),
+    user_set_disabled(text, boolean, text, text, text), user_set_mines(text, text[], text, text, text),
+    api_token_issue(text, bytea, integer, text, text, text),
     api_token_revoke(bigint, text, text, text) TO reclaim_app;

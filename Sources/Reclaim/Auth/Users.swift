@@ -203,11 +203,30 @@ extension Users {
         }
     }
 
+    /// Replaces the mines an operator acts for (a mine sold, a new one
+    /// opened); the database checks the rest (`user_set_mines`).
+    public static func setMines(_ name: String, _ mines: [String], by actor: Actor, on conn: Connection) throws -> User {
+        let mines = try mines.map { try Identifier.license($0, field: "mines") }
+        guard !mines.isEmpty else { throw ReclaimError.invalid("mines", "an operator is bound to at least one mine (disable the user instead)") }
+        return try conn.transactionally { conn in
+            _ = try DatabaseRefusal.mapping {
+                try conn.execute("""
+                    SELECT user_set_mines(\(name), \(Array(Set(mines)).sorted()), \(actor.name), \(actor.role), \(actor.requestID))
+                    """)
+            }
+            return try find(name, on: conn)
+        }
+    }
+
     /// An administrator's user actions as commands (`UserPolicy.manage`); the
     /// database holds the same rule (sql/functions/users.sql).
     public enum Commands {
         public static func add(_ name: String, role: Role, mines: [String], org: String?) -> Command<User> {
             Command(UserPolicy.manage) { actor, conn in try Users.add(name, role: role, mines: mines, org: org, by: actor, on: conn) }
+        }
+
+        public static func setMines(_ name: String, _ mines: [String]) -> Command<User> {
+            Command(UserPolicy.manage) { actor, conn in try Users.setMines(name, mines, by: actor, on: conn) }
         }
 
         public static func disable(_ name: String) -> Command<Void> {

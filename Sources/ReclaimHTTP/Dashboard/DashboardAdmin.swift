@@ -83,9 +83,10 @@ extension DashboardController {
                     "action": "/users/\(segment)/tokens/\(k.id)/revoke"]
         }
         let q = request.uri.queryParameters
-        let notice = ["added", "password_set", "enabled", "disabled", "revoked"].first { q[Substring($0)] != nil }.flatMap { t["user_\($0)"] }
+        let notice = ["added", "password_set", "mines_set", "enabled", "disabled", "revoked"].first { q[Substring($0)] != nil }.flatMap { t["user_\($0)"] }
         return pages.render("user", title: "\(t["users"] ?? "") · \(user.name)", request, context, status: status, [
             "details_table": details, "disabled": user.disabled, "self": user.name == session.principal.name,
+            "mines_form": user.role == .operator ? ["mines": user.mines.joined(separator: "\n")] as [String: Any] : false,
             "base": "/users/\(segment)", "tokens": tokenRows, "has_tokens": !tokenRows.isEmpty,
             "issued": issued.map { ["token": $0.token, "expires": $0.expiresAt.map { Show.time($0) } ?? ""] as [String: Any] } ?? false,
             "notice": notice ?? false, "alert": error ?? false,
@@ -113,6 +114,17 @@ extension DashboardController {
                 let password = form["password"] ?? ""
                 try await db { try Users.Commands.setPassword(name, password).run(as: principal, actor: actor, on: $0) }
                 return pages.redirect(back + "?password_set=1")
+            case "mines":
+                // one licence per line (or separated by commas), as typed
+                let mines = (form["mines"] ?? "").split(whereSeparator: { $0.isNewline || $0 == "," || $0 == "，" || $0 == "、" })
+                    .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                do {
+                    _ = try await db { try Users.Commands.setMines(name, mines).run(as: principal, actor: actor, on: $0) }
+                } catch let e as ReclaimError where e.kind == .notFound && e.field == "mines" {
+                    // a licence typed that is no mine's: said on the form, like any other refusal of it
+                    return try await userPage(request, context, error: Pages.explain(e, context.language), status: .unprocessableContent)
+                }
+                return pages.redirect(back + "?mines_set=1")
             case "disable":
                 try await db { try Users.Commands.disable(name).run(as: principal, actor: actor, on: $0) }
                 return pages.redirect(back + "?disabled=1")

@@ -82,7 +82,7 @@ struct DashboardController {
         group.post("/users", use: addUser)
         group.get("/users/{name}", use: user)
         group.post("/users/{name}/tokens/{id}/revoke", use: revokeToken)
-        for act in ["password", "disable", "enable", "tokens"] {
+        for act in ["password", "disable", "enable", "tokens", "mines"] {
             group.post("/users/{name}/\(act)") { request, context in try await actOnUser(request, context, act) }
         }
         group.get("/legacy", use: legacy)
