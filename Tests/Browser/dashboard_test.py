@@ -4,6 +4,8 @@ Run by scripts/browser.sh (part of `make test`) against a `reclaim serve`
 over the demo data set, with known passwords for the users it signs in as.
 Each step asserts what the user would see; any failure exits non-zero.
 """
+import csv
+import io
 import os
 import sys
 import tempfile
@@ -23,8 +25,14 @@ MINE = "DEMO-150621-001"
 YEAR = "2027"
 
 
+DOWNLOADS = tempfile.mkdtemp(prefix="reclaim-downloads-")
+
+
 def browser():
     options = webdriver.ChromeOptions()
+    # files the user downloads land here, where a test reads them back
+    options.add_experimental_option("prefs", {"download.default_directory": DOWNLOADS,
+                                              "download.prompt_for_download": False})
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1400",
                 "--disable-gpu", "--lang=zh-CN"):
         options.add_argument(arg)
@@ -167,6 +175,16 @@ class DashboardInABrowser(unittest.TestCase):
         finally:
             rv.close()
 
+    def wait_for_download(self, prefix):
+        """The downloaded file whose name starts with `prefix`, once Chromium has finished writing it."""
+        import time
+        for _ in range(150):
+            done = [n for n in os.listdir(DOWNLOADS) if n.startswith(prefix) and n.endswith(".csv")]
+            if done:
+                return os.path.join(DOWNLOADS, done[0])
+            time.sleep(0.1)
+        self.fail(f"no download named {prefix}*.csv in {os.listdir(DOWNLOADS)}")
+
     def test_3_finance_books_a_deposit_and_sees_it_on_the_statement(self):
         fin = Session("demo-finance")
         try:
@@ -180,6 +198,19 @@ class DashboardInABrowser(unittest.TestCase):
             statement = fin.d.find_element(By.TAG_NAME, "main").text
             self.assertIn("4,321.09", statement)
             self.assertIn("BROWSER-SLIP-1", statement)
+            # the statement downloaded as a clerk opens it in Excel: a BOM, Chinese headings,
+            # the opening and closing rows, the file named after its content
+            fin.d.find_element(By.ID, "statement-csv").click()
+            path = self.wait_for_download(f"{MINE}_明细")
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+            self.assertTrue(text.startswith("\ufeff"), repr(text[:20]))
+            rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+            self.assertTrue(any("金额" in h for h in rows[0]), rows[0])
+            flat = [cell for row in rows for cell in row]
+            self.assertIn("期初余额", flat)
+            self.assertIn("期末余额", flat)
+            self.assertTrue(any("BROWSER-SLIP-1" in row for row in rows))
         finally:
             fin.close()
 
