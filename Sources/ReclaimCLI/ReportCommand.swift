@@ -40,7 +40,7 @@ struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report", abstract: "The bureau's reports.",
         subcommands: [Fund.self, Restoration.self, AnnualPlans.self, Closure.self, Legacy.self, Targets.self, Disclosure.self,
-                      RemindersCommand.self])
+                      RemindersCommand.self, Green.self])
 
     struct Fund: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -403,6 +403,62 @@ public final class DatabaseBackend: ReclaimAPI {
         try Reports.annualPlans(year: year, only: scope, on: connection)
     }
 
+    // MARK: Green mines
+
+    public func greenList(asOf: CalendarDate?) async throws -> [GreenListing] {
+        try check(GreenPolicy.read)
+        return try GreenMines.list(asOf: asOf, on: connection)
+    }
+
+    public func greenHistory(_ license: String) async throws -> [GreenListing] {
+        try check(GreenPolicy.read)
+        return try GreenMines.history(license, on: connection)
+    }
+
+    public func greenAdd(_ license: String, year: Int, standard: String, document: String) async throws -> GreenListing {
+        try run(GreenMines.Commands.add(license, year: year, standard: standard, document: document))
+    }
+
+    public func greenRemove(_ license: String, reason: String, document: String) async throws -> GreenListing {
+        try run(GreenMines.Commands.remove(license, reason: reason, document: document))
+    }
+
+    public func greenDisclose(_ license: String, year: Int, _ document: GreenDisclosureDocument) async throws -> GreenDisclosure {
+        try run(GreenMines.Commands.disclose(license, year: year, document))
+    }
+
+    public func greenDisclosures(year: Int) async throws -> [GreenDisclosure] {
+        try GreenMines.disclosures(year: year, only: scope, on: connection)
+    }
+
+    public func greenMissing(year: Int) async throws -> [GreenMissingDisclosure] {
+        try GreenMines.missing(year: year, only: scope, on: connection)
+    }
+
+    public func greenDraw(year: Int, sharePercent: Int, seed: String) async throws -> GreenDraw {
+        try run(GreenMines.Commands.draw(year: year, sharePercent: sharePercent, seed: seed))
+    }
+
+    public func greenFindDraw(year: Int) async throws -> GreenDraw {
+        try GreenMines.findDraw(year: year, on: connection)
+    }
+
+    public func greenVerifyDraw(year: Int) async throws -> GreenDraw {
+        try GreenMines.verifyDraw(year: year, on: connection)
+    }
+
+    public func greenCheck(_ license: String, year: Int, result: GreenCheckResult, finding: String) async throws -> GreenCheck {
+        try run(GreenMines.Commands.check(license, year: year, result: result, finding: finding))
+    }
+
+    public func greenChecks(year: Int) async throws -> [GreenCheck] {
+        try GreenMines.checks(year: year, on: connection)
+    }
+
+    public func greenReport(year: Int) async throws -> GreenReport {
+        try GreenMines.report(year: year, only: scope, on: connection)
+    }
+
     public func closureReport() async throws -> ClosureReport {
         try Reports.closure(only: scope, on: connection)
     }

@@ -641,6 +641,63 @@ extension HTTPBackend {
         try await fetch(AnnualPlansReport.self, request(.GET, "/reports/annual-plans?year=\(year)")).0
     }
 
+    // MARK: Green mines
+
+    public func greenList(asOf: CalendarDate?) async throws -> [GreenListing] {
+        try await all(GreenListing.self, "/green/mines", [("as_of", asOf?.description)])
+    }
+
+    public func greenHistory(_ license: String) async throws -> [GreenListing] {
+        try await all(GreenListing.self, "/green/mines/\(Self.segment(license))", [])
+    }
+
+    public func greenAdd(_ license: String, year: Int, standard: String, document: String) async throws -> GreenListing {
+        try await fetch(GreenListing.self, request(.POST, "/green/mines",
+                                                   GreenMines.AddRequest(license: license, year: year, standard: standard, document: document))).0
+    }
+
+    public func greenRemove(_ license: String, reason: String, document: String) async throws -> GreenListing {
+        try await fetch(GreenListing.self, request(.POST, "/green/mines/\(Self.segment(license))/removal",
+                                                   GreenMines.RemoveRequest(reason: reason, document: document))).0
+    }
+
+    public func greenDisclose(_ license: String, year: Int, _ document: GreenDisclosureDocument) async throws -> GreenDisclosure {
+        try await fetch(GreenDisclosure.self, request(.POST, "/green/mines/\(Self.segment(license))/disclosures/\(year)", document: document)).0
+    }
+
+    public func greenDisclosures(year: Int) async throws -> [GreenDisclosure] {
+        try await all(GreenDisclosure.self, "/green/disclosures/\(year)", [])
+    }
+
+    public func greenMissing(year: Int) async throws -> [GreenMissingDisclosure] {
+        try await all(GreenMissingDisclosure.self, "/green/disclosures/\(year)/missing", [])
+    }
+
+    public func greenDraw(year: Int, sharePercent: Int, seed: String) async throws -> GreenDraw {
+        try await fetch(GreenDraw.self, request(.POST, "/green/draws", GreenMines.DrawRequest(year: year, sharePercent: sharePercent, seed: seed))).0
+    }
+
+    public func greenFindDraw(year: Int) async throws -> GreenDraw {
+        try await fetch(GreenDraw.self, request(.GET, "/green/draws/\(year)")).0
+    }
+
+    public func greenVerifyDraw(year: Int) async throws -> GreenDraw {
+        try await fetch(GreenDraw.self, request(.GET, "/green/draws/\(year)/verification")).0
+    }
+
+    public func greenCheck(_ license: String, year: Int, result: GreenCheckResult, finding: String) async throws -> GreenCheck {
+        try await fetch(GreenCheck.self, request(.POST, "/green/draws/\(year)/checks",
+                                                 GreenMines.CheckRequest(license: license, result: result, finding: finding))).0
+    }
+
+    public func greenChecks(year: Int) async throws -> [GreenCheck] {
+        try await all(GreenCheck.self, "/green/draws/\(year)/checks", [])
+    }
+
+    public func greenReport(year: Int) async throws -> GreenReport {
+        try await fetch(GreenReport.self, request(.GET, "/reports/green?year=\(year)")).0
+    }
+
     public func closureReport() async throws -> ClosureReport {
         try await fetch(ClosureReport.self, request(.GET, "/reports/closure")).0
     }

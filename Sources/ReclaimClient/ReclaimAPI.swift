@@ -143,6 +143,25 @@ public protocol ReclaimAPI {
     func targetsReport(year: Int?, asOf: CalendarDate?) async throws -> TargetsReport
     /// What waits for each person today (an administrator: everyone; anyone else: themselves).
     func remindersReport() async throws -> RemindersReport
+
+    // MARK: Green mines (绿色矿山)
+    /// The list as of `asOf` (today when nil).
+    func greenList(asOf: CalendarDate?) async throws -> [GreenListing]
+    /// A mine's listings, past and present.
+    func greenHistory(_ license: String) async throws -> [GreenListing]
+    func greenAdd(_ license: String, year: Int, standard: String, document: String) async throws -> GreenListing
+    func greenRemove(_ license: String, reason: String, document: String) async throws -> GreenListing
+    func greenDisclose(_ license: String, year: Int, _ document: GreenDisclosureDocument) async throws -> GreenDisclosure
+    func greenDisclosures(year: Int) async throws -> [GreenDisclosure]
+    /// The listed mines whose disclosure of `year` has not come, each marked overdue after 31 March.
+    func greenMissing(year: Int) async throws -> [GreenMissingDisclosure]
+    func greenDraw(year: Int, sharePercent: Int, seed: String) async throws -> GreenDraw
+    func greenFindDraw(year: Int) async throws -> GreenDraw
+    /// The recorded draw, drawn again from its published inputs (refused when they differ).
+    func greenVerifyDraw(year: Int) async throws -> GreenDraw
+    func greenCheck(_ license: String, year: Int, result: GreenCheckResult, finding: String) async throws -> GreenCheck
+    func greenChecks(year: Int) async throws -> [GreenCheck]
+    func greenReport(year: Int) async throws -> GreenReport
     func disclosure(_ license: String, year: Int) async throws -> DisclosureReport
 
     /// Releases the connection or client.

@@ -77,6 +77,7 @@ public func buildRouter(pool: ConnectionPool, metrics: ServiceMetrics, openAPIPa
     ClosureController(pool: pool).register(routes)
     SettingsController(pool: pool).register(routes)
     LegacyController(pool: pool).register(routes)
+    GreenController(pool: pool).register(routes)
     DocumentController(pool: pool).register(routes)
     let verifications = Verifications()
     VerificationController(pool: pool, verifications: verifications).register(routes)

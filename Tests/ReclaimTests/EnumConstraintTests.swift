@@ -48,6 +48,8 @@ import Testing
         try same(RuleSet.Table.self, "accrual_coefficients", "table_name")
         try same(LandType.self, "plan_damaged_land", "land_type")
         try same(DocumentSubject.self, "document_attachments", "subject")
+        try same(GreenRemovalCause.self, "green_removals", "cause")
+        try same(GreenCheckResult.self, "green_checks", "result")
     }
 
     /// The closure checklist names every condition `closure_unmet` can raise, and no other.

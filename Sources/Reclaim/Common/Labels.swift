@@ -31,6 +31,8 @@ public enum Labels {
         ("LegacyProjectAction", LegacyProjectAction.labelRows), ("CalendarDay.Kind", CalendarDay.Kind.labelRows),
         ("Reminder.Kind", Reminder.Kind.labelRows), ("DocumentSubject", DocumentSubject.labelRows),
         ("ClosureCheck", ClosureCheck.labelRows), ("VerifyStep", VerifyStep.labelRows),
+        ("GreenArea", GreenArea.labelRows), ("GreenRemovalCause", GreenRemovalCause.labelRows),
+        ("GreenCheckResult", GreenCheckResult.labelRows),
     ]
 }
 
@@ -329,6 +331,41 @@ extension Reminder.Kind: Labelled {
         case .annualPlanMissing: ("下一年度治理计划尚未提交的矿山", "Mines with next year's annual plan not submitted")
         case .closureDue: ("10个工作日内到期的闭坑验收", "Closure acceptances due within 10 working days")
         case .shortfall: ("欠提矿山", "Mines short of their accrual")
+        }
+    }
+}
+
+extension GreenArea: Labelled {
+    public var labels: (zh: String, en: String) {
+        switch self {
+        case .legalCompliance: ("依法办矿", "Lawful operation")
+        case .mineEnvironment: ("矿区环境", "Mine environment")
+        case .developmentMethod: ("资源开发方式", "Development method")
+        case .comprehensiveUse: ("资源综合利用", "Comprehensive use")
+        case .energySaving: ("节能减排", "Energy saving and emissions")
+        case .innovation: ("科技创新与智能矿山", "Innovation and smart mining")
+        case .management: ("企业管理与企业形象", "Management and public image")
+        }
+    }
+}
+
+extension GreenRemovalCause: Labelled {
+    public var labels: (zh: String, en: String) {
+        switch self {
+        case .decision: ("决定移出", "By decision")
+        case .spotCheck: ("抽查移出", "By a spot check")
+        case .closure: ("闭坑验收合格", "Closure accepted")
+        case .cancellation: ("采矿证注销", "Licence cancelled")
+        }
+    }
+}
+
+extension GreenCheckResult: Labelled {
+    public var labels: (zh: String, en: String) {
+        switch self {
+        case .pass: ("合格", "Pass")
+        case .rectify: ("限期整改", "Rectify")
+        case .remove: ("移出名录", "Remove from the list")
         }
     }
 }

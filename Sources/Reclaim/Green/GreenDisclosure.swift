@@ -26,11 +26,15 @@ public struct GreenDisclosureDocument: Sendable, Equatable, Codable {
         /// The area's weight in the 100 points.
         public var weight: Int
         public var note: String?
+
+        public enum CodingKeys: String, CodingKey, CaseIterable { case area, score, weight, note }
     }
 
     public struct Grievances: Sendable, Equatable, Codable {
         public var received: Int
         public var answered: Int
+
+        public enum CodingKeys: String, CodingKey, CaseIterable { case received, answered }
     }
 
     public var indicators: [Indicator]
@@ -38,7 +42,7 @@ public struct GreenDisclosureDocument: Sendable, Equatable, Codable {
     public var thisYearPlan: String
     public var grievances: Grievances
 
-    enum CodingKeys: String, CodingKey {
+    public enum CodingKeys: String, CodingKey, CaseIterable {
         case indicators
         case lastYearWork = "last_year_work"
         case thisYearPlan = "this_year_plan"
@@ -95,5 +99,3 @@ public struct GreenDisclosureDocument: Sendable, Equatable, Codable {
         return d
     }
 }
-
-extension GreenDisclosureDocument.CodingKeys: CaseIterable {}

@@ -412,3 +412,92 @@ extension GreenMines {
         }
     }
 }
+
+// MARK: The yearly report (report green)
+
+/// One mine's line of the year's green report: its listing, its disclosure, its draw and check.
+public struct GreenReportLine: Sendable, Equatable, Codable {
+    public var license: String
+    public var name: String
+    public var listedYear: Int
+    public var standard: String
+    /// The listing's state at the year's end, or the cause it left the list by during the year.
+    public var status: String
+    @Nullable public var score: String?
+    public var late: Bool
+    public var drawn: Bool
+    public var inspectors: [String]
+    @Nullable public var result: GreenCheckResult?
+    @Nullable public var finding: String?
+
+    enum CodingKeys: String, CodingKey {
+        case license, name
+        case listedYear = "listed_year"
+        case standard, status, score, late, drawn, inspectors, result, finding
+    }
+}
+
+/// `report green --year Y`: the list, the disclosures (of Y), the sample and the results (of the draw of Y).
+public struct GreenReport: Sendable, Equatable, Codable {
+    public var year: Int
+    @Nullable public var seed: String?
+    @Nullable public var sharePercent: Int?
+    public var lines: [GreenReportLine]
+
+    enum CodingKeys: String, CodingKey {
+        case year, seed
+        case sharePercent = "share_percent"
+        case lines
+    }
+}
+
+extension GreenReport: TabularReport {
+    public func table(unit: Money.Unit) -> ReportTable {
+        ReportTable([("license", .text), ("name", .text), ("listed_year", .text), ("standard", .text), ("status", .text),
+                     ("score", .text), ("late", .text), ("drawn", .text), ("inspectors", .text), ("result", .text), ("finding", .text)],
+                    rows: lines.map { l in
+                        [l.license, l.name, String(l.listedYear), l.standard, l.status, l.score ?? "missing", String(l.late), String(l.drawn),
+                         l.inspectors.joined(separator: " "), l.result?.rawValue ?? "", l.finding ?? ""]
+                    },
+                    labelers: ["status": GreenReport.statusLabel, "score": ReportRowLabels.group, "late": ReportRowLabels.group,
+                               "drawn": ReportRowLabels.group, "result": GreenCheckResult.labeler])
+    }
+
+    /// listed, or the removal's cause by its label.
+    static let statusLabel: ReportLabeler = { code, lang in
+        code == "listed" ? (lang == .zh ? "在册" : "Listed") : GreenRemovalCause(rawValue: code).map {
+            (lang == .zh ? "已移出：" : "Removed: ") + $0.label(lang)
+        } ?? code
+    }
+}
+
+extension GreenMines {
+    /// The year's report: every mine on the list at some point of `year`.
+    public static func report(year: Int, only: [String]? = nil, on conn: Connection) throws -> GreenReport {
+        _ = try Years.check(year, field: "year")
+        guard let start = CalendarDate(year: year, month: 1, day: 1), let end = CalendarDate(year: year, month: 12, day: 31) else {
+            throw ReclaimError.invalid("year", "must be a year")
+        }
+        return try Reports.snapshot(on: conn) { conn in try report(year: year, start: start, end: end, only: only, on: conn) }
+    }
+
+    static func report(year: Int, start: CalendarDate, end: CalendarDate, only: [String]?, on conn: Connection) throws -> GreenReport {
+        let listings = try conn.query("""
+            SELECT \(unescaped: listingColumns)
+            FROM green_listings l JOIN mines m ON m.id = l.mine_id LEFT JOIN green_removals r ON r.listing_id = l.id
+            WHERE l.listed_on <= \(end) AND (r.removed_on IS NULL OR r.removed_on >= \(start))
+              AND (\(only) IS NULL OR m.license = ANY (\(only)))
+            ORDER BY m.license, l.id
+            """).rows.map(listing)
+        let disclosures = Dictionary(try self.disclosures(year: year, only: only, on: conn).map { ($0.license, $0) }, uniquingKeysWith: { a, _ in a })
+        let drawn = try conn.queryFirst("SELECT 1 FROM green_draws WHERE year = \(Int32(year))") != nil ? try findDraw(year: year, on: conn) : nil
+        let checks = Dictionary(try self.checks(year: year, on: conn).map { ($0.license, $0) }, uniquingKeysWith: { a, _ in a })
+        return GreenReport(year: year, seed: drawn?.seed, sharePercent: drawn?.sharePercent, lines: listings.map { l in
+            let status = l.removal.map { $0.removedOn <= end ? $0.cause.rawValue : "listed" } ?? "listed"
+            let d = disclosures[l.license], c = checks[l.license]
+            return GreenReportLine(license: l.license, name: l.name, listedYear: l.year, standard: l.standard, status: status,
+                                   score: d?.score, late: d?.late ?? false, drawn: c != nil, inspectors: c?.inspectors ?? [],
+                                   result: c?.result, finding: c?.finding)
+        })
+    }
+}

@@ -90,6 +90,8 @@ public enum ReportHeadings {
         "committed": "已拨付", "spent": "已支出", "item": "项目", "type": "工程类型", "location": "位置", "budget": "预算",
         "kind": "类型", "value_date": "起息日", "amount": "金额", "balance_after": "余额", "reference": "参考号",
         "memo": "摘要", "annual_plan_year": "年度治理计划", "user": "用户", "role": "角色", "link": "链接",
+        "listed_year": "列入年度", "standard": "评价标准", "status": "名录状态", "score": "自评分", "late": "是否逾期公示",
+        "drawn": "是否抽中", "inspectors": "检查人员", "result": "检查结果", "finding": "检查发现",
     ]
 
     public static func heading(_ key: String, kind: ReportColumnKind, lang: ReportLanguage, unit: Money.Unit) -> String {

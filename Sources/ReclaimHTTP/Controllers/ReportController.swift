@@ -40,6 +40,13 @@ struct ReportController {
             try LegacyPolicy.read.check(try context.requirePrincipal())
             return try await render(request, context) { try Reports.legacy(on: $0) }
         }
+        routes.api(.get, "/reports/green") { request, context in
+            let only = MinePolicy.scope(for: try context.requirePrincipal())
+            guard let year = try AnnualPlanController.queryYear(request) else {
+                throw Problem.badRequest("year is required", errors: [.init(field: "year", detail: "is required")])
+            }
+            return try await render(request, context) { try GreenMines.report(year: year, only: only, on: $0) }
+        }
         routes.api(.get, "/reports/reminders") { request, context in
             let principal = try context.requirePrincipal()
             return try await render(request, context) { try Reminders.report(for: principal, on: $0) }
