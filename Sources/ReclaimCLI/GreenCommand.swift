@@ -52,12 +52,15 @@ struct GreenCommand: AsyncParsableCommand {
         @Option(help: "The year it was listed in.") var year: Int
         @Option(help: "The standard it was assessed against (e.g. DZ/T 0315-2018).") var standard: String
         @Option(help: "The listing decision's document number.") var document: String
+        @Option(help: "The decision's date, when it is recorded later (YYYY-MM-DD; today by default).") var listedOn: String?
         @Option(help: "Output format.") var format: OutputFormat = .table
 
         func run() async throws {
             try await reportingFailures {
+                let day = try listedOn.map { try FundLedger.parseDate($0, field: "listed-on") }
                 try await target.with { api in
-                    try Output.rows([try await api.greenAdd(license, year: year, standard: standard, document: document)], format: format)
+                    try Output.rows([try await api.greenAdd(license, year: year, standard: standard, document: document, listedOn: day)],
+                                    format: format)
                 }
             }
         }

@@ -415,8 +415,9 @@ public final class DatabaseBackend: ReclaimAPI {
         return try GreenMines.history(license, on: connection)
     }
 
-    public func greenAdd(_ license: String, year: Int, standard: String, document: String) async throws -> GreenListing {
-        try run(GreenMines.Commands.add(license, year: year, standard: standard, document: document))
+    public func greenAdd(_ license: String, year: Int, standard: String, document: String, listedOn: CalendarDate?) async throws
+        -> GreenListing {
+        try run(GreenMines.Commands.add(license, year: year, standard: standard, document: document, listedOn: listedOn))
     }
 
     public func greenRemove(_ license: String, reason: String, document: String) async throws -> GreenListing {

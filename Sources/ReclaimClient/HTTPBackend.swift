@@ -651,9 +651,10 @@ extension HTTPBackend {
         try await all(GreenListing.self, "/green/mines/\(Self.segment(license))", [])
     }
 
-    public func greenAdd(_ license: String, year: Int, standard: String, document: String) async throws -> GreenListing {
-        try await fetch(GreenListing.self, request(.POST, "/green/mines",
-                                                   GreenMines.AddRequest(license: license, year: year, standard: standard, document: document))).0
+    public func greenAdd(_ license: String, year: Int, standard: String, document: String, listedOn: CalendarDate?) async throws
+        -> GreenListing {
+        try await fetch(GreenListing.self, request(.POST, "/green/mines", GreenMines.AddRequest(
+            license: license, year: year, standard: standard, document: document, listedOn: listedOn))).0
     }
 
     public func greenRemove(_ license: String, reason: String, document: String) async throws -> GreenListing {

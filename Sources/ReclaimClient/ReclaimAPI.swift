@@ -149,7 +149,7 @@ public protocol ReclaimAPI {
     func greenList(asOf: CalendarDate?) async throws -> [GreenListing]
     /// A mine's listings, past and present.
     func greenHistory(_ license: String) async throws -> [GreenListing]
-    func greenAdd(_ license: String, year: Int, standard: String, document: String) async throws -> GreenListing
+    func greenAdd(_ license: String, year: Int, standard: String, document: String, listedOn: CalendarDate?) async throws -> GreenListing
     func greenRemove(_ license: String, reason: String, document: String) async throws -> GreenListing
     func greenDisclose(_ license: String, year: Int, _ document: GreenDisclosureDocument) async throws -> GreenDisclosure
     func greenDisclosures(year: Int) async throws -> [GreenDisclosure]

@@ -77,14 +77,17 @@ public struct GreenDisclosureDocument: Sendable, Equatable, Codable {
         var d = self
         let areas = indicators.map(\.area)
         guard Set(areas) == Set(GreenArea.allCases), areas.count == GreenArea.allCases.count else {
-            throw ReclaimError.invalid("indicators", "lists each of the seven areas once (\(GreenArea.allCases.map(\.rawValue).joined(separator: ", ")))")
+            throw ReclaimError(.ruleViolation, field: "indicators", "lists each of the seven areas once (\(GreenArea.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         guard indicators.allSatisfy({ $0.weight > 0 }), indicators.map(\.weight).reduce(0, +) == 100 else {
-            throw ReclaimError.invalid("indicators", "the areas' weights are positive and add up to 100")
+            throw ReclaimError(.ruleViolation, field: "indicators", "the areas' weights are positive and add up to 100")
         }
         for (i, ind) in indicators.enumerated() {
-            guard let tenths = ExactDecimal.parse(ind.score, scale: 1, maximum: 1000), tenths <= Int64(ind.weight) * 10 else {
-                throw ReclaimError.invalid("indicators[\(i)].score", "'\(ind.score)' is not a score from 0 to \(ind.weight) with at most one decimal")
+            guard let tenths = ExactDecimal.parse(ind.score, scale: 1, maximum: 1000) else {
+                throw ReclaimError.invalid("indicators[\(i)].score", "'\(ind.score)' is not a score with at most one decimal, like 18.5")
+            }
+            guard tenths <= Int64(ind.weight) * 10 else {
+                throw ReclaimError(.ruleViolation, field: "indicators[\(i)].score", "\(ind.score) is more than the area's weight of \(ind.weight)")
             }
             d.indicators[i].note = try Text.optional(ind.note, field: "indicators[\(i)].note", maxLength: 2000)
         }
@@ -94,7 +97,7 @@ public struct GreenDisclosureDocument: Sendable, Equatable, Codable {
         d.thisYearPlan = try Text.optional(thisYearPlan, field: "this_year_plan", maxLength: 8000)
             ?? { throw ReclaimError.invalid("this_year_plan", "must not be empty") }()
         guard grievances.received >= 0, grievances.answered >= 0, grievances.answered <= grievances.received else {
-            throw ReclaimError.invalid("grievances", "answered is between 0 and the grievances received")
+            throw ReclaimError(.ruleViolation, field: "grievances", "answered is between 0 and the grievances received")
         }
         return d
     }

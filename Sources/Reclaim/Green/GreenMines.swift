@@ -156,7 +156,9 @@ public enum GreenMines {
             """).rows.map(listing)
     }
 
-    /// Lists a mine (admin): the year, the standard, the decision's document; dated today unless the owner records an old one.
+    /// Lists a mine (admin): the year, the standard, the decision's document;
+    /// dated today, or the decision's own date when it is recorded later
+    /// (never a day to come, never before the year it names).
     public static func add(_ license: String, year: Int, standard: String, document: String, dated day: CalendarDate? = nil,
                            by actor: Actor, on conn: Connection) throws -> GreenListing
     {
@@ -164,6 +166,7 @@ public enum GreenMines {
         _ = try Years.check(year, field: "year")
         let standard = try Text.required(standard, field: "standard"), document = try Text.required(document, field: "document")
         let day = day ?? Bureau.today
+        guard day.year >= year else { throw ReclaimError(.ruleViolation, field: "listed_on", "\(day) is before the year \(year) it is listed in") }
         return try conn.transactionally { conn in
             let mine = try MineRegistry.find(license, on: conn)
             _ = try DatabaseRefusal.mapping {
@@ -264,8 +267,8 @@ public enum GreenMines {
         guard (20...100).contains(sharePercent) else { throw ReclaimError.invalid("share", "must be from 20 to 100 (per cent of the list)") }
         let seed = try Text.required(seed, field: "seed", maxLength: 200)
         return try conn.transactionally { conn in
-            // one draw a year: a second one waits here for the first and is then refused by the key
-            try conn.execute("LOCK TABLE green_draws IN SHARE ROW EXCLUSIVE MODE")
+            // one draw a year: a second one waits here for the first, then is told so (the key holds it regardless)
+            try conn.execute("SELECT pg_advisory_xact_lock(hashtext('green-draw'), \(Int32(year)))")
             if try conn.queryFirst("SELECT 1 FROM green_draws WHERE year = \(Int32(year))") != nil {
                 throw ReclaimError(.conflict, field: "year", "the spot checks of \(year) were drawn already: a year is drawn once")
             }
@@ -383,9 +386,10 @@ public enum GreenPolicy {
 extension GreenMines {
     /// The green list's actions as commands, each with its policy.
     public enum Commands {
-        public static func add(_ license: String, year: Int, standard: String, document: String) -> Command<GreenListing> {
+        public static func add(_ license: String, year: Int, standard: String, document: String, listedOn: CalendarDate? = nil)
+            -> Command<GreenListing> {
             Command(GreenPolicy.manage) { actor, conn in
-                try GreenMines.add(license, year: year, standard: standard, document: document, by: actor, on: conn)
+                try GreenMines.add(license, year: year, standard: standard, document: document, dated: listedOn, by: actor, on: conn)
             }
         }
 

@@ -1,4 +1,5 @@
 import Foundation
+public import PQKit
 
 /// The green list's request bodies, as the API takes them and `HTTPBackend` sends them.
 extension GreenMines {
@@ -8,10 +9,16 @@ extension GreenMines {
         public var year: Int
         public var standard: String
         public var document: String
-        public enum CodingKeys: String, CodingKey, CaseIterable { case license, year, standard, document }
-        public init(license: String, year: Int, standard: String, document: String) {
-            (self.license, self.year, self.standard, self.document) = (license, year, standard, document)
+        /// The decision's date when it is recorded later (today when absent).
+        public var listedOn: String?
+        public enum CodingKeys: String, CodingKey, CaseIterable {
+            case license, year, standard, document
+            case listedOn = "listed_on"
         }
+        public init(license: String, year: Int, standard: String, document: String, listedOn: CalendarDate?) {
+            (self.license, self.year, self.standard, self.document, self.listedOn) = (license, year, standard, document, listedOn?.description)
+        }
+        public func listedOnDay() throws -> CalendarDate? { try listedOn.map { try FundLedger.parseDate($0, field: "listed_on") } }
     }
 
     /// POST /green/mines/{license}/removal (admin): taken off by decision.

@@ -39,7 +39,8 @@ struct GreenController {
 
     @Sendable func add(_ request: Request, _ context: AppContext) async throws -> Response {
         let (body, a) = try await JSONBody.read(request, context: context, as: GreenMines.AddRequest.self)
-        return try await Mutation(pool: pool).run(GreenMines.Commands.add(a.license, year: a.year, standard: a.standard, document: a.document),
+        return try await Mutation(pool: pool).run(GreenMines.Commands.add(a.license, year: a.year, standard: a.standard, document: a.document,
+                                                                          listedOn: try a.listedOnDay()),
                                                   request, context: context, body: body, status: .created)
     }
 
