@@ -31,7 +31,9 @@ struct ReportOptions: ParsableArguments {
         if format == .json { return try Output.json(report) }
         let t = report.table(unit: unit)
         if format == .csv { return Output.write(t.csv(lang, unit: unit)) }
-        Output.write(Output.table(headers: t.headings(lang, unit: unit), rows: t.rows) + (summary.map { $0 + "\n" } ?? ""))
+        // in Chinese, codes read by their labels, as in the CSV
+        Output.write(Output.table(headers: t.headings(lang, unit: unit), rows: lang == .zh ? t.labelledRows(.zh) : t.rows)
+                     + (summary.map { $0 + "\n" } ?? ""))
     }
 }
 

@@ -201,6 +201,10 @@ import Testing
         #expect(refused?.kind == .forbidden)
         // past the policy, the database itself: opA writing B's disclosure in their own name
         #expect(throws: ReclaimError.self) { try GreenMines.disclose("B", year: year, document, by: try op.actor(), on: app) }
+        // nor may the service date one in the past to look on time; the owner recording an old one may
+        #expect(throws: ReclaimError.self) {
+            try GreenMines.disclose("A", year: year, document, at: Date(timeIntervalSinceNow: -86_400 * 300), by: try op.actor(), on: app)
+        }
         #expect(try db.count("SELECT count(*) FROM green_disclosures") == 1)
     }
 }

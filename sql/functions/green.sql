@@ -39,6 +39,9 @@ BEGIN
             PERFORM 1 FROM green_listings WHERE id = NEW.listing_id FOR UPDATE;
         WHEN 'green_disclosures' THEN
             PERFORM reclaim_check_actor_for_mine(NEW.submitted_by, ARRAY['operator', 'admin'], NEW.mine_id);
+            IF NOT reclaim_session_is_owner() AND NEW.submitted_at < now() - interval '1 minute' THEN
+                RAISE EXCEPTION 'a disclosure is recorded when it is submitted' USING ERRCODE = 'RCRUL', COLUMN = 'submitted_at';
+            END IF;
             IF NOT reclaim_session_is_owner() AND NEW.year >= extract(year FROM bureau_date(now())) THEN
                 RAISE EXCEPTION 'a disclosure covers a year that has ended, not %', NEW.year USING ERRCODE = 'RCRUL', COLUMN = 'year';
             END IF;

@@ -400,6 +400,7 @@ public enum AuditLabels {
         "accrual": ("基金计提", "Accrual"), "accrual.rules": ("计提系数", "Accrual rule set"), "rule-set": ("计提系数", "Accrual rule set"),
         "output": ("产量", "Output"), "user": ("用户", "User"), "token": ("令牌", "Token"), "session": ("登录会话", "Session"),
         "setting": ("设置", "Setting"), "calendar": ("工作日历", "Work calendar"), "merger": ("整合重组", "Merger"),
+        "green": ("绿色矿山", "Green mine"), "green-draw": ("绿色矿山抽查", "Green-mine spot checks"),
     ].merging(DocumentSubject.allCases.map { ($0.rawValue, $0.labels) }, uniquingKeysWith: { first, _ in first })
 
     /// The steps.
@@ -419,6 +420,8 @@ public enum AuditLabels {
         "password": ("设置密码", "password set"), "issue": ("签发", "issued"), "revoke": ("吊销", "revoked"),
         "open": ("开始", "opened"), "close": ("结束", "closed"), "objection": ("异议", "objection"), "set": ("设置", "set"),
         "progress": ("进度", "progress"), "add-site": ("增加图斑", "site added"),
+        "remove": ("移出名录", "removed from the list"), "disclose": ("信息公示", "disclosed"), "draw": ("双随机抽取", "drawn"),
+        "check": ("抽查结果", "checked"), "mines": ("调整负责矿山", "mines changed"),
     ]
 
     /// "年度治理计划：验收不通过" for `annual-plan.fail`; the code when unknown.

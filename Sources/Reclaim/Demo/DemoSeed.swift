@@ -188,6 +188,54 @@ struct Seeder {
         for (k, m) in producing.enumerated() { try currentYear(of: m, k) }
         try closures()
         try legacy()
+        try green()
+    }
+
+    /// The seven green mines of 2020 (the plan's figure), two years of their
+    /// disclosures (one mine's latest missing, so overdue after 31 March), and
+    /// this year's spot checks drawn from them with every result recorded.
+    func green() throws {
+        let producing = mines.filter { $0.mine.status == .producing }
+        let listed = (0..<7).map { producing[$0 * producing.count / 7] }
+        for m in listed {
+            _ = try GreenMines.add(m.license, year: 2020, standard: "DZ/T 0315-2018 煤炭行业绿色矿山建设规范",
+                                   document: "内自然资字〔2020〕（演示）", dated: try date(2020, 12, 31), by: admin, on: conn)
+        }
+        let thisYear = Bureau.today.year
+        for year in [thisYear - 2, thisYear - 1] {
+            for (k, m) in listed.enumerated() where !(year == thisYear - 1 && k == listed.count - 1) {
+                let env = 16 + (k + year) % 4
+                let text = """
+                    {"indicators": [
+                      {"area": "legal-compliance", "score": "9.5", "weight": 10},
+                      {"area": "mine-environment", "score": "\(env)", "weight": 20, "note": "排土场复绿（演示）"},
+                      {"area": "development-method", "score": "13", "weight": 15},
+                      {"area": "comprehensive-use", "score": "12.5", "weight": 15},
+                      {"area": "energy-saving", "score": "12", "weight": 15},
+                      {"area": "innovation", "score": "7", "weight": 10},
+                      {"area": "management", "score": "13.5", "weight": 15}],
+                     "last_year_work": "\(year) 年完成排土场复垦与道路降尘（演示）。",
+                     "this_year_plan": "\(year + 1) 年继续边坡治理与在线监测（演示）。",
+                     "grievances": {"received": \(k % 3), "answered": \(k % 3)}}
+                    """
+                // submitted in March after the year (one of them late, in April), as the bureau would have received them
+                let day = try date(year + 1, k == 2 ? 4 : 3, 10 + k)
+                _ = try GreenMines.disclose(m.license, year: year, try GreenDisclosureDocument.parse(Data(text.utf8)),
+                                            at: Bureau.start(of: day).addingTimeInterval(10 * 3600), by: try operatorOf(m), on: conn)
+            }
+        }
+        let draw = try GreenMines.draw(year: thisYear, sharePercent: 30, seed: "达拉特旗绿色矿山双随机抽查-\(thisYear)（演示）", by: admin, on: conn)
+        for (k, d) in draw.sample.enumerated() {
+            let result: GreenCheckResult = k == 1 ? .rectify : .pass
+            _ = try GreenMines.check(d.license, year: thisYear, result: result,
+                                     finding: result == .pass ? "现场核查符合绿色矿山建设要求（演示）" : "排土场局部裸露，限期整改（演示）",
+                                     by: try reviewer(named: d.inspectors), on: conn)
+        }
+    }
+
+    /// A reviewer among a sample's inspectors (an expert inspects, a reviewer records).
+    func reviewer(named inspectors: [String]) throws -> Actor {
+        try reviewers.first { inspectors.contains($0.name) } ?? reviewers[0]
     }
 
     /// Demo coefficient sets for 150621 with the region and coal-price

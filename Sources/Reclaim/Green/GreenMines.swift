@@ -206,7 +206,8 @@ public enum GreenMines {
 
     /// The operator's disclosure of `year` (a year that has ended), for a
     /// mine listed at its end; sent again, it is a new version.
-    public static func disclose(_ license: String, year: Int, _ document: GreenDisclosureDocument, by actor: Actor,
+    /// `at` is now, but for the installation's owner recording an old one (the database refuses others).
+    public static func disclose(_ license: String, year: Int, _ document: GreenDisclosureDocument, at moment: Date? = nil, by actor: Actor,
                                 on conn: Connection) throws -> GreenDisclosure
     {
         let license = try Identifier.license(license)
@@ -216,10 +217,10 @@ public enum GreenMines {
             let mine = try MineRegistry.find(license, on: conn)
             _ = try DatabaseRefusal.mapping {
                 try conn.execute("""
-                    INSERT INTO green_disclosures (mine_id, year, version, content, score_tenths, submitted_by)
+                    INSERT INTO green_disclosures (mine_id, year, version, content, score_tenths, submitted_by, submitted_at)
                     SELECT m.id, \(Int32(year)),
                            1 + coalesce((SELECT max(version) FROM green_disclosures d WHERE d.mine_id = m.id AND d.year = \(Int32(year))), 0),
-                           \(json)::jsonb, \(Int32(document.scoreTenths)), \(actor.name)
+                           \(json)::jsonb, \(Int32(document.scoreTenths)), \(actor.name), coalesce(\(moment), now())
                     FROM mines m WHERE m.license = \(mine.license)
                     """)
             }
