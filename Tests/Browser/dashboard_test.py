@@ -275,7 +275,7 @@ class DashboardInABrowser(unittest.TestCase):
                             f"/closure/{MINE}", "/mines", "/reports", f"/plans/{MINE}", f"/plans/{MINE}/1",
                             f"/mines/{MINE}/disclosure?year=2025&unit=wan"],
         "demo-reviewer-1": ["/queue", "/", "/legacy", "/reports", "/settings", "/closures", "/closures/1", "/closures/2",
-                            "/legacy/sites/DEMO-L01", "/legacy/projects/1", f"/plans/{MINE}/1"],
+                            "/legacy/sites/DEMO-L01", "/legacy/projects/1", f"/plans/{MINE}/1", "/green", "/green?year=2026"],
         "demo-admin": ["/users", "/", "/users/demo-finance", "/settings", "/audit", "/rules", "/calendar", "/closures?all=1", f"/annual/{MINE}/{YEAR}/view",
                        "/closures/2", "/legacy"],
         "demo-auditor": ["/audit", "/", "/verify", "/mines", "/reports", "/legacy"],

@@ -331,6 +331,8 @@ extension Reminder.Kind: Labelled {
         case .annualPlanMissing: ("下一年度治理计划尚未提交的矿山", "Mines with next year's annual plan not submitted")
         case .closureDue: ("10个工作日内到期的闭坑验收", "Closure acceptances due within 10 working days")
         case .shortfall: ("欠提矿山", "Mines short of their accrual")
+        case .greenDisclosureDue: ("绿色矿山上年度信息公示待提交（3月31日前）", "Green mines' disclosures of last year due by 31 March")
+        case .greenDisclosureOverdue: ("逾期未公示的绿色矿山", "Green mines' disclosures overdue")
         }
     }
 }

@@ -9,6 +9,10 @@ public struct Reminder: Sendable, Equatable, Codable {
         case annualPlanMissing = "annual-plan-missing"
         case closureDue = "closure-due"
         case shortfall
+        /// Listed green mines' disclosures of last year not in yet, before 31 March.
+        case greenDisclosureDue = "green-disclosure-due"
+        /// The same, after 31 March (Beijing time).
+        case greenDisclosureOverdue = "green-disclosure-overdue"
     }
 
     public var kind: Kind
@@ -25,6 +29,7 @@ public struct Reminder: Sendable, Equatable, Codable {
         case .returned, .failed, .annualPlanMissing: link = "/mines"
         case .closureDue: link = "/reports"
         case .shortfall: link = "/shortfalls?year=\(year)"
+        case .greenDisclosureDue, .greenDisclosureOverdue: link = "/green?year=\(year - 1)"
         }
     }
 }
@@ -48,6 +53,10 @@ public enum Reminders {
             PlanPolicy.review.permits(principal) ? Reminder(.waitingReview, count: o.waiting, year: o.year) : nil,
             Reminder(.closureDue, count: o.closuresDueSoon, year: o.year),
             principal.role != .admin ? Reminder(.shortfall, count: o.shortfalls, year: o.year) : nil,
+            // an operator is reminded before 31 March and after; the bureau once they are overdue
+            principal.role == .operator || o.greenDisclosuresOverdue
+                ? Reminder(o.greenDisclosuresOverdue ? .greenDisclosureOverdue : .greenDisclosureDue, count: o.greenDisclosuresMissing, year: o.year)
+                : nil,
         ].compactMap { $0 }.filter { $0.count > 0 }
     }
 

@@ -38,6 +38,10 @@ public struct Overview: Sendable, Equatable, Codable {
     /// Closure applications still open and due within `Reminders.closureDays` working days (overdue included).
     public var closuresDueSoon: Int
     public var restoration: RestorationTotals
+    /// Listed green mines whose disclosure of last year has not come (due by 31 March).
+    public var greenDisclosuresMissing: Int
+    /// Whether those are overdue (after 31 March, Beijing time).
+    public var greenDisclosuresOverdue: Bool
     /// The last six years, oldest first.
     public var years: [YearFigures]
 }
@@ -110,6 +114,8 @@ extension Reports {
                     [.filed, .underReview, .noticed].contains($0.state) && $0.workingDaysLeft <= Reminders.closureDays
                 }.count,
                 restoration: try restoration(year: year, only: only, on: conn).totals,
+                greenDisclosuresMissing: try GreenMines.missing(year: year - 1, only: only, on: conn).count,
+                greenDisclosuresOverdue: GreenMines.isOverdue(year: year - 1),
                 years: years.values.sorted { $0.year < $1.year })
         }
     }

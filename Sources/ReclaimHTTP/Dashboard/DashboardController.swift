@@ -49,6 +49,7 @@ struct DashboardController {
         group.get("/calendar", use: calendar)
         group.post("/calendar/day", use: addCalendarDay)
         group.post("/calendar/load", use: loadCalendar)
+        group.get("/green", use: green)
         group.get("/closures", use: closures)
         group.get("/closures/{id}", use: closureCasePage)
         group.post("/closures/{id}/panel", use: assignClosurePanel)

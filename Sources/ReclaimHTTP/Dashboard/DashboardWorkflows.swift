@@ -39,6 +39,10 @@ extension DashboardController {
             }
             return (plans, annual, closures, documents)
         }
+        // listed green mines whose disclosure is overdue: the bureau follows them up (master plan chapter 6 §1.2)
+        let lastYear = Bureau.today.year - 1
+        let greenOverdue = GreenMines.isOverdue(year: lastYear)
+            ? try await read(context) { try GreenMines.missing(year: lastYear, on: $0) } : []
         let lang = context.language.report
         func documentsOf(_ key: String) -> [[String: Any]] { (documents[key] ?? []).map { $0.object(back: "/queue", t, lang) } }
         func form(_ action: String, _ decision: String, _ label: String, _ id: String, text: String? = nil,
@@ -90,6 +94,10 @@ extension DashboardController {
         let sorted = items.sorted { $0.since < $1.since }.map(\.object)
         return pages.render("queue", title: t["queue"] ?? "", request, context, [
             "items": sorted,
+            "green_overdue": greenOverdue.isEmpty ? false : [
+                "year": lastYear, "link": "/green?year=\(lastYear)",
+                "mines": greenOverdue.map { ["license": $0.license, "name": $0.name, "path": Show.segment($0.license), "due": $0.dueOn.description] },
+            ] as [String: Any],
             "notice": request.uri.queryParameters["done"] != nil ? (t["decided"] ?? "")
                 : request.uri.queryParameters["attached"].map { (t["attached"] ?? "").replacingOccurrences(of: "{n}", with: String($0)) } ?? false,
         ])

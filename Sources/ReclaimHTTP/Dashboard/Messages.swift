@@ -241,6 +241,18 @@ enum Messages {
         "money_kind": ("类型", "Kind"),
         "work": ("支付对应的工程（支出必填）", "Works paid for (payments)"),
         "funding": ("资金（按来源）", "Funding by source"),
+        // green mines (绿色矿山)
+        "green": ("绿色矿山", "Green mines"),
+        "green_intro": ("名录按该年年末在册情况列出；列入名录的矿山应于次年3月31日前公示上年度建设情况；旗自然资源局按“双随机、一公开”抽查不少于20%。名录、公示和抽查用 reclaim green 命令或接口办理。",
+                        "The list as it stood at the year's end; listed mines disclose the year by 31 March after it; the bureau spot-checks at least 20 % by a published random draw. The list, disclosures and checks are kept with reclaim green or the API."),
+        "green_listed_year": ("列入年度", "Listed in"), "green_standard": ("评价标准", "Standard"), "green_status": ("名录状态", "Status"),
+        "green_score": ("自评分", "Self-assessed score"), "green_late": ("逾期公示", "Disclosed late"), "green_drawn": ("抽中", "Drawn"),
+        "green_inspectors": ("检查人员", "Inspectors"), "green_result": ("检查结果", "Result"), "green_finding": ("检查发现", "Finding"),
+        "green_name": ("名称", "Name"),
+        "green_missing": ("未提交公示的矿山", "Disclosures not in"),
+        "green_overdue": ("已逾期", "Overdue"), "green_not_due": ("未到期", "Not due yet"),
+        "green_draw_note": ("本年度抽查：按公开种子“{seed}”抽取 {share}% 的在册矿山，每矿两名检查人员。", "This year's spot checks: {share} % of the list drawn from the published seed “{seed}”, two inspectors a mine."),
+        "green_overdue_card": ("逾期未公示的绿色矿山", "Green mines' disclosures overdue"),
         // the administrator's reference data: rule sets and the calendar
         "rules": ("计提系数", "Rule sets"),
         "rules_intro": ("计提系数表一经载入不可修改。某年度的系数录入有误时，载入一份更正后的系数表，并选择它所替代的表、写明更正理由：自更正起计提使用新表，原表保留备查。",
