@@ -460,6 +460,46 @@ public final class DatabaseBackend: ReclaimAPI {
         try GreenMines.report(year: year, only: scope, on: connection)
     }
 
+    // MARK: Monitoring
+
+    public func monitorReport(_ license: String, period: MonitoringPeriod, _ document: MonitoringReportDocument) async throws -> MonitoringReport {
+        try run(Monitoring.Commands.report(license, period: period, document))
+    }
+
+    public func monitorReports(period: MonitoringPeriod) async throws -> [MonitoringReport] {
+        try Monitoring.reports(period: period, only: scope, on: connection)
+    }
+
+    public func monitorMissing(period: MonitoringPeriod) async throws -> [MonitoringMissing] {
+        try Monitoring.missing(period: period, only: scope, on: connection)
+    }
+
+    public func monitorEvent(_ license: String, kind: HazardKind, occurredAt: Date, description: String, casualties: Int?, area: Area?)
+        async throws -> MonitoringEvent {
+        try run(Monitoring.Commands.event(license, kind: kind, occurredAt: occurredAt, description: description, casualties: casualties ?? 0,
+                                          area: area))
+    }
+
+    public func monitorCloseEvent(_ id: Int64, measures: String) async throws -> MonitoringEvent {
+        try run(Monitoring.Commands.closeEvent(id, measures: measures))
+    }
+
+    public func monitorEvents(openOnly: Bool) async throws -> [MonitoringEvent] {
+        try Monitoring.events(openOnly: openOnly, only: scope, on: connection)
+    }
+
+    public func monitorInspect(_ license: String, date: CalendarDate, finding: String) async throws -> MonitoringInspection {
+        try run(Monitoring.Commands.inspect(license, date: date, finding: finding))
+    }
+
+    public func monitoringSummary(period: MonitoringPeriod) async throws -> MonitoringSummary {
+        try Monitoring.summary(period: period, only: scope, on: connection)
+    }
+
+    public func monitoringExport(period: MonitoringPeriod) async throws -> MonitoringExport {
+        try Monitoring.export(period: period, only: scope, on: connection)
+    }
+
     public func closureReport() async throws -> ClosureReport {
         try Reports.closure(only: scope, on: connection)
     }

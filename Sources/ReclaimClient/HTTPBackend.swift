@@ -699,6 +699,47 @@ extension HTTPBackend {
         try await fetch(GreenReport.self, request(.GET, "/reports/green?year=\(year)")).0
     }
 
+    // MARK: Monitoring
+
+    public func monitorReport(_ license: String, period: MonitoringPeriod, _ document: MonitoringReportDocument) async throws -> MonitoringReport {
+        try await fetch(MonitoringReport.self, request(.POST, "/mines/\(Self.segment(license))/monitoring/\(period)", document: document)).0
+    }
+
+    public func monitorReports(period: MonitoringPeriod) async throws -> [MonitoringReport] {
+        try await all(MonitoringReport.self, "/monitoring/\(period)/reports", [])
+    }
+
+    public func monitorMissing(period: MonitoringPeriod) async throws -> [MonitoringMissing] {
+        try await all(MonitoringMissing.self, "/monitoring/\(period)/missing", [])
+    }
+
+    public func monitorEvent(_ license: String, kind: HazardKind, occurredAt: Date, description: String, casualties: Int?, area: Area?)
+        async throws -> MonitoringEvent {
+        try await fetch(MonitoringEvent.self, request(.POST, "/monitoring/events", Monitoring.EventRequest(
+            license: license, kind: kind, occurredAt: occurredAt, description: description, casualties: casualties, area: area))).0
+    }
+
+    public func monitorCloseEvent(_ id: Int64, measures: String) async throws -> MonitoringEvent {
+        try await fetch(MonitoringEvent.self, request(.POST, "/monitoring/events/\(id)/closure", Monitoring.CloseRequest(measures: measures))).0
+    }
+
+    public func monitorEvents(openOnly: Bool) async throws -> [MonitoringEvent] {
+        try await all(MonitoringEvent.self, "/monitoring/events", [("open", openOnly ? "true" : nil)])
+    }
+
+    public func monitorInspect(_ license: String, date: CalendarDate, finding: String) async throws -> MonitoringInspection {
+        try await fetch(MonitoringInspection.self, request(.POST, "/mines/\(Self.segment(license))/inspections",
+                                                           Monitoring.InspectRequest(date: date, finding: finding))).0
+    }
+
+    public func monitoringSummary(period: MonitoringPeriod) async throws -> MonitoringSummary {
+        try await fetch(MonitoringSummary.self, request(.GET, "/reports/monitoring?period=\(period)&level=banner")).0
+    }
+
+    public func monitoringExport(period: MonitoringPeriod) async throws -> MonitoringExport {
+        try await fetch(MonitoringExport.self, request(.GET, "/monitoring/\(period)/export")).0
+    }
+
     public func closureReport() async throws -> ClosureReport {
         try await fetch(ClosureReport.self, request(.GET, "/reports/closure")).0
     }

@@ -162,6 +162,18 @@ public protocol ReclaimAPI {
     func greenCheck(_ license: String, year: Int, result: GreenCheckResult, finding: String) async throws -> GreenCheck
     func greenChecks(year: Int) async throws -> [GreenCheck]
     func greenReport(year: Int) async throws -> GreenReport
+
+    // MARK: Dynamic monitoring (动态监测)
+    func monitorReport(_ license: String, period: MonitoringPeriod, _ document: MonitoringReportDocument) async throws -> MonitoringReport
+    func monitorReports(period: MonitoringPeriod) async throws -> [MonitoringReport]
+    func monitorMissing(period: MonitoringPeriod) async throws -> [MonitoringMissing]
+    func monitorEvent(_ license: String, kind: HazardKind, occurredAt: Date, description: String, casualties: Int?, area: Area?) async throws
+        -> MonitoringEvent
+    func monitorCloseEvent(_ id: Int64, measures: String) async throws -> MonitoringEvent
+    func monitorEvents(openOnly: Bool) async throws -> [MonitoringEvent]
+    func monitorInspect(_ license: String, date: CalendarDate, finding: String) async throws -> MonitoringInspection
+    func monitoringSummary(period: MonitoringPeriod) async throws -> MonitoringSummary
+    func monitoringExport(period: MonitoringPeriod) async throws -> MonitoringExport
     func disclosure(_ license: String, year: Int) async throws -> DisclosureReport
 
     /// Releases the connection or client.

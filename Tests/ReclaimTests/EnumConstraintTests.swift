@@ -50,6 +50,8 @@ import Testing
         try same(DocumentSubject.self, "document_attachments", "subject")
         try same(GreenRemovalCause.self, "green_removals", "cause")
         try same(GreenCheckResult.self, "green_checks", "result")
+        try same(HazardKind.self, "monitoring_report_hazards", "kind")
+        try same(HazardKind.self, "monitoring_events", "kind")
     }
 
     /// The closure checklist names every condition `closure_unmet` can raise, and no other.

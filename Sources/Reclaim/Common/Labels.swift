@@ -32,7 +32,7 @@ public enum Labels {
         ("Reminder.Kind", Reminder.Kind.labelRows), ("DocumentSubject", DocumentSubject.labelRows),
         ("ClosureCheck", ClosureCheck.labelRows), ("VerifyStep", VerifyStep.labelRows),
         ("GreenArea", GreenArea.labelRows), ("GreenRemovalCause", GreenRemovalCause.labelRows),
-        ("GreenCheckResult", GreenCheckResult.labelRows),
+        ("GreenCheckResult", GreenCheckResult.labelRows), ("HazardKind", HazardKind.labelRows),
     ]
 }
 
@@ -351,6 +351,20 @@ extension GreenArea: Labelled {
     }
 }
 
+extension HazardKind: Labelled {
+    public var labels: (zh: String, en: String) {
+        switch self {
+        case .subsidence: ("地面塌陷", "Ground subsidence")
+        case .fissure: ("地裂缝", "Ground fissures")
+        case .landslide: ("滑坡、崩塌", "Landslides and collapses")
+        case .debrisFlow: ("泥石流", "Debris flows")
+        case .waterLevel: ("地下水位变化", "Water-level change")
+        case .waterQuality: ("水质变化", "Water-quality change")
+        case .landDamage: ("土地损毁", "Land damage")
+        }
+    }
+}
+
 extension GreenRemovalCause: Labelled {
     public var labels: (zh: String, en: String) {
         switch self {
@@ -403,6 +417,7 @@ public enum AuditLabels {
         "output": ("产量", "Output"), "user": ("用户", "User"), "token": ("令牌", "Token"), "session": ("登录会话", "Session"),
         "setting": ("设置", "Setting"), "calendar": ("工作日历", "Work calendar"), "merger": ("整合重组", "Merger"),
         "green": ("绿色矿山", "Green mine"), "green-draw": ("绿色矿山抽查", "Green-mine spot checks"),
+        "monitoring": ("动态监测", "Monitoring"), "monitoring-event": ("应急监测事件", "Emergency event"),
     ].merging(DocumentSubject.allCases.map { ($0.rawValue, $0.labels) }, uniquingKeysWith: { first, _ in first })
 
     /// The steps.
@@ -424,6 +439,7 @@ public enum AuditLabels {
         "progress": ("进度", "progress"), "add-site": ("增加图斑", "site added"),
         "remove": ("移出名录", "removed from the list"), "disclose": ("信息公示", "disclosed"), "draw": ("双随机抽取", "drawn"),
         "check": ("抽查结果", "checked"), "mines": ("调整负责矿山", "mines changed"),
+        "event": ("应急事件", "emergency recorded"), "inspect": ("定期监测", "inspected"),
     ]
 
     /// "年度治理计划：验收不通过" for `annual-plan.fail`; the code when unknown.

@@ -92,6 +92,8 @@ public enum ReportHeadings {
         "memo": "摘要", "annual_plan_year": "年度治理计划", "user": "用户", "role": "角色", "link": "链接",
         "listed_year": "列入年度", "standard": "评价标准", "status": "名录状态", "score": "自评分", "late": "是否逾期公示",
         "drawn": "是否抽中", "inspectors": "检查人员", "result": "检查结果", "finding": "检查发现",
+        "hazard": "监测对象", "mines_monitored": "监测矿山数", "thresholds_crossed": "超过预警值矿山数", "events": "应急事件数",
+        "events_open": "未处置完毕事件数",
     ]
 
     public static func heading(_ key: String, kind: ReportColumnKind, lang: ReportLanguage, unit: Money.Unit) -> String {

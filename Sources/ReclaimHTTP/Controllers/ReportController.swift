@@ -47,6 +47,21 @@ struct ReportController {
             }
             return try await render(request, context) { try GreenMines.report(year: year, only: only, on: $0) }
         }
+        routes.api(.get, "/reports/monitoring") { request, context in
+            let only = MinePolicy.scope(for: try context.requirePrincipal())
+            let q = request.uri.queryParameters
+            guard let text = q["period"].map(String.init) else {
+                throw Problem.badRequest("period is required", errors: [.init(field: "period", detail: "is required, like 2026Q3")])
+            }
+            guard q["level"].map({ $0 == "banner" }) ?? true else {
+                throw Problem.badRequest("level must be banner", errors: [.init(field: "level", detail: "must be banner (the city and region sum the banners')")])
+            }
+            let period: MonitoringPeriod
+            do { period = try MonitoringPeriod.parse(text) } catch let e as ReclaimError {
+                throw Problem.badRequest(e.description, errors: [.init(field: "period", detail: e.message)])
+            }
+            return try await render(request, context) { try Monitoring.summary(period: period, only: only, on: $0) }
+        }
         routes.api(.get, "/reports/reminders") { request, context in
             let principal = try context.requirePrincipal()
             return try await render(request, context) { try Reminders.report(for: principal, on: $0) }
