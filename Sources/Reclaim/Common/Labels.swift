@@ -333,6 +333,7 @@ extension Reminder.Kind: Labelled {
         case .shortfall: ("欠提矿山", "Mines short of their accrual")
         case .greenDisclosureDue: ("绿色矿山上年度信息公示待提交（3月31日前）", "Green mines' disclosures of last year due by 31 March")
         case .greenDisclosureOverdue: ("逾期未公示的绿色矿山", "Green mines' disclosures overdue")
+        case .monitoringMissing: ("上季度动态监测报告尚未提交的矿山", "Mines without last quarter's monitoring report")
         }
     }
 }

@@ -189,6 +189,42 @@ struct Seeder {
         try closures()
         try legacy()
         try green()
+        try monitoring()
+    }
+
+    /// The last four quarters of every open mine's monitoring reports (a few
+    /// of the latest missing), one emergency still open, one inspection.
+    func monitoring() throws {
+        let open = mines.filter { $0.mine.status != .closed }
+        var period = Monitoring.lastQuarter
+        var quarters: [MonitoringPeriod] = []
+        for _ in 0..<4 {
+            quarters.insert(period, at: 0)
+            period = MonitoringPeriod.of(period.start.adding(days: -1))
+        }
+        for (q, quarter) in quarters.enumerated() {
+            for (k, m) in open.enumerated() where !(q == quarters.count - 1 && k % 10 == 9) {
+                let sink = 10 + (k * 7 + q * 3) % 38, water = k % 17 == 4 && q == 2
+                let text = """
+                    {"hazards": [
+                      {"kind": "subsidence", "measurement": "\(sink)", "unit": "mm", "threshold": "50", "crossed": false},
+                      {"kind": "landslide", "measurement": "\(k % 5).5", "unit": "mm", "threshold": "10", "crossed": false},
+                      {"kind": "water-level", "measurement": "\(water ? "1.4" : "0.6")", "unit": "m", "threshold": "1.2", "crossed": \(water)},
+                      {"kind": "land-damage", "measurement": "\(k % 4).2", "unit": "hm²", "crossed": false}],
+                     "summary": "\(quarter) 按方案完成监测（演示）。"}
+                    """
+                let day = min(quarter.end.adding(days: 10), Bureau.today)
+                _ = try Monitoring.report(m.license, period: quarter, try MonitoringReportDocument.parse(Data(text.utf8)),
+                                          at: Bureau.start(of: day).addingTimeInterval(9 * 3600), by: try operatorOf(m), on: conn)
+            }
+        }
+        if let m = open.first {
+            _ = try Monitoring.recordEvent(m.license, kind: .landslide, occurredAt: Bureau.start(of: Bureau.today.adding(days: -3)).addingTimeInterval(6 * 3600),
+                                           description: "南帮边坡局部崩塌约 200 立方米，无人员伤亡（演示）", casualties: 0,
+                                           area: Area(squareMetres: 1_200), by: try operatorOf(m), on: conn)
+            _ = try Monitoring.inspect(m.license, date: Bureau.today.adding(days: -1), finding: "边坡已设警戒，需清理危岩（演示）",
+                                       by: reviewers[0], on: conn)
+        }
     }
 
     /// The seven green mines of 2020 (the plan's figure), two years of their

@@ -192,6 +192,9 @@ public struct MonitoringMissing: Sendable, Equatable, Codable {
 
 /// Dynamic monitoring: the rules here, each held again by the database (sql/functions/monitoring.sql).
 public enum Monitoring {
+    /// The quarter before today's (Beijing time): the one whose reports are due.
+    public static var lastQuarter: MonitoringPeriod { MonitoringPeriod.of(MonitoringPeriod.of(Bureau.today).start.adding(days: -1)) }
+
     /// The mine's report of `period` (its operator); sent again, a new version.
     public static func report(_ license: String, period: MonitoringPeriod, _ document: MonitoringReportDocument, at moment: Date? = nil,
                               by actor: Actor, on conn: Connection) throws -> MonitoringReport

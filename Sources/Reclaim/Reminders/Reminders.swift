@@ -13,6 +13,8 @@ public struct Reminder: Sendable, Equatable, Codable {
         case greenDisclosureDue = "green-disclosure-due"
         /// The same, after 31 March (Beijing time).
         case greenDisclosureOverdue = "green-disclosure-overdue"
+        /// Last quarter's monitoring reports not in (an operator's own mines).
+        case monitoringMissing = "monitoring-missing"
     }
 
     public var kind: Kind
@@ -30,6 +32,7 @@ public struct Reminder: Sendable, Equatable, Codable {
         case .closureDue: link = "/reports"
         case .shortfall: link = "/shortfalls?year=\(year)"
         case .greenDisclosureDue, .greenDisclosureOverdue: link = "/green?year=\(year - 1)"
+        case .monitoringMissing: link = "/mines"
         }
     }
 }
@@ -70,6 +73,7 @@ public enum Reminders {
             Reminder(.returned, count: mine.filter { [.returned, .revisionReturned].contains($0.state) }.count, year: year),
             Reminder(.failed, count: mine.filter { $0.state == .failed }.count, year: year),
             Reminder(.annualPlanMissing, count: try AnnualPlans.missing(year: year + 1, only: only, on: conn).count, year: year),
+            Reminder(.monitoringMissing, count: try Monitoring.missing(period: Monitoring.lastQuarter, only: only, on: conn).count, year: year),
         ].filter { $0.count > 0 }
     }
 }

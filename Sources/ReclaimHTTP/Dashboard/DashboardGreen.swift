@@ -39,3 +39,15 @@ extension DashboardController {
         ])
     }
 }
+
+extension DashboardController {
+    /// A reviewer closes an emergency from the queue, with the measures taken (the same command as `monitor close`).
+    @Sendable func closeEmergency(_ request: Request, _ context: AppContext) async throws -> Response {
+        let form = try await Form.read(request, context)
+        let session = try context.requireSession(form)
+        guard let id = Int64(try context.path("id")), id >= 1 else { throw ReclaimError(.notFound, "no such event") }
+        let (principal, actor) = (session.principal, try session.principal.actor(requestID: context.id))
+        _ = try await db { try Monitoring.Commands.closeEvent(id, measures: form["measures"] ?? "").run(as: principal, actor: actor, on: $0) }
+        return pages.redirect("/queue?done=1")
+    }
+}

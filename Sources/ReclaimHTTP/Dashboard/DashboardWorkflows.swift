@@ -43,6 +43,8 @@ extension DashboardController {
         let lastYear = Bureau.today.year - 1
         let greenOverdue = GreenMines.isOverdue(year: lastYear)
             ? try await read(context) { try GreenMines.missing(year: lastYear, on: $0) } : []
+        // emergencies (应急监测) head every reviewer's queue until one of them closes them with the measures taken
+        let emergencies = try await read(context) { try Monitoring.events(openOnly: true, on: $0) }
         let lang = context.language.report
         func documentsOf(_ key: String) -> [[String: Any]] { (documents[key] ?? []).map { $0.object(back: "/queue", t, lang) } }
         func form(_ action: String, _ decision: String, _ label: String, _ id: String, text: String? = nil,
@@ -94,6 +96,11 @@ extension DashboardController {
         let sorted = items.sorted { $0.since < $1.since }.map(\.object)
         return pages.render("queue", title: t["queue"] ?? "", request, context, [
             "items": sorted,
+            "emergencies": emergencies.isEmpty ? false : ["items": emergencies.map { e in
+                ["id": e.id, "license": e.license, "path": Show.segment(e.license), "kind": e.kind.label(context.language.report),
+                 "at": Show.time(e.occurredAt), "description": e.description, "casualties": e.casualties,
+                 "area": e.area.map { ExactDecimal.grouped($0.hectares) } ?? "—"] as [String: Any]
+            }] as [String: Any],
             "green_overdue": greenOverdue.isEmpty ? false : [
                 "year": lastYear, "link": "/green?year=\(lastYear)",
                 "mines": greenOverdue.map { ["license": $0.license, "name": $0.name, "path": Show.segment($0.license), "due": $0.dueOn.description] },

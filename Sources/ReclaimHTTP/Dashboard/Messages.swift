@@ -241,6 +241,11 @@ enum Messages {
         "money_kind": ("类型", "Kind"),
         "work": ("支付对应的工程（支出必填）", "Works paid for (payments)"),
         "funding": ("资金（按来源）", "Funding by source"),
+        // emergencies (应急监测)
+        "emergencies": ("未处置完毕的应急事件", "Emergencies still open"),
+        "casualties": ("伤亡", "Casualties"),
+        "measures": ("已采取的处置措施", "Measures taken"),
+        "close_event": ("处置完毕，关闭", "Close with these measures"),
         // green mines (绿色矿山)
         "green": ("绿色矿山", "Green mines"),
         "green_intro": ("名录按该年年末在册情况列出；列入名录的矿山应于次年3月31日前公示上年度建设情况；旗自然资源局按“双随机、一公开”抽查不少于20%。名录、公示和抽查用 reclaim green 命令或接口办理。",
