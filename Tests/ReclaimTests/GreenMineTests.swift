@@ -131,6 +131,11 @@ import Testing
         let drawnA = try #require(draw.sample.first { $0.license == "A" })
         _ = try GreenMines.check("A", year: 2026, result: .remove, finding: "弄虚作假纳入名录", by: try reviewerNamed(drawnA.inspectors[0]), on: conn)
         #expect(try GreenMines.history("A", on: conn).last?.removal?.cause == .spotCheck)
+        // the public part goes into the mine's yearly disclosure
+        let disclosed = try Reports.disclosure("A", year: 2026, on: conn)
+        #expect(disclosed.green?.status == "spot-check" && disclosed.green?.checkResult == .remove)
+        #expect(disclosed.html(lang: .zh, unit: .yuan).contains("弄虚作假纳入名录"))
+        #expect(try Reports.disclosure("A", year: 2019, on: conn).green == nil)
         #expect(throws: ReclaimError.self) {
             try GreenMines.check("A", year: 2026, result: .pass, finding: "again", by: try reviewerNamed("r2"), on: conn)
         }

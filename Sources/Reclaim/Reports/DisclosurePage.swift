@@ -26,6 +26,9 @@ extension DisclosureReport {
         "fund": ("The fund", "基金计提、使用及余额"),
         "plan": ("The annual plan's execution", "年度治理计划执行情况"),
         "noplan": ("No annual plan was filed for this year.", "本年度未提交年度治理计划。"),
+        "green": ("Green mine", "绿色矿山"), "green_status": ("On the list", "名录状态"), "green_standard": ("Standard", "评价标准"),
+        "green_score": ("Self-assessed score", "自评分"), "green_check": ("Spot check", "抽查结果"), "green_finding": ("Finding", "检查发现"),
+        "green_missing": ("not disclosed", "未公示"), "green_listed": ("listed", "在册"),
         "unit": ("Money in %@; areas in hm².", "金额单位：%@；面积单位：公顷。"),
         "yuan": ("yuan", "元"), "wan": ("10,000 yuan", "万元"),
         "work": ("Work", "工程"), "planned": ("Planned", "计划工程量"), "done": ("Done", "完成情况"),
@@ -100,6 +103,16 @@ extension DisclosureReport {
             b += "</table>\n"
         } else {
             b += "<p>\(e(Self.word("noplan", lang)))</p>\n"
+        }
+        if let g = green {
+            let status = g.status == "listed" ? Self.word("green_listed", lang) : GreenRemovalCause(rawValue: g.status)?.label(lang) ?? g.status
+            b += "<h2>\(e(Self.word("green", lang)))</h2>\n<table>\n"
+            for (key, value) in [("green_status", status), ("green_standard", g.standard),
+                                 ("green_score", g.score ?? Self.word("green_missing", lang)),
+                                 ("green_check", g.checkResult?.label(lang) ?? "—"), ("green_finding", g.checkFinding ?? "—")] {
+                b += "<tr><th scope=\"row\">\(e(Self.word(key, lang)))</th><td>\(e(value))</td></tr>\n"
+            }
+            b += "</table>\n"
         }
         return b + "</body>\n</html>\n"
     }

@@ -38,6 +38,24 @@ public struct DisclosedAnnualPlan: Sendable, Equatable, Codable {
 /// 执行情况公示): the fund's accrual, use and balance, and the annual plan's
 /// execution. Its fund figures are the fund report's line for the mine, read
 /// in the same snapshot.
+/// The public part of a listed green mine's year (绿色矿山): its listing,
+/// its own disclosure's score, and the spot check's result when drawn.
+public struct DisclosedGreen: Sendable, Equatable, Codable {
+    public var standard: String
+    /// listed at the year's end, or the cause it left the list by during the year.
+    public var status: String
+    @Nullable public var score: String?
+    public var late: Bool
+    @Nullable public var checkResult: GreenCheckResult?
+    @Nullable public var checkFinding: String?
+
+    enum CodingKeys: String, CodingKey {
+        case standard, status, score, late
+        case checkResult = "check_result"
+        case checkFinding = "check_finding"
+    }
+}
+
 public struct DisclosureReport: Sendable, Equatable, Codable {
     public var license: String
     public var name: String
@@ -47,10 +65,13 @@ public struct DisclosureReport: Sendable, Equatable, Codable {
     public var fund: FundReportLine
     /// Nil when the mine filed no annual plan for the year.
     @Nullable public var annualPlan: DisclosedAnnualPlan?
+    /// Nil when the mine was not on the green list that year.
+    @Nullable public var green: DisclosedGreen?
 
     enum CodingKeys: String, CodingKey {
         case license, name, holder, mineral, year, fund
         case annualPlan = "annual_plan"
+        case green
     }
 
     /// The money items in the order a reader follows them.
@@ -78,6 +99,10 @@ extension DisclosureReport: TabularReport {
             }
         } else {
             rows.append(["state", "none"])
+        }
+        if let g = green {
+            rows += [["green_status", g.status], ["green_standard", g.standard], ["green_score", g.score ?? "missing"],
+                     ["green_late", String(g.late)], ["green_check", g.checkResult?.rawValue ?? ""], ["green_finding", g.checkFinding ?? ""]]
         }
         return ReportTable([("item", .text), ("value", .text)], rows: rows)
     }
@@ -110,8 +135,12 @@ extension Reports {
             } catch let e as ReclaimError where e.kind == .notFound {
                 plan = nil
             }
+            // the green list's public part: the year's line of `report green`, when the mine was on the list
+            let green = try GreenMines.report(year: year, only: [license], on: conn).lines.last.map { l in
+                DisclosedGreen(standard: l.standard, status: l.status, score: l.score, late: l.late, checkResult: l.result, checkFinding: l.finding)
+            }
             return DisclosureReport(license: license, name: mine.name, holder: mine.holder, mineral: mine.mineral, year: year,
-                                    fund: fund, annualPlan: plan)
+                                    fund: fund, annualPlan: plan, green: green)
         }
     }
 }
