@@ -168,7 +168,7 @@ extension DashboardController {
             let command = try command()
             _ = try await db { try command.run(as: principal, actor: actor, on: $0) }
             return pages.redirect("/closures/\(id)?done=1")
-        } catch let e as ReclaimError where e.kind == .invalidInput || e.kind == .ruleViolation || e.kind == .conflict {
+        } catch let e as ReclaimError where e.isShownOnItsForm {
             return try await closureCase(request, context, id: id, form: form, alert: Pages.explain(e, context.language),
                                          status: .unprocessableContent)
         }

@@ -84,7 +84,7 @@ extension DashboardController {
                                formerMine: former.isEmpty ? nil : former, problems: problems)
             let added = try await db { try LegacySites.Commands.add(site).run(as: principal, actor: actor, on: $0) }
             return pages.redirect("/legacy/sites/\(Show.segment(added.code))?done=1")
-        } catch let e as ReclaimError where e.kind == .invalidInput || e.kind == .ruleViolation || e.kind == .conflict {
+        } catch let e as ReclaimError where e.isShownOnItsForm {
             return try await legacyPage(request, context, form: fields, alert: Pages.explain(e, context.language), status: .unprocessableContent)
         }
     }
@@ -101,7 +101,7 @@ extension DashboardController {
         do {
             let n = try await db { try LegacySites.Commands.importCSV(path: path).run(as: principal, actor: actor, on: $0) }
             return pages.redirect("/legacy?imported=\(n)")
-        } catch let e as ReclaimError where e.kind == .invalidInput || e.kind == .ruleViolation || e.kind == .conflict {
+        } catch let e as ReclaimError where e.isShownOnItsForm {
             return try await legacyPage(request, context, alert: Pages.explain(e, context.language), status: .unprocessableContent)
         }
     }
@@ -122,7 +122,7 @@ extension DashboardController {
                                                       contractor: form["contractor"] ?? "", budget: budget)
             let project = try await db { try command.run(as: principal, actor: actor, on: $0) }
             return pages.redirect("/legacy/projects/\(project.id)?done=1")
-        } catch let e as ReclaimError where e.kind == .invalidInput || e.kind == .ruleViolation || e.kind == .conflict {
+        } catch let e as ReclaimError where e.isShownOnItsForm {
             return try await legacyPage(request, context, form: fields, alert: Pages.explain(e, context.language), status: .unprocessableContent)
         }
     }
@@ -194,7 +194,7 @@ extension DashboardController {
             let command = try command(form, code)
             let site = try await db { try command.run(as: principal, actor: actor, on: $0) }
             return pages.redirect("/legacy/sites/\(Show.segment(site.code))?done=1")
-        } catch let e as ReclaimError where e.kind == .invalidInput || e.kind == .ruleViolation || e.kind == .conflict {
+        } catch let e as ReclaimError where e.isShownOnItsForm {
             return try await legacySitePage(request, context, form: Dictionary(form.pairs, uniquingKeysWith: { a, _ in a }),
                                             alert: Pages.explain(e, context.language), status: .unprocessableContent)
         }
@@ -311,7 +311,7 @@ extension DashboardController {
             let command = try command(id)
             let result = try await db { try command.run(as: principal, actor: actor, on: $0) }
             return pages.redirect("/legacy/projects/\(id)?\(done(result))")
-        } catch let e as ReclaimError where e.kind == .invalidInput || e.kind == .ruleViolation || e.kind == .conflict {
+        } catch let e as ReclaimError where e.isShownOnItsForm {
             return try await legacyProjectPage(request, context, form: Dictionary(form.pairs, uniquingKeysWith: { a, _ in a }),
                                                alert: Pages.explain(e, context.language), status: .unprocessableContent)
         }

@@ -123,7 +123,7 @@ extension DashboardController {
         do {
             let app = try await db { try Closures.Commands.apply(license, evidence: evidence, note: note).run(as: principal, actor: actor, on: $0) }
             return pages.redirect("/closure/\(Show.segment(app.license))?filed=\(app.id)")
-        } catch let e as ReclaimError where e.kind == .invalidInput || e.kind == .ruleViolation || e.kind == .conflict {
+        } catch let e as ReclaimError where e.isShownOnItsForm {
             let why = e.unmet.isEmpty ? Pages.explain(e, context.language)
                 : (t(context)["closure_unmet"] ?? "") + " " + e.unmet.compactMap { ClosureCheck(rawValue: $0.kind)?.label(context.language.report) }
                     .joined(separator: "；")

@@ -199,7 +199,7 @@ extension DashboardController {
             let document = try Self.planDocument(form)
             let plan = try await db { try Plans.Commands.submit(license, document).run(as: principal, actor: actor, on: $0) }
             return pages.redirect("/plans/\(Show.segment(plan.license))/\(plan.version)?submitted=1")
-        } catch let e as ReclaimError where e.kind == .invalidInput || e.kind == .ruleViolation || e.kind == .conflict {
+        } catch let e as ReclaimError where e.isShownOnItsForm {
             return try await planForm(request, context, form: form, alert: Pages.explain(e, context.language), status: .unprocessableContent)
         }
     }

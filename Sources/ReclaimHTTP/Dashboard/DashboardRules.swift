@@ -76,7 +76,7 @@ extension DashboardController {
             }
             let loaded = try await db { [set] in try Accruals.Commands.loadRules(set).run(as: principal, actor: actor, on: $0) }
             return pages.redirect("/rules?loaded=\(loaded.name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
-        } catch let e as ReclaimError where e.kind == .invalidInput || e.kind == .ruleViolation || e.kind == .conflict {
+        } catch let e as ReclaimError where e.isShownOnItsForm {
             return try await rulesPage(request, context, form: form, alert: Pages.explain(e, context.language), status: .unprocessableContent)
         }
     }
@@ -119,7 +119,7 @@ extension DashboardController {
             let name = (form["name"] ?? "").trimmingCharacters(in: .whitespaces)
             _ = try await db { try WorkCalendar.Commands.add(day, kind, name: name.isEmpty ? nil : name).run(as: principal, actor: actor, on: $0) }
             return pages.redirect("/calendar?year=\(day.year)&done=1")
-        } catch let e as ReclaimError where e.kind == .invalidInput || e.kind == .ruleViolation || e.kind == .conflict {
+        } catch let e as ReclaimError where e.isShownOnItsForm {
             return try await calendarPage(request, context, form: fields, alert: Pages.explain(e, context.language), status: .unprocessableContent)
         }
     }
@@ -137,7 +137,7 @@ extension DashboardController {
             let source = (form["source"] ?? "").trimmingCharacters(in: .whitespaces)
             let years = try await db { try WorkCalendar.Commands.load(days, source: source).run(as: principal, actor: actor, on: $0) }
             return pages.redirect("/calendar?year=\(years.first ?? Bureau.today.year)&done=1")
-        } catch let e as ReclaimError where e.kind == .invalidInput || e.kind == .ruleViolation || e.kind == .conflict {
+        } catch let e as ReclaimError where e.isShownOnItsForm {
             return try await calendarPage(request, context, form: fields, alert: Pages.explain(e, context.language), status: .unprocessableContent)
         }
     }

@@ -330,3 +330,9 @@ enum Show {
     static func number(_ text: String) -> Cell { Cell(text: text, numeric: true) }
     static func link(_ text: String, _ href: String) -> Cell { Cell(text: text, href: href) }
 }
+
+extension ReclaimError {
+    /// A refusal of what the form sent (a value, a rule, a conflict): shown
+    /// on the form beside what was typed, rather than as an error page.
+    var isShownOnItsForm: Bool { kind == .invalidInput || kind == .ruleViolation || kind == .conflict }
+}
