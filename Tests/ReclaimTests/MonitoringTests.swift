@@ -59,7 +59,11 @@ import Testing
         // an emergency: the operator records it at once, a reviewer closes it with the measures, once
         // a time as the bureau writes it is Beijing time
         #expect(try Monitoring.parseTime("2026-09-14 03:20", field: "t") == ISO8601DateFormatter().date(from: "2026-09-13T19:20:00Z"))
-        #expect(throws: ReclaimError.self) { try Monitoring.parseTime("2026-09-14 3:20 pm", field: "t") }
+        #expect(try Monitoring.parseTime("2026-09-14T03:20+08:00", field: "t") == ISO8601DateFormatter().date(from: "2026-09-13T19:20:00Z"))
+        #expect(try Monitoring.parseTime("2026-09-13T19:20:00Z", field: "t") == ISO8601DateFormatter().date(from: "2026-09-13T19:20:00Z"))
+        for bad in ["2026-09-14 3:20 pm", "0562-02-18T09:56:15-06:39", "2026-09-14"] {
+            #expect(throws: ReclaimError.self, "\(bad)") { try Monitoring.parseTime(bad, field: "t") }
+        }
         let when = Date(timeIntervalSinceNow: -7200)
         let event = try Monitoring.Commands.event("A", kind: .subsidence, occurredAt: when, description: "采空区地面塌陷约 300 平方米",
                                                   casualties: 0, area: try Area.parseHectares("0.03")).run(as: op, on: app)

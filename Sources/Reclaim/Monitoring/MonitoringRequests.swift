@@ -6,14 +6,20 @@ extension Monitoring {
     /// or `2026-09-14 03:20` read as Beijing time (the bureau's).
     public static func parseTime(_ text: String, field: String) throws -> Date {
         let t = text.trimmingCharacters(in: .whitespaces)
-        let iso = ISO8601DateFormatter()
-        if let d = iso.date(from: t) { return d }
-        let local = DateFormatter()
-        local.locale = Locale(identifier: "en_US_POSIX")
-        local.timeZone = Bureau.timeZone
-        for format in ["yyyy-MM-dd HH:mm", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss"] {
-            local.dateFormat = format
-            if let d = local.date(from: t), local.string(from: d) == t { return d }
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = Bureau.timeZone
+        // with or without seconds, `T` or a space, an offset (`Z`, `+08:00`) or none (Beijing); read back the same, so nothing is guessed
+        for separator in ["'T'", " "] {
+            for seconds in [":ss", ""] {
+                for zone in ["XXXXX", ""] {
+                    f.dateFormat = "yyyy-MM-dd\(separator)HH:mm\(seconds)\(zone)"
+                    if let d = f.date(from: t), zone.isEmpty ? f.string(from: d) == t : true {
+                        guard Years.range.contains(Bureau.day(of: d).year) else { break }
+                        return d
+                    }
+                }
+            }
         }
         throw ReclaimError.invalid(field, "'\(text)' is not a time like 2026-09-14 03:20 (Beijing) or 2026-09-14T03:20:00+08:00")
     }
