@@ -57,7 +57,7 @@ import Testing
             #expect(assigned.headers[.location] == path + "?done=1", "\(assigned.text)")
 
             // an expert on the panel sees it; one who is not, does not
-            var e1 = try await DashboardTests.signIn("e1", client)
+            let e1 = try await DashboardTests.signIn("e1", client)
             #expect(try await client.execute(uri: "/closures", method: .get, headers: e1.header).text.contains(#"href="\#(path)""#))
             let e2 = try await DashboardTests.signIn("e2", client)
             #expect(try await client.execute(uri: path, method: .get, headers: e2.header).status == .notFound)
