@@ -25,7 +25,7 @@ extension DashboardController {
                                            ? Show.link(cell, "/mines/\(Show.segment(cell))") : Show.cell(cell)
                                    }
                                })
-        let missingTable = Show.table(t, [("license", false), ("name", false), ("due_date", false), ("state", false)],
+        let missingTable = Show.table(t, [("license", false), ("name", false), ("green_due", false), ("state", false)],
                                       missing.map { m in
                                           [Show.cell(m.license), Show.cell(m.name), Show.cell(m.dueOn.description),
                                            Show.cell(t[m.overdue ? "green_overdue" : "green_not_due"] ?? "")]

@@ -60,7 +60,7 @@ extension DashboardController {
             items.append((Show.time(p.submittedAt), [
                 "id": id, "heading": "\(t["plans"] ?? "") · \(p.license) v\(p.version)", "since": Show.time(p.submittedAt),
                 "license": p.license, "license_path": Show.segment(p.license), "case": "/plans/\(Show.segment(p.license))/\(p.version)",
-                "details": "\(t["service_period"] ?? "") \(p.serviceFrom)–\(p.serviceTo) · \(t["cost_total"] ?? "") \(p.costTotal)",
+                "details": "\(t["service_period"] ?? "") \(p.serviceFrom)–\(p.serviceTo) · \(t["cost_total"] ?? "") \(p.costTotal.display(.yuan))",
                 "forms": [form(action, "approve", "approve", id), form(action, "return", "return", id, text: "reason", required: true, secondary: true)],
                 "documents": documentsOf("plan-\(p.license)-\(p.version)"),
             ]))
@@ -75,7 +75,7 @@ extension DashboardController {
             items.append((Show.time(since), [
                 "id": id, "heading": "\(t["annual_plans"] ?? "") · \(a.license) \(a.year) (\(a.state.label(context.language.report)))",
                 "since": Show.time(since), "license": a.license, "license_path": Show.segment(a.license),
-                "details": "\(t["budget"] ?? "") \(a.budget)", "forms": forms,
+                "details": "\(t["budget"] ?? "") \(a.budget.display(.yuan))", "forms": forms,
                 "tables": Self.worksTables(a, t, context.language.report),
                 "documents": documentsOf("annual-\(a.license)-\(a.year)"),
             ]))
@@ -142,7 +142,7 @@ extension DashboardController {
         var tables = [Show.table(t, headings, rows(inForce, against: nil), caption: t["works_in_force"])]
         if let revision = a.pendingRevision {
             tables.append(Show.table(t, headings, rows(revision.works, against: inForce),
-                                     caption: "\(t["revision_asked"] ?? "") · \(t["budget"] ?? "") \(revision.budget)"))
+                                     caption: "\(t["revision_asked"] ?? "") · \(t["budget"] ?? "") \(revision.budget.display(.yuan))"))
         }
         if report ?? (a.state == .reported) {
             tables.append(Show.table(t, [("work_type", false), ("planned_measure", true), ("done", true), ("budget", true), ("spent", true),

@@ -256,6 +256,7 @@ enum Messages {
         "green_name": ("名称", "Name"),
         "green_missing": ("未提交公示的矿山", "Disclosures not in"),
         "green_overdue": ("已逾期", "Overdue"), "green_not_due": ("未到期", "Not due yet"),
+        "green_due": ("公示截止日", "Due by"),
         "green_draw_note": ("本年度抽查：按公开种子“{seed}”抽取 {share}% 的在册矿山，每矿两名检查人员。", "This year's spot checks: {share} % of the list drawn from the published seed “{seed}”, two inspectors a mine."),
         "green_overdue_card": ("逾期未公示的绿色矿山", "Green mines' disclosures overdue"),
         // the administrator's reference data: rule sets and the calendar
