@@ -17,7 +17,10 @@ extension DashboardController {
         let t = t(context)
         // each annual plan whole: the reviewer decides on its works, its revision or its report, not on a budget line
         let principal = session.principal
-        let (plans, annual, closures, documents) = try await read(context) { conn in
+        // listed green mines whose disclosure is overdue: the bureau follows them up (master plan chapter 6 §1.2)
+        let lastYear = Bureau.today.year - 1
+        // one visit to the database for the whole page
+        let (plans, annual, closures, documents, greenOverdue, emergencies) = try await read(context) { conn in
             let plans = try Plans.list(state: .submitted, on: conn)
             let annual = try [AnnualPlanState.submitted, .revisionSubmitted, .reported].flatMap { state -> [AnnualPlanSummary] in
                 try AnnualPlans.list(state: state, on: conn)
@@ -37,14 +40,11 @@ extension DashboardController {
                     try DocumentsView.load(DocumentRecord($0, String(c.id)), license: c.license, for: principal, on: conn)
                 }
             }
-            return (plans, annual, closures, documents)
+            let greenOverdue = GreenMines.isOverdue(year: lastYear) ? try GreenMines.missing(year: lastYear, on: conn) : []
+            // emergencies (应急监测) head every reviewer's queue until one of them closes them with the measures taken
+            let emergencies = try Monitoring.events(openOnly: true, on: conn)
+            return (plans, annual, closures, documents, greenOverdue, emergencies)
         }
-        // listed green mines whose disclosure is overdue: the bureau follows them up (master plan chapter 6 §1.2)
-        let lastYear = Bureau.today.year - 1
-        let greenOverdue = GreenMines.isOverdue(year: lastYear)
-            ? try await read(context) { try GreenMines.missing(year: lastYear, on: $0) } : []
-        // emergencies (应急监测) head every reviewer's queue until one of them closes them with the measures taken
-        let emergencies = try await read(context) { try Monitoring.events(openOnly: true, on: $0) }
         let lang = context.language.report
         func documentsOf(_ key: String) -> [[String: Any]] { (documents[key] ?? []).map { $0.object(back: "/queue", t, lang) } }
         func form(_ action: String, _ decision: String, _ label: String, _ id: String, text: String? = nil,
