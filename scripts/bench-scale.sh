@@ -10,7 +10,8 @@ root=$(cd "$here/.." && pwd)
 . "$here/lib.sh"
 cd "$root"
 
-need_packages postgresql libpq-dev pkg-config wrk
+need_server_packages
+need_packages wrk
 swift build -c release --product reclaim
 bin="$(swift build -c release --show-bin-path)/reclaim"
 

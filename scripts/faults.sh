@@ -11,7 +11,7 @@ root=$(cd "$here/.." && pwd)
 . "$here/lib.sh"
 cd "$root"
 
-need_packages postgresql libpq-dev pkg-config
+need_server_packages
 swift build --product reclaim
 bin="$(swift build --show-bin-path)/reclaim"
 work=$(mktemp -d "${TMPDIR:-/tmp}/reclaim-faults.XXXXXX")

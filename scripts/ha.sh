@@ -35,7 +35,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 [ -n "$dir" ] || { echo "usage: scripts/ha.sh start|promote|kill-primary|stop --dir DIR [--ports P1,P2]" >&2; exit 64; }
-need_packages postgresql libpq-dev pkg-config
+need_server_packages
 bindir=$(pg_bindir)
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)

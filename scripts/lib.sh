@@ -25,6 +25,16 @@ need_packages() {
     fi
 }
 
+# need_server_packages: PostgreSQL, libpq and PostGIS (the mining-right
+# boundaries and the map are geometry columns), for the installed server's
+# major version.
+need_server_packages() {
+    need_packages postgresql libpq-dev pkg-config || return 1
+    local major
+    major=$(basename "$(dirname "$(pg_bindir)")") || return 1
+    need_packages "postgresql-$major-postgis-3"
+}
+
 # pg_bindir: the directory holding initdb and pg_ctl (newest installed version).
 pg_bindir() {
     local d

@@ -45,7 +45,7 @@ log="$dir/postgres.log"
 url() { echo "postgresql://reclaim@127.0.0.1:$port/reclaim"; }
 
 prepare() {
-    need_packages postgresql libpq-dev pkg-config
+    need_server_packages
     bindir=$(pg_bindir)
     mkdir -p "$sock"
     if [ "$(id -u)" -eq 0 ]; then

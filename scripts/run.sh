@@ -7,7 +7,7 @@ root=$(cd "$here/.." && pwd)
 . "$here/lib.sh"
 cd "$root"
 
-need_packages postgresql libpq-dev pkg-config
+need_server_packages
 url=$("$here/pg.sh" start)
 export DATABASE_URL="$url"
 swift build --product reclaim

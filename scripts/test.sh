@@ -7,7 +7,8 @@ root=$(cd "$here/.." && pwd)
 . "$here/lib.sh"
 cd "$root"
 
-need_packages postgresql libpq-dev pkg-config
+need_server_packages
+need_packages proj-bin  # cs2cs: the boundary tests check PostGIS against it
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/reclaim-test.XXXXXX")
 chmod 755 "$tmp"

@@ -103,9 +103,15 @@ struct MineCommand: AsyncParsableCommand {
 
     struct Merge: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Record an approved merger of mining rights (整合重组): --from's into --into's. Transfers between the two name it.")
+            abstract: "Carry out an approved merger of mining rights (整合重组): the --from licences into --into's.",
+            discussion: """
+                In one transaction: each --from licence is cancelled (注销), its fund's whole balance moves into --into's \
+                fund by a transfer naming the merger, its fund closes to later bookings and its open obligations close; \
+                --into's plan must be re-compiled (§6.2 obligations open). Run twice, the second is refused and moves nothing.
+                """)
         @OptionGroup var target: BackendOptions
-        @Option(name: .customLong("from"), help: "The licence merged away.") var from: String
+        @Option(name: .customLong("from"), parsing: .upToNextOption, help: "The licences merged away (one or more).")
+        var from: [String]
         @Option(name: .customLong("into"), help: "The licence it is merged into.") var into: String
         @Option(name: .customLong("approved-on"), help: "The approval's date, YYYY-MM-DD.") var approvedOn: CalendarDate
         @Option(help: "The approval's document number.") var document: String
@@ -115,7 +121,10 @@ struct MineCommand: AsyncParsableCommand {
                 let day = approvedOn
                 try await target.with { api in
                     let m = try await api.recordMerger(from: from, into: into, approvedOn: day, document: document)
-                    Output.write("merger \(m.id): \(m.from) into \(m.into), approved \(m.approvedOn) (\(m.document))\n")
+                    Output.write("merger \(m.id): \(m.from.joined(separator: ", ")) into \(m.into), approved \(m.approvedOn) (\(m.document))\n")
+                    for f in m.moved {
+                        Output.write("  \(f.license): cancelled; \(f.amount) yuan moved" + (f.entryID.map { " (entry \($0))" } ?? "") + "\n")
+                    }
                 }
             }
         }
@@ -188,6 +197,9 @@ struct MineCommand: AsyncParsableCommand {
 }
 
 extension Merger: Tabular {
-    static var headers: [String] { ["id", "from_license", "into_license", "approved_on", "document", "recorded_by"] }
-    var cells: [String] { [String(id), from, into, approvedOn.description, document, recordedBy] }
+    static var headers: [String] { ["id", "from_licenses", "into_license", "approved_on", "document", "moved", "recorded_by"] }
+    var cells: [String] {
+        [String(id), from.joined(separator: " "), into, approvedOn.description, document,
+         moved.reduce(Money.zero) { $0 + $1.amount }.description, recordedBy]
+    }
 }

@@ -107,7 +107,7 @@ public final class DatabaseBackend: ReclaimAPI {
         try run(FundLedger.Commands.transfer(from: from, to: to, merger: merger, booking))
     }
 
-    public func recordMerger(from: String, into: String, approvedOn: CalendarDate, document: String) async throws -> Merger {
+    public func recordMerger(from: [String], into: String, approvedOn: CalendarDate, document: String) async throws -> Merger {
         try run(MineRegistry.Commands.merge(from: from, into: into, approvedOn: approvedOn, document: document))
     }
 

@@ -212,7 +212,7 @@ public final class HTTPBackend: ReclaimAPI {
                                  idempotencyKey: b.idempotencyKey))
     }
 
-    public func recordMerger(from: String, into: String, approvedOn: CalendarDate, document: String) async throws -> Merger {
+    public func recordMerger(from: [String], into: String, approvedOn: CalendarDate, document: String) async throws -> Merger {
         try await fetch(Merger.self, request(.POST, "/mergers", Mergers.RecordRequest(from: from, into: into, approvedOn: approvedOn,
                                                                                        document: document))).0
     }

@@ -25,8 +25,8 @@ public protocol ReclaimAPI {
     func book(_ kind: EntryKind, on license: String, _ booking: Booking) async throws -> BookingResult
     /// For the merger (整合重组) `merger` of the two mines only.
     func transfer(from: String, to: String, merger: Int64, _ booking: Booking) async throws -> BookingResult
-    /// Records an approved merger of `from`'s mining right into `into`'s.
-    func recordMerger(from: String, into: String, approvedOn: CalendarDate, document: String) async throws -> Merger
+    /// Records an approved merger of the `from` licences' rights into `into`'s, and carries it out.
+    func recordMerger(from: [String], into: String, approvedOn: CalendarDate, document: String) async throws -> Merger
     func mergers() async throws -> [Merger]
     func reverse(_ entryID: Int64, reason: String, valueDate: CalendarDate?, idempotencyKey: String?) async throws
         -> BookingResult

@@ -22,8 +22,8 @@ import Testing
         defer { conn.close() }
         let deposit = try FundLedger.deposit("A", Booking(amount: try Money.parse("1200.00"), reference: "S-1"),
                                              by: try Actor("li", role: "finance"), on: conn)
-        _ = try Mergers.record(from: "A", into: "B", approvedOn: try #require(CalendarDate(iso: "2026-01-05")), document: "内自然资字〔2026〕1号",
-                               by: try Actor("boss", role: "admin"), on: conn)
+        // a merger recorded before `mine merge` moved money with it (transfers named it)
+        try merger("A", into: "B", on: conn)
         try await s.application().test(.router) { client in
             var b = try await DashboardTests.signIn("li", client)
             // the statement offers each entry's reversal
@@ -62,8 +62,8 @@ import Testing
 
             // a transfer names the merger it follows; the money lands in the mine merged into
             let transfer = try await client.execute(uri: "/fund/transfer", method: .get, headers: b.header)
-            #expect(transfer.text.contains("A → B · 2026-01-05"))
-            let mergerID = try #require(transfer.text.firstMatch(of: /<option value="([0-9]+)"/).map { String($0.output.1) })
+            #expect(transfer.text.contains("A → B · 2025-01-02"))
+            let mergerID = try #require(transfer.text.firstMatch(of: /<option value="([0-9]+\|A)"/).map { String($0.output.1) })
             let unchosen = try await client.execute(uri: "/fund/transfer", method: .post, headers: b.header, body: DashboardTests.form([
                 ("csrf", b.csrf), ("idempotency_key", try Self.key(transfer.text)), ("merger", ""), ("amount", "100.00"), ("value_date", ""),
             ]))

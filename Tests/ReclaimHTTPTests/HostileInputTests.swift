@@ -152,18 +152,20 @@ import Testing
             #expect(fund["license"] as? String == license)
             let statement = try await client.execute(uri: path + "/fund/statement", method: .get, headers: s.headers("aud"))
             #expect(statement.status == .ok)
-            // a transfer names the merger of the two mines, recorded over the API too
+            // a transfer names the merger of the two mines; one carried out over the API moves the whole fund
             let unmerged = try await client.execute(
                 uri: "/v1/fund/transfers", method: .post, headers: s.headers("li"),
                 body: body(#"{"from_license":"\#(license)","to_license":"A","amount":"1"}"#))
             try unmerged.problem(.badRequest)
             let merged = try await client.execute(uri: "/v1/mergers", method: .post, headers: s.headers("boss"), body: body(
-                #"{"from_license":"\#(license)","into_license":"A","approved_on":"2025-01-02","document":"整合批复"}"#)).json()
+                #"{"from_licenses":["\#(license)"],"into_license":"A","approved_on":"2025-01-02","document":"整合批复"}"#)).json()
             let m = try #require(merged["id"] as? Int)
+            let moved = try #require((merged["moved"] as? [[String: Any]])?.first)
+            #expect(moved["license"] as? String == license && moved["amount"] as? String == "10.00", "\(merged)")
             let transfer = try await client.execute(
                 uri: "/v1/fund/transfers", method: .post, headers: s.headers("li"),
                 body: body(#"{"from_license":"\#(license)","to_license":"A","amount":"1","merger_id":\#(m)}"#))
-            #expect(transfer.status == .created, "\(transfer.text)")
+            #expect(transfer.status == .unprocessableContent, "\(transfer.text)")
             // a broken escape is a 400, not a 404 or 500
             try await client.execute(uri: "/v1/mines/C%E9%8", method: .get, headers: s.headers("aud")).problem(.badRequest)
         }

@@ -140,7 +140,7 @@ import Testing
         #expect(bad.status == 65 && bad.stderr.hasPrefix("error: file: must begin with the header day,kind,name"), "\(bad.stderr)")
         // the mergers are the bureau's, whichever way the CLI runs
         #expect(try h.run(["mine", "mergers"], as: "opA").status == 65)
-        #expect(try h.run(["mine", "mergers", "--format", "csv"], as: "aud").stdout.hasPrefix("id,from_license,into_license"))
+        #expect(try h.run(["mine", "mergers", "--format", "csv"], as: "aud").stdout.hasPrefix("id,from_licenses,into_license"))
         // the report takes a year, a day, or both (the year's figures, their rates as of the day)
         let both = try json(try h.run(["report", "restoration", "--year", "2025", "--as-of", "2026-01-01", "--format", "json"],
                                       as: "aud").stdout)

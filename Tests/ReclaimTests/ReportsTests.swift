@@ -160,7 +160,7 @@ import Testing
         try mine("K4", "建筑用砂", .micro, .closed, since: "2015-01-01")
         try mine("K5", "foundry sand", .small, .suspended, since: "2018-08-08")
         _ = try MineRegistry.update("K2", MineUpdate(scale: .large), by: admin, on: conn)  // today: history after 2023
-        _ = try Mergers.record(from: "K5", into: "K1", approvedOn: CalendarDate(year: 2024, month: 1, day: 15)!,
+        _ = try Mergers.record(from: ["K5"], into: "K1", approvedOn: CalendarDate(year: 2024, month: 1, day: 15)!,
                                document: "鄂自然资发〔2024〕1号", by: admin, on: conn)
         func figures(_ asOf: String?) throws -> [String: TargetFigure] {
             Dictionary(uniqueKeysWithValues: try Reports.targets(asOf: asOf.flatMap(CalendarDate.init(iso:)), on: conn)

@@ -116,7 +116,6 @@ import Glibc
             (["fund", "deposit", "A", "1500.5", "--value-date", "2025-03-01", "--reference", "S-1", "--memo", "首期"], "li"),
             (["fund", "deposit", "B", "12.345678", "--unit", "wan", "--value-date", "2025-03-02"], "li"),
             (["mine", "merge", "--from", "A", "--into", "B", "--approved-on", "2025-03-01", "--document", "整合批复"], "boss"),
-            (["fund", "transfer", "A", "B", "0.5", "--value-date", "2025-03-03", "--merger", "1"], "li"),
             (["fund", "reverse", "2", "--reason", "wrong mine", "--value-date", "2025-03-04"], "li"),
             (["mine", "update", "B", "--status", "suspended"], "boss"),
         ]

@@ -36,13 +36,28 @@ public func approvedAnnualPlan(_ license: String, year: Int = 2025, budget: Stri
     _ = try AnnualPlans.decide(license, year: year, .approve, by: reviewer, on: conn)
 }
 
-/// Records a merger of `from`'s mining right into `into`'s (as the owner, in
-/// an administrator's name) and returns its number: transfers between two
-/// mines name one.
+/// A merger of `from`'s mining right into `into`'s as one recorded before
+/// migration 0036 (the owner's insert, as the migration's backfill left
+/// them): a record only, no money moved and no licence cancelled, so that
+/// transfers naming it are booked on their own, as they were then. Returns
+/// its number. `mine merge` (Mergers.record) carries a merger out whole.
 @discardableResult
 public func merger(_ from: String, into: String, on conn: Connection) throws -> Int64 {
-    try Mergers.record(from: from, into: into, approvedOn: CalendarDate(year: 2025, month: 1, day: 2) ?? Bureau.today,
-                       document: "整合重组批复（测试）", by: try Actor("boss", role: "admin"), on: conn).id
+    try conn.transactionally { conn in
+        let row = try conn.queryFirst("""
+            INSERT INTO mergers (from_mine_id, into_mine_id, approved_on, document, recorded_by)
+            SELECT f.id, t.id, DATE '2025-01-02', '整合重组批复（测试）', 'boss' FROM mines f, mines t
+            WHERE f.license = \(from) AND t.license = \(into) RETURNING id, from_mine_id
+            """)
+        guard let row else { throw ReclaimError(.notFound, "no mine \(from) or \(into)") }
+        let id: Int64 = try row.decode("id")
+        let mine: Int64 = try row.decode("from_mine_id")
+        try conn.execute("""
+            INSERT INTO merger_mines (merger_id, mine_id, moved_fen, entry_id)
+            SELECT \(id), \(mine), 0, NULL WHERE NOT EXISTS (SELECT 1 FROM merger_mines WHERE mine_id = \(mine))
+            """)
+        return id
+    }
 }
 
 /// Restores `license` as its plan requires, as the owner in the names of

@@ -43,6 +43,9 @@ BEGIN
                 WHEN c.mine_id IS NULL THEN 'license: no mine with licence ' || c.license
                 WHEN c.closed_by_release IS NOT NULL
                      THEN 'license: the fund of mine ' || c.license || ' is closed: its remaining money was released at closure'
+                WHEN c.closed_by_merger IS NOT NULL
+                     THEN 'license: the fund of mine ' || c.license || ' is closed: its licence was merged away by merger '
+                          || c.closed_by_merger
                 WHEN c.kind = 'withdrawal' AND c.plan_id IS NULL
                      THEN 'annual_plan_year: mine ' || c.license || ' has no annual plan for ' || c.annual_plan_year
                 WHEN c.kind = 'withdrawal' AND NOT c.plan_pays
@@ -58,7 +61,7 @@ BEGIN
     FROM (
         SELECT f.line, f.license, f.kind, f.amount, f.value_date, f.reference, f.idempotency_key, f.memo,
                f.annual_plan_year, ap.id AS plan_id, r.state AS plan_state, annual_plan_pays(r.state) AS plan_pays,
-               m.id AS mine_id, fa.id AS fund_id, fa.closed_by_release, oa.id AS other_id, d.digest,
+               m.id AS mine_id, fa.id AS fund_id, fa.closed_by_release, fa.closed_by_merger, oa.id AS other_id, d.digest,
                e.id AS booked_id, e.request_digest AS booked_digest,
                first_value(f.line) OVER k AS first_line, first_value(d.digest) OVER k AS first_digest
         FROM fund_import f

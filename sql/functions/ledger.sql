@@ -215,7 +215,7 @@ BEGIN
         FROM l
         WHERE a.id = l.account_id AND l.consistent AND l.seq_base = a.seq AND l.balance_base = a.balance
           AND l.first_prev = a.last_hash AND ((a.kind <> 'fund' AND a.kind NOT LIKE 'project-%') OR l.lowest >= 0)
-          AND a.closed_by_release IS NULL
+          AND a.closed_by_release IS NULL AND a.closed_by_merger IS NULL
         RETURNING a.id, a.kind, l.since
     )
     -- a fund paid out of with a posting dated before one it already has:
@@ -299,6 +299,12 @@ BEGIN
         RAISE EXCEPTION 'the fund of mine % is closed: its remaining money was released at closure (entry %)',
             bad.license, bad.closed_by_release USING ERRCODE = 'RCCLO';
     END IF;
+    SELECT m.license, a.closed_by_merger INTO bad FROM new_postings p JOIN fund_accounts a ON a.id = p.account_id
+    JOIN mines m ON m.id = a.mine_id WHERE a.closed_by_merger IS NOT NULL LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'the fund of mine % is closed: its licence was merged away by merger %', bad.license,
+            bad.closed_by_merger USING ERRCODE = 'RCCLO';
+    END IF;
     SELECT n.* INTO bad FROM (
         SELECT p.entry_id, p.account_id, p.balance_after, a.kind
         FROM new_postings p JOIN fund_accounts a ON a.id = p.account_id
@@ -374,6 +380,11 @@ BEGIN
             (SELECT m.license FROM mines m WHERE m.id = CASE WHEN v_debit.closed_by_release IS NOT NULL
                                                             THEN v_debit.mine_id ELSE v_credit.mine_id END),
             coalesce(v_debit.closed_by_release, v_credit.closed_by_release) USING ERRCODE = 'RCCLO';
+    ELSIF v_debit.closed_by_merger IS NOT NULL OR v_credit.closed_by_merger IS NOT NULL THEN
+        RAISE EXCEPTION 'the fund of mine % is closed: its licence was merged away by merger %',
+            (SELECT m.license FROM mines m WHERE m.id = CASE WHEN v_debit.closed_by_merger IS NOT NULL
+                                                            THEN v_debit.mine_id ELSE v_credit.mine_id END),
+            coalesce(v_debit.closed_by_merger, v_credit.closed_by_merger) USING ERRCODE = 'RCCLO';
     END IF;
 
     SELECT max(m.license) FILTER (WHERE m.id = v_debit.mine_id), max(m.license) FILTER (WHERE m.id = v_credit.mine_id)

@@ -22,7 +22,8 @@ CREATE OR REPLACE TRIGGER mergers_guard BEFORE INSERT ON mergers FOR EACH ROW EX
 CREATE OR REPLACE FUNCTION transfer_merger(p_reference text, p_from text, p_to text) RETURNS bigint
     STABLE LANGUAGE sql SET search_path = public, pg_temp AS $$
     SELECT g.id FROM mergers g
-    JOIN mines f ON f.id = g.from_mine_id AND f.license = p_from
+    JOIN merger_mines x ON x.merger_id = g.id
+    JOIN mines f ON f.id = x.mine_id AND f.license = p_from
     JOIN mines t ON t.id = g.into_mine_id AND t.license = p_to
     WHERE p_reference ~ '^merger:[0-9]{1,18}( |$)'
       AND g.id = substring(p_reference FROM '^merger:([0-9]{1,18})')::bigint
@@ -60,7 +61,8 @@ CREATE OR REPLACE FUNCTION registry_as_of(p_as_of date)
            m.licensed_on
     FROM mines m
     WHERE m.licensed_on <= p_as_of
-      AND NOT EXISTS (SELECT 1 FROM mergers g WHERE g.from_mine_id = m.id AND g.approved_on <= p_as_of)
+      AND NOT EXISTS (SELECT 1 FROM merger_mines x JOIN mergers g ON g.id = x.merger_id
+                      WHERE x.mine_id = m.id AND g.approved_on <= p_as_of)
       AND NOT EXISTS (SELECT 1 FROM closure_applications a
                       JOIN closure_confirmations c ON c.application_id = a.id
                       WHERE a.mine_id = m.id AND c.confirmed_on <= p_as_of)
@@ -83,6 +85,9 @@ DECLARE
 BEGIN
     IF TG_OP = 'INSERT' THEN
         PERFORM reclaim_check_actor(NEW.created_by, ARRAY['admin']);
+        IF NEW.status = 'cancelled' THEN
+            RAISE EXCEPTION 'a licence is cancelled by its merger only (mine merge)' USING ERRCODE = 'RCRUL', COLUMN = 'status';
+        END IF;
         RETURN NEW;
     END IF;
     IF NEW.id <> OLD.id OR NEW.license <> OLD.license OR NEW.created_at <> OLD.created_at
@@ -102,6 +107,13 @@ BEGIN
         RETURN NEW;
     END IF;
     v_role := reclaim_check_actor(NEW.updated_by, ARRAY['admin', 'reviewer']);
+    -- a licence is cancelled (注销) by its merger only, and then never changed
+    IF OLD.status = 'cancelled' THEN
+        RAISE EXCEPTION 'licence % was cancelled by a merger and is never changed again', OLD.license
+            USING ERRCODE = 'RCRUL', COLUMN = 'status';
+    ELSIF NEW.status = 'cancelled' AND NOT EXISTS (SELECT 1 FROM merger_mines g WHERE g.mine_id = NEW.id) THEN
+        RAISE EXCEPTION 'a licence is cancelled by its merger only (mine merge)' USING ERRCODE = 'RCRUL', COLUMN = 'status';
+    END IF;
     IF v_role IS NOT NULL THEN
         IF v_role = 'reviewer' AND (v_old[1:6] || v_old[8:12] IS DISTINCT FROM v_new[1:6] || v_new[8:12]
                                     OR NEW.status <> 'closed'
@@ -145,6 +157,15 @@ BEGIN
     END IF;
     PERFORM reclaim_check_actor(NEW.closed_by, ARRAY['admin', 'reviewer', 'finance']);
     NEW.closed_at := now();
+    -- a merged licence's obligations close with its merger (mine_merge)
+    IF NEW.closed_by_merger IS NOT NULL THEN
+        IF NEW.closed_by_plan IS NOT NULL OR NEW.closed_by_assessment IS NOT NULL
+           OR NOT EXISTS (SELECT 1 FROM merger_mines g WHERE g.merger_id = NEW.closed_by_merger AND g.mine_id = NEW.mine_id) THEN
+            RAISE EXCEPTION 'an obligation closes by a merger only when the merger cancels its licence'
+                USING ERRCODE = 'RCRUL', COLUMN = 'closed_by_merger';
+        END IF;
+        RETURN NEW;
+    END IF;
     IF NEW.kind IN ('recompile-plan', 'resign-responsibility-letter') THEN
         IF NEW.closed_by_assessment IS NOT NULL OR NOT EXISTS (
             SELECT 1 FROM plans p JOIN review_records r ON r.record_type = 'plan' AND r.record_id = p.id
@@ -168,3 +189,103 @@ $$;
 CREATE OR REPLACE TRIGGER mine_obligations_guard BEFORE INSERT OR UPDATE ON mine_obligations
     FOR EACH ROW EXECUTE FUNCTION mine_obligations_guard();
 CALL protect_rows('mine_obligations', true);
+
+-- A merger (整合重组) in one statement (issue 32): the licences of p_from are
+-- integrated into p_into's. In one transaction, for each merged licence:
+-- its fund's whole balance moves to the surviving mine's fund (a transfer
+-- entry naming the merger, audited as every booking is), its fund is closed
+-- to later bookings, its open obligations close with the merger, and the
+-- licence is cancelled (注销, in its history). The surviving mine's mining
+-- area has changed, so the plan's §6.2 obligations open on it (re-compile
+-- the plan, re-sign the letter, re-assess the fund) unless already open.
+-- Approved plans and annual plans of the merged licences stay as records;
+-- their money now answers to the surviving mine's plan.
+-- Rows are locked in id order, so two mergers at once cannot deadlock, and a
+-- licence is merged away once (merger_mines' unique mine): a retry or a
+-- race finds it merged and moves nothing.
+CREATE OR REPLACE FUNCTION mine_merge(p_from text[], p_into text, p_approved_on date, p_document text,
+                                      p_actor text, p_role text, p_request_id text) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    v_mine mines;
+    v_into mines;
+    v_into_fund fund_accounts;
+    v_fund fund_accounts;
+    v_merger bigint;
+    v_license text;
+    v_done bigint;
+    v_booked record;
+    v_today date := bureau_date(now());
+    v_kind text;
+BEGIN
+    PERFORM reclaim_check_actor(p_actor, ARRAY['admin']);
+    IF p_from IS NULL OR cardinality(p_from) = 0 THEN
+        RAISE EXCEPTION 'a merger names the licences it merges' USING ERRCODE = 'RCRUL', COLUMN = 'from_licenses';
+    ELSIF cardinality(p_from) <> (SELECT count(DISTINCT f) FROM unnest(p_from) f) THEN
+        RAISE EXCEPTION 'a licence is named twice' USING ERRCODE = 'RCRUL', COLUMN = 'from_licenses';
+    ELSIF p_into = ANY (p_from) THEN
+        RAISE EXCEPTION 'licence % cannot be merged into itself', p_into USING ERRCODE = 'RCRUL', COLUMN = 'into_license';
+    END IF;
+    -- lock every mine the merger touches, in id order
+    PERFORM 1 FROM mines m WHERE m.license = ANY (p_from || p_into) ORDER BY m.id FOR UPDATE;
+    SELECT * INTO v_into FROM mines WHERE license = p_into;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no mine with licence %', p_into USING ERRCODE = 'RCNOM', COLUMN = 'into_license';
+    END IF;
+    FOREACH v_license IN ARRAY p_from || p_into LOOP
+        SELECT * INTO v_mine FROM mines WHERE license = v_license;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'no mine with licence %', v_license USING ERRCODE = 'RCNOM', COLUMN = 'from_licenses';
+        END IF;
+        SELECT g.merger_id INTO v_done FROM merger_mines g WHERE g.mine_id = v_mine.id;
+        IF FOUND THEN
+            RAISE EXCEPTION 'licence % was merged away by merger % already', v_license, v_done
+                USING ERRCODE = 'RCRUL', COLUMN = CASE WHEN v_license = p_into THEN 'into_license' ELSE 'from_licenses' END;
+        END IF;
+        IF v_mine.status = 'cancelled' OR EXISTS (SELECT 1 FROM fund_accounts a WHERE a.mine_id = v_mine.id
+                                                  AND a.kind = 'fund' AND a.closed_by_release IS NOT NULL) THEN
+            RAISE EXCEPTION 'licence % no longer holds its right (its closure was confirmed or it was cancelled)', v_license
+                USING ERRCODE = 'RCRUL', COLUMN = CASE WHEN v_license = p_into THEN 'into_license' ELSE 'from_licenses' END;
+        END IF;
+    END LOOP;
+
+    -- the merger record (mergers_guard: an administrator's, approved on a day that has come)
+    INSERT INTO mergers (from_mine_id, into_mine_id, approved_on, document, recorded_by)
+    SELECT m.id, v_into.id, p_approved_on, p_document, p_actor FROM mines m WHERE m.license = p_from[1]
+    RETURNING id INTO v_merger;
+    PERFORM audit_append(p_actor, p_role, 'mine.merge', 'merger:' || v_merger, p_request_id,
+                         array_to_string(p_from, ',') || ' -> ' || p_into || E'\n' || p_approved_on || ' ' || p_document);
+
+    SELECT * INTO v_into_fund FROM fund_accounts WHERE mine_id = v_into.id AND kind = 'fund';
+    FOREACH v_license IN ARRAY p_from LOOP
+        SELECT * INTO v_mine FROM mines WHERE license = v_license;
+        SELECT * INTO v_fund FROM fund_accounts WHERE mine_id = v_mine.id AND kind = 'fund' FOR UPDATE;
+        IF v_fund.balance > 0 THEN
+            SELECT b.* INTO v_booked
+            FROM ledger_book('transfer', v_today, v_fund.balance, v_into_fund.id, v_fund.id,
+                             'merger:' || v_merger || ' ' || v_license, 'merger into ' || p_into, p_actor,
+                             'merger:' || v_merger || ':' || v_license,
+                             ledger_request_digest('transfer', v_license, p_into, v_fund.balance, v_today,
+                                                   'merger:' || v_merger, NULL)) b;
+            PERFORM audit_append(p_actor, p_role, 'fund.transfer', 'mine:' || v_license, p_request_id,
+                                 'merger ' || v_merger || ': ' || v_license || ' -> ' || p_into || ' ' || v_fund.balance,
+                                 v_booked.entry_id, 1);
+            INSERT INTO merger_mines (merger_id, mine_id, moved_fen, entry_id)
+            VALUES (v_merger, v_mine.id, v_fund.balance, v_booked.entry_id);
+        ELSE
+            INSERT INTO merger_mines (merger_id, mine_id, moved_fen, entry_id) VALUES (v_merger, v_mine.id, 0, NULL);
+        END IF;
+        UPDATE fund_accounts SET closed_by_merger = v_merger WHERE mine_id = v_mine.id AND kind = 'fund';
+        UPDATE mine_obligations SET closed_at = now(), closed_by = p_actor, closed_by_merger = v_merger
+        WHERE mine_id = v_mine.id AND closed_at IS NULL;
+        UPDATE mines SET status = 'cancelled', updated_by = p_actor WHERE id = v_mine.id;
+    END LOOP;
+    FOREACH v_kind IN ARRAY ARRAY['recompile-plan', 'resign-responsibility-letter', 'reassess-fund'] LOOP
+        INSERT INTO mine_obligations (mine_id, kind, reason, opened_by)
+        VALUES (v_into.id, v_kind, 'merger ' || v_merger || ': ' || array_to_string(p_from, ', ') || ' merged in', p_actor)
+        ON CONFLICT (mine_id, kind) WHERE closed_at IS NULL DO NOTHING;
+    END LOOP;
+    RETURN v_merger;
+END
+$$;
+GRANT EXECUTE ON FUNCTION mine_merge(text[], text, date, text, text, text, text) TO reclaim_app;

@@ -90,6 +90,7 @@ extension MineStatus: Labelled {
         case .underConstruction: ("基建", "Under construction")
         case .suspended: ("停产", "Suspended")
         case .closed: ("闭坑", "Closed")
+        case .cancelled: ("注销（整合重组）", "Cancelled (merged)")
         }
     }
 }

@@ -74,12 +74,23 @@ public enum MethodDetail: String, Sendable, CaseIterable, Codable {
     }
 }
 
-/// 生产 / 在建 / 停产 / 闭坑
+/// 生产 / 在建 / 停产 / 闭坑 / 注销
 public enum MineStatus: String, Sendable, CaseIterable, Codable {
     case producing
     case underConstruction = "under-construction"
     case suspended
     case closed
+    /// 注销: the licence was merged into another (整合重组, `mine merge`); never set by an edit.
+    case cancelled
+
+    /// A status an administrator may give a mine: any but `cancelled`, which only a merger gives.
+    public static func parseSettable(_ text: String) throws -> MineStatus {
+        let status = try parse(text)
+        guard status != .cancelled else {
+            throw ReclaimError(.invalidInput, "a licence is cancelled by its merger (mine merge), not by an edit")
+        }
+        return status
+    }
 }
 
 /// Dominant land type, which sets the reclamation-difficulty coefficient.

@@ -12,8 +12,8 @@ extension MineRegistry {
             Command(MinePolicy.manage) { actor, conn in try MineRegistry.update(license, change, by: actor, on: conn) }
         }
 
-        /// A merger (整合重组) of `from`'s mining right into `into`'s.
-        public static func merge(from: String, into: String, approvedOn: CalendarDate, document: String) -> Command<Merger> {
+        /// A merger (整合重组) of the `from` licences' rights into `into`'s.
+        public static func merge(from: [String], into: String, approvedOn: CalendarDate, document: String) -> Command<Merger> {
             Command(MinePolicy.manage) { actor, conn in
                 try Mergers.record(from: from, into: into, approvedOn: approvedOn, document: document, by: actor, on: conn)
             }
@@ -59,7 +59,7 @@ extension MineRegistry {
             let mineralClass = check.parse("mineral_class", mineralClass, MineralClass.parse)
             let scale = check.parse("scale", scale, MineScale.parse)
             let method = check.parse("method", method, MiningMethod.parse)
-            let status = check.parse("status", status, MineStatus.parse)
+            let status = check.parse("status", status, MineStatus.parseSettable)
             let area = check.parse("area_hm2", areaHm2) { try Area.parseHectares($0) }
             let landType = check.parse("land_type", landType, LandType.parse)
             let detail = check.parse("method_detail", methodDetail, MethodDetail.parse)
@@ -108,7 +108,7 @@ extension MineRegistry {
                 mineralClass: check.parse("mineral_class", mineralClass, MineralClass.parse),
                 scale: check.parse("scale", scale, MineScale.parse),
                 method: check.parse("method", method, MiningMethod.parse),
-                status: check.parse("status", status, MineStatus.parse),
+                status: check.parse("status", status, MineStatus.parseSettable),
                 area: check.parse("area_hm2", areaHm2) { try Area.parseHectares($0) },
                 landType: check.parse("land_type", landType, LandType.parse),
                 methodDetail: check.parse("method_detail", methodDetail, MethodDetail.parse),
@@ -122,17 +122,17 @@ extension MineRegistry {
 extension Mergers {
     /// A merger (整合重组) recorded (admin): POST /mergers.
     public struct RecordRequest: APIRequest {
-        public var fromLicense: String
+        public var fromLicenses: [String]
         public var intoLicense: String
         public var approvedOn: String
         public var document: String
 
         public enum CodingKeys: String, CodingKey, CaseIterable {
-            case fromLicense = "from_license", intoLicense = "into_license", approvedOn = "approved_on", document
+            case fromLicenses = "from_licenses", intoLicense = "into_license", approvedOn = "approved_on", document
         }
 
-        public init(from: String, into: String, approvedOn: CalendarDate, document: String) {
-            (fromLicense, intoLicense, self.approvedOn, self.document) = (from, into, approvedOn.description, document)
+        public init(from: [String], into: String, approvedOn: CalendarDate, document: String) {
+            (fromLicenses, intoLicense, self.approvedOn, self.document) = (from, into, approvedOn.description, document)
         }
 
         public func approvalDate() throws -> CalendarDate { try FundLedger.parseDate(approvedOn, field: "approved_on") }

@@ -24,7 +24,7 @@ struct MineController {
 
     @Sendable func merge(_ request: Request, _ context: AppContext) async throws -> Response {
         let (body, m) = try await JSONBody.read(request, context: context, as: Mergers.RecordRequest.self)
-        let command = MineRegistry.Commands.merge(from: m.fromLicense, into: m.intoLicense, approvedOn: try m.approvalDate(),
+        let command = MineRegistry.Commands.merge(from: m.fromLicenses, into: m.intoLicense, approvedOn: try m.approvalDate(),
                                                   document: m.document)
         return try await Mutation(pool: pool).run(command, request, context: context, body: body, status: .created)
     }

@@ -288,8 +288,13 @@ extension DashboardController {
             // a transfer follows an approved merger (整合重组) of the two mining rights, and only that
             let chosen = value("merger")
             var options: [[String: Any]] = [["value": "", "text": t["choose"] ?? "", "selected": chosen.isEmpty]]
-            options += mergers.map { m in
-                ["value": String(m.id), "text": "\(m.from) → \(m.into) · \(m.approvedOn) · \(m.document)", "selected": String(m.id) == chosen]
+            // a merger carried out by `mine merge` moved its money already; one recorded before named the
+            // transfers that followed it, one per licence merged away
+            options += mergers.flatMap { m in
+                m.moved.filter { $0.entryID == nil }.map { f in
+                    let v = "\(m.id)|\(f.license)"
+                    return ["value": v, "text": "\(f.license) → \(m.into) · \(m.approvedOn) · \(m.document)", "selected": v == chosen]
+                }
             }
             fields.append(["id": "merger", "name": "merger", "label": t["merger"] ?? "", "select": ["options": options],
                            "error": errors["merger"] ?? (mergers.isEmpty ? (t["no_mergers"] ?? "") : false)])
@@ -325,10 +330,12 @@ extension DashboardController {
         }
         var license = form["license"] ?? ""
         var year: Int?
-        var merger: Merger?
+        var merger: (id: Int64, from: String, into: String)?
         if kind == .transfer {
-            if let id = Int64(form["merger"] ?? ""), let m = try await db({ conn in try? Mergers.find(id, on: conn) }) {
-                merger = m
+            let chosen = (form["merger"] ?? "").split(separator: "|", maxSplits: 1).map(String.init)
+            if chosen.count == 2, let id = Int64(chosen[0]), let m = try await db({ conn in try? Mergers.find(id, on: conn) }),
+               m.from.contains(chosen[1]) {
+                merger = (id, chosen[1], m.into)
                 license = m.into
             } else {
                 errors["merger"] = t(context)["choose_merger"] ?? ""
