@@ -9,7 +9,7 @@ struct MineCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mine",
         abstract: "The mine registry (矿山登记).",
-        subcommands: [Add.self, List.self, Show.self, Update.self, Merge.self, Mergers.self])
+        subcommands: [Add.self, List.self, Show.self, Update.self, Merge.self, Mergers.self, BoundaryCommand.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register a mine under its licence number (采矿许可证号).")

@@ -18,7 +18,7 @@ struct ReclaimCommand: AsyncParsableCommand {
             """,
         subcommands: [
             MigrateCommand.self, MineCommand.self, FundCommand.self, UserCommand.self, TokenCommand.self,
-            OutputCommand.self, AccrualCommand.self, PlanCommand.self, AnnualCommand.self, ClosureCommand.self, CalendarCommand.self, SettingsCommand.self, LegacyCommand.self, GreenCommand.self, MonitorCommand.self, DocumentCommand.self, ReportCommand.self,
+            OutputCommand.self, AccrualCommand.self, PlanCommand.self, AnnualCommand.self, ClosureCommand.self, CalendarCommand.self, SettingsCommand.self, LegacyCommand.self, GreenCommand.self, MonitorCommand.self, MapCommand.self, DocumentCommand.self, ReportCommand.self,
             AuditCommand.self, LoginCommand.self, LogoutCommand.self, WhoamiCommand.self, ServeCommand.self, DemoCommand.self,
         ]
     )

@@ -403,6 +403,31 @@ public final class DatabaseBackend: ReclaimAPI {
         try Reports.annualPlans(year: year, only: scope, on: connection)
     }
 
+    // MARK: Mining-right data and the map
+
+    public func setBoundary(_ license: String, _ input: BoundaryInput) async throws -> MineBoundary {
+        try run(MineBoundaries.Commands.set(license, input))
+    }
+
+    public func boundaries(_ license: String) async throws -> [MineBoundary] {
+        try check(MinePolicy.read(try Identifier.license(license)))
+        return try MineBoundaries.history(license, on: connection)
+    }
+
+    public func loadOutline(_ geoJSON: String, label: String) async throws -> BannerOutline {
+        try run(MineBoundaries.Commands.loadOutline(geoJSON, label: label))
+    }
+
+    public func outline() async throws -> BannerOutline {
+        try check(OneMap.read)
+        return try BannerOutline.current(on: connection)
+    }
+
+    public func mapGeoJSON(_ filter: MapFilter) async throws -> String {
+        try check(OneMap.read)
+        return OneMap.featureCollection(try OneMap.layers(filter, only: principal.flatMap(MinePolicy.scope(for:)), on: connection))
+    }
+
     // MARK: Green mines
 
     public func greenList(asOf: CalendarDate?) async throws -> [GreenListing] {

@@ -641,6 +641,36 @@ extension HTTPBackend {
         try await fetch(AnnualPlansReport.self, request(.GET, "/reports/annual-plans?year=\(year)")).0
     }
 
+    // MARK: Mining-right data and the map
+
+    public func setBoundary(_ license: String, _ input: BoundaryInput) async throws -> MineBoundary {
+        try await fetch(MineBoundary.self, request(.POST, "/mines/\(Self.segment(license))/boundaries",
+                                                   MineBoundaries.SetRequest(input))).0
+    }
+
+    public func boundaries(_ license: String) async throws -> [MineBoundary] {
+        try await all(MineBoundary.self, "/mines/\(Self.segment(license))/boundaries", [])
+    }
+
+    public func loadOutline(_ geoJSON: String, label: String) async throws -> BannerOutline {
+        try await fetch(BannerOutline.self, request(.POST, "/map/outline", BannerOutline.LoadRequest(label: label, geoJSON: geoJSON))).0
+    }
+
+    public func outline() async throws -> BannerOutline {
+        try await fetch(BannerOutline.self, request(.GET, "/map/outline")).0
+    }
+
+    public func mapGeoJSON(_ filter: MapFilter) async throws -> String {
+        let q = Self.query([("status", filter.status?.rawValue), ("mineral_class", filter.mineralClass?.rawValue),
+                            ("year", filter.year.map(String.init))])
+        let response = try await send(request(.GET, "/map.geojson\(q)", accept: "application/geo+json"))
+        do {
+            return String(buffer: try await response.body.collect(upTo: 256 << 20))
+        } catch {
+            throw ReclaimError(.unavailable, "service unreachable at \(baseURL): \(Self.explain(error))")
+        }
+    }
+
     // MARK: Green mines
 
     public func greenList(asOf: CalendarDate?) async throws -> [GreenListing] {

@@ -163,6 +163,16 @@ public protocol ReclaimAPI {
     func greenChecks(year: Int) async throws -> [GreenCheck]
     func greenReport(year: Int) async throws -> GreenReport
 
+    // MARK: Mining-right data and the map (一张图)
+    /// A new version of a licence's boundary (administrator).
+    func setBoundary(_ license: String, _ input: BoundaryInput) async throws -> MineBoundary
+    /// A licence's boundaries, newest (in force) first.
+    func boundaries(_ license: String) async throws -> [MineBoundary]
+    func loadOutline(_ geoJSON: String, label: String) async throws -> BannerOutline
+    func outline() async throws -> BannerOutline
+    /// The map's layers as a GeoJSON FeatureCollection (an operator's: their mines').
+    func mapGeoJSON(_ filter: MapFilter) async throws -> String
+
     // MARK: Dynamic monitoring (动态监测)
     func monitorReport(_ license: String, period: MonitoringPeriod, _ document: MonitoringReportDocument) async throws -> MonitoringReport
     func monitorReports(period: MonitoringPeriod) async throws -> [MonitoringReport]

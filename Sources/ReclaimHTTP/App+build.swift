@@ -78,6 +78,7 @@ public func buildRouter(pool: ConnectionPool, metrics: ServiceMetrics, openAPIPa
     SettingsController(pool: pool).register(routes)
     LegacyController(pool: pool).register(routes)
     GreenController(pool: pool).register(routes)
+    MapController(pool: pool).register(routes)
     MonitoringController(pool: pool).register(routes)
     DocumentController(pool: pool).register(routes)
     let verifications = Verifications()

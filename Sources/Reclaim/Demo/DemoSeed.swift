@@ -190,6 +190,41 @@ struct Seeder {
         try legacy()
         try green()
         try monitoring()
+        try boundaries()
+        try merger()
+    }
+
+    /// Every mine's mining area, a square of its licensed area on a grid
+    /// inside the banner's (approximate) outline, given as the turning
+    /// points a licence prints (3-degree Gauss–Krüger zone 37). PostGIS
+    /// places the corners; the ring is what `mine boundary set` takes.
+    func boundaries() throws {
+        for m in mines {
+            let (column, row) = (m.index % 13, m.index / 13)
+            // the centre in thousandths of a degree: 109.300°E–110.500°E, 39.970°N–40.330°N
+            let (lon, lat) = (Int32(109_300 + column * 100), Int32(39_970 + row * 72))
+            guard let corners = try conn.queryFirst("""
+                SELECT ST_AsText(ST_Expand(ST_Transform(ST_SetSRID(ST_MakePoint(\(lon) / 1000.0, \(lat) / 1000.0), 4490), 4525),
+                                           sqrt(\(m.mine.area.squareMetres)::float8) / 2), 2) AS wkt
+                """) else { throw ReclaimError(.internal, "no demo boundary") }
+            _ = try MineBoundaries.set(m.license, .turningPoints(wkt: try corners.decode("wkt"), srid: 4525), by: admin, on: conn)
+        }
+    }
+
+    /// The merger of three suspended sand mines into one under construction
+    /// (整合重组, 2025): each of the three had its fund deposited before; the
+    /// merger cancels them and moves their money into the surviving mine's fund.
+    func merger() throws {
+        let sand = mines.filter { $0.mine.mineral == "construction sand" }
+        guard let into = sand.first(where: { $0.mine.status == .underConstruction }) else { return }
+        let merged = Array(sand.filter { $0.mine.status == .suspended }.prefix(3))
+        for (k, m) in merged.enumerated() {
+            _ = try FundLedger.deposit(m.license, Booking(amount: Money(fen: Int64(12_000 + k * 3_500) * 100),
+                                                          valueDate: try date(2020, 6, 30), reference: "DEMO-SAND-\(k + 1)",
+                                                          idempotencyKey: "demo-merger-deposit-\(k + 1)"), by: finance, on: conn)
+        }
+        _ = try Mergers.record(from: merged.map(\.license), into: into.license, approvedOn: try date(2025, 6, 30),
+                               document: "达自然资发〔2025〕整合1号（演示）", by: admin, on: conn)
     }
 
     /// The last four quarters of every open mine's monitoring reports (a few
