@@ -132,6 +132,9 @@ public enum MineRegistry {
             throw ReclaimError.invalid("area_hm2", "must be greater than zero")
         }
         try new.methodDetail?.check(method: new.method, mineralClass: new.mineralClass)
+        guard new.status != .cancelled else {
+            throw ReclaimError.invalid("status", "a licence is cancelled by its merger (mine merge), not registered so")
+        }
         let licensedOn = try checkLicensedOn(new.licensedOn ?? Bureau.today)
         var new = new
         new.licensedOn = licensedOn
@@ -244,7 +247,10 @@ public enum MineRegistry {
                               field: update.methodDetail == nil ? "method" : "method_detail")
             let before: Int64 = try conn.queryFirst("SELECT coalesce(max(id), 0) AS h FROM mine_history WHERE mine_id = \(id)")?
                 .decode("h") ?? 0
-            guard let updatedRow = try conn.queryFirst("""
+            guard old.status != .cancelled else {
+                throw ReclaimError(.ruleViolation, field: "status", "licence \(license) was cancelled by a merger and is never changed again")
+            }
+            guard let updatedRow = try DatabaseRefusal.mapping({ try conn.queryFirst("""
                 UPDATE mines SET
                     name = coalesce(\(name), name),
                     holder = coalesce(\(holder), holder),
@@ -260,7 +266,7 @@ public enum MineRegistry {
                     updated_at = now(), updated_by = \(actor.name)
                 WHERE id = \(id)
                 RETURNING \(unescaped: Mine.columns)
-                """)
+                """) })
             else { throw notFound(license) }
 
             // what really changed is what the database wrote to the history, field by

@@ -50,6 +50,7 @@ struct DashboardController {
         group.post("/calendar/day", use: addCalendarDay)
         group.post("/calendar/load", use: loadCalendar)
         group.get("/green", use: green)
+        group.get("/map", use: map)
         group.post("/monitoring/events/{id}/close", use: closeEmergency)
         group.get("/closures", use: closures)
         group.get("/closures/{id}", use: closureCasePage)

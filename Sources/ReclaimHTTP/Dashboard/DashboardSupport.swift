@@ -160,7 +160,7 @@ struct Pages: Sendable {
                       ("/fund/transfer", "transfer"), ("/fund/import", "import")]
         }
         if p.role != .operator { items.append(("/legacy", "legacy")) }
-        items += [("/green", "green"), ("/reports", "reports")]
+        items += [("/map", "map"), ("/green", "green"), ("/reports", "reports")]
         if p.role == .admin { items += [("/users", "users"), ("/settings", "settings"), ("/rules", "rules"), ("/calendar", "calendar")] }
         if p.role == .admin || p.role == .auditor { items += [("/audit", "audit"), ("/verify", "verify")] }
         return items
