@@ -137,7 +137,8 @@ public enum BoundaryInput: Sendable, Equatable {
     /// 3-degree zone number in front (37412300.00 is zone 37, 412300.00 m).
     /// Comment lines start with `#`; a first line of headings is skipped.
     /// The ring is closed here when the table does not repeat its first
-    /// point, as licences do not; every number is carried as written.
+    /// point, as licences do not; every number is carried as written. A
+    /// table that cannot be read is refused by the rule (422), as a shape is.
     static func turningPoints(_ text: String, field: String) throws -> BoundaryInput {
         let separators = CharacterSet(charactersIn: ",，\t ")
         var points: [(x: String, y: String)] = []
@@ -150,14 +151,14 @@ public enum BoundaryInput: Sendable, Equatable {
                 continue  // the table's headings (点号 X Y)
             }
             guard cells.count == 3, cells[0].allSatisfy(\.isNumber) else {
-                throw ReclaimError.invalid(field, "line \(n + 1): a turning point is `number, X, Y`")
+                throw ReclaimError(.ruleViolation, field: field, "line \(n + 1): a turning point is `number, X, Y`")
             }
             let (x, y) = (cells[1], cells[2])
             guard x.wholeMatch(of: /[0-9]{6,7}(\.[0-9]{1,4})?/) != nil else {
-                throw ReclaimError.invalid(field, "line \(n + 1): X '\(x)' is not a northing in metres like 4432100.00")
+                throw ReclaimError(.ruleViolation, field: field, "line \(n + 1): X '\(x)' is not a northing in metres like 4432100.00")
             }
             guard y.wholeMatch(of: /[0-9]{8}(\.[0-9]{1,4})?/) != nil, let z = Int(y.prefix(2)) else {
-                throw ReclaimError.invalid(field, "line \(n + 1): Y '\(y)' is not a zone-prefixed easting like 37412300.00")
+                throw ReclaimError(.ruleViolation, field: field, "line \(n + 1): Y '\(y)' is not a zone-prefixed easting like 37412300.00")
             }
             guard (25...45).contains(z) else {
                 throw ReclaimError(.ruleViolation, field: field, "line \(n + 1): zone \(z) is no 3-degree Gauss–Krüger zone of China (25–45)")

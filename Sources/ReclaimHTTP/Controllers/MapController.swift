@@ -26,6 +26,8 @@ struct MapController {
 
     @Sendable func setBoundary(_ request: Request, _ context: AppContext) async throws -> Response {
         let license = try context.license()
+        // who may set it is decided before what was sent is read
+        try MiningRightsPolicy.manage.check(try context.requirePrincipal())
         let (body, b) = try await JSONBody.read(request, context: context, as: MineBoundaries.SetRequest.self)
         return try await Mutation(pool: pool).run(MineBoundaries.Commands.set(license, try b.input()), request, context: context,
                                                   body: body, status: .created)
@@ -37,6 +39,7 @@ struct MapController {
     }
 
     @Sendable func loadOutline(_ request: Request, _ context: AppContext) async throws -> Response {
+        try MiningRightsPolicy.manage.check(try context.requirePrincipal())
         let (body, o) = try await JSONBody.read(request, context: context, as: BannerOutline.LoadRequest.self)
         return try await Mutation(pool: pool).run(MineBoundaries.Commands.loadOutline(try o.geoJSON(), label: o.label), request,
                                                   context: context, body: body, status: .created)
