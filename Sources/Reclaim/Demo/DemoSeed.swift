@@ -194,15 +194,24 @@ struct Seeder {
         try merger()
     }
 
+    /// A demo mine's centre on the map's grid, in thousandths of a degree:
+    /// 13 columns from 109.300°E to 110.500°E, 6 rows from 39.970°N to 40.330°N.
+    static func centre(_ m: DemoSeed.DemoMine) -> (lon: Int32, lat: Int32) {
+        (Int32(109_300 + (m.index % 13) * 100), Int32(39_970 + (m.index / 13) * 72))
+    }
+
+    /// Thousandths of a degree as decimal text.
+    static func degrees(_ thousandths: Int32) -> String {
+        "\(thousandths / 1000)." + String(String(thousandths % 1000 + 1000).dropFirst())
+    }
+
     /// Every mine's mining area, a square of its licensed area on a grid
     /// inside the banner's (approximate) outline, given as the turning
     /// points a licence prints (3-degree Gauss–Krüger zone 37). PostGIS
     /// places the corners; the ring is what `mine boundary set` takes.
     func boundaries() throws {
         for m in mines {
-            let (column, row) = (m.index % 13, m.index / 13)
-            // the centre in thousandths of a degree: 109.300°E–110.500°E, 39.970°N–40.330°N
-            let (lon, lat) = (Int32(109_300 + column * 100), Int32(39_970 + row * 72))
+            let (lon, lat) = Self.centre(m)
             guard let corners = try conn.queryFirst("""
                 SELECT ST_AsText(ST_Expand(ST_Transform(ST_SetSRID(ST_MakePoint(\(lon) / 1000.0, \(lat) / 1000.0), 4490), 4525),
                                            sqrt(\(m.mine.area.squareMetres)::float8) / 2), 2) AS wkt
@@ -375,7 +384,7 @@ struct Seeder {
             {"works": [
               {"type": "revegetation", "location": "排土场北坡（演示）", "area_hm2": "\(area.hectares)",
                "budget": "\(Money(fen: revegetation * 100))", "start_month": "\(year)-04", "end_month": "\(year)-09",
-               "geometry": {"type": "Point", "coordinates": [110.0\(m.index % 10), 40.3\(m.index % 7)]}},
+               "geometry": {"type": "Point", "coordinates": [\(Self.degrees(Self.centre(m).lon)), \(Self.degrees(Self.centre(m).lat))]}},
               {"type": "slope-regrading", "location": "采坑边坡（演示）", "quantity": "\(1000 + m.index * 50)", "unit": "m3",
                "budget": "\(Money(fen: (budget - revegetation) * 100))", "start_month": "\(year)-05", "end_month": "\(year)-08"}
             ]}
@@ -532,8 +541,12 @@ struct Seeder {
     func legacy() throws {
         let sites: [(String, String, Int64)] = [("DEMO-L01", "树林召镇", 200), ("DEMO-L02", "树林召镇", 131), ("DEMO-L03", "白泥井镇", 200),
                                                 ("DEMO-L04", "王爱召镇", 45), ("DEMO-L05", "展旦召苏木", 12)]
-        for (code, township, hectares) in sites {
+        for (k, (code, township, hectares)) in sites.enumerated() {
+            // a point on the map between the mines' rows, along the banner's south
+            let location = #"{"type":"Point","coordinates":["# + Self.degrees(109_450 + Int32(k) * 230) + ","
+                + Self.degrees(39_935 + Int32(k % 2) * 20) + "]}"
             _ = try LegacySites.add(NewSite(code: code, township: "\(township)（演示）", area: Area(squareMetres: hectares * 10_000),
+                                            geometry: location,
                                             formerMine: "废弃采石场\(DemoSeed.fictional)",
                                             problems: [try SiteProblem.parse("open-pit=\(hectares * 3000)"),
                                                        try SiteProblem.parse("waste-dump=\(hectares * 800)")]),

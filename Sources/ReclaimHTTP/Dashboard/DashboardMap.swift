@@ -37,7 +37,8 @@ extension DashboardController {
             "statuses": options(MineStatus.self, status), "classes": options(MineralClass.self, mineralClass),
             "year": year, "by_rate": byRate, "mine_count": layers.mines.count,
             "outline_note": official ? false : (t["map_outline_approximate"] ?? ""),
-            "outline_label": { if case .string(let s) = outline { return s } else { return "" } }(),
+            // the bureau's own label of its official outline (the shipped one's note says what it is)
+            "outline_label": { if official, case .string(let s) = outline { return s } else { return "" } }(),
         ])
     }
 }
