@@ -28,7 +28,8 @@ import Testing
         #expect(try counts("mineral", on: db) == ["coal": 26, "construction sand": 35, "glass quartzite": 5, "foundry sand": 4,
                                                   "building-stone limestone": 3, "refractory clay": 3, "glass sand": 1, "kaolin": 1])
         #expect(try counts("method", on: db) == ["open-pit": 73, "underground": 5])
-        #expect(try counts("status", on: db) == ["producing": 28, "suspended": 38, "under-construction": 10, "closed": 2])
+        // three suspended sand mines merged into one under construction (整合重组) and cancelled
+        #expect(try counts("status", on: db) == ["producing": 28, "suspended": 35, "under-construction": 10, "closed": 2, "cancelled": 3])
         #expect(try db.count("SELECT count(*) FROM mines WHERE position('虚构' IN name) = 0 OR position('虚构' IN holder) = 0") == 0)
 
         // every annual plan state in 2026, and five accepted years for each producing mine
@@ -61,13 +62,18 @@ import Testing
         // some mines behind in 2025, and the books intact
         #expect(try Reports.fund(year: 2025, on: conn).mines.contains { $0.shortfall.fen > 0 })
         #expect(try FundLedger.verify(on: conn).isIntact)
-        // the seed's 2020 baseline, rebuilt from the registry; since then one closure confirmed
+        // the seed's 2020 baseline, rebuilt from the registry; since then one closure confirmed and three mines merged away
         let baseline = try Reports.targets(asOf: CalendarDate(year: 2020, month: 12, day: 31), on: conn).targets
         #expect(baseline.first { $0.name == "mine_count" }?.value == "78")
         #expect(baseline.first { $0.name == "sand_gravel_mines" }?.value == "38")
         #expect(baseline.first { $0.name == "large_medium_share_percent" }?.value == "20.51")  // 16 of 78 (the plan rounds to 20.4)
         let targets = try Reports.targets(on: conn).targets
-        #expect(targets.first { $0.name == "mine_count" }?.value == "77")
+        #expect(targets.first { $0.name == "mine_count" }?.value == "74")
+        #expect(targets.first { $0.name == "sand_gravel_mines" }?.value == "35")
+        // the merger moved the three funds once, by entries that name it; every mine has its boundary
+        let merger = try #require(try Mergers.list(on: conn).first)
+        #expect(merger.from.count == 3 && merger.moved.allSatisfy { $0.entryID != nil && $0.amount.fen > 0 })
+        #expect(try db.count("SELECT count(DISTINCT mine_id) FROM mine_boundaries") == 78)
         // every action and record kind of the demo's trail is worded for a person (the dashboard's audit page)
         let actions = try conn.query("SELECT DISTINCT action FROM audit_log ORDER BY 1").rows.map { try $0.decode("action", as: String.self) }
         #expect(actions.count > 20 && actions.filter { !AuditLabels.knows($0) } == [], "\(actions.filter { !AuditLabels.knows($0) })")

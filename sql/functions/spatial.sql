@@ -200,3 +200,7 @@ END
 $$;
 CREATE OR REPLACE TRIGGER banner_outlines_guard BEFORE INSERT ON banner_outlines
     FOR EACH ROW EXECUTE FUNCTION banner_outlines_guard();
+
+-- The generated geometry columns of annual works and legacy sites
+-- (0036) compute through this on every insert, whoever inserts.
+GRANT EXECUTE ON FUNCTION geojson_geometry(jsonb) TO reclaim_app;

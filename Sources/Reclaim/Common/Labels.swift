@@ -420,6 +420,7 @@ public enum AuditLabels {
         "setting": ("设置", "Setting"), "calendar": ("工作日历", "Work calendar"), "merger": ("整合重组", "Merger"),
         "green": ("绿色矿山", "Green mine"), "green-draw": ("绿色矿山抽查", "Green-mine spot checks"),
         "monitoring": ("动态监测", "Monitoring"), "monitoring-event": ("应急监测事件", "Emergency event"),
+        "map": ("一张图", "Map"),
     ].merging(DocumentSubject.allCases.map { ($0.rawValue, $0.labels) }, uniquingKeysWith: { first, _ in first })
 
     /// The steps.
@@ -442,6 +443,7 @@ public enum AuditLabels {
         "remove": ("移出名录", "removed from the list"), "disclose": ("信息公示", "disclosed"), "draw": ("双随机抽取", "drawn"),
         "check": ("抽查结果", "checked"), "mines": ("调整负责矿山", "mines changed"),
         "event": ("应急事件", "emergency recorded"), "inspect": ("定期监测", "inspected"),
+        "boundary": ("设置矿区范围", "boundary set"), "outline": ("导入旗界", "outline loaded"),
     ]
 
     /// "年度治理计划：验收不通过" for `annual-plan.fail`; the code when unknown.
