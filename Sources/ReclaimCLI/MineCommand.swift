@@ -33,6 +33,8 @@ struct MineCommand: AsyncParsableCommand {
         @Option(name: .customLong("licensed-on"),
                 help: "The day the mining right has been held since (采矿权登记日期), YYYY-MM-DD; default today.")
         var licensedOn: CalendarDate?
+        @Option(help: "Production capacity (生产规模) in 万 units a year: 万m³ for sand, gravel and building stone, else 万t.")
+        var capacity: String?
         @Option(help: "Output format.") var format: DetailFormat = .table
 
         func run() async throws {
@@ -42,7 +44,8 @@ struct MineCommand: AsyncParsableCommand {
                 let new = NewMine(
                     license: license, name: name, holder: holder, mineral: mineral, mineralClass: mineralClass,
                     scale: scale, method: method, status: status, area: area, landType: landType,
-                    regionCode: regionCode, methodDetail: methodDetail, licensedOn: since)
+                    regionCode: regionCode, methodDetail: methodDetail, licensedOn: since,
+                    capacity: try capacity.map { try Capacity.parse($0) })
                 try await target.with { api in
                     let mine = try await api.addMine(new)
                     switch format {
@@ -89,6 +92,7 @@ struct MineCommand: AsyncParsableCommand {
         static func render(_ d: MineDetail) -> String {
             let m = d.mine
             var out = Output.keyValues(zip(Mine.headers, m.cells).map { ($0, $1) } + [
+                ("output_unit", m.outputUnit), ("capacity", m.capacity.map { "\($0) 万\(m.outputUnit == "m3" ? "m³" : "t")/a" } ?? ""),
                 ("updated_at", Bureau.time(m.updatedAt, seconds: true)), ("updated_by", m.updatedBy),
             ])
             out += "\nopen obligations:\n"
@@ -163,11 +167,13 @@ struct MineCommand: AsyncParsableCommand {
         @Option(name: .customLong("licensed-on"),
                 help: "Correct the day the mining right has been held since, YYYY-MM-DD (no plan-§6.2 change).")
         var licensedOn: CalendarDate?
+        @Option(help: "Production capacity (生产规模) in 万 units a year: 万m³ for sand, gravel and building stone, else 万t.")
+        var capacity: String?
         @Option(help: "Output format.") var format: DetailFormat = .table
 
         func validate() throws {
             if name == nil, holder == nil, mineral == nil, mineralClass == nil, scale == nil, method == nil,
-               status == nil, areaHm2 == nil, landType == nil, methodDetail == nil, licensedOn == nil {
+               status == nil, areaHm2 == nil, landType == nil, methodDetail == nil, licensedOn == nil, capacity == nil {
                 throw ValidationError("name at least one field to change, e.g. --status suspended")
             }
         }
@@ -178,7 +184,8 @@ struct MineCommand: AsyncParsableCommand {
                 let since = licensedOn
                 let change = MineUpdate(name: name, holder: holder, mineral: mineral, mineralClass: mineralClass,
                                         scale: scale, method: method, status: status, area: area, landType: landType,
-                                        methodDetail: methodDetail, licensedOn: since)
+                                        methodDetail: methodDetail, licensedOn: since,
+                                        capacity: try capacity.map { try Capacity.parse($0) })
                 try await target.with { api in
                     let result = try await api.updateMine(license, change)
                     switch format {

@@ -70,6 +70,11 @@ BEGIN
         RAISE EXCEPTION '% has not ended: output is reported for a finished year', NEW.year
             USING ERRCODE = 'RCRUL', COLUMN = 'year';
     END IF;
+    -- in the licence's unit (mines.output_unit, from the mineral)
+    IF NEW.unit IS DISTINCT FROM (SELECT m.output_unit FROM mines m WHERE m.id = NEW.mine_id) THEN
+        RAISE EXCEPTION 'output is reported in the licence''s unit (%)', (SELECT m.output_unit FROM mines m WHERE m.id = NEW.mine_id)
+            USING ERRCODE = 'RCRUL', COLUMN = 'unit';
+    END IF;
     IF NEW.supersedes IS NOT NULL AND NOT EXISTS (
         SELECT 1 FROM output_reports o WHERE o.id = NEW.supersedes AND o.mine_id = NEW.mine_id AND o.year = NEW.year)
     THEN
@@ -88,7 +93,7 @@ CREATE OR REPLACE FUNCTION accrual_assessments_guard() RETURNS trigger
 BEGIN
     PERFORM reclaim_check_actor(NEW.assessed_by, ARRAY['finance']);
     IF NOT EXISTS (SELECT 1 FROM output_reports o WHERE o.id = NEW.output_report_id AND o.mine_id = NEW.mine_id
-                   AND o.year = NEW.year - 1 AND o.quantity = NEW.output) THEN
+                   AND o.year = NEW.year - 1 AND o.quantity = NEW.output AND o.unit = NEW.output_unit) THEN
         RAISE EXCEPTION 'an assessment uses the mine''s own output report of the year before' USING ERRCODE = 'check_violation';
     END IF;
     IF NOT EXISTS (SELECT 1 FROM accrual_coefficients c WHERE c.rule_set = NEW.rule_set AND c.table_name = 'land'
@@ -103,6 +108,14 @@ BEGIN
                                     AND c.table_name = 'coal_price' AND c.key = NEW.year::text
                                     AND c.value = NEW.coal_price_coefficient)) THEN
         RAISE EXCEPTION 'an assessment''s coefficients are those of its rule set' USING ERRCODE = 'check_violation';
+    END IF;
+    -- output in m³ under a rate per tonne (every class but the non-solid) is weighed at the
+    -- mineral's bulk density as its setting stands, and only then
+    IF (NEW.output_unit = 'm3' AND NEW.mineral_class <> 'non-solid-energy') <> (NEW.conversion_kg_per_m3 IS NOT NULL)
+       OR (NEW.conversion_kg_per_m3 IS NOT NULL
+           AND setting_int(NEW.conversion_setting) IS DISTINCT FROM NEW.conversion_kg_per_m3) THEN
+        RAISE EXCEPTION 'output in m³ is weighed at its mineral''s bulk-density setting when the rate is per tonne'
+            USING ERRCODE = 'check_violation';
     END IF;
     RETURN NEW;
 END

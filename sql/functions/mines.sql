@@ -79,7 +79,7 @@ CREATE OR REPLACE FUNCTION mines_guard() RETURNS trigger
 DECLARE
     v_role text;
     v_fields text[] := ARRAY['name', 'holder', 'mineral', 'mineral_class', 'scale', 'method', 'status', 'area_hm2',
-                             'land_type', 'region_code', 'method_detail', 'licensed_on'];
+                             'land_type', 'region_code', 'method_detail', 'licensed_on', 'output_unit', 'capacity'];
     v_old text[];
     v_new text[];
 BEGIN
@@ -88,18 +88,21 @@ BEGIN
         IF NEW.status = 'cancelled' THEN
             RAISE EXCEPTION 'a licence is cancelled by its merger only (mine merge)' USING ERRCODE = 'RCRUL', COLUMN = 'status';
         END IF;
+        NEW.output_unit := mineral_output_unit(NEW.mineral, NEW.mineral_class);
         RETURN NEW;
     END IF;
     IF NEW.id <> OLD.id OR NEW.license <> OLD.license OR NEW.created_at <> OLD.created_at
        OR NEW.created_by <> OLD.created_by THEN
         RAISE EXCEPTION 'a mine''s licence and registration are never changed' USING ERRCODE = 'insufficient_privilege';
     END IF;
+    -- the unit follows the mineral, whatever the client wrote
+    NEW.output_unit := mineral_output_unit(NEW.mineral, NEW.mineral_class);
     v_old := ARRAY[OLD.name, OLD.holder, OLD.mineral, OLD.mineral_class, OLD.scale, OLD.method, OLD.status,
                    (OLD.area_m2::numeric / 10000)::numeric(20, 4)::text, OLD.land_type, OLD.region_code,
-                   coalesce(OLD.method_detail, ''), OLD.licensed_on::text];
+                   coalesce(OLD.method_detail, ''), OLD.licensed_on::text, OLD.output_unit, coalesce(OLD.capacity::text, '')];
     v_new := ARRAY[NEW.name, NEW.holder, NEW.mineral, NEW.mineral_class, NEW.scale, NEW.method, NEW.status,
                    (NEW.area_m2::numeric / 10000)::numeric(20, 4)::text, NEW.land_type, NEW.region_code,
-                   coalesce(NEW.method_detail, ''), NEW.licensed_on::text];
+                   coalesce(NEW.method_detail, ''), NEW.licensed_on::text, NEW.output_unit, coalesce(NEW.capacity::text, '')];
     IF v_old = v_new THEN
         -- nothing changed: nor does who changed it last
         NEW.updated_at := OLD.updated_at;
@@ -115,7 +118,7 @@ BEGIN
         RAISE EXCEPTION 'a licence is cancelled by its merger only (mine merge)' USING ERRCODE = 'RCRUL', COLUMN = 'status';
     END IF;
     IF v_role IS NOT NULL THEN
-        IF v_role = 'reviewer' AND (v_old[1:6] || v_old[8:12] IS DISTINCT FROM v_new[1:6] || v_new[8:12]
+        IF v_role = 'reviewer' AND (v_old[1:6] || v_old[8:14] IS DISTINCT FROM v_new[1:6] || v_new[8:14]
                                     OR NEW.status <> 'closed'
                                     OR NOT EXISTS (SELECT 1 FROM closure_applications a
                                                    JOIN closure_confirmations c ON c.application_id = a.id
@@ -289,3 +292,23 @@ BEGIN
 END
 $$;
 GRANT EXECUTE ON FUNCTION mine_merge(text[], text, date, text, text, text, text) TO reclaim_app;
+
+-- The unit a licence states output and capacity in (issue 32): m³ for sand,
+-- gravel and building stone (by any of their names) and for the non-solid
+-- class (mineral water, geothermal); tonnes for every other mineral. The
+-- registry keeps it on the mine (mines_guard), output reports follow it
+-- (output_reports_guard), and the accrual weighs m³ at the mineral's bulk
+-- density where its rate is per tonne.
+CREATE OR REPLACE FUNCTION mineral_output_unit(p_mineral text, p_class text) RETURNS text
+    IMMUTABLE LANGUAGE sql AS $$
+    SELECT CASE WHEN p_class = 'non-solid-energy' OR lower(btrim(p_mineral)) = ANY (ARRAY[
+                    'construction sand', '建筑用砂', '建筑砂', 'construction gravel', 'sand and gravel',
+                    'construction sand and gravel', 'gravel', '建筑用砾石', '砾石', '建筑用砂石', '砂石', '砂砾石',
+                    'building stone', 'building-stone limestone', 'construction stone', '建筑石料', '建筑用石料',
+                    '建筑石料用灰岩'])
+                THEN 'm3' ELSE 't' END
+$$;
+GRANT EXECUTE ON FUNCTION mineral_output_unit(text, text) TO reclaim_app;
+
+CALL protect_rows('minimum_scale_rule_sets');
+CALL protect_rows('minimum_scales');

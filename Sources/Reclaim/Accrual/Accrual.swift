@@ -13,10 +13,24 @@ public struct AccrualInputs: Sendable, Equatable {
     /// Coal mines carry the coal-price coefficient.
     public var coal: Bool
     public var output: Quantity
+    /// The output's unit: `t`, or `m3` as the licences of sand, gravel and
+    /// building stone (and mineral water, geothermal) state it.
+    public var outputUnit: String
+    /// Output in m³ under a rate per tonne converts at this bulk density
+    /// (kg/m³, the mineral's setting), which the calculation states.
+    public var conversion: (kgPerM3: Int, setting: String)?
+
+    public static func == (a: AccrualInputs, b: AccrualInputs) -> Bool {
+        (a.year, a.mineralClass, a.methodDetail, a.landType, a.regionCode, a.coal) == (b.year, b.mineralClass, b.methodDetail, b.landType, b.regionCode, b.coal)
+            && a.output == b.output && a.outputUnit == b.outputUnit && a.conversion?.kgPerM3 == b.conversion?.kgPerM3 && a.conversion?.setting == b.conversion?.setting
+    }
 
     public init(year: Int, mineralClass: MineralClass, methodDetail: MethodDetail, landType: LandType,
-                regionCode: String, coal: Bool, output: Quantity)
+                regionCode: String, coal: Bool, output: Quantity, outputUnit: String? = nil,
+                conversion: (kgPerM3: Int, setting: String)? = nil)
     {
+        self.outputUnit = outputUnit ?? (mineralClass == .nonSolidEnergy ? "m3" : "t")
+        self.conversion = conversion
         self.year = year
         self.mineralClass = mineralClass
         self.methodDetail = methodDetail
@@ -55,6 +69,16 @@ public struct AccrualCalculation: Sendable, Equatable, Codable {
     /// Every digit of the product, in yuan, before rounding.
     public var exactAmount: String
     public var formulaAmount: Money
+    /// Output in m³ weighed at a bulk density because the rate is per tonne (absent otherwise).
+    public var conversionKgPerM3: Int?
+    public var conversionSetting: String?
+
+    init(year: Int, ruleSet: String, factors: [Factor], output: Quantity, outputUnit: String, exactAmount: String,
+         formulaAmount: Money, conversion: (kgPerM3: Int, setting: String)? = nil) {
+        (self.year, self.ruleSet, self.factors, self.output, self.outputUnit) = (year, ruleSet, factors, output, outputUnit)
+        (self.exactAmount, self.formulaAmount) = (exactAmount, formulaAmount)
+        (conversionKgPerM3, conversionSetting) = (conversion?.kgPerM3, conversion?.setting)
+    }
 
     enum CodingKeys: String, CodingKey {
         case year
@@ -63,6 +87,8 @@ public struct AccrualCalculation: Sendable, Equatable, Codable {
         case outputUnit = "output_unit"
         case exactAmount = "exact_amount"
         case formulaAmount = "formula_amount"
+        case conversionKgPerM3 = "conversion_kg_per_m3"
+        case conversionSetting = "conversion_setting"
     }
 
     public static func compute(_ inputs: AccrualInputs, rules: RuleSet) throws -> AccrualCalculation {
@@ -84,10 +110,20 @@ public struct AccrualCalculation: Sendable, Equatable, Codable {
         var product = ExactProduct()
         for f in factors { try product.multiply(by: f.value.units, scale: f.value.scale) }
         try product.multiply(by: inputs.output.thousandths, scale: 3)
+        // the base rate is per tonne except for the non-solid class (per m³): output in m³ is weighed first
+        let ratePerTonne = inputs.mineralClass != .nonSolidEnergy
+        if ratePerTonne, inputs.outputUnit == "m3" {
+            guard let c = inputs.conversion else {
+                throw ReclaimError(.ruleViolation, field: "output",
+                                   "output in m³ under a rate per tonne needs the mineral's bulk density (a conversion.kg_per_m3 setting)")
+            }
+            try product.multiply(by: Int64(c.kgPerM3), scale: 3)  // kg/m³ ÷ 1000 = t/m³
+        }
         return AccrualCalculation(
             year: inputs.year, ruleSet: rules.name, factors: factors, output: inputs.output,
-            outputUnit: inputs.mineralClass == .nonSolidEnergy ? "m3" : "t", exactAmount: product.exactText,
-            formulaAmount: Money(fen: try product.roundedFen()))
+            outputUnit: inputs.outputUnit, exactAmount: product.exactText,
+            formulaAmount: Money(fen: try product.roundedFen()),
+            conversion: ratePerTonne && inputs.outputUnit == "m3" ? inputs.conversion : nil)
     }
 
     /// The factor of `table`, if the calculation has one.
@@ -100,10 +136,15 @@ public struct AccrualCalculation: Sendable, Equatable, Codable {
         var out = ["rule set \(ruleSet), in force on \(year)-01-01"]
         for (i, f) in factors.enumerated() {
             let noun = RuleSet.Table(rawValue: f.table)?.noun ?? f.table
-            let unit = f.table == RuleSet.Table.baseRate.rawValue ? " yuan/\(outputUnit)" : ""
+            // the rate's unit: per tonne whenever output in m³ is weighed first
+            let unit = f.table == RuleSet.Table.baseRate.rawValue ? " yuan/\(conversionKgPerM3 == nil ? outputUnit : "t")" : ""
             out.append("\(i == 0 ? "  " : "× ")\(noun) (\(f.key)): \(f.value)\(unit)")
         }
         out.append("× output of \(year - 1): \(output) \(outputUnit)")
+        if let kg = conversionKgPerM3 {
+            out.append("× bulk density \(ExactDecimal.format(Int64(kg), scale: 3)) t/m³ (\(conversionSetting ?? "setting")): "
+                       + "the output is reported in m³, the rule set's rate is per tonne")
+        }
         out.append("= \(exactAmount) yuan")
         out.append("= \(formulaAmount) yuan, rounded half up to the fen (formula amount)")
         return out
@@ -282,6 +323,18 @@ public struct Shortfall: Sendable, Equatable, Codable {
 
 /// Assessments, quotes and shortfalls.
 public enum Accruals {
+    /// The bulk density (kg/m³) a mineral's output in m³ is weighed at when
+    /// the rate is per tonne: its conversion setting (sand, gravel, building
+    /// stone: `SandAndGravel.groups`). Refused for a mineral with none.
+    public static func bulkDensity(of mineral: String, license: String, on conn: Connection) throws -> (kgPerM3: Int, setting: String) {
+        let m = mineral.trimmingCharacters(in: .whitespaces).lowercased()
+        guard let setting = SandAndGravel.groups.first(where: { $0.minerals.contains(m) })?.setting else {
+            throw ReclaimError(.ruleViolation, field: "output",
+                               "mine \(license) reports its output in m³, and no bulk-density setting converts \(mineral) to tonnes")
+        }
+        return (try Settings.int(setting, on: conn), setting)
+    }
+
     /// Assesses `license` for `year`: the rule set in force on 1 January,
     /// the output reported for the year before, the floor of the approved
     /// plan. A new version each time (the latest counts); closes the
@@ -310,7 +363,9 @@ public enum Accruals {
             let inputs = AccrualInputs(
                 year: year, mineralClass: mine.mineralClass, methodDetail: detail, landType: mine.landType,
                 regionCode: mine.regionCode, coal: AccrualInputs.isCoal(mineralClass: mine.mineralClass, mineral: mine.mineral),
-                output: report.quantity)
+                output: report.quantity, outputUnit: report.unit,
+                conversion: report.unit == "m3" && mine.mineralClass != .nonSolidEnergy
+                    ? try bulkDensity(of: mine.mineral, license: license, on: conn) : nil)
             let rules = try RuleSets.inForce(year: year, region: mine.regionCode, on: conn)
             let calc = try AccrualCalculation.compute(inputs, rules: rules)
             let floor = try Plans.floor(mineID: mineID, year: year, on: conn)
@@ -325,12 +380,14 @@ public enum Accruals {
             guard let stored = try DatabaseRefusal.mapping({
                 try conn.queryFirst("""
                     INSERT INTO accrual_assessments (
-                        mine_id, year, version, rule_set, output_report_id, output, mineral_class, method_detail,
+                        mine_id, year, version, rule_set, output_report_id, output, output_unit, conversion_kg_per_m3,
+                        conversion_setting, mineral_class, method_detail,
                         land_type, region_code, coal, base_rate, method_coefficient, land_coefficient,
                         region_coefficient, coal_price_coefficient, formula_amount, plan_id, floor_amount, amount,
                         basis, assessed_by)
                     VALUES (\(mineID), \(Int64(year)), \(Int32(version)), \(rules.name), \(report.id),
-                            \(report.quantity.description)::numeric, \(inputs.mineralClass.rawValue),
+                            \(report.quantity.description)::numeric, \(report.unit), \(calc.conversionKgPerM3.map(Int32.init)),
+                            \(calc.conversionSetting), \(inputs.mineralClass.rawValue),
                             \(detail.rawValue), \(inputs.landType.rawValue), \(inputs.regionCode), \(inputs.coal),
                             \(calc.factor(.baseRate)?.description)::numeric,
                             \(calc.factor(.method)?.description)::numeric,
@@ -382,7 +439,12 @@ public enum Accruals {
         let inputs = AccrualInputs(
             year: year, mineralClass: try row.decodeEnum("mineral_class"), methodDetail: try row.decodeEnum("method_detail"),
             landType: try row.decodeEnum("land_type"), regionCode: try row.decode("region_code"),
-            coal: try row.decode("coal"), output: try Quantity.parse(try row.decode("output_text")))
+            coal: try row.decode("coal"), output: try Quantity.parse(try row.decode("output_text")),
+            outputUnit: try row.decode("output_unit"),
+            // the setting's name, recovered from the mine's mineral; the density is the one recorded
+            conversion: try row.decode("conversion_kg_per_m3", as: Int32?.self).map {
+                (Int($0), try row.decode("conversion_setting", as: String?.self) ?? "conversion.kg_per_m3")
+            })
         // The stored coefficients, recomputed by the one formula: what is shown is what was checked.
         var rules = RuleSet(name: try row.decode("rule_set"), jurisdiction: "000000",
                             effectiveFrom: CalendarDate(year: 1990, month: 1, day: 1) ?? CalendarDate.today(),

@@ -116,3 +116,28 @@ struct ExactProduct: Sendable, Equatable {
         return (units < 0 ? "-" : "") + digits[..<cut] + "." + digits[cut...]
     }
 }
+
+/// A licence's production capacity (生产规模): 万 output units a year (万t/a,
+/// or 万m³/a for sand, gravel and building stone), two decimals, exact.
+public struct Capacity: Hashable, Comparable, Sendable, DecimalText {
+    public let hundredths: Int64
+
+    public init(hundredths: Int64) { self.hundredths = hundredths }
+
+    public static func parse(_ text: String, field: String = "capacity") throws -> Capacity {
+        guard let v = ExactDecimal.parse(text, scale: 2, maximum: 99_999_999_999), v > 0 else {
+            throw ReclaimError.invalid(field, "'\(text)' is not a capacity in 万 units a year with at most two decimals, like 30 or 4.5")
+        }
+        return Capacity(hundredths: v)
+    }
+
+    public static func < (a: Capacity, b: Capacity) -> Bool { a.hundredths < b.hundredths }
+
+    /// "30.00"
+    public var description: String { ExactDecimal.format(hundredths, scale: 2) }
+
+    public init?(decimalText: String) {
+        guard let v = ExactDecimal.parse(decimalText, scale: 2, maximum: 99_999_999_999) else { return nil }
+        hundredths = v
+    }
+}

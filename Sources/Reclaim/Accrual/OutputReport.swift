@@ -23,11 +23,6 @@ public struct OutputReport: Sendable, Equatable, Codable {
 }
 
 public enum OutputReports {
-    /// Tonnes, or m³ for the non-solid class (mineral water, geothermal).
-    static func unit(for mineralClass: MineralClass) -> String {
-        mineralClass == .nonSolidEnergy ? "m3" : "t"
-    }
-
     /// Reports `quantity` for `year`; if the year has a report, this one
     /// supersedes it (both are kept, the new one counts). Two reports at once
     /// for the same year: one supersedes the other, never both the same.
@@ -42,11 +37,12 @@ public enum OutputReports {
         let license = try Identifier.license(license)
         return try conn.transactionally { conn in
             guard let mine = try conn.queryFirst("""
-                SELECT id, mineral_class FROM mines WHERE license = \(license) FOR UPDATE
+                SELECT id, output_unit FROM mines WHERE license = \(license) FOR UPDATE
                 """)
             else { throw MineRegistry.notFound(license) }
             let mineID: Int64 = try mine.decode("id")
-            let unit = Self.unit(for: try mine.decodeEnum("mineral_class"))
+            // in the licence's unit (the registry's, from the mineral: sql/functions/mines.sql)
+            let unit: String = try mine.decode("output_unit")
             let current = try conn.queryFirst("""
                 SELECT max(id) AS id FROM output_reports WHERE mine_id = \(mineID) AND year = \(Int64(year))
                 """)?.decode("id", as: Int64?.self)

@@ -93,6 +93,11 @@ public enum DemoSeed {
                     output: output))
             }
         }
+        // each licence's capacity (生产规模) in its unit: a fifth above its yearly output
+        for k in out.indices {
+            let perUnit: Int64 = Seeder.inCubicMetres(out[k]) ? 1500 : 1000
+            out[k].mine.capacity = Capacity(hundredths: out[k].output * 12 / 10 * 1000 / perUnit / 100)
+        }
         return out
     }
 
@@ -198,6 +203,12 @@ struct Seeder {
     /// 13 columns from 109.300°E to 110.500°E, 6 rows from 39.970°N to 40.330°N.
     static func centre(_ m: DemoSeed.DemoMine) -> (lon: Int32, lat: Int32) {
         (Int32(109_300 + (m.index % 13) * 100), Int32(39_970 + (m.index / 13) * 72))
+    }
+
+    /// Whether a demo mine's licence states its output in m³ (the registry's
+    /// rule, sql/functions/mines.sql, for the minerals the demo has).
+    static func inCubicMetres(_ m: DemoSeed.DemoMine) -> Bool {
+        ["construction sand", "building-stone limestone"].contains(m.mine.mineral)
     }
 
     /// Thousandths of a degree as decimal text.
@@ -406,11 +417,13 @@ struct Seeder {
     /// withdrawal bound to it, the year-end report and its acceptance.
     func years(of m: DemoSeed.DemoMine, behind: Bool) throws {
         let op = try operatorOf(m)
-        let tonnes = Quantity(thousandths: m.output * 1000)
+        // in the licence's unit: building stone and sand in m³ (at 1.5 t/m³, the default bulk density)
+        let perUnit: Int64 = Self.inCubicMetres(m) ? 1500 : 1000
+        let tonnes = Quantity(thousandths: m.output * 1_000_000 / perUnit)
         _ = try OutputReports.report(m.license, year: 2020, quantity: tonnes, by: finance, on: conn)
         for year in Self.years {
-            _ = try OutputReports.report(m.license, year: year, quantity: Quantity(thousandths: (m.output + Int64(year - 2020) * m.output / 50) * 1000),
-                                         by: finance, on: conn)
+            let output = (m.output + Int64(year - 2020) * m.output / 50) * 1_000_000 / perUnit
+            _ = try OutputReports.report(m.license, year: year, quantity: Quantity(thousandths: output), by: finance, on: conn)
             let assessed = try Accruals.assess(m.license, year: year, by: finance, on: conn).amount
             let deposit = behind && year == 2025 ? Money(fen: assessed.fen * 85 / 100) : assessed
             _ = try FundLedger.deposit(m.license, Booking(amount: deposit, valueDate: try date(year, 3, 31),

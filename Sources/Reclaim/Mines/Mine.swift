@@ -126,6 +126,10 @@ public struct Mine: Sendable, Equatable, Codable {
     /// The day the mining right has been held since (采矿权登记日期): the
     /// registry rebuilt as of a date counts the mine from then.
     public var licensedOn: CalendarDate
+    /// `t` or `m3`: the licence's unit for output and capacity, from the mineral (the database sets it).
+    public var outputUnit: String
+    /// 生产规模 in 万 `outputUnit` a year; nil until recorded.
+    @Nullable public var capacity: Capacity?
     public var createdAt: Date
     public var createdBy: String
     public var updatedAt: Date
@@ -140,6 +144,8 @@ public struct Mine: Sendable, Equatable, Codable {
         case regionCode = "region_code"
         case methodDetail = "method_detail"
         case licensedOn = "licensed_on"
+        case outputUnit = "output_unit"
+        case capacity
         case createdAt = "created_at"
         case createdBy = "created_by"
         case updatedAt = "updated_at"
@@ -150,7 +156,8 @@ public struct Mine: Sendable, Equatable, Codable {
 
     static let columns = """
         license, name, holder, mineral, mineral_class, scale, method, status, area_m2, land_type,
-        region_code, method_detail, licensed_on, created_at, created_by, updated_at, updated_by
+        region_code, method_detail, licensed_on, output_unit, capacity::text AS capacity, created_at, created_by,
+        updated_at, updated_by
         """
 
     init(row: Row) throws {
@@ -167,6 +174,8 @@ public struct Mine: Sendable, Equatable, Codable {
         regionCode = try row.decode("region_code")
         methodDetail = try row.decode("method_detail", as: String?.self).flatMap(MethodDetail.init(rawValue:))
         licensedOn = try row.decode("licensed_on")
+        outputUnit = try row.decode("output_unit")
+        capacity = try row.decode("capacity", as: String?.self).flatMap(Capacity.init(decimalText:))
         createdAt = try row.decode("created_at")
         createdBy = try row.decode("created_by")
         updatedAt = try row.decode("updated_at")

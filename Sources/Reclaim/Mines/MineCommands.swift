@@ -38,19 +38,20 @@ extension MineRegistry {
         public var regionCode: String?
         public var methodDetail: String?
         public var licensedOn: String?
+        public var capacity: String?
 
         public enum CodingKeys: String, CodingKey, CaseIterable {
             case license, name, holder, mineral, mineralClass = "mineral_class", scale, method, status
             case areaHm2 = "area_hm2", landType = "land_type", regionCode = "region_code"
-            case methodDetail = "method_detail", licensedOn = "licensed_on"
+            case methodDetail = "method_detail", licensedOn = "licensed_on", capacity
         }
-        public static var nullable: Set<String> { ["region_code", "method_detail", "licensed_on"] }
+        public static var nullable: Set<String> { ["region_code", "method_detail", "licensed_on", "capacity"] }
 
         public init(_ m: NewMine) {
             (license, name, holder, mineral) = (m.license, m.name, m.holder, m.mineral)
             (mineralClass, scale, method, status) = (m.mineralClass.rawValue, m.scale.rawValue, m.method.rawValue, m.status.rawValue)
             (areaHm2, landType, regionCode) = (m.area.hectares, m.landType.rawValue, m.regionCode)
-            (methodDetail, licensedOn) = (m.methodDetail?.rawValue, m.licensedOn?.description)
+            (methodDetail, licensedOn, capacity) = (m.methodDetail?.rawValue, m.licensedOn?.description, m.capacity?.description)
         }
 
         /// The mine it describes, every malformed field named at once.
@@ -64,13 +65,15 @@ extension MineRegistry {
             let landType = check.parse("land_type", landType, LandType.parse)
             let detail = check.parse("method_detail", methodDetail, MethodDetail.parse)
             let since = check.parse("licensed_on", licensedOn) { try FundLedger.parseDate($0, field: "licensed_on") }
+            let capacity = check.parse("capacity", capacity) { try Capacity.parse($0) }
             try check.finish()
             guard let mineralClass, let scale, let method, let status, let area, let landType else {
                 throw ReclaimError(.invalidInput, "the mine's fields are incomplete")
             }
             return NewMine(license: license, name: name, holder: holder, mineral: mineral, mineralClass: mineralClass,
                            scale: scale, method: method, status: status, area: area, landType: landType,
-                           regionCode: regionCode ?? MineRegistry.defaultRegion, methodDetail: detail, licensedOn: since)
+                           regionCode: regionCode ?? MineRegistry.defaultRegion, methodDetail: detail, licensedOn: since,
+                           capacity: capacity)
         }
     }
 
@@ -88,10 +91,12 @@ extension MineRegistry {
         public var landType: String?
         public var methodDetail: String?
         public var licensedOn: String?
+        public var capacity: String?
 
         public enum CodingKeys: String, CodingKey, CaseIterable {
             case name, holder, mineral, mineralClass = "mineral_class", scale, method, status
             case areaHm2 = "area_hm2", landType = "land_type", methodDetail = "method_detail", licensedOn = "licensed_on"
+            case capacity
         }
 
         public init(_ c: MineUpdate) {
@@ -99,6 +104,7 @@ extension MineRegistry {
             (mineralClass, scale, method, status) = (c.mineralClass?.rawValue, c.scale?.rawValue, c.method?.rawValue, c.status?.rawValue)
             (areaHm2, landType, methodDetail) = (c.area?.hectares, c.landType?.rawValue, c.methodDetail?.rawValue)
             licensedOn = c.licensedOn?.description
+            capacity = c.capacity?.description
         }
 
         public func change() throws -> MineUpdate {
@@ -112,7 +118,8 @@ extension MineRegistry {
                 area: check.parse("area_hm2", areaHm2) { try Area.parseHectares($0) },
                 landType: check.parse("land_type", landType, LandType.parse),
                 methodDetail: check.parse("method_detail", methodDetail, MethodDetail.parse),
-                licensedOn: check.parse("licensed_on", licensedOn) { try FundLedger.parseDate($0, field: "licensed_on") })
+                licensedOn: check.parse("licensed_on", licensedOn) { try FundLedger.parseDate($0, field: "licensed_on") },
+                capacity: check.parse("capacity", capacity) { try Capacity.parse($0) })
             try check.finish()
             return change
         }

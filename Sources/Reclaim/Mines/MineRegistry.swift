@@ -17,12 +17,16 @@ public struct NewMine: Sendable {
     /// The day the mining right has been held since; nil is today (the
     /// bureau's), for a right granted the day it is registered.
     public var licensedOn: CalendarDate?
+    /// 生产规模, 万 units a year in the licence's unit (from the mineral); nil when not yet recorded.
+    public var capacity: Capacity?
 
     public init(
         license: String, name: String, holder: String, mineral: String, mineralClass: MineralClass,
         scale: MineScale, method: MiningMethod, status: MineStatus, area: Area, landType: LandType,
-        regionCode: String = MineRegistry.defaultRegion, methodDetail: MethodDetail? = nil, licensedOn: CalendarDate? = nil
+        regionCode: String = MineRegistry.defaultRegion, methodDetail: MethodDetail? = nil, licensedOn: CalendarDate? = nil,
+        capacity: Capacity? = nil
     ) {
+        self.capacity = capacity
         self.methodDetail = methodDetail
         self.licensedOn = licensedOn
         self.license = license
@@ -53,13 +57,16 @@ public struct MineUpdate: Sendable {
     public var methodDetail: MethodDetail?
     /// A correction of the day the right has been held since (no §6.2 change).
     public var licensedOn: CalendarDate?
+    /// A new production capacity (生产规模), kept in the mine's history.
+    public var capacity: Capacity?
 
     public init(
         name: String? = nil, holder: String? = nil, mineral: String? = nil,
         mineralClass: MineralClass? = nil, scale: MineScale? = nil, method: MiningMethod? = nil,
         status: MineStatus? = nil, area: Area? = nil, landType: LandType? = nil, methodDetail: MethodDetail? = nil,
-        licensedOn: CalendarDate? = nil
+        licensedOn: CalendarDate? = nil, capacity: Capacity? = nil
     ) {
+        self.capacity = capacity
         self.methodDetail = methodDetail
         self.licensedOn = licensedOn
         self.name = name
@@ -76,6 +83,7 @@ public struct MineUpdate: Sendable {
     public var isEmpty: Bool {
         name == nil && holder == nil && mineral == nil && mineralClass == nil && scale == nil
             && method == nil && status == nil && area == nil && landType == nil && methodDetail == nil && licensedOn == nil
+            && capacity == nil
     }
 }
 
@@ -141,11 +149,13 @@ public enum MineRegistry {
         return try conn.transactionally { [new] conn in
             let row = try conn.queryFirst("""
                     INSERT INTO mines (license, name, holder, mineral, mineral_class, scale, method, status,
-                                       area_m2, land_type, region_code, method_detail, licensed_on, created_by, updated_by)
+                                       area_m2, land_type, region_code, method_detail, licensed_on, capacity, created_by,
+                                       updated_by)
                     VALUES (\(license), \(name), \(holder), \(mineral), \(new.mineralClass.rawValue),
                             \(new.scale.rawValue), \(new.method.rawValue), \(new.status.rawValue),
                             \(new.area.squareMetres), \(new.landType.rawValue), \(new.regionCode),
-                            \(new.methodDetail?.rawValue), \(licensedOn), \(actor.name), \(actor.name))
+                            \(new.methodDetail?.rawValue), \(licensedOn), \(new.capacity?.description)::numeric,
+                            \(actor.name), \(actor.name))
                     ON CONFLICT (license) DO NOTHING
                     RETURNING \(unescaped: Mine.columns)
                     """)
@@ -263,6 +273,7 @@ public enum MineRegistry {
                     land_type = coalesce(\(update.landType?.rawValue), land_type),
                     method_detail = coalesce(\(update.methodDetail?.rawValue), method_detail),
                     licensed_on = coalesce(\(licensedOn), licensed_on),
+                    capacity = coalesce(\(update.capacity?.description)::numeric, capacity),
                     updated_at = now(), updated_by = \(actor.name)
                 WHERE id = \(id)
                 RETURNING \(unescaped: Mine.columns)
