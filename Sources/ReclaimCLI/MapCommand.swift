@@ -134,6 +134,20 @@ extension ReportCommand {
         }
     }
 
+    /// `report scales`: the mines below the plan's minimum production scale.
+    struct Scales: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The mines against the master plan's minimum production scales (最低开采规模, 专栏10): those below first, then those with no capacity recorded.")
+        @OptionGroup var target: BackendOptions
+        @OptionGroup var output: ReportOptions
+
+        func run() async throws {
+            try await output.show(via: target, summary: { r in
+                "\(r.belowCount) below their minimum, \(r.unknownCount) with no capacity recorded (rule set \(r.ruleSet))"
+            }) { api in try await api.scalesReport() }
+        }
+    }
+
     /// `report mergers`: every merger with the licences it cancelled and the money each moved.
     struct Mergers: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -42,7 +42,7 @@ struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report", abstract: "The bureau's reports.",
         subcommands: [Fund.self, Restoration.self, AnnualPlans.self, Closure.self, Legacy.self, Targets.self, Disclosure.self,
-                      RemindersCommand.self, Green.self, MonitoringCommand.self, Map.self, Mergers.self])
+                      RemindersCommand.self, Green.self, MonitoringCommand.self, Map.self, Mergers.self, Scales.self])
 
     struct Fund: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

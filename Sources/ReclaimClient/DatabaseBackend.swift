@@ -525,6 +525,10 @@ public final class DatabaseBackend: ReclaimAPI {
         try Monitoring.export(period: period, only: scope, on: connection)
     }
 
+    public func scalesReport() async throws -> ScalesReport {
+        try Reports.scales(only: principal.flatMap(MinePolicy.scope(for:)), on: connection)
+    }
+
     public func closureReport() async throws -> ClosureReport {
         try Reports.closure(only: scope, on: connection)
     }

@@ -770,6 +770,10 @@ extension HTTPBackend {
         try await fetch(MonitoringExport.self, request(.GET, "/monitoring/\(period)/export")).0
     }
 
+    public func scalesReport() async throws -> ScalesReport {
+        try await fetch(ScalesReport.self, request(.GET, "/reports/scales")).0
+    }
+
     public func closureReport() async throws -> ClosureReport {
         try await fetch(ClosureReport.self, request(.GET, "/reports/closure")).0
     }

@@ -138,6 +138,8 @@ public protocol ReclaimAPI {
     func restorationReport(year: Int, asOf: CalendarDate?) async throws -> RestorationReport
     func annualPlansReport(year: Int) async throws -> AnnualPlansReport
     func closureReport() async throws -> ClosureReport
+    /// The mines against the master plan's minimum production scales (an operator's: their own).
+    func scalesReport() async throws -> ScalesReport
     func legacyReport() async throws -> LegacyReport
     /// `year`: the output year for the sand-and-gravel output; nil for the latest reported.
     func targetsReport(year: Int?, asOf: CalendarDate?) async throws -> TargetsReport

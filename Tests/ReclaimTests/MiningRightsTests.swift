@@ -217,3 +217,90 @@ import Testing
         #expect(try FundLedger.verify(on: conn).isIntact)
     }
 }
+
+/// Issue 32: capacity and output units per licence, the accrual's
+/// conversion, and the minimum production scales.
+@Suite struct CapacityAndUnitsTests {
+    /// Sand reports in m³; the rate is per tonne, so the accrual weighs the
+    /// m³ at the mineral's bulk density, says so, and the database checks it.
+    @Test func cubicMetresAreWeighedWhereTheRateIsPerTonne() throws {
+        let (db, conn) = try accrualDatabase()
+        defer { conn.close() }
+        let sand = try accrualMine("S1", .buildingNonmetal, .pitDepth30mOrLess, .other, mineral: "construction sand", output: "10000",
+                                   on: conn)
+        #expect(sand.outputUnit == "m3")
+        #expect(try db.count("SELECT count(*) FROM output_reports WHERE unit = 'm3'") == 1)
+        let a = try Accruals.assess("S1", year: 2026, by: try fin(), on: conn)
+        // 3.0 yuan/t × 2.0 × 0.8 × 1.1 × 10000 m³ × 1.5 t/m³ = 79 200
+        #expect(a.amount == (try Money.parse("79200.00")), "\(a.amount)")
+        let lines = a.calculation.lines
+        #expect(lines.contains { $0.contains("3.0 yuan/t") } && lines.contains { $0.contains("bulk density 1.500 t/m³ (conversion.kg_per_m3.construction-sand)") },
+                "\(lines)")
+        // the stored assessment reads back the same, and explains the same
+        #expect(try Accruals.assessment("S1", year: 2026, on: conn).calculation.lines == lines)
+        // another density setting changes the next assessment, and the record of the first keeps its own
+        _ = try Settings.set("conversion.kg_per_m3.construction-sand", "1600", by: try Actor("boss", role: "admin"), on: conn)
+        #expect(try Accruals.assess("S1", year: 2026, by: try fin(), on: conn).amount == (try Money.parse("84480.00")))
+        #expect(try db.count("SELECT count(*) FROM accrual_assessments WHERE conversion_kg_per_m3 = 1500") == 1)
+        // a coal mine stays in tonnes, unconverted
+        let coal = try accrualMine("C1", .solidEnergy, .openPitLayered, .grassland, mineral: "coal", output: "1000", on: conn)
+        #expect(coal.outputUnit == "t")
+        #expect(try Accruals.assess("C1", year: 2026, by: try fin(), on: conn).calculation.conversionKgPerM3 == nil)
+        // a row that skips the conversion is refused by the database itself
+        let skipped = #expect(throws: PQError.self) {
+            try conn.execute("""
+                INSERT INTO accrual_assessments (mine_id, year, version, rule_set, output_report_id, output, output_unit,
+                    mineral_class, method_detail, land_type, region_code, coal, base_rate, method_coefficient, land_coefficient,
+                    region_coefficient, formula_amount, amount, basis, assessed_by)
+                SELECT a.mine_id, a.year, 9, a.rule_set, a.output_report_id, a.output, 'm3', a.mineral_class, a.method_detail,
+                       a.land_type, a.region_code, a.coal, a.base_rate, a.method_coefficient, a.land_coefficient,
+                       a.region_coefficient, 52800, 52800, 'formula', a.assessed_by
+                FROM accrual_assessments a JOIN mines m ON m.id = a.mine_id WHERE m.license = 'S1' AND a.version = 1
+                """)
+        }
+        #expect(skipped != nil)
+    }
+
+    /// Capacity is kept with the mine's history; the unit follows the mineral.
+    @Test func capacityHasHistoryAndTheUnitFollowsTheMineral() throws {
+        let (db, conn) = try MiningRightsTests.registry(["A"])
+        defer { conn.close() }
+        let admin = try MiningRightsTests.admin()
+        _ = try MineRegistry.update("A", MineUpdate(capacity: try Capacity.parse("120")), by: admin, on: conn)
+        let changed = try MineRegistry.update("A", MineUpdate(mineral: "建筑用砂", mineralClass: .buildingNonmetal,
+                                                                   methodDetail: .pitDepth30mOrLess, capacity: try Capacity.parse("8.5")),
+                                              by: admin, on: conn)
+        #expect(changed.mine.outputUnit == "m3" && changed.mine.capacity?.description == "8.50")
+        let history = try db.count("""
+            SELECT count(*) FROM mine_history h JOIN mines m ON m.id = h.mine_id
+            WHERE m.license = 'A' AND ((h.field = 'capacity' AND h.new_value IN ('120.00', '8.50')) OR (h.field = 'output_unit' AND h.new_value = 'm3'))
+            """)
+        #expect(history == 3)
+        #expect(throws: ReclaimError.self) { try Capacity.parse("0") }
+        #expect(throws: ReclaimError.self) { try Capacity.parse("1.234") }
+    }
+
+    /// `report scales`: the plan's minimums (专栏10), converted where the plan states the other unit.
+    @Test func theScalesReportListsTheMinesBelowTheirMinimum() throws {
+        let (_, conn) = try MiningRightsTests.registry([])
+        defer { conn.close() }
+        let admin = try MiningRightsTests.admin()
+        func mine(_ license: String, _ mineral: String, _ capacity: String?) throws {
+            var m = try sampleMine(license)
+            (m.mineral, m.mineralClass, m.methodDetail) = (mineral, .buildingNonmetal, .pitDepth30mOrLess)
+            m.licensedOn = CalendarDate(year: 2020, month: 1, day: 1)
+            m.capacity = try capacity.map { try Capacity.parse($0) }
+            _ = try MineRegistry.add(m, by: admin, on: conn)
+        }
+        try mine("SAND-1", "construction sand", "4")     // below 6 万m³
+        try mine("SAND-2", "建筑用砂", "6")               // at it: not below
+        try mine("STONE-1", "building-stone limestone", "3.9")  // 6 万t at 1.5 t/m³ = 4 万m³: below
+        try mine("SAND-3", "construction sand", nil)      // cannot be judged
+        try mine("COAL-1", "coal", "100")                 // no minimum in the plan's table
+        let r = try Reports.scales(on: conn)
+        #expect(r.ruleSet == "dalad-2021-2025" && r.belowCount == 2 && r.unknownCount == 1)
+        #expect(r.mines.map(\.license) == ["SAND-1", "STONE-1", "SAND-3", "SAND-2"])
+        let stone = try #require(r.mines.first { $0.license == "STONE-1" })
+        #expect(stone.minimum.description == "4.00" && stone.note?.contains("1.500 t/m³") == true)
+    }
+}

@@ -245,6 +245,8 @@ struct Seeder {
         }
         _ = try Mergers.record(from: merged.map(\.license), into: into.license, approvedOn: try date(2025, 6, 30),
                                document: "达自然资发〔2025〕整合1号（演示）", by: admin, on: conn)
+        // integrated to reach the plan's minimum for construction sand (6 万m³ a year)
+        _ = try MineRegistry.update(into.license, MineUpdate(capacity: Capacity(hundredths: 800)), by: admin, on: conn)
     }
 
     /// The last four quarters of every open mine's monitoring reports (a few

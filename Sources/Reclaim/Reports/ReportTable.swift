@@ -75,6 +75,8 @@ extension Money {
 public enum ReportHeadings {
     public static let zh: [String: String] = [
         "license": "采矿许可证号", "name": "名称", "holder": "采矿权人", "mineral": "矿种", "mineral_class": "矿种类别",
+        "output_unit": "计量单位", "capacity": "生产规模（万/年）", "minimum_capacity": "最低开采规模（万/年）",
+        "applies_in": "适用范围", "below_minimum": "低于最低开采规模",
         "region_code": "行政区划代码", "year": "年度", "group": "分组",
         "opening": "期初余额", "deposits": "存入", "conversions": "保证金转入", "withdrawals": "使用",
         "transfers_in": "转入", "transfers_out": "转出", "releases": "闭坑返还", "closing": "期末余额",

@@ -32,6 +32,10 @@ struct ReportController {
                 try Reports.annualPlans(year: year, only: only, on: $0)
             }
         }
+        routes.api(.get, "/reports/scales") { request, context in
+            let only = try Self.scope(context)
+            return try await render(request, context) { try Reports.scales(only: only, on: $0) }
+        }
         routes.api(.get, "/reports/closure") { request, context in
             let only = try Self.scope(context)
             return try await render(request, context) { try Reports.closure(only: only, on: $0) }
