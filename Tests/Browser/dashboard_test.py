@@ -273,9 +273,10 @@ class DashboardInABrowser(unittest.TestCase):
                          "/legacy", "/legacy/projects/1"],
         "demo-operator-1": ["/", f"/annual/{MINE}/{YEAR}", f"/annual/{MINE}/2028", f"/mines/{MINE}", f"/output/{MINE}",
                             f"/closure/{MINE}", "/mines", "/reports", f"/plans/{MINE}", f"/plans/{MINE}/1",
-                            f"/mines/{MINE}/disclosure?year=2025&unit=wan"],
+                            f"/mines/{MINE}/disclosure?year=2025&unit=wan", "/map"],
         "demo-reviewer-1": ["/queue", "/", "/legacy", "/reports", "/settings", "/closures", "/closures/1", "/closures/2",
-                            "/legacy/sites/DEMO-L01", "/legacy/projects/1", f"/plans/{MINE}/1", "/green", "/green?year=2026"],
+                            "/legacy/sites/DEMO-L01", "/legacy/projects/1", f"/plans/{MINE}/1", "/green", "/green?year=2026",
+                            "/map", "/map?colour=rate&status=producing"],
         "demo-admin": ["/users", "/", "/users/demo-finance", "/settings", "/audit", "/rules", "/calendar", "/closures?all=1", f"/annual/{MINE}/{YEAR}/view",
                        "/closures/2", "/legacy"],
         "demo-auditor": ["/audit", "/", "/verify", "/mines", "/reports", "/legacy"],
@@ -360,6 +361,19 @@ class DashboardInABrowser(unittest.TestCase):
             self.assertEqual(len(rv.d.find_elements(By.ID, "approve-plan")), 1)
         finally:
             rv.close()
+
+    def test_10_one_map_a_mine_is_a_link_to_its_page(self):
+        s = Session("demo-admin")
+        try:
+            s.go("/map")
+            mines = s.d.find_elements(By.CSS_SELECTOR, "svg.map a.mine")
+            self.assertEqual(len(mines), 75)  # 78, less the three merged away
+            coal = s.d.find_element(By.CSS_SELECTOR, f'svg.map a.mine[data-license="{MINE}"]')
+            self.assertIn(MINE, coal.find_element(By.TAG_NAME, "title").get_attribute("textContent"))
+            s.click_and_wait(coal)
+            self.assertTrue(s.d.current_url.endswith(f"/mines/{MINE}"), s.d.current_url)
+        finally:
+            s.close()
 
 
 if __name__ == "__main__":

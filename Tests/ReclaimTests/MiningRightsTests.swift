@@ -152,6 +152,8 @@ import Testing
         _ = try FundLedger.deposit("A", Booking(amount: try Money.parse("1200.50")), by: clerk, on: conn)
         _ = try FundLedger.deposit("B", Booking(amount: try Money.parse("300.00")), by: clerk, on: conn)
         _ = try MineRegistry.update("A", MineUpdate(scale: .medium), by: try Self.admin(), on: conn)  // opens A's §6.2 obligations
+        _ = try GreenMines.add("A", year: 2024, standard: "DZ/T 0315-2018", document: "绿色矿山1号",
+                               dated: try #require(CalendarDate(year: 2024, month: 12, day: 31)), by: try Self.admin(), on: conn)
         let day = try #require(CalendarDate(year: 2025, month: 6, day: 30))
         let m = try Mergers.record(from: ["A", "B"], into: "C", approvedOn: day, document: "整合批复1号", by: try Self.admin(), on: conn)
         let expected = [try Money.parse("1200.50"), try Money.parse("300.00")]
@@ -165,6 +167,8 @@ import Testing
         #expect(try db.count("SELECT count(*) FROM mine_history h JOIN mines m ON m.id = h.mine_id WHERE m.license IN ('A', 'B') AND h.field = 'status' AND h.new_value = 'cancelled'") == 2)
         #expect(try db.count("SELECT count(*) FROM mine_obligations o JOIN mines m ON m.id = o.mine_id WHERE m.license = 'A' AND o.closed_at IS NULL") == 0)
         #expect(try db.count("SELECT count(*) FROM mine_obligations o JOIN mines m ON m.id = o.mine_id WHERE m.license = 'C' AND o.closed_at IS NULL") == 3)
+        // the green list lets the cancelled licence go, on the merger's day, naming it
+        #expect(try db.count("SELECT count(*) FROM green_removals WHERE cause = 'cancellation' AND removed_on = DATE '2025-06-30' AND document = '整合批复1号'") == 1)
         // a merged licence's fund takes nothing more, and is never merged again
         let late = #expect(throws: ReclaimError.self) {
             try FundLedger.deposit("A", Booking(amount: try Money.parse("1.00")), by: clerk, on: conn)

@@ -27,8 +27,8 @@ BEGIN
                        AND NOT EXISTS (SELECT 1 FROM green_removals r WHERE r.listing_id = l.id)) THEN
                 RAISE EXCEPTION 'the mine is on the green list already' USING ERRCODE = 'RCRUL', COLUMN = 'license';
             END IF;
-            IF (SELECT status FROM mines WHERE id = NEW.mine_id) = 'closed' THEN
-                RAISE EXCEPTION 'a closed mine is not listed' USING ERRCODE = 'RCRUL', COLUMN = 'license';
+            IF (SELECT status FROM mines WHERE id = NEW.mine_id) IN ('closed', 'cancelled') THEN
+                RAISE EXCEPTION 'a closed mine, or one whose licence was cancelled, is not listed' USING ERRCODE = 'RCRUL', COLUMN = 'license';
             END IF;
             IF NOT reclaim_session_is_owner() AND NEW.listed_on > bureau_date(now()) THEN
                 RAISE EXCEPTION 'a listing is dated today or earlier, not %', NEW.listed_on USING ERRCODE = 'RCRUL', COLUMN = 'on';
@@ -99,3 +99,19 @@ END
 $$;
 CREATE OR REPLACE TRIGGER green_closure_removes AFTER INSERT ON closure_confirmations
     FOR EACH ROW EXECUTE FUNCTION green_closure_removes();
+
+-- A licence cancelled by a merger (整合重组, mine_merge) leaves the list with
+-- it, recorded as such, on the merger's approval date.
+CREATE OR REPLACE FUNCTION green_cancellation_removes() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    INSERT INTO green_removals (listing_id, removed_on, cause, reason, document, removed_by)
+    SELECT l.id, g.approved_on, 'cancellation', 'licence cancelled by merger ' || g.id || ' (采矿证注销，整合重组)', g.document,
+           g.recorded_by
+    FROM mergers g JOIN green_listings l ON l.mine_id = NEW.mine_id
+    WHERE g.id = NEW.merger_id AND NOT EXISTS (SELECT 1 FROM green_removals r WHERE r.listing_id = l.id);
+    RETURN NEW;
+END
+$$;
+CREATE OR REPLACE TRIGGER green_cancellation_removes AFTER INSERT ON merger_mines
+    FOR EACH ROW EXECUTE FUNCTION green_cancellation_removes();
