@@ -284,6 +284,18 @@ import Testing
         #expect(throws: ReclaimError.self) { try Capacity.parse("1.234") }
     }
 
+    /// §6.2: a capacity crossing a national class (coal: medium from 45 万t/a) obliges a re-plan, whatever the label.
+    @Test func aRealChangeOfCapacityClassOpensTheReplan() throws {
+        let (db, conn) = try MiningRightsTests.registry(["A"])  // coal, labelled large
+        defer { conn.close() }
+        let admin = try MiningRightsTests.admin()
+        #expect(try MineRegistry.update("A", MineUpdate(capacity: try Capacity.parse("30")), by: admin, on: conn).obligationsOpened.isEmpty)  // first recorded
+        #expect(try MineRegistry.update("A", MineUpdate(capacity: try Capacity.parse("44.99")), by: admin, on: conn).obligationsOpened.isEmpty)  // still small
+        let crossed = try MineRegistry.update("A", MineUpdate(capacity: try Capacity.parse("60")), by: admin, on: conn)
+        #expect(crossed.obligationsOpened == ObligationKind.allCases && crossed.mine.scale == .large)
+        #expect(try db.count("SELECT count(*) FROM mine_obligations WHERE reason LIKE '%capacity class changed from small to medium (44.99 → 60.00 万t/a)%'") == 3)
+    }
+
     /// `report scales`: the plan's minimums (专栏10), converted where the plan states the other unit.
     @Test func theScalesReportListsTheMinesBelowTheirMinimum() throws {
         let (_, conn) = try MiningRightsTests.registry([])

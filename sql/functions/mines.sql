@@ -312,3 +312,15 @@ GRANT EXECUTE ON FUNCTION mineral_output_unit(text, text) TO reclaim_app;
 
 CALL protect_rows('minimum_scale_rule_sets');
 CALL protect_rows('minimum_scales');
+
+-- The class (large, medium, small) a capacity falls in for a mineral in a
+-- unit (capacity_classes, 0039); NULL when the table has no row for them.
+CREATE OR REPLACE FUNCTION capacity_class(p_mineral text, p_unit text, p_capacity numeric) RETURNS text
+    STABLE LANGUAGE sql SET search_path = public, pg_temp AS $$
+    SELECT CASE WHEN p_capacity >= c.large_from THEN 'large' WHEN p_capacity >= c.medium_from THEN 'medium' ELSE 'small' END
+    FROM capacity_classes c
+    WHERE lower(btrim(p_mineral)) = ANY (c.minerals) AND c.unit = p_unit AND p_capacity IS NOT NULL
+    LIMIT 1
+$$;
+GRANT EXECUTE ON FUNCTION capacity_class(text, text, numeric) TO reclaim_app;
+CALL protect_rows('capacity_classes');

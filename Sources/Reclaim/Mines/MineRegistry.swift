@@ -296,9 +296,21 @@ public enum MineRegistry {
                 let from = c.oldValue ?? "", to = c.newValue ?? ""
                 return obligingFields.contains(c.field) && !from.isEmpty && !(c.field == "mineral" && Minerals.same(from, to))
             }
-            if !obliging.isEmpty {
-                let reason = obliging.map { "\($0.field) changed from \($0.oldValue ?? "") to \($0.newValue ?? "")" }
-                    .joined(separator: "; ")
+            var reasons = obliging.map { "\($0.field) changed from \($0.oldValue ?? "") to \($0.newValue ?? "")" }
+            // a real change of scale: the capacity crossing a national class (国土资发〔2004〕208号), whatever the label
+            if let c = changes.first(where: { $0.field == "capacity" }), let from = c.oldValue, !from.isEmpty, let to = c.newValue,
+               let classes = try conn.queryFirst("""
+                   SELECT capacity_class(m.mineral, m.output_unit, \(from)::numeric) AS before,
+                          capacity_class(m.mineral, m.output_unit, \(to)::numeric) AS after, m.output_unit
+                   FROM mines m WHERE m.id = \(id)
+                   """),
+               let before = try classes.decode("before", as: String?.self), let after = try classes.decode("after", as: String?.self),
+               before != after {
+                let unit: String = try classes.decode("output_unit")
+                reasons.append("capacity class changed from \(before) to \(after) (\(from) → \(to) 万\(unit == "m3" ? "m³" : "t")/a)")
+            }
+            if !reasons.isEmpty {
+                let reason = reasons.joined(separator: "; ")
                 for kind in ObligationKind.allCases {
                     let inserted = try conn.execute("""
                         INSERT INTO mine_obligations (mine_id, kind, reason, opened_by)
