@@ -23,8 +23,8 @@ BEGIN
             IF make_date(substr(NEW.period, 1, 4)::int, (substr(NEW.period, 6, 1)::int - 1) * 3 + 1, 1) > bureau_date(NEW.submitted_at) THEN
                 RAISE EXCEPTION 'the period % has not begun', NEW.period USING ERRCODE = 'RCRUL', COLUMN = 'period';
             END IF;
-            IF (SELECT status FROM mines WHERE id = NEW.mine_id) = 'closed' THEN
-                RAISE EXCEPTION 'a closed mine reports no monitoring' USING ERRCODE = 'RCRUL', COLUMN = 'license';
+            IF (SELECT status FROM mines WHERE id = NEW.mine_id) IN ('closed', 'cancelled') THEN
+                RAISE EXCEPTION 'a closed mine, or one whose licence was cancelled, reports no monitoring' USING ERRCODE = 'RCRUL', COLUMN = 'license';
             END IF;
         WHEN 'monitoring_report_hazards' THEN
             -- a report's hazards are written with it, in its transaction, never added to it later

@@ -254,7 +254,7 @@ public enum Monitoring {
     public static func missing(period: MonitoringPeriod, only: [String]? = nil, on conn: Connection) throws -> [MonitoringMissing] {
         try conn.query("""
             SELECT m.license, m.name FROM mines m
-            WHERE m.status <> 'closed' AND (\(only) IS NULL OR m.license = ANY (\(only)))
+            WHERE m.status NOT IN ('closed', 'cancelled') AND (\(only) IS NULL OR m.license = ANY (\(only)))
               AND NOT EXISTS (SELECT 1 FROM monitoring_reports r WHERE r.mine_id = m.id AND r.period = \(period.description))
             ORDER BY m.license
             """).rows.map { MonitoringMissing(license: try $0.decode("license"), name: try $0.decode("name"), period: period) }

@@ -338,6 +338,8 @@ struct DashboardController {
             [Show.cell(t["holder"] ?? ""), Show.cell(m.holder)], [Show.cell(t["mineral"] ?? ""), Show.cell(m.mineral)],
             [Show.cell(t["scale"] ?? ""), Show.cell(m.scale.label(lang))], [Show.cell(t["method"] ?? ""), Show.cell(m.method.label(lang))],
             [Show.cell(t["status"] ?? ""), Show.cell(m.status.label(lang))], [Show.cell(t["area"] ?? ""), Show.number(m.area.hectares)],
+            [Show.cell(t["capacity"] ?? ""),
+             Show.cell(m.capacity.map { "\($0) 万\(m.outputUnit == "m3" ? "m³" : "t")/\(t["per_year"] ?? "a")" } ?? "—")],
         ])
         let obligations = Show.table(t, [("kind", false), ("reason", false), ("changed_at", false)],
                                      detail.obligations.map { [Show.cell($0.kind.label(lang)), Show.cell($0.reason), Show.cell(Show.time($0.openedAt))] })

@@ -252,6 +252,7 @@ enum Messages {
                       "The banner's outline, each mine's licensed area (coloured by status or reclamation rate), legacy sites and the year's annual works, all from the database. Click a mine to open its page; hover for its name, status, reclamation rate and fund balance. Boundaries are set with reclaim mine boundary set or the API."),
         "map_outline_approximate": ("注意：旗界为系统自带的近似范围，不是官方边界；管理员可用 reclaim map outline load 导入官方旗界。",
                                     "Note: the banner's outline is the approximate one shipped with Reclaim, not the official boundary; an administrator loads the official one with reclaim map outline load."),
+        "capacity": ("生产规模", "Capacity"), "per_year": ("年", "year"),
         "map_filters": ("地图筛选", "Map filters"), "all": ("全部", "All"), "mineral_class": ("矿种类别", "Mineral class"),
         "map_works_year": ("治理工程年度", "Works' year"), "map_colour": ("着色", "Colour by"),
         "map_colour_status": ("按状态", "Status"), "map_colour_rate": ("按复垦率", "Reclamation rate"),
