@@ -15,21 +15,20 @@ CREATE OR REPLACE FUNCTION gauss_kruger_srid(p_easting numeric) RETURNS integer
     SELECT CASE WHEN floor(p_easting / 1000000) BETWEEN 25 AND 45 THEN 4513 + floor(p_easting / 1000000)::integer - 25 END
 $$;
 
--- What is wrong with a mining area's polygon, in words, or NULL: a
--- polygon (or several), every ring closed with four or more points, valid
--- (no self-intersection), and inside the banner's outline in force.
-CREATE OR REPLACE FUNCTION boundary_problem(p_shape geometry) RETURNS text
-    STABLE LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+-- What is wrong with an area's shape, in words, or NULL: a polygon (or
+-- several) in CGCS2000, every ring closed with four or more points, valid
+-- (no self-intersection). A boundary and the banner's outline alike.
+CREATE OR REPLACE FUNCTION polygon_problem(p_shape geometry, p_what text) RETURNS text
+    IMMUTABLE LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
-    v_outline banner_outlines;
     v_ring record;
 BEGIN
     IF p_shape IS NULL OR ST_IsEmpty(p_shape) THEN
-        RETURN 'a boundary is a polygon with at least one ring';
+        RETURN p_what || ' is a polygon with at least one ring';
     ELSIF GeometryType(p_shape) NOT IN ('POLYGON', 'MULTIPOLYGON') THEN
-        RETURN 'a boundary is a Polygon or MultiPolygon, not a ' || initcap(GeometryType(p_shape));
+        RETURN p_what || ' is a Polygon or MultiPolygon, not a ' || initcap(GeometryType(p_shape));
     ELSIF ST_SRID(p_shape) <> 4490 THEN
-        RETURN 'a boundary is in CGCS2000 longitude/latitude (EPSG:4490), not EPSG:' || ST_SRID(p_shape);
+        RETURN p_what || ' is in CGCS2000 longitude/latitude (EPSG:4490), not EPSG:' || ST_SRID(p_shape);
     END IF;
     FOR v_ring IN SELECT ST_ExteriorRing(r.geom) AS line
                   FROM ST_Dump(p_shape) p, LATERAL ST_DumpRings(p.geom) r LOOP
@@ -41,6 +40,21 @@ BEGIN
     END LOOP;
     IF NOT (ST_IsValidDetail(p_shape)).valid THEN
         RETURN 'the polygon is not valid: ' || ST_IsValidReason(p_shape);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- What is wrong with a mining area's polygon, in words, or NULL: a valid
+-- polygon (polygon_problem) inside the banner's outline in force.
+CREATE OR REPLACE FUNCTION boundary_problem(p_shape geometry) RETURNS text
+    STABLE LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+DECLARE
+    v_outline banner_outlines;
+    v_problem text := polygon_problem(p_shape, 'a boundary');
+BEGIN
+    IF v_problem IS NOT NULL THEN
+        RETURN v_problem;
     END IF;
     SELECT * INTO v_outline FROM banner_outlines ORDER BY id DESC LIMIT 1;
     IF FOUND AND NOT ST_CoveredBy(p_shape, v_outline.outline) THEN
@@ -161,9 +175,9 @@ BEGIN
     EXCEPTION WHEN OTHERS THEN
         RAISE EXCEPTION 'cannot be read as a GeoJSON polygon' USING ERRCODE = 'RCRUL', COLUMN = 'outline';
     END;
+    -- a Point is refused here, before the MultiPolygon column would refuse it without words
     IF GeometryType(v_shape) NOT IN ('POLYGON', 'MULTIPOLYGON') THEN
-        RAISE EXCEPTION 'an outline is a Polygon or MultiPolygon, not a %', initcap(GeometryType(v_shape))
-            USING ERRCODE = 'RCRUL', COLUMN = 'outline';
+        RAISE EXCEPTION '%', polygon_problem(v_shape, 'an outline') USING ERRCODE = 'RCRUL', COLUMN = 'outline';
     END IF;
     INSERT INTO banner_outlines (outline, label, official, loaded_by)
     VALUES (ST_Multi(v_shape), p_label, true, p_actor) RETURNING * INTO v_row;
@@ -176,20 +190,11 @@ GRANT EXECUTE ON FUNCTION banner_outline_load(text, text, text, text, text) TO r
 CREATE OR REPLACE FUNCTION banner_outlines_guard() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
-    v_ring record;
+    v_problem text := polygon_problem(NEW.outline, 'an outline');
 BEGIN
     PERFORM reclaim_check_actor(NEW.loaded_by, ARRAY['admin']);
-    IF GeometryType(NEW.outline) NOT IN ('POLYGON', 'MULTIPOLYGON') OR ST_SRID(NEW.outline) <> 4490 THEN
-        RAISE EXCEPTION 'an outline is a Polygon or MultiPolygon in CGCS2000 longitude/latitude'
-            USING ERRCODE = 'RCRUL', COLUMN = 'outline';
-    END IF;
-    FOR v_ring IN SELECT ST_ExteriorRing(r.geom) AS line FROM ST_Dump(NEW.outline) p, LATERAL ST_DumpRings(p.geom) r LOOP
-        IF ST_NPoints(v_ring.line) < 4 OR NOT ST_IsClosed(v_ring.line) THEN
-            RAISE EXCEPTION 'each ring of the outline is closed, with four or more points' USING ERRCODE = 'RCRUL', COLUMN = 'outline';
-        END IF;
-    END LOOP;
-    IF NOT (ST_IsValidDetail(NEW.outline)).valid THEN
-        RAISE EXCEPTION 'the outline is not valid: %', ST_IsValidReason(NEW.outline) USING ERRCODE = 'RCRUL', COLUMN = 'outline';
+    IF v_problem IS NOT NULL THEN
+        RAISE EXCEPTION '%', v_problem USING ERRCODE = 'RCRUL', COLUMN = 'outline';
     ELSIF ST_Area(NEW.outline::geography) < 1e6 OR ST_Area(NEW.outline::geography) > 1e11 THEN
         RAISE EXCEPTION 'a banner''s outline covers from 1 km² to 100,000 km²' USING ERRCODE = 'RCRUL', COLUMN = 'outline';
     END IF;
