@@ -443,6 +443,26 @@ public enum AnnualPlans {
         }
     }
 
+    /// A plan the fund may pay from now, with its budget left: what a withdrawal form offers.
+    public struct Payable: Sendable, Equatable {
+        public var license: String
+        public var year: Int
+        public var remaining: Money
+    }
+
+    /// Every plan that pays for works (approved, its works under way), with
+    /// its remaining budget, by licence and year: one read, not one per plan.
+    public static func payable(only: [String]? = nil, on conn: Connection) throws -> [Payable] {
+        try conn.query("""
+            SELECT m.license, f.year, f.remaining FROM annual_plans_in_force f JOIN mines m ON m.id = f.mine_id
+            WHERE f.pays AND (\(only) IS NULL OR m.license = ANY (\(only)))
+            ORDER BY m.license, f.year
+            """).rows.map {
+            Payable(license: try $0.decode("license"), year: Int(try $0.decode("year", as: Int32.self)),
+                    remaining: Money(fen: try $0.decode("remaining")))
+        }
+    }
+
     public static func find(_ license: String, year: Int, on conn: Connection) throws -> AnnualPlan {
         let license = try Identifier.license(license)
         guard let row = try conn.queryFirst("""

@@ -284,7 +284,9 @@ struct DashboardController {
         let only = MinePolicy.scope(for: session.principal)
         let (found, total, balances) = try await read(context) { conn in
             let (found, total) = try MineRegistry.search(text, page: page, only: only, on: conn)
-            let balances = try Dictionary(uniqueKeysWithValues: found.map { ($0.license, try FundLedger.balance($0.license, on: conn).balance) })
+            // the page's balances in one read, not one a row (issue 33)
+            let balances = Dictionary(try FundLedger.balances(only: found.map(\.license), on: conn).map { ($0.license, $0.balance) },
+                                      uniquingKeysWith: { first, _ in first })
             return (found, total, balances)
         }
         let t = t(context), lang = context.language.report

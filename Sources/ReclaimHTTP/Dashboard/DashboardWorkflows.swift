@@ -240,10 +240,8 @@ extension DashboardController {
     // MARK: Finance: deposits and withdrawals
 
     /// The annual plans a withdrawal may pay, with what is left of each budget.
-    static func payablePlans(on conn: Connection) throws -> [AnnualPlan] {
-        try AnnualPlans.list(on: conn).filter(\.state.paysForWorks)
-            .map { try AnnualPlans.find($0.license, year: $0.year, on: conn) }
-            .sorted { ($0.license, $0.year) < ($1.license, $1.year) }
+    static func payablePlans(on conn: Connection) throws -> [AnnualPlans.Payable] {
+        try AnnualPlans.payable(on: conn)
     }
 
     static let formTitles: [EntryKind: String] = [
