@@ -20,9 +20,12 @@ public final class ConnectionPool: Sendable {
         /// How long a checkout waits for a connection to come free before it
         /// fails with `PQError.Kind.timeout`; nil waits as long as it takes.
         public var acquireTimeout: Duration?
+        /// Told how long each checkout waited for its connection (for metrics).
+        public var waitObserver: (@Sendable (Duration) -> Void)?
 
         public init(conninfo: String, maxConnections: Int = 10, applicationName: String = "reclaim",
-                    acquireTimeout: Duration? = nil) {
+                    acquireTimeout: Duration? = nil, waitObserver: (@Sendable (Duration) -> Void)? = nil) {
+            self.waitObserver = waitObserver
             self.conninfo = conninfo
             self.maxConnections = max(1, maxConnections)
             self.applicationName = applicationName
@@ -69,7 +72,9 @@ public final class ConnectionPool: Sendable {
     public func withConnection<T: Sendable>(
         _ body: @escaping @Sendable (Connection) throws -> T
     ) async throws -> T {
+        let asked = ContinuousClock.now
         let connection = try await acquire()
+        configuration.waitObserver?(ContinuousClock.now - asked)
         let config = configuration
         let outcome: (result: Result<T, any Error>, kept: Connection?)
         do {

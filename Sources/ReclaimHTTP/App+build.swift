@@ -92,7 +92,7 @@ public func buildRouter(pool: ConnectionPool, metrics: ServiceMetrics, openAPIPa
         do {
             let pages = Pages(assets: try DashboardAssets.load(from: folder), logger: logger)
             DashboardController(pool: pool, pages: pages, reads: reads, overviews: overviews, signIns: signIns,
-                                verifications: verifications).register(on: router)
+                                verifications: verifications, metrics: metrics).register(on: router)
         } catch {
             logger.error("dashboard: templates in \(folder.path) could not be read: \(error)")
         }
@@ -138,9 +138,11 @@ struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
 /// server in reverse order (the home page's refreshes, then the replica
 /// monitor, then the pools), so nothing outlives the shutdown.
 public func runService(_ config: ServiceConfiguration, logger: Logger) async throws {
+    let metrics = ServiceMetrics()
     let pool = ConnectionPool(.init(conninfo: config.conninfo, maxConnections: config.poolSize,
                                     applicationName: "reclaim-service",
-                                    acquireTimeout: .milliseconds(Int64(config.poolTimeout * 1000))))
+                                    acquireTimeout: .milliseconds(Int64(config.poolTimeout * 1000)),
+                                    waitObserver: { metrics.poolWait($0) }))
     let replica = config.readConninfo.map {
         ConnectionPool(.init(conninfo: $0, maxConnections: config.poolSize, applicationName: "reclaim-service-reads",
                              acquireTimeout: .milliseconds(Int64(config.poolTimeout * 1000))))
@@ -150,7 +152,7 @@ public func runService(_ config: ServiceConfiguration, logger: Logger) async thr
     // a replica's lag is watched only when there is a replica
     let services: [any Service] = [PoolsService(pools: [pool] + (replica.map { [$0] } ?? []))]
         + (replica == nil ? [] : [ReplicaMonitorService(reads: reads)]) + [OverviewRefreshService(cache: overviews)]
-    let app = buildApplication(config, pool: pool, reads: reads, overviews: overviews, services: services,
+    let app = buildApplication(config, pool: pool, reads: reads, metrics: metrics, overviews: overviews, services: services,
                                logger: logger) { port in
         // The line scripts and tests wait for: the port is the real one, also for --port 0.
         logger.notice("Reclaim listening on http://\(config.host):\(port) (pool \(config.poolSize)\(replica == nil ? "" : ", reads on a replica"))")

@@ -1,83 +1,82 @@
+import CoreMetrics
 import Foundation
 import Hummingbird
+import Metrics
 import PQKit
+import Prometheus
 import Synchronization
 
-/// Request counts and latencies by route and status, and ledger bookings,
-/// rendered in Prometheus text format at /metrics.
+/// The service's metrics through swift-metrics, exposed in Prometheus text
+/// format at /metrics by the swift-prometheus backend. Each instance has its
+/// own registry (no global bootstrap: a test process runs many services).
+/// The series are the ones an operator's dashboards know:
+/// `reclaim_http_requests_total` and `reclaim_http_request_duration_seconds`
+/// by method, route and status; `reclaim_db_pool_connections{state}`,
+/// `reclaim_db_pool_waiting`; `reclaim_ledger_entries_booked_total`; the
+/// replica's; and what the bench measures: the pool's wait for a connection
+/// (`reclaim_db_pool_wait_seconds`), the booking function's duration
+/// (`reclaim_booking_duration_seconds`) and the sign-in limiter's refusals
+/// (`reclaim_sign_in_rejections_total{reason}`).
 public final class ServiceMetrics: Sendable {
-    struct Series: Hashable {
-        var method: String
-        var route: String
-        var status: Int
-    }
-
-    struct Histogram {
-        var buckets: [Int]
-        var count = 0
-        var sum: Double = 0
-    }
-
     static let bounds: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
 
-    private let state = Mutex<(requests: [Series: Histogram], booked: Int)>(([:], 0))
+    private let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+    /// The replica's read counts as last emitted: the counters advance by the difference.
+    private let readsEmitted = Mutex<(replica: Int, primary: Int)>((0, 0))
 
-    public init() {}
+    public init() {
+        registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = Self.bounds.map { .nanoseconds(Int64($0 * 1_000_000_000)) }
+        self.factory = factory
+    }
 
-    func record(method: String, route: String, status: Int, seconds: Double) {
-        state.withLock { s in
-            let key = Series(method: method, route: route, status: status)
-            var h = s.requests[key] ?? Histogram(buckets: Array(repeating: 0, count: Self.bounds.count))
-            for (i, b) in Self.bounds.enumerated() where seconds <= b { h.buckets[i] += 1 }
-            h.count += 1
-            h.sum += seconds
-            s.requests[key] = h
-        }
+    func record(method: String, route: String, status: Int, duration: Duration) {
+        let dimensions = [("method", method), ("route", route), ("status", String(status))]
+        Counter(label: "reclaim_http_requests_total", dimensions: dimensions, factory: factory).increment()
+        Metrics.Timer(label: "reclaim_http_request_duration_seconds", dimensions: dimensions, factory: factory).record(duration: duration)
     }
 
     func bookedEntry() {
-        state.withLock { $0.booked += 1 }
+        Counter(label: "reclaim_ledger_entries_booked_total", factory: factory).increment()
     }
 
+    /// How long a booking statement (`fund_post` and its kin) took, from the service.
+    func booking(_ duration: Duration) {
+        Metrics.Timer(label: "reclaim_booking_duration_seconds", factory: factory).record(duration: duration)
+    }
+
+    /// How long a request waited for a database connection (the pool's observer).
+    public func poolWait(_ duration: Duration) {
+        Metrics.Timer(label: "reclaim_db_pool_wait_seconds", factory: factory).record(duration: duration)
+    }
+
+    /// A sign-in the limiter turned away: `throttled` (the address's attempts) or `busy` (too many at once).
+    func signInRejected(_ reason: String) {
+        Counter(label: "reclaim_sign_in_rejections_total", dimensions: [("reason", reason)], factory: factory).increment()
+    }
+
+    /// The exposition, with the pool's and the replica's state sampled now.
     func render(pool: ConnectionPool.Stats, replica: ReadRouting.Status? = nil) -> String {
-        let (requests, booked) = state.withLock { ($0.requests, $0.booked) }
-        var out = "# HELP reclaim_http_requests_total HTTP requests by route and status.\n"
-        out += "# TYPE reclaim_http_requests_total counter\n"
-        let keys = requests.keys.sorted { ($0.route, $0.method, $0.status) < ($1.route, $1.method, $1.status) }
-        func labels(_ k: Series) -> String { "method=\"\(k.method)\",route=\"\(k.route)\",status=\"\(k.status)\"" }
-        for k in keys { out += "reclaim_http_requests_total{\(labels(k))} \(requests[k]?.count ?? 0)\n" }
-        out += "# HELP reclaim_http_request_duration_seconds HTTP request latency.\n"
-        out += "# TYPE reclaim_http_request_duration_seconds histogram\n"
-        for k in keys {
-            guard let h = requests[k] else { continue }
-            for (i, b) in Self.bounds.enumerated() {
-                out += "reclaim_http_request_duration_seconds_bucket{\(labels(k)),le=\"\(b)\"} \(h.buckets[i])\n"
-            }
-            out += "reclaim_http_request_duration_seconds_bucket{\(labels(k)),le=\"+Inf\"} \(h.count)\n"
-            out += "reclaim_http_request_duration_seconds_sum{\(labels(k))} \(h.sum)\n"
-            out += "reclaim_http_request_duration_seconds_count{\(labels(k))} \(h.count)\n"
+        func gauge(_ label: String, _ value: Double, _ dimensions: [(String, String)] = []) {
+            Gauge(label: label, dimensions: dimensions, factory: factory).record(value)
         }
-        out += "# HELP reclaim_db_pool_connections Database connections by state.\n"
-        out += "# TYPE reclaim_db_pool_connections gauge\n"
-        out += "reclaim_db_pool_connections{state=\"in_use\"} \(pool.inUse)\n"
-        out += "reclaim_db_pool_connections{state=\"idle\"} \(pool.idle)\n"
-        out += "# HELP reclaim_db_pool_waiting Requests waiting for a database connection.\n"
-        out += "# TYPE reclaim_db_pool_waiting gauge\nreclaim_db_pool_waiting \(pool.waiting)\n"
-        out += "# HELP reclaim_ledger_entries_booked_total Ledger entries booked by this process.\n"
-        out += "# TYPE reclaim_ledger_entries_booked_total counter\nreclaim_ledger_entries_booked_total \(booked)\n"
+        gauge("reclaim_db_pool_connections", Double(pool.inUse), [("state", "in_use")])
+        gauge("reclaim_db_pool_connections", Double(pool.idle), [("state", "idle")])
+        gauge("reclaim_db_pool_waiting", Double(pool.waiting))
         if let replica {
-            out += "# HELP reclaim_replica_up Whether the read replica (DATABASE_READ_URL) answered its last look.\n"
-            out += "# TYPE reclaim_replica_up gauge\nreclaim_replica_up \(replica.up ? 1 : 0)\n"
-            out += "# HELP reclaim_replica_lag_bytes WAL the read replica has still to replay.\n"
-            out += "# TYPE reclaim_replica_lag_bytes gauge\nreclaim_replica_lag_bytes \(replica.lagBytes.map(String.init) ?? "NaN")\n"
-            out += "# HELP reclaim_replica_lag_seconds Seconds since the read replica last held all the primary had.\n"
-            out += "# TYPE reclaim_replica_lag_seconds gauge\nreclaim_replica_lag_seconds \(replica.lagSeconds.map { String($0) } ?? "NaN")\n"
-            out += "# HELP reclaim_reads_total Read-only requests by the server that answered them.\n"
-            out += "# TYPE reclaim_reads_total counter\n"
-            out += "reclaim_reads_total{server=\"replica\"} \(replica.readsOnReplica)\n"
-            out += "reclaim_reads_total{server=\"primary\"} \(replica.readsOnPrimary)\n"
+            gauge("reclaim_replica_up", replica.up ? 1 : 0)
+            gauge("reclaim_replica_lag_bytes", replica.lagBytes.map(Double.init) ?? .nan)
+            gauge("reclaim_replica_lag_seconds", replica.lagSeconds ?? .nan)
+            let (toReplica, toPrimary) = readsEmitted.withLock { last in
+                defer { last = (max(last.replica, replica.readsOnReplica), max(last.primary, replica.readsOnPrimary)) }
+                return (max(0, replica.readsOnReplica - last.replica), max(0, replica.readsOnPrimary - last.primary))
+            }
+            Counter(label: "reclaim_reads_total", dimensions: [("server", "replica")], factory: factory).increment(by: toReplica)
+            Counter(label: "reclaim_reads_total", dimensions: [("server", "primary")], factory: factory).increment(by: toPrimary)
         }
-        return out
+        return registry.emitToString()
     }
 }
 
@@ -90,10 +89,8 @@ struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     {
         let start = ContinuousClock.now
         let response = try await next(request, context)
-        let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         metrics.record(method: request.method.rawValue, route: context.endpointPath ?? "unmatched",
-                       status: response.status.code, seconds: seconds)
+                       status: response.status.code, duration: ContinuousClock.now - start)
         return response
     }
 }

@@ -25,6 +25,23 @@ final class Peak: Sendable {
         try await pool.shutdown()
     }
 
+    /// Every checkout tells the wait observer how long it waited (the
+    /// service's `reclaim_db_pool_wait_seconds`), whether it waited or not.
+    @Test func everyCheckoutReportsItsWait() async throws {
+        let db = try TestDatabase.make(migrated: false)
+        let waits = Mutex<[Duration]>([])
+        let pool = ConnectionPool(.init(conninfo: db.url, maxConnections: 2, waitObserver: { d in waits.withLock { $0.append(d) } }))
+        try await withThrowingTaskGroup(of: Int32.self) { group in
+            for _ in 0..<12 {
+                group.addTask { try await pool.withConnection { conn in try conn.queryFirst("SELECT 1 AS n")?.decode("n") ?? 0 } }
+            }
+            for try await n in group { #expect(n == 1) }
+        }
+        try await pool.shutdown()
+        let seen = waits.withLock { $0 }
+        #expect(seen.count == 12 && seen.allSatisfy { $0 >= .zero })
+    }
+
     @Test func fiftyConcurrentTasksShareFiveConnections() async throws {
         let db = try TestDatabase.make(migrated: false)
         let setup = try db.connect()

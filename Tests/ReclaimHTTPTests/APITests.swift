@@ -174,6 +174,9 @@ import Testing
             #expect(metrics.text.contains(#"reclaim_http_requests_total{method="POST",route="/v1/mines/{license}/fund/deposits",status="201"} 2"#))
             #expect(metrics.text.contains("reclaim_ledger_entries_booked_total 2"))
             #expect(metrics.text.contains("reclaim_db_pool_connections{state=\"idle\"}"))
+            // the booking statement's own duration, each booking timed (replays and refusals too)
+            let bookings = try #require(metrics.text.firstMatch(of: /reclaim_booking_duration_seconds_count (\d+)/).flatMap { Int($0.output.1) })
+            #expect(bookings >= 2, "\(metrics.text)")
             #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
         }
         try await s.pool.shutdown()

@@ -290,6 +290,9 @@ struct CapturingLog: LogHandler {
             let refused = try #require(last)
             #expect(Int(refused.headers[.retryAfter] ?? "") ?? 0 >= 1)
             #expect(refused.text.contains("登录请求过多"))
+            // an operator sees the refusal in /metrics
+            let metrics = try await client.execute(uri: "/metrics", method: .get).text
+            #expect(metrics.contains(#"reclaim_sign_in_rejections_total{reason="throttled"} 1"#), "\(metrics)")
         }
         // the fourth never reached the database
         #expect(try s.count("SELECT coalesce(sum(failures), 0) FROM sign_in_strangers") == 3)

@@ -84,7 +84,7 @@ struct FundController {
         let actor = try context.actor()
         // The ledger keeps the Idempotency-Key with the entry (same key and request: the original entry, which
         // serialises to the same body; same key, other request: 409), and one statement books and audits.
-        return try booked(try await pool.withConnection { try command.run(as: principal, actor: actor, on: $0) })
+        return try booked(try await timedBooking { try command.run(as: principal, actor: actor, on: $0) })
     }
 
     @Sendable func reverse(_ request: Request, _ context: AppContext) async throws -> Response {
@@ -96,7 +96,18 @@ struct FundController {
         let command = FundLedger.Commands.reverse(id, reason: r.reason, valueDate: try r.date(),
                                                   idempotencyKey: try idempotencyKey(request))
         let actor = try context.actor()
-        return try booked(try await pool.withConnection { try command.run(as: principal, actor: actor, on: $0) })
+        return try booked(try await timedBooking { try command.run(as: principal, actor: actor, on: $0) })
+    }
+
+    /// Runs a booking command on a pooled connection, its statement timed
+    /// for `reclaim_booking_duration_seconds` (the wait for the connection is not counted).
+    func timedBooking(_ body: @escaping @Sendable (Connection) throws -> BookingResult) async throws -> BookingResult {
+        let metrics = self.metrics
+        return try await pool.withConnection { conn in
+            let start = ContinuousClock.now
+            defer { metrics.booking(ContinuousClock.now - start) }
+            return try body(conn)
+        }
     }
 
     /// 201 with the entry; a replayed Idempotency-Key says so in a header

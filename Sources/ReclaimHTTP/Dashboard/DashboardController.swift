@@ -20,6 +20,8 @@ struct DashboardController {
     let signIns: SignInGate
     /// `fund verify` run for auditors, shared with the API's.
     let verifications: Verifications
+    /// The sign-in limiter's refusals are counted here.
+    let metrics: ServiceMetrics
 
     func register(on router: Router<AppContext>) {
         let group = router.group("").add(middleware: DashboardMiddleware(pool: pool, pages: pages, reads: reads))
@@ -154,9 +156,11 @@ struct DashboardController {
             throw CSRFRefusal()
         }
         let name = form["name"] ?? "", password = form["password"] ?? ""
-        switch signIns.enter(address: context.remoteAddress) {
+        let admission = signIns.enter(address: context.remoteAddress)
+        switch admission {
         case .admitted: break
         case .busy(let seconds), .throttled(let seconds):
+            if case .busy = admission { metrics.signInRejected("busy") } else { metrics.signInRejected("throttled") }
             var response = signInForm(request, context, status: .tooManyRequests, name: name,
                                       error: t(context)["sign_in_busy"], notice: nil)
             response.headers[.retryAfter] = String(seconds)
