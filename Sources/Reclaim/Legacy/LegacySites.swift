@@ -220,7 +220,40 @@ public enum LegacySites {
 
     public static func find(_ code: String, on conn: Connection) throws -> LegacySite {
         let code = Text.trimmed(code)
-        guard let row = try conn.queryFirst("""
+        guard let site = try sites(code: code, on: conn).first else { throw ReclaimError(.notFound, field: "code", "no site \(code)") }
+        return site
+    }
+
+    /// Sites by code; `noticeState`: none, open, ownerless, owner-found.
+    public static func list(noticeState: String? = nil, on conn: Connection) throws -> [LegacySite] {
+        if let s = noticeState, !["none", "open", "ownerless", "owner-found"].contains(s) {
+            throw ReclaimError.invalid("notice-state", "must be none, open, ownerless or owner-found")
+        }
+        return try sites(code: nil, on: conn).filter { noticeState == nil || $0.noticeState == noticeState }
+    }
+
+    /// One site (`code`) or every site, by code, in three reads whatever
+    /// their number: the sites with their latest notice, their problems,
+    /// their notices' objections (issue 33: no read per site).
+    static func sites(code: String?, on conn: Connection) throws -> [LegacySite] {
+        var problems: [Int64: [SiteProblem]] = [:]
+        for r in try conn.query("""
+            SELECT p.site_id, p.type, p.quantity::text AS q, p.unit FROM legacy_site_problems p
+            JOIN legacy_sites s ON s.id = p.site_id WHERE (\(code)::text IS NULL OR s.code = \(code))
+            ORDER BY p.site_id, p.n
+            """).rows {
+            problems[try r.decode("site_id"), default: []].append(
+                SiteProblem(type: try r.decodeEnum("type"), quantity: try Quantity.parse(try r.decode("q")), unit: try r.decode("unit")))
+        }
+        var objections: [Int64: [String]] = [:]
+        for r in try conn.query("""
+            SELECT o.notice_id, o.text FROM legacy_objections o JOIN legacy_notices n ON n.id = o.notice_id
+            JOIN legacy_sites s ON s.id = n.site_id WHERE (\(code)::text IS NULL OR s.code = \(code))
+            ORDER BY o.id
+            """).rows {
+            objections[try r.decode("notice_id"), default: []].append(try r.decode("text"))
+        }
+        return try conn.query("""
             SELECT s.id, s.code, s.township, s.geometry::text AS geometry, s.area_m2, s.former_mine,
                    n.id AS notice_id, n.start_on, n.days, o.outcome, o.owner,
                    (SELECT ps.project_id FROM legacy_project_sites ps WHERE ps.site_id = s.id ORDER BY ps.project_id DESC LIMIT 1) AS project,
@@ -230,35 +263,25 @@ public enum LegacySites {
             FROM legacy_sites s
             LEFT JOIN LATERAL (SELECT * FROM legacy_notices x WHERE x.site_id = s.id ORDER BY x.id DESC LIMIT 1) n ON true
             LEFT JOIN legacy_notice_outcomes o ON o.notice_id = n.id
-            WHERE s.code = \(code)
-            """)
-        else { throw ReclaimError(.notFound, field: "code", "no site \(code)") }
-        let id: Int64 = try row.decode("id")
-        var notice: SiteNotice?
-        if let noticeID: Int64 = try row.decode("notice_id") {
-            let start: CalendarDate = try row.decode("start_on")
-            let days = Int(try row.decode("days", as: Int32.self))
-            notice = SiteNotice(startOn: start, days: days, endsOn: start.adding(days: days - 1),
-                                objections: try conn.query("SELECT text FROM legacy_objections WHERE notice_id = \(noticeID) ORDER BY id")
-                                    .rows.map { try $0.decode("text") },
-                                outcome: try row.decode("outcome"), owner: try row.decode("owner"))
+            WHERE (\(code)::text IS NULL OR s.code = \(code))
+            ORDER BY s.code
+            """).rows.map { row in
+            let id: Int64 = try row.decode("id")
+            var notice: SiteNotice?
+            if let noticeID: Int64 = try row.decode("notice_id") {
+                let start: CalendarDate = try row.decode("start_on")
+                let days = Int(try row.decode("days", as: Int32.self))
+                notice = SiteNotice(startOn: start, days: days, endsOn: start.adding(days: days - 1),
+                                    objections: objections[noticeID] ?? [],
+                                    outcome: try row.decode("outcome"), owner: try row.decode("owner"))
+            }
+            return LegacySite(
+                code: try row.decode("code"), township: try row.decode("township"), geometry: try row.decode("geometry"),
+                area: Area(squareMetres: try row.decode("area_m2")), formerMine: try row.decode("former_mine"),
+                problems: problems[id] ?? [],
+                noticeState: notice.map { $0.outcome ?? "open" } ?? "none", notice: notice,
+                project: try row.decode("project"), restored: try row.decode("restored"))
         }
-        return LegacySite(
-            code: try row.decode("code"), township: try row.decode("township"), geometry: try row.decode("geometry"),
-            area: Area(squareMetres: try row.decode("area_m2")), formerMine: try row.decode("former_mine"),
-            problems: try conn.query("SELECT type, quantity::text AS q, unit FROM legacy_site_problems WHERE site_id = \(id) ORDER BY n")
-                .rows.map { SiteProblem(type: try $0.decodeEnum("type"), quantity: try Quantity.parse(try $0.decode("q")), unit: try $0.decode("unit")) },
-            noticeState: notice.map { $0.outcome ?? "open" } ?? "none", notice: notice,
-            project: try row.decode("project"), restored: try row.decode("restored"))
-    }
-
-    /// Sites by code; `noticeState`: none, open, ownerless, owner-found.
-    public static func list(noticeState: String? = nil, on conn: Connection) throws -> [LegacySite] {
-        if let s = noticeState, !["none", "open", "ownerless", "owner-found"].contains(s) {
-            throw ReclaimError.invalid("notice-state", "must be none, open, ownerless or owner-found")
-        }
-        let codes: [String] = try conn.query("SELECT code FROM legacy_sites ORDER BY code").rows.map { try $0.decode("code") }
-        return try codes.map { try find($0, on: conn) }.filter { noticeState == nil || $0.noticeState == noticeState }
     }
 
     /// Opens the site's public notice: `days` long (default and least: the
