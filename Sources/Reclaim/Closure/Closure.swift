@@ -503,54 +503,71 @@ public enum Closures {
     }
 
     public static func find(_ id: Int64, on conn: Connection) throws -> ClosureApplication {
-        guard let row = try conn.queryFirst("""
-            SELECT c.id, m.license, r.state, c.filed_on, c.evidence, c.note, c.filed_by, c.checks,
+        guard let app = try applications([id], on: conn).first else {
+            throw ReclaimError(.notFound, field: "id", "no closure application \(id)")
+        }
+        return app
+    }
+
+    /// The applications `ids`, each whole (clock, panel, visits, votes,
+    /// objections, decision), in a fixed number of reads whatever their
+    /// number: each kind of record once for all of them, the calendar once
+    /// for the widest span (issue 33: no reads per application).
+    static func applications(_ ids: [Int64], on conn: Connection) throws -> [ClosureApplication] {
+        guard !ids.isEmpty else { return [] }
+        let set = ids.map(String.init)
+        let today = Bureau.today
+        let rows = try conn.query("""
+            SELECT c.id, c.mine_id, m.license, r.state, c.filed_on, c.evidence, c.note, c.filed_by, c.checks,
                    n.ends_on, k.number, k.confirmed_on
             FROM closure_applications c JOIN mines m ON m.id = c.mine_id
             JOIN review_records r ON r.record_type = 'closure-application' AND r.record_id = c.id
             LEFT JOIN closure_notices n ON n.application_id = c.id
             LEFT JOIN closure_confirmations k ON k.application_id = c.id
-            WHERE c.id = \(id)
-            """)
-        else { throw ReclaimError(.notFound, field: "id", "no closure application \(id)") }
-        let filed: CalendarDate = try row.decode("filed_on")
-        let today = Bureau.today
-        // The mine's earlier rounds: each application that ended in a
+            WHERE c.id = ANY (\(set)::bigint[])
+            ORDER BY c.id
+            """).rows
+        // The earlier rounds of each mine: every application that ended in a
         // rectification opinion, from its filing to that opinion. The clock
         // stood still between an opinion and the next filing (整改期间不计入).
-        let rounds: [ClosureClock.Round] = try conn.query("""
-            SELECT c.filed_on, bureau_date(max(d.decided_at)) AS decided_on
+        var rejected: [Int64: [(id: Int64, round: ClosureClock.Round)]] = [:]
+        for r in try conn.query("""
+            SELECT c.id, c.mine_id, c.filed_on, bureau_date(max(d.decided_at)) AS decided_on
             FROM closure_applications c
             JOIN review_records r ON r.record_type = 'closure-application' AND r.record_id = c.id AND r.state = 'rejected'
             JOIN review_decisions d ON d.record_type = 'closure-application' AND d.record_id = c.id AND d.action = 'reject'
-            WHERE c.mine_id = (SELECT mine_id FROM closure_applications WHERE id = \(id)) AND c.id < \(id)
-            GROUP BY c.id, c.filed_on ORDER BY c.id
-            """).rows.map { ClosureClock.Round(filed: try $0.decode("filed_on"), opinion: try $0.decode("decided_on")) }
-        // One read of the calendar serves every count: 60 working days fit
-        // well inside 200 calendar days from filing.
-        let listed = try WorkCalendar.listed(from: min(rounds.first?.filed ?? filed, filed),
-                                             through: max(filed.adding(days: 200), today), on: conn)
-        let state: ClosureState = try row.decodeEnum("state")
-        let votes = try conn.query("""
-            SELECT reviewer, pass, opinion, voted_at FROM closure_votes WHERE application_id = \(id) ORDER BY voted_at, reviewer
-            """).rows.map {
+            WHERE c.mine_id IN (SELECT mine_id FROM closure_applications WHERE id = ANY (\(set)::bigint[]))
+            GROUP BY c.id, c.mine_id, c.filed_on ORDER BY c.id
+            """).rows {
+            rejected[try r.decode("mine_id"), default: []].append(
+                (try r.decode("id"), ClosureClock.Round(filed: try r.decode("filed_on"), opinion: try r.decode("decided_on"))))
+        }
+        func grouped<T>(_ query: Query, _ make: (Row) throws -> T) throws -> [Int64: [T]] {
+            var out: [Int64: [T]] = [:]
+            for r in try conn.query(query).rows { out[try r.decode("application_id"), default: []].append(try make(r)) }
+            return out
+        }
+        let votes = try grouped("""
+            SELECT application_id, reviewer, pass, opinion, voted_at FROM closure_votes
+            WHERE application_id = ANY (\(set)::bigint[]) ORDER BY application_id, voted_at, reviewer
+            """) {
             ClosureVote(reviewer: try $0.decode("reviewer"), pass: try $0.decode("pass"), opinion: try $0.decode("opinion"),
                         votedAt: try $0.decode("voted_at"))
         }
-        let visits = try conn.query("""
-            SELECT visited_on, participants, checked_m2, finding, recorded_by FROM closure_visits
-            WHERE application_id = \(id) ORDER BY id
-            """).rows.map {
+        let visits = try grouped("""
+            SELECT application_id, visited_on, participants, checked_m2, finding, recorded_by FROM closure_visits
+            WHERE application_id = ANY (\(set)::bigint[]) ORDER BY application_id, id
+            """) {
             ClosureVisit(date: try $0.decode("visited_on"), participants: try $0.decode("participants"),
                          checked: Area(squareMetres: try $0.decode("checked_m2")), finding: try $0.decode("finding"),
                          recordedBy: try $0.decode("recorded_by"))
         }
-        let objections = try conn.query("""
-            SELECT o.id, o.raised_by, o.contact, o.text, o.recorded_by, o.recorded_at,
+        let objections = try grouped("""
+            SELECT o.application_id, o.id, o.raised_by, o.contact, o.text, o.recorded_by, o.recorded_at,
                    x.upheld, x.reason, x.resolved_by, x.resolved_at
             FROM closure_objections o LEFT JOIN closure_objection_outcomes x ON x.objection_id = o.id
-            WHERE o.application_id = \(id) ORDER BY o.id
-            """).rows.map { r in
+            WHERE o.application_id = ANY (\(set)::bigint[]) ORDER BY o.application_id, o.id
+            """) { r in
             var outcome: ObjectionOutcome?
             if let upheld = try r.decode("upheld", as: Bool?.self) {
                 outcome = ObjectionOutcome(upheld: upheld, reason: try r.decode("reason"), resolvedBy: try r.decode("resolved_by"),
@@ -560,31 +577,53 @@ public enum Closures {
                                     text: try r.decode("text"), recordedBy: try r.decode("recorded_by"),
                                     recordedAt: try r.decode("recorded_at"), outcome: outcome)
         }
-        var decision: ClosureDecision?
-        var decidedOn: CalendarDate?
-        if state == .accepted || state == .rejected,
-           let d = try Review.history(workflow, id: id, on: conn).last {
-            let upheld = objections.filter { $0.outcome?.upheld == true }
-            let items = upheld.isEmpty ? votes.filter { !$0.pass }.map(\.opinion)
-                : upheld.map { "\($0.text)（\($0.outcome?.reason ?? "")）" }
-            decision = ClosureDecision(outcome: state, opinion: votes.filter(\.pass).map(\.opinion),
-                                       rectificationItems: state == .rejected ? items : [],
-                                       decidedBy: d.actor, decidedAt: d.decidedAt)
-            decidedOn = try row.decode("confirmed_on", as: CalendarDate?.self)
-                ?? Bureau.day(of: d.decidedAt)
+        let panels = try grouped("""
+            SELECT application_id, reviewer FROM closure_panel WHERE application_id = ANY (\(set)::bigint[])
+            ORDER BY application_id, reviewer
+            """) { try $0.decode("reviewer", as: String.self) }
+        let lastDecisions = try grouped("""
+            SELECT DISTINCT ON (record_id) record_id AS application_id, actor, decided_at FROM review_decisions
+            WHERE record_type = \(workflow.recordType) AND record_id = ANY (\(set)::bigint[])
+            ORDER BY record_id, seq DESC
+            """) { (actor: try $0.decode("actor", as: String.self), at: try $0.decode("decided_at", as: Date.self)) }
+        // One read of the calendar serves every count: 60 working days fit
+        // well inside 200 calendar days from filing.
+        let filings: [CalendarDate] = try rows.map { try $0.decode("filed_on") }
+        let firsts = filings + rejected.values.flatMap { $0.map(\.round.filed) }
+        guard let earliest = firsts.min(), let latestFiled = filings.max() else { return [] }
+        let listed = try WorkCalendar.listed(from: earliest, through: max(latestFiled.adding(days: 200), today), on: conn)
+        let scheduledYears = Set(try conn.query("SELECT year FROM work_calendar_years").rows.map { Int(try $0.decode("year", as: Int32.self)) })
+
+        return try rows.map { row in
+            let id: Int64 = try row.decode("id")
+            let filed: CalendarDate = try row.decode("filed_on")
+            let rounds = (rejected[try row.decode("mine_id")] ?? []).filter { $0.id < id }.map(\.round)
+            let state: ClosureState = try row.decodeEnum("state")
+            let votes = votes[id] ?? [], objections = objections[id] ?? []
+            var decision: ClosureDecision?
+            var decidedOn: CalendarDate?
+            if state == .accepted || state == .rejected, let d = lastDecisions[id]?.first {
+                let upheld = objections.filter { $0.outcome?.upheld == true }
+                let items = upheld.isEmpty ? votes.filter { !$0.pass }.map(\.opinion)
+                    : upheld.map { "\($0.text)（\($0.outcome?.reason ?? "")）" }
+                decision = ClosureDecision(outcome: state, opinion: votes.filter(\.pass).map(\.opinion),
+                                           rectificationItems: state == .rejected ? items : [],
+                                           decidedBy: d.actor, decidedAt: d.at)
+                decidedOn = try row.decode("confirmed_on", as: CalendarDate?.self) ?? Bureau.day(of: d.at)
+            }
+            let clock = ClosureClock(filed: filed, decided: decision == nil ? nil : decidedOn ?? today, rounds: rounds,
+                                     today: today, allowed: workingDaysAllowed, listed: listed)
+            return ClosureApplication(
+                id: id, license: try row.decode("license"), state: state, filedOn: filed, dueDate: clock.due,
+                dueProvisional: !(filed.year...clock.due.year).allSatisfy(scheduledYears.contains),
+                workingDaysUsed: clock.used, workingDaysCarried: clock.carried, workingDaysLeft: clock.left,
+                overdue: clock.overdue, evidence: try row.decode("evidence"), note: try row.decode("note"),
+                filedBy: try row.decode("filed_by"), checks: try row.decode("checks"),
+                panel: panels[id] ?? [], visits: visits[id] ?? [], votes: votes,
+                noticeEndsOn: try row.decode("ends_on"), objections: objections,
+                confirmationNumber: try row.decode("number"), confirmedOn: try row.decode("confirmed_on"),
+                decision: decision)
         }
-        let clock = ClosureClock(filed: filed, decided: decision == nil ? nil : decidedOn ?? today, rounds: rounds,
-                                 today: today, allowed: workingDaysAllowed, listed: listed)
-        return ClosureApplication(
-            id: id, license: try row.decode("license"), state: state, filedOn: filed, dueDate: clock.due,
-            dueProvisional: !(try WorkCalendar.scheduled(from: filed, to: clock.due, on: conn)),
-            workingDaysUsed: clock.used, workingDaysCarried: clock.carried, workingDaysLeft: clock.left,
-            overdue: clock.overdue, evidence: try row.decode("evidence"), note: try row.decode("note"),
-            filedBy: try row.decode("filed_by"), checks: try row.decode("checks"),
-            panel: try panel(of: id, on: conn), visits: visits, votes: votes,
-            noticeEndsOn: try row.decode("ends_on"), objections: objections,
-            confirmationNumber: try row.decode("number"), confirmedOn: try row.decode("confirmed_on"),
-            decision: decision)
     }
 
     /// Applications, oldest first; `overdue` only those past their due date;
@@ -601,7 +640,7 @@ public enum Closures {
                                                  AND p.reviewer = \(member)))
             ORDER BY c.id
             """).rows.map { try $0.decode("id") }
-        return try ids.map { try find($0, on: conn) }.filter { !overdue || $0.overdue }
+        return try applications(ids, on: conn).filter { !overdue || $0.overdue }
     }
 
     /// The list `p` may see: an operator their mines', an expert their panels', others all.
