@@ -3,6 +3,13 @@ public import PQKit
 
 /// What the formula needs to know about a mine (or a mine that does not
 /// exist yet, for a quote).
+/// A mineral's bulk density (kg/m³) and the setting it came from: output
+/// in m³ is weighed at it where the rate is per tonne.
+public struct BulkDensity: Sendable, Equatable {
+    public var kgPerM3: Int
+    public var setting: String
+}
+
 public struct AccrualInputs: Sendable, Equatable {
     /// The assessment year; the output is that of the year before.
     public var year: Int
@@ -18,16 +25,11 @@ public struct AccrualInputs: Sendable, Equatable {
     public var outputUnit: String
     /// Output in m³ under a rate per tonne converts at this bulk density
     /// (kg/m³, the mineral's setting), which the calculation states.
-    public var conversion: (kgPerM3: Int, setting: String)?
-
-    public static func == (a: AccrualInputs, b: AccrualInputs) -> Bool {
-        (a.year, a.mineralClass, a.methodDetail, a.landType, a.regionCode, a.coal) == (b.year, b.mineralClass, b.methodDetail, b.landType, b.regionCode, b.coal)
-            && a.output == b.output && a.outputUnit == b.outputUnit && a.conversion?.kgPerM3 == b.conversion?.kgPerM3 && a.conversion?.setting == b.conversion?.setting
-    }
+    public var conversion: BulkDensity?
 
     public init(year: Int, mineralClass: MineralClass, methodDetail: MethodDetail, landType: LandType,
                 regionCode: String, coal: Bool, output: Quantity, outputUnit: String? = nil,
-                conversion: (kgPerM3: Int, setting: String)? = nil)
+                conversion: BulkDensity? = nil)
     {
         self.outputUnit = outputUnit ?? (mineralClass == .nonSolidEnergy ? "m3" : "t")
         self.conversion = conversion
@@ -74,7 +76,7 @@ public struct AccrualCalculation: Sendable, Equatable, Codable {
     public var conversionSetting: String?
 
     init(year: Int, ruleSet: String, factors: [Factor], output: Quantity, outputUnit: String, exactAmount: String,
-         formulaAmount: Money, conversion: (kgPerM3: Int, setting: String)? = nil) {
+         formulaAmount: Money, conversion: BulkDensity? = nil) {
         (self.year, self.ruleSet, self.factors, self.output, self.outputUnit) = (year, ruleSet, factors, output, outputUnit)
         (self.exactAmount, self.formulaAmount) = (exactAmount, formulaAmount)
         (conversionKgPerM3, conversionSetting) = (conversion?.kgPerM3, conversion?.setting)
@@ -326,13 +328,13 @@ public enum Accruals {
     /// The bulk density (kg/m³) a mineral's output in m³ is weighed at when
     /// the rate is per tonne: its conversion setting (sand, gravel, building
     /// stone: `SandAndGravel.groups`). Refused for a mineral with none.
-    public static func bulkDensity(of mineral: String, license: String, on conn: Connection) throws -> (kgPerM3: Int, setting: String) {
+    public static func bulkDensity(of mineral: String, license: String, on conn: Connection) throws -> BulkDensity {
         let m = mineral.trimmingCharacters(in: .whitespaces).lowercased()
         guard let setting = SandAndGravel.groups.first(where: { $0.minerals.contains(m) })?.setting else {
             throw ReclaimError(.ruleViolation, field: "output",
                                "mine \(license) reports its output in m³, and no bulk-density setting converts \(mineral) to tonnes")
         }
-        return (try Settings.int(setting, on: conn), setting)
+        return BulkDensity(kgPerM3: try Settings.int(setting, on: conn), setting: setting)
     }
 
     /// Assesses `license` for `year`: the rule set in force on 1 January,
@@ -443,7 +445,7 @@ public enum Accruals {
             outputUnit: try row.decode("output_unit"),
             // the setting's name, recovered from the mine's mineral; the density is the one recorded
             conversion: try row.decode("conversion_kg_per_m3", as: Int32?.self).map {
-                (Int($0), try row.decode("conversion_setting", as: String?.self) ?? "conversion.kg_per_m3")
+                BulkDensity(kgPerM3: Int($0), setting: try row.decode("conversion_setting", as: String?.self) ?? "conversion.kg_per_m3")
             })
         // The stored coefficients, recomputed by the one formula: what is shown is what was checked.
         var rules = RuleSet(name: try row.decode("rule_set"), jurisdiction: "000000",

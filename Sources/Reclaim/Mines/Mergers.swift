@@ -56,13 +56,9 @@ public enum Mergers {
         let document = check.parse("document", document) { try Text.required($0, field: "document", maxLength: 200) }
         try check.finish()
         guard let into, let document else { throw ReclaimError(.internal, "checked fields are missing") }
-        guard !from.isEmpty else { throw ReclaimError(.ruleViolation, field: "from_licenses", "names at least one licence") }
         guard from.count <= 50 else { throw ReclaimError(.ruleViolation, field: "from_licenses", "names at most 50 licences") }
-        guard Set(from).count == from.count else { throw ReclaimError(.ruleViolation, field: "from_licenses", "names a licence twice") }
-        guard !from.contains(into) else { throw ReclaimError(.ruleViolation, field: "into_license", "must differ from every from_licenses") }
-        guard approvedOn <= Bureau.today else {
-            throw ReclaimError(.ruleViolation, field: "approved_on", "a merger is recorded once approved, not for \(approvedOn)")
-        }
+        // the rules (licences named once, not merged into themselves, approved
+        // by today, each merged once) are mine_merge's and mergers_guard's
         return try conn.transactionally { conn in
             guard let row = try DatabaseRefusal.mapping({
                 try conn.queryFirst("""

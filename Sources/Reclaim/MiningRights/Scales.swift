@@ -87,7 +87,8 @@ extension Reports {
                 var note: String?
                 if rule.unit != unit {
                     // the plan's minimum in the other unit: weighed at the mineral's bulk density
-                    let (kg, setting) = try Accruals.bulkDensity(of: mineral, license: license, on: conn)
+                    let density = try Accruals.bulkDensity(of: mineral, license: license, on: conn)
+                    let (kg, setting) = (density.kgPerM3, density.setting)
                     let hundredths = rule.unit == "t" ? (rule.minimum.hundredths * 1000 * 2 + Int64(kg)) / (2 * Int64(kg))
                                                       : (rule.minimum.hundredths * Int64(kg) * 2 + 1000) / 2000
                     minimum = Capacity(hundredths: hundredths)

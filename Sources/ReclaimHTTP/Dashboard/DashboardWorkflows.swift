@@ -240,10 +240,6 @@ extension DashboardController {
     // MARK: Finance: deposits and withdrawals
 
     /// The annual plans a withdrawal may pay, with what is left of each budget.
-    static func payablePlans(on conn: Connection) throws -> [AnnualPlans.Payable] {
-        try AnnualPlans.payable(on: conn)
-    }
-
     static let formTitles: [EntryKind: String] = [
         .deposit: "deposit_title", .withdrawal: "withdrawal_title", .depositConversion: "conversion_title", .transfer: "transfer_title",
     ]
@@ -264,7 +260,7 @@ extension DashboardController {
         try FundPolicy.book.check(session.principal)
         let kind = try kind(context)
         let t = t(context)
-        let plans = kind == .withdrawal ? try await db { try Self.payablePlans(on: $0) } : []
+        let plans = kind == .withdrawal ? try await db { try AnnualPlans.payable(on: $0) } : []
         let mergers = kind == .transfer ? try await db { try Mergers.list(on: $0) } : []
         func value(_ name: String, _ fallback: String = "") -> String { form?[name] ?? fallback }
         func field(_ name: String, _ label: String, type: String = "text", fallback: String = "") -> [String: Any] {
