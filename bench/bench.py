@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Reclaim's benchmarks, each as a ratio to what PostgreSQL itself does on
-the same machine in the same run. Started by `make bench` (scripts/bench.sh),
+"""Reclaim's benchmarks, each beside a peer doing the same work on the same
+cores in the same run: pgledger's transfer for the booking function, a lean
+Swift service (bench/peer) for the HTTP service, curl for the CLI through
+the service, plain COPY for the import. Started by `make bench` (scripts/bench.sh),
 which provides a fresh cluster, a release build and free ports.
 
 Prints one line per figure, a summary table, and writes bench-results.json.
 """
-import argparse, datetime, json, os, random, re, statistics, subprocess, sys, time
+import argparse, datetime, json, os, random, re, statistics, subprocess, sys, time, urllib.parse, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import APPROVED_PLANS, Bench  # noqa: E402
@@ -16,6 +18,8 @@ ap.add_argument("--url", required=True)
 ap.add_argument("--work", required=True)
 ap.add_argument("--http-port", type=int, required=True)
 ap.add_argument("--pid-file", required=True)
+ap.add_argument("--peer-bin", required=True, help="bench/peer's release build")
+ap.add_argument("--peer-port", type=int, required=True)
 ap.add_argument("--import-rows", type=int, default=1_000_000)
 ap.add_argument("--statement-rows", type=int, default=100_000)
 ap.add_argument("--duration", type=int, default=10, help="seconds per HTTP / pgbench run")
@@ -36,10 +40,6 @@ SELECT l, 'bench ' || l, 'holder', 'coal', 'solid-energy', 'large', 'open-pit', 
        'bench', 'bench'
 FROM (SELECT 'M' || lpad(i::text, 4, '0') AS l FROM generate_series(1, 1000) i
       UNION ALL SELECT 'BIG' UNION ALL SELECT 'SMALL') x;
-CREATE TABLE bench_accounts (id int PRIMARY KEY, balance bigint NOT NULL DEFAULT 0);
-INSERT INTO bench_accounts (id) SELECT generate_series(1, 1000);
-CREATE TABLE bench_entries (id bigserial PRIMARY KEY, account_id int NOT NULL, amount bigint NOT NULL,
-                            at timestamptz NOT NULL DEFAULT now());
 CREATE TABLE bench_import (license text, kind text, amount numeric, value_date date, reference text,
                            idempotency_key text, memo text, annual_plan_year integer);
 """)
@@ -49,13 +49,23 @@ psql("ANALYZE")  # as autovacuum would have on a running system
 cli("user", "add", "bench-fin", "--role", "finance")
 token = cli("token", "issue", "bench-fin")
 
-# ------------------------------------------------------- 1. HTTP deposits
-# The service as deployed: its default pool (16 connections). More
-# connections than that only add PostgreSQL backends contending for the
-# same cores (pool 32: fewer requests/s and a p99 several times longer).
-server = b.serve(args.http_port)
-open(args.pid_file, "w").write(str(server.pid))
-
+# ------------------------------------------- 1. the database core: pgledger
+# pgledger (../shared/anchors/pgledger/, unmodified) in its own tables beside
+# Reclaim's: per mine an external account that may go negative and a fund
+# account that may not; a deposit is a transfer from the first to the second.
+anchor = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "anchors", "pgledger")
+anchor = os.environ.get("PGLEDGER_DIR", os.path.normpath(anchor))
+subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-d", args.url,
+                "-f", "ulid-ulid-to-uuid.sql", "-f", "ulid-uuid-to-ulid.sql", "-f", "pgledger.sql"],
+               cwd=anchor, check=True, capture_output=True)
+psql("""
+CREATE TABLE bench_pgledger_mines (n int PRIMARY KEY, external_id text NOT NULL, fund_id text NOT NULL);
+INSERT INTO bench_pgledger_mines
+SELECT i, (SELECT id FROM pgledger_create_account('M' || lpad(i::text, 4, '0') || ' external', 'CNY', true, true)),
+          (SELECT id FROM pgledger_create_account('M' || lpad(i::text, 4, '0') || ' fund', 'CNY', false, true))
+FROM generate_series(1, 1000) i;
+ANALYZE;
+""")
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -97,60 +107,138 @@ def postgres_cpu():
     return reaped + unreaped
 
 
-def wrk(clients, seconds, run_id):
-    threads = min(clients, 2)
-    out = subprocess.run(["wrk", "-t", str(threads), "-c", str(clients), "-d", f"{seconds}s", "--latency",
-                          "-s", "bench/deposit.lua", f"http://127.0.0.1:{args.http_port}"],
-                         env=dict(ENV, RECLAIM_TOKEN=token, RUN_ID=run_id), capture_output=True, text=True, check=True)
+def pgbench(clients, seconds, script):
+    """tps, average latency (ms) and PostgreSQL's CPU per transaction (µs)."""
+    time.sleep(1)  # the last run's backends have ended
+    before = postgres_cpu()
+    out = subprocess.run(["pgbench", "-n", "-M", "prepared", "-c", str(clients), "-j", str(min(clients, 2)),
+                          "-T", str(seconds), "-f", script, args.url], capture_output=True, text=True, check=True)
+    cpu = postgres_cpu() - before
+    done = int(re.search(r"number of transactions actually processed: (\d+)", out.stdout).group(1))
+    tps = float(re.search(r"tps = ([0-9.]+)", out.stdout).group(1))
+    avg = float(re.search(r"latency average = ([0-9.]+) ms", out.stdout).group(1))
+    return dict(tps=tps, avg_ms=avg, cpu_us=cpu / max(done, 1) * 1e6, done=done)
+
+
+def mean(runs, key):
+    return statistics.mean(r[key] for r in runs)
+
+
+ROUNDS = 2  # each side twice, alternating, and the mean: one run alone moved by 10 % here
+pgbench(8, 3, "bench/pgbench-pgledger.sql")  # warm both: plans, caches, the accounts' pages
+pgbench(8, 3, "bench/pgbench-fund-post.sql")
+for clients in (1, 8, 32):
+    peer_runs, ours = [], []
+    for _ in range(ROUNDS):
+        peer_runs.append(pgbench(clients, args.duration, "bench/pgbench-pgledger.sql"))
+        ours.append(pgbench(clients, args.duration, "bench/pgbench-fund-post.sql"))
+    peer_tps, tps = mean(peer_runs, "tps"), mean(ours, "tps")
+    figure(f"pgledger_transfer_c{clients}_tps", peer_tps, "tps", None, None, "report (the peer)", True,
+           f"pgledger_create_transfer from pgbench -M prepared, {clients} clients, mean of {ROUNDS} runs of "
+           f"{args.duration}s; average {mean(peer_runs, 'avg_ms'):.2f} ms; "
+           f"PostgreSQL's CPU {mean(peer_runs, 'cpu_us'):,.0f} us per transfer")
+    figure(f"db_booking_c{clients}_tps", tps, "tps", peer_tps, tps / peer_tps, ">= 1.0 of pgledger_transfer tps",
+           tps / peer_tps >= 1.0,
+           f"fund_post() deposit from pgbench -M prepared, alternating with the peer; average "
+           f"{mean(ours, 'avg_ms'):.2f} ms; PostgreSQL's CPU {mean(ours, 'cpu_us'):,.0f} us per booking "
+           f"(peer {mean(peer_runs, 'cpu_us'):,.0f}); baseline: pgledger_transfer_c{clients}_tps")
+
+# ------------------------------------- 2. the service against the Swift peer
+# bench/peer: Hummingbird 2 and postgres-nio, one route calling the same
+# fund_post as a fixed finance user (bench-fin). Built by make bench.
+peer_bin = args.peer_bin
+db = urllib.parse.urlsplit(args.url)
+peer_port = args.peer_port
+peer = subprocess.Popen([peer_bin], env=dict(ENV, PEER_PORT=str(peer_port), PEER_ACTOR="bench-fin",
+                                            PGHOST=db.hostname or "127.0.0.1", PGPORT=str(db.port or 5432),
+                                            PGUSER=db.username or "reclaim", PGDATABASE=db.path.lstrip("/")),
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+server = b.serve(args.http_port)
+open(args.pid_file, "w").write(str(server.pid))
+for _ in range(100):
+    try:
+        urllib.request.urlopen(urllib.request.Request(
+            f"http://127.0.0.1:{peer_port}/deposit?license=M0001", data=b'{"amount":"1.00"}', method="POST",
+            headers={"Content-Type": "application/json", "Idempotency-Key": f"peer-ready-{time.time_ns()}"}),
+            timeout=2).read()
+        break
+    except Exception:
+        time.sleep(0.2)
+else:
+    sys.exit("the peer did not start")
+
+
+def wrk(port, clients, seconds, run_id, target="reclaim"):
+    out = subprocess.run(["wrk", "-t", str(min(clients, 2)), "-c", str(clients), "-d", f"{seconds}s", "--latency",
+                          "-s", "bench/deposit.lua", f"http://127.0.0.1:{port}"],
+                         env=dict(ENV, RECLAIM_TOKEN=token, RUN_ID=run_id, TARGET=target),
+                         capture_output=True, text=True, check=True)
     line = next(l for l in out.stdout.splitlines() if l.startswith("RESULT "))
     r = json.loads(line[len("RESULT "):])
     r["rps"] = r["requests"] / (r["duration_us"] / 1e6)
     return r
 
 
-def pgbench(clients, seconds, script="bench/pgbench-deposit.sql", prepared=False):
-    mode = ["-M", "prepared"] if prepared else []
-    out = subprocess.run(["pgbench", "-n", *mode, "-c", str(clients), "-j", str(min(clients, 2)), "-T", str(seconds),
-                          "-f", script, args.url], capture_output=True, text=True, check=True)
-    tps = float(re.search(r"tps = ([0-9.]+)", out.stdout).group(1))
-    avg = float(re.search(r"latency average = ([0-9.]+) ms", out.stdout).group(1))
-    return tps, avg
+def http_run(which, clients):
+    pid, port = (peer.pid, peer_port) if which == "peer" else (server.pid, args.http_port)
+    time.sleep(1)
+    before = cpu_seconds(pid)
+    r = wrk(port, clients, args.duration, f"{which}-c{clients}-{random.randrange(1 << 30)}", which)
+    r["cpu_us"] = (cpu_seconds(pid) - before) / max(r["requests"], 1) * 1e6
+    return r
 
 
-wrk(8, 3, "warmup")
-for clients in (1, 8, 32):
-    # The ceiling: the booking function the service calls, straight from pgbench.
-    time.sleep(1)  # the last run's backends have ended
-    db_tps, db_avg_ms = pgbench(clients, args.duration, "bench/pgbench-fund-post.sql", prepared=True)
-    service_cpu, database_cpu = cpu_seconds(server.pid), postgres_cpu()
-    r = wrk(clients, args.duration, f"c{clients}-{random.randrange(1 << 30)}")
-    service_cpu, database_cpu = cpu_seconds(server.pid) - service_cpu, postgres_cpu() - database_cpu
-    bad = r["errors"] + r["non2xx"]
-    goal = clients in (8, 32)
-    figure(f"http_deposits_c{clients}_rps", r["rps"], "req/s", db_tps, r["rps"] / db_tps,
-           ">= 0.8 of db_booking tps" if goal else "report",
-           (r["rps"] / db_tps >= 0.8 and bad == 0) if goal else bad == 0,
-           f"{clients} keep-alive clients, {args.duration}s, 1000 mines, default pool, errors {bad}; "
-           f"baseline: db_booking_c{clients}_tps")
-    p99_ms = r["p99_us"] / 1000
-    figure(f"http_deposits_c{clients}_p99", p99_ms, "ms", db_avg_ms, p99_ms / db_avg_ms,
-           "<= 3x db_booking average latency" if goal else "report",
-           p99_ms <= 3 * db_avg_ms if goal else True,
-           f"p50 {r['p50_us'] / 1000:.2f} ms; baseline: fund_post() average latency from pgbench")
-    # Where the time goes, on any machine: CPU per deposit of the service and of PostgreSQL, over the run.
-    figure(f"http_deposit_cpu_c{clients}_us", service_cpu / r["requests"] * 1e6, "us", database_cpu / r["requests"] * 1e6,
-           service_cpu / max(database_cpu, 1e-9), "report", True,
-           f"service CPU per deposit; baseline: PostgreSQL's CPU per deposit (all its processes), from /proc over the run")
-    figure(f"db_booking_c{clients}_tps", db_tps, "tps", None, None, "report (the ceiling for HTTP)", True,
-           f"fund_post() from pgbench -M prepared, {clients} clients, average {db_avg_ms:.2f} ms")
-    # For the record: PostgreSQL's bare update-and-insert (no ledger rules), as earlier rounds compared with.
-    tps, avg_ms = pgbench(clients, args.duration)
-    figure(f"pgbench_deposit_c{clients}_tps", tps, "tps", None, None, "report", True,
-           f"bench/pgbench-deposit.sql, {clients} clients, average {avg_ms:.2f} ms; HTTP reaches {r['rps'] / tps:.2f} of it")
+wrk(peer_port, 8, 3, "peer-warmup", "peer")
+wrk(args.http_port, 8, 3, "warmup")
+for clients in (8, 32):
+    peer_runs, ours = [], []
+    for _ in range(ROUNDS):
+        peer_runs.append(http_run("peer", clients))
+        ours.append(http_run("reclaim", clients))
+    bad = sum(r["errors"] + r["non2xx"] for r in ours)
+    peer_bad = sum(r["errors"] + r["non2xx"] for r in peer_runs)
+    peer_rps, rps = mean(peer_runs, "rps"), mean(ours, "rps")
+    peer_p99, p99 = mean(peer_runs, "p99_us") / 1000, mean(ours, "p99_us") / 1000
+    figure(f"peer_http_deposits_c{clients}_rps", peer_rps, "req/s", None, None, "report (the peer)", peer_bad == 0,
+           f"bench/peer (Hummingbird 2, postgres-nio, pool 16, no authentication), {clients} keep-alive clients, "
+           f"mean of {ROUNDS} runs of {args.duration}s; errors {peer_bad}; "
+           f"service CPU {mean(peer_runs, 'cpu_us'):,.0f} us per deposit")
+    figure(f"http_deposits_c{clients}_rps", rps, "req/s", peer_rps, rps / peer_rps, ">= 0.9 of peer_http_deposits rps",
+           rps / peer_rps >= 0.9 and bad == 0,
+           f"the same deposits through Reclaim (token, idempotency, strict validation), alternating with the peer; "
+           f"errors {bad}; baseline: peer_http_deposits_c{clients}_rps")
+    figure(f"peer_http_deposits_c{clients}_p99", peer_p99, "ms", None, None, "report (the peer)", True,
+           f"p50 {mean(peer_runs, 'p50_us') / 1000:.2f} ms")
+    figure(f"http_deposits_c{clients}_p99", p99, "ms", peer_p99, p99 / peer_p99, "<= 1.5x peer_http_deposits p99",
+           p99 <= 1.5 * peer_p99, f"p50 {mean(ours, 'p50_us') / 1000:.2f} ms; baseline: peer_http_deposits_c{clients}_p99")
+    # Where the service's time goes: CPU per deposit, Reclaim against the peer.
+    figure(f"http_deposit_cpu_c{clients}_us", mean(ours, "cpu_us"), "us", mean(peer_runs, "cpu_us"),
+           mean(ours, "cpu_us") / max(mean(peer_runs, "cpu_us"), 1e-9), "report", True,
+           "the service's CPU per deposit, from /proc over the runs; baseline: the peer's")
+
+# ---------------------------------------- 3. the CLI through the service
+# Each a whole process, start to exit: `reclaim fund deposit --server` and
+# curl posting the same deposit with the same token.
+base = f"http://127.0.0.1:{args.http_port}"
+cli_http = median_time([args.bin, "fund", "deposit", "M0002", "1.00", "--server", base], 20)
+curl_times = []
+for i in range(22):
+    t = timed(["curl", "-sf", "-o", "/dev/null", "-X", "POST", "-H", f"Authorization: Bearer {token}",
+               "-H", "Content-Type: application/json", "-H", f"Idempotency-Key: curl-{time.time_ns()}",
+               "-d", '{"amount":"1.00"}', f"{base}/v1/mines/M0002/fund/deposits"])[0]
+    if i >= 2:
+        curl_times.append(t)
+curl_time = statistics.median(curl_times)
+figure("curl_deposit_ms", curl_time * 1000, "ms", None, None, "report (the peer)", True,
+       "curl posting one deposit to the service: median of 20, process start to exit")
+figure("cli_http_deposit_ms", cli_http * 1000, "ms", curl_time * 1000, cli_http / curl_time, "<= 1.5x curl_deposit_ms",
+       cli_http <= 1.5 * curl_time, "reclaim fund deposit --server: median of 20, process start to exit")
 server.terminate()
 server.wait()
+peer.terminate()
+peer.wait()
 
-# ------------------------------------------------------ 2. one CLI deposit
+# ------------------------------------------------------ 4. one CLI deposit
 fund, contrib = psql("""SELECT string_agg(a.id::text, ' ' ORDER BY a.kind DESC) FROM fund_accounts a
                         JOIN mines m ON m.id = a.mine_id WHERE m.license = 'M0001' AND a.kind IN ('fund', 'contributions')""").split()
 cli_time = median_time([args.bin, "fund", "deposit", "M0001", "1.00"], 20)
@@ -158,9 +246,9 @@ psql_time = median_time(["psql", "-X", "-q", "-d", args.url, "-c",
                          f"SELECT ledger_book('deposit', current_date, 100, {fund}, {contrib}, NULL, NULL, 'psql', NULL, "
                          f"ledger_request_digest('deposit', 'M0001', NULL, 100, NULL, NULL, NULL))"], 20)
 figure("cli_deposit_ms", cli_time * 1000, "ms", psql_time * 1000, cli_time / psql_time, "<= 2x psql -c",
-       cli_time <= 2 * psql_time, "median of 20, process start to exit")
+       cli_time <= 2 * psql_time, "median of 20, process start to exit, directly on the database")
 
-# ------------------------------------------------------ 3. import 1M rows
+# ------------------------------------------------------ 5. import 1M rows
 def write_csv(path, rows, licenses):
     with open(path, "w") as f:
         f.write("license,kind,amount,value_date,reference,idempotency_key,memo,annual_plan_year\n")
@@ -212,7 +300,7 @@ reimp_time, _ = timed([args.bin, "fund", "import", big_csv])
 figure("reimport_rows_per_s", args.import_rows / reimp_time, "rows/s", copy_rows_s,
        (args.import_rows / reimp_time) / copy_rows_s, "report", True, "second import of the same file: books nothing")
 
-# ------------------------------------------------ 4. statement and --as-of
+# ------------------------------------------------ 6. statement and --as-of
 stmt_csv = os.path.join(args.work, "import-big.csv")
 write_csv(stmt_csv, args.statement_rows, ["BIG"])
 timed([args.bin, "fund", "import", stmt_csv])
@@ -233,7 +321,7 @@ asof_small = median_time([args.bin, "fund", "balance", "SMALL", "--as-of", "2023
 figure("balance_as_of_100k_ms", asof_big * 1000, "ms", asof_small * 1000, asof_big / asof_small,
        "100k entries within 2x of 100 entries", asof_big <= 2 * asof_small, "median of 20, process start to exit")
 
-# ----------------------------------------------------------------- 5. verify
+# ----------------------------------------------------------------- 7. verify
 entries = int(psql("SELECT count(*) FROM ledger_entries"))
 ver_time, _ = timed([args.bin, "fund", "verify"])
 figure("verify_entries_per_s", entries / ver_time, "entries/s", None, None, "report", True,

@@ -8,14 +8,19 @@ root=$(cd "$here/.." && pwd)
 cd "$root"
 
 need_server_packages
-need_packages wrk
+need_packages wrk curl
 swift build -c release --product reclaim
 bin="$(swift build -c release --show-bin-path)/reclaim"
+# The HTTP peer: a separate package, never linked into Reclaim.
+swift build -c release --package-path bench/peer
+peer_bin="$(swift build -c release --package-path bench/peer --show-bin-path)/Peer"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/reclaim-bench.XXXXXX")
 chmod 755 "$work"
 port=$(free_port)
 http_port=$(free_port)
+peer_port=$(free_port)
+while [ "$peer_port" = "$http_port" ]; do peer_port=$(free_port); done
 server_pid=""
 cleanup() {
     [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
@@ -35,4 +40,5 @@ url=$("$here/pg.sh" restart --dir "$work" --port "$port")
 export DATABASE_URL="$url"
 "$bin" migrate >/dev/null
 
-python3 bench/bench.py --bin "$bin" --url "$url" --work "$work" --http-port "$http_port" --pid-file "$work/server.pid" "$@"
+python3 bench/bench.py --bin "$bin" --url "$url" --work "$work" --http-port "$http_port" --pid-file "$work/server.pid" \
+    --peer-bin "$peer_bin" --peer-port "$peer_port" "$@"

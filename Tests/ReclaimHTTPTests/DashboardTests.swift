@@ -406,6 +406,23 @@ import Testing
 
     /// Malformed parameters are the user's mistake: a 400 page in their language, never "internal error";
     /// and the language switch goes back to a local path only, whatever a browser would strip from it.
+    /// Every payable plan of every mine is tens of thousands of options at national scale:
+    /// `?license=` lists one mine's, as the bench's withdrawal form measures (issue 33).
+    @Test func theWithdrawalFormListsOneMinesPlansWhenItIsNamed() async throws {
+        let s = try Self.service()
+        let conn = try s.db.connect()
+        defer { conn.close() }
+        try approvedAnnualPlan("A", on: conn)
+        try approvedAnnualPlan("B", on: conn)
+        try await s.application().test(.router) { client in
+            let b = try await Self.signIn("li", client)
+            let all = try await client.execute(uri: "/fund/withdrawal", method: .get, headers: b.header)
+            #expect(all.text.contains(#"value="A|2025""#) && all.text.contains(#"value="B|2025""#))
+            let one = try await client.execute(uri: "/fund/withdrawal?license=b", method: .get, headers: b.header)
+            #expect(one.status == .ok && one.text.contains(#"value="B|2025""#) && !one.text.contains(#"value="A|2025""#))
+        }
+    }
+
     @Test func malformedParametersAre400PagesAndTheWayBackStaysHome() async throws {
         let s = try Self.service()
         try await s.application().test(.router) { client in
