@@ -29,11 +29,23 @@ $$;
 -- stays locked for the rest of the caller's transaction: records of one
 -- target chain in commit order, and a record's time never goes back.
 -- A booking names its entry (p_entry_id, p_entries: 1, or a file import's
--- count for the mine with its last entry), in the hashed row.
+-- count for the mine with its last entry), in the hashed row. Returns the
+-- record's place in its chain: a caller assigns it (a plain expression)
+-- instead of PERFORM, which runs a whole query (issue 33).
 DROP FUNCTION IF EXISTS audit_append(text, text, text, text, text, text);
+DO $$
+BEGIN
+    -- until 0040's round it returned void; only that version is replaced, so
+    -- that a migration run beside a running service never drops it
+    IF (SELECT prorettype FROM pg_proc
+        WHERE oid = to_regprocedure('audit_append(text, text, text, text, text, text, bigint, integer)')) = 'void'::regtype THEN
+        DROP FUNCTION audit_append(text, text, text, text, text, text, bigint, integer);
+    END IF;
+END
+$$;
 CREATE OR REPLACE FUNCTION audit_append(p_actor text, p_role text, p_action text, p_target text,
                                         p_request_id text, p_input text, p_entry_id bigint DEFAULT NULL,
-                                        p_entries integer DEFAULT NULL) RETURNS void LANGUAGE plpgsql
+                                        p_entries integer DEFAULT NULL) RETURNS bigint LANGUAGE plpgsql
     SECURITY DEFINER SET search_path = public, pg_temp SET enable_seqscan = off AS $$
 DECLARE
     v_at timestamptz := clock_timestamp();
@@ -64,8 +76,9 @@ BEGIN
         VALUES (p_target, 0, '\x0000000000000000000000000000000000000000000000000000000000000000',
                 '\x0000000000000000000000000000000000000000000000000000000000000000', '-infinity')
         ON CONFLICT (target) DO NOTHING;
-        PERFORM audit_append(p_actor, p_role, p_action, p_target, p_request_id, p_input, p_entry_id, p_entries);
+        v_seq := audit_append(p_actor, p_role, p_action, p_target, p_request_id, p_input, p_entry_id, p_entries);
     END IF;
+    RETURN v_seq;
 END
 $$;
 -- audit_record: the same, for a real actor (reclaim_check_actor), as the

@@ -6,6 +6,7 @@
 // cores, for `make bench` to set beside Reclaim. Configured by PEER_PORT,
 // PGHOST, PGPORT, PGUSER, PGDATABASE and PEER_ACTOR (a finance user).
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -37,6 +38,29 @@ struct Entry: Encodable {
     let reference: String?
     let reverses: Int64?
     let value_date: String
+
+    enum CodingKeys: String, CodingKey {
+        case actor, amount, annual_plan_year, booked_at, id, idempotency_key, kind, memo, postings, reason,
+             reference, reverses, value_date
+    }
+
+    /// Absent values as `null`, as Reclaim writes them (the synthesised encoder leaves them out).
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(actor, forKey: .actor)
+        try c.encode(amount, forKey: .amount)
+        try c.encode(annual_plan_year, forKey: .annual_plan_year)
+        try c.encode(booked_at, forKey: .booked_at)
+        try c.encode(id, forKey: .id)
+        try c.encode(idempotency_key, forKey: .idempotency_key)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(memo, forKey: .memo)
+        try c.encode(postings, forKey: .postings)
+        try c.encode(reason, forKey: .reason)
+        try c.encode(reference, forKey: .reference)
+        try c.encode(reverses, forKey: .reverses)
+        try c.encode(value_date, forKey: .value_date)
+    }
 }
 
 /// "1", "1.5", "1.00" → fen; nil for anything else.
