@@ -16,17 +16,17 @@ BEGIN
                            target_rate_bp, cost_total, letter_signed_on, submitted_by)
         VALUES (m.id, 1, {year}, {year}, 1, 1, 10000, 100000000000000, '{year}-01-01', 'bench-op') RETURNING id INTO p;
         INSERT INTO plan_costs (plan_id, year, cost) VALUES (p, {year}, 100000000000000);
-        PERFORM review_open('plan', p, 'draft', 'bench-op');
-        PERFORM review_apply('plan', p, 'draft', 'submit', 'submitted', false, true, 'bench-op', NULL, NULL, NULL);
-        PERFORM review_apply('plan', p, 'submitted', 'approve', 'approved', true, false, 'bench-rev', NULL, NULL, NULL);
+        PERFORM review_open('plan', p, 'bench-op', 'operator');
+        PERFORM review_apply('plan', p, 'draft', 'submit', 'bench-op', 'operator', NULL, NULL);
+        PERFORM review_apply('plan', p, 'submitted', 'approve', 'bench-rev', 'reviewer', NULL, NULL);
         INSERT INTO annual_plans (mine_id, year, plan_id, created_by) VALUES (m.id, {year}, p, 'bench-op') RETURNING id INTO ap;
         INSERT INTO annual_plan_versions (annual_plan_id, version, kind, budget, area_m2, created_by)
         VALUES (ap, 1, 'draft', 100000000000000, 10000, 'bench-op') RETURNING id INTO v;
         INSERT INTO annual_plan_works (version_id, n, type, location, area_m2, budget, start_month, end_month)
         VALUES (v, 1, 'revegetation', 'bench', 10000, 100000000000000, '{year}-04-01', '{year}-09-01');
-        PERFORM review_open('annual-plan', ap, 'draft', 'bench-op');
-        PERFORM review_apply('annual-plan', ap, 'draft', 'submit', 'submitted', false, true, 'bench-op', NULL, NULL, NULL);
-        seq := review_apply('annual-plan', ap, 'submitted', 'approve', 'approved', true, false, 'bench-rev', NULL, NULL, NULL);
+        PERFORM review_open('annual-plan', ap, 'bench-op', 'operator');
+        PERFORM review_apply('annual-plan', ap, 'draft', 'submit', 'bench-op', 'operator', NULL, NULL);
+        seq := review_apply('annual-plan', ap, 'submitted', 'approve', 'bench-rev', 'reviewer', NULL, NULL);
         INSERT INTO annual_plan_approvals (annual_plan_id, decision_seq, version_id) VALUES (ap, seq, v);
     END LOOP;
 END
