@@ -19,6 +19,7 @@ struct OutputCommand: AsyncParsableCommand {
 
     struct Report: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "report",
             abstract: "Report a year's production: tonnes (m³ for mineral water and geothermal); a second report of a year supersedes the first.")
         @OptionGroup var target: BackendOptions
         @Argument(help: "Licence number.") var license: String
@@ -52,6 +53,7 @@ struct AccrualCommand: AsyncParsableCommand {
 
     struct Assess: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "assess",
             abstract: "Assess a mine's accrual for a year from last year's output (a new version each time; the latest counts).")
         @OptionGroup var target: BackendOptions
         @Argument(help: "Licence number.") var license: String
@@ -75,6 +77,7 @@ struct AccrualCommand: AsyncParsableCommand {
 
     struct Explain: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "explain",
             abstract: "The latest assessment's factors and arithmetic, line by line, in the order of the formula.")
         @OptionGroup var target: BackendOptions
         @Argument(help: "Licence number.") var license: String
@@ -97,6 +100,7 @@ struct AccrualCommand: AsyncParsableCommand {
 
     struct Quote: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "quote",
             abstract: "What-if: the accrual of a mine that does not exist yet, from the rule set in force for the year.")
         @OptionGroup var target: BackendOptions
         @Option(help: "The assessment year.") var year: Year
@@ -130,6 +134,7 @@ struct AccrualCommand: AsyncParsableCommand {
 
     struct Shortfalls: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "shortfalls",
             abstract: "Per mine: the year's assessed amount, deposits with a value date in it, the shortfall, and the same since the first assessment.")
         @OptionGroup var target: BackendOptions
         @Option(help: "The year (default: this year, Beijing time).") var year: Year?
@@ -145,11 +150,12 @@ struct AccrualCommand: AsyncParsableCommand {
 
     struct Rules: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "rules",
             abstract: "Coefficient rule sets (计提系数): data, immutable once loaded.",
             subcommands: [List.self, Show.self, Load.self])
 
         struct List: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Rule sets, newest effective date first.")
+            static let configuration = CommandConfiguration(commandName: "list", abstract: "Rule sets, newest effective date first.")
             @OptionGroup var target: BackendOptions
             @Option(help: "Output format.") var format: OutputFormat = .table
 
@@ -161,7 +167,7 @@ struct AccrualCommand: AsyncParsableCommand {
         }
 
         struct Show: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "One rule set's tables.")
+            static let configuration = CommandConfiguration(commandName: "show", abstract: "One rule set's tables.")
             @OptionGroup var target: BackendOptions
             @Argument(help: "Rule set name, e.g. ordos-2025.") var name: String
             @Option(help: "Output format.") var format: DetailFormat = .table
@@ -195,6 +201,7 @@ struct AccrualCommand: AsyncParsableCommand {
 
         struct Load: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "load",
                 abstract: "Load a new rule set from a JSON file (the shape of sql/data/ordos-2025.json).")
             @OptionGroup var target: BackendOptions
             @Argument(help: "The rule set file.") var file: String

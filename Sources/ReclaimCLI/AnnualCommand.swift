@@ -43,6 +43,7 @@ struct AnnualCommand: AsyncParsableCommand {
 
     struct Draft: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "draft",
             abstract: "Create the draft from a works file, or replace its works (a draft or returned plan; the mine's operator).")
         @OptionGroup var target: Target
         @Option(help: "The works file (JSON).") var file: String
@@ -59,7 +60,7 @@ struct AnnualCommand: AsyncParsableCommand {
     }
 
     struct Submit: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Submit the draft (or the edited returned plan) for review.")
+        static let configuration = CommandConfiguration(commandName: "submit", abstract: "Submit the draft (or the edited returned plan) for review.")
         @OptionGroup var target: Target
 
         func run() async throws {
@@ -70,7 +71,7 @@ struct AnnualCommand: AsyncParsableCommand {
     }
 
     struct Approve: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Approve a submitted plan or revision (reviewers; never your own).")
+        static let configuration = CommandConfiguration(commandName: "approve", abstract: "Approve a submitted plan or revision (reviewers; never your own).")
         @OptionGroup var target: Target
 
         func run() async throws {
@@ -81,7 +82,7 @@ struct AnnualCommand: AsyncParsableCommand {
     }
 
     struct Return: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Return a submitted plan or revision with the reason.")
+        static let configuration = CommandConfiguration(commandName: "return", abstract: "Return a submitted plan or revision with the reason.")
         @OptionGroup var target: Target
         @Option(help: "Why it is returned.") var reason: String
 
@@ -94,6 +95,7 @@ struct AnnualCommand: AsyncParsableCommand {
 
     struct Revise: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "revise",
             abstract: "Submit a budget revision of an approved plan; the approved figures stay in force until it is approved.")
         @OptionGroup var target: Target
         @Option(help: "The works file (JSON).") var file: String
@@ -106,6 +108,7 @@ struct AnnualCommand: AsyncParsableCommand {
 
     struct Report: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "report",
             abstract: "Report what was done: per work the area or quantity, the money spent, evidence ids.")
         @OptionGroup var target: Target
         @Option(help: "The report file (JSON).") var file: String
@@ -122,7 +125,7 @@ struct AnnualCommand: AsyncParsableCommand {
     }
 
     struct Accept: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Pass the year's restoration acceptance (年度生态修复验收).")
+        static let configuration = CommandConfiguration(commandName: "accept", abstract: "Pass the year's restoration acceptance (年度生态修复验收).")
         @OptionGroup var target: Target
 
         func run() async throws {
@@ -134,6 +137,7 @@ struct AnnualCommand: AsyncParsableCommand {
 
     struct Fail: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "fail",
             abstract: "Fail the acceptance with rectification items; the operator reports again after rectifying.")
         @OptionGroup var target: Target
         @Option(name: .customLong("item"), parsing: .upToNextOption, help: "A rectification item (repeatable).")
@@ -148,6 +152,7 @@ struct AnnualCommand: AsyncParsableCommand {
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "An annual plan: state, budget, withdrawn, remaining, and per work the planned and reported figures.")
         @OptionGroup var backend: BackendOptions
         @Argument(help: "Licence number.") var license: String
@@ -200,6 +205,7 @@ struct AnnualCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "Annual plans across mines, oldest in their state first (the reviewers' queue: --state submitted).")
         @OptionGroup var backend: BackendOptions
         @Option(help: "Only this year.") var year: Year?
@@ -216,6 +222,7 @@ struct AnnualCommand: AsyncParsableCommand {
 
     struct Missing: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "missing",
             abstract: "Producing and under-construction mines with no submitted plan for the year.")
         @OptionGroup var backend: BackendOptions
         @Option(help: "The year.") var year: Year

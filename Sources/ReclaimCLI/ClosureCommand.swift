@@ -32,6 +32,7 @@ struct ClosureCommand: AsyncParsableCommand {
 
     struct Apply: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "apply",
             abstract: "Apply for closure acceptance (the mine's operator); refused, listing every unmet condition.",
             discussion: """
                 Refused (exit 65) unless: an approved plan exists (no-approved-plan); the reclamation rate \
@@ -76,6 +77,7 @@ struct ClosureCommand: AsyncParsableCommand {
 
     struct Panel: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "panel",
             abstract: "Assign the panel: reviewers and experts (at least closure.panel_min, closure.experts_min of them experts).")
         @OptionGroup var target: BackendOptions
         @Argument(help: "Application id.") var id: Int64
@@ -95,6 +97,7 @@ struct ClosureCommand: AsyncParsableCommand {
 
     struct Visit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "visit",
             abstract: "Record the site visit (现场踏勘), a panel reviewer's; no vote before one.")
         @OptionGroup var target: BackendOptions
         @Argument(help: "Application id.") var id: Int64
@@ -119,6 +122,7 @@ struct ClosureCommand: AsyncParsableCommand {
 
     struct Object: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "object",
             abstract: "Record an objection to the noticed preliminary result (an administrator, for the person who raised it).")
         @OptionGroup var target: BackendOptions
         @Argument(help: "Application id.") var id: Int64
@@ -139,6 +143,7 @@ struct ClosureCommand: AsyncParsableCommand {
 
     struct Resolve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "resolve",
             abstract: "Resolve an objection (a panel reviewer): upheld sends the mine to rectification.")
         @OptionGroup var target: BackendOptions
         @Argument(help: "Application id.") var id: Int64
@@ -164,6 +169,7 @@ struct ClosureCommand: AsyncParsableCommand {
 
     struct Confirm: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "confirm",
             abstract: "Issue the confirmation (验收合格确认书) after the notice has ended with no objection open or upheld.")
         @OptionGroup var target: BackendOptions
         @Argument(help: "Application id.") var id: Int64
@@ -180,7 +186,7 @@ struct ClosureCommand: AsyncParsableCommand {
     }
 
     struct Vote: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A panel member's vote, once; the last vote decides.")
+        static let configuration = CommandConfiguration(commandName: "vote", abstract: "A panel member's vote, once; the last vote decides.")
         @OptionGroup var target: BackendOptions
         @Argument(help: "Application id.") var id: Int64
         @Flag(name: .customLong("pass"), help: "Pass.") var pass = false
@@ -202,7 +208,7 @@ struct ClosureCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "An application: checks, panel, votes, decision and clock.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "An application: checks, panel, votes, decision and clock.")
         @OptionGroup var target: BackendOptions
         @Argument(help: "Application id.") var id: Int64
         @Option(help: "Output format.") var format: DetailFormat = .table
@@ -247,7 +253,7 @@ struct ClosureCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Applications, oldest first (the reviewers' queue).")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "Applications, oldest first (the reviewers' queue).")
         @OptionGroup var target: BackendOptions
         @Option(help: "Only this state: filed, under-review, noticed, accepted, rejected.") var state: ClosureState?
         @Flag(help: "Only those past their due date.") var overdue = false
@@ -297,13 +303,14 @@ struct CalendarCommand: AsyncParsableCommand {
     }
 
     struct Holiday: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List a holiday: `calendar holiday add DATE --name NAME`.")
+        static let configuration = CommandConfiguration(commandName: "holiday", abstract: "List a holiday: `calendar holiday add DATE --name NAME`.")
         @OptionGroup var options: DayOptions
         func run() async throws { try await options.add(.holiday) }
     }
 
     struct Workday: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "workday",
             abstract: "List a Saturday or Sunday worked (调休): `calendar workday add DATE`.")
         @OptionGroup var options: DayOptions
         func run() async throws { try await options.add(.workday) }
@@ -311,6 +318,7 @@ struct CalendarCommand: AsyncParsableCommand {
 
     struct Load: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "load",
             abstract: "Load a published holiday schedule (国务院办公厅…部分节假日安排): CSV day,kind,name, as examples/calendar-2026.csv.",
             discussion: "2021–2026 are loaded by `reclaim migrate`. A due date in a year with no schedule loaded is marked provisional.")
         @OptionGroup var target: BackendOptions
@@ -332,7 +340,7 @@ struct CalendarCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "The listed days of a year.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "The listed days of a year.")
         @OptionGroup var target: BackendOptions
         @Option(help: "The year.") var year: Year
         @Option(help: "Output format.") var format: OutputFormat = .table

@@ -12,6 +12,7 @@ struct DemoCommand: ParsableCommand {
 
     struct Seed: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "seed",
             abstract: "Load the fictional demo (78 mines shaped like Dalad Banner in 2020, five years of funds and plans, closures, legacy projects) into an empty installation; run twice, it changes nothing.")
         @OptionGroup var database: DatabaseOptions
 

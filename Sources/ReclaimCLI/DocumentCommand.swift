@@ -17,6 +17,7 @@ struct DocumentCommand: AsyncParsableCommand {
 
     struct Attach: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "attach",
             abstract: "Attach files to a record: PDF, PNG, JPEG or Office, each within documents.max_bytes; all or none.")
         @OptionGroup var target: BackendOptions
         @Argument(help: "What the record is.") var subject: DocumentSubject
@@ -36,7 +37,7 @@ struct DocumentCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A record's documents, oldest first.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "A record's documents, oldest first.")
         @OptionGroup var target: BackendOptions
         @Argument(help: "What the record is.") var subject: DocumentSubject
         @Argument(help: "The record.") var record: String
@@ -52,7 +53,7 @@ struct DocumentCommand: AsyncParsableCommand {
     }
 
     struct Get: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Save one document (by its number in `document list`).")
+        static let configuration = CommandConfiguration(commandName: "get", abstract: "Save one document (by its number in `document list`).")
         @OptionGroup var target: BackendOptions
         @Argument(help: "The document's number.") var id: Int64
         @Option(help: "Where to save it (default: its own name, in the current folder; never over an existing file).")

@@ -67,14 +67,14 @@ struct FundCommand: AsyncParsableCommand {
     }
 
     struct Deposit: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Record money paid into a mine's fund (提取/存入).")
+        static let configuration = CommandConfiguration(commandName: "deposit", abstract: "Record money paid into a mine's fund (提取/存入).")
         @OptionGroup var booking: MineBooking
 
         func run() async throws { try await booking.book(.deposit) }
     }
 
     struct Withdraw: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Record a payment from the fund for restoration works (使用).")
+        static let configuration = CommandConfiguration(commandName: "withdraw", abstract: "Record a payment from the fund for restoration works (使用).")
         @OptionGroup var booking: MineBooking
 
         func run() async throws { try await booking.book(.withdrawal) }
@@ -82,6 +82,7 @@ struct FundCommand: AsyncParsableCommand {
 
     struct Transfer: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "transfer",
             abstract: "Move money between two mines' funds, for their merger (整合重组, `mine merge`) only.")
         @OptionGroup var target: BackendOptions
         @Argument(help: "Licence the money leaves.") var fromLicense: String
@@ -111,6 +112,7 @@ struct FundCommand: AsyncParsableCommand {
 
     struct Reverse: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "reverse",
             abstract: "Correct an entry by booking its mirror. Entries are never edited; each is reversed once at most.")
         @OptionGroup var target: BackendOptions
         @Argument(help: "The entry to reverse.") var entryID: Int64
@@ -133,6 +135,7 @@ struct FundCommand: AsyncParsableCommand {
 
     struct Release: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "release",
             abstract: "Release what is left in the fund after the closure was accepted (闭坑); the fund closes. Idempotent.")
         @OptionGroup var target: BackendOptions
         @Argument(help: "Licence number.") var license: String
@@ -175,7 +178,7 @@ struct FundCommand: AsyncParsableCommand {
     }
 
     struct Balance: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Fund balances, now or as of a value date.")
+        static let configuration = CommandConfiguration(commandName: "balance", abstract: "Fund balances, now or as of a value date.")
         @OptionGroup var target: BackendOptions
         @Argument(help: "Licence number (default: every mine).") var license: String?
         @Option(help: "Balance at the end of this value date, YYYY-MM-DD.") var asOf: CalendarDate?
@@ -246,6 +249,7 @@ struct FundCommand: AsyncParsableCommand {
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract: "Book a CSV of bank records in one transaction: all rows, or none.",
             discussion: "Header: license,kind,amount,value_date,reference,idempotency_key,memo (kind: deposit|withdrawal). Directly on the database, or through the service (--server) as the dashboard's upload does.")
         @OptionGroup var target: BackendOptions
@@ -279,6 +283,7 @@ struct FundCommand: AsyncParsableCommand {
 
     struct Checkpoint: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "checkpoint",
             abstract: "Record every account's head and print the digest to publish (verify --checkpoint checks it).")
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var actor: ActorOptions
@@ -310,6 +315,7 @@ struct FundCommand: AsyncParsableCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Recompute every hash of the ledger and the audit trail, and check every chain and balance.",
             discussion: "Directly on the database, or, through the service (--server), run there for an auditor or administrator.")
         @OptionGroup var target: BackendOptions

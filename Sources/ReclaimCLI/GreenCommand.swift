@@ -32,7 +32,7 @@ struct GreenCommand: AsyncParsableCommand {
         subcommands: [List.self, Add.self, Remove.self, Show.self, Disclose.self, Overdue.self, Draw.self, Check.self])
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "The mines on the list (as of a date: who was listed then).")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "The mines on the list (as of a date: who was listed then).")
         @OptionGroup var target: BackendOptions
         @Option(help: "A date (YYYY-MM-DD): the list as it stood that day.") var asOf: String?
         @Option(help: "Output format.") var format: OutputFormat = .table
@@ -46,7 +46,7 @@ struct GreenCommand: AsyncParsableCommand {
     }
 
     struct Add: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List a mine (admin): the year, the standard, the decision's document.")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "List a mine (admin): the year, the standard, the decision's document.")
         @OptionGroup var target: BackendOptions
         @Argument(help: "The mine's licence.") var license: String
         @Option(help: "The year it was listed in.") var year: Int
@@ -67,7 +67,7 @@ struct GreenCommand: AsyncParsableCommand {
     }
 
     struct Remove: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Take a mine off the list by decision (admin), with the reason and document.")
+        static let configuration = CommandConfiguration(commandName: "remove", abstract: "Take a mine off the list by decision (admin), with the reason and document.")
         @OptionGroup var target: BackendOptions
         @Argument(help: "The mine's licence.") var license: String
         @Option(help: "Why (e.g. 监督检查不合格且一年内整改仍未达标).") var reason: String
@@ -84,7 +84,7 @@ struct GreenCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A mine's listings, past and present.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "A mine's listings, past and present.")
         @OptionGroup var target: BackendOptions
         @Argument(help: "The mine's licence.") var license: String
         @Option(help: "Output format.") var format: OutputFormat = .table
@@ -98,6 +98,7 @@ struct GreenCommand: AsyncParsableCommand {
 
     struct Disclose: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "disclose",
             abstract: "A listed mine's disclosure of a year (its operator, by 31 March after it).",
             discussion: "The file's shape: examples/green-disclosure.json (a score per evaluation area, last year's work, this year's plan, grievances).")
         @OptionGroup var target: BackendOptions
@@ -124,6 +125,7 @@ struct GreenCommand: AsyncParsableCommand {
 
     struct Overdue: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "overdue",
             abstract: "Listed mines whose disclosure of a year is overdue (after 31 March, Beijing time).")
         @OptionGroup var target: BackendOptions
         @Argument(help: "The year the disclosures cover.") var year: Int
@@ -141,6 +143,7 @@ struct GreenCommand: AsyncParsableCommand {
 
     struct Draw: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "draw",
             abstract: "Draw the year's spot checks (admin), or draw a published one again to check it.",
             discussion: """
                 A draw takes at least --share per cent of the list and two inspectors per mine from the bureau's reviewers \
@@ -206,6 +209,7 @@ struct GreenCommand: AsyncParsableCommand {
 
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "Record a drawn mine's check (reviewer): pass, rectify, or remove (which takes it off the list).")
         @OptionGroup var target: BackendOptions
         @Argument(help: "The mine's licence.") var license: String

@@ -49,10 +49,10 @@ struct LegacyCommand: AsyncParsableCommand {
     }
 
     struct Site: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Surveyed sites (图斑).", subcommands: [Add.self, Import.self, Show.self, List.self])
+        static let configuration = CommandConfiguration(commandName: "site", abstract: "Surveyed sites (图斑).", subcommands: [Add.self, Import.self, Show.self, List.self])
 
         struct Add: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Add a site (admin or reviewer).")
+            static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a site (admin or reviewer).")
             @OptionGroup var target: BackendOptions
             @Argument(help: "Site code.") var code: String
             @Option(help: "Township (镇/苏木).") var township: String
@@ -74,6 +74,7 @@ struct LegacyCommand: AsyncParsableCommand {
 
         struct Import: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "import",
                 abstract: "Import a survey: code,township,area_hm2[,former_mine,problems,location]; all or nothing.")
             @OptionGroup var target: BackendOptions
             @Argument(help: "The CSV file.") var file: String
@@ -86,7 +87,7 @@ struct LegacyCommand: AsyncParsableCommand {
         }
 
         struct Show: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "One site, its notice and problems.")
+            static let configuration = CommandConfiguration(commandName: "show", abstract: "One site, its notice and problems.")
             @OptionGroup var target: BackendOptions
             @Argument(help: "Site code.") var code: String
             @Option(help: "Output format.") var format: DetailFormat = .table
@@ -99,7 +100,7 @@ struct LegacyCommand: AsyncParsableCommand {
         }
 
         struct List: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Sites, by code.")
+            static let configuration = CommandConfiguration(commandName: "list", abstract: "Sites, by code.")
             @OptionGroup var target: BackendOptions
             @Option(help: "none, open, ownerless or owner-found.") var noticeState: String?
             @Option(help: "Output format.") var format: OutputFormat = .table
@@ -114,10 +115,11 @@ struct LegacyCommand: AsyncParsableCommand {
 
     struct Notice: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "notice",
             abstract: "The public notice (公示) that declares a site ownerless.", subcommands: [Open.self, Objection.self, Close.self])
 
         struct Open: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Open a site's notice (default 30 days from today).")
+            static let configuration = CommandConfiguration(commandName: "open", abstract: "Open a site's notice (default 30 days from today).")
             @OptionGroup var target: BackendOptions
             @Argument(help: "Site code.") var code: String
             @Option(help: "Its length in days.") var days: Int?
@@ -135,7 +137,7 @@ struct LegacyCommand: AsyncParsableCommand {
         }
 
         struct Objection: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Record an objection, during the notice period.")
+            static let configuration = CommandConfiguration(commandName: "objection", abstract: "Record an objection, during the notice period.")
             @OptionGroup var target: BackendOptions
             @Argument(help: "Site code.") var code: String
             @Option(help: "The objection.") var text: String
@@ -149,7 +151,7 @@ struct LegacyCommand: AsyncParsableCommand {
         }
 
         struct Close: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Close a notice after its period: ownerless or owner-found.")
+            static let configuration = CommandConfiguration(commandName: "close", abstract: "Close a notice after its period: ownerless or owner-found.")
             @OptionGroup var target: BackendOptions
             @Argument(help: "Site code.") var code: String
             @Option(help: "ownerless or owner-found.") var outcome: String
@@ -168,12 +170,13 @@ struct LegacyCommand: AsyncParsableCommand {
 
     struct Project: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "project",
             abstract: "Projects: planned → approved → in-works → completed → accepted (suspended from in-works).",
             subcommands: [Add.self, AddSite.self, Approve.self, Start.self, Complete.self, Suspend.self, Resume.self, Show.self,
                           List.self])
 
         struct Add: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "A new project; prints its id.")
+            static let configuration = CommandConfiguration(commandName: "add", abstract: "A new project; prints its id.")
             @OptionGroup var target: BackendOptions
             @Argument(help: "Name.") var name: String
             @Option(help: "Design approval reference, e.g. 自然资字〔2021〕346号.") var approval: String
@@ -232,37 +235,37 @@ struct LegacyCommand: AsyncParsableCommand {
         }
 
         struct Approve: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Approve a planned project (a reviewer, not its manager).")
+            static let configuration = CommandConfiguration(commandName: "approve", abstract: "Approve a planned project (a reviewer, not its manager).")
             @OptionGroup var options: StepOptions
             func run() async throws { try await options.run(.approve) }
         }
 
         struct Start: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Start the works of an approved project.")
+            static let configuration = CommandConfiguration(commandName: "start", abstract: "Start the works of an approved project.")
             @OptionGroup var options: StepOptions
             func run() async throws { try await options.run(.start) }
         }
 
         struct Complete: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Mark the works complete.")
+            static let configuration = CommandConfiguration(commandName: "complete", abstract: "Mark the works complete.")
             @OptionGroup var options: StepOptions
             func run() async throws { try await options.run(.complete) }
         }
 
         struct Suspend: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Suspend the works.")
+            static let configuration = CommandConfiguration(commandName: "suspend", abstract: "Suspend the works.")
             @OptionGroup var options: StepOptions
             func run() async throws { try await options.run(.suspend) }
         }
 
         struct Resume: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Resume suspended works.")
+            static let configuration = CommandConfiguration(commandName: "resume", abstract: "Resume suspended works.")
             @OptionGroup var options: StepOptions
             func run() async throws { try await options.run(.resume) }
         }
 
         struct Show: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "A project: sites, treated area, money by source.")
+            static let configuration = CommandConfiguration(commandName: "show", abstract: "A project: sites, treated area, money by source.")
             @OptionGroup var target: BackendOptions
             @Argument(help: "Project id.") var project: Int64
             @Option(help: "Output format.") var format: DetailFormat = .table
@@ -275,7 +278,7 @@ struct LegacyCommand: AsyncParsableCommand {
         }
 
         struct List: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Projects.")
+            static let configuration = CommandConfiguration(commandName: "list", abstract: "Projects.")
             @OptionGroup var target: BackendOptions
             @Option(help: "Output format.") var format: OutputFormat = .table
 
@@ -289,6 +292,7 @@ struct LegacyCommand: AsyncParsableCommand {
 
     struct Fund: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "fund",
             abstract: "A project's money, in the fund ledger: commit a source's allocation, spend it on works.",
             subcommands: [Commit.self, Spend.self])
 
@@ -315,13 +319,14 @@ struct LegacyCommand: AsyncParsableCommand {
         }
 
         struct Commit: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Book a source's allocated money into the project (finance).")
+            static let configuration = CommandConfiguration(commandName: "commit", abstract: "Book a source's allocated money into the project (finance).")
             @OptionGroup var options: Options
             func run() async throws { try await options.book(.legacyCommit, work: nil) }
         }
 
         struct Spend: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "spend",
                 abstract: "Pay works from one source's committed money (finance; after approval, never beyond what it committed).")
             @OptionGroup var options: Options
             @Option(help: "The works paid for.") var work: String
@@ -330,7 +335,7 @@ struct LegacyCommand: AsyncParsableCommand {
     }
 
     struct Progress: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Treated area at a site of a project in works.")
+        static let configuration = CommandConfiguration(commandName: "progress", abstract: "Treated area at a site of a project in works.")
         @OptionGroup var target: BackendOptions
         @Argument(help: "Project id.") var project: Int64
         @Option(help: "Site code.") var site: String
@@ -352,7 +357,7 @@ struct LegacyCommand: AsyncParsableCommand {
     }
 
     struct Accept: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Accept a completed project (a reviewer, not its manager).")
+        static let configuration = CommandConfiguration(commandName: "accept", abstract: "Accept a completed project (a reviewer, not its manager).")
         @OptionGroup var target: BackendOptions
         @Argument(help: "Project id.") var project: Int64
         @Option(help: "The acceptance opinion.") var opinion: String

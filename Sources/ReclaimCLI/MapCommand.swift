@@ -13,6 +13,7 @@ struct BoundaryCommand: AsyncParsableCommand {
 
     struct Set: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "set",
             abstract: "Set a licence's boundary (administrator) from a file: GeoJSON in CGCS2000 longitude/latitude, or the licence's turning-point table.",
             discussion: """
                 A turning-point table (拐点坐标表) has one point a line, `number, X, Y`: X the northing in metres, Y the \
@@ -40,7 +41,7 @@ struct BoundaryCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A licence's boundaries, the one in force first, then its history.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "A licence's boundaries, the one in force first, then its history.")
         @OptionGroup var target: BackendOptions
         @Argument(help: "Licence number.") var license: String
         @Option(help: "Output format.") var format: OutputFormat = .table
@@ -70,11 +71,13 @@ struct MapCommand: AsyncParsableCommand {
 
     struct Outline: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "outline",
             abstract: "The banner's outline: the approximate one shipped with Reclaim, or the bureau's.",
             subcommands: [Load.self, Show.self])
 
         struct Load: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "load",
                 abstract: "Replace the outline with the bureau's official one (administrator): a GeoJSON Polygon or MultiPolygon in CGCS2000.")
             @OptionGroup var target: BackendOptions
             @Argument(help: "The GeoJSON file (a geometry, a Feature, or a FeatureCollection of one).") var file: String
@@ -96,7 +99,7 @@ struct MapCommand: AsyncParsableCommand {
         }
 
         struct Show: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "The outline in force.")
+            static let configuration = CommandConfiguration(commandName: "show", abstract: "The outline in force.")
             @OptionGroup var target: BackendOptions
             @Option(help: "Output format.") var format: DetailFormat = .table
 
@@ -119,6 +122,7 @@ extension ReportCommand {
     struct Map: AsyncParsableCommand {
         enum Format: String, ExpressibleByArgument, CaseIterable { case geojson }
         static let configuration = CommandConfiguration(
+            commandName: "map",
             abstract: "The map's layers (outline, mine boundaries, legacy sites, annual works) as a GeoJSON FeatureCollection in CGCS2000.")
         @OptionGroup var target: BackendOptions
         @Option(help: "Output format.") var format: Format = .geojson
@@ -137,6 +141,7 @@ extension ReportCommand {
     /// `report scales`: the mines below the plan's minimum production scale.
     struct Scales: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "scales",
             abstract: "The mines against the master plan's minimum production scales (最低开采规模, 专栏10): those below first, then those with no capacity recorded.")
         @OptionGroup var target: BackendOptions
         @OptionGroup var output: ReportOptions
@@ -151,6 +156,7 @@ extension ReportCommand {
     /// `report mergers`: every merger with the licences it cancelled and the money each moved.
     struct Mergers: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "mergers",
             abstract: "Mergers of mining rights (整合重组): each merged licence, the mine it went into, the money moved and its entry.")
         @OptionGroup var target: BackendOptions
         @Option(help: "Output format.") var format: OutputFormat = .table

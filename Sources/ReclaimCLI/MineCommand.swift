@@ -12,7 +12,7 @@ struct MineCommand: AsyncParsableCommand {
         subcommands: [Add.self, List.self, Show.self, Update.self, Merge.self, Mergers.self, BoundaryCommand.self])
 
     struct Add: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Register a mine under its licence number (采矿许可证号).")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Register a mine under its licence number (采矿许可证号).")
 
         @OptionGroup var target: BackendOptions
 
@@ -58,7 +58,7 @@ struct MineCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List registered mines.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List registered mines.")
 
         @OptionGroup var target: BackendOptions
         @Option(help: "Output format.") var format: OutputFormat = .table
@@ -71,7 +71,7 @@ struct MineCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one mine, its open obligations and its history.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one mine, its open obligations and its history.")
 
         @OptionGroup var target: BackendOptions
         @Argument(help: "Licence number.") var license: String
@@ -107,6 +107,7 @@ struct MineCommand: AsyncParsableCommand {
 
     struct Merge: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "merge",
             abstract: "Carry out an approved merger of mining rights (整合重组): the --from licences into --into's.",
             discussion: """
                 In one transaction: each --from licence is cancelled (注销), its fund's whole balance moves into --into's \
@@ -148,6 +149,7 @@ struct MineCommand: AsyncParsableCommand {
 
     struct Update: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "update",
             abstract: "Change a mine. A change of method, area, scale or mineral opens the plan-§6.2 obligations.")
 
         @OptionGroup var target: BackendOptions

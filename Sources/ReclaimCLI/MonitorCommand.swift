@@ -42,6 +42,7 @@ struct MonitorCommand: AsyncParsableCommand {
 
     struct Report: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "report",
             abstract: "A mine's monitoring report of a quarter (its operator).",
             discussion: "The file's shape: examples/monitoring-report.json (each hazard watched: kind, measurement, unit, threshold, crossed).")
         @OptionGroup var target: BackendOptions
@@ -61,7 +62,7 @@ struct MonitorCommand: AsyncParsableCommand {
     }
 
     struct Missing: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Mines (not closed) without their report of a quarter.")
+        static let configuration = CommandConfiguration(commandName: "missing", abstract: "Mines (not closed) without their report of a quarter.")
         @OptionGroup var target: BackendOptions
         @Argument(help: "The quarter, like 2026Q3.") var period: String
         @Option(help: "Output format.") var format: OutputFormat = .table
@@ -76,6 +77,7 @@ struct MonitorCommand: AsyncParsableCommand {
 
     struct Event: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "event",
             abstract: "Record an emergency (应急监测) at once (the mine's operator or a reviewer); it heads every reviewer's queue until closed.")
         @OptionGroup var target: BackendOptions
         @Argument(help: "The mine's licence.") var license: String
@@ -99,7 +101,7 @@ struct MonitorCommand: AsyncParsableCommand {
     }
 
     struct Close: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Close an emergency event with the measures taken (reviewer).")
+        static let configuration = CommandConfiguration(commandName: "close", abstract: "Close an emergency event with the measures taken (reviewer).")
         @OptionGroup var target: BackendOptions
         @Argument(help: "The event's id.") var id: Int64
         @Option(help: "The measures taken.") var measures: String
@@ -113,7 +115,7 @@ struct MonitorCommand: AsyncParsableCommand {
     }
 
     struct Events: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Emergency events, newest first.")
+        static let configuration = CommandConfiguration(commandName: "events", abstract: "Emergency events, newest first.")
         @OptionGroup var target: BackendOptions
         @Flag(help: "Only those still open.") var open = false
         @Option(help: "Output format.") var format: OutputFormat = .table
@@ -126,7 +128,7 @@ struct MonitorCommand: AsyncParsableCommand {
     }
 
     struct Inspect: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "The bureau's periodic monitoring of a mine (定期监测, reviewer).")
+        static let configuration = CommandConfiguration(commandName: "inspect", abstract: "The bureau's periodic monitoring of a mine (定期监测, reviewer).")
         @OptionGroup var target: BackendOptions
         @Argument(help: "The mine's licence.") var license: String
         @Option(help: "The day of the inspection (YYYY-MM-DD).") var date: String
@@ -143,6 +145,7 @@ struct MonitorCommand: AsyncParsableCommand {
 
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "export",
             abstract: "A quarter's underlying records as JSON for the region's database (reclaim-monitoring-export-v1).")
         @OptionGroup var target: BackendOptions
         @Option(help: "The quarter, like 2026Q3.") var period: String

@@ -21,6 +21,7 @@ struct PlanCommand: AsyncParsableCommand {
 
     struct Submit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "submit",
             abstract: "Submit a new plan version from a JSON file (the shape of examples/plan.json); prints its version.")
         @OptionGroup var target: BackendOptions
         @Argument(help: "Licence number.") var license: String
@@ -42,7 +43,7 @@ struct PlanCommand: AsyncParsableCommand {
     }
 
     struct Approve: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Approve a submitted version (reviewers; never your own).")
+        static let configuration = CommandConfiguration(commandName: "approve", abstract: "Approve a submitted version (reviewers; never your own).")
         @OptionGroup var target: BackendOptions
         @Argument(help: "Licence number.") var license: String
         @Argument(help: "Version.") var version: Int
@@ -60,6 +61,7 @@ struct PlanCommand: AsyncParsableCommand {
 
     struct Return: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "return",
             abstract: "Return a submitted version with the reason; the operator submits a new one.")
         @OptionGroup var target: BackendOptions
         @Argument(help: "Licence number.") var license: String
@@ -78,7 +80,7 @@ struct PlanCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "One plan version (default: the current one, else the latest).")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "One plan version (default: the current one, else the latest).")
         @OptionGroup var target: BackendOptions
         @Argument(help: "Licence number.") var license: String
         @Option(help: "Version.") var version: Int?
@@ -119,7 +121,7 @@ struct PlanCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Plan versions of every mine you may see.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "Plan versions of every mine you may see.")
         @OptionGroup var target: BackendOptions
         @Option(help: "Only versions in this state: submitted, approved, returned.") var state: PlanState?
         @Option(help: "Output format.") var format: OutputFormat = .table

@@ -46,6 +46,7 @@ struct ReportCommand: AsyncParsableCommand {
 
     struct Fund: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "fund",
             abstract: "Per mine: opening balance, every kind of movement, closing balance, assessed accrual and shortfall; with totals.")
         @OptionGroup var target: BackendOptions
         @Option(help: "The year.") var year: Year
@@ -59,6 +60,7 @@ struct ReportCommand: AsyncParsableCommand {
 
     struct Restoration: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "restoration",
             abstract: "Per mine: the year's planned and treated area, 应复垦面积, 已复垦面积 and 复垦率 against the plan's target; mines without a plan counted; the banner's total since 2020.")
         @OptionGroup var target: BackendOptions
         @Option(help: "The year of the figures (default: --as-of's year).") var year: Year?
@@ -98,6 +100,7 @@ struct ReportCommand: AsyncParsableCommand {
 
     struct Closure: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "closure",
             abstract: "Closure applications with their due dates and working days left, overdue first.")
         @OptionGroup var target: BackendOptions
         @OptionGroup var output: ReportOptions
@@ -121,6 +124,7 @@ struct ReportCommand: AsyncParsableCommand {
 
     struct Legacy: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "legacy",
             abstract: "Legacy sites by notice state; projects by state with treated area and money by funding source.")
         @OptionGroup var target: BackendOptions
         @OptionGroup var output: ReportOptions
@@ -132,6 +136,7 @@ struct ReportCommand: AsyncParsableCommand {
 
     struct Targets: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "targets",
             abstract: "The master plan's 2025 targets (indicative, 预期性): each figure, its target, whether it is met, and the 2020 baseline.",
             discussion: "The registry is rebuilt as of --as-of (default today): a mine counts while it holds its right, from the day it was licensed until it is merged away or its closure confirmed; closed (闭坑) mines still count, as in the 2020 baseline of 78. The plan's mid-term and final dates are 2023-12-31 and 2025-12-31.")
         @OptionGroup var target: BackendOptions
@@ -152,6 +157,7 @@ struct ReportCommand: AsyncParsableCommand {
 
     struct Disclosure: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "disclosure",
             abstract: "A mine's yearly public summary: the fund's accrual, use and balance, and the annual plan's execution.")
         enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, csv, html }
 

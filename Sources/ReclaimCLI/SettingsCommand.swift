@@ -10,7 +10,7 @@ struct SettingsCommand: AsyncParsableCommand {
         subcommands: [List.self, Set.self])
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Every setting with its value, default and bounds.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "Every setting with its value, default and bounds.")
         @OptionGroup var target: BackendOptions
         @Option(help: "Output format.") var format: OutputFormat = .table
 
@@ -23,6 +23,7 @@ struct SettingsCommand: AsyncParsableCommand {
 
     struct Set: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "set",
             abstract: "Set a value (an administrator's, audited); refused below its floor or above its ceiling.")
         @OptionGroup var target: BackendOptions
         @Argument(help: "The key, e.g. closure.notice_days.") var key: String

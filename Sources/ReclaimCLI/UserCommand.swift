@@ -9,7 +9,7 @@ struct UserCommand: ParsableCommand {
         commandName: "user", abstract: "Users and their roles.", subcommands: [Add.self, List.self, Mines.self, Disable.self, Enable.self, Password.self])
 
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add a user with one role (operators: with their mines).")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a user with one role (operators: with their mines).")
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var actor: ActorOptions
         @Argument(help: "User name.") var name: String
@@ -27,7 +27,7 @@ struct UserCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List users.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List users.")
         @OptionGroup var database: DatabaseOptions
         @Option(help: "Output format.") var format: OutputFormat = .table
 
@@ -39,7 +39,7 @@ struct UserCommand: ParsableCommand {
     }
 
     struct Disable: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Disable a user; their tokens stop working.")
+        static let configuration = CommandConfiguration(commandName: "disable", abstract: "Disable a user; their tokens stop working.")
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var actor: ActorOptions
         @Argument(help: "User name.") var name: String
@@ -55,6 +55,7 @@ struct UserCommand: ParsableCommand {
 
     struct Mines: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "mines",
             abstract: "Replace the mines an operator acts for (a mine sold, a new one opened).")
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var actor: ActorOptions
@@ -71,7 +72,7 @@ struct UserCommand: ParsableCommand {
     }
 
     struct Enable: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Enable a disabled user again.")
+        static let configuration = CommandConfiguration(commandName: "enable", abstract: "Enable a disabled user again.")
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var actor: ActorOptions
         @Argument(help: "User name.") var name: String
@@ -92,6 +93,7 @@ extension UserCommand {
     /// (as `docker login` reads it); never from the command line.
     struct Password: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "password",
             abstract: "Set a user's dashboard password (PBKDF2-SHA256; at least 10 characters).")
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var actor: ActorOptions
@@ -130,7 +132,7 @@ struct TokenCommand: ParsableCommand {
         commandName: "token", abstract: "API bearer tokens.", subcommands: [Issue.self, Revoke.self])
 
     struct Issue: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Issue a token; it is printed once, only its hash is kept.")
+        static let configuration = CommandConfiguration(commandName: "issue", abstract: "Issue a token; it is printed once, only its hash is kept.")
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var actor: ActorOptions
         @Argument(help: "User name.") var name: String
@@ -153,7 +155,7 @@ struct TokenCommand: ParsableCommand {
     }
 
     struct Revoke: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Revoke a token by its id.")
+        static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke a token by its id.")
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var actor: ActorOptions
         @Argument(help: "Token id (printed when issued).") var tokenID: Int64
@@ -174,7 +176,7 @@ struct AuditCommand: AsyncParsableCommand {
         commandName: "audit", abstract: "The audit trail.", subcommands: [List.self])
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Audit records, oldest first, with filters.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "Audit records, oldest first, with filters.")
         @OptionGroup var target: BackendOptions
         @Option(name: .customLong("actor"), help: "Only this actor.") var actorName: String?
         @Option(name: .customLong("target"), help: "Only this target, e.g. mine:C150000001 or entry:12.") var targetName: String?
