@@ -581,18 +581,14 @@ public enum Closures {
             SELECT application_id, reviewer FROM closure_panel WHERE application_id = ANY (\(set)::bigint[])
             ORDER BY application_id, reviewer
             """) { try $0.decode("reviewer", as: String.self) }
-        let lastDecisions = try grouped("""
-            SELECT DISTINCT ON (record_id) record_id AS application_id, actor, decided_at FROM review_decisions
-            WHERE record_type = \(workflow.recordType) AND record_id = ANY (\(set)::bigint[])
-            ORDER BY record_id, seq DESC
-            """) { (actor: try $0.decode("actor", as: String.self), at: try $0.decode("decided_at", as: Date.self)) }
+        let lastDecisions = try Review.latest(workflow, ids: ids, on: conn)
         // One read of the calendar serves every count: 60 working days fit
         // well inside 200 calendar days from filing.
         let filings: [CalendarDate] = try rows.map { try $0.decode("filed_on") }
         let firsts = filings + rejected.values.flatMap { $0.map(\.round.filed) }
         guard let earliest = firsts.min(), let latestFiled = filings.max() else { return [] }
         let listed = try WorkCalendar.listed(from: earliest, through: max(latestFiled.adding(days: 200), today), on: conn)
-        let scheduledYears = Set(try conn.query("SELECT year FROM work_calendar_years").rows.map { Int(try $0.decode("year", as: Int32.self)) })
+        let scheduledYears = try WorkCalendar.scheduledYears(on: conn)
 
         return try rows.map { row in
             let id: Int64 = try row.decode("id")
@@ -602,20 +598,20 @@ public enum Closures {
             let votes = votes[id] ?? [], objections = objections[id] ?? []
             var decision: ClosureDecision?
             var decidedOn: CalendarDate?
-            if state == .accepted || state == .rejected, let d = lastDecisions[id]?.first {
+            if state == .accepted || state == .rejected, let d = lastDecisions[id] {
                 let upheld = objections.filter { $0.outcome?.upheld == true }
                 let items = upheld.isEmpty ? votes.filter { !$0.pass }.map(\.opinion)
                     : upheld.map { "\($0.text)（\($0.outcome?.reason ?? "")）" }
                 decision = ClosureDecision(outcome: state, opinion: votes.filter(\.pass).map(\.opinion),
                                            rectificationItems: state == .rejected ? items : [],
-                                           decidedBy: d.actor, decidedAt: d.at)
-                decidedOn = try row.decode("confirmed_on", as: CalendarDate?.self) ?? Bureau.day(of: d.at)
+                                           decidedBy: d.actor, decidedAt: d.decidedAt)
+                decidedOn = try row.decode("confirmed_on", as: CalendarDate?.self) ?? Bureau.day(of: d.decidedAt)
             }
             let clock = ClosureClock(filed: filed, decided: decision == nil ? nil : decidedOn ?? today, rounds: rounds,
                                      today: today, allowed: workingDaysAllowed, listed: listed)
             return ClosureApplication(
                 id: id, license: try row.decode("license"), state: state, filedOn: filed, dueDate: clock.due,
-                dueProvisional: !(filed.year...clock.due.year).allSatisfy(scheduledYears.contains),
+                dueProvisional: !WorkCalendar.scheduled(from: filed, to: clock.due, years: scheduledYears),
                 workingDaysUsed: clock.used, workingDaysCarried: clock.carried, workingDaysLeft: clock.left,
                 overdue: clock.overdue, evidence: try row.decode("evidence"), note: try row.decode("note"),
                 filedBy: try row.decode("filed_by"), checks: try row.decode("checks"),

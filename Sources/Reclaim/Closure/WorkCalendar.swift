@@ -98,11 +98,14 @@ public enum WorkCalendar {
     }
 
     /// Whether every year from `from` to `to` has a published schedule loaded.
-    static func scheduled(from: CalendarDate, to: CalendarDate, on conn: Connection) throws -> Bool {
-        let n = try conn.queryFirst("""
-            SELECT count(*) AS n FROM work_calendar_years WHERE year BETWEEN \(Int32(from.year)) AND \(Int32(to.year))
-            """)?.decode("n", as: Int64.self) ?? 0
-        return n == Int64(to.year - from.year + 1)
+    /// `years`: the years with a schedule loaded (`scheduledYears`, read once for many counts).
+    static func scheduled(from: CalendarDate, to: CalendarDate, years: Set<Int>) -> Bool {
+        (from.year...max(from.year, to.year)).allSatisfy(years.contains)
+    }
+
+    /// The years whose published schedule is loaded.
+    static func scheduledYears(on conn: Connection) throws -> Set<Int> {
+        Set(try conn.query("SELECT year FROM work_calendar_years").rows.map { Int(try $0.decode("year", as: Int32.self)) })
     }
 
     public static func list(year: Int, on conn: Connection) throws -> [CalendarDay] {

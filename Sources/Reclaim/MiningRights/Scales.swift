@@ -71,6 +71,7 @@ extension Reports {
                  unit: try r.decode("unit", as: String.self), minimum: try Capacity.parse(try r.decode("minimum")))
             }
             var lines: [ScaleLine] = []
+            var densities: [String: BulkDensity] = [:]  // a setting read once per mineral, not once per mine
             for r in try conn.query("""
                 SELECT m.license, m.name, m.mineral, m.output_unit, m.capacity::text AS capacity
                 FROM registry_as_of(bureau_date(now())) h JOIN mines m ON m.id = h.mine_id
@@ -87,12 +88,12 @@ extension Reports {
                 var note: String?
                 if rule.unit != unit {
                     // the plan's minimum in the other unit: weighed at the mineral's bulk density
-                    let density = try Accruals.bulkDensity(of: mineral, license: license, on: conn)
-                    let (kg, setting) = (density.kgPerM3, density.setting)
-                    let hundredths = rule.unit == "t" ? (rule.minimum.hundredths * 1000 * 2 + Int64(kg)) / (2 * Int64(kg))
-                                                      : (rule.minimum.hundredths * Int64(kg) * 2 + 1000) / 2000
-                    minimum = Capacity(hundredths: hundredths)
-                    note = "the plan's \(rule.minimum) 万\(rule.unit == "t" ? "t" : "m³")/a at \(ExactDecimal.format(Int64(kg), scale: 3)) t/m³ (\(setting))"
+                    let density = try densities[mineral] ?? Accruals.bulkDensity(of: mineral, license: license, on: conn)
+                    densities[mineral] = density
+                    minimum = Capacity(hundredths: rule.unit == "t"
+                        ? SandAndGravel.cubicMetres(fromTonnes: rule.minimum.hundredths, kgPerM3: density.kgPerM3)
+                        : SandAndGravel.tonnes(fromCubicMetres: rule.minimum.hundredths, kgPerM3: density.kgPerM3))
+                    note = "the plan's \(rule.minimum) 万\(rule.unit == "t" ? "t" : "m³")/a at \(ExactDecimal.format(Int64(density.kgPerM3), scale: 3)) t/m³ (\(density.setting))"
                 }
                 let capacity = try r.decode("capacity", as: String?.self).flatMap(Capacity.init(decimalText:))
                 lines.append(ScaleLine(license: license, name: try r.decode("name"), mineral: mineral, unit: unit, capacity: capacity,

@@ -28,6 +28,11 @@ public enum SandAndGravel {
         return Int64((Int128(t) * 1000 * 2 + density) / (2 * density))
     }
 
+    /// m³ to tonnes at `kgPerM3`, in the same fixed-point scale, rounded half up.
+    static func tonnes(fromCubicMetres m3: Int64, kgPerM3: Int) -> Int64 {
+        Int64((Int128(m3) * Int128(kgPerM3) * 2 + 1000) / 2000)
+    }
+
     public static func matches(_ mineral: String) -> Bool {
         minerals.contains(mineral.trimmingCharacters(in: .whitespaces).lowercased())
     }

@@ -63,6 +63,28 @@ public enum Review {
                               actor: actor.name, role: actor.role, note: note, decidedAt: Date())
     }
 
+    /// The latest decision on each of the records `ids` that has one, in one read.
+    public static func latest<S, A>(_ workflow: Workflow<S, A>, ids: [Int64], on conn: Connection) throws
+        -> [Int64: ReviewDecision]
+    {
+        var out: [Int64: ReviewDecision] = [:]
+        for r in try conn.query("""
+            SELECT DISTINCT ON (record_id) record_id, seq, from_state, action, to_state, actor, role, note, decided_at
+            FROM review_decisions
+            WHERE record_type = \(workflow.recordType) AND record_id = ANY (\(ids.map(String.init))::bigint[])
+            ORDER BY record_id, seq DESC
+            """).rows {
+            out[try r.decode("record_id")] = try decision(r)
+        }
+        return out
+    }
+
+    private static func decision(_ r: Row) throws -> ReviewDecision {
+        ReviewDecision(seq: Int(try r.decode("seq", as: Int32.self)), from: try r.decode("from_state"),
+                       action: try r.decode("action"), to: try r.decode("to_state"), actor: try r.decode("actor"),
+                       role: try r.decode("role"), note: try r.decode("note"), decidedAt: try r.decode("decided_at"))
+    }
+
     /// Every decision on record `id`, oldest first.
     public static func history<S, A>(_ workflow: Workflow<S, A>, id: Int64, on conn: Connection) throws
         -> [ReviewDecision]
@@ -70,11 +92,7 @@ public enum Review {
         try conn.query("""
             SELECT seq, from_state, action, to_state, actor, role, note, decided_at FROM review_decisions
             WHERE record_type = \(workflow.recordType) AND record_id = \(id) ORDER BY seq
-            """).rows.map { r in
-            ReviewDecision(seq: Int(try r.decode("seq", as: Int32.self)), from: try r.decode("from_state"),
-                           action: try r.decode("action"), to: try r.decode("to_state"), actor: try r.decode("actor"),
-                           role: try r.decode("role"), note: try r.decode("note"), decidedAt: try r.decode("decided_at"))
-        }
+            """).rows.map(decision)
     }
 }
 
