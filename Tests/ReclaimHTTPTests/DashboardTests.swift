@@ -420,6 +420,10 @@ import Testing
             #expect(all.text.contains(#"value="A|2025""#) && all.text.contains(#"value="B|2025""#))
             let one = try await client.execute(uri: "/fund/withdrawal?license=b", method: .get, headers: b.header)
             #expect(one.status == .ok && one.text.contains(#"value="B|2025""#) && !one.text.contains(#"value="A|2025""#))
+            // an invisible character in the licence: a 400 page, as any malformed parameter, not silently the whole list
+            let hidden = try await client.execute(uri: "/fund/withdrawal?license=B%E2%80%8B", method: .get, headers: b.header)
+            #expect(hidden.status == .badRequest, "\(hidden.status)")
+            #expect(!hidden.text.contains(#"value="A|2025""#) && !hidden.text.contains("内部错误"))
         }
     }
 

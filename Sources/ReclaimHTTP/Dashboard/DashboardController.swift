@@ -157,10 +157,10 @@ struct DashboardController {
         }
         let name = form["name"] ?? "", password = form["password"] ?? ""
         let admission = signIns.enter(address: context.remoteAddress)
+        if let reason = admission.rejection { metrics.signInRejected(reason) }
         switch admission {
         case .admitted: break
         case .busy(let seconds), .throttled(let seconds):
-            if case .busy = admission { metrics.signInRejected("busy") } else { metrics.signInRejected("throttled") }
             var response = signInForm(request, context, status: .tooManyRequests, name: name,
                                       error: t(context)["sign_in_busy"], notice: nil)
             response.headers[.retryAfter] = String(seconds)

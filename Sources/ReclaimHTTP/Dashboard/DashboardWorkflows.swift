@@ -260,9 +260,10 @@ extension DashboardController {
         try FundPolicy.book.check(session.principal)
         let kind = try kind(context)
         let t = t(context)
-        // `?license=` lists that mine's plans only: at national scale every payable plan of
-        // every mine is tens of thousands of options (issue 33)
-        let mine = request.uri.queryParameters.get("license").flatMap { try? Identifier.license($0) }
+        // `?license=` lists that mine's plans only: at national scale
+        // every payable plan of every mine is tens of thousands of options (issue 33); a licence
+        // that is no licence is refused as any malformed parameter is (400), not ignored
+        let mine = try request.uri.queryParameters.get("license").map { try Identifier.license($0) }
         let plans = kind == .withdrawal ? try await db { try AnnualPlans.payable(only: mine.map { [$0] }, on: $0) } : []
         let mergers = kind == .transfer ? try await db { try Mergers.list(on: $0) } : []
         func value(_ name: String, _ fallback: String = "") -> String { form?[name] ?? fallback }

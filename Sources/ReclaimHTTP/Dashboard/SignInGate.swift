@@ -16,6 +16,15 @@ public final class SignInGate: Sendable {
         case busy(retryAfter: Int)
         /// This address has used its attempts; seconds to wait.
         case throttled(retryAfter: Int)
+
+        /// The refusal's reason, as `reclaim_sign_in_rejections_total{reason}` counts it; nil when admitted.
+        var rejection: String? {
+            switch self {
+            case .admitted: nil
+            case .busy: "busy"
+            case .throttled: "throttled"
+            }
+        }
     }
 
     let concurrent: Int
