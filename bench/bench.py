@@ -169,14 +169,7 @@ else:
 
 
 def wrk(port, clients, seconds, run_id, target="reclaim"):
-    out = subprocess.run(["wrk", "-t", str(min(clients, 2)), "-c", str(clients), "-d", f"{seconds}s", "--latency",
-                          "-s", "bench/deposit.lua", f"http://127.0.0.1:{port}"],
-                         env=dict(ENV, RECLAIM_TOKEN=token, RUN_ID=run_id, TARGET=target),
-                         capture_output=True, text=True, check=True)
-    line = next(l for l in out.stdout.splitlines() if l.startswith("RESULT "))
-    r = json.loads(line[len("RESULT "):])
-    r["rps"] = r["requests"] / (r["duration_us"] / 1e6)
-    return r
+    return b.wrk(port, clients, seconds, RECLAIM_TOKEN=token, RUN_ID=run_id, TARGET=target)
 
 
 def http_run(which, clients):

@@ -201,13 +201,7 @@ for report in ("fund", "restoration"):
 
 # ------------------------------------------------------------ the service
 def wrk(token, clients, seconds, mines):
-    out = subprocess.run(["wrk", "-t", str(min(clients, 2)), "-c", str(clients), "-d", f"{seconds}s", "--latency",
-                          "-s", "bench/deposit.lua", f"http://127.0.0.1:{args.http_port}"],
-                         env=dict(b.env, RECLAIM_TOKEN=token, RUN_ID=f"w{time.time_ns()}", MINES=str(mines)),
-                         capture_output=True, text=True, check=True)
-    r = json.loads(next(l for l in out.stdout.splitlines() if l.startswith("RESULT "))[len("RESULT "):])
-    r["rps"] = r["requests"] / (r["duration_us"] / 1e6)
-    return r
+    return b.wrk(args.http_port, clients, seconds, RECLAIM_TOKEN=token, RUN_ID=f"w{time.time_ns()}", MINES=str(mines))
 
 
 def signed_in(name):

@@ -1,6 +1,6 @@
 """What make bench and make bench-scale share: running psql and the CLI,
 timing a process, and writing a figure in bench-results.json's shape."""
-import datetime, os, statistics, subprocess, sys, tempfile, time, urllib.request
+import datetime, json, os, statistics, subprocess, sys, tempfile, time, urllib.request
 
 # Withdrawals pay for an approved annual plan's works: each mine chosen by
 # WHERE (a condition on mines, e.g. "true") gets an approved plan and an
@@ -61,6 +61,17 @@ class Bench:
         p.terminate()
         sys.exit("the service did not start")
 
+    def wrk(self, port, clients, seconds, **env):
+        """Deposits through bench/deposit.lua at `clients` keep-alive
+        connections for `seconds` (env: RECLAIM_TOKEN, RUN_ID, MINES,
+        TARGET=peer): its RESULT line, with req/s added."""
+        out = subprocess.run(["wrk", "-t", str(min(clients, 2)), "-c", str(clients), "-d", f"{seconds}s", "--latency",
+                              "-s", "bench/deposit.lua", f"http://127.0.0.1:{port}"],
+                             env=dict(self.env, **env), capture_output=True, text=True, check=True)
+        r = json.loads(next(l for l in out.stdout.splitlines() if l.startswith("RESULT "))[len("RESULT "):])
+        r["rps"] = r["requests"] / (r["duration_us"] / 1e6)
+        return r
+
     def psql(self, sql, url=None):
         r = subprocess.run(["psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", url or self.url, "-c", sql],
                            capture_output=True, text=True)
@@ -105,7 +116,6 @@ class Bench:
               f"{'met' if met else 'NOT met'}{' | ' + detail if detail else ''}", flush=True)
 
     def write(self, output):
-        import json
         print()
         print(f"{'figure':<34} {'value':>14} {'unit':<10} {'baseline':>12} {'ratio':>7}  goal")
         for r in self.results:
